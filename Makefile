@@ -1,0 +1,106 @@
+# fhirfleet — build, test and generate. `make help` lists the targets.
+
+LOCALBIN ?= $(shell pwd)/bin
+GO ?= go
+# Expensive things built or fetched once live outside the checkout, so a fresh
+# clone (as in CI) reuses them.
+FHIRFLEET_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/fhirfleet
+export FHIRFLEET_CACHE
+
+## Tool versions (pinned; installed into bin/ by `go install`).
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+KUSTOMIZE_VERSION ?= v5.8.0
+GOLANGCI_LINT_VERSION ?= v2.15.0
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
+KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+
+# The control plane for envtest is built from source (hack/setup-envtest.sh);
+# envtest on 2 cores needs longer than its default to start it.
+export KUBEBUILDER_CONTROLPLANE_START_TIMEOUT ?= 60s
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Show the targets.
+	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+.PHONY: dev
+dev: tools envtest fhir-packages build ## Set up a development machine: tools, control plane, FHIR packages, binaries.
+
+##@ Development
+
+.PHONY: fmt
+fmt: ## Run gofmt over the code.
+	$(GO) fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet.
+	$(GO) vet ./...
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## Run golangci-lint (config: .golangci.yml).
+	$(GOLANGCI_LINT) run ./...
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate DeepCopy code for the API types.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate the CRD and RBAC manifests.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./api/...;./controllers/..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate-fhir
+generate-fhir: ## Regenerate fhirserver/defs/generated from the official FHIR packages (needs npm).
+	$(GO) run ./hack/gendefs -packages "$$(hack/fhir-packages.sh)" -out fhirserver/defs/generated
+
+.PHONY: fhir-packages
+fhir-packages: ## Fetch the official FHIR packages into the cache (needs npm).
+	@hack/fhir-packages.sh
+
+.PHONY: envtest
+envtest: ## Build kube-apiserver, etcd and kube-controller-manager from source into the cache.
+	@WITH_CONTROLLER_MANAGER=1 hack/setup-envtest.sh
+
+.PHONY: test
+test: vet ## Run the whole test suite (the README's and CI's test command).
+	KUBEBUILDER_ASSETS="$$(hack/setup-envtest.sh)" \
+	FHIRFLEET_FHIR_PACKAGES="$$(hack/fhir-packages.sh)" \
+	$(GO) test ./... -count=1 -timeout 45m
+
+.PHONY: bench
+bench: ## Run the benchmarks and write the figures to BENCHMARKS.md.
+	hack/bench.sh
+
+##@ Build
+
+.PHONY: build
+build: ## Build bin/manager, bin/fhirserver and bin/aggregator.
+	$(GO) build -o $(LOCALBIN)/manager ./cmd/manager
+	$(GO) build -o $(LOCALBIN)/fhirserver ./cmd/fhirserver
+	$(GO) build -o $(LOCALBIN)/aggregator ./cmd/aggregator
+
+.PHONY: build-installer
+build-installer: manifests $(KUSTOMIZE) ## Write dist/install.yaml: CRD, RBAC and the manager.
+	mkdir -p dist
+	$(KUSTOMIZE) build config/default > dist/install.yaml
+
+##@ Tools
+
+.PHONY: tools
+tools: $(CONTROLLER_GEN) $(KUSTOMIZE) $(GOLANGCI_LINT) ## Install the pinned tools into bin/.
+
+$(CONTROLLER_GEN):
+	GOBIN=$(LOCALBIN) $(GO) install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
+	mv $(LOCALBIN)/controller-gen $@
+
+$(KUSTOMIZE):
+	GOBIN=$(LOCALBIN) $(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+	mv $(LOCALBIN)/kustomize $@
+
+$(GOLANGCI_LINT):
+	GOBIN=$(LOCALBIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv $(LOCALBIN)/golangci-lint $@

@@ -1,0 +1,149 @@
+package defs
+
+// The shapes below are the contract the validator, the FHIRPath engine, the
+// search engine and the REST layer code against. The data behind them is
+// generated (see generated/ and hack/gendefs); the loader fills the unexported
+// lookup maps once at start, so every lookup afterwards is a map access.
+
+// Version is one FHIR release.
+type Version struct {
+	// Name is "R4" or "STU3".
+	Name string
+	// FHIRVersion is the exact release: "4.0.1" or "3.0.2".
+	FHIRVersion string
+
+	types         map[string]*Type
+	resourceNames []string
+	params        map[string]map[string]*SearchParam // base type -> code -> param
+	allParams     []*SearchParam
+	compartments  map[string]*Compartment
+}
+
+// TypeKind says what a Type is.
+type TypeKind uint8
+
+const (
+	KindPrimitive TypeKind = iota + 1
+	KindComplex
+	KindResource
+)
+
+// Type is a resource type or a data type.
+type Type struct {
+	Name     string
+	Kind     TypeKind
+	Abstract bool
+	// Base is the type this one specialises ("DomainResource", "Element", ...).
+	Base string
+	// Regex is a primitive's value regular expression as the spec gives it
+	// (empty where the spec gives none, e.g. string, xhtml).
+	Regex string
+	// Elements are every element of the type in definition order; the first
+	// is the root (Path == Name).
+	Elements []*Element
+	// Root is the node of the type's top level.
+	Root *Node
+
+	byPath map[string]*Element
+}
+
+// Element is one ElementDefinition of a type's snapshot.
+type Element struct {
+	// Path as in the definition, e.g. "Observation.value[x]", "Observation.component.code".
+	Path string
+	// Name is the last path segment without "[x]", e.g. "value".
+	Name string
+	Min  int
+	// Max is -1 for "*".
+	Max int
+	// Types are the allowed types (several for a choice element). Empty for
+	// an element defined by ContentReference.
+	Types []TypeRef
+	// ContentReference is e.g. "#Questionnaire.item"; the element then has the
+	// same type and children as the referenced one.
+	ContentReference string
+	// Choice is true for "[x]" elements.
+	Choice   bool
+	Summary  bool
+	Modifier bool
+}
+
+// IsArray reports whether the element repeats (and so is a JSON array).
+func (e *Element) IsArray() bool { return e.Max != 1 }
+
+// TypeRef is one allowed type of an element.
+type TypeRef struct {
+	// Code is the type name ("Quantity", "string", "BackboneElement", ...).
+	Code string
+	// Targets are the resource types a Reference (or canonical) may point
+	// to, taken from targetProfile; empty means any.
+	Targets []string
+}
+
+// Node is a place that holds properties: a type's root, or a backbone
+// element inside a type. Its Props map every JSON property name that may
+// appear there to what it is, with choice types expanded ("valueQuantity").
+type Node struct {
+	// Type is the type that defines this node; Path is the element path of
+	// the node within that type ("Observation", "Observation.component").
+	Type *Type
+	Path string
+	// Props maps a JSON property name to its definition. Primitive
+	// extension siblings ("_birthDate") are not listed: a name beginning with
+	// "_" is the primitive's sibling of the name without it.
+	Props map[string]*Prop
+}
+
+// Prop is one JSON property of a Node.
+type Prop struct {
+	// JSONName is the property as it appears in JSON ("valueQuantity").
+	JSONName string
+	Element  *Element
+	// TypeCode is the concrete type for this name: for a choice element the
+	// type its suffix names; otherwise the element's only type. For elements
+	// defined inline (BackboneElement/Element children) or by content
+	// reference it is "BackboneElement" or "Element" as the spec says.
+	TypeCode string
+	// Type is the Type named by TypeCode (nil only where the spec leaves the
+	// type out, which gendefs reports as an error).
+	Type *Type
+	// Children is the node describing this property's own properties: the
+	// inline backbone node, the content-referenced node, or the root node of
+	// TypeCode's complex type. Nil for primitives.
+	Children *Node
+	// Primitive is true when TypeCode is a primitive type.
+	Primitive bool
+}
+
+// SearchParam is one SearchParameter.
+type SearchParam struct {
+	URL  string
+	Code string
+	// Base are the resource types it applies to ("Resource" for _id etc).
+	Base []string
+	// Type is number, date, string, token, reference, composite, quantity, uri, special.
+	Type string
+	// Expression is the FHIRPath expression (may span several base types).
+	Expression  string
+	Target      []string
+	Modifier    []string
+	Comparator  []string
+	Component   []Component
+	MultipleOr  *bool
+	MultipleAnd *bool
+}
+
+// Component is one part of a composite search parameter.
+type Component struct {
+	// Definition is the canonical URL of the component's SearchParameter.
+	Definition string
+	Expression string
+}
+
+// Compartment is one CompartmentDefinition (Patient, Encounter, ...).
+type Compartment struct {
+	Code string
+	// Resources maps a resource type to the search parameter codes that link
+	// it to the compartment; a type absent (or with no params) is not in it.
+	Resources map[string][]string
+}
