@@ -1,0 +1,100 @@
+package server
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// EnvPrefix is the prefix of the environment variables that stand in for
+// flags: --data-dir is also read from FHIRSERVER_DATA_DIR.
+const EnvPrefix = "FHIRSERVER_"
+
+// Config is everything the fhirserver binary is told at start.
+type Config struct {
+	FHIRVersion     string
+	DataDir         string
+	Listen          string
+	BaseURL         string
+	CredentialsDir  string
+	MaxBodyBytes    int64
+	MaxDepth        int
+	TokenTTL        time.Duration
+	SecretGrace     time.Duration
+	ShutdownTimeout time.Duration
+	LogFormat       string
+}
+
+// ParseFlags reads the configuration from args, then fills every flag not
+// given on the command line from its FHIRSERVER_<FLAG> environment variable
+// (upper case, dashes as underscores). The command line wins over the
+// environment because it is the more specific of the two.
+func ParseFlags(name string, args []string, getenv func(string) string) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&c.FHIRVersion, "fhir-version", "", "FHIR version this server speaks: R4 or STU3 (required)")
+	fs.StringVar(&c.DataDir, "data-dir", "./data", "folder of the Pebble store")
+	fs.StringVar(&c.Listen, "listen", ":8080", "address to listen on")
+	fs.StringVar(&c.BaseURL, "base-url", "http://localhost:8080", "public origin; the FHIR base is <base-url>/fhir")
+	fs.StringVar(&c.CredentialsDir, "credentials-dir", "", "folder with the endpoint's OAuth credentials (one file per Secret key); empty: generate a set under <data-dir>/credentials")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 16<<20, "largest request body accepted (413 above)")
+	fs.IntVar(&c.MaxDepth, "max-depth", 64, "deepest JSON nesting accepted in a request body")
+	fs.DurationVar(&c.TokenTTL, "token-ttl", 600*time.Second, "lifetime of issued access tokens")
+	fs.DurationVar(&c.SecretGrace, "secret-grace-period", 24*time.Hour, "how long a rotated-out client secret keeps working")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long SIGTERM waits for in-flight requests")
+	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		env := EnvPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", env, err))
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	switch strings.ToUpper(c.FHIRVersion) {
+	case "R4":
+		c.FHIRVersion = "R4"
+	case "STU3":
+		c.FHIRVersion = "STU3"
+	case "":
+		return errors.New("--fhir-version is required: R4 or STU3")
+	default:
+		return fmt.Errorf("--fhir-version %q: want R4 or STU3", c.FHIRVersion)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		return fmt.Errorf("--base-url %q: want an http:// or https:// origin", c.BaseURL)
+	}
+	if c.MaxBodyBytes <= 0 || c.MaxDepth <= 0 {
+		return errors.New("--max-body-bytes and --max-depth must be positive")
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return fmt.Errorf("--log-format %q: want json or text", c.LogFormat)
+	}
+	return nil
+}
+
+// OSEnv is os.Getenv, for ParseFlags.
+func OSEnv(k string) string { return os.Getenv(k) }

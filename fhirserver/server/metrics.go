@@ -1,0 +1,74 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the Prometheus metrics of one FHIR server. Each server has its
+// own registry (no package-level state), served at /metrics.
+type Metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// StoreStats are read at scrape time, so they cost nothing between scrapes.
+type StoreStats struct {
+	// SizeBytes is the store's size on disk.
+	SizeBytes func() float64
+	// FeedSequence is the change feed's newest durable sequence number.
+	FeedSequence func() float64
+}
+
+// NewMetrics registers the server's metrics, the Go runtime's and the
+// process's.
+func NewMetrics(stats StoreStats) *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "fhir_requests_total",
+		Help: "FHIR requests by interaction, resource type and HTTP status code.",
+	}, []string{"interaction", "resource_type", "code"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "fhir_request_duration_seconds",
+		Help: "Time to answer a FHIR request, by interaction and resource type.",
+		// From 100µs (a cached read) to 10s (a large transaction).
+		Buckets: prometheus.ExponentialBucketsRange(0.0001, 10, 16),
+	}, []string{"interaction", "resource_type"})
+	m.reg.MustRegister(m.requests, m.latency,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if stats.SizeBytes != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "fhir_store_size_bytes",
+			Help: "Size of the Pebble store on disk.",
+		}, stats.SizeBytes))
+	}
+	if stats.FeedSequence != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "fhir_change_feed_sequence",
+			Help: "Sequence number of the newest durable change in the change feed.",
+		}, stats.FeedSequence))
+	}
+	return m
+}
+
+// ObserveInteraction records one answered FHIR request. resourceType is ""
+// for system-level interactions.
+func (m *Metrics) ObserveInteraction(interaction, resourceType string, status int, d time.Duration) {
+	m.requests.WithLabelValues(interaction, resourceType, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(interaction, resourceType).Observe(d.Seconds())
+}
+
+// Handler serves the registry in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Registry exposes the registry, for tests and for extra collectors.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
