@@ -26,7 +26,7 @@ func TestParseFlags(t *testing.T) {
 				c.BaseURL == "https://acme.example" && c.SecretGrace == time.Hour
 		}},
 		{name: "command line wins over environment", args: []string{"--fhir-version", "R4", "--listen", "127.0.0.1:9"},
-			env: map[string]string{"FHIRSERVER_LISTEN": ":1", "FHIRSERVER_FHIR_VERSION": "STU3"},
+			env:  map[string]string{"FHIRSERVER_LISTEN": ":1", "FHIRSERVER_FHIR_VERSION": "STU3"},
 			want: func(c Config) bool { return c.FHIRVersion == "R4" && c.Listen == "127.0.0.1:9" }},
 		{name: "version required", args: nil, wantErr: true},
 		{name: "unknown version", args: []string{"--fhir-version", "R5"}, wantErr: true},
