@@ -1,5 +1,10 @@
 package defs
 
+import (
+	"regexp"
+	"sync"
+)
+
 // The shapes below are the contract the validator, the FHIRPath engine, the
 // search engine and the REST layer code against. The data behind them is
 // generated (see generated/ and hack/gendefs); the loader fills the unexported
@@ -17,6 +22,14 @@ type Version struct {
 	params        map[string]map[string]*SearchParam // base type -> code -> param
 	allParams     []*SearchParam
 	compartments  map[string]*Compartment
+
+	// Added to the contract: the embedded file this version is loaded
+	// from, once, on first use (see load.go), and lookups precomputed then.
+	file            string
+	once            sync.Once
+	typeNames       []string
+	paramLists      map[string][]*SearchParam // resource type -> params incl. inherited, by code
+	compartmentList []*Compartment
 }
 
 // TypeKind says what a Type is.
@@ -43,8 +56,15 @@ type Type struct {
 	Elements []*Element
 	// Root is the node of the type's top level.
 	Root *Node
+	// JSONType is how a primitive's value is written in JSON: "boolean",
+	// "number" or "string"; empty for other kinds.
+	JSONType string
+	// Pattern is Regex compiled and anchored to the whole value (^(?:…)$);
+	// nil where Regex is empty.
+	Pattern *regexp.Regexp
 
 	byPath map[string]*Element
+	nodes  map[string]*Node // element path -> node, for the root and every backbone element
 }
 
 // Element is one ElementDefinition of a type's snapshot.

@@ -1,0 +1,161 @@
+package defs
+
+import (
+	"embed"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs/defsfile"
+)
+
+// generated holds the definitions hack/gendefs wrote; `make generate-fhir`
+// rewrites them. An embed.FS is read-only, so this is no mutable state.
+//
+//go:embed generated/r4.json generated/stu3.json
+var generated embed.FS
+
+// load fills v from its embedded file, once. Loading is lazy so a binary
+// that never touches a version (the manager, or a server for the other
+// version) does not pay for it; call Load at start to pay up front instead.
+// The embedded data is generated and tested, so a failure here is a build
+// defect and panics rather than threading an error through every lookup.
+func (v *Version) load() {
+	v.once.Do(func() {
+		if err := v.build(); err != nil {
+			panic(fmt.Sprintf("defs: load %s definitions: %v", v.Name, err))
+		}
+	})
+}
+
+func (v *Version) build() error {
+	data, err := generated.ReadFile(v.file)
+	if err != nil {
+		return fmt.Errorf("read embedded %s: %w", v.file, err)
+	}
+	f, err := defsfile.Decode(data)
+	if err != nil {
+		return err
+	}
+	return v.fill(f)
+}
+
+// fill builds every lookup of v from a decoded file.
+func (v *Version) fill(f *defsfile.File) error {
+	if f.Name != v.Name || f.FHIRVersion != v.FHIRVersion {
+		return fmt.Errorf("file is %s %s, want %s %s", f.Name, f.FHIRVersion, v.Name, v.FHIRVersion)
+	}
+	v.types = make(map[string]*Type, len(f.Types))
+	v.typeNames = make([]string, 0, len(f.Types))
+	for i := range f.Types {
+		t, err := newType(&f.Types[i])
+		if err != nil {
+			return fmt.Errorf("type %s: %w", f.Types[i].Name, err)
+		}
+		v.types[t.Name] = t
+		v.typeNames = append(v.typeNames, t.Name)
+		if t.Kind == KindResource && !t.Abstract {
+			v.resourceNames = append(v.resourceNames, t.Name)
+		}
+	}
+	sort.Strings(v.typeNames)
+	sort.Strings(v.resourceNames)
+	// Props point at other types' roots, so they are built once every type exists.
+	for _, name := range v.typeNames {
+		if err := v.buildProps(v.types[name]); err != nil {
+			return fmt.Errorf("type %s: %w", name, err)
+		}
+	}
+	if err := v.fillSearchParams(f.SearchParams); err != nil {
+		return err
+	}
+	v.fillCompartments(f.Compartments)
+	return nil
+}
+
+var kinds = map[string]TypeKind{
+	defsfile.KindPrimitive: KindPrimitive,
+	defsfile.KindComplex:   KindComplex,
+	defsfile.KindResource:  KindResource,
+}
+
+// newType converts one type and its elements; nodes are created here,
+// their props in buildProps.
+func newType(ft *defsfile.Type) (*Type, error) {
+	kind, ok := kinds[ft.Kind]
+	if !ok {
+		return nil, fmt.Errorf("unknown kind %q", ft.Kind)
+	}
+	t := &Type{
+		Name:     ft.Name,
+		Kind:     kind,
+		Abstract: ft.Abstract,
+		Base:     ft.Base,
+		Regex:    ft.Regex,
+		JSONType: ft.JSONType,
+		Elements: make([]*Element, len(ft.Elements)),
+		byPath:   make(map[string]*Element, len(ft.Elements)),
+		nodes:    map[string]*Node{},
+	}
+	if t.Regex != "" {
+		re, err := regexp.Compile("^(?:" + t.Regex + ")$")
+		if err != nil {
+			return nil, fmt.Errorf("compile regex: %w", err)
+		}
+		t.Pattern = re
+	}
+	// One slab for all elements of the type: fewer allocations at load.
+	slab := make([]Element, len(ft.Elements))
+	for i := range ft.Elements {
+		fe := &ft.Elements[i]
+		e := &slab[i]
+		if err := fillElement(e, fe); err != nil {
+			return nil, fmt.Errorf("element %s: %w", fe.Path, err)
+		}
+		t.Elements[i] = e
+		t.byPath[e.Path] = e
+	}
+	if len(t.Elements) == 0 || t.Elements[0].Path != t.Name {
+		return nil, fmt.Errorf("first element is not the root")
+	}
+	t.Root = &Node{Type: t, Path: t.Name}
+	t.nodes[t.Name] = t.Root
+	// An element with children in the snapshot is a backbone (or inline
+	// Element) node; its children follow it, so parents are seen first.
+	for _, e := range t.Elements[1:] {
+		parent := e.Path[:strings.LastIndexByte(e.Path, '.')]
+		if t.nodes[parent] == nil {
+			t.nodes[parent] = &Node{Type: t, Path: parent}
+		}
+	}
+	return t, nil
+}
+
+func fillElement(e *Element, fe *defsfile.Element) error {
+	e.Path = fe.Path
+	name := fe.Path[strings.LastIndexByte(fe.Path, '.')+1:]
+	e.Choice = strings.HasSuffix(name, "[x]")
+	e.Name = strings.TrimSuffix(name, "[x]")
+	e.Min = fe.Min
+	if fe.Max == "*" {
+		e.Max = -1
+	} else {
+		m, err := strconv.Atoi(fe.Max)
+		if err != nil {
+			return fmt.Errorf("max %q: %w", fe.Max, err)
+		}
+		e.Max = m
+	}
+	e.ContentReference = fe.ContentReference
+	e.Summary = fe.Summary
+	e.Modifier = fe.Modifier
+	if len(fe.Types) > 0 {
+		e.Types = make([]TypeRef, len(fe.Types))
+		for i, ft := range fe.Types {
+			e.Types[i] = TypeRef{Code: ft.Code, Targets: ft.Targets}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package defs
+
+import "strings"
+
+// R4 and STU3 are the two FHIR releases fhirfleet serves. Each loads its
+// embedded definitions on first use and is read-only afterwards, so both are
+// safe to share between goroutines.
+var (
+	R4   = newVersion("R4", "4.0.1", "generated/r4.json")
+	STU3 = newVersion("STU3", "3.0.2", "generated/stu3.json")
+)
+
+func newVersion(name, fhirVersion, file string) *Version {
+	return &Version{Name: name, FHIRVersion: fhirVersion, file: file}
+}
+
+// ByName returns the version named by a FhirEndpoint or a client: "R4" or
+// "STU3" (any case, "R3" too), or a release such as "4.0.1", "4.0", "3.0.2"
+// or "3.0" (as in a fhirVersion mime-type parameter). Nil if unknown.
+func ByName(name string) *Version {
+	switch strings.ToUpper(strings.TrimSpace(name)) {
+	case "R4", "4.0.1", "4.0":
+		return R4
+	case "STU3", "R3", "3.0.2", "3.0":
+		return STU3
+	}
+	return nil
+}
+
+// Load loads the definitions now instead of on first use; a server calls it
+// at start so the first request does not pay for it.
+func (v *Version) Load() { v.load() }
+
+// Type returns any type (primitive, complex or resource) by name, or nil.
+func (v *Version) Type(name string) *Type {
+	v.load()
+	return v.types[name]
+}
+
+// Resource returns a resource type by name, including the abstract
+// Resource and DomainResource; nil for data types and unknown names.
+func (v *Version) Resource(name string) *Type {
+	v.load()
+	if t := v.types[name]; t != nil && t.Kind == KindResource {
+		return t
+	}
+	return nil
+}
+
+// ResourceTypes returns the concrete resource type names, sorted. The slice
+// is shared: do not modify it.
+func (v *Version) ResourceTypes() []string {
+	v.load()
+	return v.resourceNames
+}
+
+// TypeNames returns the names of every type, sorted. The slice is shared:
+// do not modify it.
+func (v *Version) TypeNames() []string {
+	v.load()
+	return v.typeNames
+}
+
+// Element returns the element with exactly this snapshot path
+// ("Observation.value[x]"), or nil. A choice element may also be named
+// without its "[x]" ("Observation.value").
+func (t *Type) Element(path string) *Element {
+	if e := t.byPath[path]; e != nil {
+		return e
+	}
+	if !strings.HasSuffix(path, "]") {
+		if e := t.byPath[path+"[x]"]; e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// Node returns the node at an element path: the type's root for its name,
+// or a backbone element's node ("Observation.component"); nil otherwise.
+func (t *Type) Node(path string) *Node {
+	return t.nodes[path]
+}
