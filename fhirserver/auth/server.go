@@ -1,0 +1,181 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-logr/logr"
+)
+
+// Defaults for the Config fields left zero.
+const (
+	DefaultTokenTTL          = 600 * time.Second
+	DefaultSecretGracePeriod = 24 * time.Hour
+	DefaultReloadInterval    = 30 * time.Second
+	// Leeway is the clock skew allowed on exp, nbf and iat.
+	Leeway = 30 * time.Second
+)
+
+// Config configures one endpoint's authorization server.
+type Config struct {
+	// CredentialsDir holds the files named by the File* constants (a mounted
+	// Secret). Empty: a generated set under DataDir/credentials is used.
+	CredentialsDir string
+	// DataDir is the server's data folder; used only when CredentialsDir is empty.
+	DataDir string
+	// BaseURL is the endpoint's public origin, e.g. https://acme.example.org.
+	// The issuer is BaseURL, the token URL BaseURL/oauth2/token and the token
+	// audience BaseURL/fhir.
+	BaseURL string
+	// TokenTTL is the access token lifetime (default 600 s).
+	TokenTTL time.Duration
+	// SecretGracePeriod is how long a replaced client secret keeps working
+	// (default 24 h).
+	SecretGracePeriod time.Duration
+	// ReloadInterval is how often the files are re-checked in case a change
+	// notification was missed (default 30 s).
+	ReloadInterval time.Duration
+	Logger         logr.Logger
+	// Clock returns the current time; tests inject one. Default time.Now.
+	Clock func() time.Time
+}
+
+// Server is one endpoint's token endpoint, token verifier and SMART discovery.
+type Server struct {
+	cfg      Config
+	dir      string
+	log      logr.Logger
+	now      func() time.Time
+	issuer   string
+	tokenURL string
+	audience string
+
+	ring     atomic.Pointer[keyring]
+	reloadMu sync.Mutex // serialises reloads so grace periods are carried correctly
+
+	tokens   *tokenCache
+	jtis     *jtiCache
+	throttle *throttle
+
+	stop      context.CancelFunc
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+// New loads the credentials (generating the default set when no directory is
+// given), and starts watching them for changes until ctx ends or Close.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = DefaultTokenTTL
+	}
+	if cfg.SecretGracePeriod <= 0 {
+		cfg.SecretGracePeriod = DefaultSecretGracePeriod
+	}
+	if cfg.ReloadInterval <= 0 {
+		cfg.ReloadInterval = DefaultReloadInterval
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	base, err := normaliseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		log:      cfg.Logger.WithName("auth"),
+		now:      cfg.Clock,
+		issuer:   base,
+		tokenURL: base + "/oauth2/token",
+		audience: base + "/fhir",
+		tokens:   newTokenCache(defaultTokenCacheSize),
+		jtis:     newJTICache(defaultJTICacheSize),
+		throttle: newThrottle(defaultThrottlePolicy()),
+		done:     make(chan struct{}),
+	}
+	s.dir = cfg.CredentialsDir
+	if s.dir == "" {
+		if cfg.DataDir == "" {
+			return nil, errors.New("auth: either CredentialsDir or DataDir must be set")
+		}
+		s.dir = filepath.Join(cfg.DataDir, "credentials")
+		created, err := generateCredentials(s.dir)
+		if err != nil {
+			return nil, fmt.Errorf("auth: default credentials: %w", err)
+		}
+		// The folder, never a secret: whoever can read it is the owner anyway.
+		s.log.Info("using generated credentials (no credentials dir given)", "dir", s.dir, "created", created)
+	}
+	if err := s.Reload(); err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	s.stop = cancel
+	go s.watch(wctx)
+	return s, nil
+}
+
+// Close stops the file watcher and waits for it to end.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.stop()
+		<-s.done
+	})
+}
+
+// Issuer, TokenURL and Audience are the URLs this endpoint puts in and
+// expects of tokens.
+func (s *Server) Issuer() string   { return s.issuer }
+func (s *Server) TokenURL() string { return s.tokenURL }
+func (s *Server) Audience() string { return s.audience }
+
+// Reload re-reads the credentials directory. An unchanged directory is a
+// no-op; a broken one leaves the current credentials in force.
+func (s *Server) Reload() error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	c, err := readCredentials(s.dir)
+	if err != nil {
+		return fmt.Errorf("auth: load credentials from %s: %w", s.dir, err)
+	}
+	prev := s.ring.Load()
+	if prev != nil && prev.creds.digest == c.digest {
+		return nil
+	}
+	// A replaced signing key must verify until the last token it signed expires.
+	next, err := nextKeyring(prev, c, s.now(), s.cfg.SecretGracePeriod, s.cfg.TokenTTL+Leeway)
+	if err != nil {
+		return fmt.Errorf("auth: credentials from %s: %w", s.dir, err)
+	}
+	s.ring.Store(next)
+	kv := []any{"dir", s.dir, "clientID", c.customer.id, "aggregatorClientID", c.aggregator.id,
+		"signingKeyID", c.key.kid, "signingAlg", c.key.alg, "clientJWKS", len(c.jwks)}
+	if prev == nil {
+		s.log.Info("credentials loaded", kv...)
+	} else {
+		s.log.Info("credentials changed; replaced secrets work for the grace period",
+			append(kv, "gracePeriod", s.cfg.SecretGracePeriod)...)
+	}
+	return nil
+}
+
+func normaliseBaseURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || raw == "" {
+		return "", fmt.Errorf("auth: BaseURL %q is not a URL", raw)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("auth: BaseURL %q must be an absolute http(s) URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("auth: BaseURL %q must not carry user info, query or fragment", raw)
+	}
+	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
+}
