@@ -1,0 +1,566 @@
+package fhirjson
+
+import (
+	"unicode/utf8"
+)
+
+// DefaultMaxDepth is the nesting limit Parse applies unless told otherwise.
+// The deepest official example (nested Questionnaire items inside a Bundle)
+// stays far below it; the limit exists so a hostile body cannot make the
+// recursive parser and validator use unbounded stack.
+const DefaultMaxDepth = 100
+
+// Option changes how Parse reads a document. It is a plain value rather
+// than a function so that passing options costs the hot path no allocation.
+type Option struct {
+	maxDepth int
+}
+
+// WithMaxDepth sets the deepest nesting of arrays and objects Parse accepts
+// (the top-level value is depth 1). n < 1 means DefaultMaxDepth.
+func WithMaxDepth(n int) Option {
+	if n < 1 {
+		n = DefaultMaxDepth
+	}
+	return Option{maxDepth: n}
+}
+
+// Parse reads one JSON document strictly (RFC 8259: no trailing commas, no
+// NaN, no leading zeros, no raw control characters in strings), as FHIR
+// needs it: the input must be UTF-8 (a leading byte-order mark is skipped),
+// an object may not repeat a key, and numbers keep their literal text. The
+// returned tree does not share memory with data, so the caller may reuse it.
+// Errors are *SyntaxError.
+func Parse(data []byte, opts ...Option) (*Value, error) {
+	maxDepth := DefaultMaxDepth
+	for _, o := range opts {
+		if o.maxDepth > 0 {
+			maxDepth = o.maxDepth
+		}
+	}
+	start := 0
+	if len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF {
+		start = 3
+	}
+	p := parser{
+		// One conversion for the whole document: every string without
+		// escapes, every member name and every number literal is a
+		// substring of it, so they cost no allocation of their own.
+		s:        string(data),
+		pos:      start,
+		maxDepth: maxDepth,
+		// Most FHIR objects have fewer members than this and arrays fewer
+		// items, so the scratch stacks rarely grow.
+		memberStack: make([]Member, 0, 32),
+		itemStack:   make([]*Value, 0, 16),
+	}
+	p.valueChunk = estimateValues(len(data) - start)
+	// About one value in five is an array item and four in five are
+	// object members in FHIR resources.
+	p.itemChunk = p.valueChunk/4 + 8
+	p.memberChunk = p.valueChunk
+	root := p.newValue()
+	if err := p.value(root); err != nil {
+		return nil, p.finish(err)
+	}
+	p.skipSpace()
+	if p.pos < len(p.s) {
+		return nil, p.finish(p.errorf(reasonSyntax, "unexpected %s after the top-level value", p.describe()))
+	}
+	return root, nil
+}
+
+// estimateValues guesses how many values a document of n bytes holds, so a
+// typical resource needs one slab allocation of each kind. Official
+// examples (indented) average one value per 30 to 50 bytes, compact JSON
+// about one per 20; an underestimate only costs one more chunk, while the
+// cap keeps a huge Bundle from reserving memory it may never use.
+func estimateValues(n int) int {
+	e := n/24 + 8
+	if e > 4096 {
+		e = 4096
+	}
+	return e
+}
+
+type parser struct {
+	s        string
+	pos      int
+	depth    int
+	maxDepth int
+
+	// Slabs: Values, array item slices and member slices are carved out of
+	// chunks instead of being allocated one by one. Each carved slice has
+	// its capacity capped so that appending to it copies instead of
+	// overwriting its neighbour.
+	vals        []Value
+	valueChunk  int
+	items       []*Value
+	itemChunk   int
+	members     []Member
+	memberChunk int
+
+	// Scratch stacks for the children of the arrays and objects being read.
+	itemStack   []*Value
+	memberStack []Member
+
+	buf []byte
+}
+
+func (p *parser) newValue() *Value {
+	if len(p.vals) == cap(p.vals) {
+		p.vals = make([]Value, 0, p.valueChunk)
+		if p.valueChunk < 16384 {
+			p.valueChunk *= 2
+		}
+	}
+	p.vals = p.vals[:len(p.vals)+1]
+	return &p.vals[len(p.vals)-1]
+}
+
+func (p *parser) allocItems(src []*Value) []*Value {
+	n := len(src)
+	if cap(p.items)-len(p.items) < n {
+		c := max(n, p.itemChunk)
+		if p.itemChunk < 4096 {
+			p.itemChunk *= 2
+		}
+		p.items = make([]*Value, 0, c)
+	}
+	l := len(p.items)
+	p.items = p.items[:l+n]
+	out := p.items[l : l+n : l+n]
+	copy(out, src)
+	return out
+}
+
+func (p *parser) allocMembers(src []Member) []Member {
+	n := len(src)
+	if cap(p.members)-len(p.members) < n {
+		c := max(n, p.memberChunk)
+		if p.memberChunk < 16384 {
+			p.memberChunk *= 2
+		}
+		p.members = make([]Member, 0, c)
+	}
+	l := len(p.members)
+	p.members = p.members[:l+n]
+	out := p.members[l : l+n : l+n]
+	copy(out, src)
+	return out
+}
+
+// isSpace holds the four whitespace bytes JSON allows.
+var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+
+func (p *parser) skipSpace() {
+	for p.pos < len(p.s) && isSpace[p.s[p.pos]] {
+		p.pos++
+	}
+}
+
+func (p *parser) value(v *Value) *SyntaxError {
+	p.skipSpace()
+	if p.pos >= len(p.s) {
+		return p.errorf(reasonSyntax, "unexpected end of input, expected a value")
+	}
+	switch c := p.s[p.pos]; c {
+	case '{':
+		return p.object(v)
+	case '[':
+		return p.array(v)
+	case '"':
+		s, err := p.str()
+		if err != nil {
+			return err
+		}
+		v.Kind, v.Text = String, s
+		return nil
+	case 't':
+		return p.literal(v, "true", Bool, true)
+	case 'f':
+		return p.literal(v, "false", Bool, false)
+	case 'n':
+		return p.literal(v, "null", Null, false)
+	default:
+		if c == '-' || (c >= '0' && c <= '9') {
+			return p.number(v)
+		}
+		return p.errorf(reasonSyntax, "unexpected %s, expected a value", p.describe())
+	}
+}
+
+func (p *parser) literal(v *Value, word string, k Kind, b bool) *SyntaxError {
+	if len(p.s)-p.pos < len(word) || p.s[p.pos:p.pos+len(word)] != word {
+		return p.errorf(reasonSyntax, "invalid literal, expected %s", word)
+	}
+	p.pos += len(word)
+	v.Kind, v.Bool = k, b
+	return nil
+}
+
+// number checks the RFC 8259 number grammar and keeps the literal as written.
+func (p *parser) number(v *Value) *SyntaxError {
+	start := p.pos
+	s := p.s
+	i := p.pos
+	if s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			p.pos = i
+			return p.errorf(reasonSyntax, "invalid number: leading zeros are not allowed")
+		}
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		p.pos = i
+		return p.errorf(reasonSyntax, "invalid number: expected a digit")
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			p.pos = i
+			return p.errorf(reasonSyntax, "invalid number: expected a digit after the decimal point")
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			p.pos = i
+			return p.errorf(reasonSyntax, "invalid number: expected a digit in the exponent")
+		}
+	}
+	p.pos = i
+	v.Kind, v.Text = Number, s[start:i]
+	return nil
+}
+
+func (p *parser) enter() *SyntaxError {
+	p.depth++
+	if p.depth > p.maxDepth {
+		return p.errorf(reasonDepth, "nesting deeper than %d levels", p.maxDepth)
+	}
+	return nil
+}
+
+func (p *parser) array(v *Value) *SyntaxError {
+	if err := p.enter(); err != nil {
+		return err
+	}
+	p.pos++ // '['
+	v.Kind = Array
+	p.skipSpace()
+	if p.pos < len(p.s) && p.s[p.pos] == ']' {
+		p.pos++
+		p.depth--
+		return nil
+	}
+	base := len(p.itemStack)
+	for idx := 0; ; idx++ {
+		child := p.newValue()
+		if err := p.value(child); err != nil {
+			err.addIndex(idx)
+			return err
+		}
+		p.itemStack = append(p.itemStack, child)
+		p.skipSpace()
+		if p.pos >= len(p.s) {
+			return p.errorf(reasonSyntax, "unexpected end of input in an array")
+		}
+		c := p.s[p.pos]
+		if c == ']' {
+			p.pos++
+			break
+		}
+		if c != ',' {
+			return p.errorf(reasonSyntax, "unexpected %s in an array, expected ',' or ']'", p.describe())
+		}
+		p.pos++
+		p.skipSpace()
+		if p.pos < len(p.s) && p.s[p.pos] == ']' {
+			return p.errorf(reasonSyntax, "trailing comma in an array")
+		}
+	}
+	v.Items = p.allocItems(p.itemStack[base:])
+	clear(p.itemStack[base:])
+	p.itemStack = p.itemStack[:base]
+	p.depth--
+	return nil
+}
+
+// objectMapAt is the member count from which duplicate keys are found with a
+// map rather than by comparing with every earlier member; FHIR objects are
+// small, so the quadratic scan is the fast path.
+const objectMapAt = 24
+
+func (p *parser) object(v *Value) *SyntaxError {
+	if err := p.enter(); err != nil {
+		return err
+	}
+	p.pos++ // '{'
+	v.Kind = Object
+	p.skipSpace()
+	if p.pos < len(p.s) && p.s[p.pos] == '}' {
+		p.pos++
+		p.depth--
+		return nil
+	}
+	base := len(p.memberStack)
+	var seen map[string]struct{}
+	for {
+		if p.pos >= len(p.s) {
+			return p.errorf(reasonSyntax, "unexpected end of input in an object")
+		}
+		if p.s[p.pos] != '"' {
+			return p.errorf(reasonSyntax, "unexpected %s, expected a member name in double quotes", p.describe())
+		}
+		keyAt := p.pos
+		name, err := p.str()
+		if err != nil {
+			return err
+		}
+		if dup := p.isDuplicate(name, base, &seen); dup {
+			p.pos = keyAt
+			return p.errorf(reasonDuplicate, "duplicate key %q", name)
+		}
+		p.skipSpace()
+		if p.pos >= len(p.s) || p.s[p.pos] != ':' {
+			return p.errorf(reasonSyntax, "unexpected %s after member name %q, expected ':'", p.describe(), name)
+		}
+		p.pos++
+		child := p.newValue()
+		if err := p.value(child); err != nil {
+			err.addName(name)
+			return err
+		}
+		p.memberStack = append(p.memberStack, Member{Name: name, Value: child})
+		p.skipSpace()
+		if p.pos >= len(p.s) {
+			return p.errorf(reasonSyntax, "unexpected end of input in an object")
+		}
+		c := p.s[p.pos]
+		if c == '}' {
+			p.pos++
+			break
+		}
+		if c != ',' {
+			return p.errorf(reasonSyntax, "unexpected %s in an object, expected ',' or '}'", p.describe())
+		}
+		p.pos++
+		p.skipSpace()
+		if p.pos < len(p.s) && p.s[p.pos] == '}' {
+			return p.errorf(reasonSyntax, "trailing comma in an object")
+		}
+	}
+	v.Members = p.allocMembers(p.memberStack[base:])
+	clear(p.memberStack[base:])
+	p.memberStack = p.memberStack[:base]
+	p.depth--
+	return nil
+}
+
+func (p *parser) isDuplicate(name string, base int, seen *map[string]struct{}) bool {
+	ms := p.memberStack[base:]
+	if len(ms) < objectMapAt {
+		for i := range ms {
+			if ms[i].Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	if *seen == nil {
+		*seen = make(map[string]struct{}, 2*len(ms))
+		for i := range ms {
+			(*seen)[ms[i].Name] = struct{}{}
+		}
+	}
+	if _, ok := (*seen)[name]; ok {
+		return true
+	}
+	(*seen)[name] = struct{}{}
+	return false
+}
+
+// strSpecial marks the bytes the string scanner must stop at: the closing
+// quote, a backslash, control characters (which JSON requires escaped) and
+// the start of a multi-byte UTF-8 sequence (which must be checked).
+var strSpecial = func() (t [256]bool) {
+	for i := 0; i < 0x20; i++ {
+		t[i] = true
+	}
+	t['"'], t['\\'] = true, true
+	for i := 0x80; i < 0x100; i++ {
+		t[i] = true
+	}
+	return t
+}()
+
+// str reads a string starting at the opening quote. A string without
+// escapes is a substring of the document; only escaped strings allocate.
+func (p *parser) str() (string, *SyntaxError) {
+	s := p.s
+	start := p.pos + 1
+	i := start
+	for {
+		for i < len(s) && !strSpecial[s[i]] {
+			i++
+		}
+		if i >= len(s) {
+			p.pos = i
+			return "", p.errorf(reasonSyntax, "unexpected end of input in a string")
+		}
+		c := s[i]
+		switch {
+		case c == '"':
+			p.pos = i + 1
+			return s[start:i], nil
+		case c == '\\':
+			return p.strEscaped(start, i)
+		case c < 0x20:
+			p.pos = i
+			return "", p.errorf(reasonSyntax, "control character U+%04X in a string must be escaped", c)
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size <= 1 {
+				p.pos = i
+				return "", p.errorf(reasonUTF8, "invalid UTF-8 in a string")
+			}
+			i += size
+		}
+	}
+}
+
+// strEscaped continues str from the first backslash at i, decoding into the
+// scratch buffer.
+func (p *parser) strEscaped(start, i int) (string, *SyntaxError) {
+	s := p.s
+	if p.buf == nil {
+		p.buf = make([]byte, 0, max(512, 2*(i-start)))
+	}
+	buf := append(p.buf[:0], s[start:i]...)
+	for {
+		if i >= len(s) {
+			p.pos = i
+			return "", p.errorf(reasonSyntax, "unexpected end of input in a string")
+		}
+		c := s[i]
+		switch {
+		case c == '"':
+			p.pos = i + 1
+			p.buf = buf
+			return string(buf), nil
+		case c == '\\':
+			if i+1 >= len(s) {
+				p.pos = i + 1
+				return "", p.errorf(reasonSyntax, "unexpected end of input in a string")
+			}
+			e := s[i+1]
+			i += 2
+			switch e {
+			case '"', '\\', '/':
+				buf = append(buf, e)
+			case 'b':
+				buf = append(buf, '\b')
+			case 'f':
+				buf = append(buf, '\f')
+			case 'n':
+				buf = append(buf, '\n')
+			case 'r':
+				buf = append(buf, '\r')
+			case 't':
+				buf = append(buf, '\t')
+			case 'u':
+				r, n, err := p.unicodeEscape(i - 2)
+				if err != nil {
+					return "", err
+				}
+				i = n
+				buf = utf8.AppendRune(buf, r)
+			default:
+				p.pos = i - 2
+				return "", p.errorf(reasonSyntax, "invalid escape \\%c in a string", e)
+			}
+		case c < 0x20:
+			p.pos = i
+			return "", p.errorf(reasonSyntax, "control character U+%04X in a string must be escaped", c)
+		case c < 0x80:
+			buf = append(buf, c)
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size <= 1 {
+				p.pos = i
+				return "", p.errorf(reasonUTF8, "invalid UTF-8 in a string")
+			}
+			buf = append(buf, s[i:i+size]...)
+			i += size
+		}
+	}
+}
+
+// unicodeEscape decodes \uXXXX at at (pointing at the backslash), joining a
+// surrogate pair. A lone surrogate is rejected: it has no UTF-8 form, and
+// FHIR strings are Unicode text. It returns the rune and the offset after it.
+func (p *parser) unicodeEscape(at int) (rune, int, *SyntaxError) {
+	r, ok := hex4(p.s, at+2)
+	if !ok {
+		p.pos = at
+		return 0, 0, p.errorf(reasonSyntax, "invalid \\u escape in a string, expected four hex digits")
+	}
+	next := at + 6
+	switch {
+	case r >= 0xD800 && r < 0xDC00:
+		if next+1 < len(p.s) && p.s[next] == '\\' && p.s[next+1] == 'u' {
+			lo, ok := hex4(p.s, next+2)
+			if ok && lo >= 0xDC00 && lo < 0xE000 {
+				return 0x10000 + (r-0xD800)<<10 + (lo - 0xDC00), next + 6, nil
+			}
+		}
+		p.pos = at
+		return 0, 0, p.errorf(reasonSurrogate, "unpaired surrogate \\u%04X in a string", r)
+	case r >= 0xDC00 && r < 0xE000:
+		p.pos = at
+		return 0, 0, p.errorf(reasonSurrogate, "unpaired surrogate \\u%04X in a string", r)
+	}
+	return r, next, nil
+}
+
+func hex4(s string, i int) (rune, bool) {
+	if i+4 > len(s) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(s[i : i+4]) {
+		var d byte
+		switch {
+		case c >= '0' && c <= '9':
+			d = c - '0'
+		case c >= 'a' && c <= 'f':
+			d = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(d)
+	}
+	return r, true
+}
