@@ -1,0 +1,188 @@
+package fhirpath
+
+import (
+	"strconv"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+)
+
+// children appends the children of it named name (a FHIRPath name, so
+// "value" finds "valueQuantity" when the model says value is a choice), in
+// document order, with a primitive's "_name" sibling attached.
+func (c *evalCtx) children(it Item, name string, out []Item) []Item {
+	if ti, ok := it.sys.(typeInfoValue); ok {
+		switch name {
+		case "namespace":
+			return append(out, Item{sys: ti.namespace})
+		case "name":
+			return append(out, Item{sys: ti.name})
+		}
+		return out
+	}
+	v := it.val
+	if v == nil || v.Kind != fhirjson.Object {
+		if it.ext != nil && (name == "extension" || name == "id") {
+			// A primitive's id and extensions live in its "_name" sibling.
+			return c.children(Item{val: it.ext, typ: "Element", def: c.typeRoot("Element"), path: it.path}, name, out)
+		}
+		return out
+	}
+	var seen [4]string
+	found := seen[:0]
+	for _, m := range v.Members {
+		mn := m.Name
+		if len(mn) > 1 && mn[0] == '_' {
+			mn = mn[1:]
+		}
+		if mn != name && !c.isChoiceOf(it.def, mn, name) {
+			continue
+		}
+		dup := false
+		for _, f := range found {
+			dup = dup || f == mn
+		}
+		if dup {
+			continue
+		}
+		found = append(found, mn)
+		out = c.appendMember(it, mn, out)
+	}
+	return out
+}
+
+// isChoiceOf reports whether the JSON name jsonName is the choice element
+// name with a type suffix ("valueQuantity" for value).
+func (c *evalCtx) isChoiceOf(def *defs.Node, jsonName, name string) bool {
+	if def == nil || len(jsonName) <= len(name) || jsonName[:len(name)] != name {
+		return false
+	}
+	if s := jsonName[len(name)]; s < 'A' || s > 'Z' {
+		return false
+	}
+	p := def.Props[jsonName]
+	return p != nil && p.Element != nil && p.Element.Choice && p.Element.Name == name
+}
+
+// appendMember appends the items of the JSON member jsonName of it.
+func (c *evalCtx) appendMember(it Item, jsonName string, out []Item) []Item {
+	val, ext := it.val.Get(jsonName), it.val.Get("_"+jsonName)
+	var prop *defs.Prop
+	if it.def != nil {
+		prop = it.def.Props[jsonName]
+	}
+	path := it.path + "." + jsonName
+	one := func(v, e *fhirjson.Value, p string) {
+		if v != nil && v.Kind == fhirjson.Null {
+			v = nil
+		}
+		if e != nil && e.Kind != fhirjson.Object {
+			e = nil
+		}
+		if v == nil && e == nil {
+			return
+		}
+		child := Item{val: v, ext: e, path: p}
+		if prop != nil {
+			child.typ = prop.TypeCode
+			child.def = prop.Children
+		}
+		if rt := v.Str("resourceType"); rt != "" && (prop == nil || !prop.Primitive) {
+			child.typ = rt
+			child.def = c.typeRoot(rt)
+		}
+		out = append(out, child)
+	}
+	if (val != nil && val.Kind == fhirjson.Array) || (val == nil && ext != nil && ext.Kind == fhirjson.Array) {
+		n := 0
+		if val != nil {
+			n = len(val.Items)
+		}
+		if ext != nil && ext.Kind == fhirjson.Array && len(ext.Items) > n {
+			n = len(ext.Items)
+		}
+		for i := 0; i < n; i++ {
+			var v, e *fhirjson.Value
+			if val != nil && i < len(val.Items) {
+				v = val.Items[i]
+			}
+			if ext != nil && ext.Kind == fhirjson.Array && i < len(ext.Items) {
+				e = ext.Items[i]
+			}
+			one(v, e, path+"["+strconv.Itoa(i)+"]")
+		}
+		return out
+	}
+	one(val, ext, path)
+	return out
+}
+
+func (c *evalCtx) typeRoot(name string) *defs.Node {
+	if c.model == nil {
+		return nil
+	}
+	if t := c.model.Type(name); t != nil {
+		return t.Root
+	}
+	return nil
+}
+
+// isSubtype reports whether FHIR type typ is name or derives from it
+// (Observation → DomainResource → Resource; code → string; Age → Quantity).
+func (c *evalCtx) isSubtype(typ, name string) bool {
+	for range 16 { // the deepest FHIR hierarchy is 4 levels; bound it anyway
+		if typ == "" {
+			return false
+		}
+		if typ == name {
+			return true
+		}
+		if c.model == nil {
+			return false
+		}
+		t := c.model.Type(typ)
+		if t == nil {
+			return false
+		}
+		typ = baseName(t.Base)
+	}
+	return false
+}
+
+// baseName accepts a base given as a name or as a StructureDefinition URL.
+func baseName(b string) string {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == '/' {
+			return b[i+1:]
+		}
+	}
+	return b
+}
+
+// isType implements `is`: a node's FHIR type (or a base of it) against the
+// FHIR namespace, a System value's type against the System namespace, and
+// an unqualified name against either, as fhirpath.js does.
+func (c *evalCtx) isType(it Item, ts typeSpec) bool {
+	if it.IsNode() {
+		if ts.namespace != "" && ts.namespace != "FHIR" {
+			return false
+		}
+		return c.isSubtype(it.typ, ts.name)
+	}
+	if ts.namespace != "" && ts.namespace != "System" {
+		return false
+	}
+	n := systemTypeName(it.sys)
+	return n == ts.name || ts.name == "Any"
+}
+
+// ofType keeps the items of the given type.
+func (c *evalCtx) ofType(xs []Item, ts typeSpec) []Item {
+	var out []Item
+	for _, it := range xs {
+		if c.isType(it, ts) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
