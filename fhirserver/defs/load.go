@@ -14,7 +14,7 @@ import (
 // generated holds the definitions hack/gendefs wrote; `make generate-fhir`
 // rewrites them. An embed.FS is read-only, so this is no mutable state.
 //
-//go:embed generated/r4.json generated/stu3.json
+//go:embed generated/r4.defs generated/stu3.defs
 var generated embed.FS
 
 // load fills v from its embedded file, once. Loading is lazy so a binary
@@ -35,7 +35,7 @@ func (v *Version) build() error {
 	if err != nil {
 		return fmt.Errorf("read embedded %s: %w", v.file, err)
 	}
-	f, err := defsfile.Decode(data)
+	f, err := defsfile.Decode(string(data))
 	if err != nil {
 		return err
 	}

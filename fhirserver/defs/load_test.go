@@ -8,8 +8,8 @@ import (
 // reading the embedded file and building every lookup.
 func BenchmarkLoad(b *testing.B) {
 	for _, tc := range []struct{ name, version, file string }{
-		{"R4", "4.0.1", "generated/r4.json"},
-		{"STU3", "3.0.2", "generated/stu3.json"},
+		{"R4", "4.0.1", "generated/r4.defs"},
+		{"STU3", "3.0.2", "generated/stu3.defs"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -6,8 +6,8 @@ import "strings"
 // embedded definitions on first use and is read-only afterwards, so both are
 // safe to share between goroutines.
 var (
-	R4   = newVersion("R4", "4.0.1", "generated/r4.json")
-	STU3 = newVersion("STU3", "3.0.2", "generated/stu3.json")
+	R4   = newVersion("R4", "4.0.1", "generated/r4.defs")
+	STU3 = newVersion("STU3", "3.0.2", "generated/stu3.defs")
 )
 
 func newVersion(name, fhirVersion, file string) *Version {

@@ -20,7 +20,7 @@ import (
 
 func main() {
 	packages := flag.String("packages", "", "folder printed by hack/fhir-packages.sh (holds r4/ and stu3/)")
-	out := flag.String("out", "fhirserver/defs/generated", "folder to write <version>.json into")
+	out := flag.String("out", "fhirserver/defs/generated", "folder to write <version>.defs into")
 	flag.Parse()
 	if *packages == "" {
 		fmt.Fprintln(os.Stderr, "gendefs: -packages is required (try: -packages \"$(hack/fhir-packages.sh)\")")

@@ -27,12 +27,12 @@ var versions = []versionSpec{
 	{
 		Name: "R4", FHIRVersion: "4.0.1", Package: "hl7.fhir.r4.examples@4.0.1", Dir: "r4",
 		Bundles: []string{"Bundle-types.json", "Bundle-resources.json", "Bundle-searchParams.json"},
-		Out:     "r4.json",
+		Out:     "r4.defs",
 	},
 	{
 		Name: "STU3", FHIRVersion: "3.0.2", Package: "hl7.fhir.r3.examples@3.0.2", Dir: "stu3",
 		Globs: []string{"StructureDefinition-*.json", "SearchParameter-*.json", "CompartmentDefinition-*.json"},
-		Out:   "stu3.json",
+		Out:   "stu3.defs",
 	},
 }
 

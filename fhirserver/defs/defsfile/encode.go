@@ -2,93 +2,112 @@ package defsfile
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
+	"sort"
+	"strconv"
+	"strings"
 )
 
-// Encode writes f as compact JSON with one type, element, search parameter
-// or compartment per line. The output depends only on f (struct fields in
-// declaration order, map keys sorted by encoding/json), which is what makes
-// `make generate-fhir` byte-for-byte repeatable; the line layout keeps git
-// diffs of the generated files readable.
+// Encode writes f in the line format described in the package comment. The
+// output depends only on f (compartment members are sorted), which is what
+// makes `make generate-fhir` byte-for-byte repeatable.
 func Encode(f *File) ([]byte, error) {
-	var buf bytes.Buffer
-	head, err := marshal(struct {
-		Generated   string `json:"generated"`
-		Name        string `json:"name"`
-		FHIRVersion string `json:"fhirVersion"`
-		Package     string `json:"package"`
-	}{f.Generated, f.Name, f.FHIRVersion, f.Package})
-	if err != nil {
-		return nil, err
-	}
-	buf.Write(head[:len(head)-1]) // reopen the object to append the lists
-	buf.WriteString(",\n\"types\":[\n")
+	w := &writer{}
+	w.buf.WriteString("# " + GeneratedMarker + "\n")
+	w.buf.WriteString("# FHIR definitions for fhirfleet; format: fhirserver/defs/defsfile/doc.go\n")
+	w.line("version", f.Name, f.FHIRVersion, f.Package)
 	for i := range f.Types {
 		t := &f.Types[i]
-		elems := t.Elements
-		t.Elements = nil
-		line, err := marshal(t)
-		t.Elements = elems
-		if err != nil {
-			return nil, fmt.Errorf("type %s: %w", t.Name, err)
+		abstract := ""
+		if t.Abstract {
+			abstract = "abstract"
 		}
-		// The marshalled type ends in "elements":null}; replace that tail
-		// with the element list, one element per line.
-		const tail = `"elements":null}`
-		if !bytes.HasSuffix(line, []byte(tail)) {
-			return nil, fmt.Errorf("type %s: unexpected encoding %q", t.Name, line)
-		}
-		buf.Write(line[:len(line)-len(tail)])
-		buf.WriteString("\"elements\":[\n")
-		for j := range elems {
-			if err := writeItem(&buf, &elems[j], j == len(elems)-1); err != nil {
-				return nil, fmt.Errorf("element %s: %w", elems[j].Path, err)
+		w.line("type", t.Name, t.Kind, abstract, t.Base, t.JSONType, t.Regex)
+		for j := range t.Elements {
+			e := &t.Elements[j]
+			flags := ""
+			if e.Summary {
+				flags += "S"
 			}
+			if e.Modifier {
+				flags += "M"
+			}
+			w.line("elem", e.Path, strconv.Itoa(e.Min), e.Max, flags, e.ContentReference, w.types(e.Types))
 		}
-		buf.WriteString("]}")
-		if i < len(f.Types)-1 {
-			buf.WriteByte(',')
-		}
-		buf.WriteByte('\n')
 	}
-	buf.WriteString("],\n\"searchParams\":[\n")
 	for i := range f.SearchParams {
-		if err := writeItem(&buf, &f.SearchParams[i], i == len(f.SearchParams)-1); err != nil {
-			return nil, fmt.Errorf("search parameter %s: %w", f.SearchParams[i].URL, err)
+		p := &f.SearchParams[i]
+		w.line("param", p.URL, p.Code, w.list(p.Base), p.Type, optBool(p.MultipleOr), optBool(p.MultipleAnd),
+			w.list(p.Target), w.list(p.Modifier), w.list(p.Comparator), p.Expression)
+		for _, c := range p.Component {
+			w.line("component", c.Definition, c.Expression)
 		}
 	}
-	buf.WriteString("],\n\"compartments\":[\n")
 	for i := range f.Compartments {
-		if err := writeItem(&buf, &f.Compartments[i], i == len(f.Compartments)-1); err != nil {
-			return nil, fmt.Errorf("compartment %s: %w", f.Compartments[i].Code, err)
+		c := &f.Compartments[i]
+		w.line("compartment", c.Code)
+		names := make([]string, 0, len(c.Resources))
+		for name := range c.Resources {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			w.line("member", name, w.list(c.Resources[name]))
 		}
 	}
-	buf.WriteString("]}\n")
-	return buf.Bytes(), nil
+	if w.err != nil {
+		return nil, w.err
+	}
+	return w.buf.Bytes(), nil
 }
 
-func writeItem(buf *bytes.Buffer, v any, last bool) error {
-	line, err := marshal(v)
-	if err != nil {
-		return err
-	}
-	buf.Write(line)
-	if !last {
-		buf.WriteByte(',')
-	}
-	buf.WriteByte('\n')
-	return nil
+type writer struct {
+	buf bytes.Buffer
+	err error
 }
 
-// marshal is json.Marshal without HTML escaping: FHIRPath expressions are
-// full of '<' and '>' and "\u003c" would only make the files harder to read.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+func (w *writer) line(fields ...string) {
+	for i, f := range fields {
+		if strings.ContainsAny(f, "\t\r\n") && w.err == nil {
+			w.err = fmt.Errorf("%s record: field %q holds a TAB or line break", fields[0], f)
+		}
+		if i > 0 {
+			w.buf.WriteByte('\t')
+		}
+		w.buf.WriteString(f)
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	w.buf.WriteByte('\n')
+}
+
+func (w *writer) list(items []string) string {
+	for _, it := range items {
+		if (it == "" || strings.ContainsAny(it, ",|()")) && w.err == nil {
+			w.err = fmt.Errorf("list item %q is empty or holds , | ( or )", it)
+		}
+	}
+	return strings.Join(items, ",")
+}
+
+func (w *writer) types(refs []TypeRef) string {
+	var sb strings.Builder
+	for i, r := range refs {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(r.Code)
+		if len(r.Targets) > 0 {
+			sb.WriteByte('(')
+			sb.WriteString(strings.Join(r.Targets, "|"))
+			sb.WriteByte(')')
+		}
+		w.list(append([]string{r.Code}, r.Targets...))
+	}
+	return sb.String()
+}
+
+func optBool(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b)
 }
