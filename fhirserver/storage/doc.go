@@ -1,0 +1,7 @@
+// Package storage is the durable Pebble store of the FHIR server: resource
+// versions with tombstones, instance/type/system history, the search index
+// entries the search engine supplies, and the change feed, all written in one
+// atomic, fsynced batch per commit through a single serial write order with
+// group commit. The key layout is written down in docs/storage.md and only
+// keys.go builds keys.
+package storage

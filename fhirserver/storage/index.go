@@ -1,0 +1,157 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"iter"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// IndexEntry is one search index entry of a resource: a value of one search
+// parameter, encoded by the search engine so that byte order is the order it
+// wants to scan in. The store treats Value as opaque bytes (any bytes,
+// NUL included, at most 4096).
+type IndexEntry struct {
+	Param string
+	Value []byte
+}
+
+// IndexQuery selects the index entries of one (Type, Param) whose values lie
+// in [Lo, Hi); a nil Lo or Hi leaves that side open. Entries come in value
+// order, ties by id; Reverse gives the opposite order.
+type IndexQuery struct {
+	Type  string
+	Param string
+	Lo    []byte
+	Hi    []byte
+	// Reverse scans from the highest value down.
+	Reverse bool
+	// After resumes strictly after this hit in scan direction (a page cursor).
+	After *IndexHit
+}
+
+// IndexHit is one index entry found by ScanIndex.
+type IndexHit struct {
+	Value []byte
+	ID    string
+}
+
+// ExactRange returns the [lo, hi) bounds selecting exactly the value v.
+func ExactRange(v []byte) (lo, hi []byte) {
+	return v, append(bytes.Clone(v), 0)
+}
+
+// PrefixRange returns the [lo, hi) bounds selecting every value that starts
+// with p (hi is nil, i.e. open, when no bound exists).
+func PrefixRange(p []byte) (lo, hi []byte) {
+	return p, prefixEnd(p)
+}
+
+func checkEntries(entries []IndexEntry) error {
+	for _, e := range entries {
+		if !validName(e.Param, maxParam) || len(e.Value) > maxValue {
+			return fmt.Errorf("%w: index entry %q (%d value bytes)", ErrInvalidKey, e.Param, len(e.Value))
+		}
+	}
+	return nil
+}
+
+// bounds turns q into Pebble iterator bounds.
+func (q IndexQuery) bounds() (lower, upper []byte, err error) {
+	if !validName(q.Type, maxNameLen) || !validName(q.Param, maxParam) {
+		return nil, nil, fmt.Errorf("%w: index %q/%q", ErrInvalidKey, q.Type, q.Param)
+	}
+	base := keyIndexParamPrefix(q.Type, q.Param)
+	lower = base
+	if q.Lo != nil {
+		lower = appendEscaped(bytes.Clone(base), q.Lo, false)
+	}
+	upper = prefixEnd(base)
+	if q.Hi != nil {
+		upper = appendEscaped(bytes.Clone(base), q.Hi, false)
+	}
+	if q.After != nil {
+		if !validName(q.After.ID, maxNameLen) {
+			return nil, nil, fmt.Errorf("%w: index cursor id %q", ErrInvalidKey, q.After.ID)
+		}
+		k := keyIndex(q.Type, q.Param, q.After.Value, q.After.ID)
+		if q.Reverse {
+			if bytes.Compare(k, upper) < 0 {
+				upper = k
+			}
+		} else if k = append(k, 0); bytes.Compare(k, lower) > 0 {
+			lower = k
+		}
+	}
+	return lower, upper, nil
+}
+
+func (rd reader) scanIndex(q IndexQuery) iter.Seq2[IndexHit, error] {
+	return func(yield func(IndexHit, error) bool) {
+		lower, upper, err := q.bounds()
+		if err != nil {
+			yield(IndexHit{}, err)
+			return
+		}
+		if bytes.Compare(lower, upper) >= 0 {
+			return
+		}
+		it, err := rd.r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+		if err != nil {
+			yield(IndexHit{}, fmt.Errorf("scan index %s.%s: %w", q.Type, q.Param, err))
+			return
+		}
+		defer it.Close()
+		skip := len(keyIndexParamPrefix(q.Type, q.Param))
+		step, ok := it.Next, it.First()
+		if q.Reverse {
+			step, ok = it.Prev, it.Last()
+		}
+		for ; ok; ok = step() {
+			v, id, err := parseIndexKey(it.Key()[skip:])
+			if err != nil {
+				yield(IndexHit{}, fmt.Errorf("scan index %s.%s: %w", q.Type, q.Param, err))
+				return
+			}
+			if !yield(IndexHit{Value: v, ID: id}, nil) {
+				return
+			}
+		}
+		if err := it.Error(); err != nil {
+			yield(IndexHit{}, fmt.Errorf("scan index %s.%s: %w", q.Type, q.Param, err))
+		}
+	}
+}
+
+// ScanIndex iterates the index entries selected by q over the latest applied
+// state. Hits carry no records: load them with Get, which waits for
+// durability.
+func (s *Store) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit, error] {
+	return func(yield func(IndexHit, error) bool) {
+		if !s.acquire() {
+			yield(IndexHit{}, ErrClosed)
+			return
+		}
+		defer s.release()
+		for h, err := range (reader{s.db}).scanIndex(q) {
+			if err == nil {
+				err = ctx.Err()
+			}
+			if !yield(h, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// ScanIndex iterates index entries as this transaction sees them (including
+// its own staged writes) — e.g. to evaluate If-None-Exist inside the serial
+// write order.
+func (tx *Tx) ScanIndex(_ context.Context, q IndexQuery) iter.Seq2[IndexHit, error] {
+	if tx.done {
+		return func(yield func(IndexHit, error) bool) { yield(IndexHit{}, errTxDone) }
+	}
+	return tx.rd.scanIndex(q)
+}

@@ -1,0 +1,258 @@
+package storage
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"iter"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Reader is what the search engine needs to evaluate a query. Both *Store
+// (the latest durable state) and *Tx (inside the serial write order, for
+// conditional create/update/delete) implement it, so one query evaluator
+// serves both.
+type Reader interface {
+	// Get returns the current version of typ/id; a tombstone comes back as a
+	// record with Deleted set. ErrNotFound when it never existed.
+	Get(ctx context.Context, typ, id string) (*Record, error)
+	// ScanIndex iterates the index entries of one search parameter.
+	ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit, error]
+	// ScanType iterates the live current versions of typ in id order,
+	// starting after afterID ("" = from the first).
+	ScanType(ctx context.Context, typ, afterID string) iter.Seq2[*Record, error]
+	// Count returns the number of live resources of typ.
+	Count(ctx context.Context, typ string) (int64, error)
+}
+
+var (
+	_ Reader = (*Store)(nil)
+	_ Reader = (*Tx)(nil)
+)
+
+// reader holds the read logic shared by the store (over the DB) and a Tx
+// (over its indexed batch, which reads through to the DB).
+type reader struct{ r pebble.Reader }
+
+func (rd reader) get(key []byte) ([]byte, bool, error) {
+	v, closer, err := rd.r.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("storage get: %w", err)
+	}
+	out := append([]byte(nil), v...)
+	_ = closer.Close()
+	return out, true, nil
+}
+
+func (rd reader) header(typ, id string) (header, bool, error) {
+	v, ok, err := rd.get(keyCurrent(typ, id))
+	if err != nil || !ok {
+		return header{}, false, err
+	}
+	h, _, err := decodeHeader(v)
+	if err != nil {
+		return header{}, false, fmt.Errorf("%s/%s: %w", typ, id, err)
+	}
+	return h, true, nil
+}
+
+func (rd reader) version(typ, id string, versionID int64) (*Record, error) {
+	v, ok, err := rd.get(keyVersion(typ, id, versionID))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: %s/%s/_history/%d", ErrNotFound, typ, id, versionID)
+	}
+	r, err := decodeRecord(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s/%s/_history/%d: %w", typ, id, versionID, err)
+	}
+	return r, nil
+}
+
+func (rd reader) current(typ, id string) (*Record, error) {
+	if err := checkTypeID(typ, id); err != nil {
+		return nil, err
+	}
+	h, ok, err := rd.header(typ, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: %s/%s", ErrNotFound, typ, id)
+	}
+	return rd.version(typ, id, h.versionID)
+}
+
+func (rd reader) idxList(typ, id string) ([]IndexEntry, error) {
+	v, ok, err := rd.get(keyIdxList(typ, id))
+	if err != nil || !ok {
+		return nil, err
+	}
+	return decodeIdxList(v)
+}
+
+func (rd reader) count(typ string) (int64, error) {
+	v, ok, err := rd.get(keyCount(typ))
+	if err != nil || !ok {
+		return 0, err
+	}
+	n, k := binary.Varint(v)
+	if k <= 0 {
+		return 0, fmt.Errorf("storage: bad count for %s", typ)
+	}
+	return n, nil
+}
+
+func encodeCount(n int64) []byte { return binary.AppendVarint(nil, n) }
+
+// scanType yields the live current versions of typ after afterID.
+func (rd reader) scanType(typ, afterID string) iter.Seq2[*Record, error] {
+	return func(yield func(*Record, error) bool) {
+		if !validName(typ, maxNameLen) {
+			yield(nil, fmt.Errorf("%w: type %q", ErrInvalidKey, typ))
+			return
+		}
+		lower := keyCurrentTypePrefix(typ)
+		if afterID != "" {
+			lower = append(keyCurrent(typ, afterID), 0)
+		}
+		it, err := rd.r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: prefixEnd(keyCurrentTypePrefix(typ))})
+		if err != nil {
+			yield(nil, fmt.Errorf("scan %s: %w", typ, err))
+			return
+		}
+		defer it.Close()
+		for ok := it.First(); ok; ok = it.Next() {
+			h, _, err := decodeHeader(it.Value())
+			if err != nil {
+				yield(nil, fmt.Errorf("scan %s: %w", typ, err))
+				return
+			}
+			if h.deleted() {
+				continue
+			}
+			rec, err := rd.version(typ, idFromCurrentKey(typ, it.Key()), h.versionID)
+			if !yield(rec, err) || err != nil {
+				return
+			}
+		}
+		if err := it.Error(); err != nil {
+			yield(nil, fmt.Errorf("scan %s: %w", typ, err))
+		}
+	}
+}
+
+// Get returns the current version of typ/id (see Reader.Get). If that
+// version's fsync is still in flight, Get waits for it.
+func (s *Store) Get(ctx context.Context, typ, id string) (*Record, error) {
+	var rec *Record
+	err := s.read(func() (err error) {
+		rec, err = reader{s.db}.current(typ, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, s.waitDurable(ctx, rec.Seq)
+}
+
+// GetVersion returns one version of typ/id (vread); ErrNotFound when that
+// version does not exist. A tombstone version has Deleted set.
+func (s *Store) GetVersion(ctx context.Context, typ, id string, versionID int64) (*Record, error) {
+	if err := checkTypeID(typ, id); err != nil {
+		return nil, err
+	}
+	var rec *Record
+	err := s.read(func() (err error) {
+		rec, err = reader{s.db}.version(typ, id, versionID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, s.waitDurable(ctx, rec.Seq)
+}
+
+// ScanType iterates the live current versions of typ in id order, after
+// afterID; for search without an index and for index rebuilds.
+func (s *Store) ScanType(ctx context.Context, typ, afterID string) iter.Seq2[*Record, error] {
+	return func(yield func(*Record, error) bool) {
+		if !s.acquire() {
+			yield(nil, ErrClosed)
+			return
+		}
+		defer s.release()
+		for r, err := range (reader{s.db}).scanType(typ, afterID) {
+			if err == nil {
+				err = s.waitDurable(ctx, r.Seq)
+			}
+			if !yield(r, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// Count returns the number of live resources of typ.
+func (s *Store) Count(ctx context.Context, typ string) (int64, error) {
+	var n int64
+	err := s.read(func() (err error) {
+		n, err = reader{s.db}.count(typ)
+		return err
+	})
+	return n, err
+}
+
+// Counts returns the number of live resources of every type that has one.
+func (s *Store) Counts(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	err := s.read(func() error {
+		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixCount}, UpperBound: []byte{prefixCount + 1}})
+		if err != nil {
+			return fmt.Errorf("read counts: %w", err)
+		}
+		defer it.Close()
+		for ok := it.First(); ok; ok = it.Next() {
+			n, k := binary.Varint(it.Value())
+			if k <= 0 {
+				return fmt.Errorf("storage: bad count under %q", it.Key())
+			}
+			if n != 0 {
+				out[string(it.Key()[1:])] = n
+			}
+		}
+		return it.Error()
+	})
+	return out, err
+}
+
+// Get returns the current version of typ/id as this transaction sees it.
+func (tx *Tx) Get(_ context.Context, typ, id string) (*Record, error) {
+	if tx.done {
+		return nil, errTxDone
+	}
+	return tx.rd.current(typ, id)
+}
+
+// ScanType iterates live current versions of typ as this transaction sees them.
+func (tx *Tx) ScanType(_ context.Context, typ, afterID string) iter.Seq2[*Record, error] {
+	if tx.done {
+		return func(yield func(*Record, error) bool) { yield(nil, errTxDone) }
+	}
+	return tx.rd.scanType(typ, afterID)
+}
+
+// Count returns the number of live resources of typ as this transaction sees it.
+func (tx *Tx) Count(_ context.Context, typ string) (int64, error) {
+	if tx.done {
+		return 0, errTxDone
+	}
+	return tx.rd.count(typ)
+}

@@ -1,0 +1,119 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// IndexFingerprint returns the fingerprint stored by the last completed
+// RebuildIndexes ("" for a store that never had one). The search engine
+// compares it with the fingerprint of its definitions and index format on
+// start and calls RebuildIndexes when they differ.
+func (s *Store) IndexFingerprint() string { return *s.fingerprint.Load() }
+
+// rebuildBatch is how many resources one rebuild batch holds: big enough to
+// amortise commits, small enough to keep batches well under Pebble's
+// large-batch threshold.
+const rebuildBatch = 1000
+
+// RebuildIndexes drops every search index entry and writes new ones for the
+// live current version of every resource, computed by extract, then stores
+// fingerprint. Writers wait while it runs (it holds the serial write order);
+// progress goes to the log. If it fails or ctx ends, the old fingerprint
+// stays, so the next start rebuilds again — the indexes are incomplete until
+// then and the server must not serve search.
+func (s *Store) RebuildIndexes(ctx context.Context, fingerprint string, extract func(rec *Record) ([]IndexEntry, error)) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if s.writeClosed {
+		return ErrClosed
+	}
+	if !s.acquire() {
+		return ErrClosed
+	}
+	defer s.release()
+	start := time.Now()
+	s.log.Info("rebuilding search indexes", "from", s.IndexFingerprint(), "to", fingerprint)
+
+	// Range deletions first, in their own batch: later batches get higher
+	// Pebble sequence numbers, so the new entries survive them.
+	b := s.db.NewBatch()
+	_ = b.DeleteRange([]byte{prefixIndex}, []byte{prefixIndex + 1}, nil)
+	_ = b.DeleteRange([]byte{prefixIdxList}, []byte{prefixIdxList + 1}, nil)
+	_ = b.Set(keyMeta(metaFingerprint), []byte("rebuilding"), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("rebuild indexes: drop old entries: %w", err)
+	}
+	fp := "rebuilding"
+	s.fingerprint.Store(&fp)
+
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixCurrent}, UpperBound: []byte{prefixCurrent + 1}})
+	if err != nil {
+		return fmt.Errorf("rebuild indexes: %w", err)
+	}
+	defer it.Close()
+	rd := reader{s.db}
+	b = s.db.NewBatch()
+	defer func() { _ = b.Close() }()
+	var done, inBatch int
+	lastLog := time.Now()
+	for ok := it.First(); ok; ok = it.Next() {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("rebuild indexes: %w", err)
+		}
+		h, _, err := decodeHeader(it.Value())
+		if err != nil {
+			return fmt.Errorf("rebuild indexes: %q: %w", it.Key(), err)
+		}
+		if h.deleted() {
+			continue
+		}
+		typ, id, err := splitCurrentKey(it.Key())
+		if err != nil {
+			return fmt.Errorf("rebuild indexes: %w", err)
+		}
+		rec, err := rd.version(typ, id, h.versionID)
+		if err != nil {
+			return fmt.Errorf("rebuild indexes: %w", err)
+		}
+		entries, err := extract(rec)
+		if err != nil {
+			return fmt.Errorf("rebuild indexes: extract %s/%s: %w", typ, id, err)
+		}
+		if err := checkEntries(entries); err != nil {
+			return fmt.Errorf("rebuild indexes: %s/%s: %w", typ, id, err)
+		}
+		for _, e := range entries {
+			_ = b.Set(keyIndex(typ, e.Param, e.Value, id), nil, nil)
+		}
+		if len(entries) > 0 {
+			_ = b.Set(keyIdxList(typ, id), encodeIdxList(entries), nil)
+		}
+		done++
+		if inBatch++; inBatch == rebuildBatch {
+			// NoSync: the final batch is synced, and the WAL is sequential.
+			if err := b.Commit(pebble.NoSync); err != nil {
+				return fmt.Errorf("rebuild indexes: commit: %w", err)
+			}
+			_ = b.Close()
+			b, inBatch = s.db.NewBatch(), 0
+		}
+		if time.Since(lastLog) > 5*time.Second {
+			s.log.Info("rebuilding search indexes", "resources", done, "elapsed", time.Since(start).Round(time.Second).String())
+			lastLog = time.Now()
+		}
+	}
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("rebuild indexes: %w", err)
+	}
+	_ = b.Set(keyMeta(metaFingerprint), []byte(fingerprint), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("rebuild indexes: commit: %w", err)
+	}
+	s.fingerprint.Store(&fingerprint)
+	s.log.Info("search indexes rebuilt", "resources", done, "fingerprint", fingerprint, "took", time.Since(start).String())
+	return nil
+}

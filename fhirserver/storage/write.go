@@ -1,0 +1,348 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Commit describes what one Write committed.
+type Commit struct {
+	// Records are the versions written, in the order they were staged.
+	Records []*Record
+	// LastUpdated is shared by every version of the commit.
+	LastUpdated time.Time
+	// Seq is the sequence number of the commit's last change; 0 when the
+	// function staged nothing (then nothing was written or synced).
+	Seq uint64
+}
+
+// Write runs fn in the store's single serial write order and commits what it
+// staged as one Pebble batch, durably: Write returns only after the WAL holding
+// the batch is fsynced. If fn returns an error (or panics), nothing it staged
+// is written and no sequence number is used.
+//
+// fn sees the current state through tx, including commits of earlier Write
+// calls that are applied but whose fsync is still in flight: a later commit
+// can never survive a crash that loses an earlier one, because both share one
+// WAL in this order. Keep fn short — every writer waits for it. Parse,
+// validate and extract index entries before calling Write; inside fn only
+// read, check preconditions, stamp and stage.
+//
+// The fsync happens after the serial section is released, so commits of
+// concurrent writers share one fsync (group commit; see docs/storage.md).
+// Once fn has returned nil the commit happens even if ctx ends meanwhile.
+func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) (Commit, error) {
+	if err := ctx.Err(); err != nil {
+		return Commit{}, err
+	}
+	b, c, err := s.stage(ctx, fn)
+	if err != nil || b == nil {
+		return Commit{}, err
+	}
+	defer s.inflight.Done()
+	if err := s.syncWait(b); err != nil {
+		// Pebble treats a failed WAL write as fatal; a failed sync leaves the
+		// batch visible but not durable, so stop promising durability.
+		err = fmt.Errorf("%w: sync WAL: %v", ErrFailed, err)
+		s.failed.CompareAndSwap(nil, &err)
+		s.signalDurable()
+		return Commit{}, err
+	}
+	_ = b.Close()
+	s.commits.Add(1)
+	s.advanceDurable(c.Seq)
+	return c, nil
+}
+
+// stage runs fn under the write lock and applies its batch without waiting
+// for the fsync. It returns a nil batch when there is nothing to sync.
+// On success the caller owns one s.inflight count.
+func (s *Store) stage(ctx context.Context, fn func(tx *Tx) error) (*pebble.Batch, Commit, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if s.writeClosed {
+		return nil, Commit{}, ErrClosed
+	}
+	if p := s.failed.Load(); p != nil {
+		return nil, Commit{}, *p
+	}
+	// The client may have given up while we queued for the lock.
+	if err := ctx.Err(); err != nil {
+		return nil, Commit{}, err
+	}
+	micros := max(s.now().UnixMicro(), s.lastMicros+1)
+	tx := &Tx{s: s, b: s.db.NewIndexedBatch(), micros: micros, now: fromMicros(micros), nextSeq: s.nextSeq}
+	tx.rd = reader{tx.b}
+	committed := false
+	defer func() {
+		tx.done = true
+		if !committed {
+			_ = tx.b.Close()
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return nil, Commit{}, err
+	}
+	if len(tx.records) == 0 {
+		return nil, Commit{}, nil
+	}
+	if err := s.apply(tx.b); err != nil {
+		return nil, Commit{}, fmt.Errorf("apply batch: %w", err)
+	}
+	committed = true
+	s.nextSeq = tx.nextSeq
+	s.lastMicros = micros
+	s.inflight.Add(1)
+	return tx.b, Commit{Records: tx.records, LastUpdated: tx.now, Seq: tx.nextSeq - 1}, nil
+}
+
+// apply makes the batch visible without waiting for its fsync.
+func (s *Store) apply(b *pebble.Batch) error {
+	if s.mode == syncLogData {
+		return s.db.Apply(b, pebble.NoSync)
+	}
+	return s.db.ApplyNoSyncWait(b, pebble.Sync)
+}
+
+// syncWait waits until the WAL holding b is fsynced. Pebble's WAL writer
+// coalesces waiting syncs: while one fsync runs, every batch written after it
+// is covered by the next one.
+func (s *Store) syncWait(b *pebble.Batch) error {
+	if s.mode == syncLogData {
+		return s.db.LogData(nil, pebble.Sync)
+	}
+	return b.SyncWait()
+}
+
+// advanceDurable raises the durable watermark to seq. Commits finish their
+// fsync wait in any order, but the WAL is written in sequence order, so the
+// fsync that covers seq covers every smaller one too.
+func (s *Store) advanceDurable(seq uint64) {
+	for {
+		cur := s.durable.Load()
+		if seq <= cur {
+			return
+		}
+		if s.durable.CompareAndSwap(cur, seq) {
+			break
+		}
+	}
+	s.signalDurable()
+}
+
+// signalDurable wakes everyone waiting in waitDurable or WaitForChanges.
+func (s *Store) signalDurable() {
+	s.durableMu.Lock()
+	close(s.durableCh)
+	s.durableCh = make(chan struct{})
+	s.durableMu.Unlock()
+}
+
+// waitDurable waits until change seq is durable. Reads call it when they
+// observed a version whose fsync is still in flight, so nothing a reader sees
+// can be lost by a crash (the wait is at most one fsync).
+func (s *Store) waitDurable(ctx context.Context, seq uint64) error {
+	for {
+		if s.durable.Load() >= seq {
+			return nil
+		}
+		s.durableMu.Lock()
+		ch := s.durableCh
+		s.durableMu.Unlock()
+		if s.durable.Load() >= seq {
+			return nil
+		}
+		if p := s.failed.Load(); p != nil {
+			return *p
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.closedSignal:
+			return ErrClosed
+		}
+	}
+}
+
+// Tx is the view and staging area of one Write function; it is valid only
+// while that function runs. Reads through tx see the latest applied state
+// plus what tx staged so far.
+type Tx struct {
+	s       *Store
+	b       *pebble.Batch
+	rd      reader
+	micros  int64
+	now     time.Time
+	nextSeq uint64
+	records []*Record
+	done    bool
+}
+
+var errTxDone = errors.New("storage: Tx used after its Write function returned")
+
+// Now is the lastUpdated of every version this commit writes.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Put describes one new version.
+type Put struct {
+	Type string
+	ID   string
+	// Create requires that no version of Type/ID exists yet (ErrExists), which
+	// guards server-assigned ids.
+	Create bool
+	// IfMatch, when non-zero, requires the current version to be live and to
+	// have exactly this versionId (ErrVersionConflict otherwise): If-Match.
+	IfMatch int64
+	// Index holds the search index entries of the new version, computed by the
+	// search engine before Write. They replace the previous version's entries.
+	Index []IndexEntry
+	// Stamp returns the resource JSON to store, with id, meta.versionId and
+	// meta.lastUpdated set from v, plus index entries that depend on v (such as
+	// _lastUpdated). It runs inside the serial section: keep it cheap. An error
+	// from Stamp is returned by tx.Put and nothing is staged.
+	Stamp func(v Version) (json []byte, index []IndexEntry, err error)
+	// JSON is stored as is when Stamp is nil.
+	JSON []byte
+}
+
+// Put stages a new version of p.Type/p.ID and returns its record.
+func (tx *Tx) Put(p Put) (*Record, error) {
+	if tx.done {
+		return nil, errTxDone
+	}
+	if err := checkTypeID(p.Type, p.ID); err != nil {
+		return nil, err
+	}
+	cur, found, err := tx.rd.header(p.Type, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Create && found {
+		return nil, fmt.Errorf("%w: %s/%s", ErrExists, p.Type, p.ID)
+	}
+	if p.IfMatch != 0 && (!found || cur.deleted() || cur.versionID != p.IfMatch) {
+		return nil, fmt.Errorf("%w: %s/%s is at version %d, not %d", ErrVersionConflict, p.Type, p.ID, cur.versionID, p.IfMatch)
+	}
+	op := OpCreate
+	if found && !cur.deleted() {
+		op = OpUpdate
+	}
+	v := Version{Type: p.Type, ID: p.ID, VersionID: cur.versionID + 1, LastUpdated: tx.now, Op: op}
+	body, entries := p.JSON, p.Index
+	if p.Stamp != nil {
+		var extra []IndexEntry
+		if body, extra, err = p.Stamp(v); err != nil {
+			return nil, err
+		}
+		entries = append(entries[:len(entries):len(entries)], extra...)
+	}
+	if err := checkEntries(entries); err != nil {
+		return nil, fmt.Errorf("%s/%s: %w", p.Type, p.ID, err)
+	}
+	rec := &Record{Type: p.Type, ID: p.ID, VersionID: v.VersionID, LastUpdated: tx.now, Op: op, Seq: tx.nextSeq, JSON: body}
+	if err := tx.stageVersion(rec, entries, countDelta(found && !cur.deleted(), true)); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// Delete describes a tombstone.
+type Delete struct {
+	Type string
+	ID   string
+	// IfMatch, when non-zero, requires the current version to have exactly
+	// this versionId (ErrVersionConflict otherwise).
+	IfMatch int64
+}
+
+// Delete stages a tombstone version of d.Type/d.ID and returns it. It returns
+// ErrNotFound when the resource never existed and ErrGone when it is already
+// deleted; in both cases nothing is staged.
+func (tx *Tx) Delete(d Delete) (*Record, error) {
+	if tx.done {
+		return nil, errTxDone
+	}
+	if err := checkTypeID(d.Type, d.ID); err != nil {
+		return nil, err
+	}
+	cur, found, err := tx.rd.header(d.Type, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	if d.IfMatch != 0 && (!found || cur.versionID != d.IfMatch) {
+		return nil, fmt.Errorf("%w: %s/%s is at version %d, not %d", ErrVersionConflict, d.Type, d.ID, cur.versionID, d.IfMatch)
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: %s/%s", ErrNotFound, d.Type, d.ID)
+	}
+	if cur.deleted() {
+		return nil, fmt.Errorf("%w: %s/%s", ErrGone, d.Type, d.ID)
+	}
+	rec := &Record{Type: d.Type, ID: d.ID, VersionID: cur.versionID + 1, LastUpdated: tx.now, Op: OpDelete, Deleted: true, Seq: tx.nextSeq}
+	if err := tx.stageVersion(rec, nil, -1); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+func countDelta(wasLive, isLive bool) int64 {
+	switch {
+	case !wasLive && isLive:
+		return 1
+	case wasLive && !isLive:
+		return -1
+	}
+	return 0
+}
+
+// stageVersion writes every key of one version into the batch: the version
+// record, the current header, type history, the change log, the index entries
+// (replacing the previous ones) and the live count.
+func (tx *Tx) stageVersion(rec *Record, entries []IndexEntry, delta int64) error {
+	b := tx.b
+	if err := tx.clearIndex(rec.Type, rec.ID); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := b.Set(keyIndex(rec.Type, e.Param, e.Value, rec.ID), nil, nil); err != nil {
+			return fmt.Errorf("stage index entry: %w", err)
+		}
+	}
+	if len(entries) > 0 {
+		_ = b.Set(keyIdxList(rec.Type, rec.ID), encodeIdxList(entries), nil)
+	}
+	_ = b.Set(keyVersion(rec.Type, rec.ID, rec.VersionID), encodeRecord(rec), nil)
+	_ = b.Set(keyCurrent(rec.Type, rec.ID), appendHeader(nil, rec.header()), nil)
+	_ = b.Set(keyTypeLog(rec.Type, rec.Seq), encodeTypeLog(rec.ID, rec.VersionID), nil)
+	_ = b.Set(keyChange(rec.Seq), encodeChange(rec), nil)
+	if delta != 0 {
+		n, err := tx.rd.count(rec.Type)
+		if err != nil {
+			return err
+		}
+		_ = b.Set(keyCount(rec.Type), encodeCount(n+delta), nil)
+	}
+	tx.nextSeq++
+	tx.records = append(tx.records, rec)
+	return nil
+}
+
+// clearIndex stages the deletion of the index entries of the current version.
+func (tx *Tx) clearIndex(typ, id string) error {
+	old, err := tx.rd.idxList(typ, id)
+	if err != nil {
+		return err
+	}
+	for _, e := range old {
+		_ = tx.b.Delete(keyIndex(typ, e.Param, e.Value, id), nil)
+	}
+	if old != nil {
+		_ = tx.b.Delete(keyIdxList(typ, id), nil)
+	}
+	return nil
+}
