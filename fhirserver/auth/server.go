@@ -59,6 +59,9 @@ type Server struct {
 
 	ring     atomic.Pointer[keyring]
 	reloadMu sync.Mutex // serialises reloads so grace periods are carried correctly
+	// lastMissReload (unix nanoseconds, wall clock) rate-limits the re-reads
+	// that failed client authentications trigger.
+	lastMissReload atomic.Int64
 
 	tokens   *tokenCache
 	jtis     *jtiCache
@@ -164,6 +167,27 @@ func (s *Server) Reload() error {
 			append(kv, "gracePeriod", s.cfg.SecretGracePeriod)...)
 	}
 	return nil
+}
+
+// missReloadEvery bounds re-reads triggered by failed authentications, so a
+// guesser cannot make the server read files more than once a second.
+const missReloadEvery = time.Second
+
+// reloadOnMiss re-reads the credentials after a failed client authentication
+// unless that happened within the last second, and reports whether the
+// credentials changed. It measures with the wall clock, not Config.Clock:
+// this is about disk reads, not token lifetimes.
+func (s *Server) reloadOnMiss() bool {
+	now := time.Now().UnixNano()
+	last := s.lastMissReload.Load()
+	if now-last < int64(missReloadEvery) || !s.lastMissReload.CompareAndSwap(last, now) {
+		return false
+	}
+	before := s.ring.Load()
+	if err := s.Reload(); err != nil {
+		return false
+	}
+	return s.ring.Load() != before
 }
 
 func normaliseBaseURL(raw string) (string, error) {

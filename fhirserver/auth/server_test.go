@@ -134,7 +134,7 @@ func newTestEndpoint(t testing.TB, c credSet, clock *fakeClock) *testEndpoint {
 	return startEndpoint(t, c, dir, clock)
 }
 
-func startEndpoint(t testing.TB, c credSet, dir string, clock *fakeClock) *testEndpoint {
+func startEndpoint(t testing.TB, c credSet, dir string, clock *fakeClock, opts ...func(*Config)) *testEndpoint {
 	t.Helper()
 	e := &testEndpoint{clock: clock, creds: c, dir: dir}
 	mux := http.NewServeMux()
@@ -144,10 +144,14 @@ func startEndpoint(t testing.TB, c credSet, dir string, clock *fakeClock) *testE
 	if tt, ok := t.(*testing.T); ok {
 		log = testr.New(tt)
 	}
-	srv, err := New(context.Background(), Config{
+	cfg := Config{
 		CredentialsDir: dir, BaseURL: base, Clock: clock.Now, Logger: log,
 		ReloadInterval: 50 * time.Millisecond,
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

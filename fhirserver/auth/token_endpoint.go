@@ -59,6 +59,11 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	client, oe := s.authenticateClient(attempt, form, now)
+	if oe != nil && s.reloadOnMiss() {
+		// The client may already hold a secret the kubelet has not yet
+		// told us about; look before refusing it.
+		client, oe = s.authenticateClient(attempt, form, now)
+	}
 	if oe != nil {
 		s.throttle.fail(addrKey, now)
 		if attempt.id != "" {
