@@ -1,0 +1,155 @@
+package validation
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+)
+
+// DefaultMaxIssues caps the issues one response reports. A client that sends
+// a wholly wrong document learns enough from the first hundred, and the cap
+// bounds the work and the response size a hostile body can cause.
+const DefaultMaxIssues = 100
+
+// Validator validates resources of one FHIR version. It is read-only after
+// New and safe for concurrent use.
+type Validator struct {
+	version *defs.Version
+	// prims holds the value rule of every primitive type, by its Type.
+	prims map[*defs.Type]*primRule
+	// required lists the elements with min ≥ 1 of every node.
+	required  map[*defs.Node][]*defs.Element
+	maxIssues int
+}
+
+// New builds the validator for a version: it resolves the value rule of
+// every primitive type and the required elements of every node once, so
+// validating is map lookups and hand-written checks.
+func New(v *defs.Version) (*Validator, error) {
+	val := &Validator{
+		version:   v,
+		prims:     map[*defs.Type]*primRule{},
+		required:  map[*defs.Node][]*defs.Element{},
+		maxIssues: DefaultMaxIssues,
+	}
+	for _, name := range v.TypeNames() {
+		t := v.Type(name)
+		if t.Kind == defs.KindPrimitive {
+			r, err := newPrimRule(v, t)
+			if err != nil {
+				return nil, fmt.Errorf("validation rules for %s %s: %w", v.Name, name, err)
+			}
+			val.prims[t] = r
+		}
+		val.addRequired(t)
+	}
+	return val, nil
+}
+
+func (val *Validator) addRequired(t *defs.Type) {
+	for _, e := range t.Elements[1:] {
+		if e.Min < 1 {
+			continue
+		}
+		parent := t.Node(parentPath(e.Path))
+		if parent == nil {
+			// Only a primitive's own "value" element has no node; its
+			// presence is the JSON value itself.
+			continue
+		}
+		val.required[parent] = append(val.required[parent], e)
+	}
+}
+
+func parentPath(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '.' {
+			return p[:i]
+		}
+	}
+	return ""
+}
+
+// validators holds the one validator of each version the server knows,
+// built on first use and read-only afterwards (like defs.R4 itself).
+var validators = map[*defs.Version]func() (*Validator, error){
+	defs.R4:   sync.OnceValues(func() (*Validator, error) { return New(defs.R4) }),
+	defs.STU3: sync.OnceValues(func() (*Validator, error) { return New(defs.STU3) }),
+}
+
+// For returns the shared validator of a version.
+func For(v *defs.Version) (*Validator, error) {
+	if get, ok := validators[v]; ok {
+		return get()
+	}
+	return New(v)
+}
+
+// Validate parses data and validates it as a resource of version v; see
+// Validator.Validate.
+func Validate(v *defs.Version, data []byte) (*fhirjson.Value, *outcome.Error) {
+	val, err := For(v)
+	if err != nil {
+		return nil, outcome.Internal("validation rules: %v", err)
+	}
+	return val.Validate(data)
+}
+
+// ValidateValue validates an already parsed resource of version v.
+func ValidateValue(v *defs.Version, res *fhirjson.Value) *outcome.Error {
+	val, err := For(v)
+	if err != nil {
+		return outcome.Internal("validation rules: %v", err)
+	}
+	return val.ValidateValue(res)
+}
+
+// Validate parses data as JSON and validates it as a resource. It returns
+// the parsed resource, or an OperationOutcome error with status 400: one
+// issue for malformed JSON, or one issue per problem found (capped).
+func (val *Validator) Validate(data []byte) (*fhirjson.Value, *outcome.Error) {
+	res, err := fhirjson.Parse(data)
+	if err != nil {
+		return nil, syntaxError(err)
+	}
+	if oe := val.ValidateValue(res); oe != nil {
+		return nil, oe
+	}
+	return res, nil
+}
+
+func syntaxError(err error) *outcome.Error {
+	var se *fhirjson.SyntaxError
+	if errors.As(err, &se) {
+		return outcome.BadRequest(outcome.CodeStructure, "",
+			"The body is not valid JSON: %s", se.Error())
+	}
+	return outcome.BadRequest(outcome.CodeStructure, "", "The body is not valid JSON: %v", err)
+}
+
+// ValidateValue validates a parsed resource; nil means valid. FHIR answers
+// content that fails basic validation on create and update with 400 Bad
+// Request, so that is the status.
+func (val *Validator) ValidateValue(res *fhirjson.Value) *outcome.Error {
+	w := walker{val: val, path: make([]byte, 0, 128)}
+	if res == nil || res.Kind != fhirjson.Object {
+		w.add(outcome.CodeStructure, "The body must be a JSON object holding a FHIR resource")
+	} else {
+		w.resource(res, nil)
+	}
+	if len(w.issues) == 0 {
+		return nil
+	}
+	if w.omitted {
+		w.issues = append(w.issues, outcome.Issue{
+			Severity: outcome.Information, Code: outcome.CodeInformational,
+			Diagnostics: fmt.Sprintf("More than %d problems were found; only the first %d are reported", val.maxIssues, val.maxIssues),
+		})
+	}
+	return &outcome.Error{Status: http.StatusBadRequest, Issues: w.issues}
+}
