@@ -1,0 +1,123 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+)
+
+// Request is one search as the REST layer received it.
+type Request struct {
+	// ResourceType is the type searched; "" for a system-level search.
+	ResourceType string
+	// Types is _type of a system search (already split on commas).
+	Types []string
+	// Compartment restricts the search to a compartment (/Patient/1/Observation).
+	Compartment *CompartmentRef
+	// Params are the search parameters, merged from the GET query and a POST form.
+	Params url.Values
+	// Strict is Prefer: handling=strict: unknown parameters are a 400 instead of ignored.
+	Strict bool
+	// Cursor is the opaque cursor of a next/previous link ("" for the first page).
+	Cursor string
+}
+
+// CompartmentRef names one compartment instance, e.g. Patient/123.
+type CompartmentRef struct {
+	Type string
+	ID   string
+}
+
+// Entry is one resource of a result page.
+type Entry struct {
+	Record *storage.Record
+	// Mode is "match" or "include" (Bundle.entry.search.mode).
+	Mode string
+}
+
+// Result is one page of a search.
+type Result struct {
+	Entries []Entry
+	// Total is the number of matches, or -1 when not computed (_total=none).
+	Total int
+	// Next and Prev are opaque cursors for the neighbouring pages ("" when none).
+	Next, Prev string
+	// Self are the parameters actually used (unknown ones left out), for the self link.
+	Self url.Values
+	// Warnings are issues worth reporting in the Bundle (e.g. ignored parameters).
+	Warnings []outcome.Issue
+	// SummaryCount is true for _summary=count: Entries is empty and only Total matters.
+	SummaryCount bool
+}
+
+// Options tune an Engine.
+type Options struct {
+	// BaseURL is the server's FHIR base (e.g. http://localhost:8080/fhir);
+	// references starting with it are indexed as relative references.
+	BaseURL string
+	// DefaultCount and MaxCount bound _count (defaults 20 and 1000).
+	DefaultCount, MaxCount int
+	// MaxIncludes bounds the resources added by _include/_revinclude per page (default 1000).
+	MaxIncludes int
+	// Now is the clock `ap` measures from; tests set it. Default time.Now.
+	Now func() time.Time
+}
+
+// Engine is the search engine of one store and one FHIR version. It is safe
+// for concurrent use; everything in it is read-only after NewEngine.
+type Engine struct {
+	v     *defs.Version
+	store *storage.Store
+	opts  Options
+	reg   *registry
+}
+
+// NewEngine compiles every SearchParameter expression of v once and returns
+// an engine over store.
+func NewEngine(v *defs.Version, store *storage.Store, opts Options) (*Engine, error) {
+	if opts.DefaultCount <= 0 {
+		opts.DefaultCount = 20
+	}
+	if opts.MaxCount <= 0 {
+		opts.MaxCount = 1000
+	}
+	if opts.MaxIncludes <= 0 {
+		opts.MaxIncludes = 1000
+	}
+	reg, err := newRegistry(v)
+	if err != nil {
+		return nil, fmt.Errorf("search: compile parameters of %s: %w", v.Name, err)
+	}
+	return &Engine{v: v, store: store, opts: opts, reg: reg}, nil
+}
+
+// IndexEntries returns the index entries of resource, to be written in the
+// same batch as the resource itself.
+func (e *Engine) IndexEntries(resourceType string, resource *fhirjson.Value) ([]storage.IndexEntry, error) {
+	raw, err := e.extract(resourceType, resource)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]storage.IndexEntry, len(raw))
+	for i, r := range raw {
+		out[i] = storage.IndexEntry{Param: r.param, Value: r.value}
+	}
+	return out, nil
+}
+
+// Search runs one search and returns one page.
+func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
+	return e.search(ctx, e.store, req)
+}
+
+// Match returns the ids of resourceType matching query, reading inside the
+// serial write section tx (conditional create, update and delete).
+func (e *Engine) Match(ctx context.Context, tx *storage.Tx, resourceType string, query url.Values) ([]string, error) {
+	return e.match(ctx, tx, resourceType, query)
+}

@@ -1,0 +1,43 @@
+package search
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+)
+
+// compartmentIDs returns the resources of typ in the compartment ref (e.g.
+// the Observations in Patient/123): those whose compartment parameters of
+// the CompartmentDefinition reference ref, and ref itself when typ is the
+// compartment's own type ("{def}").
+func (e *Engine) compartmentIDs(ctx context.Context, rd storage.Reader, typ string, ref *CompartmentRef) (idSet, error) {
+	comp := e.v.Compartment(ref.Type)
+	if comp == nil {
+		return nil, outcome.New(http.StatusNotFound, outcome.CodeNotFound, "", "%s is not a compartment", ref.Type)
+	}
+	var ids []string
+	target := appendStr([]byte{'r'}, ref.Type+"/"+ref.ID)
+	for _, code := range comp.Params(typ) {
+		if code == "{def}" {
+			if typ == ref.Type {
+				ids = append(ids, ref.ID)
+			}
+			continue
+		}
+		if p := e.reg.lookup(typ, code); p == nil || p.expr == nil {
+			continue
+		}
+		if err := scan(ctx, rd, typ, code, exactRange(target), func(_ []byte, id string) { ids = append(ids, id) }); err != nil {
+			return nil, err
+		}
+	}
+	return newIDSet(ids), nil
+}
+
+// inCompartment reports whether typ has any link to compartment code.
+func (e *Engine) inCompartment(typ, code string) bool {
+	c := e.v.Compartment(code)
+	return c != nil && len(c.Params(typ)) > 0
+}

@@ -1,0 +1,38 @@
+// Package search implements FHIR search for one server: it turns each
+// resource into index entries by evaluating the SearchParameter expressions
+// of the version's definitions, parses the query language (modifiers,
+// prefixes, chains, _has, includes, sorting, paging) and answers searches by
+// range scans over the storage package's index, never by loading every
+// resource.
+//
+// Every index entry is an opaque byte value per (resource type, parameter
+// code) that sorts the way the parameter compares. Its first byte is a tag
+// saying which kind of entry it is; the layouts are:
+//
+//	param type  tag  payload                                  used for
+//	string      'n'  str(normalised)                          default (starts-with), :contains
+//	string      'e'  str(exact)                               :exact
+//	token       'c'  str(code) str(system)                    code, system|code, |code
+//	token       's'  str(system)                              system|
+//	token       't'  str(normalised text)                     :text
+//	token       'o'  str(type system) str(type code) str(v)   :of-type (Identifier)
+//	reference   'r'  str(Type/id or absolute URL)             Type/id, url, :Type, chains
+//	reference   'd'  str(id) str(Type)                        bare id
+//	reference   'i'  str(system) str(value)                   :identifier
+//	reference   'f'  str(own id) str(Type/id)                 _has, _revinclude (forward lookup)
+//	date        'l'  i64(low) i64(high)                       eq lt le sa ap
+//	date        'h'  i64(high) i64(low)                       gt ge eb
+//	number      'v'  dec(value)                               every prefix
+//	quantity    'q'  dec(value)                               value without unit
+//	quantity    'u'  str(system) str(code) dec(value)         value|system|code
+//	quantity    'U'  str(code) dec(value)                     value||code
+//	uri         'u'  str(uri)                                 exact, :below, :above
+//	composite   'x'  str(component key)...                    a$b tuples
+//	any         '~'  sortkey(min)                             _sort ascending, :missing
+//	any         '\x7f' sortkey(max)                            _sort descending
+//
+// str(s) escapes 0x00 as 0x00 0xff and ends with 0x00 0x01, so a string
+// sorts before every longer string it prefixes; i64 is big-endian with the
+// sign bit flipped (milliseconds since the epoch for dates); dec is the
+// order-preserving decimal encoding of keyenc.go, exact for any literal.
+package search

@@ -1,0 +1,172 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+)
+
+// includeSpec is one _include or _revinclude: Source:param[:Target], or *.
+type includeSpec struct {
+	source  string // "" with * = any type
+	params  []*param
+	target  string
+	iterate bool
+}
+
+func (e *Engine) parseInclude(typ, key, v string) (includeSpec, error) {
+	spec := includeSpec{iterate: strings.HasSuffix(key, ":iterate") || strings.HasSuffix(key, ":recurse")}
+	if v == "*" {
+		return spec, nil
+	}
+	parts := strings.Split(v, ":")
+	if len(parts) < 2 || len(parts) > 3 || !e.reg.isType[parts[0]] {
+		return spec, outcome.BadRequest(outcome.CodeInvalid, key, "%s must be Type:parameter[:Target], got %q", key, v)
+	}
+	spec.source = parts[0]
+	if len(parts) == 3 {
+		if !e.reg.isType[parts[2]] {
+			return spec, outcome.BadRequest(outcome.CodeInvalid, key, "%s: %s is not a resource type", key, parts[2])
+		}
+		spec.target = parts[2]
+	}
+	if parts[1] == "*" {
+		for _, p := range e.reg.params(spec.source) {
+			if p.typ == "reference" && p.expr != nil {
+				spec.params = append(spec.params, p)
+			}
+		}
+		return spec, nil
+	}
+	p := e.reg.lookup(spec.source, parts[1])
+	if p == nil || p.typ != "reference" || p.expr == nil {
+		return spec, outcome.BadRequest(outcome.CodeInvalid, key, "%s: %s has no reference parameter %s", key, spec.source, parts[1])
+	}
+	spec.params = []*param{p}
+	return spec, nil
+}
+
+// includes adds the resources the page's matches reference (_include) and
+// those referencing them (_revinclude); :iterate specs run again over what
+// was added until nothing new appears or the limit is reached.
+func (e *Engine) includes(ctx context.Context, rd storage.Reader, q *query, matches []*storage.Record) ([]*storage.Record, error) {
+	if len(q.includes) == 0 && len(q.revinclude) == 0 {
+		return nil, nil
+	}
+	seen := map[string]bool{}
+	for _, r := range matches {
+		seen[r.Type+"/"+r.ID] = true
+	}
+	var added []*storage.Record
+	frontier := matches
+	for round := 0; len(frontier) > 0 && len(added) < e.opts.MaxIncludes; round++ {
+		var next []*storage.Record
+		add := func(typ, id string) error {
+			k := typ + "/" + id
+			if seen[k] || len(added)+len(next) >= e.opts.MaxIncludes {
+				return nil
+			}
+			seen[k] = true
+			rec, err := rd.Get(ctx, typ, id)
+			if errors.Is(err, storage.ErrNotFound) || (err == nil && rec.Deleted) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("include %s: %w", k, err)
+			}
+			next = append(next, rec)
+			return nil
+		}
+		for _, spec := range q.includes {
+			if round > 0 && !spec.iterate {
+				continue
+			}
+			if err := e.forwardIncludes(spec, frontier, add); err != nil {
+				return nil, err
+			}
+		}
+		for _, spec := range q.revinclude {
+			if round > 0 && !spec.iterate {
+				continue
+			}
+			if err := e.reverseIncludes(ctx, rd, spec, frontier, add); err != nil {
+				return nil, err
+			}
+		}
+		added = append(added, next...)
+		frontier = next
+	}
+	return added, nil
+}
+
+func (e *Engine) forwardIncludes(spec includeSpec, from []*storage.Record, add func(typ, id string) error) error {
+	n := e.refs()
+	for _, rec := range from {
+		params := spec.params
+		if spec.source == "" {
+			params = nil
+			for _, p := range e.reg.params(rec.Type) {
+				if p.typ == "reference" && p.expr != nil {
+					params = append(params, p)
+				}
+			}
+		} else if rec.Type != spec.source {
+			continue
+		}
+		res, err := fhirjson.Parse(rec.JSON)
+		if err != nil {
+			return fmt.Errorf("include from %s/%s: %w", rec.Type, rec.ID, err)
+		}
+		for _, p := range params {
+			items, err := p.expr.Evaluate(nil, res, e.v)
+			if err != nil {
+				continue
+			}
+			for _, v := range n.referenceValues("", toItems(items)) {
+				for _, k := range v.keys {
+					if k[0] != 'r' {
+						continue
+					}
+					ref, _, _ := readStr(k[1:])
+					typ, id, ok := n.split(ref)
+					if !ok || (spec.target != "" && typ != spec.target) {
+						continue
+					}
+					if err := add(typ, id); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Engine) reverseIncludes(ctx context.Context, rd storage.Reader, spec includeSpec, to []*storage.Record, add func(typ, id string) error) error {
+	if spec.source == "" {
+		return nil // _revinclude=* would scan every type; not supported
+	}
+	for _, rec := range to {
+		if spec.target != "" && rec.Type != spec.target {
+			continue
+		}
+		r := exactRange(appendStr([]byte{'r'}, rec.Type+"/"+rec.ID))
+		for _, p := range spec.params {
+			var ids []string
+			if err := scan(ctx, rd, spec.source, p.code, r, func(_ []byte, id string) { ids = append(ids, id) }); err != nil {
+				return err
+			}
+			for _, id := range ids {
+				if err := add(spec.source, id); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}

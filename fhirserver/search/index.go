@@ -1,0 +1,145 @@
+package search
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirpath"
+)
+
+// rawEntry is one index entry before it becomes a storage.IndexEntry.
+type rawEntry struct {
+	param string
+	value []byte
+}
+
+// Tags of the sort entries (doc.go): one ascending key and one descending
+// key per parameter that has a value, so _sort and :missing read one entry
+// per resource.
+const (
+	tagSortAsc  = '~'
+	tagSortDesc = 0x7f
+)
+
+// maxCompositeTuples bounds the cross product of composite components.
+const maxCompositeTuples = 64
+
+// extract evaluates every parameter of resourceType over res.
+func (e *Engine) extract(resourceType string, res *fhirjson.Value) ([]rawEntry, error) {
+	params := e.reg.params(resourceType)
+	if params == nil {
+		return nil, fmt.Errorf("search: unknown resource type %q", resourceType)
+	}
+	id := res.Str("id")
+	env := &fhirpath.Env{Resolve: e.resolveTypeOnly}
+	var out []rawEntry
+	for code, p := range params {
+		if p.expr == nil {
+			continue
+		}
+		items, err := p.expr.Evaluate(env, res, e.v)
+		if err != nil || len(items) == 0 {
+			// An expression that fails on one resource indexes nothing for it;
+			// the conformance test keeps such failures at zero over the examples.
+			continue
+		}
+		vals := e.values(p, id, items, env, res)
+		out = appendEntries(out, code, vals)
+	}
+	return out, nil
+}
+
+// values turns the expression's items into index values by parameter type.
+func (e *Engine) values(p *param, ownID string, items []fhirpath.Item, env *fhirpath.Env, res *fhirjson.Value) []indexValue {
+	its := toItems(items)
+	switch p.typ {
+	case "string":
+		return stringValues(its)
+	case "token":
+		return tokenValues(its)
+	case "reference":
+		return e.refs().referenceValues(ownID, its)
+	case "date":
+		return dateValues(its)
+	case "number":
+		return numberValues(its)
+	case "quantity":
+		return quantityValues(its)
+	case "uri":
+		return uriValues(its)
+	case "composite":
+		return e.compositeValues(p, items, env, res)
+	}
+	return nil
+}
+
+func toItems(items []fhirpath.Item) []item {
+	out := make([]item, 0, len(items))
+	for _, it := range items {
+		if it.IsNode() {
+			if it.Node() != nil {
+				out = append(out, item{typ: it.FHIRType(), v: it.Node()})
+			}
+			continue
+		}
+		if v, ok := it.Value(); ok {
+			out = append(out, item{sys: v})
+		}
+	}
+	return out
+}
+
+// appendEntries adds the distinct keys of vals and the two sort entries.
+func appendEntries(out []rawEntry, code string, vals []indexValue) []rawEntry {
+	var keys [][]byte
+	var lo, hi []byte
+	for _, v := range vals {
+		keys = append(keys, v.keys...)
+		if v.sort != nil {
+			if lo == nil || bytes.Compare(v.sort, lo) < 0 {
+				lo = v.sort
+			}
+			h := v.sortHi
+			if h == nil {
+				h = v.sort
+			}
+			if hi == nil || bytes.Compare(h, hi) > 0 {
+				hi = h
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return out
+	}
+	slices.SortFunc(keys, bytes.Compare)
+	keys = slices.CompactFunc(keys, bytes.Equal)
+	for _, k := range keys {
+		out = append(out, rawEntry{param: code, value: k})
+	}
+	if lo == nil {
+		lo, hi = []byte{}, []byte{}
+	}
+	out = append(out, rawEntry{param: code, value: append([]byte{tagSortAsc}, lo...)})
+	out = append(out, rawEntry{param: code, value: append([]byte{tagSortDesc}, hi...)})
+	return out
+}
+
+// resolveTypeOnly answers resolve() for `resolve() is Patient` without
+// loading anything: the type is the reference's own.
+func (e *Engine) resolveTypeOnly(ref string) (string, *fhirjson.Value, bool) {
+	n := e.refs()
+	if typ, _, ok := n.split(n.normalize(ref)); ok {
+		return typ, nil, true
+	}
+	return "", nil, false
+}
+
+func (e *Engine) refs() refNormalizer {
+	base := e.opts.BaseURL
+	if base != "" && base[len(base)-1] != '/' {
+		base += "/"
+	}
+	return refNormalizer{base: base, isType: func(t string) bool { return e.reg.isType[t] }}
+}

@@ -1,0 +1,81 @@
+package search
+
+import (
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirpath"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+)
+
+// compositeValues indexes one tuple per combination of component values
+// found on the same element: 'x' followed by each component's own index
+// key as a string piece, so a query compares each part with the plan its
+// component type makes.
+func (e *Engine) compositeValues(p *param, elems []fhirpath.Item, env *fhirpath.Env, res *fhirjson.Value) []indexValue {
+	var out []indexValue
+	for _, el := range elems {
+		tuples := [][]byte{{'x'}}
+		for _, c := range p.comp {
+			items, err := c.expr.EvaluateOn(env, res, e.v, []fhirpath.Item{el})
+			if err != nil {
+				tuples = nil
+				break
+			}
+			var keys [][]byte
+			for _, v := range e.values(&param{typ: c.typ}, "", items, env, res) {
+				keys = append(keys, v.keys...)
+			}
+			var next [][]byte
+			for _, t := range tuples {
+				for _, k := range keys {
+					if len(next) < maxCompositeTuples {
+						next = append(next, appendStr(append([]byte(nil), t...), string(k)))
+					}
+				}
+			}
+			tuples = next
+		}
+		if len(tuples) > 0 {
+			out = append(out, indexValue{keys: tuples})
+		}
+	}
+	return out
+}
+
+// compositePlan compiles a$b$… : each part by its component's type, matched
+// against the tuple's pieces in a filter over the parameter's 'x' entries.
+func (e *Engine) compositePlan(p *param, name, value string) (valuePlan, error) {
+	parts := splitUnescaped(value, '$')
+	if len(parts) != len(p.comp) {
+		return valuePlan{}, outcome.BadRequest(outcome.CodeInvalid, name, "%s needs %d $-separated values, got %q", name, len(p.comp), value)
+	}
+	subs := make([]valuePlan, len(parts))
+	for i, part := range parts {
+		sp, err := e.simplePlan(&param{code: name, typ: p.comp[i].typ}, name, "", part)
+		if err != nil {
+			return valuePlan{}, err
+		}
+		subs[i] = sp
+	}
+	filter := func(v []byte) bool {
+		rest := v[1:]
+		for _, sp := range subs {
+			piece, r, err := readStr(rest)
+			if err != nil || !sp.matches([]byte(piece)) {
+				return false
+			}
+			rest = r
+		}
+		return true
+	}
+	return valuePlan{ranges: []scanRange{{lo: []byte{'x'}, hi: []byte{'x' + 1}, filter: filter}}}, nil
+}
+
+// matches reports whether one index value satisfies the plan.
+func (p valuePlan) matches(v []byte) bool {
+	for _, r := range p.ranges {
+		if string(v) >= string(r.lo) && (r.hi == nil || string(v) < string(r.hi)) && (r.filter == nil || r.filter(v)) {
+			return !p.negate
+		}
+	}
+	return p.negate
+}

@@ -1,0 +1,153 @@
+package search
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+)
+
+// maxStringKey bounds the bytes of a string kept in an index value; storage
+// accepts 4096 and a prefix this long already selects precisely. Matches on
+// longer values match on their first maxStringKey bytes only.
+const maxStringKey = 512
+
+// normalizeString is the form string search compares: accents removed
+// (NFD, combining marks dropped), lower case, runs of white space as one
+// space, trimmed.
+func normalizeString(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteString(strings.ToLower(string(r)))
+	}
+	return b.String()
+}
+
+// truncate cuts s to at most n bytes at a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8Start(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func utf8Start(b byte) bool { return b&0xc0 != 0x80 }
+
+// stringParts returns the strings a string parameter indexes from one
+// node: the value of a primitive, or the parts of a HumanName or Address
+// as the spec lists them.
+func stringParts(it item) []string {
+	v := it.v
+	if v == nil {
+		return nil
+	}
+	switch v.Kind {
+	case fhirjson.String:
+		return []string{v.Text}
+	case fhirjson.Number, fhirjson.Bool:
+		return nil
+	case fhirjson.Object:
+	default:
+		return nil
+	}
+	var out []string
+	add := func(names ...string) {
+		for _, n := range names {
+			m := v.Get(n)
+			if m == nil {
+				continue
+			}
+			if m.Kind == fhirjson.String {
+				out = append(out, m.Text)
+			}
+			if m.Kind == fhirjson.Array {
+				for _, x := range m.Items {
+					if x.Kind == fhirjson.String {
+						out = append(out, x.Text)
+					}
+				}
+			}
+		}
+	}
+	switch it.typ {
+	case "HumanName":
+		add("text", "family", "given", "prefix", "suffix")
+	case "Address":
+		add("text", "line", "city", "district", "state", "postalCode", "country")
+	default:
+		// Other complex types (rare in string params): every string member.
+		for _, m := range v.Members {
+			if m.Value.Kind == fhirjson.String {
+				out = append(out, m.Value.Text)
+			}
+		}
+	}
+	return out
+}
+
+func stringValues(items []item) []indexValue {
+	var out []indexValue
+	for _, it := range items {
+		for _, s := range stringParts(it) {
+			n := truncate(normalizeString(s), maxStringKey)
+			if n == "" {
+				continue
+			}
+			out = append(out, indexValue{
+				keys: [][]byte{
+					appendStr([]byte{'n'}, n),
+					appendStr([]byte{'e'}, truncate(s, maxStringKey)),
+				},
+				sort: appendStr(nil, n),
+			})
+		}
+	}
+	return out
+}
+
+// stringPlan compiles one value of a string parameter.
+func stringPlan(name, modifier, value string) (valuePlan, error) {
+	switch modifier {
+	case "":
+		n := normalizeString(value)
+		p := appendStrPrefix([]byte{'n'}, truncate(n, maxStringKey))
+		return valuePlan{ranges: []scanRange{{lo: p, hi: prefixEnd(p)}}}, nil
+	case "exact":
+		if len(value) > maxStringKey {
+			p := appendStrPrefix([]byte{'e'}, truncate(value, maxStringKey))
+			return valuePlan{ranges: []scanRange{{lo: p, hi: prefixEnd(p)}}}, nil
+		}
+		k := appendStr([]byte{'e'}, value)
+		return valuePlan{ranges: []scanRange{{lo: k, hi: prefixEnd(k)}}, exact: true}, nil
+	case "contains":
+		n := normalizeString(value)
+		lo := []byte{'n'}
+		return valuePlan{ranges: []scanRange{{lo: lo, hi: prefixEnd(lo), filter: func(v []byte) bool {
+			s, _, err := readStr(v[1:])
+			return err == nil && strings.Contains(s, n)
+		}}}}, nil
+	}
+	return valuePlan{}, unsupportedModifier(name, modifier)
+}
+
+func unsupportedModifier(name, modifier string) error {
+	return outcome.BadRequest(outcome.CodeNotSupported, name, "modifier :%s is not supported for parameter %s", modifier, name)
+}

@@ -1,0 +1,197 @@
+package search
+
+import (
+	"strings"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+)
+
+// token is one system|code pair with the human text that :text searches.
+type token struct {
+	system, code string
+	texts        []string
+	// typeSystem/typeCode are Identifier.type's first coding, for :of-type.
+	typeSystem, typeCode string
+}
+
+// tokensOf returns the tokens of one node, by its FHIR type (or its shape
+// when the type is unknown).
+func tokensOf(it item) []token {
+	v := it.v
+	if v == nil {
+		if s, ok := it.sys.(string); ok {
+			return []token{{code: s}}
+		}
+		if b, ok := it.sys.(bool); ok {
+			return []token{{code: boolText(b)}}
+		}
+		return nil
+	}
+	switch v.Kind {
+	case fhirjson.String:
+		return []token{{code: v.Text}}
+	case fhirjson.Bool:
+		return []token{{code: boolText(v.Bool)}}
+	case fhirjson.Number:
+		return []token{{code: v.Text}}
+	case fhirjson.Object:
+	default:
+		return nil
+	}
+	typ := it.typ
+	if typ == "" || typ == "Element" || typ == "BackboneElement" {
+		typ = guessTokenType(v)
+	}
+	switch typ {
+	case "CodeableConcept":
+		var out []token
+		text := v.Str("text")
+		if c := v.Get("coding"); c != nil && c.Kind == fhirjson.Array {
+			for _, cd := range c.Items {
+				t := codingToken(cd)
+				if text != "" {
+					t.texts = append(t.texts, text)
+				}
+				out = append(out, t)
+			}
+		}
+		if len(out) == 0 && text != "" {
+			out = append(out, token{texts: []string{text}})
+		}
+		return out
+	case "Coding":
+		return []token{codingToken(v)}
+	case "Identifier":
+		t := token{system: v.Str("system"), code: v.Str("value")}
+		if ty := v.Get("type"); ty != nil {
+			if tt := ty.Str("text"); tt != "" {
+				t.texts = append(t.texts, tt)
+			}
+			if c := ty.Get("coding"); c != nil && c.Kind == fhirjson.Array && len(c.Items) > 0 {
+				t.typeSystem, t.typeCode = c.Items[0].Str("system"), c.Items[0].Str("code")
+				for _, cd := range c.Items {
+					if d := cd.Str("display"); d != "" {
+						t.texts = append(t.texts, d)
+					}
+				}
+			}
+		}
+		return []token{t}
+	case "ContactPoint":
+		// ContactPoint.system is a code (phone, email), not a URI namespace,
+		// so the value is indexed on its own, as the spec's examples search it.
+		return []token{{code: v.Str("value")}}
+	case "Quantity", "Age", "Duration", "Distance", "Count", "SimpleQuantity", "Money":
+		return []token{{system: v.Str("system"), code: v.Str("code")}}
+	case "Reference":
+		if id := v.Get("identifier"); id != nil {
+			return tokensOf(item{typ: "Identifier", v: id})
+		}
+	}
+	return nil
+}
+
+func codingToken(cd *fhirjson.Value) token {
+	t := token{system: cd.Str("system"), code: cd.Str("code")}
+	if d := cd.Str("display"); d != "" {
+		t.texts = append(t.texts, d)
+	}
+	return t
+}
+
+func guessTokenType(v *fhirjson.Value) string {
+	switch {
+	case v.Get("coding") != nil:
+		return "CodeableConcept"
+	case v.Get("value") != nil && v.Get("code") == nil:
+		if v.Get("use") != nil && v.Get("system") != nil && v.Get("type") == nil && v.Get("period") == nil {
+			return "ContactPoint"
+		}
+		return "Identifier"
+	case v.Get("code") != nil:
+		return "Coding"
+	}
+	return ""
+}
+
+func boolText(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func tokenValues(items []item) []indexValue {
+	var out []indexValue
+	for _, it := range items {
+		for _, t := range tokensOf(it) {
+			var iv indexValue
+			if t.code != "" {
+				code := truncate(t.code, maxStringKey)
+				iv.keys = append(iv.keys, appendStr(appendStr([]byte{'c'}, code), truncate(t.system, maxStringKey)))
+				iv.sort = appendStr(nil, code)
+				if t.typeCode != "" {
+					k := appendStr(appendStr([]byte{'o'}, t.typeSystem), t.typeCode)
+					iv.keys = append(iv.keys, appendStr(k, code))
+				}
+			}
+			if t.system != "" {
+				iv.keys = append(iv.keys, appendStr([]byte{'s'}, truncate(t.system, maxStringKey)))
+			}
+			for _, tx := range t.texts {
+				if n := truncate(normalizeString(tx), maxStringKey); n != "" {
+					iv.keys = append(iv.keys, appendStr([]byte{'t'}, n))
+				}
+			}
+			if len(iv.keys) > 0 {
+				out = append(out, iv)
+			}
+		}
+	}
+	return out
+}
+
+// splitToken splits system|code at the first unescaped bar; hasBar tells
+// "code" (any system) from "|code" (no system).
+func splitToken(s string) (system, code string, hasBar bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' {
+			i++
+			continue
+		}
+		if s[i] == '|' {
+			return unescapeValue(s[:i]), unescapeValue(s[i+1:]), true
+		}
+	}
+	return "", unescapeValue(s), false
+}
+
+// tokenPlan compiles one value of a token parameter. :not is handled by the
+// caller (it negates the whole clause).
+func tokenPlan(name, modifier, value string) (valuePlan, error) {
+	switch modifier {
+	case "", "not":
+		system, code, hasBar := splitToken(value)
+		switch {
+		case !hasBar:
+			return valuePlan{ranges: []scanRange{prefixRange(appendStr([]byte{'c'}, code))}}, nil
+		case code == "":
+			return valuePlan{ranges: []scanRange{exactRange(appendStr([]byte{'s'}, system))}, exact: true}, nil
+		default:
+			k := appendStr(appendStr([]byte{'c'}, code), system)
+			return valuePlan{ranges: []scanRange{exactRange(k)}, exact: true}, nil
+		}
+	case "text":
+		n := normalizeString(unescapeValue(value))
+		return valuePlan{ranges: []scanRange{prefixRange(appendStrPrefix([]byte{'t'}, n))}}, nil
+	case "of-type":
+		parts := strings.SplitN(value, "|", 3)
+		if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+			return valuePlan{}, outcome.BadRequest(outcome.CodeInvalid, name, "%s:of-type needs system|code|value, got %q", name, value)
+		}
+		k := appendStr(appendStr(appendStr([]byte{'o'}, parts[0]), parts[1]), parts[2])
+		return valuePlan{ranges: []scanRange{exactRange(k)}, exact: true}, nil
+	}
+	return valuePlan{}, unsupportedModifier(name, modifier)
+}

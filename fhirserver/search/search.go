@@ -1,0 +1,188 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+)
+
+func (e *Engine) now() time.Time {
+	if e.opts.Now != nil {
+		return e.opts.Now()
+	}
+	return time.Now()
+}
+
+// search runs req against rd.
+func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*Result, error) {
+	types, err := e.searchTypes(req)
+	if err != nil {
+		return nil, err
+	}
+	// Parse against the first type: for a system search the filters must be
+	// common parameters, which every type shares.
+	q, err := e.parseQuery(types[0], req.Params)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Total: -1, Self: q.self}
+	if len(q.unknown) > 0 {
+		sort.Strings(q.unknown)
+		msg := fmt.Sprintf("unknown or unsupported search parameters: %s", strings.Join(q.unknown, ", "))
+		if req.Strict {
+			return nil, outcome.BadRequest(outcome.CodeNotSupported, q.unknown[0], "%s", msg)
+		}
+		res.Warnings = append(res.Warnings, outcome.Issue{Severity: outcome.Warning, Code: outcome.CodeNotSupported, Diagnostics: msg + " (ignored)", Expression: q.unknown})
+	}
+	if req.ResourceType == "" && len(req.Types) > 0 {
+		res.Self.Set("_type", strings.Join(req.Types, ","))
+	}
+	if q.summary == "count" {
+		res.SummaryCount = true
+		n, err := e.count(ctx, rd, types, q, req.Compartment)
+		res.Total = n
+		return res, err
+	}
+	var hits []hit
+	for _, t := range types {
+		tq := q
+		if t != types[0] {
+			if tq, err = e.parseQuery(t, req.Params); err != nil {
+				return nil, err
+			}
+		}
+		ids, err := e.typeMatches(ctx, rd, t, tq, req.Compartment)
+		if err != nil {
+			return nil, err
+		}
+		th := make([]hit, len(ids))
+		for i, id := range ids {
+			th[i] = hit{typ: t, id: id}
+		}
+		if err := e.sortKeys(ctx, rd, t, th, q.sort); err != nil {
+			return nil, err
+		}
+		hits = append(hits, th...)
+	}
+	sortHits(hits, q.sort)
+	if q.total != "none" {
+		res.Total = len(hits)
+	}
+	var cur *cursor
+	if req.Cursor != "" {
+		c, err := decodeCursor(req.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		cur = &c
+	}
+	pageHits, next, prev := page(hits, q.sort, cur, q.count)
+	res.Next, res.Prev = next, prev
+	var matches []*storage.Record
+	for _, h := range pageHits {
+		rec, err := rd.Get(ctx, h.typ, h.id)
+		if errors.Is(err, storage.ErrNotFound) || (err == nil && rec.Deleted) {
+			continue // deleted between the index scan and now
+		}
+		if err != nil {
+			return nil, fmt.Errorf("search: load %s/%s: %w", h.typ, h.id, err)
+		}
+		matches = append(matches, rec)
+		res.Entries = append(res.Entries, Entry{Record: rec, Mode: "match"})
+	}
+	inc, err := e.includes(ctx, rd, q, matches)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range inc {
+		res.Entries = append(res.Entries, Entry{Record: rec, Mode: "include"})
+	}
+	return res, nil
+}
+
+// searchTypes returns the types a request searches.
+func (e *Engine) searchTypes(req Request) ([]string, error) {
+	if req.ResourceType != "" {
+		if !e.reg.isType[req.ResourceType] {
+			return nil, outcome.NotFound("unknown resource type %s", req.ResourceType)
+		}
+		return []string{req.ResourceType}, nil
+	}
+	var types []string
+	if len(req.Types) > 0 {
+		for _, t := range req.Types {
+			if !e.reg.isType[t] {
+				return nil, outcome.BadRequest(outcome.CodeInvalid, "_type", "unknown resource type %q in _type", t)
+			}
+			types = append(types, t)
+		}
+	} else if req.Compartment != nil {
+		for _, t := range e.v.ResourceTypes() {
+			if e.inCompartment(t, req.Compartment.Type) {
+				types = append(types, t)
+			}
+		}
+	} else {
+		types = append(types, e.v.ResourceTypes()...)
+	}
+	sort.Strings(types)
+	return types, nil
+}
+
+// typeMatches returns the ids of typ matching q (and the compartment).
+func (e *Engine) typeMatches(ctx context.Context, rd storage.Reader, typ string, q *query, comp *CompartmentRef) (idSet, error) {
+	ids, err := e.matchIDs(ctx, rd, typ, q.clauses)
+	if err != nil || comp == nil {
+		return ids, err
+	}
+	in, err := e.compartmentIDs(ctx, rd, typ, comp)
+	if err != nil {
+		return nil, err
+	}
+	return intersect(ids, in), nil
+}
+
+// count answers _summary=count, by counting index keys when one exact
+// clause allows it and by the size of the match set otherwise.
+func (e *Engine) count(ctx context.Context, rd storage.Reader, types []string, q *query, comp *CompartmentRef) (int, error) {
+	total := 0
+	for _, t := range types {
+		if comp == nil {
+			if n, ok, err := e.fastCount(ctx, rd, t, q.clauses); err != nil {
+				return 0, err
+			} else if ok {
+				total += n
+				continue
+			}
+		}
+		ids, err := e.typeMatches(ctx, rd, t, q, comp)
+		if err != nil {
+			return 0, err
+		}
+		total += len(ids)
+	}
+	return total, nil
+}
+
+// match evaluates the filters of query on resourceType (no paging).
+func (e *Engine) match(ctx context.Context, rd storage.Reader, resourceType string, query url.Values) ([]string, error) {
+	if !e.reg.isType[resourceType] {
+		return nil, outcome.NotFound("unknown resource type %s", resourceType)
+	}
+	q, err := e.parseQuery(resourceType, query)
+	if err != nil {
+		return nil, err
+	}
+	if len(q.clauses) == 0 {
+		return nil, outcome.BadRequest(outcome.CodeInvalid, "", "a conditional operation needs at least one known search parameter")
+	}
+	ids, err := e.matchIDs(ctx, rd, resourceType, q.clauses)
+	return []string(ids), err
+}

@@ -1,0 +1,111 @@
+package search
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+)
+
+// sortKey is one _sort key.
+type sortKey struct {
+	code string
+	desc bool
+}
+
+func (e *Engine) parseSort(typ string, vals []string) ([]sortKey, error) {
+	var keys []sortKey
+	for _, v := range vals {
+		for _, s := range strings.Split(v, ",") {
+			k := sortKey{code: s}
+			if strings.HasPrefix(s, "-") {
+				k = sortKey{code: s[1:], desc: true}
+			}
+			if typ != "" {
+				if p := e.reg.lookup(typ, k.code); p == nil || p.expr == nil || p.typ == "composite" {
+					return nil, outcome.BadRequest(outcome.CodeInvalid, "_sort", "cannot sort %s by %q", typ, k.code)
+				}
+			}
+			keys = append(keys, k)
+		}
+	}
+	return keys, nil
+}
+
+// hit is one matching resource with its sort keys (nil key: no value,
+// which sorts last in both directions).
+type hit struct {
+	typ  string
+	id   string
+	keys [][]byte
+}
+
+// sortKeys reads each match's sort keys from the parameter's sort entries:
+// one entry per resource and parameter, so no resource body is loaded.
+func (e *Engine) sortKeys(ctx context.Context, rd storage.Reader, typ string, hits []hit, keys []sortKey) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	pos := make(map[string]int, len(hits))
+	for i := range hits {
+		pos[hits[i].id] = i
+		hits[i].keys = make([][]byte, len(keys))
+	}
+	for k, sk := range keys {
+		tag := byte(tagSortAsc)
+		if sk.desc {
+			tag = tagSortDesc
+		}
+		r := prefixRange([]byte{tag})
+		if err := scan(ctx, rd, typ, sk.code, r, func(v []byte, id string) {
+			if i, ok := pos[id]; ok {
+				hits[i].keys[k] = append([]byte(nil), v[1:]...)
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compareHits orders by the sort keys, then type, then id (a total order,
+// so a cursor names one position exactly).
+func compareHits(keys []sortKey) func(a, b hit) int {
+	return func(a, b hit) int {
+		for k, sk := range keys {
+			var ka, kb []byte
+			if k < len(a.keys) {
+				ka = a.keys[k]
+			}
+			if k < len(b.keys) {
+				kb = b.keys[k]
+			}
+			switch {
+			case ka == nil && kb == nil:
+				continue
+			case ka == nil:
+				return 1
+			case kb == nil:
+				return -1
+			}
+			c := bytes.Compare(ka, kb)
+			if sk.desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		if c := strings.Compare(a.typ, b.typ); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	}
+}
+
+func sortHits(hits []hit, keys []sortKey) {
+	slices.SortFunc(hits, compareHits(keys))
+}
