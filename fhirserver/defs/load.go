@@ -48,11 +48,15 @@ func (v *Version) fill(f *defsfile.File) error {
 		return fmt.Errorf("file is %s %s, want %s %s", f.Name, f.FHIRVersion, v.Name, v.FHIRVersion)
 	}
 	v.types = make(map[string]*Type, len(f.Types))
+	v.resourceNames = nil
 	v.typeNames = make([]string, 0, len(f.Types))
 	for i := range f.Types {
 		t, err := newType(&f.Types[i])
 		if err != nil {
 			return fmt.Errorf("type %s: %w", f.Types[i].Name, err)
+		}
+		if v.types[t.Name] != nil {
+			return fmt.Errorf("type %s defined twice", t.Name)
 		}
 		v.types[t.Name] = t
 		v.typeNames = append(v.typeNames, t.Name)
@@ -125,7 +129,11 @@ func newType(ft *defsfile.Type) (*Type, error) {
 	// An element with children in the snapshot is a backbone (or inline
 	// Element) node; its children follow it, so parents are seen first.
 	for _, e := range t.Elements[1:] {
-		parent := e.Path[:strings.LastIndexByte(e.Path, '.')]
+		dot := strings.LastIndexByte(e.Path, '.')
+		if dot < 0 || t.byPath[e.Path[:dot]] == nil {
+			return nil, fmt.Errorf("element %s has no parent element", e.Path)
+		}
+		parent := e.Path[:dot]
 		if t.nodes[parent] == nil {
 			t.nodes[parent] = &Node{Type: t, Path: parent}
 		}

@@ -1,8 +1,152 @@
 package defs
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs/defsfile"
 )
+
+// miniFile is a tiny but complete definition set the error cases below
+// each break in one place.
+func miniFile() *defsfile.File {
+	return &defsfile.File{
+		Generated: defsfile.GeneratedMarker, Name: "R4", FHIRVersion: "4.0.1",
+		Types: []defsfile.Type{
+			{Name: "Element", Kind: defsfile.KindComplex, Abstract: true, Elements: []defsfile.Element{
+				{Path: "Element", Max: "*"},
+				{Path: "Element.id", Max: "1", Types: []defsfile.TypeRef{{Code: "string"}}},
+			}},
+			{Name: "Resource", Kind: defsfile.KindResource, Abstract: true, Elements: []defsfile.Element{
+				{Path: "Resource", Max: "*"},
+				{Path: "Resource.id", Max: "1", Types: []defsfile.TypeRef{{Code: "string"}}},
+			}},
+			{Name: "Thing", Kind: defsfile.KindResource, Base: "Resource", Elements: []defsfile.Element{
+				{Path: "Thing", Max: "*"},
+				{Path: "Thing.id", Max: "1", Types: []defsfile.TypeRef{{Code: "string"}}},
+				{Path: "Thing.part", Max: "*", Types: []defsfile.TypeRef{{Code: "Element"}}},
+				{Path: "Thing.part.id", Max: "1", Types: []defsfile.TypeRef{{Code: "string"}}},
+				{Path: "Thing.part.part", Max: "*", ContentReference: "#Thing.part"},
+				{Path: "Thing.value[x]", Max: "1", Types: []defsfile.TypeRef{{Code: "string"}, {Code: "Element"}}},
+			}},
+			{Name: "string", Kind: defsfile.KindPrimitive, Base: "Element", Regex: "[ \\S]+", JSONType: "string", Elements: []defsfile.Element{
+				{Path: "string", Max: "*"},
+				{Path: "string.id", Max: "1", Types: []defsfile.TypeRef{{Code: "string"}}},
+				{Path: "string.value", Max: "1"},
+			}},
+		},
+		SearchParams: []defsfile.SearchParam{
+			{URL: "u:id", Code: "_id", Base: []string{"Resource"}, Type: "token", Expression: "Resource.id"},
+			{URL: "u:part", Code: "part", Base: []string{"Thing"}, Type: "string", Expression: "Thing.part.id"},
+		},
+		Compartments: []defsfile.Compartment{{Code: "Thing", Resources: map[string][]string{"Thing": {"{def}"}}}},
+	}
+}
+
+// versionFrom fills a Version from f as its one load, so the accessors do
+// not go to the embedded files.
+func versionFrom(f *defsfile.File) (*Version, error) {
+	v := newVersion(f.Name, f.FHIRVersion, "")
+	var err error
+	v.once.Do(func() { err = v.fill(f) })
+	return v, err
+}
+
+func TestFillMini(t *testing.T) {
+	v, err := versionFrom(miniFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	thing := v.Resource("Thing")
+	if got := v.ResourceTypes(); len(got) != 1 || got[0] != "Thing" {
+		t.Errorf("ResourceTypes = %v", got)
+	}
+	part := thing.Root.Props["part"]
+	if part == nil || part.Children != thing.Node("Thing.part") || part.Children.Props["part"].Children != part.Children {
+		t.Errorf("part / content reference not wired: %+v", part)
+	}
+	if thing.Root.Props["valueString"] == nil || thing.Root.Props["valueElement"] == nil {
+		t.Errorf("choice not expanded: %v", thing.Root.Props)
+	}
+	if len(v.SearchParams("Thing")) != 2 || v.SearchParam("Thing", "_id") == nil {
+		t.Errorf("params %v", v.SearchParams("Thing"))
+	}
+	if v.Type("string").Root.Props["value"] != nil {
+		t.Error("primitive value became a property")
+	}
+}
+
+func TestFillRejects(t *testing.T) {
+	tests := []struct {
+		name   string
+		break_ func(f *defsfile.File)
+		want   string
+	}{
+		{"version mismatch", func(f *defsfile.File) { f.FHIRVersion = "3.0.2" }, "want R4 4.0.1"},
+		{"unknown kind", func(f *defsfile.File) { f.Types[0].Kind = "logical" }, "unknown kind"},
+		{"type twice", func(f *defsfile.File) { f.Types = append(f.Types, f.Types[0]) }, "defined twice"},
+		{"bad regex", func(f *defsfile.File) { f.Types[3].Regex = "(" }, "compile regex"},
+		{"bad max", func(f *defsfile.File) { f.Types[2].Elements[1].Max = "many" }, "max"},
+		{"no root", func(f *defsfile.File) { f.Types[2].Elements = f.Types[2].Elements[1:] }, "root"},
+		{"orphan", func(f *defsfile.File) { f.Types[2].Elements[3].Path = "Thing.nope.id" }, "no parent"},
+		{"unknown type", func(f *defsfile.File) { f.Types[2].Elements[1].Types[0].Code = "Nope" }, `unknown type "Nope"`},
+		{"two types", func(f *defsfile.File) {
+			f.Types[2].Elements[1].Types = append(f.Types[2].Elements[1].Types, defsfile.TypeRef{Code: "Element"})
+		}, "non-choice"},
+		{"no type", func(f *defsfile.File) { f.Types[2].Elements[1].Types = nil }, "no type"},
+		{"bad content reference", func(f *defsfile.File) { f.Types[2].Elements[4].ContentReference = "#Thing.id" }, "content reference"},
+		{"param base", func(f *defsfile.File) { f.SearchParams[1].Base = []string{"Element"} }, "not a resource type"},
+		{"param clash", func(f *defsfile.File) { f.SearchParams[1].Code = "_id" }, "also defined"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := miniFile()
+			tc.break_(f)
+			err := newVersion("R4", "4.0.1", "").fill(f)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestEmbeddedFilesLoad(t *testing.T) {
+	for _, v := range []*Version{newVersion("R4", "4.0.1", "generated/r4.defs"), newVersion("STU3", "3.0.2", "generated/stu3.defs")} {
+		if err := v.build(); err != nil {
+			t.Errorf("%s: %v", v.Name, err)
+		}
+	}
+	if err := newVersion("R4", "4.0.1", "generated/nope.defs").build(); err == nil {
+		t.Error("missing file loaded")
+	}
+	if err := newVersion("R4", "4.0.1", "generated/stu3.defs").build(); err == nil {
+		t.Error("STU3 file loaded as R4")
+	}
+}
+
+// FuzzFill feeds decodable definition files to the loader: whatever a file
+// says, loading returns an error rather than panicking.
+func FuzzFill(f *testing.F) {
+	data, err := generated.ReadFile("generated/r4.defs")
+	if err != nil {
+		f.Fatal(err)
+	}
+	// The first types and a few parameters of the real file, as a seed.
+	lines := strings.SplitAfter(string(data), "\n")
+	f.Add(strings.Join(lines[:120], "") + strings.Join(lines[len(lines)-200:len(lines)-190], ""))
+	mini, err := defsfile.Encode(miniFile())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(mini))
+	f.Fuzz(func(t *testing.T, s string) {
+		file, err := defsfile.Decode(s)
+		if err != nil {
+			return
+		}
+		_ = newVersion(file.Name, file.FHIRVersion, "").fill(file)
+	})
+}
 
 // BenchmarkLoad measures what a server pays at start for one version:
 // reading the embedded file and building every lookup.
