@@ -1,0 +1,159 @@
+package rest
+
+import (
+	"net/http"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+)
+
+// The interactions every resource type supports, in the spec's order.
+var typeInteractions = []string{"read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"}
+
+// capabilities: GET /fhir/metadata. The statement is built once at start
+// from the definitions and the server's real features, so it cannot drift
+// from what the handler does.
+func (h *Handler) capabilities(c *call) {
+	c.interaction = "capabilities"
+	if err := h.allow(c.r.Context(), auth.InteractionCapabilities, ""); err != nil {
+		c.fail(err)
+		return
+	}
+	if c.view.Pretty {
+		v, err := fhirjson.Parse(h.capability)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		c.writeValue(http.StatusOK, v)
+		return
+	}
+	c.writeBody(http.StatusOK, h.capability)
+}
+
+// buildCapability assembles the CapabilityStatement for the version.
+func (h *Handler) buildCapability() []byte {
+	stu3 := h.ver.Name == "STU3"
+	cs := fhirjson.NewObject()
+	cs.Set("resourceType", fhirjson.NewString("CapabilityStatement"))
+	cs.Set("name", fhirjson.NewString("fhirfleet"))
+	cs.Set("title", fhirjson.NewString("fhirfleet FHIR server"))
+	cs.Set("status", fhirjson.NewString("active"))
+	cs.Set("date", fhirjson.NewString(h.now().UTC().Format("2006-01-02T15:04:05Z07:00")))
+	cs.Set("publisher", fhirjson.NewString("fhirfleet"))
+	cs.Set("kind", fhirjson.NewString("instance"))
+	cs.Set("software", object("name", "fhirfleet"))
+	cs.Set("implementation", object("description", "fhirfleet customer endpoint", "url", h.base))
+	cs.Set("fhirVersion", fhirjson.NewString(h.ver.FHIRVersion))
+	if stu3 {
+		// STU3 requires acceptUnknown: unknown elements are rejected by validation.
+		cs.Set("acceptUnknown", fhirjson.NewString("no"))
+	}
+	cs.Set("format", stringArray("application/fhir+json", "json"))
+	cs.Set("patchFormat", stringArray(patchFormats(stu3)...))
+
+	rest := fhirjson.NewObject()
+	rest.Set("mode", fhirjson.NewString("server"))
+	rest.Set("documentation", fhirjson.NewString("Every interaction of every resource type; see docs/rest-api.md."))
+	if sec := h.security(stu3); sec != nil {
+		rest.Set("security", sec)
+	}
+	resources := fhirjson.NewArray()
+	for _, typ := range h.ver.ResourceTypes() {
+		resources.Items = append(resources.Items, h.resourceCapability(typ, stu3))
+	}
+	rest.Set("resource", resources)
+	sys := fhirjson.NewArray()
+	for _, code := range []string{"transaction", "batch", "search-system", "history-system"} {
+		sys.Items = append(sys.Items, object("code", code))
+	}
+	rest.Set("interaction", sys)
+	op := object("name", "changes")
+	def := h.base + "/OperationDefinition/changes"
+	if stu3 {
+		op.Set("definition", object("reference", def))
+	} else {
+		op.Set("definition", fhirjson.NewString(def))
+	}
+	op.Set("documentation", fhirjson.NewString(
+		"GET [base]/$changes?_cursor=&_count=&_wait= : every committed change in commit order, as a history Bundle whose next link carries the cursor; see docs/change-feed.md."))
+	rest.Set("operation", fhirjson.NewArray(op))
+	cs.Set("rest", fhirjson.NewArray(rest))
+	return fhirjson.Marshal(cs)
+}
+
+func patchFormats(stu3 bool) []string {
+	if stu3 {
+		return []string{"application/json-patch+json"}
+	}
+	return []string{"application/json-patch+json", "application/fhir+json"}
+}
+
+func (h *Handler) resourceCapability(typ string, stu3 bool) *fhirjson.Value {
+	r := object("type", typ)
+	in := fhirjson.NewArray()
+	for _, code := range typeInteractions {
+		in.Items = append(in.Items, object("code", code))
+	}
+	r.Set("interaction", in)
+	r.Set("versioning", fhirjson.NewString("versioned-update"))
+	r.Set("readHistory", fhirjson.NewBool(true))
+	r.Set("updateCreate", fhirjson.NewBool(true))
+	r.Set("conditionalCreate", fhirjson.NewBool(true))
+	r.Set("conditionalRead", fhirjson.NewString("full-support"))
+	r.Set("conditionalUpdate", fhirjson.NewBool(true))
+	r.Set("conditionalDelete", fhirjson.NewString("multiple"))
+	refs := fhirjson.NewArray(fhirjson.NewString("literal"), fhirjson.NewString("logical"), fhirjson.NewString("resolves"))
+	if !stu3 {
+		refs.Items = append(refs.Items, fhirjson.NewString("local"))
+	}
+	r.Set("referencePolicy", refs)
+	r.Set("searchInclude", stringArray("*"))
+	r.Set("searchRevInclude", stringArray("*"))
+	params := fhirjson.NewArray()
+	for _, p := range h.ver.SearchParams(typ) {
+		sp := object("name", p.Code, "definition", p.URL, "type", p.Type)
+		params.Items = append(params.Items, sp)
+	}
+	if len(params.Items) > 0 {
+		r.Set("searchParam", params)
+	}
+	return r
+}
+
+// security describes SMART on FHIR with the OAuth URIs extension when the
+// server authorizes requests.
+func (h *Handler) security(stu3 bool) *fhirjson.Value {
+	if h.auth == nil {
+		return nil
+	}
+	system := "http://terminology.hl7.org/CodeSystem/restful-security-service"
+	if stu3 {
+		system = "http://hl7.org/fhir/restful-security-service"
+	}
+	token := fhirjson.NewObject()
+	token.Set("url", fhirjson.NewString("token"))
+	token.Set("valueUri", fhirjson.NewString(h.auth.TokenURL()))
+	uris := fhirjson.NewObject()
+	uris.Set("url", fhirjson.NewString("http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"))
+	uris.Set("extension", fhirjson.NewArray(token))
+	coding := object("system", system, "code", "SMART-on-FHIR", "display", "SMART on FHIR")
+	svc := fhirjson.NewObject()
+	svc.Set("coding", fhirjson.NewArray(coding))
+	sec := fhirjson.NewObject()
+	sec.Set("extension", fhirjson.NewArray(uris))
+	sec.Set("cors", fhirjson.NewBool(false))
+	sec.Set("service", fhirjson.NewArray(svc))
+	sec.Set("description", fhirjson.NewString(
+		"OAuth 2.0 client credentials (SMART Backend Services) at the token URL; system-level scopes only."))
+	return sec
+}
+
+// stringArray is an array of strings.
+func stringArray(ss ...string) *fhirjson.Value {
+	arr := fhirjson.NewArray()
+	for _, s := range ss {
+		arr.Items = append(arr.Items, fhirjson.NewString(s))
+	}
+	return arr
+}

@@ -1,0 +1,7 @@
+// Package rest is the FHIR REST API of one fhirserver: an http.Handler for
+// everything under /fhir that routes every interaction (read, vread, update,
+// patch, delete, create, history, search, capabilities, batch, transaction and
+// the $changes feed), negotiates formats and headers, and reports every
+// client-caused error as an OperationOutcome. It owns the HTTP semantics only;
+// storage, search, validation and authorisation are the packages it calls.
+package rest

@@ -1,0 +1,303 @@
+package rest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+)
+
+// Defaults for the Config limits.
+const (
+	DefaultMaxBodyBytes = 16 << 20
+	DefaultMaxDepth     = 64
+	// maxBundleEntries bounds a batch or transaction so one request cannot
+	// hold the serial write section for long.
+	maxBundleEntries = 10000
+)
+
+// Metrics receives one observation per answered request; the server
+// implements it with Prometheus. resourceType is "" for system interactions.
+type Metrics interface {
+	ObserveInteraction(interaction, resourceType string, status int, d time.Duration)
+}
+
+// AuthInfo is what the REST layer needs to know of the authorization server
+// (satisfied by *auth.Server): the OAuth URIs for the CapabilityStatement.
+// Authentication itself is middleware in front of the handler.
+type AuthInfo interface {
+	TokenURL() string
+}
+
+// Config is everything the handler is built from.
+type Config struct {
+	Version  *defs.Version
+	Store    *storage.Store
+	Searcher Searcher
+	// Auth is nil when the server runs without authorization (unit tests);
+	// then every request is allowed. When set, a request without a
+	// principal in its context is refused, so a mis-wired middleware fails
+	// closed.
+	Auth AuthInfo
+	// BaseURL is the public origin ("https://acme.example"); the FHIR base is
+	// BaseURL + "/fhir".
+	BaseURL      string
+	MaxBodyBytes int64
+	MaxDepth     int
+	Logger       logr.Logger
+	Metrics      Metrics
+	// Now is the clock for Date-like decisions in tests; default time.Now.
+	Now func() time.Time
+}
+
+// Handler serves the FHIR REST API under /fhir.
+type Handler struct {
+	ver      *defs.Version
+	store    *storage.Store
+	search   Searcher
+	auth     AuthInfo
+	base     string // FHIR base: BaseURL + "/fhir"
+	maxBody  int64
+	maxDepth int
+	log      logr.Logger
+	metrics  Metrics
+	now      func() time.Time
+
+	capability []byte // the CapabilityStatement, built once
+	types      map[string]bool
+}
+
+// New builds the handler and the CapabilityStatement it will serve.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Version == nil || cfg.Store == nil || cfg.Searcher == nil {
+		return nil, errors.New("rest: Version, Store and Searcher are required")
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("rest: base URL %q is not an absolute URL", cfg.BaseURL)
+	}
+	h := &Handler{
+		ver: cfg.Version, store: cfg.Store, search: cfg.Searcher, auth: cfg.Auth,
+		base:    strings.TrimSuffix(cfg.BaseURL, "/") + "/fhir",
+		maxBody: cfg.MaxBodyBytes, maxDepth: cfg.MaxDepth, log: cfg.Logger,
+		metrics: cfg.Metrics, now: cfg.Now,
+		types:   map[string]bool{},
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = DefaultMaxBodyBytes
+	}
+	if h.maxDepth <= 0 {
+		h.maxDepth = DefaultMaxDepth
+	}
+	if h.log.GetSink() == nil {
+		h.log = logr.Discard()
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	for _, t := range h.ver.ResourceTypes() {
+		h.types[t] = true
+	}
+	h.capability = h.buildCapability()
+	return h, nil
+}
+
+// ServeHTTP answers one request. A panic anywhere below is answered 500
+// with an OperationOutcome and logged; it never reaches net/http, which
+// would drop the connection without an answer.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	c := &call{h: h, w: sw, r: r, interaction: "unknown"}
+	defer func() {
+		if p := recover(); p != nil {
+			h.log.Error(fmt.Errorf("%w: %v", errPanic, p), "panic", "method", r.Method, "path", r.URL.Path,
+				"stack", string(debug.Stack()))
+			if sw.status == 0 {
+				c.fail(outcome.Internal("the server could not complete the request; the error is in its log"))
+			}
+		}
+		if h.metrics != nil {
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			h.metrics.ObserveInteraction(c.interaction, c.resourceType, status, time.Since(start))
+		}
+	}()
+	h.serve(c)
+}
+
+func (h *Handler) serve(c *call) {
+	r := c.r
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		c.failf(http.StatusBadRequest, outcome.CodeInvalid, "the query string is malformed: %v", err)
+		return
+	}
+	c.query = q
+	if oe := negotiateResponse(first(q, "_format"), r.Header.Get("Accept"), h.ver.FHIRVersion); oe != nil {
+		c.fail(oe)
+		return
+	}
+	if c.view, err = viewFromQuery(q); err != nil {
+		c.fail(err)
+		return
+	}
+	c.prefer = parsePrefer(r.Header)
+	rt := parseRoute(r.URL.Path)
+	if rt.Type != "" {
+		c.resourceType = rt.Type
+		if !h.types[rt.Type] {
+			c.failf(http.StatusNotFound, outcome.CodeNotSupported, "%q is not a resource type of FHIR %s", rt.Type, h.ver.FHIRVersion)
+			return
+		}
+	}
+	if rt.Kind == routeCompartment && rt.Target != "*" && !h.types[rt.Target] {
+		c.failf(http.StatusNotFound, outcome.CodeNotSupported, "%q is not a resource type of FHIR %s", rt.Target, h.ver.FHIRVersion)
+		return
+	}
+	h.dispatch(c, rt)
+}
+
+// dispatch picks the interaction from the route and the method.
+func (h *Handler) dispatch(c *call, rt route) {
+	m := c.r.Method
+	get := m == http.MethodGet || m == http.MethodHead
+	switch rt.Kind {
+	case routeBase:
+		switch {
+		case m == http.MethodPost:
+			h.bundle(c)
+			return
+		case get:
+			h.searchSystem(c, nil)
+			return
+		}
+	case routeMetadata:
+		if get {
+			h.capabilities(c)
+			return
+		}
+	case routeSystemSrch:
+		if get || m == http.MethodPost {
+			h.searchSystem(c, nil)
+			return
+		}
+	case routeSystemHist:
+		if get {
+			h.history(c, rt)
+			return
+		}
+	case routeChanges:
+		if get {
+			h.changes(c)
+			return
+		}
+	case routeType:
+		switch {
+		case get:
+			h.searchType(c, rt)
+			return
+		case m == http.MethodPost:
+			h.create(c, rt)
+			return
+		case m == http.MethodPut:
+			h.conditionalUpdate(c, rt)
+			return
+		case m == http.MethodPatch:
+			h.conditionalPatch(c, rt)
+			return
+		case m == http.MethodDelete:
+			h.conditionalDelete(c, rt)
+			return
+		}
+	case routeTypeSearch:
+		if get || m == http.MethodPost {
+			h.searchType(c, rt)
+			return
+		}
+	case routeTypeHist, routeInstHist:
+		if get {
+			h.history(c, rt)
+			return
+		}
+	case routeInstance:
+		switch {
+		case get:
+			h.read(c, rt)
+			return
+		case m == http.MethodPut:
+			h.update(c, rt)
+			return
+		case m == http.MethodPatch:
+			h.patch(c, rt)
+			return
+		case m == http.MethodDelete:
+			h.delete(c, rt)
+			return
+		}
+	case routeVersion:
+		if get {
+			h.vread(c, rt)
+			return
+		}
+	case routeCompartment:
+		if get || m == http.MethodPost {
+			h.searchCompartment(c, rt)
+			return
+		}
+	default:
+		c.failf(http.StatusNotFound, outcome.CodeNotFound, "%s is not a FHIR endpoint of this server", c.r.URL.Path)
+		return
+	}
+	c.w.Header().Set("Allow", allowed(rt.Kind))
+	c.failf(http.StatusMethodNotAllowed, outcome.CodeNotSupported, "%s is not allowed on %s", m, c.r.URL.Path)
+}
+
+// allowed lists the methods a route answers, for 405's Allow header.
+func allowed(k routeKind) string {
+	switch k {
+	case routeBase:
+		return "GET, HEAD, POST"
+	case routeType:
+		return "GET, HEAD, POST, PUT, PATCH, DELETE"
+	case routeInstance:
+		return "GET, HEAD, PUT, PATCH, DELETE"
+	case routeSystemSrch, routeTypeSearch, routeCompartment:
+		return "GET, HEAD, POST"
+	}
+	return "GET, HEAD"
+}
+
+// allow checks the caller's scopes for one interaction (also per bundle
+// entry). Without authorization configured everything is allowed.
+func (h *Handler) allow(ctx context.Context, in auth.Interaction, resourceType string) error {
+	p, ok := auth.PrincipalFrom(ctx)
+	if !ok {
+		if h.auth == nil {
+			return nil
+		}
+		return outcome.New(http.StatusUnauthorized, outcome.CodeLogin, "", "no access token")
+	}
+	return p.Allow(in, resourceType)
+}
+
+// resourceURL is the absolute URL of a resource.
+func (h *Handler) resourceURL(typ, id string) string { return h.base + "/" + typ + "/" + id }
+
+// versionURL is the absolute URL of one version, used for Location.
+func (h *Handler) versionURL(typ, id string, vid int64) string {
+	return fmt.Sprintf("%s/%s/%s/_history/%d", h.base, typ, id, vid)
+}

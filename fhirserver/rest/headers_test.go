@@ -1,0 +1,67 @@
+package rest
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestParsePrefer(t *testing.T) {
+	tests := []struct {
+		values []string
+		want   preferences
+	}{
+		{nil, preferences{}},
+		{[]string{"return=minimal"}, preferences{Return: returnMinimal}},
+		{[]string{"return=OperationOutcome"}, preferences{Return: returnOutcome}},
+		{[]string{`return="representation"`}, preferences{Return: returnRepresentation}},
+		{[]string{"handling=strict, return=minimal"}, preferences{Return: returnMinimal, Strict: true}},
+		{[]string{"respond-async", "handling=lenient"}, preferences{}},
+		{[]string{"wait=10; return=minimal"}, preferences{Return: returnMinimal}},
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		for _, v := range tt.values {
+			h.Add("Prefer", v)
+		}
+		if got := parsePrefer(h); got != tt.want {
+			t.Errorf("parsePrefer(%q) = %+v, want %+v", tt.values, got, tt.want)
+		}
+	}
+}
+
+func TestETags(t *testing.T) {
+	for in, want := range map[string]string{`W/"3"`: "3", `"3"`: "3", "3": "3", ` w/"12" `: "12"} {
+		if got, ok := parseETag(in); !ok || got != want {
+			t.Errorf("parseETag(%q) = %q, %v", in, got, ok)
+		}
+	}
+	if _, ok := parseETag(`W/""`); ok {
+		t.Error("empty etag accepted")
+	}
+	if !matchesAnyETag(`W/"1", W/"2"`, "2") || matchesAnyETag(`W/"1"`, "2") || !matchesAnyETag("*", "9") {
+		t.Error("matchesAnyETag wrong")
+	}
+	if etag("7") != `W/"7"` {
+		t.Error("etag format")
+	}
+}
+
+func TestNotModifiedSince(t *testing.T) {
+	lu := time.Date(2026, 1, 2, 3, 4, 5, 600_000_000, time.UTC)
+	tests := []struct {
+		ims  string
+		want bool
+	}{
+		{"", false},
+		{"garbage", false},
+		{httpDate(lu), true},
+		{httpDate(lu.Add(time.Hour)), true},
+		{httpDate(lu.Add(-time.Second)), false},
+	}
+	for _, tt := range tests {
+		if got := notModifiedSince(tt.ims, lu); got != tt.want {
+			t.Errorf("notModifiedSince(%q) = %v, want %v", tt.ims, got, tt.want)
+		}
+	}
+}

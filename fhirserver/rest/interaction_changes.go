@@ -1,0 +1,90 @@
+package rest
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+)
+
+// maxWait bounds a long poll, so proxies and clients with default timeouts
+// see an answer (an empty page with the same cursor) before they give up.
+const maxWait = 60 * time.Second
+
+// changes: GET /fhir/$changes?_cursor=&_count=&_wait= — the change feed as
+// a history Bundle in commit order. Every committed create, update and
+// delete appears once, in order, after the cursor it was asked from; the
+// next link carries the cursor to ask with next time (also when the page
+// is empty). With _wait the request waits up to that many seconds for a
+// first change instead of answering an empty page at once.
+func (h *Handler) changes(c *call) {
+	c.interaction = "changes"
+	ctx := c.r.Context()
+	if err := h.allow(ctx, auth.InteractionChangeFeed, ""); err != nil {
+		c.fail(err)
+		return
+	}
+	cursor := first(c.query, "_cursor")
+	count, err := pageSize(c.query)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	var wait time.Duration
+	if s := first(c.query, "_wait"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			c.fail(outcome.BadRequest(outcome.CodeValue, "", "_wait must be a number of seconds, not %q", s))
+			return
+		}
+		wait = min(time.Duration(n)*time.Second, maxWait)
+	}
+	page, err := h.store.Changes(ctx, cursor, count)
+	if err != nil {
+		c.fail(storageError(err, "the change feed"))
+		return
+	}
+	if len(page.Changes) == 0 && wait > 0 {
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		err := h.store.WaitForChanges(wctx, cursor)
+		cancel()
+		switch {
+		case err == nil:
+			if page, err = h.store.Changes(ctx, cursor, count); err != nil {
+				c.fail(storageError(err, "the change feed"))
+				return
+			}
+		case errors.Is(err, context.DeadlineExceeded):
+			// Nothing new within the wait: answer the empty page.
+		case ctx.Err() != nil:
+			return // the client went away
+		default:
+			c.fail(storageError(err, "the change feed"))
+			return
+		}
+	}
+	b := &bundle{Type: "history", Total: -1}
+	b.Links = append(b.Links, link{"self", h.selfURL(c, nil)})
+	b.Links = append(b.Links, link{"next", h.selfURL(c, url.Values{"_cursor": {page.Next}})})
+	for _, ch := range page.Changes {
+		rec, err := h.store.GetVersion(ctx, ch.Type, ch.ID, ch.VersionID)
+		if err != nil {
+			c.fail(storageError(err, ch.Type+"/"+ch.ID))
+			return
+		}
+		var raw []byte
+		if !rec.Deleted {
+			if raw, err = h.recordBody(view{Summary: c.view.Summary, Elements: c.view.Elements}, rec); err != nil {
+				c.fail(err)
+				return
+			}
+		}
+		b.Entries = append(b.Entries, h.historyEntry(rec, raw))
+	}
+	c.sendBundle(b)
+}
+

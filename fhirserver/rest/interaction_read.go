@@ -1,0 +1,90 @@
+package rest
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+)
+
+// read: GET /fhir/Type/id. A deleted resource answers 410 with the ETag of
+// its tombstone; If-None-Match and If-Modified-Since can answer 304.
+func (h *Handler) read(c *call, rt route) {
+	c.interaction = "read"
+	if err := h.allow(c.r.Context(), auth.InteractionRead, rt.Type); err != nil {
+		c.fail(err)
+		return
+	}
+	rec, err := h.current(c.r.Context(), rt.Type, rt.ID)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if rec.Deleted {
+		versionHeaders(c.w.Header(), rec)
+		c.fail(gone(rt.Type, rt.ID))
+		return
+	}
+	if notModified(c.r, rec) {
+		versionHeaders(c.w.Header(), rec)
+		c.writeEmpty(http.StatusNotModified)
+		return
+	}
+	c.sendRecord(http.StatusOK, rec)
+}
+
+// vread: GET /fhir/Type/id/_history/vid. A tombstone version answers 410.
+func (h *Handler) vread(c *call, rt route) {
+	c.interaction = "vread"
+	if err := h.allow(c.r.Context(), auth.InteractionVRead, rt.Type); err != nil {
+		c.fail(err)
+		return
+	}
+	vid, err := strconv.ParseInt(rt.VersionID, 10, 64)
+	if err != nil || vid <= 0 {
+		c.fail(outcome.NotFound("%s/%s has no version %q", rt.Type, rt.ID, rt.VersionID))
+		return
+	}
+	rec, err := h.store.GetVersion(c.r.Context(), rt.Type, rt.ID, vid)
+	if err != nil {
+		c.fail(storageError(err, rt.Type+"/"+rt.ID+"/_history/"+rt.VersionID))
+		return
+	}
+	if rec.Deleted {
+		versionHeaders(c.w.Header(), rec)
+		c.fail(outcome.New(http.StatusGone, outcome.CodeDeleted, "", "version %d of %s/%s is its deletion", vid, rt.Type, rt.ID))
+		return
+	}
+	if notModified(c.r, rec) {
+		versionHeaders(c.w.Header(), rec)
+		c.writeEmpty(http.StatusNotModified)
+		return
+	}
+	c.sendRecord(http.StatusOK, rec)
+}
+
+// current reads the current version (a tombstone included) and maps "never
+// existed" to 404.
+func (h *Handler) current(ctx context.Context, typ, id string) (*storage.Record, error) {
+	rec, err := h.store.Get(ctx, typ, id)
+	if err != nil {
+		return nil, storageError(err, typ+"/"+id)
+	}
+	return rec, nil
+}
+
+func gone(typ, id string) error {
+	return outcome.New(http.StatusGone, outcome.CodeDeleted, "", "%s/%s has been deleted", typ, id)
+}
+
+// notModified applies If-None-Match (which wins when present, per RFC 7232)
+// and If-Modified-Since.
+func notModified(r *http.Request, rec *storage.Record) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		return matchesAnyETag(inm, strconv.FormatInt(rec.VersionID, 10))
+	}
+	return notModifiedSince(r.Header.Get("If-Modified-Since"), rec.LastUpdated)
+}

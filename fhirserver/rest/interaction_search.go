@@ -1,0 +1,203 @@
+package rest
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/search"
+)
+
+// searchType: GET /fhir/Type?…, GET|POST /fhir/Type/_search.
+func (h *Handler) searchType(c *call, rt route) {
+	c.interaction = "search-type"
+	if err := h.allow(c.r.Context(), auth.InteractionSearch, rt.Type); err != nil {
+		c.fail(err)
+		return
+	}
+	params, err := h.searchParams(c)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	h.runSearch(c, search.Request{ResourceType: rt.Type, Params: params})
+}
+
+// searchSystem: GET /fhir?_type=…, GET|POST /fhir/_search. With _type the
+// caller needs search permission on each type named, else on the system.
+func (h *Handler) searchSystem(c *call, _ *route) {
+	c.interaction = "search-system"
+	params, err := h.searchParams(c)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	var types []string
+	for _, v := range params["_type"] {
+		for _, t := range strings.Split(v, ",") {
+			if t = strings.TrimSpace(t); t == "" {
+				continue
+			}
+			if !h.types[t] {
+				c.fail(outcome.BadRequest(outcome.CodeValue, "", "_type names %q, which is not a resource type of FHIR %s", t, h.ver.FHIRVersion))
+				return
+			}
+			types = append(types, t)
+		}
+	}
+	if len(types) == 0 {
+		if err := h.allow(c.r.Context(), auth.InteractionSearch, ""); err != nil {
+			c.fail(err)
+			return
+		}
+	}
+	for _, t := range types {
+		if err := h.allow(c.r.Context(), auth.InteractionSearch, t); err != nil {
+			c.fail(err)
+			return
+		}
+	}
+	delete(params, "_type")
+	h.runSearch(c, search.Request{Types: types, Params: params})
+}
+
+// searchCompartment: GET /fhir/Patient/id/Observation (or /*).
+func (h *Handler) searchCompartment(c *call, rt route) {
+	c.interaction = "search-compartment"
+	if h.ver.Compartment(rt.Type) == nil {
+		c.fail(outcome.NotFound("%s is not a compartment of FHIR %s", rt.Type, h.ver.FHIRVersion))
+		return
+	}
+	target := rt.Target
+	if target == "*" {
+		target = ""
+	}
+	if err := h.allow(c.r.Context(), auth.InteractionSearch, target); err != nil {
+		c.fail(err)
+		return
+	}
+	params, err := h.searchParams(c)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	h.runSearch(c, search.Request{ResourceType: target, Compartment: &search.CompartmentRef{Type: rt.Type, ID: rt.ID}, Params: params})
+}
+
+// searchParams merges the query string and, for POST, the form body; the
+// formatting parameters are the REST layer's, not the search's.
+func (h *Handler) searchParams(c *call) (url.Values, error) {
+	params := url.Values{}
+	for k, v := range c.query {
+		params[k] = v
+	}
+	if c.r.Method == http.MethodPost {
+		data, kind, err := h.readBody(c)
+		if err != nil {
+			return nil, err
+		}
+		if len(data) > 0 {
+			if kind != bodyForm {
+				return nil, outcome.New(http.StatusUnsupportedMediaType, outcome.CodeNotSupported, "",
+					"POST _search takes application/x-www-form-urlencoded parameters")
+			}
+			form, err := url.ParseQuery(string(data))
+			if err != nil {
+				return nil, outcome.BadRequest(outcome.CodeInvalid, "", "the form body is malformed: %v", err)
+			}
+			for k, v := range form {
+				params[k] = append(params[k], v...)
+			}
+		}
+	}
+	// The merged parameters stand in for the query in links.
+	c.query = params
+	out := url.Values{}
+	for k, v := range params {
+		switch k {
+		case "_format", "_pretty", "_cursor":
+			continue
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// runSearch runs req and answers the searchset Bundle.
+func (h *Handler) runSearch(c *call, req search.Request) {
+	req.Strict = c.prefer.Strict
+	req.Cursor = first(c.query, "_cursor")
+	res, err := h.search.Search(c.r.Context(), req)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if len(req.Types) > 0 && res.Self != nil && res.Self.Get("_type") == "" {
+		res.Self.Set("_type", strings.Join(req.Types, ","))
+	}
+	b := &bundle{Type: "searchset", Total: res.Total}
+	b.Links = append(b.Links, link{"self", h.linkURL(c, res.Self, "")})
+	if res.Next != "" {
+		b.Links = append(b.Links, link{"next", h.linkURL(c, res.Self, res.Next)})
+	}
+	if res.Prev != "" {
+		b.Links = append(b.Links, link{"previous", h.linkURL(c, res.Self, res.Prev)})
+	}
+	v := view{Summary: c.view.Summary, Elements: c.view.Elements}
+	for _, e := range res.Entries {
+		if e.Record == nil || e.Record.Deleted {
+			continue
+		}
+		if e.Mode == "include" && h.allow(c.r.Context(), auth.InteractionRead, e.Record.Type) != nil {
+			continue // included resources the caller may not read are left out
+		}
+		raw, err := h.recordBody(v, e.Record)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		mode := e.Mode
+		if mode == "" {
+			mode = "match"
+		}
+		b.Entries = append(b.Entries, bundleEntry{
+			FullURL: h.resourceURL(e.Record.Type, e.Record.ID),
+			Raw:     raw,
+			Search:  object("mode", mode),
+		})
+	}
+	if len(res.Warnings) > 0 {
+		b.Entries = append(b.Entries, bundleEntry{
+			Resource: outcome.Resource(res.Warnings),
+			Search:   object("mode", "outcome"),
+		})
+	}
+	c.sendBundle(b)
+}
+
+// linkURL builds a self/next/previous link: the request's path with the
+// parameters the search used, plus a cursor when paging.
+func (h *Handler) linkURL(c *call, used url.Values, cursor string) string {
+	q := url.Values{}
+	for k, v := range used {
+		q[k] = v
+	}
+	for _, k := range []string{"_format", "_pretty"} {
+		if v, ok := c.query[k]; ok {
+			q[k] = v
+		}
+	}
+	if cursor != "" {
+		q.Set("_cursor", cursor)
+	}
+	p := trimMount(c.r.URL.Path)
+	p = strings.TrimSuffix(p, "/_search")
+	u := h.base + p
+	if enc := q.Encode(); enc != "" {
+		u += "?" + enc
+	}
+	return u
+}
+

@@ -1,0 +1,111 @@
+package rest
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+)
+
+// contentTypeJSON is what every FHIR response body is.
+const contentTypeJSON = "application/fhir+json; charset=utf-8"
+
+// call is one request in flight: what was asked, how the answer must look,
+// and what happened (for metrics and logs).
+type call struct {
+	h      *Handler
+	w      http.ResponseWriter
+	r      *http.Request
+	query  url.Values
+	view   view
+	prefer preferences
+
+	interaction  string
+	resourceType string
+	status       int
+}
+
+// writeBody sends a complete JSON body with status.
+func (c *call) writeBody(status int, body []byte) {
+	c.status = status
+	h := c.w.Header()
+	h.Set("Content-Type", contentTypeJSON)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	c.w.WriteHeader(status)
+	if c.r.Method != http.MethodHead {
+		_, _ = c.w.Write(body)
+	}
+}
+
+// writeValue marshals v (indented for _pretty=true) and sends it.
+func (c *call) writeValue(status int, v *fhirjson.Value) {
+	if c.view.Pretty {
+		c.writeBody(status, fhirjson.MarshalIndent(v))
+		return
+	}
+	c.writeBody(status, fhirjson.Marshal(v))
+}
+
+// writeEmpty sends a status without a body.
+func (c *call) writeEmpty(status int) {
+	c.status = status
+	c.w.WriteHeader(status)
+}
+
+// fail reports err as an OperationOutcome. Errors that are not
+// *outcome.Error are server faults: they are logged with their detail and the
+// client only learns that something went wrong on our side.
+func (c *call) fail(err error) {
+	oe, ok := outcome.As(err)
+	if !ok {
+		c.h.log.Error(err, "request failed", "method", c.r.Method, "path", c.r.URL.Path,
+			"interaction", c.interaction, "resourceType", c.resourceType)
+		oe = outcome.Internal("the server could not complete the request; the error is in its log")
+	}
+	if oe.Status >= 500 && ok {
+		c.h.log.Error(oe, "request failed", "method", c.r.Method, "path", c.r.URL.Path)
+	}
+	c.writeValue(oe.Status, oe.Resource())
+}
+
+// failf is fail for an outcome built in place.
+func (c *call) failf(status int, code outcome.Code, format string, args ...any) {
+	c.fail(outcome.New(status, code, "", format, args...))
+}
+
+// errorStatus is the status an error maps to, for batch entries.
+func errorOutcome(err error) *outcome.Error {
+	if oe, ok := outcome.As(err); ok {
+		return oe
+	}
+	return outcome.Internal("the server could not complete the entry; the error is in its log")
+}
+
+// statusWriter remembers the status for metrics when a handler writes
+// directly (the recover path, http.Error).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (for long polls).
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+var errPanic = errors.New("panic while handling a request")
