@@ -92,7 +92,7 @@ func New(cfg Config) (*Handler, error) {
 		base:    strings.TrimSuffix(cfg.BaseURL, "/") + "/fhir",
 		maxBody: cfg.MaxBodyBytes, maxDepth: cfg.MaxDepth, log: cfg.Logger,
 		metrics: cfg.Metrics, now: cfg.Now,
-		types:   map[string]bool{},
+		types: map[string]bool{},
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes

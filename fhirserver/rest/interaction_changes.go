@@ -87,4 +87,3 @@ func (h *Handler) changes(c *call) {
 	}
 	c.sendBundle(b)
 }
-

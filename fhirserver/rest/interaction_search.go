@@ -200,4 +200,3 @@ func (h *Handler) linkURL(c *call, used url.Values, cursor string) string {
 	}
 	return u
 }
-

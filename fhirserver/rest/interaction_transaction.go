@@ -299,4 +299,3 @@ func (h *Handler) txResponse(c *call, te *txEntry) bundleEntry {
 	}
 	return e
 }
-
