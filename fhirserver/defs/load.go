@@ -1,7 +1,7 @@
 package defs
 
 import (
-	"embed"
+	_ "embed" // the generated definitions
 	"fmt"
 	"regexp"
 	"sort"
@@ -11,11 +11,27 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs/defsfile"
 )
 
-// generated holds the definitions hack/gendefs wrote; `make generate-fhir`
-// rewrites them. An embed.FS is read-only, so this is no mutable state.
-//
-//go:embed generated/r4.defs generated/stu3.defs
-var generated embed.FS
+// The definitions hack/gendefs wrote; `make generate-fhir` rewrites them.
+// Embedded as strings, they sit in the binary's read-only data and every
+// string the loader slices out of them (paths, codes, expressions) points
+// there instead of into a heap copy. Nothing assigns to them.
+var (
+	//go:embed generated/r4.defs
+	r4Defs string
+	//go:embed generated/stu3.defs
+	stu3Defs string
+)
+
+// embedded returns the embedded file with this name.
+func embedded(file string) (string, error) {
+	switch file {
+	case "generated/r4.defs":
+		return r4Defs, nil
+	case "generated/stu3.defs":
+		return stu3Defs, nil
+	}
+	return "", fmt.Errorf("no embedded file %q", file)
+}
 
 // load fills v from its embedded file, once. Loading is lazy so a binary
 // that never touches a version (the manager, or a server for the other
@@ -31,11 +47,11 @@ func (v *Version) load() {
 }
 
 func (v *Version) build() error {
-	data, err := generated.ReadFile(v.file)
+	data, err := embedded(v.file)
 	if err != nil {
-		return fmt.Errorf("read embedded %s: %w", v.file, err)
+		return err
 	}
-	f, err := defsfile.Decode(string(data))
+	f, err := defsfile.Decode(data)
 	if err != nil {
 		return err
 	}
@@ -110,11 +126,19 @@ func newType(ft *defsfile.Type) (*Type, error) {
 		}
 		t.Pattern = re
 	}
-	// One slab for all elements of the type: fewer allocations at load.
+	// One slab for all elements of the type and one for their type refs:
+	// fewer allocations at load.
 	slab := make([]Element, len(ft.Elements))
+	nrefs := 0
+	for i := range ft.Elements {
+		nrefs += len(ft.Elements[i].Types)
+	}
+	refs := make([]TypeRef, nrefs)
 	for i := range ft.Elements {
 		fe := &ft.Elements[i]
 		e := &slab[i]
+		n := len(fe.Types)
+		e.Types, refs = refs[:n:n], refs[n:]
 		if err := fillElement(e, fe); err != nil {
 			return nil, fmt.Errorf("element %s: %w", fe.Path, err)
 		}
@@ -159,11 +183,12 @@ func fillElement(e *Element, fe *defsfile.Element) error {
 	e.ContentReference = fe.ContentReference
 	e.Summary = fe.Summary
 	e.Modifier = fe.Modifier
-	if len(fe.Types) > 0 {
-		e.Types = make([]TypeRef, len(fe.Types))
-		for i, ft := range fe.Types {
-			e.Types[i] = TypeRef{Code: ft.Code, Targets: ft.Targets}
-		}
+	// e.Types arrives sized to fe.Types (see newType); empty stays nil.
+	if len(fe.Types) == 0 {
+		e.Types = nil
+	}
+	for i, ft := range fe.Types {
+		e.Types[i] = TypeRef{Code: ft.Code, Targets: ft.Targets}
 	}
 	return nil
 }

@@ -9,6 +9,19 @@ import (
 // load so that the validator and the FHIRPath engine resolve a JSON property
 // with one map lookup and no allocation.
 func (v *Version) buildProps(t *Type) error {
+	// Count first so every Prop of the type lives in one slab and every
+	// map is allocated at its final size: load time is start-up time.
+	counts := map[*Node]int{}
+	total := 0
+	for _, e := range t.Elements[1:] {
+		n := 1
+		if e.Choice {
+			n = len(e.Types)
+		}
+		counts[t.nodes[parentPath(e.Path)]] += n
+		total += n
+	}
+	b := propBuilder{v: v, t: t, slab: make([]Prop, 0, total)}
 	for _, e := range t.Elements[1:] {
 		if t.Kind == KindPrimitive && e.Path == t.Name+".value" {
 			// A primitive's value is the JSON value itself, not a
@@ -16,74 +29,78 @@ func (v *Version) buildProps(t *Type) error {
 			// the "_name" sibling object.
 			continue
 		}
-		parent := t.nodes[e.Path[:strings.LastIndexByte(e.Path, '.')]]
+		parent := t.nodes[parentPath(e.Path)]
 		if parent.Props == nil {
-			parent.Props = map[string]*Prop{}
+			parent.Props = make(map[string]*Prop, counts[parent])
 		}
-		props, err := v.propsOf(t, e)
-		if err != nil {
+		if err := b.add(parent, e); err != nil {
 			return fmt.Errorf("element %s: %w", e.Path, err)
-		}
-		for _, p := range props {
-			if _, dup := parent.Props[p.JSONName]; dup {
-				return fmt.Errorf("property %s of %s defined twice", p.JSONName, parent.Path)
-			}
-			parent.Props[p.JSONName] = p
 		}
 	}
 	return nil
 }
 
-// propsOf returns the JSON properties one element stands for: one, or one
-// per type for a choice element.
-func (v *Version) propsOf(t *Type, e *Element) ([]*Prop, error) {
+func parentPath(path string) string {
+	return path[:strings.LastIndexByte(path, '.')]
+}
+
+type propBuilder struct {
+	v    *Version
+	t    *Type
+	slab []Prop
+}
+
+// add puts the JSON properties one element stands for into parent: one,
+// or one per type for a choice element.
+func (b *propBuilder) add(parent *Node, e *Element) error {
+	t := b.t
 	if e.ContentReference != "" {
 		refPath := strings.TrimPrefix(e.ContentReference, "#")
 		ref, node := t.byPath[refPath], t.nodes[refPath]
 		if ref == nil || node == nil || len(ref.Types) != 1 {
-			return nil, fmt.Errorf("content reference %s does not name a backbone element", e.ContentReference)
+			return fmt.Errorf("content reference %s does not name a backbone element", e.ContentReference)
 		}
-		p, err := v.newProp(e, e.Name, ref.Types[0].Code, node)
-		return []*Prop{p}, err
+		return b.put(parent, e, e.Name, ref.Types[0].Code, node)
 	}
 	if len(e.Types) == 0 {
-		return nil, fmt.Errorf("no type")
+		return fmt.Errorf("no type")
 	}
 	if e.Choice {
-		props := make([]*Prop, 0, len(e.Types))
 		for _, tr := range e.Types {
-			p, err := v.newProp(e, e.Name+upperFirst(tr.Code), tr.Code, nil)
-			if err != nil {
-				return nil, err
+			if err := b.put(parent, e, e.Name+upperFirst(tr.Code), tr.Code, nil); err != nil {
+				return err
 			}
-			props = append(props, p)
 		}
-		return props, nil
+		return nil
 	}
 	if len(e.Types) != 1 {
-		return nil, fmt.Errorf("%d types on a non-choice element", len(e.Types))
+		return fmt.Errorf("%d types on a non-choice element", len(e.Types))
 	}
 	// Inline children (BackboneElement, or Element as in Timing.repeat)
 	// make the element its own node.
-	p, err := v.newProp(e, e.Name, e.Types[0].Code, t.nodes[e.Path])
-	return []*Prop{p}, err
+	return b.put(parent, e, e.Name, e.Types[0].Code, t.nodes[e.Path])
 }
 
-// newProp builds a Prop; children is the inline or referenced node, or nil
-// to use the named type's root (nil again for primitives).
-func (v *Version) newProp(e *Element, jsonName, code string, children *Node) (*Prop, error) {
-	typ := v.types[code]
+// put adds one Prop; children is the inline or referenced node, or nil to
+// use the named type's root (nil again for primitives).
+func (b *propBuilder) put(parent *Node, e *Element, jsonName, code string, children *Node) error {
+	typ := b.v.types[code]
 	if typ == nil {
-		return nil, fmt.Errorf("unknown type %q", code)
+		return fmt.Errorf("unknown type %q", code)
 	}
-	p := &Prop{JSONName: jsonName, Element: e, TypeCode: code, Type: typ, Primitive: typ.Kind == KindPrimitive}
+	if _, dup := parent.Props[jsonName]; dup {
+		return fmt.Errorf("property %s of %s defined twice", jsonName, parent.Path)
+	}
+	b.slab = append(b.slab, Prop{JSONName: jsonName, Element: e, TypeCode: code, Type: typ, Primitive: typ.Kind == KindPrimitive})
+	p := &b.slab[len(b.slab)-1]
 	switch {
 	case children != nil:
 		p.Children = children
 	case !p.Primitive:
 		p.Children = typ.Root
 	}
-	return p, nil
+	parent.Props[jsonName] = p
+	return nil
 }
 
 // upperFirst gives the suffix a choice type adds to the element name:

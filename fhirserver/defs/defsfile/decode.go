@@ -12,7 +12,17 @@ func Decode(data string) (*File, error) {
 	if !strings.HasPrefix(data, "# "+GeneratedMarker+"\n") {
 		return nil, fmt.Errorf("decode definitions: missing generated marker")
 	}
-	d := decoder{f: &File{Generated: GeneratedMarker}}
+	// Size every list up front: the loader runs at server start, and
+	// growing slices of thousands of elements by appending is most of the
+	// garbage decoding would otherwise make. All elements share one slab;
+	// each type's Elements is the stretch of it that follows its record.
+	d := decoder{f: &File{
+		Generated:    GeneratedMarker,
+		Types:        make([]Type, 0, strings.Count(data, "\ntype\t")),
+		SearchParams: make([]SearchParam, 0, strings.Count(data, "\nparam\t")),
+		Compartments: make([]Compartment, 0, strings.Count(data, "\ncompartment\t")),
+	}}
+	d.elems = make([]Element, 0, strings.Count(data, "\nelem\t"))
 	for lineNo := 1; data != ""; lineNo++ {
 		line, rest, _ := strings.Cut(data, "\n")
 		data = rest
@@ -30,8 +40,11 @@ func Decode(data string) (*File, error) {
 }
 
 type decoder struct {
-	f      *File
-	fields [12]string
+	f     *File
+	elems []Element // slab for every type's Elements
+	// typeStart is where the current type's elements begin in elems.
+	typeStart int
+	fields    [12]string
 }
 
 // split cuts line at TABs into d.fields and checks the count, without
@@ -74,6 +87,7 @@ func (d *decoder) record(line string) error {
 	case "version":
 		f.Name, f.FHIRVersion, f.Package = fs[1], fs[2], fs[3]
 	case "type":
+		d.typeStart = len(d.elems)
 		f.Types = append(f.Types, Type{Name: fs[1], Kind: fs[2], Abstract: fs[3] == "abstract", Base: fs[4], JSONType: fs[5], Regex: fs[6]})
 	case "elem":
 		if len(f.Types) == 0 {
@@ -88,10 +102,16 @@ func (d *decoder) record(line string) error {
 		if err != nil {
 			return fmt.Errorf("elem %s: %w", fs[1], err)
 		}
-		t.Elements = append(t.Elements, Element{
+		e := Element{
 			Path: fs[1], Min: min, Max: fs[3], ContentReference: fs[5], Types: types,
 			Summary: strings.Contains(fs[4], "S"), Modifier: strings.Contains(fs[4], "M"),
-		})
+		}
+		if len(d.elems) < cap(d.elems) {
+			d.elems = append(d.elems, e)
+			t.Elements = d.elems[d.typeStart:len(d.elems):len(d.elems)]
+		} else {
+			t.Elements = append(t.Elements, e) // only for input the counts missed
+		}
 	case "param":
 		p := SearchParam{URL: fs[1], Code: fs[2], Base: list(fs[3]), Type: fs[4], Target: list(fs[7]),
 			Modifier: list(fs[8]), Comparator: list(fs[9]), Expression: fs[10]}
