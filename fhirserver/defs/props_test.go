@@ -214,6 +214,21 @@ func TestPrimitives(t *testing.T) {
 	}
 }
 
+// TestPrimitiveJSONTypesAgree: R4 derives JSON types from system types and
+// base primitives, STU3 states them; the two must agree.
+func TestPrimitiveJSONTypesAgree(t *testing.T) {
+	for _, name := range STU3.TypeNames() {
+		s := STU3.Type(name)
+		if s.Kind != KindPrimitive {
+			continue
+		}
+		r := R4.Type(name)
+		if r == nil || r.JSONType != s.JSONType {
+			t.Errorf("%s: STU3 %q, R4 %+v", name, s.JSONType, r)
+		}
+	}
+}
+
 func TestPropLookupDoesNotAllocate(t *testing.T) {
 	obs := R4.Resource("Observation").Root
 	allocs := testing.AllocsPerRun(100, func() {
