@@ -77,7 +77,9 @@ type Element struct {
 	// Max is -1 for "*".
 	Max int
 	// Types are the allowed types (several for a choice element). Empty for
-	// an element defined by ContentReference.
+	// an element defined by ContentReference, and for a STU3 primitive's own
+	// value element (R4 gives that one a FHIRPath system type such as
+	// "http://hl7.org/fhirpath/System.String"; see docs/fhir-definitions.md).
 	Types []TypeRef
 	// ContentReference is e.g. "#Questionnaire.item"; the element then has the
 	// same type and children as the referenced one.
@@ -129,7 +131,9 @@ type Prop struct {
 	Type *Type
 	// Children is the node describing this property's own properties: the
 	// inline backbone node, the content-referenced node, or the root node of
-	// TypeCode's complex type. Nil for primitives.
+	// TypeCode's complex type. Nil for primitives. For TypeCode "Resource"
+	// (contained, Bundle.entry.resource) it is the abstract Resource root:
+	// dispatch on the nested resourceType instead.
 	Children *Node
 	// Primitive is true when TypeCode is a primitive type.
 	Primitive bool
