@@ -228,3 +228,18 @@ func TestReferenceTargets(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentFirstUse: goroutines racing on a version's first lookup all
+// see it fully loaded (run with -race to check the sync.Once hand-off).
+func TestConcurrentFirstUse(t *testing.T) {
+	v := newVersion("STU3", "3.0.2", "generated/stu3.defs")
+	done := make(chan *Type)
+	for range 4 {
+		go func() { done <- v.Resource("Patient") }()
+	}
+	for range 4 {
+		if p := <-done; p == nil || p.Root.Props["name"] == nil {
+			t.Fatal("saw a partly loaded version")
+		}
+	}
+}
