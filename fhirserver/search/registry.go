@@ -54,6 +54,9 @@ func newRegistry(v *defs.Version) (*registry, error) {
 		for _, c := range sp.Component {
 			cd := defsByURL[c.Definition]
 			if cd == nil {
+				cd = componentByName(v, c.Definition)
+			}
+			if cd == nil {
 				return nil, fmt.Errorf("parameter %s: component %s not defined", sp.URL, c.Definition)
 			}
 			e, err := fhirpath.Compile(c.Expression)
@@ -91,3 +94,16 @@ func (r *registry) fingerprint() string {
 
 // indexFormat changes whenever the entry layouts of doc.go change.
 const indexFormat = 1
+
+// componentByName resolves a component definition the version's own
+// parameters do not list under that URL: STU3 points at
+// .../SearchParameter/Observation-code while the parameter's URL is
+// another one, so the name is read as <Type>-<code>.
+func componentByName(v *defs.Version, url string) *defs.SearchParam {
+	name := url[strings.LastIndex(url, "/")+1:]
+	typ, code, ok := strings.Cut(name, "-")
+	if !ok {
+		return nil
+	}
+	return v.SearchParam(typ, code)
+}
