@@ -1,0 +1,174 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/rest"
+	"github.com/fhirfleet/fhirfleet/fhirserver/search"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+)
+
+// Server is one running FHIR server process.
+type Server struct {
+	cfg      Config
+	log      logr.Logger
+	store    *storage.Store
+	auth     *auth.Server
+	metrics  *Metrics
+	http     *http.Server
+	listener net.Listener
+	ready    atomic.Bool
+}
+
+// New opens everything the server needs and binds its listener, but does
+// not serve yet. On error, whatever was opened is closed again.
+func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error) {
+	version := defs.ByName(cfg.FHIRVersion)
+	if version == nil {
+		return nil, fmt.Errorf("unknown FHIR version %q", cfg.FHIRVersion)
+	}
+	s := &Server{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			s.closeBackends()
+		}
+	}()
+
+	dataDir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	s.store, err = storage.Open(filepath.Join(dataDir, "store"), storage.Options{Logger: log.WithName("storage")})
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	engine, err := search.NewEngine(version, s.store, search.Options{BaseURL: cfg.BaseURL + "/fhir"})
+	if err != nil {
+		return nil, fmt.Errorf("search engine: %w", err)
+	}
+	s.auth, err = auth.New(ctx, auth.Config{
+		CredentialsDir:    cfg.CredentialsDir,
+		DataDir:           dataDir,
+		BaseURL:           cfg.BaseURL,
+		TokenTTL:          cfg.TokenTTL,
+		SecretGracePeriod: cfg.SecretGrace,
+		Logger:            log.WithName("auth"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("authorization server: %w", err)
+	}
+	s.metrics = NewMetrics(StoreStats{
+		SizeBytes:    func() float64 { return float64(s.store.Metrics().DiskUsageBytes) },
+		FeedSequence: func() float64 { return float64(s.store.Metrics().LastSeq) },
+	})
+	api, err := rest.New(rest.Config{
+		Version:      version,
+		Store:        s.store,
+		Searcher:     engine,
+		Auth:         s.auth,
+		BaseURL:      cfg.BaseURL,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		MaxDepth:     cfg.MaxDepth,
+		Logger:       log.WithName("rest"),
+		Metrics:      s.metrics,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("REST API: %w", err)
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", s.serveReady)
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.Handle("/oauth2/token", s.auth.TokenHandler())
+	mux.Handle("/fhir/.well-known/smart-configuration", s.auth.SMARTConfigHandler())
+	protected := s.auth.Middleware(api)
+	mux.Handle("/fhir", protected)
+	mux.Handle("/fhir/", protected)
+
+	s.listener, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	s.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          nil,
+	}
+	return s, nil
+}
+
+// Addr is the address the server listens on (useful with --listen :0).
+func (s *Server) Addr() net.Addr { return s.listener.Addr() }
+
+// Serve answers requests until ctx is cancelled, then stops taking new
+// requests, waits up to ShutdownTimeout for in-flight ones, and closes the
+// store. A nil error means every acknowledged write is on disk.
+func (s *Server) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.listener) }()
+	s.ready.Store(true)
+	s.log.Info("serving", "address", s.listener.Addr().String(), "fhirVersion", s.cfg.FHIRVersion,
+		"base", s.cfg.BaseURL+"/fhir", "tokenURL", s.auth.TokenURL())
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	s.ready.Store(false)
+	s.log.Info("shutting down: draining in-flight requests", "timeout", s.cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := s.http.Shutdown(shutdownCtx); err != nil {
+		s.log.Error(err, "in-flight requests did not finish in time; closing anyway")
+	}
+	if err := s.closeBackends(); err != nil {
+		return err
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+// serveReady answers 200 only while the store is open and requests are
+// served; during shutdown it answers 503 so load balancers stop routing here.
+func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
+	if !s.ready.Load() {
+		http.Error(w, "not ready\n", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *Server) closeBackends() error {
+	if s.auth != nil {
+		s.auth.Close()
+		s.auth = nil
+	}
+	if s.listener != nil && s.http == nil {
+		_ = s.listener.Close()
+	}
+	if s.store != nil {
+		err := s.store.Close()
+		s.store = nil
+		if err != nil {
+			return fmt.Errorf("close store: %w", err)
+		}
+	}
+	return nil
+}

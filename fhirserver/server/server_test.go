@@ -1,0 +1,172 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+)
+
+// startServer runs a real server on a loopback port and returns its base URL
+// and a function that stops it and returns Serve's error.
+func startServer(t *testing.T, dataDir string) (string, func() error) {
+	t.Helper()
+	// The base URL (token audience, Location headers) names the port, so
+	// find a free one first.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	base := "http://" + addr
+	cfg, err := ParseFlags("fhirserver", []string{"--fhir-version", "R4", "--data-dir", dataDir,
+		"--listen", addr, "--base-url", base, "--shutdown-timeout", "5s"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := New(ctx, cfg, logr.Discard())
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	waitReady(t, base)
+	return base, func() error { cancel(); return <-done }
+}
+
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("server never became ready")
+}
+
+func token(t *testing.T, base, dataDir string) string {
+	t.Helper()
+	id, _ := os.ReadFile(filepath.Join(dataDir, "credentials", "client_id"))
+	secret, _ := os.ReadFile(filepath.Join(dataDir, "credentials", "client_secret"))
+	req, _ := http.NewRequest("POST", base+"/oauth2/token", strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(string(id), string(secret))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		t.Fatalf("token endpoint: status %d, %v", resp.StatusCode, err)
+	}
+	return tok.AccessToken
+}
+
+func do(t *testing.T, method, u, bearer, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/fhir+json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServerServesAndStopsCleanly(t *testing.T) {
+	dir := t.TempDir()
+	base, stop := startServer(t, dir)
+
+	if code, body := do(t, "GET", base+"/healthz", "", ""); code != 200 || body != "ok\n" {
+		t.Fatalf("healthz: %d %q", code, body)
+	}
+	if code, _ := do(t, "GET", base+"/fhir/Patient", "", ""); code != 401 {
+		t.Fatalf("FHIR API without a token: want 401, got %d", code)
+	}
+	if code, body := do(t, "GET", base+"/fhir/metadata", "", ""); code != 200 || !strings.Contains(body, `"CapabilityStatement"`) {
+		t.Fatalf("metadata must be public: %d", code)
+	}
+	if code, body := do(t, "GET", base+"/fhir/.well-known/smart-configuration", "", ""); code != 200 || !strings.Contains(body, "/oauth2/token") {
+		t.Fatalf("smart configuration: %d %s", code, body)
+	}
+	tok := token(t, base, dir)
+	code, body := do(t, "POST", base+"/fhir/Patient", tok, `{"resourceType":"Patient","birthDate":"1970-01-01"}`)
+	if code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	var created struct{ ID string }
+	_ = json.Unmarshal([]byte(body), &created)
+
+	code, metrics := do(t, "GET", base+"/metrics", "", "")
+	if code != 200 || !strings.Contains(metrics, `fhir_requests_total{code="201",interaction="create",resource_type="Patient"} 1`) ||
+		!strings.Contains(metrics, "fhir_change_feed_sequence 1") || !strings.Contains(metrics, "fhir_store_size_bytes") {
+		t.Fatalf("metrics miss the create, the feed position or the store size:\n%s", metrics)
+	}
+
+	if err := stop(); err != nil {
+		t.Fatalf("Serve returned %v after a clean stop", err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Fatal("the listener is still open after stop")
+	}
+
+	// The acknowledged create is there after a restart on the same folder.
+	base, stop = startServer(t, dir)
+	defer stop()
+	if code, body := do(t, "GET", base+"/fhir/Patient/"+created.ID, token(t, base, dir), ""); code != 200 || !strings.Contains(body, "1970-01-01") {
+		t.Fatalf("read after restart: %d %s", code, body)
+	}
+}
+
+func TestReadyzIsUnavailableWhileStopping(t *testing.T) {
+	s := &Server{}
+	rec := httptestRecorder()
+	s.serveReady(rec, nil)
+	if rec.code != http.StatusServiceUnavailable {
+		t.Fatalf("a server that is not serving must not be ready, got %d", rec.code)
+	}
+	s.ready.Store(true)
+	rec = httptestRecorder()
+	s.serveReady(rec, nil)
+	if rec.code != http.StatusOK {
+		t.Fatalf("want 200 while serving, got %d", rec.code)
+	}
+}
+
+type recorder struct {
+	http.ResponseWriter
+	code int
+	h    http.Header
+}
+
+func httptestRecorder() *recorder               { return &recorder{code: 200, h: http.Header{}} }
+func (r *recorder) Header() http.Header         { return r.h }
+func (r *recorder) Write(b []byte) (int, error) { return len(b), nil }
+func (r *recorder) WriteHeader(c int)           { r.code = c }
