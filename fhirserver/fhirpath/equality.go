@@ -176,6 +176,9 @@ func jsonEqual(a, b *fhirjson.Value, equiv bool) bool {
 	case fhirjson.Bool:
 		return a.Bool == b.Bool
 	case fhirjson.Number:
+		if a.Text == b.Text {
+			return true
+		}
 		da, e1 := ParseDecimal(a.Text)
 		db, e2 := ParseDecimal(b.Text)
 		return e1 == nil && e2 == nil && da.Cmp(db) == 0

@@ -101,6 +101,9 @@ func lex(src string) ([]token, error) {
 				kind = tokTime
 			}
 			for j < len(src) && isDateChar(src[j]) {
+				if src[j] == '.' && (j+1 >= len(src) || !isDigit(src[j+1])) {
+					break // a dot before a function call, not fractional seconds
+				}
 				j++
 			}
 			if j == i+1 {

@@ -167,13 +167,38 @@ func (c *evalCtx) isType(it Item, ts typeSpec) bool {
 		if ts.namespace != "" && ts.namespace != "FHIR" {
 			return false
 		}
-		return c.isSubtype(it.typ, ts.name)
+		return c.isSubtype(it.typ, c.fhirTypeName(ts))
 	}
 	if ts.namespace != "" && ts.namespace != "System" {
 		return false
 	}
 	n := systemTypeName(it.sys)
 	return n == ts.name || ts.name == "Any"
+}
+
+// systemTypes are the System type names, which never fall back to a FHIR
+// type of another case.
+var systemTypes = map[string]bool{
+	"Any": true, "Boolean": true, "String": true, "Integer": true, "Decimal": true,
+	"Date": true, "DateTime": true, "Time": true, "Quantity": true,
+}
+
+// fhirTypeName returns the FHIR type a type specifier names. STU3's
+// published expressions write `as(Uri)` for the primitive uri; when no
+// type has the exact name and it is not a System type, the name with a
+// lower-case first letter is tried, so such parameters still index.
+func (c *evalCtx) fhirTypeName(ts typeSpec) string {
+	n := ts.name
+	if c.model == nil || ts.namespace == "System" || systemTypes[n] || n == "" || n[0] < 'A' || n[0] > 'Z' {
+		return n
+	}
+	if c.model.Type(n) != nil {
+		return n
+	}
+	if lower := string(n[0]-'A'+'a') + n[1:]; c.model.Type(lower) != nil {
+		return lower
+	}
+	return n
 }
 
 // ofType keeps the items of the given type.

@@ -281,4 +281,3 @@ func compareTemporal(a, b Temporal) (cmp int, ok bool) {
 	}
 	return 0, true
 }
-
