@@ -1,6 +1,7 @@
 package fhirpath
 
 import (
+	"math"
 	"math/big"
 	"time"
 )
@@ -48,13 +49,26 @@ func (n *binaryNode) arith(c *evalCtx, ls, rs []Item) ([]Item, error) {
 	ia, aInt := a.(int64)
 	ib, bInt := b.(int64)
 	if aInt && bInt {
+		// Overflow gives empty rather than a wrapped wrong number.
 		switch n.op {
 		case "+":
-			return []Item{{sys: ia + ib}}, nil
+			r := ia + ib
+			if (r > ia) != (ib > 0) {
+				return nil, nil
+			}
+			return []Item{{sys: r}}, nil
 		case "-":
-			return []Item{{sys: ia - ib}}, nil
+			r := ia - ib
+			if (r < ia) != (ib > 0) {
+				return nil, nil
+			}
+			return []Item{{sys: r}}, nil
 		case "*":
-			return []Item{{sys: ia * ib}}, nil
+			r := ia * ib
+			if ia != 0 && (r/ia != ib || (ia == -1 && ib == math.MinInt64)) {
+				return nil, nil
+			}
+			return []Item{{sys: r}}, nil
 		case "div":
 			if ib == 0 {
 				return nil, nil

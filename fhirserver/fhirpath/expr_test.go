@@ -177,6 +177,9 @@ func TestSyntaxErrors(t *testing.T) {
 		{"x is 5", 5, "expected a type name"},
 		{"(1", 2, "expected \")\""},
 		{"/* open", 0, "unterminated comment"},
+		{strings.Repeat("(", 300) + "1" + strings.Repeat(")", 300), 200, "nested more than 200 deep"},
+		{strings.Repeat("-", 300) + "1", 199, "nested more than 200 deep"},
+		{"a" + strings.Repeat(".a", 1200), 2003, "path longer than 1000 steps"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.expr, func(t *testing.T) {
@@ -211,4 +214,51 @@ func TestEvalErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLocation checks that nodes report where they sit, which FHIRPath
+// Patch needs to change them.
+func TestLocation(t *testing.T) {
+	res := mustJSON(t, testPatient)
+	tests := []struct {
+		expr, member string
+		index        int
+		parentHas    string
+	}{
+		{"Patient.name[1].given[0]", "given", 0, "use"},
+		{"Patient.gender", "gender", -1, "birthDate"},
+		{"Patient.deceased", "deceasedBoolean", -1, "gender"},
+		{"Patient.birthDate.extension", "extension", 0, "extension"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.expr, func(t *testing.T) {
+			got, err := MustCompile(tc.expr).Evaluate(nil, res, defs.R4)
+			if err != nil || len(got) != 1 {
+				t.Fatalf("got %v, %v", render(got), err)
+			}
+			parent, member, index := got[0].Location()
+			if parent == nil || member != tc.member || index != tc.index || parent.Get(tc.parentHas) == nil {
+				t.Errorf("got %v %q %d", parent != nil, member, index)
+			}
+			if parent.Get(member) == nil {
+				t.Errorf("parent has no member %q", member)
+			}
+		})
+	}
+	root, err := MustCompile("Patient").Evaluate(nil, res, defs.R4)
+	if err != nil || len(root) != 1 {
+		t.Fatal(err)
+	}
+	if p, _, i := root[0].Location(); p != nil || i != -1 {
+		t.Errorf("the resource itself has no parent, got %v %d", p, i)
+	}
+}
+
+// TestLimits checks the guards against hostile input: integer overflow is
+// empty, huge powers go through float.
+func TestLimits(t *testing.T) {
+	runCases(t, testPatient, []evalCase{
+		{"9223372036854775807 + 1", "[]"}, {"-9223372036854775807 - 2", "[]"}, {"4611686018427387904 * 2", "[]"},
+		{"2.power(62)", "[4611686018427387904]"}, {"1.power(1000000000)", "[1]"},
+	})
 }

@@ -124,7 +124,7 @@ func fnPower(k *call) ([]Item, error) {
 	ev, _ := ex[0].Value()
 	bi, bInt := v.(int64)
 	ei, eInt := ev.(int64)
-	if bInt && eInt && ei >= 0 {
+	if bInt && eInt && ei >= 0 && ei <= 64 { // bounded: a client must not make us build a huge number
 		r := new(big.Int).Exp(big.NewInt(bi), big.NewInt(ei), nil)
 		if r.IsInt64() {
 			return []Item{{sys: r.Int64()}}, nil

@@ -18,6 +18,11 @@ type Item struct {
 	typ  string          // FHIR type of a node ("Quantity", "code", "Patient"); "" when unknown
 	path string
 	sys  any
+	// Where a node sits, for FHIRPath Patch: the object holding it, its
+	// JSON member name and its array index (-1 when not in an array).
+	parent *fhirjson.Value
+	member string
+	index  int
 }
 
 // SystemItem wraps a System value (string, bool, int64, Decimal, Temporal,
@@ -53,6 +58,17 @@ func (it Item) FHIRType() string {
 // Path returns where a node sits in the resource, e.g.
 // "Observation.component[1].valueQuantity", for error messages.
 func (it Item) Path() string { return it.path }
+
+// Location returns where a node sits so FHIRPath Patch can change it: the
+// JSON object that holds it (nil for the resource itself and for System
+// values), its member name there ("valueQuantity", "given"), and its index
+// in that member's array, or -1 when the member is not an array.
+func (it Item) Location() (parent *fhirjson.Value, member string, index int) {
+	if it.parent == nil {
+		return nil, "", -1
+	}
+	return it.parent, it.member, it.index
+}
 
 // TypeName returns the qualified type, e.g. "FHIR.Quantity" or "System.String".
 func (it Item) TypeName() string {

@@ -72,7 +72,7 @@ func (c *evalCtx) appendMember(it Item, jsonName string, out []Item) []Item {
 		prop = it.def.Props[jsonName]
 	}
 	path := it.path + "." + jsonName
-	one := func(v, e *fhirjson.Value, p string) {
+	one := func(v, e *fhirjson.Value, p string, idx int) {
 		if v != nil && v.Kind == fhirjson.Null {
 			v = nil
 		}
@@ -82,7 +82,7 @@ func (c *evalCtx) appendMember(it Item, jsonName string, out []Item) []Item {
 		if v == nil && e == nil {
 			return
 		}
-		child := Item{val: v, ext: e, path: p}
+		child := Item{val: v, ext: e, path: p, parent: it.val, member: jsonName, index: idx}
 		if prop != nil {
 			child.typ = prop.TypeCode
 			child.def = prop.Children
@@ -109,11 +109,11 @@ func (c *evalCtx) appendMember(it Item, jsonName string, out []Item) []Item {
 			if ext != nil && ext.Kind == fhirjson.Array && i < len(ext.Items) {
 				e = ext.Items[i]
 			}
-			one(v, e, path+"["+strconv.Itoa(i)+"]")
+			one(v, e, path+"["+strconv.Itoa(i)+"]", i)
 		}
 		return out
 	}
-	one(val, ext, path)
+	one(val, ext, path, -1)
 	return out
 }
 

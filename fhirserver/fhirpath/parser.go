@@ -8,10 +8,18 @@ import (
 // parser is a precedence-climbing parser over the token list; the levels
 // follow the operator precedence table of the FHIRPath specification.
 type parser struct {
-	src  string
-	toks []token
-	p    int
+	src   string
+	toks  []token
+	p     int
+	depth int
 }
+
+// maxDepth bounds nesting so a hostile expression (FHIRPath Patch paths
+// come from clients) cannot exhaust the stack.
+const maxDepth = 200
+
+// maxChain bounds a.b.c... chains, whose evaluation recurses once per step.
+const maxChain = 1000
 
 // binary operator precedence, lowest first (the spec's table, reversed).
 var binaryLevel = map[string]int{
@@ -66,6 +74,11 @@ func binaryOp(t token) (string, bool) {
 }
 
 func (p *parser) parseExpr(minLevel int) (node, error) {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxDepth {
+		return nil, p.errf(p.peek().pos, "expression nested more than %d deep", maxDepth)
+	}
 	left, err := p.parseUnary()
 	if err != nil {
 		return nil, err
@@ -97,6 +110,11 @@ func (p *parser) parseUnary() (node, error) {
 	t := p.peek()
 	if t.kind == tokOp && (t.text == "-" || t.text == "+") {
 		p.next()
+		p.depth++
+		defer func() { p.depth-- }()
+		if p.depth > maxDepth {
+			return nil, p.errf(t.pos, "expression nested more than %d deep", maxDepth)
+		}
 		x, err := p.parseUnary()
 		if err != nil {
 			return nil, err
@@ -114,8 +132,11 @@ func (p *parser) parsePostfix() (node, error) {
 	if err != nil {
 		return nil, err
 	}
-	for {
+	for steps := 0; ; steps++ {
 		t := p.peek()
+		if steps > maxChain {
+			return nil, p.errf(t.pos, "path longer than %d steps", maxChain)
+		}
 		if t.kind != tokOp {
 			return x, nil
 		}
