@@ -1,0 +1,218 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binDir holds the binaries built once for the whole package run.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "fhirfleet-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "fhirserver"), "github.com/fhirfleet/fhirfleet/cmd/fhirserver")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build fhirserver:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// server is one fhirserver process.
+type server struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	Base    string // origin, e.g. http://127.0.0.1:41234
+	DataDir string
+	logs    *syncBuffer
+	exited  chan struct{}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startServer runs bin/fhirserver on a fresh loopback port over dataDir and
+// waits until /readyz answers 200.
+func startServer(t *testing.T, version, dataDir string, extra ...string) *server {
+	t.Helper()
+	addr := freeAddr(t)
+	s := &server{t: t, Base: "http://" + addr, DataDir: dataDir, logs: &syncBuffer{}, exited: make(chan struct{})}
+	args := append([]string{"--fhir-version", version, "--data-dir", dataDir, "--listen", addr,
+		"--base-url", s.Base, "--log-format", "text"}, extra...)
+	s.cmd = exec.Command(filepath.Join(binDir, "fhirserver"), args...)
+	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = s.cmd.Wait(); close(s.exited) }()
+	t.Cleanup(func() { s.kill() })
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.exited:
+			t.Fatalf("fhirserver exited during start:\n%s", s.logs.String())
+		default:
+		}
+		if resp, err := http.Get(s.Base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("fhirserver not ready after 30s:\n%s", s.logs.String())
+	return nil
+}
+
+// kill sends SIGKILL: no flush, no close, as in a power cut or an OOM kill.
+func (s *server) kill() {
+	if s.cmd.Process != nil {
+		_ = s.cmd.Process.Signal(syscall.SIGKILL)
+		<-s.exited
+	}
+}
+
+// stop sends SIGTERM and returns the exit code.
+func (s *server) stop() int {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		s.t.Fatalf("fhirserver did not stop within 30s of SIGTERM:\n%s", s.logs.String())
+	}
+	return s.cmd.ProcessState.ExitCode()
+}
+
+// token obtains a client-credentials token for the customer client (or the
+// aggregator client) from the generated credentials under the data dir.
+func (s *server) token(aggregator bool) string {
+	s.t.Helper()
+	prefix := ""
+	if aggregator {
+		prefix = "aggregator_"
+	}
+	id, err1 := os.ReadFile(filepath.Join(s.DataDir, "credentials", prefix+"client_id"))
+	secret, err2 := os.ReadFile(filepath.Join(s.DataDir, "credentials", prefix+"client_secret"))
+	if err1 != nil || err2 != nil {
+		s.t.Fatalf("credentials: %v %v", err1, err2)
+	}
+	req, _ := http.NewRequest("POST", s.Base+"/oauth2/token",
+		strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(strings.TrimSpace(string(id)), strings.TrimSpace(string(secret)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		s.t.Fatalf("token: status %d: %v", resp.StatusCode, err)
+	}
+	return tok.AccessToken
+}
+
+// fhirClient is a minimal HTTP client for assertions; the third-party
+// clients are exercised in their own tests.
+type fhirClient struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+func newClient(base, token string) *fhirClient {
+	return &fhirClient{base: base + "/fhir", token: token, http: &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: 64},
+	}}
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("response is not JSON (%d): %s", r.Status, r.Body)
+	}
+	return m
+}
+
+func (c *fhirClient) do(ctx context.Context, method, path string, body []byte, hdr map[string]string) (response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return response{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/fhir+json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/fhir+json")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return response{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}, err
+}
