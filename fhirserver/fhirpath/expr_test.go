@@ -3,9 +3,11 @@ package fhirpath
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
 
 const testPatient = `{
@@ -56,145 +58,6 @@ func evalString(t *testing.T, expr, resource string, m Model) (string, error) {
 	return render(got), nil
 }
 
-// TestPaths covers navigation: type prefixes, choice elements through the
-// model, primitive extensions, indexers and contained resources.
-func TestPaths(t *testing.T) {
-	tests := []struct{ expr, res, want string }{
-		{"Patient.name.given", testPatient, "[Peter, James, Jim, Peter, James]"},
-		{"name.given", testPatient, "[Peter, James, Jim, Peter, James]"},
-		{"Observation.name", testPatient, "[]"},
-		{"Resource.id", testPatient, "[example]"},
-		{"DomainResource.id", testPatient, "[example]"},
-		{"Patient.name[1].given", testPatient, "[Jim]"},
-		{"Patient.name[5]", testPatient, "[]"},
-		{"Patient.name.given[0]", testPatient, "[Peter]"},
-		{"Patient.deceased", testPatient, "[false]"},
-		{"Patient.birthDate", testPatient, "[1974-12-25]"},
-		{"Patient.birthDate.extension.url", testPatient, "[http://hl7.org/fhir/StructureDefinition/patient-birthTime]"},
-		{"Patient.birthDate.extension('http://hl7.org/fhir/StructureDefinition/patient-birthTime').value", testPatient, "[1974-12-25T14:35:45-05:00]"},
-		{"Patient.extension('http://example.org/ext/eye').value", testPatient, "[blue]"},
-		{"Patient.contained.name", testPatient, "[Acme]"},
-		{"Patient.contained.ofType(Organization).id", testPatient, "[org1]"},
-		{"Observation.value", testObservation, "[Quantity@Observation.valueQuantity]"},
-		{"Observation.value.value", testObservation, "[67.50]"},
-		{"Observation.component.value", testObservation, "[x, Quantity@Observation.component[1].valueQuantity]"},
-		{"Observation.effective", testObservation, "[2016-03-28]"},
-		{"`Observation`.`status`", testObservation, "[final]"},
-		{"Observation.code.coding.where(system = %loinc).code", testObservation, "[29463-7]"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.expr, func(t *testing.T) {
-			got, err := evalString(t, tc.expr, tc.res, defs.R4)
-			if err != nil {
-				t.Fatalf("error: %v", err)
-			}
-			if got != tc.want {
-				t.Errorf("got %s, want %s", got, tc.want)
-			}
-		})
-	}
-}
-
-// TestTypes covers is, as, ofType and the STU3 function forms.
-func TestTypes(t *testing.T) {
-	tests := []struct{ expr, res, want string }{
-		{"Observation.value is Quantity", testObservation, "[true]"},
-		{"Observation.value is FHIR.Quantity", testObservation, "[true]"},
-		{"Observation.value is System.Quantity", testObservation, "[false]"},
-		{"Observation.value is string", testObservation, "[false]"},
-		{"(Observation.value as Quantity).value", testObservation, "[67.50]"},
-		{"Observation.value.as(Quantity).unit", testObservation, "[kg]"},
-		{"Observation.value.is(Quantity)", testObservation, "[true]"},
-		{"Observation.component.value.ofType(string)", testObservation, "[x]"},
-		{"Observation.component.value.ofType(Quantity).value", testObservation, "[1.0]"},
-		{"Observation.status is code", testObservation, "[true]"},
-		{"Observation.status is string", testObservation, "[true]"},
-		{"Observation.status is String", testObservation, "[false]"},
-		{"Observation is DomainResource", testObservation, "[true]"},
-		{"Observation is Resource", testObservation, "[true]"},
-		{"Observation is Patient", testObservation, "[false]"},
-		{"Observation.subject.where(resolve() is Patient).reference", testObservation, "[Patient/example]"},
-		{"Observation.subject.where(resolve() is Group)", testObservation, "[]"},
-		{"Patient.managingOrganization.resolve().name", testPatient, "[Acme]"},
-		{"Patient.generalPractitioner.resolve().ofType(Organization).exists()", testPatient, "[true]"},
-		{"Patient.generalPractitioner.where(resolve() is Practitioner).count()", testPatient, "[1]"},
-		{"1 is Integer", testPatient, "[true]"},
-		{"1.0 is System.Decimal", testPatient, "[true]"},
-		{"'a' is String", testPatient, "[true]"},
-		{"@2015 is Date", testPatient, "[true]"},
-		{"@2015T is DateTime", testPatient, "[true]"},
-		{"@T10:00 is Time", testPatient, "[true]"},
-		{"5 'mg' is Quantity", testPatient, "[true]"},
-		{"Patient.gender.type().name", testPatient, "[code]"},
-		{"1.type().namespace", testPatient, "[System]"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.expr, func(t *testing.T) {
-			got, err := evalString(t, tc.expr, tc.res, defs.R4)
-			if err != nil {
-				t.Fatalf("error: %v", err)
-			}
-			if got != tc.want {
-				t.Errorf("got %s, want %s", got, tc.want)
-			}
-		})
-	}
-}
-
-// TestUntyped evaluates without a model: exact names work, choice
-// elements need their JSON name.
-func TestUntyped(t *testing.T) {
-	got, err := evalString(t, "Observation.valueQuantity.value + 1", testObservation, nil)
-	if err != nil || got != "[68.50]" {
-		t.Fatalf("got %s, %v", got, err)
-	}
-	got, err = evalString(t, "Observation.value", testObservation, nil)
-	if err != nil || got != "[]" {
-		t.Fatalf("got %s, %v", got, err)
-	}
-}
-
-// TestSyntaxErrors checks that malformed expressions are rejected with the
-// position of the mistake.
-func TestSyntaxErrors(t *testing.T) {
-	tests := []struct {
-		expr string
-		pos  int
-		msg  string
-	}{
-		{"", 0, "empty expression"},
-		{"Patient.", 8, "expected a name"},
-		{"Patient.name.where(", 19, "unexpected end"},
-		{"Patient.name.foo()", 13, "unknown function foo()"},
-		{"Patient.name.where()", 13, "where() takes 1 argument"},
-		{"'abc", 0, "unterminated string"},
-		{"Patient.name )", 13, "unexpected \")\""},
-		{"1 +", 3, "unexpected end"},
-		{"a # b", 2, "unexpected character"},
-		{"$foo", 0, "unknown special variable"},
-		{"@20x", 0, "invalid date/time literal"},
-		{"x.ofType(1)", 2, "needs a type name"},
-		{"x is 5", 5, "expected a type name"},
-		{"(1", 2, "expected \")\""},
-		{"/* open", 0, "unterminated comment"},
-		{strings.Repeat("(", 300) + "1" + strings.Repeat(")", 300), 200, "nested more than 200 deep"},
-		{strings.Repeat("-", 300) + "1", 199, "nested more than 200 deep"},
-		{"a" + strings.Repeat(".a", 1200), 2003, "path longer than 1000 steps"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.expr, func(t *testing.T) {
-			_, err := Compile(tc.expr)
-			var se *SyntaxError
-			if !errors.As(err, &se) {
-				t.Fatalf("want SyntaxError, got %v", err)
-			}
-			if se.Pos != tc.pos || !strings.Contains(se.Msg, tc.msg) {
-				t.Errorf("got %q at %d, want %q at %d", se.Msg, se.Pos, tc.msg, tc.pos)
-			}
-		})
-	}
-}
-
 // TestEvalErrors checks the runtime errors the spec asks for.
 func TestEvalErrors(t *testing.T) {
 	tests := []struct{ expr, msg string }{
@@ -216,49 +79,92 @@ func TestEvalErrors(t *testing.T) {
 	}
 }
 
-// TestLocation checks that nodes report where they sit, which FHIRPath
-// Patch needs to change them.
-func TestLocation(t *testing.T) {
+// TestEnv covers what an evaluation may take besides the resource:
+// variables, a %context inside the resource, a resolver, a fixed clock and
+// a trace sink.
+func TestEnv(t *testing.T) {
 	res := mustJSON(t, testPatient)
-	tests := []struct {
-		expr, member string
-		index        int
-		parentHas    string
-	}{
-		{"Patient.name[1].given[0]", "given", 0, "use"},
-		{"Patient.gender", "gender", -1, "birthDate"},
-		{"Patient.deceased", "deceasedBoolean", -1, "gender"},
-		{"Patient.birthDate.extension", "extension", 0, "extension"},
+	var traced []string
+	env := &Env{
+		Vars: map[string][]Item{"limit": {SystemItem(2)}, "who": {SystemItem("Jim")}},
+		Resolve: func(ref string) (string, *fhirjson.Value, bool) {
+			if ref == "Practitioner/p1" {
+				return "Practitioner", mustJSON(t, `{"resourceType":"Practitioner","id":"p1","name":[{"family":"Careful"}]}`), true
+			}
+			return "", nil, false
+		},
+		Now: func() Temporal {
+			tm, _ := ParseTemporal(KindDateTime, "2020-02-03T04:05:06.007Z")
+			return tm
+		},
+		Trace: func(name string, items []Item) { traced = append(traced, name+"="+render(items)) },
+	}
+	tests := []struct{ expr, want string }{
+		{"Patient.name.given.take(%limit)", "[Peter, James]"},
+		{"Patient.name.where(given = %who).use", "[usual]"},
+		{"Patient.generalPractitioner.resolve().name.family", "[Careful]"},
+		{"Patient.managingOrganization.resolve()", "[]"}, // the resolver does not know #org1
+		{"today()", "[2020-02-03]"},
+		{"now()", "[2020-02-03T04:05:06.007Z]"},
+		{"timeOfDay()", "[04:05:06.007]"},
+		{"Patient.gender.trace('g', $this.upper())", "[male]"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.expr, func(t *testing.T) {
-			got, err := MustCompile(tc.expr).Evaluate(nil, res, defs.R4)
-			if err != nil || len(got) != 1 {
-				t.Fatalf("got %v, %v", render(got), err)
+			got, err := MustCompile(tc.expr).Evaluate(env, res, defs.R4)
+			if err != nil {
+				t.Fatal(err)
 			}
-			parent, member, index := got[0].Location()
-			if parent == nil || member != tc.member || index != tc.index || parent.Get(tc.parentHas) == nil {
-				t.Errorf("got %v %q %d", parent != nil, member, index)
-			}
-			if parent.Get(member) == nil {
-				t.Errorf("parent has no member %q", member)
+			if render(got) != tc.want {
+				t.Errorf("got %s, want %s", render(got), tc.want)
 			}
 		})
 	}
-	root, err := MustCompile("Patient").Evaluate(nil, res, defs.R4)
-	if err != nil || len(root) != 1 {
-		t.Fatal(err)
-	}
-	if p, _, i := root[0].Location(); p != nil || i != -1 {
-		t.Errorf("the resource itself has no parent, got %v %d", p, i)
+	if len(traced) != 1 || traced[0] != "g=[MALE]" {
+		t.Errorf("trace got %v", traced)
 	}
 }
 
-// TestLimits checks the guards against hostile input: integer overflow is
-// empty, huge powers go through float.
-func TestLimits(t *testing.T) {
-	runCases(t, testPatient, []evalCase{
-		{"9223372036854775807 + 1", "[]"}, {"-9223372036854775807 - 2", "[]"}, {"4611686018427387904 * 2", "[]"},
-		{"2.power(62)", "[4611686018427387904]"}, {"1.power(1000000000)", "[1]"},
-	})
+// TestEvaluateOn evaluates relative to a node, as FHIRPath Patch does with
+// its path, with %resource still the whole resource.
+func TestEvaluateOn(t *testing.T) {
+	res := mustJSON(t, testPatient)
+	names, err := MustCompile("Patient.name[2]").Evaluate(nil, res, defs.R4)
+	if err != nil || len(names) != 1 {
+		t.Fatalf("got %v, %v", render(names), err)
+	}
+	got, err := MustCompile("given.first() & ' ' & family & ' of ' & %resource.id & ' ' & %context.use").EvaluateOn(nil, res, defs.R4, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if render(got) != "[Peter Windsor of example maiden]" {
+		t.Errorf("got %s", render(got))
+	}
+}
+
+// TestConcurrentEvaluation shares one Expr between goroutines (run with
+// -race to check it holds no mutable state).
+func TestConcurrentEvaluation(t *testing.T) {
+	res := mustJSON(t, testObservation)
+	e := MustCompile("Observation.component.where(code.text = 'b').value.ofType(Quantity).value + $this.count()")
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				got, err := e.Evaluate(nil, res, defs.R4)
+				if err != nil || render(got) != "[2.0]" {
+					errs <- render(got)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("got %s, want [2.0]", e)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
 
@@ -28,4 +29,21 @@ func render(items []Item) string {
 		parts[i] = it.String()
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+type evalCase struct{ expr, want string }
+
+func runCases(t *testing.T, res string, cases []evalCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.expr, func(t *testing.T) {
+			got, err := evalString(t, tc.expr, res, defs.R4)
+			if err != nil {
+				t.Fatalf("error: %v", err)
+			}
+			if got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
 }
