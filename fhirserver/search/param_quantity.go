@@ -25,6 +25,18 @@ func quantityValues(items []item) []indexValue {
 		if v.Get("valueQuantity") != nil { // an Observation.component-like element
 			v = v.Get("valueQuantity")
 		}
+		if lo, hi := v.Get("low"), v.Get("high"); lo != nil || hi != nil {
+			// A Range: its ends are indexed as quantities, so comparisons
+			// against either end find it (an approximation of range semantics).
+			var ends []item
+			for _, x := range []*fhirjson.Value{lo, hi} {
+				if x != nil {
+					ends = append(ends, item{typ: "Quantity", v: x})
+				}
+			}
+			out = append(out, quantityValues(ends)...)
+			continue
+		}
 		num := v.Get("value")
 		if num == nil || num.Kind != fhirjson.Number {
 			continue

@@ -46,6 +46,11 @@ func (n refNormalizer) referenceValues(ownID string, items []item) []indexValue 
 		switch {
 		case it.v != nil && it.v.Kind == fhirjson.String:
 			ref = it.v.Text
+		case it.v != nil && it.v.Kind == fhirjson.Object && it.v.Str("resourceType") != "":
+			// A resource in place of a reference (Bundle.entry[0].resource).
+			if id := it.v.Str("id"); id != "" {
+				ref = it.v.Str("resourceType") + "/" + id
+			}
 		case it.v != nil && it.v.Kind == fhirjson.Object:
 			ref = it.v.Str("reference")
 			ident = it.v.Get("identifier")

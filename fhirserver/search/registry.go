@@ -1,6 +1,7 @@
 package search
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"strings"
 
@@ -85,11 +86,17 @@ func (r *registry) lookup(t, code string) *param { return r.byType[t][code] }
 func (r *registry) params(t string) map[string]*param { return r.byType[t] }
 
 // fingerprint identifies the definitions and this package's encoding, so the
-// store can tell when its index entries must be rebuilt.
+// store can tell when its index entries must be rebuilt: a hash over every
+// parameter's URL, code, type, expression and components, plus indexFormat.
 func (r *registry) fingerprint() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "search-index-v%d/%s/%s/%d", indexFormat, r.v.Name, r.v.FHIRVersion, len(r.byURL))
-	return b.String()
+	h := sha256.New()
+	for _, sp := range r.v.AllSearchParams() {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", sp.URL, sp.Code, sp.Type, sp.Expression)
+		for _, c := range sp.Component {
+			fmt.Fprintf(h, "%s\x00%s\x00", c.Definition, c.Expression)
+		}
+	}
+	return fmt.Sprintf("search-v%d-%s-%x", indexFormat, r.v.Name, h.Sum(nil)[:12])
 }
 
 // indexFormat changes whenever the entry layouts of doc.go change.

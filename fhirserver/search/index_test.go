@@ -1,0 +1,145 @@
+package search
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirpath"
+)
+
+// TestEveryExpressionEvaluatesOverExamples evaluates every parameter of
+// every example's type and requires no evaluation error; it also reports
+// how many parameters found a value somewhere, so a regression that silently
+// indexes nothing shows up as a drop in that figure.
+func TestEveryExpressionEvaluatesOverExamples(t *testing.T) {
+	for _, v := range []*defs.Version{defs.R4, defs.STU3} {
+		t.Run(v.Name, func(t *testing.T) {
+			e := mustEngine(t, v, nil)
+			dir := filepath.Join(packagesDir(t), map[string]string{"R4": "r4", "STU3": "stu3"}[v.Name], "package")
+			files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+			found := map[string]bool{}
+			evaluated := map[string]bool{}
+			failures := 0
+			for _, file := range files {
+				b, err := os.ReadFile(file)
+				if err != nil || len(b) > 1<<20 {
+					continue
+				}
+				res, err := fhirjson.Parse(b)
+				if err != nil {
+					continue
+				}
+				typ := res.Str("resourceType")
+				for _, p := range e.reg.params(typ) {
+					if p.expr == nil {
+						continue
+					}
+					evaluated[p.def.URL] = true
+					items, err := p.expr.Evaluate(&fhirpath.Env{Resolve: e.resolveTypeOnly}, res, v)
+					if err != nil {
+						failures++
+						if failures < 10 {
+							t.Errorf("%s on %s: %v", p.def.URL, filepath.Base(file), err)
+						}
+						continue
+					}
+					if len(e.values(p, res.Str("id"), items, &fhirpath.Env{}, res)) > 0 {
+						found[p.def.URL] = true
+					}
+				}
+			}
+			if failures > 0 {
+				t.Errorf("%d evaluation failures", failures)
+			}
+			withExpr := 0
+			for _, p := range e.reg.byURL {
+				if p.expr != nil {
+					withExpr++
+				}
+			}
+			t.Logf("%s: %d parameters with expressions, %d evaluated over examples, %d produced index values",
+				v.Name, withExpr, len(evaluated), len(found))
+			if len(found) < len(evaluated)/2 {
+				t.Errorf("only %d of %d parameters produced values", len(found), len(evaluated))
+			}
+		})
+	}
+}
+
+func TestExtractEntries(t *testing.T) {
+	e := mustEngine(t, defs.R4, nil)
+	e.opts.BaseURL = testBase
+	res, err := fhirjson.Parse([]byte(`{"resourceType":"Observation","id":"o1",
+		"status":"final",
+		"code":{"coding":[{"system":"http://loinc.org","code":"15074-8","display":"Glucose"}],"text":"Blood Glücose"},
+		"subject":{"reference":"` + testBase + `/Patient/p1/_history/3"},
+		"effectiveDateTime":"2013-04-02",
+		"valueQuantity":{"value":6.30,"unit":"mmol/l","system":"http://unitsofmeasure.org","code":"mmol/L"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := e.extract("Observation", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := func(param string, value []byte) bool {
+		for _, r := range raw {
+			if r.param == param && bytes.Equal(r.value, value) {
+				return true
+			}
+		}
+		return false
+	}
+	d, _ := parseDecimal("6.3")
+	dr, _ := parseDateRange("2013-04-02")
+	want := []struct {
+		param string
+		value []byte
+	}{
+		{"code", appendStr(appendStr([]byte{'c'}, "15074-8"), "http://loinc.org")},
+		{"code", appendStr([]byte{'s'}, "http://loinc.org")},
+		{"code", appendStr([]byte{'t'}, "glucose")},
+		{"code", appendStr([]byte{'t'}, "blood glucose")},
+		{"subject", appendStr([]byte{'r'}, "Patient/p1")},
+		{"subject", appendStr(appendStr([]byte{'d'}, "p1"), "Patient")},
+		{"subject", appendStr(appendStr([]byte{'f'}, "o1"), "Patient/p1")},
+		{"patient", appendStr([]byte{'r'}, "Patient/p1")},
+		{"date", dateKey('l', dr.low, dr.high)},
+		{"date", dateKey('h', dr.high, dr.low)},
+		{"value-quantity", append([]byte{'q'}, appendDecimal(nil, d)...)},
+		{"value-quantity", append(appendStr(appendStr([]byte{'u'}, "http://unitsofmeasure.org"), "mmol/L"), appendDecimal(nil, d)...)},
+		{"value-quantity", append(appendStr([]byte{'U'}, "mmol/l"), appendDecimal(nil, d)...)},
+		{"status", appendStr(appendStr([]byte{'c'}, "final"), "")},
+		{"_id", append([]byte{tagSortAsc}, appendStr(nil, "o1")...)},
+	}
+	for _, w := range want {
+		if !has(w.param, w.value) {
+			t.Errorf("missing %s entry %q", w.param, w.value)
+		}
+	}
+	// Exactly one ascending and one descending sort entry per parameter.
+	perParam := map[string]int{}
+	for _, r := range raw {
+		if r.value[0] == tagSortAsc || r.value[0] == tagSortDesc {
+			perParam[r.param]++
+		}
+	}
+	var odd []string
+	for p, n := range perParam {
+		if n != 2 {
+			odd = append(odd, p)
+		}
+	}
+	sort.Strings(odd)
+	if len(odd) > 0 {
+		t.Errorf("parameters without exactly two sort entries: %v", odd)
+	}
+	if _, err := e.extract("NoSuchType", res); err == nil {
+		t.Errorf("unknown type accepted")
+	}
+}
