@@ -1,0 +1,104 @@
+package storage
+
+import (
+	"context"
+	"iter"
+	"testing"
+)
+
+func collectHits(t testing.TB, seq iter.Seq2[IndexHit, error]) []IndexHit {
+	t.Helper()
+	var out []IndexHit
+	for h, err := range seq {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+func hitStrings(hits []IndexHit) []string {
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = string(h.Value) + "@" + h.ID
+	}
+	return out
+}
+
+func TestScanIndex(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	e := func(v string) IndexEntry { return IndexEntry{Param: "name", Value: []byte(v)} }
+	putOne(t, s, "Patient", "1", e("smith"), e("john"))
+	putOne(t, s, "Patient", "2", e("smithers"))
+	putOne(t, s, "Patient", "3", e("smith"))
+	putOne(t, s, "Patient", "4", e("adams"), e("a\x00b"))
+	putOne(t, s, "Patient", "5", e("zed"))
+	putOne(t, s, "Practitioner", "9", e("smith")) // another type: never seen below
+	putOne(t, s, "Patient", "5", e("young"))      // update replaces zed
+	putOne(t, s, "Patient", "6", e("gone"))
+	deleteOne(t, s, "Patient", "6") // delete drops its entries
+
+	exLo, exHi := ExactRange([]byte("smith"))
+	pLo, pHi := PrefixRange([]byte("smith"))
+	tests := []struct {
+		name string
+		q    IndexQuery
+		want []string
+	}{
+		{"all", IndexQuery{}, []string{"a\x00b@4", "adams@4", "john@1", "smith@1", "smith@3", "smithers@2", "young@5"}},
+		{"exact", IndexQuery{Lo: exLo, Hi: exHi}, []string{"smith@1", "smith@3"}},
+		{"prefix", IndexQuery{Lo: pLo, Hi: pHi}, []string{"smith@1", "smith@3", "smithers@2"}},
+		{"prefix reverse", IndexQuery{Lo: pLo, Hi: pHi, Reverse: true}, []string{"smithers@2", "smith@3", "smith@1"}},
+		{"from lo", IndexQuery{Lo: []byte("sn")}, []string{"young@5"}},
+		{"below hi", IndexQuery{Hi: []byte("adams")}, []string{"a\x00b@4"}},
+		{"after cursor", IndexQuery{After: &IndexHit{Value: []byte("smith"), ID: "1"}}, []string{"smith@3", "smithers@2", "young@5"}},
+		{"after cursor reverse", IndexQuery{Reverse: true, After: &IndexHit{Value: []byte("smith"), ID: "3"}}, []string{"smith@1", "john@1", "adams@4", "a\x00b@4"}},
+		{"cursor before range", IndexQuery{Lo: exLo, Hi: exHi, After: &IndexHit{Value: []byte("b"), ID: "1"}}, []string{"smith@1", "smith@3"}},
+		{"empty range", IndexQuery{Lo: []byte("z"), Hi: []byte("a")}, nil},
+		{"unknown param", IndexQuery{Param: "birthdate"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := tt.q
+			q.Type = "Patient"
+			if q.Param == "" {
+				q.Param = "name"
+			}
+			got := hitStrings(collectHits(t, s.ScanIndex(ctx, q)))
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Fatalf("got %q, want %q", got, tt.want)
+				}
+			}
+		})
+	}
+	for _, err := range s.ScanIndex(ctx, IndexQuery{Type: "Patient", Param: ""}) {
+		if err == nil {
+			t.Error("empty param accepted")
+		}
+	}
+}
+
+func TestTxScanIndexSeesStagedEntries(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	putOne(t, s, "Patient", "1", IndexEntry{Param: "name", Value: []byte("old")})
+	_, err := s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Put(Put{Type: "Patient", ID: "1", Stamp: stampJSON, Index: []IndexEntry{{Param: "name", Value: []byte("new")}}}); err != nil {
+			return err
+		}
+		got := hitStrings(collectHits(t, tx.ScanIndex(ctx, IndexQuery{Type: "Patient", Param: "name"})))
+		if len(got) != 1 || got[0] != "new@1" {
+			t.Errorf("inside tx: %q", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,116 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+// openTest opens a store in a fresh temporary directory, closed at the end.
+func openTest(t testing.TB) (*Store, string) {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s, dir
+}
+
+// stampJSON returns a Stamp that writes a tiny resource carrying its
+// version, so tests can check the stamp saw the right one.
+func stampJSON(v Version) ([]byte, []IndexEntry, error) {
+	return fmt.Appendf(nil, `{"resourceType":%q,"id":%q,"meta":{"versionId":"%d"}}`, v.Type, v.ID, v.VersionID), nil, nil
+}
+
+// putOne commits one version of typ/id with the given index entries.
+func putOne(t testing.TB, s *Store, typ, id string, idx ...IndexEntry) *Record {
+	t.Helper()
+	c, err := s.Write(context.Background(), func(tx *Tx) error {
+		_, err := tx.Put(Put{Type: typ, ID: id, Index: idx, Stamp: stampJSON})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("put %s/%s: %v", typ, id, err)
+	}
+	return c.Records[0]
+}
+
+func deleteOne(t testing.TB, s *Store, typ, id string) *Record {
+	t.Helper()
+	c, err := s.Write(context.Background(), func(tx *Tx) error {
+		_, err := tx.Delete(Delete{Type: typ, ID: id})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("delete %s/%s: %v", typ, id, err)
+	}
+	return c.Records[0]
+}
+
+func TestReopenKeepsStateAndSequence(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := putOne(t, s, "Patient", "a")
+	putOne(t, s, "Patient", "a")
+	id := s.StoreID()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); !errors.Is(err, ErrClosed) {
+		t.Errorf("second Close = %v, want ErrClosed", err)
+	}
+	if _, err := s.Get(ctx, "Patient", "a"); !errors.Is(err, ErrClosed) {
+		t.Errorf("Get after Close = %v, want ErrClosed", err)
+	}
+	if _, err := s.Write(ctx, func(tx *Tx) error { return nil }); !errors.Is(err, ErrClosed) {
+		t.Errorf("Write after Close = %v, want ErrClosed", err)
+	}
+
+	s, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.StoreID() != id {
+		t.Errorf("store id changed across reopen: %s → %s", id, s.StoreID())
+	}
+	rec, err := s.Get(ctx, "Patient", "a")
+	if err != nil || rec.VersionID != 2 {
+		t.Fatalf("after reopen: %+v, %v", rec, err)
+	}
+	next := putOne(t, s, "Patient", "b")
+	if next.Seq != 3 || !next.LastUpdated.After(first.LastUpdated) {
+		t.Errorf("sequence did not continue: seq %d, lastUpdated %v after %v", next.Seq, next.LastUpdated, first.LastUpdated)
+	}
+	if m := s.Metrics(); m.LastSeq != 3 || m.DiskUsageBytes == 0 || m.Commits != 1 {
+		t.Errorf("metrics = %+v", m)
+	}
+}
+
+func TestOpenRejectsOtherFormat(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.db.NewBatch()
+	_ = b.Set(keyMeta(metaFormat), []byte{99}, nil)
+	if err := b.Commit(nil); err != nil {
+		t.Fatal(err)
+	}
+	_ = b.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := Open(dir, Options{}); err == nil {
+		_ = s.Close()
+		t.Fatal("Open accepted a store of format 99")
+	}
+}

@@ -1,0 +1,320 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestVersionsAndTombstones(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	steps := []struct {
+		name      string
+		write     func(tx *Tx) (*Record, error)
+		wantErr   error
+		wantVer   int64
+		wantOp    Op
+		wantCount int64
+	}{
+		{"create", func(tx *Tx) (*Record, error) {
+			return tx.Put(Put{Type: "Patient", ID: "p", Create: true, Stamp: stampJSON})
+		}, nil, 1, OpCreate, 1},
+		{"create again refused", func(tx *Tx) (*Record, error) {
+			return tx.Put(Put{Type: "Patient", ID: "p", Create: true, Stamp: stampJSON})
+		}, ErrExists, 1, OpCreate, 1},
+		{"update with wrong If-Match", func(tx *Tx) (*Record, error) {
+			return tx.Put(Put{Type: "Patient", ID: "p", IfMatch: 7, Stamp: stampJSON})
+		}, ErrVersionConflict, 1, OpCreate, 1},
+		{"update with If-Match", func(tx *Tx) (*Record, error) {
+			return tx.Put(Put{Type: "Patient", ID: "p", IfMatch: 1, Stamp: stampJSON})
+		}, nil, 2, OpUpdate, 1},
+		{"delete with wrong If-Match", func(tx *Tx) (*Record, error) {
+			return tx.Delete(Delete{Type: "Patient", ID: "p", IfMatch: 1})
+		}, ErrVersionConflict, 2, OpUpdate, 1},
+		{"delete", func(tx *Tx) (*Record, error) { return tx.Delete(Delete{Type: "Patient", ID: "p"}) }, nil, 3, OpDelete, 0},
+		{"delete again", func(tx *Tx) (*Record, error) { return tx.Delete(Delete{Type: "Patient", ID: "p"}) }, ErrGone, 3, OpDelete, 0},
+		{"If-Match on deleted", func(tx *Tx) (*Record, error) {
+			return tx.Put(Put{Type: "Patient", ID: "p", IfMatch: 3, Stamp: stampJSON})
+		}, ErrVersionConflict, 3, OpDelete, 0},
+		{"re-create after delete", func(tx *Tx) (*Record, error) {
+			return tx.Put(Put{Type: "Patient", ID: "p", JSON: []byte(`{"plain":true}`)})
+		}, nil, 4, OpCreate, 1},
+		{"delete unknown", func(tx *Tx) (*Record, error) { return tx.Delete(Delete{Type: "Patient", ID: "nobody"}) }, ErrNotFound, 4, OpCreate, 1},
+		{"bad id", func(tx *Tx) (*Record, error) { return tx.Put(Put{Type: "Patient", ID: "a\x00b", Stamp: stampJSON}) }, ErrInvalidKey, 4, OpCreate, 1},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			var got *Record
+			_, err := s.Write(ctx, func(tx *Tx) (err error) {
+				got, err = st.write(tx)
+				return err
+			})
+			if !errors.Is(err, st.wantErr) {
+				t.Fatalf("err = %v, want %v", err, st.wantErr)
+			}
+			if err == nil && (got.VersionID != st.wantVer || got.Op != st.wantOp) {
+				t.Fatalf("wrote version %d op %v, want %d %v", got.VersionID, got.Op, st.wantVer, st.wantOp)
+			}
+			cur, err := s.Get(ctx, "Patient", "p")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cur.VersionID != st.wantVer || cur.Op != st.wantOp || cur.Deleted != (st.wantOp == OpDelete) {
+				t.Fatalf("current = v%d %v deleted=%v, want v%d %v", cur.VersionID, cur.Op, cur.Deleted, st.wantVer, st.wantOp)
+			}
+			if n, _ := s.Count(ctx, "Patient"); n != st.wantCount {
+				t.Fatalf("count = %d, want %d", n, st.wantCount)
+			}
+		})
+	}
+	// Every version stays readable (vread), the tombstone without JSON.
+	for v := int64(1); v <= 4; v++ {
+		rec, err := s.GetVersion(ctx, "Patient", "p", v)
+		if err != nil {
+			t.Fatalf("vread %d: %v", v, err)
+		}
+		if rec.Deleted != (v == 3) || (rec.JSON == nil) != (v == 3) {
+			t.Errorf("vread %d: deleted=%v json=%q", v, rec.Deleted, rec.JSON)
+		}
+		if v < 3 && !bytes.Contains(rec.JSON, fmt.Appendf(nil, `"versionId":"%d"`, v)) {
+			t.Errorf("vread %d: stamp saw the wrong version: %s", v, rec.JSON)
+		}
+	}
+	if _, err := s.GetVersion(ctx, "Patient", "p", 5); !errors.Is(err, ErrNotFound) {
+		t.Errorf("vread 5 = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Get(ctx, "Patient", "nobody"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get unknown = %v, want ErrNotFound", err)
+	}
+}
+
+func TestFailedWriteLeavesNoTrace(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	putOne(t, s, "Patient", "keep", IndexEntry{Param: "name", Value: []byte("old")})
+	before := s.Metrics().LastSeq
+	boom := errors.New("boom")
+	tests := []struct {
+		name string
+		fn   func(tx *Tx) error
+		want error
+	}{
+		{"error after puts", func(tx *Tx) error {
+			_, _ = tx.Put(Put{Type: "Patient", ID: "new", Stamp: stampJSON, Index: []IndexEntry{{Param: "name", Value: []byte("x")}}})
+			_, _ = tx.Put(Put{Type: "Patient", ID: "keep", Stamp: stampJSON})
+			_, _ = tx.Delete(Delete{Type: "Patient", ID: "keep"})
+			return boom
+		}, boom},
+		{"stamp error", func(tx *Tx) error {
+			_, err := tx.Put(Put{Type: "Patient", ID: "new", Stamp: func(Version) ([]byte, []IndexEntry, error) { return nil, nil, boom }})
+			return err
+		}, boom},
+		{"bad index entry", func(tx *Tx) error {
+			_, err := tx.Put(Put{Type: "Patient", ID: "new", Stamp: stampJSON, Index: []IndexEntry{{Param: "", Value: nil}}})
+			return err
+		}, ErrInvalidKey},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := s.Write(ctx, tt.fn); !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	t.Run("panic", func(t *testing.T) {
+		func() {
+			defer func() { _ = recover() }()
+			_, _ = s.Write(ctx, func(tx *Tx) error {
+				_, _ = tx.Put(Put{Type: "Patient", ID: "new", Stamp: stampJSON})
+				panic("boom")
+			})
+		}()
+	})
+	if _, err := s.Get(ctx, "Patient", "new"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Patient/new exists after failed writes: %v", err)
+	}
+	if rec, _ := s.Get(ctx, "Patient", "keep"); rec.VersionID != 1 || rec.Deleted {
+		t.Errorf("Patient/keep changed: %+v", rec)
+	}
+	if hits := collectHits(t, s.ScanIndex(ctx, IndexQuery{Type: "Patient", Param: "name"})); len(hits) != 1 || string(hits[0].Value) != "old" {
+		t.Errorf("index changed: %+v", hits)
+	}
+	// The next commit takes the very next sequence number: no gaps.
+	if rec := putOne(t, s, "Patient", "after"); rec.Seq != before+1 {
+		t.Errorf("seq after failed writes = %d, want %d", rec.Seq, before+1)
+	}
+}
+
+func TestWriteHonoursCancelledContext(t *testing.T) {
+	s, _ := openTest(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	called := false
+	if _, err := s.Write(ctx, func(tx *Tx) error { called = true; return nil }); !errors.Is(err, context.Canceled) || called {
+		t.Fatalf("err = %v, fn called = %v", err, called)
+	}
+}
+
+func TestTxUsedAfterWriteFails(t *testing.T) {
+	s, _ := openTest(t)
+	var kept *Tx
+	if _, err := s.Write(context.Background(), func(tx *Tx) error { kept = tx; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kept.Put(Put{Type: "Patient", ID: "late", Stamp: stampJSON}); !errors.Is(err, errTxDone) {
+		t.Errorf("Put after Write returned = %v", err)
+	}
+}
+
+func TestTransactionIsAllOrNothingAndSharesTime(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	c, err := s.Write(ctx, func(tx *Tx) error {
+		for i := range 5 {
+			if _, err := tx.Put(Put{Type: "Observation", ID: fmt.Sprint("o", i), Create: true, Stamp: stampJSON}); err != nil {
+				return err
+			}
+		}
+		// The tx sees its own staged writes.
+		if n, err := tx.Count(ctx, "Observation"); err != nil || n != 5 {
+			return fmt.Errorf("count inside tx = %d, %v", n, err)
+		}
+		if r, err := tx.Get(ctx, "Observation", "o3"); err != nil || r.VersionID != 1 {
+			return fmt.Errorf("get inside tx = %+v, %v", r, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Records) != 5 || c.Seq != 5 {
+		t.Fatalf("commit = %d records, seq %d", len(c.Records), c.Seq)
+	}
+	for i, r := range c.Records {
+		if !r.LastUpdated.Equal(c.LastUpdated) || r.Seq != uint64(i+1) {
+			t.Errorf("record %d: lastUpdated %v seq %d", i, r.LastUpdated, r.Seq)
+		}
+	}
+}
+
+func TestLastUpdatedIsStrictlyIncreasingEvenWhenTheClockIsNot(t *testing.T) {
+	fixed := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s, err := Open(t.TempDir(), Options{Now: func() time.Time { return fixed }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a := putOne(t, s, "Patient", "a")
+	b := putOne(t, s, "Patient", "b")
+	if !b.LastUpdated.After(a.LastUpdated) || b.LastUpdated.Sub(a.LastUpdated) != time.Microsecond {
+		t.Errorf("lastUpdated %v then %v", a.LastUpdated, b.LastUpdated)
+	}
+}
+
+// TestConditionalCreateRace: 50 goroutines each "create if nothing matches
+// identifier=X" — exactly one creates.
+func TestConditionalCreateRace(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	value := []byte("urn:sys|X")
+	lo, hi := ExactRange(value)
+	var created atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Write(ctx, func(tx *Tx) error {
+				for _, err := range tx.ScanIndex(ctx, IndexQuery{Type: "Patient", Param: "identifier", Lo: lo, Hi: hi}) {
+					if err != nil {
+						return err
+					}
+					return nil // a match exists: do nothing
+				}
+				_, err := tx.Put(Put{Type: "Patient", ID: fmt.Sprint("p", i), Create: true, Stamp: stampJSON,
+					Index: []IndexEntry{{Param: "identifier", Value: value}}})
+				if err == nil {
+					created.Add(1)
+				}
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if created.Load() != 1 {
+		t.Fatalf("%d creates, want exactly 1", created.Load())
+	}
+	if n, _ := s.Count(ctx, "Patient"); n != 1 {
+		t.Fatalf("%d patients stored", n)
+	}
+}
+
+// BenchmarkDurableWrite measures durable single-resource creates with 1, 8
+// and 64 concurrent writers, next to the disk's raw fsync rate.
+func BenchmarkDurableWrite(b *testing.B) {
+	body := bytes.Repeat([]byte("x"), 600)
+	for _, mode := range []struct {
+		name string
+		mode syncMode
+	}{{"applyNoSyncWait", syncApplyNoSyncWait}, {"logData", syncLogData}} {
+		for _, writers := range []int{1, 8, 64} {
+			b.Run(fmt.Sprintf("%s/writers=%d", mode.name, writers), func(b *testing.B) {
+				s, err := Open(b.TempDir(), Options{syncMode: mode.mode})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				var n atomic.Int64
+				b.SetParallelism((writers + 1) / 2) // RunParallel starts GOMAXPROCS*p goroutines
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						i := n.Add(1)
+						_, err := s.Write(context.Background(), func(tx *Tx) error {
+							_, err := tx.Put(Put{Type: "Observation", ID: fmt.Sprint("o", i), Create: true, JSON: body,
+								Index: []IndexEntry{{Param: "code", Value: []byte("http://loinc.org|1234-5")}, {Param: "subject", Value: fmt.Appendf(nil, "Patient/%d", i%100)}}})
+							return err
+						})
+						if err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+			})
+		}
+	}
+}
+
+// BenchmarkRawFsync is the disk's fsync rate for a small file: the ceiling a
+// store without group commit would hit.
+func BenchmarkRawFsync(b *testing.B) {
+	f, err := os.Create(filepath.Join(b.TempDir(), "fsync"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 512)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := f.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "fsyncs/s")
+}
