@@ -134,14 +134,7 @@ func newEnv(t *testing.T, ver *defs.Version, mods ...func(*Config)) *env {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	e := &env{t: t, ver: ver, store: st}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if e.wrap != nil {
-			e.wrap(e.h).ServeHTTP(w, r)
-			return
-		}
-		e.h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
+	srv := newServer(t, e)
 	cfg := Config{Version: ver, Store: st, Searcher: &fakeSearch{store: st}, BaseURL: srv.URL, MaxBodyBytes: 1 << 20, Logger: testr.New(t)}
 	for _, m := range mods {
 		m(&cfg)
@@ -153,6 +146,21 @@ func newEnv(t *testing.T, ver *defs.Version, mods ...func(*Config)) *env {
 	e.h, e.srv = h, srv
 	return e
 }
+
+// newServer serves e's handler (wrapped, when e.wrap is set) on loopback.
+func newServer(t *testing.T, e *env) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e.wrap != nil {
+			e.wrap(e.h).ServeHTTP(w, r)
+			return
+		}
+		e.h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func versionOf(v any) *defs.Version { return v.(*defs.Version) }
 
 // resp is an answered request.
 type resp struct {
