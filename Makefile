@@ -71,6 +71,10 @@ test: vet ## Run the whole test suite (the README's and CI's test command).
 	FHIRFLEET_FHIR_PACKAGES="$$(hack/fhir-packages.sh)" \
 	$(GO) test ./... -count=1 -timeout 45m
 
+.PHONY: crash-test
+crash-test: ## Run the kill -9 crash test for many rounds (make test runs 3).
+	FHIRFLEET_CRASH_ROUNDS=$${FHIRFLEET_CRASH_ROUNDS:-25} $(GO) test ./test/e2e/ -run TestCrashKeepsAcknowledgedWrites -count=1 -v -timeout 30m
+
 .PHONY: bench
 bench: ## Run the benchmarks and write the figures to BENCHMARKS.md.
 	hack/bench.sh
