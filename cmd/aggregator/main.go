@@ -1,0 +1,16 @@
+// Command aggregator will serve the cluster-wide read-only R4 endpoint: it
+// follows every FhirEndpoint's change feed ($changes), maps STU3 to R4 and
+// applies the business rules. None of that is built yet; until it is, the
+// binary says so and exits, rather than pretending to aggregate.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	fmt.Fprintln(os.Stderr, "aggregator: the aggregated endpoint is not built yet; "+
+		"each fhirserver already exposes its change feed at GET /fhir/$changes (docs/change-feed.md)")
+	os.Exit(2)
+}
