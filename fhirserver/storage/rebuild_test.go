@@ -1,0 +1,105 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestRebuildIndexes(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp := s.IndexFingerprint(); fp != "" {
+		t.Fatalf("new store fingerprint = %q", fp)
+	}
+	// 2500 resources span several rebuild batches.
+	const n = 2500
+	_, err = s.Write(ctx, func(tx *Tx) error {
+		for i := range n {
+			if _, err := tx.Put(Put{Type: "Patient", ID: fmt.Sprint("p", i), Stamp: stampJSON,
+				Index: []IndexEntry{{Param: "old", Value: []byte("v")}}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleteOne(t, s, "Patient", "p7")
+
+	// The new "definitions" index every patient by the last digit of its id.
+	extract := func(rec *Record) ([]IndexEntry, error) {
+		return []IndexEntry{{Param: "digit", Value: []byte(rec.ID[len(rec.ID)-1:])}}, nil
+	}
+	if err := s.RebuildIndexes(ctx, "fp-2", extract); err != nil {
+		t.Fatal(err)
+	}
+	count := func(s *Store, param string, v string) int {
+		q := IndexQuery{Type: "Patient", Param: param}
+		if v != "" {
+			q.Lo, q.Hi = ExactRange([]byte(v))
+		}
+		return len(collectHits(t, s.ScanIndex(ctx, q)))
+	}
+	if got := count(s, "old", ""); got != 0 {
+		t.Errorf("%d old entries survived the rebuild", got)
+	}
+	if got := count(s, "digit", "7"); got != n/10-1 {
+		t.Errorf("digit=7: %d hits, want %d (p7 is deleted)", got, n/10-1)
+	}
+	// A later update replaces the rebuilt entries (the index list was rebuilt too).
+	putOne(t, s, "Patient", "p3", IndexEntry{Param: "digit", Value: []byte("x")})
+	if got := count(s, "digit", "3"); got != n/10-1 {
+		t.Errorf("digit=3 after update: %d hits, want %d", got, n/10-1)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if fp := s.IndexFingerprint(); fp != "fp-2" {
+		t.Errorf("fingerprint after reopen = %q", fp)
+	}
+
+	// A failing extraction leaves a fingerprint that forces another rebuild.
+	boom := errors.New("boom")
+	err = s.RebuildIndexes(ctx, "fp-3", func(*Record) ([]IndexEntry, error) { return nil, boom })
+	if !errors.Is(err, boom) {
+		t.Fatalf("rebuild error = %v", err)
+	}
+	if fp := s.IndexFingerprint(); fp == "fp-3" || fp == "fp-2" || !strings.Contains(fp, "rebuilding") {
+		t.Errorf("fingerprint after failed rebuild = %q", fp)
+	}
+}
+
+func TestStampAddsIndexEntriesThatDependOnTheVersion(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	c, err := s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Put(Put{Type: "Patient", ID: "a", Index: []IndexEntry{{Param: "name", Value: []byte("n")}},
+			Stamp: func(v Version) ([]byte, []IndexEntry, error) {
+				return []byte(`{}`), []IndexEntry{{Param: "_lastUpdated", Value: []byte(v.LastUpdated.Format("2006-01-02T15:04:05.000000Z"))}}, nil
+			}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := collectHits(t, s.ScanIndex(ctx, IndexQuery{Type: "Patient", Param: "_lastUpdated"}))
+	if len(hits) != 1 || string(hits[0].Value) != c.LastUpdated.Format("2006-01-02T15:04:05.000000Z") {
+		t.Errorf("_lastUpdated hits = %q", hitStrings(hits))
+	}
+	if len(collectHits(t, s.ScanIndex(ctx, IndexQuery{Type: "Patient", Param: "name"}))) != 1 {
+		t.Error("precomputed entry missing")
+	}
+}
