@@ -12,13 +12,14 @@
 //	param type  tag  payload                                  used for
 //	string      'n'  str(normalised)                          default (starts-with), :contains
 //	string      'e'  str(exact)                               :exact
-//	token       'c'  str(code) str(system)                    code, system|code, |code
+//	token       'k'  str(code)                                code (any system)
+//	token       'c'  str(code) str(system)                    system|code, |code
 //	token       's'  str(system)                              system|
 //	token       't'  str(normalised text)                     :text
 //	token       'o'  str(type system) str(type code) str(v)   :of-type (Identifier)
 //	reference   'r'  str(Type/id or absolute URL)             Type/id, url, :Type, chains
 //	reference   'd'  str(id) str(Type)                        bare id
-//	reference   'i'  str(system) str(value)                   :identifier
+//	reference   'i'  str(value) str(system)                   :identifier
 //	reference   'f'  str(own id) str(Type/id)                 _has, _revinclude (forward lookup)
 //	date        'l'  i64(low) i64(high)                       eq lt le sa ap
 //	date        'h'  i64(high) i64(low)                       gt ge eb

@@ -130,6 +130,9 @@ func tokenValues(items []item) []indexValue {
 			if t.code != "" {
 				code := truncate(t.code, maxStringKey)
 				iv.keys = append(iv.keys, appendStr(appendStr([]byte{'c'}, code), truncate(t.system, maxStringKey)))
+				// The code alone as well, so `code` (any system) is one exact
+				// value: ids come sorted and each resource once.
+				iv.keys = append(iv.keys, appendStr([]byte{'k'}, code))
 				iv.sort = appendStr(nil, code)
 				if t.typeCode != "" {
 					k := appendStr(appendStr([]byte{'o'}, t.typeSystem), t.typeCode)
@@ -175,7 +178,7 @@ func tokenPlan(name, modifier, value string) (valuePlan, error) {
 		system, code, hasBar := splitToken(value)
 		switch {
 		case !hasBar:
-			return valuePlan{ranges: []scanRange{prefixRange(appendStr([]byte{'c'}, code))}}, nil
+			return valuePlan{ranges: []scanRange{exactRange(appendStr([]byte{'k'}, code))}, exact: true}, nil
 		case code == "":
 			return valuePlan{ranges: []scanRange{exactRange(appendStr([]byte{'s'}, system))}, exact: true}, nil
 		default:

@@ -50,31 +50,6 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 		res.Total = n
 		return res, err
 	}
-	var hits []hit
-	for _, t := range types {
-		tq := q
-		if t != types[0] {
-			if tq, err = e.parseQuery(t, req.Params); err != nil {
-				return nil, err
-			}
-		}
-		ids, err := e.typeMatches(ctx, rd, t, tq, req.Compartment)
-		if err != nil {
-			return nil, err
-		}
-		th := make([]hit, len(ids))
-		for i, id := range ids {
-			th[i] = hit{typ: t, id: id}
-		}
-		if err := e.sortKeys(ctx, rd, t, th, q.sort); err != nil {
-			return nil, err
-		}
-		hits = append(hits, th...)
-	}
-	sortHits(hits, q.sort)
-	if q.total != "none" {
-		res.Total = len(hits)
-	}
 	var cur *cursor
 	if req.Cursor != "" {
 		c, err := decodeCursor(req.Cursor)
@@ -83,8 +58,20 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 		}
 		cur = &c
 	}
-	pageHits, next, prev := page(hits, q.sort, cur, q.count)
-	res.Next, res.Prev = next, prev
+	pageHits, streamed, err := e.streamPage(ctx, rd, types, q, req.Compartment, cur, res)
+	if err != nil {
+		return nil, err
+	}
+	if !streamed {
+		hits, err := e.allHits(ctx, rd, types, q, req)
+		if err != nil {
+			return nil, err
+		}
+		if q.total != "none" {
+			res.Total = len(hits)
+		}
+		pageHits, res.Next, res.Prev = page(hits, q.sort, cur, q.count)
+	}
 	var matches []*storage.Record
 	for _, h := range pageHits {
 		rec, err := rd.Get(ctx, h.typ, h.id)
@@ -105,6 +92,88 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 		res.Entries = append(res.Entries, Entry{Record: rec, Mode: "include"})
 	}
 	return res, nil
+}
+
+// allHits materialises every match of every type with its sort keys, sorted.
+func (e *Engine) allHits(ctx context.Context, rd storage.Reader, types []string, q *query, req Request) ([]hit, error) {
+	var hits []hit
+	for _, t := range types {
+		tq := q
+		if t != types[0] {
+			var err error
+			if tq, err = e.parseQuery(t, req.Params); err != nil {
+				return nil, err
+			}
+		}
+		ids, err := e.typeMatches(ctx, rd, t, tq, req.Compartment)
+		if err != nil {
+			return nil, err
+		}
+		th := make([]hit, len(ids))
+		for i, id := range ids {
+			th[i] = hit{typ: t, id: id}
+		}
+		if err := e.sortKeys(ctx, rd, t, th, q.sort); err != nil {
+			return nil, err
+		}
+		hits = append(hits, th...)
+	}
+	sortHits(hits, q.sort)
+	return hits, nil
+}
+
+// streamPage tries the streaming paths of stream.go for one page; streamed
+// is false when the query needs the materialising path.
+func (e *Engine) streamPage(ctx context.Context, rd storage.Reader, types []string, q *query, comp *CompartmentRef, cur *cursor, res *Result) (hits []hit, streamed bool, err error) {
+	if len(types) != 1 || comp != nil || (cur != nil && cur.Back) {
+		return nil, false, nil
+	}
+	typ := types[0]
+	if cur != nil && cur.Type != typ {
+		return nil, false, nil
+	}
+	switch {
+	case len(q.sort) == 0:
+		streams, ok := e.exactStreams(typ, q.clauses)
+		if !ok {
+			return nil, false, nil
+		}
+		after := ""
+		if cur != nil {
+			after = cur.ID
+		}
+		ids, err := streamIDs(ctx, rd, streams, after, q.count+1)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, id := range ids {
+			hits = append(hits, hit{typ: typ, id: id})
+		}
+	case len(q.sort) == 1 && len(q.clauses) == 0:
+		var exhausted bool
+		hits, exhausted, err = streamSorted(ctx, rd, typ, q.sort[0], cur, q.count+1)
+		if err != nil || exhausted {
+			return nil, false, err
+		}
+	default:
+		return nil, false, nil
+	}
+	if len(hits) > q.count {
+		hits = hits[:q.count]
+		last := hits[len(hits)-1]
+		res.Next = cursor{Keys: last.keys, Type: last.typ, ID: last.id}.encode()
+	}
+	if cur != nil && len(hits) > 0 {
+		res.Prev = cursor{Keys: hits[0].keys, Type: typ, ID: hits[0].id, Back: true}.encode()
+	}
+	if q.total != "none" {
+		n, err := e.count(ctx, rd, types, q, nil)
+		if err != nil {
+			return nil, false, err
+		}
+		res.Total = n
+	}
+	return hits, true, nil
 }
 
 // searchTypes returns the types a request searches.

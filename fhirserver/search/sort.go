@@ -72,8 +72,11 @@ func (e *Engine) sortKeys(ctx context.Context, rd storage.Reader, typ string, hi
 }
 
 // compareHits orders by the sort keys, then type, then id (a total order,
-// so a cursor names one position exactly).
+// so a cursor names one position exactly). Ties go the first key's way, as
+// a reverse index scan returns them, so streamed and materialised pages
+// agree.
 func compareHits(keys []sortKey) func(a, b hit) int {
+	tieDesc := len(keys) > 0 && keys[0].desc
 	return func(a, b hit) int {
 		for k, sk := range keys {
 			var ka, kb []byte
@@ -99,10 +102,14 @@ func compareHits(keys []sortKey) func(a, b hit) int {
 				return c
 			}
 		}
-		if c := strings.Compare(a.typ, b.typ); c != 0 {
-			return c
+		c := strings.Compare(a.typ, b.typ)
+		if c == 0 {
+			c = strings.Compare(a.id, b.id)
 		}
-		return strings.Compare(a.id, b.id)
+		if tieDesc {
+			c = -c
+		}
+		return c
 	}
 }
 

@@ -1,0 +1,142 @@
+package search
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+)
+
+// The streaming paths below answer the common page queries without building
+// the match set: a page of a search whose clauses each select one exact
+// index value (ids then come out of each range already sorted), and a page
+// of a whole type sorted by one parameter. They read about one page of
+// index keys, so the first page costs the same for ten or a million
+// matches. Anything else goes through the materialising path in search.go,
+// which orders results identically, so cursors work across both.
+
+// idStream is one clause as a sorted id sequence that can seek.
+type idStream struct {
+	typ, code string
+	// lo/hi bound the clause's exact value range; key is that value.
+	key, hi []byte
+	// byID is true for the "every resource" stream over _id's sort entries,
+	// where the value itself is derived from the id.
+	byID bool
+}
+
+// first returns the first id >= x (strict: > x) in the stream, or "".
+func (s idStream) first(ctx context.Context, rd storage.Reader, x string, strict bool) (string, error) {
+	q := storage.IndexQuery{Type: s.typ, Param: s.code, Lo: s.key, Hi: s.hi}
+	switch {
+	case s.byID && x != "":
+		q.Lo = appendStr([]byte{tagSortAsc}, x)
+		if strict {
+			q.After = &storage.IndexHit{Value: q.Lo, ID: x}
+		}
+	case x != "" && strict:
+		q.After = &storage.IndexHit{Value: s.key, ID: x}
+	case x != "":
+		if p, ok := predecessor(x); ok {
+			q.After = &storage.IndexHit{Value: s.key, ID: p}
+		}
+	}
+	for h, err := range rd.ScanIndex(ctx, q) {
+		if err != nil {
+			return "", fmt.Errorf("search %s.%s: %w", s.typ, s.code, err)
+		}
+		if h.ID < x || (strict && h.ID == x) {
+			continue // only where predecessor could not be exact
+		}
+		return h.ID, nil
+	}
+	return "", nil
+}
+
+// predecessor returns an id-like string p < x such that no valid FHIR id
+// ([A-Za-z0-9-.]{1,64}) lies strictly between p and x.
+func predecessor(x string) (string, bool) {
+	n := len(x)
+	if n == 0 || x[n-1] == 0 || x[n-1] == 1 {
+		return "", false
+	}
+	p := x[:n-1] + string([]byte{x[n-1] - 1})
+	if n < 64 {
+		p += "\xff"
+	}
+	return p, true
+}
+
+// exactStreams turns the clauses into streams when every clause is one
+// exact value; ok is false otherwise.
+func (e *Engine) exactStreams(typ string, clauses []*clause) ([]idStream, bool) {
+	if len(clauses) == 0 {
+		r := prefixRange([]byte{tagSortAsc})
+		return []idStream{{typ: typ, code: "_id", key: r.lo, hi: r.hi, byID: true}}, true
+	}
+	var out []idStream
+	for _, c := range clauses {
+		if c.param == nil || c.chain != nil || c.has != nil || c.missing || c.negate || len(c.values) != 1 {
+			return nil, false
+		}
+		p, err := e.simplePlan(c.param, c.key, c.modifier, c.values[0])
+		if err != nil || !p.exact || p.negate || len(p.ranges) != 1 || p.ranges[0].filter != nil {
+			return nil, false
+		}
+		out = append(out, idStream{typ: typ, code: c.param.code, key: p.ranges[0].lo, hi: p.ranges[0].hi})
+	}
+	return out, true
+}
+
+// streamIDs returns up to limit ids after `after` present in every stream
+// (a leapfrog join: each stream seeks to the largest id seen so far).
+func streamIDs(ctx context.Context, rd storage.Reader, streams []idStream, after string, limit int) ([]string, error) {
+	var out []string
+	target, strict := after, after != ""
+	for len(out) < limit {
+		agreed := 0
+		for i := 0; agreed < len(streams); i = (i + 1) % len(streams) {
+			id, err := streams[i].first(ctx, rd, target, strict)
+			if err != nil || id == "" {
+				return out, err
+			}
+			if id == target && !strict {
+				agreed++
+				continue
+			}
+			target, strict, agreed = id, false, 1
+		}
+		out = append(out, target)
+		strict = true
+	}
+	return out, nil
+}
+
+// streamSorted returns up to limit hits of the whole type in the order of
+// one sort key, after cur; exhausted is true when the sort entries ran out
+// before limit (resources without a value then follow, which only the
+// materialising path knows).
+func streamSorted(ctx context.Context, rd storage.Reader, typ string, key sortKey, cur *cursor, limit int) (hits []hit, exhausted bool, err error) {
+	tag := byte(tagSortAsc)
+	if key.desc {
+		tag = tagSortDesc
+	}
+	r := prefixRange([]byte{tag})
+	q := storage.IndexQuery{Type: typ, Param: key.code, Lo: r.lo, Hi: r.hi, Reverse: key.desc}
+	if cur != nil {
+		if len(cur.Keys) != 1 || cur.Keys[0] == nil {
+			return nil, true, nil // the cursor is in the tail without values
+		}
+		q.After = &storage.IndexHit{Value: append([]byte{tag}, cur.Keys[0]...), ID: cur.ID}
+	}
+	for h, err := range rd.ScanIndex(ctx, q) {
+		if err != nil {
+			return nil, false, fmt.Errorf("sort %s by %s: %w", typ, key.code, err)
+		}
+		hits = append(hits, hit{typ: typ, id: h.ID, keys: [][]byte{append([]byte(nil), h.Value[1:]...)}})
+		if len(hits) == limit {
+			return hits, false, nil
+		}
+	}
+	return hits, true, nil
+}
