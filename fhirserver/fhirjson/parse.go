@@ -1,6 +1,8 @@
 package fhirjson
 
 import (
+	"bytes"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -51,14 +53,10 @@ func Parse(data []byte, opts ...Option) (*Value, error) {
 		maxDepth: maxDepth,
 		// Most FHIR objects have fewer members than this and arrays fewer
 		// items, so the scratch stacks rarely grow.
-		memberStack: make([]Member, 0, 32),
-		itemStack:   make([]*Value, 0, 16),
+		memberStack: make([]Member, 0, 16),
+		itemStack:   make([]*Value, 0, 8),
 	}
-	p.valueChunk = estimateValues(len(data) - start)
-	// About one value in five is an array item and four in five are
-	// object members in FHIR resources.
-	p.itemChunk = p.valueChunk/4 + 8
-	p.memberChunk = p.valueChunk
+	p.valueChunk, p.memberChunk, p.itemChunk = slabSizes(data[start:])
 	root := p.newValue()
 	if err := p.value(root); err != nil {
 		return nil, p.finish(err)
@@ -70,17 +68,22 @@ func Parse(data []byte, opts ...Option) (*Value, error) {
 	return root, nil
 }
 
-// estimateValues guesses how many values a document of n bytes holds, so a
-// typical resource needs one slab allocation of each kind. Official
-// examples (indented) average one value per 30 to 50 bytes, compact JSON
-// about one per 20; an underestimate only costs one more chunk, while the
-// cap keeps a huge Bundle from reserving memory it may never use.
-func estimateValues(n int) int {
-	e := n/24 + 8
-	if e > 4096 {
-		e = 4096
-	}
-	return e
+// Slab sizes come from the number of colons in the document: every object
+// member has one, so it bounds the member count (colons inside strings, as
+// in URLs, only add), and in the official examples the value count is 0.8
+// to 1.1 times the colon count and the array item count about a fifth of
+// it. Sizing slabs close to the need matters more than it seems: every
+// byte allocated on the write path costs garbage-collector work in
+// proportion to the server's live heap. First chunks are capped so a huge
+// document grows its slabs in steps instead of reserving everything at once.
+const firstChunkCap = 1 << 15
+
+func slabSizes(data []byte) (values, members, items int) {
+	colons := bytes.Count(data, []byte{':'})
+	values = min(colons+8, firstChunkCap)
+	members = min(colons+1, firstChunkCap)
+	items = min(colons/4+8, firstChunkCap)
+	return values, members, items
 }
 
 type parser struct {
@@ -103,14 +106,12 @@ type parser struct {
 	// Scratch stacks for the children of the arrays and objects being read.
 	itemStack   []*Value
 	memberStack []Member
-
-	buf []byte
 }
 
 func (p *parser) newValue() *Value {
 	if len(p.vals) == cap(p.vals) {
 		p.vals = make([]Value, 0, p.valueChunk)
-		if p.valueChunk < 16384 {
+		if p.valueChunk < firstChunkCap {
 			p.valueChunk *= 2
 		}
 	}
@@ -122,7 +123,7 @@ func (p *parser) allocItems(src []*Value) []*Value {
 	n := len(src)
 	if cap(p.items)-len(p.items) < n {
 		c := max(n, p.itemChunk)
-		if p.itemChunk < 4096 {
+		if p.itemChunk < firstChunkCap {
 			p.itemChunk *= 2
 		}
 		p.items = make([]*Value, 0, c)
@@ -138,7 +139,7 @@ func (p *parser) allocMembers(src []Member) []Member {
 	n := len(src)
 	if cap(p.members)-len(p.members) < n {
 		c := max(n, p.memberChunk)
-		if p.memberChunk < 16384 {
+		if p.memberChunk < firstChunkCap {
 			p.memberChunk *= 2
 		}
 		p.members = make([]Member, 0, c)
@@ -448,14 +449,21 @@ func (p *parser) str() (string, *SyntaxError) {
 	}
 }
 
-// strEscaped continues str from the first backslash at i, decoding into the
-// scratch buffer.
+// strEscaped continues str from the first backslash at i. It finds the
+// closing quote first so the decoded string (never longer than its raw
+// form) is built in one exactly sized allocation.
 func (p *parser) strEscaped(start, i int) (string, *SyntaxError) {
 	s := p.s
-	if p.buf == nil {
-		p.buf = make([]byte, 0, max(512, 2*(i-start)))
+	end := i
+	for end < len(s) && s[end] != '"' {
+		if s[end] == '\\' {
+			end++
+		}
+		end++
 	}
-	buf := append(p.buf[:0], s[start:i]...)
+	var b strings.Builder
+	b.Grow(min(end, len(s)) - start)
+	b.WriteString(s[start:i])
 	for {
 		if i >= len(s) {
 			p.pos = i
@@ -465,8 +473,7 @@ func (p *parser) strEscaped(start, i int) (string, *SyntaxError) {
 		switch {
 		case c == '"':
 			p.pos = i + 1
-			p.buf = buf
-			return string(buf), nil
+			return b.String(), nil
 		case c == '\\':
 			if i+1 >= len(s) {
 				p.pos = i + 1
@@ -476,24 +483,24 @@ func (p *parser) strEscaped(start, i int) (string, *SyntaxError) {
 			i += 2
 			switch e {
 			case '"', '\\', '/':
-				buf = append(buf, e)
+				b.WriteByte(e)
 			case 'b':
-				buf = append(buf, '\b')
+				b.WriteByte('\b')
 			case 'f':
-				buf = append(buf, '\f')
+				b.WriteByte('\f')
 			case 'n':
-				buf = append(buf, '\n')
+				b.WriteByte('\n')
 			case 'r':
-				buf = append(buf, '\r')
+				b.WriteByte('\r')
 			case 't':
-				buf = append(buf, '\t')
+				b.WriteByte('\t')
 			case 'u':
 				r, n, err := p.unicodeEscape(i - 2)
 				if err != nil {
 					return "", err
 				}
 				i = n
-				buf = utf8.AppendRune(buf, r)
+				b.WriteRune(r)
 			default:
 				p.pos = i - 2
 				return "", p.errorf(reasonSyntax, "invalid escape \\%c in a string", e)
@@ -502,15 +509,20 @@ func (p *parser) strEscaped(start, i int) (string, *SyntaxError) {
 			p.pos = i
 			return "", p.errorf(reasonSyntax, "control character U+%04X in a string must be escaped", c)
 		case c < 0x80:
-			buf = append(buf, c)
-			i++
+			// Copy the run of plain ASCII up to the next special byte.
+			j := i + 1
+			for j < len(s) && !strSpecial[s[j]] {
+				j++
+			}
+			b.WriteString(s[i:j])
+			i = j
 		default:
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size <= 1 {
 				p.pos = i
 				return "", p.errorf(reasonUTF8, "invalid UTF-8 in a string")
 			}
-			buf = append(buf, s[i:i+size]...)
+			b.WriteString(s[i : i+size])
 			i += size
 		}
 	}

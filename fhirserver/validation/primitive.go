@@ -111,6 +111,48 @@ func (r *primRule) inRange(lit string) bool {
 	return n >= r.min && n <= r.max
 }
 
+// formatHint tells a person what a well-formed value of a type looks like;
+// the rule itself is the definitions' regex, this is only the explanation.
+func formatHint(typ string) string {
+	switch typ {
+	case "date":
+		return " (expected YYYY, YYYY-MM or YYYY-MM-DD)"
+	case "dateTime":
+		return " (expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss with a time zone, e.g. 2019-01-01T10:00:00Z)"
+	case "instant":
+		return " (expected YYYY-MM-DDThh:mm:ss(.sss) with a time zone, e.g. 2019-01-01T10:00:00.000+01:00)"
+	case "time":
+		return " (expected hh:mm:ss)"
+	case "id":
+		return " (1 to 64 characters of A-Z, a-z, 0-9, '-' and '.')"
+	case "code":
+		return " (no leading, trailing or double whitespace)"
+	case "uri", "url", "canonical":
+		return " (no whitespace)"
+	case "oid":
+		return " (expected urn:oid:1.2.3…)"
+	case "uuid":
+		return " (expected urn:uuid: and a lower-case UUID)"
+	case "integer", "positiveInt", "unsignedInt":
+		return " (a whole number without fraction or exponent)"
+	case "base64Binary":
+		return " (expected base64 in groups of four characters)"
+	case "string", "markdown":
+		return " (form feeds are not allowed)"
+	case "xhtml":
+		return " (expected one <div> element)"
+	}
+	return ""
+}
+
+// shorten cuts a long literal for a diagnostics sentence.
+func shorten(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
+}
+
 // describeValue quotes a value for a diagnostics sentence, shortened so a
 // huge bad value does not make a huge response.
 func describeValue(s string) string {

@@ -136,7 +136,7 @@ func syntaxError(err error) *outcome.Error {
 // content that fails basic validation on create and update with 400 Bad
 // Request, so that is the status.
 func (val *Validator) ValidateValue(res *fhirjson.Value) *outcome.Error {
-	w := walker{val: val, path: make([]byte, 0, 128)}
+	w := walker{val: val, path: make([]byte, 0, 128), present: make([]*defs.Element, 0, 32)}
 	if res == nil || res.Kind != fhirjson.Object {
 		w.add(outcome.CodeStructure, "The body must be a JSON object holding a FHIR resource")
 	} else {

@@ -133,7 +133,7 @@ func (w *walker) object(o *fhirjson.Value, node *defs.Node, resourceRoot bool) {
 		prop := node.Props[name]
 		if prop == nil {
 			mark := w.pushName(name)
-			w.add(outcome.CodeStructure, "Unknown property %q: %s has no element of that name", name, node.Path)
+			w.unknown(node, name)
 			w.pop(mark)
 			continue
 		}
@@ -177,7 +177,7 @@ func (w *walker) extensionSibling(o *fhirjson.Value, node *defs.Node, name strin
 	if prop == nil || !prop.Primitive {
 		mark := w.pushName(name)
 		if prop == nil {
-			w.add(outcome.CodeStructure, "Unknown property %q: %s has no element %q", name, node.Path, baseName)
+			w.unknown(node, name)
 		} else {
 			w.add(outcome.CodeStructure, "Unknown property %q: only primitive elements have a \"_\" sibling, and %s is a %s", name, baseName, prop.TypeCode)
 		}
@@ -231,4 +231,13 @@ func (w *walker) checkRequired(node *defs.Node, base int) {
 			w.pop(mark)
 		}
 	}
+}
+
+// unknown reports a property the node does not define.
+func (w *walker) unknown(node *defs.Node, name string) {
+	if node.Type != nil && node.Type.Kind == defs.KindPrimitive {
+		w.add(outcome.CodeStructure, "Unknown property %q: the \"_\" object of a %s holds only id and extension", name, node.Type.Name)
+		return
+	}
+	w.add(outcome.CodeStructure, "Unknown property %q: %s has no element of that name", name, node.Path)
 }

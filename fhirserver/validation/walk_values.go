@@ -142,15 +142,15 @@ func (w *walker) primitiveValue(r *primRule, v *fhirjson.Value) {
 			return
 		}
 		if !r.check(v.Text) {
-			w.add(outcome.CodeValue, "%s is not a valid %s", describeValue(v.Text), r.name)
+			w.add(outcome.CodeValue, "%s is not a valid %s%s", describeValue(v.Text), r.name, formatHint(r.name))
 		}
 	case fhirjson.Number:
 		if !r.check(v.Text) {
-			w.add(outcome.CodeValue, "%s is not a valid %s", v.Text, r.name)
+			w.add(outcome.CodeValue, "%s is not a valid %s%s", shorten(v.Text), r.name, formatHint(r.name))
 			return
 		}
 		if r.ranged && !r.inRange(v.Text) {
-			w.add(outcome.CodeValue, "%s is out of range for %s (%d to %d)", describeValue(v.Text), r.name, r.min, r.max)
+			w.add(outcome.CodeValue, "%s is out of range for %s (%d to %d)", shorten(v.Text), r.name, r.min, r.max)
 		}
 	}
 }
