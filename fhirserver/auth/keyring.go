@@ -2,6 +2,7 @@ package auth
 
 import (
 	"crypto"
+	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
 	"time"
@@ -27,9 +28,11 @@ func (r role) String() string {
 // clientEntry is one client id/secret pair that may authenticate. Entries of
 // replaced credentials stay, with an end, for the grace period.
 type clientEntry struct {
-	role   role
-	id     string
-	secret []byte
+	role role
+	id   string
+	// secret is the SHA-256 of the secret: comparing fixed-length digests
+	// keeps even the secret's length out of the timing.
+	secret [sha256.Size]byte
 	until  time.Time // zero for the current credentials
 }
 
@@ -62,9 +65,9 @@ func nextKeyring(prev *keyring, c *credentials, now time.Time, grace, keyKeep ti
 		return nil, err
 	}
 	k := &keyring{creds: c, signKey: c.key, signer: signer}
-	k.clients = append(k.clients, clientEntry{role: roleCustomer, id: c.customer.id, secret: []byte(c.customer.secret)})
+	k.clients = append(k.clients, clientEntry{role: roleCustomer, id: c.customer.id, secret: sha256.Sum256([]byte(c.customer.secret))})
 	if c.aggregator.id != "" {
-		k.clients = append(k.clients, clientEntry{role: roleAggregator, id: c.aggregator.id, secret: []byte(c.aggregator.secret)})
+		k.clients = append(k.clients, clientEntry{role: roleAggregator, id: c.aggregator.id, secret: sha256.Sum256([]byte(c.aggregator.secret))})
 	}
 	k.verify = append(k.verify, verifyKey{kid: c.key.kid, alg: c.key.alg, pub: c.key.public})
 	if prev == nil {
@@ -95,7 +98,7 @@ func nextKeyring(prev *keyring, c *credentials, now time.Time, grace, keyKeep ti
 
 func (k *keyring) hasClient(e clientEntry) bool {
 	for _, c := range k.clients {
-		if c.role == e.role && c.id == e.id && subtle.ConstantTimeCompare(c.secret, e.secret) == 1 {
+		if c.role == e.role && c.id == e.id && c.secret == e.secret {
 			return true
 		}
 	}
@@ -107,10 +110,10 @@ func (k *keyring) hasClient(e clientEntry) bool {
 // tells nothing about which ids exist or how much of a secret was right.
 func (k *keyring) authenticate(id, secret string, now time.Time) (role, bool) {
 	var found role
-	s := []byte(secret)
+	h := sha256.Sum256([]byte(secret))
 	for _, e := range k.clients {
 		live := e.until.IsZero() || now.Before(e.until)
-		match := subtle.ConstantTimeCompare(e.secret, s) == 1
+		match := subtle.ConstantTimeCompare(e.secret[:], h[:]) == 1
 		if live && match && e.id == id && found == 0 {
 			found = e.role
 		}
