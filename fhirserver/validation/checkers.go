@@ -25,6 +25,7 @@ const (
 	reDateSTU3    = `-?[0-9]{4}(-(0[1-9]|1[0-2])(-(0[0-9]|[1-2][0-9]|3[0-1]))?)?`
 	reDateTimeR4  = `([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?`
 	reDateTimeS3  = `-?([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?`
+	reBase64      = `(\s*([0-9a-zA-Z\+/=]){4}\s*)+`
 	reInstant     = `([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))`
 )
 
@@ -47,6 +48,7 @@ var fastCheckers = map[string]func(string) bool{
 	reDateTimeR4:  func(s string) bool { return isDateTime(s, dateTimeR4) },
 	reDateTimeS3:  func(s string) bool { return isDateTime(s, dateTimeSTU3) },
 	reInstant:     func(s string) bool { return isDateTime(s, instant) },
+	reBase64:      isBase64,
 }
 
 // isRegexSpace is Go regexp's \s: [\t\n\f\r ]. (\v is not in it.)
@@ -262,4 +264,28 @@ func isZone(s string) bool {
 		return false
 	}
 	return h <= 13 || (h == 14 && m == 0)
+}
+
+// isBase64: groups of four base64 characters, with whitespace allowed only
+// between groups. So every run of base64 characters between whitespace has
+// a length that is a multiple of four, and there is at least one.
+// Attachments make these values large, which is why it is hand-written.
+func isBase64(s string) bool {
+	run, total := 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=':
+			run++
+			total++
+		case isRegexSpace(c):
+			if run%4 != 0 {
+				return false
+			}
+			run = 0
+		default:
+			return false
+		}
+	}
+	return run%4 == 0 && total > 0
 }

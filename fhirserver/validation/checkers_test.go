@@ -27,6 +27,8 @@ var checkerInputs = []string{
 	"2019-01-01T10:00:00z", "2019-01-01 10:00:00Z", "-2019-01-01T10:00:00Z", "2019-01-01T10:00:00Z ", " 2019",
 	"2019-01-01T10:00:00+01:00x", "2019-01-01T1:00:00Z", "2019-01-01T10:0:00Z", "2019-01-01T10:00:0Z",
 	"10:00:00", "-0000", "-0000-01-00", "0000-01-00",
+	"AAAA", "AAA", "AAAAA", "AAAA AAAA", "AA AA", " AAAA ", "AAAA\nBBBB\r\n", "AAAAAAAA", "AA==", "A===", "====",
+	"AB+/", "AB-_", "AAAA\vAAAA", "\tAAAA", "AAAA\f", "    ", "AAAA  A", "A AAA",
 }
 
 // TestFastCheckersMatchRegex proves each hand-written checker accepts
@@ -72,7 +74,7 @@ func FuzzFastCheckers(f *testing.F) {
 // hand-written (a mismatch would silently fall back to regexp).
 func TestHotPrimitivesUseFastCheckers(t *testing.T) {
 	hot := map[*defs.Version][]string{
-		defs.R4:   {"string", "code", "id", "uri", "url", "canonical", "markdown", "dateTime", "date", "instant", "decimal", "integer", "positiveInt", "unsignedInt", "boolean"},
+		defs.R4:   {"string", "code", "id", "uri", "url", "canonical", "markdown", "dateTime", "date", "instant", "decimal", "integer", "positiveInt", "unsignedInt", "boolean", "base64Binary"},
 		defs.STU3: {"code", "id", "dateTime", "date", "instant", "decimal", "integer", "positiveInt", "unsignedInt"},
 	}
 	for v, names := range hot {
