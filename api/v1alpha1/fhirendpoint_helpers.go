@@ -1,0 +1,82 @@
+/*
+Copyright 2026 The fhirfleet Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+// Condition types reported in FhirEndpointStatus.Conditions. Ready summarises
+// the others; each of the rest explains one reason Ready may be False.
+const (
+	// ConditionReady is True when the server is provisioned, running and reachable.
+	ConditionReady = "Ready"
+	// ConditionCredentialsReady is True when the credentials Secret exists and holds every key.
+	ConditionCredentialsReady = "CredentialsReady"
+	// ConditionAvailable is True when the server pod is ready.
+	ConditionAvailable = "Available"
+	// ConditionIngressReady is True when the Ingress for the host is applied.
+	ConditionIngressReady = "IngressReady"
+	// ConditionSuspended is True while spec.suspend holds the server at zero replicas.
+	ConditionSuspended = "Suspended"
+)
+
+// Condition reasons. They are CamelCase words a human and a script can both read.
+const (
+	ReasonReady             = "Ready"
+	ReasonSubdomainConflict = "SubdomainConflict"
+	ReasonSuspended         = "Suspended"
+	ReasonNotSuspended      = "NotSuspended"
+	ReasonProgressing       = "Progressing"
+	ReasonReconcileError    = "ReconcileError"
+	ReasonGenerated         = "Generated"
+	ReasonUserProvided      = "UserProvided"
+	ReasonInvalidSecret     = "InvalidSecret"
+	ReasonPodReady          = "PodReady"
+	ReasonPodNotReady       = "PodNotReady"
+	ReasonApplied           = "Applied"
+	ReasonNotProvisioned    = "NotProvisioned"
+)
+
+// CredentialKeys are the keys of the credentials Secret: the auth contract
+// between the operator and fhirserver's --credentials-dir.
+func CredentialKeys() []string {
+	return []string{"client_id", "client_secret", "aggregator_client_id", "aggregator_client_secret", "token_signing_key"}
+}
+
+// EffectiveSubdomain is spec.subdomain, or <customer>-<feed> when it is unset.
+func (e *FhirEndpoint) EffectiveSubdomain() string {
+	if e.Spec.Subdomain != "" {
+		return e.Spec.Subdomain
+	}
+	return e.Spec.Customer + "-" + e.Spec.Feed
+}
+
+// AggregationEnabled reports spec.aggregation.enabled, which defaults to true.
+func (e *FhirEndpoint) AggregationEnabled() bool {
+	return e.Spec.Aggregation.Enabled == nil || *e.Spec.Aggregation.Enabled
+}
+
+// EffectiveDeletionPolicy is spec.deletionPolicy, Retain when unset (as the CRD defaults it).
+func (e *FhirEndpoint) EffectiveDeletionPolicy() DeletionPolicy {
+	if e.Spec.DeletionPolicy == "" {
+		return DeletionPolicyRetain
+	}
+	return e.Spec.DeletionPolicy
+}
+
+// CredentialsSecretName is the name of the endpoint's credentials Secret.
+func (e *FhirEndpoint) CredentialsSecretName() string { return e.Name + "-credentials" }
+
+// DataClaimName is the name of the endpoint's data PersistentVolumeClaim.
+func (e *FhirEndpoint) DataClaimName() string { return e.Name + "-data" }

@@ -1,0 +1,230 @@
+/*
+Copyright 2026 The fhirfleet Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// FHIRVersion is the FHIR release one endpoint serves.
+// +kubebuilder:validation:Enum=R4;STU3
+type FHIRVersion string
+
+const (
+	// FHIRVersionR4 is FHIR 4.0.1.
+	FHIRVersionR4 FHIRVersion = "R4"
+	// FHIRVersionSTU3 is FHIR 3.0.2.
+	FHIRVersionSTU3 FHIRVersion = "STU3"
+)
+
+// DeletionPolicy says what happens to the data volume when its FhirEndpoint is deleted.
+// +kubebuilder:validation:Enum=Retain;Delete
+type DeletionPolicy string
+
+const (
+	// DeletionPolicyRetain keeps the PersistentVolumeClaim (its owner reference is removed).
+	DeletionPolicyRetain DeletionPolicy = "Retain"
+	// DeletionPolicyDelete deletes the PersistentVolumeClaim with the FhirEndpoint.
+	DeletionPolicyDelete DeletionPolicy = "Delete"
+)
+
+// FhirEndpointSpec is one customer feed's FHIR server, as the platform engineer asks for it.
+//
+// The default subdomain is <customer>-<feed>, which must itself be a DNS label.
+// +kubebuilder:validation:XValidation:rule="has(self.subdomain) || size(self.customer) + size(self.feed) <= 62",message="customer and feed are too long for the default subdomain <customer>-<feed>; set spec.subdomain"
+type FhirEndpointSpec struct {
+	// Customer owns the endpoint. A DNS-1123 label; immutable.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="customer is immutable"
+	Customer string `json:"customer"`
+
+	// Feed names the customer's inbound feed this endpoint receives. A DNS-1123 label; immutable.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="feed is immutable"
+	Feed string `json:"feed"`
+
+	// FHIRVersion is the FHIR release served: R4 or STU3. Immutable, because
+	// the stored resources are of that release.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="fhirVersion is immutable"
+	FHIRVersion FHIRVersion `json:"fhirVersion"`
+
+	// Subdomain is the DNS label under the operator's base domain; the host is
+	// <subdomain>.<base-domain>. Defaults to <customer>-<feed>.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Subdomain string `json:"subdomain,omitempty"`
+
+	// Suspend scales the server to zero; the data and every other child stay.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+
+	// Storage is the server's data volume.
+	// +optional
+	// +kubebuilder:default={}
+	Storage StorageSpec `json:"storage,omitempty"`
+
+	// Resources of the server container.
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// Image overrides the operator's fhirserver image for this endpoint.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	Image string `json:"image,omitempty"`
+
+	// Ingress shapes the endpoint's Ingress.
+	// +optional
+	Ingress IngressSpec `json:"ingress,omitempty"`
+
+	// Aggregation says whether the aggregator may read this endpoint.
+	// +optional
+	// +kubebuilder:default={}
+	Aggregation AggregationSpec `json:"aggregation,omitempty"`
+
+	// DeletionPolicy says what happens to the data volume when this FhirEndpoint
+	// is deleted: Retain (default) keeps it, Delete deletes it.
+	// +optional
+	// +kubebuilder:default=Retain
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+}
+
+// StorageSpec is the server's data volume (a PersistentVolumeClaim owned directly, so it can grow).
+// +kubebuilder:validation:XValidation:rule="has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)",message="storageClassName is immutable"
+type StorageSpec struct {
+	// Size of the volume. It may grow (if the storage class allows expansion) but never shrink.
+	// +optional
+	// +kubebuilder:default="10Gi"
+	// +kubebuilder:validation:XValidation:rule="quantity(string(self)).compareTo(quantity(string(oldSelf))) >= 0",message="storage size may grow but never shrink"
+	Size resource.Quantity `json:"size,omitempty"`
+
+	// StorageClassName of the volume; the cluster's default class when unset. Immutable.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	StorageClassName *string `json:"storageClassName,omitempty"`
+}
+
+// IngressSpec shapes the endpoint's Ingress.
+type IngressSpec struct {
+	// ClassName is the IngressClass; the manager's --ingress-class when unset.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	ClassName *string `json:"className,omitempty"`
+
+	// Annotations added to the Ingress, e.g. cert-manager.io/cluster-issuer.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// TLS names the Secret holding the host's certificate.
+	// +optional
+	TLS *IngressTLS `json:"tls,omitempty"`
+}
+
+// IngressTLS names the Secret holding the host's certificate.
+type IngressTLS struct {
+	// SecretName of the kubernetes.io/tls Secret (cert-manager may create it).
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	SecretName string `json:"secretName"`
+}
+
+// AggregationSpec says whether the aggregator may read this endpoint.
+type AggregationSpec struct {
+	// Enabled admits the aggregator through the NetworkPolicy. Defaults to true.
+	// +optional
+	// +kubebuilder:default=true
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
+// FhirEndpointStatus is what the operator observed and did.
+type FhirEndpointStatus struct {
+	// Conditions: Ready, and CredentialsReady, Available, IngressReady and
+	// Suspended, which explain it.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// ObservedGeneration is the last generation fully applied to the children.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// URL is the FHIR base, <scheme>://<host>/fhir.
+	// +optional
+	URL string `json:"url,omitempty"`
+
+	// TokenURL is the OAuth 2.0 token endpoint, <scheme>://<host>/oauth2/token.
+	// +optional
+	TokenURL string `json:"tokenURL,omitempty"`
+
+	// CredentialsSecret is the name of the Secret holding the OAuth clients and signing key.
+	// +optional
+	CredentialsSecret string `json:"credentialsSecret,omitempty"`
+
+	// FHIRVersion is the FHIR release the server runs.
+	// +optional
+	FHIRVersion FHIRVersion `json:"fhirVersion,omitempty"`
+}
+
+// FhirEndpoint is one customer feed's dedicated FHIR server on its own subdomain.
+//
+// The name becomes part of child names (<name>-credentials, <name>-data, the
+// Service <name>), so it must be a DNS-1035 label short enough for them.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=fhe,categories=fhirfleet
+// +kubebuilder:printcolumn:name="Customer",type=string,JSONPath=`.spec.customer`
+// +kubebuilder:printcolumn:name="Feed",type=string,JSONPath=`.spec.feed`
+// +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.fhirVersion`
+// +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 50",message="metadata.name must be a DNS-1035 label of at most 50 characters (child names are derived from it)"
+type FhirEndpoint struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +required
+	Spec FhirEndpointSpec `json:"spec"`
+
+	// +optional
+	Status FhirEndpointStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// FhirEndpointList is a list of FhirEndpoints.
+type FhirEndpointList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []FhirEndpoint `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&FhirEndpoint{}, &FhirEndpointList{})
+}

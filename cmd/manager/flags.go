@@ -1,0 +1,98 @@
+/*
+Copyright 2026 The fhirfleet Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/fhirfleet/fhirfleet/controllers"
+)
+
+// defaultImage is the fhirserver image matching this manager's release.
+const defaultImage = "ghcr.io/fhirfleet/fhirserver:latest"
+
+// options are the manager's command line.
+type options struct {
+	controllers.Config
+	kubeconfig             string
+	metricsBindAddress     string
+	healthProbeBindAddress string
+	leaderElect            bool
+	zap                    zap.Options
+}
+
+// parseFlags reads the command line. getenv supplies POD_NAMESPACE (set by the
+// manager Deployment through the downward API), the aggregator's default namespace.
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.BaseDomain, "base-domain", "", "Required. Each FhirEndpoint is served at <subdomain>.<base-domain>.")
+	fs.StringVar(&o.FhirServerImage, "fhirserver-image", defaultImage, "The fhirserver image, unless a FhirEndpoint's spec.image overrides it.")
+	fs.StringVar(&o.IngressClass, "ingress-class", "", "IngressClass of the Ingresses, unless spec.ingress.className overrides it; empty uses the cluster default.")
+	fs.StringVar(&o.URLScheme, "url-scheme", "https", "Scheme of the public URLs (https, or http where nothing terminates TLS).")
+	fs.StringVar(&o.IngressNamespace, "ingress-namespace", "ingress-nginx", "Namespace of the ingress controller; the only namespace the NetworkPolicies admit besides the aggregator.")
+	podNamespace := getenv("POD_NAMESPACE")
+	if podNamespace == "" {
+		podNamespace = "fhirfleet-system"
+	}
+	fs.StringVar(&o.AggregatorNamespace, "aggregator-namespace", podNamespace, "Namespace of the aggregator pods (app.kubernetes.io/name: fhirfleet-aggregator) the NetworkPolicies admit; defaults to the manager's own.")
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "Path to a kubeconfig; in-cluster configuration (or $KUBECONFIG) when unset.")
+	fs.StringVar(&o.metricsBindAddress, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
+	fs.StringVar(&o.healthProbeBindAddress, "health-probe-bind-address", ":8081", "Address of /healthz and /readyz.")
+	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader, so only one manager replica reconciles at a time.")
+	o.zap.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return o, o.validate()
+}
+
+func (o *options) validate() error {
+	var errs []error
+	if o.BaseDomain == "" {
+		errs = append(errs, errors.New("--base-domain is required"))
+	} else if msgs := validation.IsDNS1123Subdomain(o.BaseDomain); len(msgs) > 0 {
+		errs = append(errs, fmt.Errorf("--base-domain %q: %s", o.BaseDomain, strings.Join(msgs, "; ")))
+	}
+	if o.URLScheme != "https" && o.URLScheme != "http" {
+		errs = append(errs, fmt.Errorf("--url-scheme %q: want https or http", o.URLScheme))
+	}
+	if o.FhirServerImage == "" {
+		errs = append(errs, errors.New("--fhirserver-image must not be empty"))
+	}
+	for flagName, ns := range map[string]string{"--ingress-namespace": o.IngressNamespace, "--aggregator-namespace": o.AggregatorNamespace} {
+		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
+			errs = append(errs, fmt.Errorf("%s %q: %s", flagName, ns, strings.Join(msgs, "; ")))
+		}
+	}
+	if _, err := url.Parse(o.URLScheme + "://x." + o.BaseDomain); err != nil {
+		errs = append(errs, fmt.Errorf("--base-domain does not make a URL: %w", err))
+	}
+	return errors.Join(errs...)
+}

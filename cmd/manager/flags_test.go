@@ -1,0 +1,86 @@
+/*
+Copyright 2026 The fhirfleet Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestParseFlags(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+		check   func(t *testing.T, o *options)
+	}{
+		{
+			name: "defaults",
+			args: []string{"--base-domain", "fhir.example.com"},
+			check: func(t *testing.T, o *options) {
+				if o.URLScheme != "https" || o.IngressNamespace != "ingress-nginx" || o.AggregatorNamespace != "fhirfleet-system" || o.FhirServerImage != defaultImage || o.leaderElect {
+					t.Errorf("defaults = %+v", o)
+				}
+			},
+		},
+		{
+			name: "everything",
+			args: []string{"--base-domain=fhir.example.com", "--fhirserver-image=reg/fs:1", "--ingress-class=nginx", "--url-scheme=http",
+				"--ingress-namespace=ingress", "--aggregator-namespace=agg", "--kubeconfig=/k", "--metrics-bind-address=:9", "--health-probe-bind-address=:10", "--leader-elect"},
+			check: func(t *testing.T, o *options) {
+				if o.FhirServerImage != "reg/fs:1" || o.IngressClass != "nginx" || o.URLScheme != "http" || o.IngressNamespace != "ingress" ||
+					o.AggregatorNamespace != "agg" || o.kubeconfig != "/k" || o.metricsBindAddress != ":9" || o.healthProbeBindAddress != ":10" || !o.leaderElect {
+					t.Errorf("options = %+v", o)
+				}
+			},
+		},
+		{
+			name: "aggregator namespace from the pod",
+			args: []string{"--base-domain", "fhir.example.com"},
+			env:  map[string]string{"POD_NAMESPACE": "ops"},
+			check: func(t *testing.T, o *options) {
+				if o.AggregatorNamespace != "ops" {
+					t.Errorf("AggregatorNamespace = %q, want ops", o.AggregatorNamespace)
+				}
+			},
+		},
+		{name: "base domain required", args: nil, wantErr: "--base-domain is required"},
+		{name: "base domain must be a DNS name", args: []string{"--base-domain", "Not_A_Domain"}, wantErr: "--base-domain"},
+		{name: "scheme", args: []string{"--base-domain", "x.io", "--url-scheme", "ftp"}, wantErr: "--url-scheme"},
+		{name: "namespace", args: []string{"--base-domain", "x.io", "--ingress-namespace", "Bad"}, wantErr: "--ingress-namespace"},
+		{name: "stray argument", args: []string{"--base-domain", "x.io", "extra"}, wantErr: "unexpected arguments"},
+		{name: "unknown flag", args: []string{"--nope"}, wantErr: "not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := parseFlags(tt.args, env(tt.env), io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one mentioning %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, o)
+		})
+	}
+}

@@ -1,0 +1,116 @@
+/*
+Copyright 2026 The fhirfleet Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
+)
+
+// setCondition sets one condition, stamped with the generation it speaks
+// for. meta.SetStatusCondition moves lastTransitionTime only when the status
+// changes, so a steady state writes nothing.
+func setCondition(s *scope, condType string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(&s.endpoint.Status.Conditions, metav1.Condition{
+		Type:               condType,
+		Status:             status,
+		Reason:             reason,
+		Message:            message,
+		ObservedGeneration: s.endpoint.Generation,
+	})
+}
+
+// setSuspendedCondition reports spec.suspend before any stage runs.
+func setSuspendedCondition(s *scope) {
+	if s.suspended {
+		setCondition(s, fhirv1.ConditionSuspended, metav1.ConditionTrue, fhirv1.ReasonSuspended, "spec.suspend holds the server at zero replicas")
+		return
+	}
+	setCondition(s, fhirv1.ConditionSuspended, metav1.ConditionFalse, fhirv1.ReasonNotSuspended, "the server runs")
+}
+
+// setSummaryConditions fills in the conditions no stage reached and derives
+// Ready from the rest. It runs once, on the way out of Reconcile.
+func setSummaryConditions(s *scope, applied bool, reconcileErr error) {
+	e := s.endpoint
+	// Conditions a blocked or failed reconcile never reached say Unknown,
+	// rather than keeping a stale True.
+	if !applied {
+		for _, t := range []string{fhirv1.ConditionCredentialsReady, fhirv1.ConditionAvailable, fhirv1.ConditionIngressReady} {
+			if meta.FindStatusCondition(e.Status.Conditions, t) == nil {
+				setCondition(s, t, metav1.ConditionUnknown, fhirv1.ReasonProgressing, "not yet reconciled")
+			}
+		}
+	}
+
+	switch {
+	case reconcileErr != nil && !errors.Is(reconcileErr, errBlocked):
+		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, fhirv1.ReasonReconcileError, reconcileErr.Error())
+	case s.blockedReason != "":
+		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, s.blockedReason, s.blockedMessage)
+	case s.suspended:
+		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, fhirv1.ReasonSuspended, "spec.suspend holds the server at zero replicas")
+	case !applied:
+		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, fhirv1.ReasonProgressing, "reconciling")
+	default:
+		for _, t := range []string{fhirv1.ConditionCredentialsReady, fhirv1.ConditionAvailable, fhirv1.ConditionIngressReady} {
+			if c := meta.FindStatusCondition(e.Status.Conditions, t); c == nil || c.Status != metav1.ConditionTrue {
+				msg := "waiting for " + t
+				if c != nil {
+					msg = fmt.Sprintf("%s: %s", t, c.Message)
+				}
+				setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, fhirv1.ReasonProgressing, msg)
+				return
+			}
+		}
+		setCondition(s, fhirv1.ConditionReady, metav1.ConditionTrue, fhirv1.ReasonReady, "serving "+e.Status.URL)
+	}
+}
+
+// recordTransitions emits an Event when Ready or Suspended changes status or
+// reason, so `kubectl describe` tells the story without an Event per reconcile.
+func recordTransitions(s *scope, before *fhirv1.FhirEndpoint) {
+	if s.recorder == nil {
+		return
+	}
+	for _, t := range []string{fhirv1.ConditionReady, fhirv1.ConditionSuspended} {
+		old := meta.FindStatusCondition(before.Status.Conditions, t)
+		cur := meta.FindStatusCondition(s.endpoint.Status.Conditions, t)
+		if cur == nil || (old != nil && old.Status == cur.Status && old.Reason == cur.Reason) {
+			continue
+		}
+		// A fresh endpoint starts not Ready and not Suspended: no news.
+		if old == nil && cur.Status == metav1.ConditionFalse && (t == fhirv1.ConditionSuspended || cur.Reason == fhirv1.ReasonProgressing) {
+			continue
+		}
+		eventType := corev1.EventTypeNormal
+		if t == fhirv1.ConditionReady && cur.Status == metav1.ConditionFalse && cur.Reason != fhirv1.ReasonSuspended && cur.Reason != fhirv1.ReasonProgressing {
+			eventType = corev1.EventTypeWarning
+		}
+		reason := cur.Reason
+		if t == fhirv1.ConditionSuspended && cur.Status == metav1.ConditionFalse {
+			reason = "Resumed"
+		}
+		s.recorder.Eventf(s.endpoint, nil, eventType, reason, t, "%s=%s: %s", t, cur.Status, cur.Message)
+	}
+}

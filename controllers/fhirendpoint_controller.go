@@ -1,0 +1,157 @@
+/*
+Copyright 2026 The fhirfleet Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
+)
+
+// Config is what the manager's flags tell every reconcile.
+type Config struct {
+	// BaseDomain: each endpoint's host is <subdomain>.<BaseDomain>.
+	BaseDomain string
+	// FhirServerImage runs unless spec.image overrides it.
+	FhirServerImage string
+	// IngressClass is used unless spec.ingress.className overrides it; empty
+	// leaves the cluster's default IngressClass in charge.
+	IngressClass string
+	// URLScheme is the scheme of the public URLs (https unless TLS ends elsewhere).
+	URLScheme string
+	// IngressNamespace is where the ingress controller runs; the NetworkPolicy admits it.
+	IngressNamespace string
+	// AggregatorNamespace is where the aggregator runs (the manager's own
+	// namespace); the NetworkPolicy admits its pods when aggregation is enabled.
+	AggregatorNamespace string
+}
+
+// FhirEndpointReconciler turns each FhirEndpoint into its Secret, volume,
+// server, Service, Ingress and NetworkPolicy.
+type FhirEndpointReconciler struct {
+	// Client reads from the manager's label-restricted cache and writes.
+	Client client.Client
+	// APIReader reads uncached: a user's own Secret may lack our labels.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	Config    Config
+}
+
+// +kubebuilder:rbac:groups=fhir.fhirfleet.io,resources=fhirendpoints,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=fhir.fhirfleet.io,resources=fhirendpoints/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=fhir.fhirfleet.io,resources=fhirendpoints/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create
+// +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile brings one FhirEndpoint's children to what its spec asks for and
+// reports the outcome in status, written once on the way out.
+func (r *FhirEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+	log := logf.FromContext(ctx)
+
+	endpoint := &fhirv1.FhirEndpoint{}
+	if err := r.Client.Get(ctx, req.NamespacedName, endpoint); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+
+	if !endpoint.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.finalize(ctx, endpoint)
+	}
+	if !controllerutil.ContainsFinalizer(endpoint, Finalizer) {
+		patch := client.MergeFrom(endpoint.DeepCopy())
+		controllerutil.AddFinalizer(endpoint, Finalizer)
+		if err := r.Client.Patch(ctx, endpoint, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
+		}
+	}
+
+	s := &scope{
+		endpoint:  endpoint,
+		cfg:       r.Config,
+		c:         r.Client,
+		reader:    r.APIReader,
+		recorder:  r.Recorder,
+		suspended: endpoint.Spec.Suspend,
+	}
+	original := endpoint.DeepCopy()
+	applied := false
+	defer func() {
+		setSummaryConditions(s, applied, retErr)
+		if applied {
+			endpoint.Status.ObservedGeneration = endpoint.Generation
+		}
+		recordTransitions(s, original)
+		if equality.Semantic.DeepEqual(original.Status, endpoint.Status) {
+			return
+		}
+		if err := r.Client.Status().Patch(ctx, endpoint, client.MergeFrom(original)); err != nil {
+			retErr = errors.Join(retErr, fmt.Errorf("patch status: %w", err))
+		}
+	}()
+
+	setSuspendedCondition(s)
+	for _, st := range stages() {
+		if err := st.run(ctx, s); err != nil {
+			if errors.Is(err, errBlocked) {
+				log.V(1).Info("endpoint blocked", "stage", st.name, "reason", s.blockedReason)
+				return ctrl.Result{}, nil
+			}
+			return ctrl.Result{}, fmt.Errorf("stage %s: %w", st.name, err)
+		}
+	}
+	applied = true
+	return ctrl.Result{}, nil
+}
+
+// SetupWithManager registers the controller and its watches. The host index
+// lets a conflict be found (and re-examined when the holder goes away) without
+// listing every FhirEndpoint in the cluster.
+func (r *FhirEndpointReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &fhirv1.FhirEndpoint{}, subdomainIndex, indexSubdomain); err != nil {
+		return fmt.Errorf("index FhirEndpoints by subdomain: %w", err)
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&fhirv1.FhirEndpoint{}).
+		Owns(&corev1.PersistentVolumeClaim{}).
+		Owns(&appsv1.StatefulSet{}).
+		Owns(&corev1.Service{}).
+		Owns(&networkingv1.Ingress{}).
+		Owns(&networkingv1.NetworkPolicy{}).
+		// Secrets are mapped by label, not owner: a user's own Secret carrying
+		// fhir.fhirfleet.io/endpoint rolls the server when it changes, too.
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(endpointOfSecret)).
+		Watches(&fhirv1.FhirEndpoint{}, handler.EnqueueRequestsFromMapFunc(r.endpointsSharingSubdomain)).
+		Named("fhirendpoint").
+		Complete(r)
+}

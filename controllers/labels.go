@@ -1,0 +1,83 @@
+/*
+Copyright 2026 The fhirfleet Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
+)
+
+const (
+	// FieldManager is the one server-side apply field manager for every child.
+	FieldManager = "fhirfleet-operator"
+
+	// Finalizer holds a FhirEndpoint until its deletion policy has been carried
+	// out on the data volume.
+	Finalizer = "fhir.fhirfleet.io/deletion-policy"
+
+	// LabelManagedBy and LabelEndpoint are on every child; the manager's cache
+	// selects on LabelEndpoint, so a user's own Secret carrying it is watched too.
+	LabelManagedBy  = "app.kubernetes.io/managed-by"
+	ManagedByValue  = "fhirfleet"
+	LabelEndpoint   = "fhir.fhirfleet.io/endpoint"
+	labelName       = "app.kubernetes.io/name"
+	labelComponent  = "app.kubernetes.io/component"
+	serverName      = "fhirserver"
+	serverComponent = "fhir-server"
+
+	// AggregatorName is the app.kubernetes.io/name label of the aggregator pods
+	// the NetworkPolicy admits (in the aggregator's namespace).
+	AggregatorName = "fhirfleet-aggregator"
+
+	// AnnotationCredentialsHash on the pod template is a hash of the
+	// credentials Secret's data: a changed Secret changes the template, which
+	// rolls the pod.
+	AnnotationCredentialsHash = "fhir.fhirfleet.io/credentials-hash"
+
+	// Paths and port inside the server pod.
+	dataMountPath        = "/var/lib/fhirserver"
+	credentialsMountPath = "/etc/fhirserver/credentials"
+	tmpMountPath         = "/tmp"
+	httpPortName         = "http"
+	httpPort             = 8080
+)
+
+// childLabels are the labels on every child of e.
+func childLabels(e *fhirv1.FhirEndpoint) map[string]string {
+	return map[string]string{
+		LabelManagedBy: ManagedByValue,
+		LabelEndpoint:  e.Name,
+	}
+}
+
+// selectorLabels pick the server pod of e. They never change for the life of
+// the StatefulSet, whose selector is immutable.
+func selectorLabels(e *fhirv1.FhirEndpoint) map[string]string {
+	return map[string]string{
+		LabelEndpoint:  e.Name,
+		labelComponent: serverComponent,
+	}
+}
+
+// podLabels are the server pod's labels: the child labels, the selector and a name.
+func podLabels(e *fhirv1.FhirEndpoint) map[string]string {
+	l := childLabels(e)
+	for k, v := range selectorLabels(e) {
+		l[k] = v
+	}
+	l[labelName] = serverName
+	return l
+}

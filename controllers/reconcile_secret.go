@@ -1,0 +1,185 @@
+/*
+Copyright 2026 The fhirfleet Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
+)
+
+// reconcileSecret makes sure <name>-credentials exists and holds every key
+// of the auth contract. It is the one child that is never applied: generated
+// credentials are created once and never overwritten (rotating them is the
+// user's decision), and a Secret the user made beforehand is used as is.
+func reconcileSecret(ctx context.Context, s *scope) error {
+	e := s.endpoint
+	name := e.CredentialsSecretName()
+	s.secretName = name
+	e.Status.CredentialsSecret = name
+
+	secret, err := getSecret(ctx, s, name)
+	if err != nil {
+		return err
+	}
+	reason := fhirv1.ReasonUserProvided
+	if secret == nil {
+		if secret, err = createSecret(ctx, s, name); err != nil {
+			return err
+		}
+		if s.recorder != nil {
+			s.recorder.Eventf(e, secret, corev1.EventTypeNormal, "CredentialsGenerated", "CreateSecret", "generated OAuth clients and a token signing key in Secret %s", name)
+		}
+	}
+	if metav1.IsControlledBy(secret, e) {
+		reason = fhirv1.ReasonGenerated
+	}
+
+	if missing := missingKeys(secret); len(missing) > 0 {
+		msg := fmt.Sprintf("Secret %s lacks the keys %s", name, strings.Join(missing, ", "))
+		setCondition(s, fhirv1.ConditionCredentialsReady, metav1.ConditionFalse, fhirv1.ReasonInvalidSecret, msg)
+		return s.block(fhirv1.ReasonInvalidSecret, msg)
+	}
+	s.secretHash = hashSecretData(secret.Data)
+	setCondition(s, fhirv1.ConditionCredentialsReady, metav1.ConditionTrue, reason, "Secret "+name+" holds every credential")
+	return nil
+}
+
+// getSecret reads the Secret from the cache, which holds only labelled
+// Secrets, and falls back to an uncached read for a user's unlabelled one.
+// It returns nil when there is no such Secret.
+func getSecret(ctx context.Context, s *scope, name string) (*corev1.Secret, error) {
+	key := types.NamespacedName{Namespace: s.endpoint.Namespace, Name: name}
+	secret := &corev1.Secret{}
+	err := s.c.Get(ctx, key, secret)
+	if apierrors.IsNotFound(err) && s.reader != nil {
+		err = s.reader.Get(ctx, key, secret)
+	}
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("get Secret %s: %w", name, err)
+	}
+	return secret, nil
+}
+
+// createSecret generates fresh credentials. Create (not apply) fails if the
+// Secret appeared meanwhile, so a race can never overwrite credentials.
+func createSecret(ctx context.Context, s *scope, name string) (*corev1.Secret, error) {
+	data, err := generateCredentials()
+	if err != nil {
+		return nil, err
+	}
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.endpoint.Namespace, Labels: childLabels(s.endpoint)},
+		Type:       corev1.SecretTypeOpaque,
+		Data:       data,
+	}
+	if err := controllerutil.SetControllerReference(s.endpoint, secret, s.c.Scheme()); err != nil {
+		return nil, fmt.Errorf("own Secret %s: %w", name, err)
+	}
+	if err := s.c.Create(ctx, secret, client.FieldOwner(FieldManager)); err != nil {
+		return nil, fmt.Errorf("create Secret %s: %w", name, err)
+	}
+	return secret, nil
+}
+
+// generateCredentials makes the auth contract's keys from crypto/rand: two
+// clients (the customer's and the aggregator's) and an ECDSA P-256 signing
+// key as a PKCS#8 PEM block.
+func generateCredentials() (map[string][]byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate signing key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("encode signing key: %w", err)
+	}
+	data := map[string][]byte{
+		"token_signing_key": pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}),
+	}
+	for k, n := range map[string]int{"client_id": 16, "aggregator_client_id": 16, "client_secret": 32, "aggregator_client_secret": 32} {
+		b := make([]byte, n)
+		if _, err := rand.Read(b); err != nil {
+			return nil, fmt.Errorf("generate %s: %w", k, err)
+		}
+		if strings.HasSuffix(k, "_id") {
+			data[k] = []byte(hex.EncodeToString(b))
+		} else {
+			data[k] = []byte(base64.RawURLEncoding.EncodeToString(b))
+		}
+	}
+	return data, nil
+}
+
+// missingKeys lists the contract's keys absent or empty in the Secret.
+func missingKeys(secret *corev1.Secret) []string {
+	var missing []string
+	for _, k := range fhirv1.CredentialKeys() {
+		if len(secret.Data[k]) == 0 && secret.StringData[k] == "" {
+			missing = append(missing, k)
+		}
+	}
+	return missing
+}
+
+// hashSecretData is a stable digest of a Secret's data: keys in order, each
+// key and value length-prefixed so no two different maps hash alike.
+func hashSecretData(data map[string][]byte) string {
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%d:%s%d:", len(k), k, len(data[k]))
+		h.Write(data[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// endpointOfSecret maps a Secret event to the FhirEndpoint named by its
+// fhir.fhirfleet.io/endpoint label.
+func endpointOfSecret(_ context.Context, o client.Object) []reconcile.Request {
+	name := o.GetLabels()[LabelEndpoint]
+	if name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
+}

@@ -1,0 +1,51 @@
+/*
+Copyright 2026 The fhirfleet Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+)
+
+// reconcileService applies the ClusterIP Service <name> in front of the server
+// pod, port 8080 "http": the Ingress's backend and the aggregator's address
+// (http://<name>.<namespace>.svc:8080), and the StatefulSet's governing Service.
+func reconcileService(ctx context.Context, s *scope) error {
+	e := s.endpoint
+	live := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: e.Name, Namespace: e.Namespace}}
+	_, err := applyChild(ctx, s, live, desiredService(s), corev1ac.ExtractService)
+	return err
+}
+
+func desiredService(s *scope) *corev1ac.ServiceApplyConfiguration {
+	e := s.endpoint
+	return corev1ac.Service(e.Name, e.Namespace).
+		WithLabels(childLabels(e)).
+		WithOwnerReferences(s.ownerRef()).
+		WithSpec(corev1ac.ServiceSpec().
+			WithType(corev1.ServiceTypeClusterIP).
+			WithSelector(selectorLabels(e)).
+			WithPorts(corev1ac.ServicePort().
+				WithName(httpPortName).
+				WithProtocol(corev1.ProtocolTCP).
+				WithPort(httpPort).
+				WithTargetPort(intstr.FromString(httpPortName))))
+}

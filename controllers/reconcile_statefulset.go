@@ -1,0 +1,170 @@
+/*
+Copyright 2026 The fhirfleet Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+
+	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
+)
+
+// nonRootID is the distroless "nonroot" user and group the images run as.
+const nonRootID = 65532
+
+// reconcileStatefulSet applies the server workload: a StatefulSet of one
+// replica (zero when suspended). A StatefulSet rather than a Deployment
+// because a Pebble store must have exactly one writer: the StatefulSet
+// controller never starts a replacement pod while the old one may still run
+// (even on an unreachable node), where a Deployment's ReplicaSet would.
+// Parallel pod management keeps a crash-looping pod from blocking the next
+// rollout, which OrderedReady would.
+func reconcileStatefulSet(ctx context.Context, s *scope) error {
+	e := s.endpoint
+	live := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: e.Name, Namespace: e.Namespace}}
+	found, err := applyChild(ctx, s, live, desiredStatefulSet(s), appsv1ac.ExtractStatefulSet)
+	if err != nil {
+		return err
+	}
+	e.Status.FHIRVersion = e.Spec.FHIRVersion
+
+	switch {
+	case s.suspended:
+		setCondition(s, fhirv1.ConditionAvailable, metav1.ConditionFalse, fhirv1.ReasonSuspended, "the server is scaled to zero")
+	case found && live.Status.ReadyReplicas >= 1:
+		setCondition(s, fhirv1.ConditionAvailable, metav1.ConditionTrue, fhirv1.ReasonPodReady, "the server pod is ready")
+	default:
+		setCondition(s, fhirv1.ConditionAvailable, metav1.ConditionFalse, fhirv1.ReasonPodNotReady, "waiting for the server pod to become ready")
+	}
+	return nil
+}
+
+// serverCommand is the fhirserver command line: the contract with cmd/fhirserver.
+func serverCommand(s *scope) []string {
+	return []string{
+		"fhirserver",
+		"--fhir-version", string(s.endpoint.Spec.FHIRVersion),
+		"--data-dir", dataMountPath,
+		"--base-url", s.baseURL(),
+		"--credentials-dir", credentialsMountPath,
+	}
+}
+
+// desiredStatefulSet is the server workload. Everything in the pod template
+// derives from the spec and the Secret's hash only, so an operator upgrade
+// does not restart every tenant unless the template itself had to change.
+func desiredStatefulSet(s *scope) *appsv1ac.StatefulSetApplyConfiguration {
+	e := s.endpoint
+	replicas := int32(1)
+	if s.suspended {
+		replicas = 0
+	}
+	image := s.cfg.FhirServerImage
+	if e.Spec.Image != "" {
+		image = e.Spec.Image
+	}
+
+	container := corev1ac.Container().
+		WithName(serverName).
+		WithImage(image).
+		WithCommand(serverCommand(s)...).
+		WithPorts(corev1ac.ContainerPort().WithName(httpPortName).WithContainerPort(httpPort).WithProtocol(corev1.ProtocolTCP)).
+		WithReadinessProbe(httpProbe("/readyz", 5, 3)).
+		WithLivenessProbe(httpProbe("/healthz", 10, 6)).
+		WithSecurityContext(corev1ac.SecurityContext().
+			WithRunAsNonRoot(true).
+			WithReadOnlyRootFilesystem(true).
+			WithAllowPrivilegeEscalation(false).
+			WithCapabilities(corev1ac.Capabilities().WithDrop("ALL")).
+			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))).
+		WithVolumeMounts(
+			corev1ac.VolumeMount().WithName("data").WithMountPath(dataMountPath),
+			corev1ac.VolumeMount().WithName("credentials").WithMountPath(credentialsMountPath).WithReadOnly(true),
+			corev1ac.VolumeMount().WithName("tmp").WithMountPath(tmpMountPath),
+		)
+	if res := resourceRequirements(e.Spec.Resources); res != nil {
+		container.WithResources(res)
+	}
+
+	pod := corev1ac.PodSpec().
+		WithAutomountServiceAccountToken(false).
+		WithEnableServiceLinks(false).
+		WithSecurityContext(corev1ac.PodSecurityContext().
+			WithRunAsNonRoot(true).
+			WithRunAsUser(nonRootID).
+			WithRunAsGroup(nonRootID).
+			WithFSGroup(nonRootID).
+			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))).
+		WithContainers(container).
+		WithVolumes(
+			corev1ac.Volume().WithName("data").WithPersistentVolumeClaim(
+				corev1ac.PersistentVolumeClaimVolumeSource().WithClaimName(e.DataClaimName())),
+			corev1ac.Volume().WithName("credentials").WithSecret(
+				corev1ac.SecretVolumeSource().WithSecretName(s.secretName).WithDefaultMode(0o440)),
+			corev1ac.Volume().WithName("tmp").WithEmptyDir(corev1ac.EmptyDirVolumeSource()),
+		)
+
+	return appsv1ac.StatefulSet(e.Name, e.Namespace).
+		WithLabels(childLabels(e)).
+		WithOwnerReferences(s.ownerRef()).
+		WithSpec(appsv1ac.StatefulSetSpec().
+			WithReplicas(replicas).
+			WithServiceName(e.Name).
+			WithPodManagementPolicy(appsv1.ParallelPodManagement).
+			WithSelector(metav1ac.LabelSelector().WithMatchLabels(selectorLabels(e))).
+			WithTemplate(corev1ac.PodTemplateSpec().
+				WithLabels(podLabels(e)).
+				WithAnnotations(map[string]string{AnnotationCredentialsHash: s.secretHash}).
+				WithSpec(pod)))
+}
+
+func httpProbe(path string, period, failures int32) *corev1ac.ProbeApplyConfiguration {
+	return corev1ac.Probe().
+		WithHTTPGet(corev1ac.HTTPGetAction().WithPath(path).WithPort(intstr.FromString(httpPortName))).
+		WithPeriodSeconds(period).
+		WithFailureThreshold(failures)
+}
+
+// resourceRequirements converts spec.resources, or nil when it is empty so
+// the applied configuration has no empty object that the server would not echo.
+func resourceRequirements(r corev1.ResourceRequirements) *corev1ac.ResourceRequirementsApplyConfiguration {
+	if len(r.Limits) == 0 && len(r.Requests) == 0 && len(r.Claims) == 0 {
+		return nil
+	}
+	ac := corev1ac.ResourceRequirements()
+	if len(r.Limits) > 0 {
+		ac.WithLimits(r.Limits.DeepCopy())
+	}
+	if len(r.Requests) > 0 {
+		ac.WithRequests(r.Requests.DeepCopy())
+	}
+	for _, c := range r.Claims {
+		claim := corev1ac.ResourceClaim().WithName(c.Name)
+		if c.Request != "" {
+			claim.WithRequest(c.Request)
+		}
+		ac.WithClaims(claim)
+	}
+	return ac
+}
