@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/go-logr/logr"
 )
 
@@ -34,6 +35,9 @@ type Options struct {
 
 	// syncMode chooses how writers wait for the WAL fsync (benchmarks compare).
 	syncMode syncMode
+	// fs replaces the OS file system in tests (Pebble's crashable MemFS
+	// drops everything not fsynced).
+	fs vfs.FS
 }
 
 // syncMode is how a commit waits for durability outside the serial section.
@@ -105,6 +109,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		MemTableSize:       memBytes,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             pebbleLogger{log.V(1)},
+		FS:                 opts.fs,
 	}
 	start := time.Now()
 	db, err := pebble.Open(dir, po)
