@@ -70,6 +70,10 @@ func (p *parser) finish(e *SyntaxError) *SyntaxError {
 	prefix := p.s[:e.Offset]
 	e.Line = strings.Count(prefix, "\n") + 1
 	lineStart := strings.LastIndexByte(prefix, '\n') + 1
+	if lineStart == 0 {
+		// An editor does not show the byte-order mark, so it is no column.
+		prefix = strings.TrimPrefix(prefix, "\uFEFF")
+	}
 	e.Column = utf8.RuneCountInString(prefix[lineStart:]) + 1
 	return e
 }

@@ -84,6 +84,9 @@ var validators = map[*defs.Version]func() (*Validator, error){
 
 // For returns the shared validator of a version.
 func For(v *defs.Version) (*Validator, error) {
+	if v == nil {
+		return nil, errors.New("validation: no FHIR version given")
+	}
 	if get, ok := validators[v]; ok {
 		return get()
 	}
