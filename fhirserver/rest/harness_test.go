@@ -230,3 +230,5 @@ func issueCode(t *testing.T, r resp) string {
 	}
 	return v.Get("issue").Items[0].Str("code")
 }
+
+func newGet(path string) (*http.Request, error) { return http.NewRequest("GET", path, nil) }

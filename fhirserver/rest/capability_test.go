@@ -1,0 +1,136 @@
+package rest
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+)
+
+type tokenURL string
+
+func (u tokenURL) TokenURL() string { return string(u) }
+
+func TestCapabilityStatement(t *testing.T) {
+	for _, ver := range versions {
+		t.Run(ver.Name, func(t *testing.T) {
+			e := newEnv(t, ver, func(c *Config) { c.Auth = tokenURL("http://x/oauth2/token") })
+			r := e.do("GET", "/fhir/metadata", "")
+			if r.Status != 200 {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+			cs := r.json(t)
+			if cs.Str("fhirVersion") != ver.FHIRVersion || cs.Str("kind") != "instance" || cs.Str("status") != "active" || cs.Str("date") == "" {
+				t.Errorf("header: %.300s", r.Body)
+			}
+			if (cs.Get("acceptUnknown") != nil) != (ver.Name == "STU3") {
+				t.Error("acceptUnknown is required in STU3 and absent in R4")
+			}
+			rest := cs.Get("rest").Items[0]
+			res := rest.Get("resource").Items
+			if len(res) != len(ver.ResourceTypes()) {
+				t.Fatalf("%d resources, the version has %d", len(res), len(ver.ResourceTypes()))
+			}
+			for _, rc := range res {
+				typ := rc.Str("type")
+				if n := len(rc.Get("interaction").Items); n != len(typeInteractions) {
+					t.Errorf("%s: %d interactions", typ, n)
+				}
+				if want := len(ver.SearchParams(typ)); want > 0 && len(rc.Get("searchParam").Items) != want {
+					t.Errorf("%s: %d search params, want %d", typ, len(rc.Get("searchParam").Items), want)
+				}
+				if rc.Str("conditionalDelete") != "multiple" || !rc.Get("conditionalCreate").Bool {
+					t.Errorf("%s: conditional flags", typ)
+				}
+			}
+			var sys []string
+			for _, in := range rest.Get("interaction").Items {
+				sys = append(sys, in.Str("code"))
+			}
+			if strings.Join(sys, ",") != "transaction,batch,search-system,history-system" {
+				t.Errorf("system interactions %v", sys)
+			}
+			if rest.Get("operation").Items[0].Str("name") != "changes" {
+				t.Error("the change feed operation is missing")
+			}
+			sec := string(fhirjson.Marshal(rest.Get("security")))
+			if !strings.Contains(sec, "SMART-on-FHIR") || !strings.Contains(sec, "http://x/oauth2/token") {
+				t.Errorf("security %s", sec)
+			}
+			if pr := e.do("GET", "/fhir/metadata?_pretty=true", ""); !strings.Contains(string(pr.Body), "\n") {
+				t.Error("_pretty ignored")
+			}
+		})
+	}
+}
+
+// TestAuthorization checks the scope decision per interaction and per
+// bundle entry, and that a configured server without a principal refuses.
+func TestAuthorization(t *testing.T) {
+	e := newEnv(t, versions[0], func(c *Config) { c.Auth = tokenURL("http://x/oauth2/token") })
+	var principal *auth.Principal
+	e.wrap = func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if principal != nil {
+				r = r.WithContext(auth.WithPrincipal(r.Context(), principal))
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	as := func(scope string) {
+		p, err := auth.NewPrincipal("client", scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		principal = p
+	}
+	as("system/*.*")
+	pid := e.create("Patient", `{"resourceType":"Patient"}`)
+
+	tests := []struct {
+		scope        string
+		method, path string
+		body         string
+		status       int
+	}{
+		{"system/*.read", "GET", "/fhir/Patient/" + pid, "", 200},
+		{"system/*.read", "POST", "/fhir/Patient", `{"resourceType":"Patient"}`, 403},
+		{"system/*.read", "DELETE", "/fhir/Patient/" + pid, "", 403},
+		{"system/*.read", "GET", "/fhir/$changes", "", 200},
+		{"system/Observation.read", "GET", "/fhir/Patient/" + pid, "", 403},
+		{"system/Observation.read", "GET", "/fhir/$changes", "", 403},
+		{"system/Patient.cruds", "PUT", "/fhir/Patient/" + pid, `{"resourceType":"Patient","id":"` + pid + `"}`, 200},
+		{"system/Patient.c", "POST", "/fhir/Patient", `{"resourceType":"Patient"}`, 201},
+		{"system/Patient.c", "GET", "/fhir/metadata", "", 200},
+		{"system/Patient.r", "GET", "/fhir/Patient?_id=" + pid, "", 403},
+		{"system/Patient.rs", "GET", "/fhir/Patient?_id=" + pid, "", 200},
+		{"system/*.read", "POST", "/fhir", bundleOf("batch", `{"request":{"method":"GET","url":"Patient/`+pid+`"}}`), 200},
+		{"system/*.read", "POST", "/fhir", bundleOf("transaction", `{"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}}`), 403},
+		{"", "GET", "/fhir/Patient/" + pid, "", 401},
+		{"", "GET", "/fhir/metadata", "", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scope+" "+tt.method+" "+tt.path, func(t *testing.T) {
+			if tt.scope == "" {
+				principal = nil
+			} else {
+				as(tt.scope)
+			}
+			r := e.do(tt.method, tt.path, tt.body)
+			if r.Status != tt.status {
+				t.Fatalf("%d, want %d: %s", r.Status, tt.status, r.Body)
+			}
+		})
+	}
+	// In a batch, a forbidden entry fails alone.
+	as("system/*.read")
+	r := e.do("POST", "/fhir", bundleOf("batch",
+		`{"request":{"method":"GET","url":"Patient/`+pid+`"}}`,
+		`{"request":{"method":"DELETE","url":"Patient/`+pid+`"}}`))
+	b := r.json(t)
+	if s := entries(b)[1].Get("response").Str("status"); !strings.HasPrefix(s, "403") {
+		t.Errorf("forbidden batch entry: %s", s)
+	}
+}
