@@ -114,3 +114,16 @@ func TestOpenRejectsOtherFormat(t *testing.T) {
 		t.Fatal("Open accepted a store of format 99")
 	}
 }
+
+// BenchmarkOpenEmpty is the store's share of the server's time to ready.
+func BenchmarkOpenEmpty(b *testing.B) {
+	for b.Loop() {
+		s, err := Open(b.TempDir(), Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
