@@ -107,10 +107,21 @@ func benchValidate(b *testing.B, data []byte) {
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	start, ok := processCPU()
 	for b.Loop() {
 		if _, oe := val.Validate(data); oe != nil {
 			b.Fatal(oe)
 		}
+	}
+	reportCPU(b, start, ok)
+}
+
+// reportCPU adds cpu-ns/op: the process's CPU time (including the garbage
+// collector's) per operation. Run with -cpu 1 so it is the cost on one core.
+func reportCPU(b *testing.B, start int64, ok bool) {
+	end, ok2 := processCPU()
+	if ok && ok2 && b.N > 0 {
+		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
 	}
 }
 
@@ -125,9 +136,11 @@ func BenchmarkValidateValueObservation(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	start, ok := processCPU()
 	for b.Loop() {
 		if oe := val.ValidateValue(res); oe != nil {
 			b.Fatal(oe)
 		}
 	}
+	reportCPU(b, start, ok)
 }
