@@ -179,6 +179,15 @@ func (k *call) errf(format string, args ...any) error { return k.c.errf(k.n.pos,
 // arg evaluates argument i once, against the current $this.
 func (k *call) arg(i int) ([]Item, error) { return k.n.args[i].eval(k.c, k.c.this) }
 
+// argOnInput evaluates argument i with the function's input collection as
+// its focus and $this, as iif() needs: in `x.iif(empty(), a, b)` empty()
+// tests x, not the context the whole path started from.
+func (k *call) argOnInput(i int) ([]Item, error) {
+	c := *k.c
+	c.this = k.in
+	return k.n.args[i].eval(&c, k.in)
+}
+
 // argFor evaluates argument i with $this bound to one input item.
 func (k *call) argFor(i int, it Item, idx int) ([]Item, error) {
 	return k.n.args[i].eval(k.c.withThis(it, idx), []Item{it})

@@ -136,7 +136,7 @@ func runDifferential(t *testing.T, v *defs.Version, modules string) {
 	for sc.Scan() {
 		var ln diffLine
 		if err := json.Unmarshal(sc.Bytes(), &ln); err != nil {
-			t.Fatalf("bad node output: %v", err)
+			t.Fatalf("bad node output %q: %v", clip(sc.Text()), err)
 		}
 		pairs++
 		if ln.C != curCase {

@@ -248,7 +248,7 @@ func fnCombine(k *call) ([]Item, error) {
 }
 
 func fnIif(k *call) ([]Item, error) {
-	cond, err := k.arg(0)
+	cond, err := k.argOnInput(0)
 	if err != nil {
 		return nil, err
 	}
@@ -257,10 +257,10 @@ func fnIif(k *call) ([]Item, error) {
 		return nil, err
 	}
 	if known && v {
-		return k.arg(1)
+		return k.argOnInput(1)
 	}
 	if len(k.n.args) > 2 {
-		return k.arg(2)
+		return k.argOnInput(2)
 	}
 	return nil, nil
 }

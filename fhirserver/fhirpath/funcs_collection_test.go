@@ -23,6 +23,6 @@ func TestCollectionFunctions(t *testing.T) {
 		{"Patient.name.given.skip(9)", "[]"}, {"Patient.id.single()", "[example]"}, {"{}.first()", "[]"},
 		{"(1 | 2 | 3).intersect(2 | 3 | 4)", "[2, 3]"}, {"(1 | 2 | 3).exclude(2)", "[1, 3]"},
 		{"(1 | 2).union(2 | 3)", "[1, 2, 3]"}, {"(1 | 2).combine(2 | 3)", "[1, 2, 2, 3]"},
-		{"iif(true, 'a', 'b')", "[a]"}, {"iif({}, 'a', 'b')", "[b]"}, {"iif(false, 'a')", "[]"},
+		{"iif(true, 'a', 'b')", "[a]"}, {"Patient.photo.iif(empty(), 'none', 'some')", "[none]"}, {"Patient.name.iif(exists(), count(), 0)", "[3]"}, {"iif({}, 'a', 'b')", "[b]"}, {"iif(false, 'a')", "[]"},
 	})
 }

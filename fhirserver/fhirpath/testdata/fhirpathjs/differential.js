@@ -6,8 +6,14 @@
 // Usage: node differential.js <job.json>
 // job: {"version": "r4"|"stu3", "exprs": [...], "cases": [{"file": path, "exprs": [index, ...]}]}
 // out: one line per pair: {"c": caseIndex, "e": exprIndex, "r": result} or {..., "err": message}
+// With "mode": "invariants" the job also has "bases" (element paths) and each
+// case lists "pairs" of [baseIndex, exprIndex]; the answer is
+// {"c", "p": pairIndex, "n": [result per node]} or {..., "err"}.
 'use strict';
 const fs = require('fs');
+// stdout carries only answers; fhirpath.js prints trace() output (some
+// invariants trace) with console.log, which is dropped.
+console.log = () => {};
 const fhirpath = require('fhirpath');
 const { ResourceNode } = require('fhirpath/src/types.js');
 
@@ -54,27 +60,64 @@ const compiled = job.exprs.map((src) => {
   }
 });
 
+
 const out = [];
-job.cases.forEach((c, ci) => {
-  const resource = JSON.parse(fs.readFileSync(c.file, 'utf8').replace(/^\uFEFF/, ''));
-  for (const ei of c.exprs) {
-    const cf = compiled[ei];
-    if (cf.err) {
-      out.push(JSON.stringify({ c: ci, e: ei, err: 'compile: ' + cf.err }));
-      continue;
-    }
-    try {
-      // compile() results take the resource; a fresh copy is not needed as
-      // evaluation does not modify it.
-      const r = cf.fn(resource);
-      out.push(JSON.stringify({ c: ci, e: ei, r: r }));
-    } catch (e) {
-      out.push(JSON.stringify({ c: ci, e: ei, err: String(e && e.message || e) }));
-    }
-  }
-  if (out.length > 5000) {
-    process.stdout.write(out.join('\n') + '\n');
+function flush(force) {
+  if (force || out.length > 5000) {
+    if (out.length) process.stdout.write(out.join('\n') + '\n');
     out.length = 0;
   }
-});
-process.stdout.write(out.join('\n') + (out.length ? '\n' : ''));
+}
+
+function run(fn, input, vars) {
+  try {
+    return { r: fn(input, vars) };
+  } catch (e) {
+    return { err: String(e && e.message || e) };
+  }
+}
+
+if (job.mode === 'invariants') {
+  // Each pair is [basePath, expression]: the expression is evaluated on
+  // every object node the base path finds, with %resource the resource.
+  const bases = job.bases.map((src) => fhirpath.compile(src, model, options));
+  job.cases.forEach((c, ci) => {
+    const resource = JSON.parse(fs.readFileSync(c.file, 'utf8').replace(/^\uFEFF/, ''));
+    const found = new Map();
+    c.pairs.forEach(([bi, ei], pi) => {
+      const cf = compiled[ei];
+      if (cf.err) {
+        out.push(JSON.stringify({ c: ci, p: pi, err: 'compile: ' + cf.err }));
+        return;
+      }
+      if (!found.has(bi)) {
+        found.set(bi, bases[bi](resource).filter((n) => n && typeof n === 'object' && !Array.isArray(n)));
+      }
+      const nodes = found.get(bi);
+      const results = [];
+      let err = null;
+      for (const n of nodes) {
+        const r = run(cf.fn, n, { resource: resource, rootResource: resource });
+        if (r.err) { err = r.err; break; }
+        results.push(r.r);
+      }
+      out.push(JSON.stringify(err ? { c: ci, p: pi, err: err } : { c: ci, p: pi, n: results }));
+    });
+    flush(false);
+  });
+} else {
+  job.cases.forEach((c, ci) => {
+    const resource = JSON.parse(fs.readFileSync(c.file, 'utf8').replace(/^\uFEFF/, ''));
+    for (const ei of c.exprs) {
+      const cf = compiled[ei];
+      if (cf.err) {
+        out.push(JSON.stringify({ c: ci, e: ei, err: 'compile: ' + cf.err }));
+        continue;
+      }
+      const r = run(cf.fn, resource);
+      out.push(JSON.stringify(r.err ? { c: ci, e: ei, err: r.err } : { c: ci, e: ei, r: r.r }));
+    }
+    flush(false);
+  });
+}
+flush(true);
