@@ -58,15 +58,7 @@ func (h *Handler) parseResource(data []byte, typ string) (*fhirjson.Value, error
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return nil, outcome.BadRequest(outcome.CodeRequired, "", "the request body is empty; a %s resource is required", orAny(typ))
 	}
-	v, err := h.validate(data)
-	if err != nil {
-		return nil, err
-	}
-	if rt := v.Str("resourceType"); typ != "" && rt != typ {
-		return nil, outcome.BadRequest(outcome.CodeInvalid, "resourceType",
-			"the body is a %s but the URL names %s", rt, typ)
-	}
-	return v, nil
+	return h.validateAs(data, typ)
 }
 
 func orAny(typ string) string {

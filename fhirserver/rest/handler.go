@@ -16,6 +16,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+	"github.com/fhirfleet/fhirfleet/fhirserver/validation"
 )
 
 // Defaults for the Config limits.
@@ -74,6 +75,8 @@ type Handler struct {
 	metrics  Metrics
 	now      func() time.Time
 
+	validator *validation.Validator
+
 	capability []byte // the CapabilityStatement, built once
 	types      map[string]bool
 }
@@ -105,6 +108,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if h.now == nil {
 		h.now = time.Now
+	}
+	if h.validator, err = validation.For(h.ver); err != nil {
+		return nil, fmt.Errorf("rest: validation rules of %s: %w", h.ver.Name, err)
 	}
 	for _, t := range h.ver.ResourceTypes() {
 		h.types[t] = true

@@ -239,10 +239,15 @@ func (h *Handler) entryHTTP(c *call, e *entry) (http.Header, []byte, error) {
 }
 
 // patchFromEntry is the patch a PATCH entry carries: a Parameters resource
-// (FHIRPath Patch) or a Binary holding a JSON Patch, as the spec allows.
+// (FHIRPath Patch) or a Binary holding a JSON Patch, as the spec allows
+// (its bytes are Binary.data in R4, Binary.content in STU3).
 func patchFromEntry(res *fhirjson.Value) ([]byte, string, error) {
 	if res.Str("resourceType") == "Binary" {
-		data, err := base64.StdEncoding.DecodeString(res.Str("data"))
+		b64 := res.Str("data")
+		if b64 == "" {
+			b64 = res.Str("content")
+		}
+		data, err := base64.StdEncoding.DecodeString(b64)
 		if err != nil {
 			return nil, "", outcome.BadRequest(outcome.CodeValue, "Binary.data", "the Binary's data is not base64: %v", err)
 		}

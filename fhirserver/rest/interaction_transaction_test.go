@@ -90,7 +90,7 @@ func TestTransactionIsAtomic(t *testing.T) {
 				{"If-Match fails", `{"resource":{"resourceType":"Patient","id":"x"},"request":{"method":"PUT","url":"Patient/x","ifMatch":"W/\"4\""}}`, 412, "Bundle.entry[2]"},
 				{"unresolved conditional reference", `{"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient?identifier=none"}},"request":{"method":"POST","url":"Observation"}}`, 412, "Bundle.entry[2]"},
 				{"same resource twice", `{"resource":{"resourceType":"Patient","id":"p1"},"request":{"method":"PUT","url":"Patient/p1"}},{"resource":{"resourceType":"Patient","id":"p1"},"request":{"method":"PUT","url":"Patient/p1"}}`, 400, ""},
-				{"patch of missing", `{"resource":{"resourceType":"Binary","contentType":"application/json-patch+json","data":"W10="},"request":{"method":"PATCH","url":"Patient/none"}}`, 404, "Bundle.entry[2]"},
+				{"patch of missing", `{"resource":{"resourceType":"Binary","contentType":"application/json-patch+json",` + binaryData(ver.Name) + `:"W10="},"request":{"method":"PATCH","url":"Patient/none"}}`, 404, "Bundle.entry[2]"},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
@@ -129,8 +129,8 @@ func TestBatch(t *testing.T) {
 				`{"resource":{"resourceType":"Patient","id":"x"},"request":{"method":"PUT","url":"Patient/y"}}`,
 				`{"request":{"method":"DELETE","url":"Patient/`+id+`"}}`,
 				`{"request":{"method":"GET","url":"Patient?_id=`+id+`"}}`,
-				`{"request":{"method":"GET"}}`,
-				`{"resource":{"resourceType":"Binary","contentType":"application/json-patch+json","data":"W3sib3AiOiJhZGQiLCJwYXRoIjoiL2FjdGl2ZSIsInZhbHVlIjpmYWxzZX1d"},"request":{"method":"PATCH","url":"Patient/`+id+`"}}`,
+				`{"request":{"method":"GET","url":"Patient/`+id+`/_history/x_y"}}`,
+				`{"resource":{"resourceType":"Binary","contentType":"application/json-patch+json",`+binaryData(ver.Name)+`:"W3sib3AiOiJhZGQiLCJwYXRoIjoiL2FjdGl2ZSIsInZhbHVlIjpmYWxzZX1d"},"request":{"method":"PATCH","url":"Patient/`+id+`"}}`,
 			))
 			if r.Status != 200 {
 				t.Fatalf("batch: %d %s", r.Status, r.Body)
@@ -167,4 +167,12 @@ func TestBatch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// binaryData is the JSON name of a Binary's bytes.
+func binaryData(version string) string {
+	if version == "STU3" {
+		return `"content"`
+	}
+	return `"data"`
 }

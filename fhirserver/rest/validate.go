@@ -5,8 +5,17 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 )
 
-// validate parses a resource and checks its syntax against the definitions.
+// validate parses a resource within the nesting limit and runs the syntax
+// validation of package validation (elements, cardinalities, primitive
+// formats against the definitions). Parsing here rather than in
+// validation.Validate is what applies the server's MaxDepth.
 func (h *Handler) validate(data []byte) (*fhirjson.Value, error) {
+	return h.validateAs(data, "")
+}
+
+// validateAs is validate for a body that must be a typ ("" = any): a body of
+// the wrong type is reported as that, before its content is judged.
+func (h *Handler) validateAs(data []byte, typ string) (*fhirjson.Value, error) {
 	v, err := fhirjson.Parse(data, fhirjson.WithMaxDepth(h.maxDepth))
 	if err != nil {
 		return nil, outcome.BadRequest(outcome.CodeStructure, "", "the body is not valid JSON: %v", err)
@@ -20,6 +29,12 @@ func (h *Handler) validate(data []byte) (*fhirjson.Value, error) {
 	}
 	if !h.types[rt] {
 		return nil, outcome.BadRequest(outcome.CodeNotSupported, "resourceType", "%q is not a resource type of FHIR %s", rt, h.ver.FHIRVersion)
+	}
+	if typ != "" && rt != typ {
+		return nil, outcome.BadRequest(outcome.CodeInvalid, "resourceType", "the body is a %s but the URL names %s", rt, typ)
+	}
+	if oe := h.validator.ValidateValue(v); oe != nil {
+		return nil, oe
 	}
 	return v, nil
 }
