@@ -53,6 +53,29 @@ func (s idStream) first(ctx context.Context, rd storage.Reader, x string, strict
 	return "", nil
 }
 
+// take returns up to limit ids after `after` with one scan.
+func (s idStream) take(ctx context.Context, rd storage.Reader, after string, limit int) ([]string, error) {
+	q := storage.IndexQuery{Type: s.typ, Param: s.code, Lo: s.key, Hi: s.hi}
+	if after != "" {
+		v := s.key
+		if s.byID {
+			v = appendStr([]byte{tagSortAsc}, after)
+		}
+		q.After = &storage.IndexHit{Value: v, ID: after}
+	}
+	var out []string
+	for h, err := range rd.ScanIndex(ctx, q) {
+		if err != nil {
+			return nil, fmt.Errorf("search %s.%s: %w", s.typ, s.code, err)
+		}
+		out = append(out, h.ID)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out, nil
+}
+
 // predecessor returns an id-like string p < x such that no valid FHIR id
 // ([A-Za-z0-9-.]{1,64}) lies strictly between p and x.
 func predecessor(x string) (string, bool) {
@@ -91,6 +114,9 @@ func (e *Engine) exactStreams(typ string, clauses []*clause) ([]idStream, bool) 
 // streamIDs returns up to limit ids after `after` present in every stream
 // (a leapfrog join: each stream seeks to the largest id seen so far).
 func streamIDs(ctx context.Context, rd storage.Reader, streams []idStream, after string, limit int) ([]string, error) {
+	if len(streams) == 1 {
+		return streams[0].take(ctx, rd, after, limit)
+	}
 	var out []string
 	target, strict := after, after != ""
 	for len(out) < limit {

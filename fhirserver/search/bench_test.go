@@ -1,0 +1,223 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+)
+
+// The benchmarks search a generated store: N Observations (default 20,000;
+// SEARCH_BENCH_N=1000000 for the figures in BENCHMARKS.md) over N/10
+// patients, half of them with code 8867-4 (heart rate), dates spread over
+// ten years. The store is built once per process in a temp dir.
+
+type benchStore struct {
+	e     *Engine
+	store *storage.Store
+	n     int
+	dir   string
+}
+
+var (
+	benchOnce sync.Once
+	benchFix  *benchStore
+	benchErr  error
+)
+
+func benchN() int {
+	if s := os.Getenv("SEARCH_BENCH_N"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 20000
+}
+
+func benchObservation(i, patients int) *fhirjson.Value {
+	code := "8867-4"
+	if i%2 == 1 {
+		code = "8310-5"
+	}
+	day := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i%3650) * 24 * time.Hour)
+	res, err := fhirjson.Parse(fmt.Appendf(nil, `{"resourceType":"Observation","id":"o%07d","status":"final",
+		"code":{"coding":[{"system":"http://loinc.org","code":"%s"}]},
+		"subject":{"reference":"Patient/p%06d"},
+		"effectiveDateTime":"%s",
+		"valueQuantity":{"value":%d.%d,"system":"http://unitsofmeasure.org","code":"/min"}}`,
+		i, code, i%patients, day.Format("2006-01-02T15:04:05Z"), 50+i%80, i%10))
+	if err != nil {
+		panic(err)
+	}
+	return res
+}
+
+func benchPatient(i int) *fhirjson.Value {
+	res, err := fhirjson.Parse(fmt.Appendf(nil, `{"resourceType":"Patient","id":"p%06d","gender":"%s",
+		"name":[{"family":"Family%d","given":["Given%d"]}],"birthDate":"19%02d-01-01"}`,
+		i, []string{"male", "female"}[i%2], i%1000, i, i%100))
+	if err != nil {
+		panic(err)
+	}
+	return res
+}
+
+func openBenchStore(b *testing.B) *benchStore {
+	benchOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "search-bench-")
+		if err != nil {
+			benchErr = err
+			return
+		}
+		store, err := storage.Open(dir, storage.Options{})
+		if err != nil {
+			benchErr = err
+			return
+		}
+		e, err := NewEngine(defs.R4, store, Options{})
+		if err != nil {
+			benchErr = err
+			return
+		}
+		n := benchN()
+		patients := max(n/10, 1)
+		ctx := context.Background()
+		put := func(from, to int, mk func(int) *fhirjson.Value) error {
+			for i := from; i < to; i += 1000 {
+				_, err := store.Write(ctx, func(tx *storage.Tx) error {
+					for j := i; j < min(i+1000, to); j++ {
+						res := mk(j)
+						entries, err := e.IndexEntries(res.Str("resourceType"), res)
+						if err != nil {
+							return err
+						}
+						if _, err := tx.Put(storage.Put{Type: res.Str("resourceType"), ID: res.Str("id"), JSON: fhirjson.Marshal(res), Index: entries}); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if benchErr = put(0, patients, benchPatient); benchErr != nil {
+			return
+		}
+		benchErr = put(0, n, func(i int) *fhirjson.Value { return benchObservation(i, patients) })
+		benchFix = &benchStore{e: e, store: store, n: n, dir: dir}
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchFix
+}
+
+func benchSearch(b *testing.B, typ, query string) {
+	f := openBenchStore(b)
+	params, err := url.ParseQuery(query)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	var total int
+	for i := 0; i < b.N; i++ {
+		res, err := f.e.Search(ctx, Request{ResourceType: typ, Params: params})
+		if err != nil {
+			b.Fatal(err)
+		}
+		total = res.Total + len(res.Entries)
+	}
+	b.ReportMetric(float64(f.n), "resources")
+	_ = total
+}
+
+// BenchmarkFirstPageToken: the first 20 heart-rate observations.
+func BenchmarkFirstPageToken(b *testing.B) {
+	benchSearch(b, "Observation", "code=http://loinc.org|8867-4")
+}
+
+// BenchmarkSummaryCount: counting half of all observations without loading them.
+func BenchmarkSummaryCount(b *testing.B) {
+	benchSearch(b, "Observation", "code=http://loinc.org|8867-4&_summary=count")
+}
+
+// BenchmarkChained: observations of the patients named Family7 (a chain).
+func BenchmarkChained(b *testing.B) {
+	benchSearch(b, "Observation", "subject:Patient.family=Family7&_count=20")
+}
+
+// BenchmarkSortByDate: the 20 most recent observations.
+func BenchmarkSortByDate(b *testing.B) {
+	benchSearch(b, "Observation", "_sort=-date")
+}
+
+// BenchmarkSortByDateFiltered: the 20 most recent heart rates (materialised sort).
+func BenchmarkSortByDateFiltered(b *testing.B) {
+	benchSearch(b, "Observation", "code=8867-4&_sort=-date")
+}
+
+// BenchmarkIndexEntries: the CPU cost of indexing one observation, which
+// a write pays on top of storing it.
+func BenchmarkIndexEntries(b *testing.B) {
+	e, err := NewEngine(defs.R4, nil, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	res := benchObservation(1, 100)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.IndexEntries("Observation", res); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWrite compares a durable single-resource write with and without
+// its index entries.
+func BenchmarkWrite(b *testing.B) {
+	for _, indexed := range []bool{false, true} {
+		b.Run(fmt.Sprintf("indexed=%v", indexed), func(b *testing.B) {
+			store, err := storage.Open(b.TempDir(), storage.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer store.Close()
+			e, err := NewEngine(defs.R4, store, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				res := benchObservation(i, 100)
+				var entries []storage.IndexEntry
+				if indexed {
+					if entries, err = e.IndexEntries("Observation", res); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := store.Write(ctx, func(tx *storage.Tx) error {
+					_, err := tx.Put(storage.Put{Type: "Observation", ID: res.Str("id"), JSON: fhirjson.Marshal(res), Index: entries})
+					return err
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
