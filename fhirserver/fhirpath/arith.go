@@ -181,9 +181,9 @@ func addDuration(t Temporal, q Quantity) (Temporal, bool) {
 	tm := time.Date(y, time.Month(mo), d, t.Hour, t.Minute, t.Second, t.Nanos, loc)
 	switch unit {
 	case "year":
-		tm = tm.AddDate(n, 0, 0)
+		tm = addMonths(tm, 12*n)
 	case "month":
-		tm = tm.AddDate(0, n, 0)
+		tm = addMonths(tm, n)
 	case "week":
 		tm = tm.AddDate(0, 0, 7*n)
 	case "day":
@@ -208,4 +208,13 @@ func addDuration(t Temporal, q Quantity) (Temporal, bool) {
 		r.Day = 0
 	}
 	return r, true
+}
+
+// addMonths adds calendar months, keeping the day within the target month
+// (2012-01-31 + 1 month is 2012-02-29, not March 2 as time.AddDate gives).
+func addMonths(tm time.Time, n int) time.Time {
+	y, m, d := tm.Date()
+	first := time.Date(y, m+time.Month(n), 1, tm.Hour(), tm.Minute(), tm.Second(), tm.Nanosecond(), tm.Location())
+	last := daysIn(first.Year(), int(first.Month()))
+	return first.AddDate(0, 0, min(d, last)-1)
 }

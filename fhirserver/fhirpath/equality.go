@@ -156,9 +156,16 @@ func itemsEquivalent(a, b Item) bool {
 	return eq
 }
 
-// normalizeSpace lower-cases and collapses white space, as `~` on strings asks.
+// normalizeSpace lower-cases and turns every white space character into a
+// space: `~` on strings treats all white space characters as equivalent
+// (it does not collapse runs of them).
 func normalizeSpace(s string) string {
-	return strings.ToLower(strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " "))
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		return unicode.ToLower(r)
+	}, s)
 }
 
 // jsonEqual compares two JSON trees; object member order never matters,
