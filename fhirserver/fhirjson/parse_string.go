@@ -59,15 +59,8 @@ func (p *parser) str() (string, *SyntaxError) {
 // form) is built in one exactly sized allocation.
 func (p *parser) strEscaped(start, i int) (string, *SyntaxError) {
 	s := p.s
-	end := i
-	for end < len(s) && s[end] != '"' {
-		if s[end] == '\\' {
-			end++
-		}
-		end++
-	}
 	var b strings.Builder
-	b.Grow(min(end, len(s)) - start)
+	b.Grow(closingQuote(s, start, i) - start)
 	b.WriteString(s[start:i])
 	for {
 		if i >= len(s) {
@@ -130,6 +123,29 @@ func (p *parser) strEscaped(start, i int) (string, *SyntaxError) {
 			b.WriteString(s[i : i+size])
 			i += size
 		}
+	}
+}
+
+// closingQuote returns the offset of the quote that ends the string whose
+// contents start at start (len(s) if there is none). i is the first
+// backslash; a quote ends the string when an even number of backslashes
+// precede it. IndexByte makes this a fast pre-pass over long narratives.
+func closingQuote(s string, start, i int) int {
+	end := i
+	for {
+		k := strings.IndexByte(s[end:], '"')
+		if k < 0 {
+			return len(s)
+		}
+		end += k
+		n := 0
+		for j := end - 1; j >= start && s[j] == '\\'; j-- {
+			n++
+		}
+		if n%2 == 0 {
+			return end
+		}
+		end++
 	}
 }
 

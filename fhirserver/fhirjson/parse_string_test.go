@@ -31,6 +31,11 @@ func TestParseStrings(t *testing.T) {
 		{"\"\xf4\x90\x80\x80\"", "", reasonUTF8, false}, // beyond U+10FFFF
 		{`"\`, "", reasonSyntax, false},
 		{`"abc\n`, "", reasonSyntax, false},
+		// A quote after an even run of backslashes ends the string.
+		{`"a\\"`, `a\`, 0, true},
+		{`"a\\\"b"`, `a\"b`, 0, true},
+		{`"\\\\"`, `\\`, 0, true},
+		{`"\"\\\""`, `"\"`, 0, true},
 	}
 	for _, tt := range tests {
 		v, err := Parse([]byte(tt.in))

@@ -173,6 +173,24 @@ func TestParseDoesNotShareInput(t *testing.T) {
 	}
 }
 
+func TestParseOwnInputSharesInput(t *testing.T) {
+	in := []byte(`{"a":"text"}`)
+	v, err := Parse(in, OwnInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Str("a") != "text" {
+		t.Fatalf("read %s", Marshal(v))
+	}
+	copy(in[6:], "TEXT")
+	if v.Str("a") != "TEXT" {
+		t.Error("with OwnInput the tree should share the input (that is the point)")
+	}
+	if _, err := Parse(nil, OwnInput()); err == nil {
+		t.Error("empty owned input accepted")
+	}
+}
+
 func TestParsedSlicesDoNotOverlap(t *testing.T) {
 	// Members and items are carved from shared slabs; appending to one
 	// must never overwrite its neighbour.
@@ -207,6 +225,20 @@ func TestParseLargeDocumentSpansSlabs(t *testing.T) {
 	}
 	if got := string(Marshal(v)); got != b.String() {
 		t.Error("large document does not round-trip")
+	}
+}
+
+func BenchmarkParseObservationOwnInput(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join(packagesDir(b), "r4", "package", "Observation-example.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(data, OwnInput()); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -95,6 +95,25 @@ func BenchmarkValidateObservation(b *testing.B) {
 	benchValidate(b, readExample(b, "Observation-example.json"))
 }
 
+// BenchmarkValidateObservationOwned is the same with the body handed over
+// (ValidateOwned), as the REST layer can do with a fresh request body.
+func BenchmarkValidateObservationOwned(b *testing.B) {
+	val, err := For(defs.R4)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := readExample(b, "Observation-example.json")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	start, ok := processCPU()
+	for b.Loop() {
+		if _, oe := val.ValidateOwned(data); oe != nil {
+			b.Fatal(oe)
+		}
+	}
+	reportCPU(b, start, ok)
+}
+
 // BenchmarkValidateTransactionBundle is a ~1 MB transaction Bundle.
 func BenchmarkValidateTransactionBundle(b *testing.B) {
 	benchValidate(b, transactionBundle(b, 1<<20))

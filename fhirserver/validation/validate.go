@@ -112,11 +112,33 @@ func ValidateValue(v *defs.Version, res *fhirjson.Value) *outcome.Error {
 	return val.ValidateValue(res)
 }
 
+// ValidateOwned is Validate for a caller that hands data over: the returned
+// tree shares data's memory instead of copying it (fhirjson.OwnInput), so
+// data must never be modified afterwards. The REST layer's request bodies,
+// read into a fresh slice per request, are the use it is meant for.
+func ValidateOwned(v *defs.Version, data []byte) (*fhirjson.Value, *outcome.Error) {
+	val, err := For(v)
+	if err != nil {
+		return nil, outcome.Internal("validation rules: %v", err)
+	}
+	return val.validate(data, fhirjson.OwnInput())
+}
+
 // Validate parses data as JSON and validates it as a resource. It returns
 // the parsed resource, or an OperationOutcome error with status 400: one
 // issue for malformed JSON, or one issue per problem found (capped).
 func (val *Validator) Validate(data []byte) (*fhirjson.Value, *outcome.Error) {
-	res, err := fhirjson.Parse(data)
+	return val.validate(data)
+}
+
+// ValidateOwned is Validate that takes data over; see the function
+// ValidateOwned.
+func (val *Validator) ValidateOwned(data []byte) (*fhirjson.Value, *outcome.Error) {
+	return val.validate(data, fhirjson.OwnInput())
+}
+
+func (val *Validator) validate(data []byte, opts ...fhirjson.Option) (*fhirjson.Value, *outcome.Error) {
+	res, err := fhirjson.Parse(data, opts...)
 	if err != nil {
 		return nil, syntaxError(err)
 	}

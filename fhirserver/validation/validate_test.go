@@ -173,6 +173,20 @@ func TestForSharesValidators(t *testing.T) {
 	}
 }
 
+func TestValidateOwned(t *testing.T) {
+	body := []byte(`{"resourceType":"Patient","name":[{"family":"Chalmers"}]}`)
+	res, oe := ValidateOwned(defs.R4, body)
+	if oe != nil || res.Get("name").Items[0].Str("family") != "Chalmers" {
+		t.Fatalf("got %v, %v", res, oe)
+	}
+	if _, oe := ValidateOwned(defs.STU3, []byte(`{"resourceType":"Patient","foo":1}`)); oe == nil || oe.Issues[0].Expression[0] != "Patient.foo" {
+		t.Errorf("invalid body: %v", oe)
+	}
+	if _, oe := ValidateOwned(nil, body); oe == nil {
+		t.Error("no version accepted")
+	}
+}
+
 func TestValidateValueFunction(t *testing.T) {
 	if oe := ValidateValue(defs.STU3, nil); oe == nil || oe.Issues[0].Code != outcome.CodeStructure {
 		t.Errorf("nil resource: %v", oe)
