@@ -133,6 +133,7 @@ func TestOfficialFilesAreValid(t *testing.T) {
 				t.Fatal(err)
 			}
 			checked, failed, listedSeen := 0, 0, 0
+			var skipped []string
 			var msgs []string
 			for _, f := range files {
 				data, err := os.ReadFile(f)
@@ -145,6 +146,7 @@ func TestOfficialFilesAreValid(t *testing.T) {
 					continue
 				}
 				if v.Get("resourceType") == nil {
+					skipped = append(skipped, filepath.Base(f))
 					continue
 				}
 				checked++
@@ -180,7 +182,7 @@ func TestOfficialFilesAreValid(t *testing.T) {
 			if checked < 5000 {
 				t.Errorf("only %d resource files found in %s", checked, dir)
 			}
-			t.Logf("%d resource files checked, %d rejected, %d known invalid", checked, failed, listedSeen)
+			t.Logf("%d resource files checked, %d rejected, %d known invalid; not resources: %v", checked, failed, listedSeen, skipped)
 		})
 	}
 }

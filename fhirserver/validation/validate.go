@@ -53,13 +53,13 @@ func New(v *defs.Version) (*Validator, error) {
 
 func (val *Validator) addRequired(t *defs.Type) {
 	for _, e := range t.Elements[1:] {
-		if e.Min < 1 {
+		if e.Min < 1 || (t.Kind == defs.KindPrimitive && e.Path == t.Name+".value") {
+			// A primitive's value is the JSON value beside its "_"
+			// object, never a member of it.
 			continue
 		}
 		parent := t.Node(parentPath(e.Path))
 		if parent == nil {
-			// Only a primitive's own "value" element has no node; its
-			// presence is the JSON value itself.
 			continue
 		}
 		val.required[parent] = append(val.required[parent], e)

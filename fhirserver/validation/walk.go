@@ -23,6 +23,8 @@ type walker struct {
 	present []*defs.Element
 }
 
+// full reports that the issue cap was hit; the walk then stops early, which
+// also bounds the work a wholly wrong document can cause.
 func (w *walker) full() bool { return w.omitted }
 
 // add reports an issue at the current path.
