@@ -163,3 +163,22 @@ func BenchmarkValidateValueObservation(b *testing.B) {
 	}
 	reportCPU(b, start, ok)
 }
+
+func TestTransactionBundleShape(t *testing.T) {
+	data := transactionBundle(t, 1<<20)
+	b, err := fhirjson.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]bool{}
+	for _, e := range b.Get("entry").Items {
+		types[e.Get("resource").Str("resourceType")] = true
+		if e.Get("request").Str("method") != "POST" {
+			t.Fatal("entry without POST request")
+		}
+	}
+	if len(data) < 1<<20 || len(data) > 2<<20 || len(types) < 20 {
+		t.Errorf("bundle of %d bytes, %d entries, %d resource types", len(data), len(b.Get("entry").Items), len(types))
+	}
+	t.Logf("transaction bundle: %d bytes, %d entries, %d resource types", len(data), len(b.Get("entry").Items), len(types))
+}
