@@ -34,7 +34,7 @@ func reconcilePVC(ctx context.Context, s *scope) error {
 	live := &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: s.endpoint.DataClaimName(), Namespace: s.endpoint.Namespace}}
 	// The claim may have been expanded by hand beyond the spec; asking for
 	// less would be refused (claims never shrink), so keep the larger size.
-	size := s.endpoint.Spec.Storage.Size
+	size := s.endpoint.StorageSize()
 	if err := s.c.Get(ctx, client.ObjectKeyFromObject(live), live); err == nil {
 		if cur, ok := live.Spec.Resources.Requests[corev1.ResourceStorage]; ok && cur.Cmp(size) > 0 {
 			size = cur
@@ -48,9 +48,6 @@ func reconcilePVC(ctx context.Context, s *scope) error {
 // and, if set, the storage class.
 func desiredPVC(s *scope, size resource.Quantity) *corev1ac.PersistentVolumeClaimApplyConfiguration {
 	e := s.endpoint
-	if size.IsZero() {
-		size = resource.MustParse("10Gi")
-	}
 	spec := corev1ac.PersistentVolumeClaimSpec().
 		WithAccessModes(corev1.ReadWriteOnce).
 		WithResources(corev1ac.VolumeResourceRequirements().

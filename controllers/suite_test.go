@@ -28,6 +28,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
@@ -188,4 +189,23 @@ func reconcileNow(e *fhirv1.FhirEndpoint) {
 	Expect(err).NotTo(HaveOccurred())
 }
 
-func keyOf(ns, name string) types.NamespacedName { return types.NamespacedName{Namespace: ns, Name: name} }
+func keyOf(ns, name string) types.NamespacedName {
+	return types.NamespacedName{Namespace: ns, Name: name}
+}
+
+func qty(s string) *resource.Quantity {
+	q := resource.MustParse(s)
+	return &q
+}
+
+// tryUpdate applies change to a fresh copy of e and updates it, retrying only
+// when the controller wrote in between; it returns the API server's verdict.
+func tryUpdate(e *fhirv1.FhirEndpoint, change func(*fhirv1.FhirEndpoint)) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := k8sClient.Get(context.Background(), client.ObjectKeyFromObject(e), e); err != nil {
+			return err
+		}
+		change(e)
+		return k8sClient.Update(context.Background(), e)
+	})
+}

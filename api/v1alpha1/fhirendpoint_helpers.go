@@ -16,6 +16,8 @@ limitations under the License.
 
 package v1alpha1
 
+import "k8s.io/apimachinery/pkg/api/resource"
+
 // Condition types reported in FhirEndpointStatus.Conditions. Ready summarises
 // the others; each of the rest explains one reason Ready may be False.
 const (
@@ -73,6 +75,17 @@ func (e *FhirEndpoint) EffectiveDeletionPolicy() DeletionPolicy {
 		return DeletionPolicyRetain
 	}
 	return e.Spec.DeletionPolicy
+}
+
+// DefaultStorageSize is the data volume's size when spec.storage.size is unset.
+const DefaultStorageSize = "10Gi"
+
+// StorageSize is spec.storage.size, or DefaultStorageSize (as the CRD defaults it).
+func (e *FhirEndpoint) StorageSize() resource.Quantity {
+	if e.Spec.Storage.Size == nil {
+		return resource.MustParse(DefaultStorageSize)
+	}
+	return *e.Spec.Storage.Size
 }
 
 // CredentialsSecretName is the name of the endpoint's credentials Secret.

@@ -19,6 +19,8 @@ package v1alpha1
 import (
 	"testing"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -50,6 +52,15 @@ func TestHelpers(t *testing.T) {
 				t.Errorf("child names = %q, %q", e.CredentialsSecretName(), e.DataClaimName())
 			}
 		})
+	}
+	e := &FhirEndpoint{}
+	if got := e.StorageSize(); got.String() != "10Gi" {
+		t.Errorf("StorageSize() of an empty spec = %s, want 10Gi", got.String())
+	}
+	big := resource.MustParse("1Ti")
+	e.Spec.Storage.Size = &big
+	if got := e.StorageSize(); got.String() != "1Ti" {
+		t.Errorf("StorageSize() = %s, want 1Ti", got.String())
 	}
 	if len(CredentialKeys()) != 5 {
 		t.Errorf("CredentialKeys() = %v, want the five keys of the auth contract", CredentialKeys())

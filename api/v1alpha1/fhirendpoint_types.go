@@ -119,8 +119,9 @@ type StorageSpec struct {
 	// Size of the volume. It may grow (if the storage class allows expansion) but never shrink.
 	// +optional
 	// +kubebuilder:default="10Gi"
+	// +kubebuilder:validation:XValidation:rule="quantity(string(self)).isGreaterThan(quantity('0'))",message="storage size must be positive"
 	// +kubebuilder:validation:XValidation:rule="quantity(string(self)).compareTo(quantity(string(oldSelf))) >= 0",message="storage size may grow but never shrink"
-	Size resource.Quantity `json:"size,omitempty"`
+	Size *resource.Quantity `json:"size,omitempty"`
 
 	// StorageClassName of the volume; the cluster's default class when unset. Immutable.
 	// +optional

@@ -1,0 +1,82 @@
+/*
+Copyright 2026 The fhirfleet Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/utils/ptr"
+
+	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
+)
+
+var _ = Describe("the Ingress", func() {
+	It("routes the host to the Service with the manager's class by default", func() {
+		ns := newNamespace()
+		e := provision(newEndpoint(ns, "web", nil))
+		ing := &networkingv1.Ingress{}
+		fetch(ing, ns, "web")
+		expectOwnedChild(ing, e)
+		Expect(ing.Spec.IngressClassName).To(Equal(ptr.To("nginx")))
+		Expect(ing.Spec.TLS).To(BeEmpty())
+		Expect(ing.Spec.Rules).To(HaveLen(1))
+		rule := ing.Spec.Rules[0]
+		Expect(rule.Host).To(Equal("acme-web.fhir.example.test"))
+		Expect(rule.HTTP.Paths).To(ConsistOf(networkingv1.HTTPIngressPath{
+			Path: "/", PathType: ptr.To(networkingv1.PathTypePrefix),
+			Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+				Name: "web", Port: networkingv1.ServiceBackendPort{Name: "http"}}},
+		}))
+		Expect(e.Status.URL).To(Equal("https://acme-web.fhir.example.test/fhir"))
+		Expect(e.Status.TokenURL).To(Equal("https://acme-web.fhir.example.test/oauth2/token"))
+	})
+
+	It("takes class, annotations, TLS and subdomain from the spec, and follows changes", func() {
+		ns := newNamespace()
+		e := provision(newEndpoint(ns, "tls", func(e *fhirv1.FhirEndpoint) {
+			e.Spec.Subdomain = "secure"
+			e.Spec.Ingress = fhirv1.IngressSpec{
+				ClassName:   ptr.To("traefik"),
+				Annotations: map[string]string{"cert-manager.io/cluster-issuer": "letsencrypt"},
+				TLS:         &fhirv1.IngressTLS{SecretName: "secure-tls"},
+			}
+		}))
+		ing := &networkingv1.Ingress{}
+		fetch(ing, ns, "tls")
+		Expect(ing.Spec.IngressClassName).To(Equal(ptr.To("traefik")))
+		Expect(ing.Annotations).To(HaveKeyWithValue("cert-manager.io/cluster-issuer", "letsencrypt"))
+		Expect(ing.Spec.TLS).To(ConsistOf(networkingv1.IngressTLS{Hosts: []string{"secure.fhir.example.test"}, SecretName: "secure-tls"}))
+		Expect(ing.Spec.Rules[0].Host).To(Equal("secure.fhir.example.test"))
+
+		update(e, func(e *fhirv1.FhirEndpoint) {
+			e.Spec.Subdomain = "moved"
+			e.Spec.Ingress.Annotations = map[string]string{"nginx.ingress.kubernetes.io/proxy-body-size": "64m"}
+		})
+		Eventually(func(g Gomega) {
+			fetch(ing, ns, "tls")
+			g.Expect(ing.Spec.Rules[0].Host).To(Equal("moved.fhir.example.test"))
+			g.Expect(ing.Spec.TLS[0].Hosts).To(ConsistOf("moved.fhir.example.test"))
+			g.Expect(ing.Annotations).To(HaveKeyWithValue("nginx.ingress.kubernetes.io/proxy-body-size", "64m"))
+			g.Expect(ing.Annotations).NotTo(HaveKey("cert-manager.io/cluster-issuer"), "an annotation dropped from the spec is removed")
+		}).Should(Succeed())
+		Eventually(func() string {
+			fetch(e, ns, "tls")
+			return e.Status.URL
+		}).Should(Equal("https://moved.fhir.example.test/fhir"))
+	})
+})
