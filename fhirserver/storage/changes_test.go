@@ -189,3 +189,23 @@ func TestChangesCursors(t *testing.T) {
 		t.Errorf("waiter after Close: %v", err)
 	}
 }
+
+func FuzzParseCursors(f *testing.F) {
+	f.Add("")
+	f.Add("abc-12")
+	f.Add("h1z")
+	f.Add("-")
+	f.Fuzz(func(t *testing.T, c string) {
+		s := &Store{storeID: "abc"}
+		if seq, err := s.parseCursor(c); err == nil {
+			if again, err := s.parseCursor(s.Cursor(seq)); err != nil || again != seq {
+				t.Fatalf("cursor %q → %d does not round-trip", c, seq)
+			}
+		}
+		if pos, err := parseHistoryCursor(c); err == nil && c != "" {
+			if again, err := parseHistoryCursor(historyCursor(pos)); err != nil || again != pos {
+				t.Fatalf("history cursor %q → %d does not round-trip", c, pos)
+			}
+		}
+	})
+}

@@ -170,8 +170,10 @@ func (s *Store) waitDurable(ctx context.Context, seq uint64) error {
 }
 
 // Tx is the view and staging area of one Write function; it is valid only
-// while that function runs. Reads through tx see the latest applied state
-// plus what tx staged so far.
+// while that function runs and is not safe for concurrent use. Reads through
+// tx see the latest applied state plus what tx staged so far. Inside the
+// function read through tx, not through the Store: Store reads wait for
+// durability, which would hold every writer for an fsync.
 type Tx struct {
 	s       *Store
 	b       *pebble.Batch
