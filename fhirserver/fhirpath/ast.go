@@ -62,8 +62,8 @@ func (n *memberNode) eval(c *evalCtx, in []Item) ([]Item, error) {
 		return out, nil
 	}
 	var out []Item
-	for _, it := range base {
-		out = c.children(it, n.name, out)
+	for i := range base {
+		out = c.children(&base[i], n.name, out)
 	}
 	return out, nil
 }

@@ -131,10 +131,9 @@ func (e *Expr) EvaluateOn(env *Env, resource *fhirjson.Value, m Model, input []I
 
 // rootItem makes the item for a resource, typed by its resourceType.
 func rootItem(resource *fhirjson.Value, m Model) Item {
-	it := Item{val: resource}
+	it := Item{val: resource, index: -1}
 	if rt := resource.Str("resourceType"); rt != "" {
 		it.typ = rt
-		it.path = rt
 		if m != nil {
 			if t := m.Type(rt); t != nil {
 				it.def = t.Root

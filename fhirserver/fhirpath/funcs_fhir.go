@@ -19,8 +19,8 @@ func fnExtension(k *call) ([]Item, error) {
 		return nil, err
 	}
 	var out []Item
-	for _, it := range k.in {
-		for _, e := range k.c.children(it, "extension", nil) {
+	for i := range k.in {
+		for _, e := range k.c.children(&k.in[i], "extension", nil) {
 			if e.val.Str("url") == url {
 				out = append(out, e)
 			}
@@ -124,7 +124,7 @@ func (c *evalCtx) resourceItem(rt string, res *fhirjson.Value, ref string) Item 
 	if res != nil && res.Str("resourceType") != "" {
 		rt = res.Str("resourceType")
 	}
-	return Item{val: res, typ: rt, def: c.typeRoot(rt), path: rt}
+	return Item{val: res, typ: rt, def: c.typeRoot(rt), index: -1}
 }
 
 // ReferenceType returns the resource type a reference string names:
@@ -155,14 +155,14 @@ func ReferenceType(ref string) string {
 
 func fnChildren(k *call) ([]Item, error) {
 	var out []Item
-	for _, it := range k.in {
-		out = k.c.allChildren(it, out)
+	for i := range k.in {
+		out = k.c.allChildren(&k.in[i], out)
 	}
 	return out, nil
 }
 
 // allChildren appends every child of an object node, in document order.
-func (c *evalCtx) allChildren(it Item, out []Item) []Item {
+func (c *evalCtx) allChildren(it *Item, out []Item) []Item {
 	if !it.isObject() {
 		return out
 	}
@@ -187,8 +187,8 @@ func fnDescendants(k *call) ([]Item, error) {
 	work := k.in
 	for len(work) > 0 {
 		var next []Item
-		for _, it := range work {
-			next = k.c.allChildren(it, next)
+		for i := range work {
+			next = k.c.allChildren(&work[i], next)
 		}
 		out = append(out, next...)
 		work = next

@@ -23,7 +23,7 @@ func render(items []Item) string {
 	parts := make([]string, len(items))
 	for i, it := range items {
 		if it.isObject() || (it.IsNode() && it.val == nil) {
-			parts[i] = it.typ + "@" + it.path
+			parts[i] = it.typ + "@" + it.Path()
 			continue
 		}
 		parts[i] = it.String()

@@ -12,15 +12,16 @@ import (
 // resource (with its FHIR type and path) or a System value computed by the
 // expression (string, bool, int64, Decimal, Temporal or Quantity).
 type Item struct {
-	val  *fhirjson.Value // the node's JSON; nil for a primitive that has only an extension, or a type-only resolved reference
-	ext  *fhirjson.Value // a primitive's "_name" sibling object
-	def  *defs.Node      // what the node's properties are; nil for primitives and unknown types
-	typ  string          // FHIR type of a node ("Quantity", "code", "Patient"); "" when unknown
-	path string
-	sys  any
-	// Where a node sits, for FHIRPath Patch: the object holding it, its
-	// JSON member name and its array index (-1 when not in an array).
-	parent *fhirjson.Value
+	val *fhirjson.Value // the node's JSON; nil for a primitive that has only an extension, or a type-only resolved reference
+	ext *fhirjson.Value // a primitive's "_name" sibling object
+	def *defs.Node      // what the node's properties are; nil for primitives and unknown types
+	typ string          // FHIR type of a node ("Quantity", "code", "Patient"); "" when unknown
+	sys any
+	// Where a node sits: the item it was navigated from (nil for a
+	// resource), its JSON member name there and its array index (-1 when
+	// not in an array). up points into the parent's collection, which is
+	// never modified once built, so paths cost nothing until asked for.
+	up     *Item
 	member string
 	index  int
 }
@@ -57,17 +58,42 @@ func (it Item) FHIRType() string {
 
 // Path returns where a node sits in the resource, e.g.
 // "Observation.component[1].valueQuantity", for error messages.
-func (it Item) Path() string { return it.path }
+func (it Item) Path() string {
+	if it.up == nil {
+		if it.sys != nil {
+			return ""
+		}
+		return it.typ
+	}
+	var b strings.Builder
+	it.writePath(&b)
+	return b.String()
+}
+
+func (it *Item) writePath(b *strings.Builder) {
+	if it.up == nil {
+		b.WriteString(it.typ)
+		return
+	}
+	it.up.writePath(b)
+	b.WriteByte('.')
+	b.WriteString(it.member)
+	if it.index >= 0 {
+		b.WriteByte('[')
+		b.WriteString(strconv.Itoa(it.index))
+		b.WriteByte(']')
+	}
+}
 
 // Location returns where a node sits so FHIRPath Patch can change it: the
 // JSON object that holds it (nil for the resource itself and for System
 // values), its member name there ("valueQuantity", "given"), and its index
 // in that member's array, or -1 when the member is not an array.
 func (it Item) Location() (parent *fhirjson.Value, member string, index int) {
-	if it.parent == nil {
+	if it.up == nil || it.sys != nil {
 		return nil, "", -1
 	}
-	return it.parent, it.member, it.index
+	return it.up.val, it.member, it.index
 }
 
 // TypeName returns the qualified type, e.g. "FHIR.Quantity" or "System.String".
@@ -203,7 +229,7 @@ func (it Item) String() string {
 	if v, ok := it.Value(); ok {
 		return valueString(v)
 	}
-	return it.path
+	return it.Path()
 }
 
 func valueString(v any) string {

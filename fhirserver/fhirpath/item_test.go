@@ -14,11 +14,13 @@ func TestLocation(t *testing.T) {
 		expr, member string
 		index        int
 		parentHas    string
+		path         string
 	}{
-		{"Patient.name[1].given[0]", "given", 0, "use"},
-		{"Patient.gender", "gender", -1, "birthDate"},
-		{"Patient.deceased", "deceasedBoolean", -1, "gender"},
-		{"Patient.birthDate.extension", "extension", 0, "extension"},
+		{"Patient.name[1].given[0]", "given", 0, "use", "Patient.name[1].given[0]"},
+		{"Patient.gender", "gender", -1, "birthDate", "Patient.gender"},
+		{"Patient.deceased", "deceasedBoolean", -1, "gender", "Patient.deceasedBoolean"},
+		{"Patient.birthDate.extension", "extension", 0, "extension", "Patient.birthDate.extension[0]"},
+		{"Patient.contained.name", "name", -1, "resourceType", "Patient.contained[0].name"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.expr, func(t *testing.T) {
@@ -32,6 +34,9 @@ func TestLocation(t *testing.T) {
 			}
 			if parent.Get(member) == nil {
 				t.Errorf("parent has no member %q", member)
+			}
+			if got[0].Path() != tc.path {
+				t.Errorf("Path() = %s, want %s", got[0].Path(), tc.path)
 			}
 		})
 	}

@@ -1,8 +1,6 @@
 package fhirpath
 
 import (
-	"strconv"
-
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
@@ -10,7 +8,7 @@ import (
 // children appends the children of it named name (a FHIRPath name, so
 // "value" finds "valueQuantity" when the model says value is a choice), in
 // document order, with a primitive's "_name" sibling attached.
-func (c *evalCtx) children(it Item, name string, out []Item) []Item {
+func (c *evalCtx) children(it *Item, name string, out []Item) []Item {
 	if ti, ok := it.sys.(typeInfoValue); ok {
 		switch name {
 		case "namespace":
@@ -24,7 +22,10 @@ func (c *evalCtx) children(it Item, name string, out []Item) []Item {
 	if v == nil || v.Kind != fhirjson.Object {
 		if it.ext != nil && (name == "extension" || name == "id") {
 			// A primitive's id and extensions live in its "_name" sibling.
-			return c.children(Item{val: it.ext, typ: "Element", def: c.typeRoot("Element"), path: it.path}, name, out)
+			// The sibling stands where the primitive does, so paths and
+			// locations of its extensions come out right.
+			sib := &Item{val: it.ext, typ: "Element", def: c.typeRoot("Element"), up: it.up, member: it.member, index: it.index}
+			return c.children(sib, name, out)
 		}
 		return out
 	}
@@ -65,14 +66,13 @@ func (c *evalCtx) isChoiceOf(def *defs.Node, jsonName, name string) bool {
 }
 
 // appendMember appends the items of the JSON member jsonName of it.
-func (c *evalCtx) appendMember(it Item, jsonName string, out []Item) []Item {
+func (c *evalCtx) appendMember(it *Item, jsonName string, out []Item) []Item {
 	val, ext := it.val.Get(jsonName), it.val.Get("_"+jsonName)
 	var prop *defs.Prop
 	if it.def != nil {
 		prop = it.def.Props[jsonName]
 	}
-	path := it.path + "." + jsonName
-	one := func(v, e *fhirjson.Value, p string, idx int) {
+	one := func(v, e *fhirjson.Value, idx int) {
 		if v != nil && v.Kind == fhirjson.Null {
 			v = nil
 		}
@@ -82,7 +82,7 @@ func (c *evalCtx) appendMember(it Item, jsonName string, out []Item) []Item {
 		if v == nil && e == nil {
 			return
 		}
-		child := Item{val: v, ext: e, path: p, parent: it.val, member: jsonName, index: idx}
+		child := Item{val: v, ext: e, up: it, member: jsonName, index: idx}
 		if prop != nil {
 			child.typ = prop.TypeCode
 			child.def = prop.Children
@@ -109,11 +109,11 @@ func (c *evalCtx) appendMember(it Item, jsonName string, out []Item) []Item {
 			if ext != nil && ext.Kind == fhirjson.Array && i < len(ext.Items) {
 				e = ext.Items[i]
 			}
-			one(v, e, path+"["+strconv.Itoa(i)+"]", i)
+			one(v, e, i)
 		}
 		return out
 	}
-	one(val, ext, path, -1)
+	one(val, ext, -1)
 	return out
 }
 
