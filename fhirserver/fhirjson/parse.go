@@ -89,12 +89,11 @@ func documentText(data []byte, owned bool) string {
 // member has one, and colons inside strings (URLs, times) only add. Over
 // the official examples the value count is 0.8 to 1.1 times the colon
 // count, the member count 0.6 to 0.9 times and the array item count about
-// a fifth. The first chunks are sized a little under the typical need and
-// the second is half the first (doublings after that), which allocated the
-// least in total over the examples. It matters more than it seems: every
-// byte allocated on the write path costs garbage-collector work in
-// proportion to the server's live heap. Chunks are capped so a huge
-// document grows its slabs in steps instead of reserving everything at once.
+// a fifth. Estimating a little under the typical need and growing by a
+// quarter past it allocated the least in total over the examples (23% over
+// the exact need). It matters more than it seems: every byte allocated on
+// the write path costs garbage-collector work in proportion to the
+// server's live heap.
 const firstChunkCap = 1 << 15
 
 func slabSizes(data []byte) (values, members, items chunker) {
@@ -102,24 +101,23 @@ func slabSizes(data []byte) (values, members, items chunker) {
 	return newChunker(colons*7/8 + 8), newChunker(colons*3/4 + 1), newChunker(colons/5 + 4)
 }
 
-// chunker hands out slab chunk sizes: the estimate, then half of it, then
-// doubling up to firstChunkCap.
+// chunker hands out slab chunk sizes: up to the estimate in chunks of at
+// most firstChunkCap, then, past it, a quarter of what was handed out so
+// far (a low estimate costs at most a quarter again; a long document still
+// grows its slabs geometrically).
 type chunker struct {
-	next  int
-	grown bool
+	est, given int
 }
 
-func newChunker(n int) chunker { return chunker{next: min(n, firstChunkCap)} }
+func newChunker(est int) chunker { return chunker{est: est} }
 
 func (c *chunker) take() int {
-	n := c.next
-	switch {
-	case !c.grown:
-		c.grown = true
-		c.next = n/2 + 16
-	case c.next < firstChunkCap:
-		c.next *= 2
+	n := c.est - c.given
+	if n <= 0 {
+		n = c.given/4 + 16
 	}
+	n = min(n, firstChunkCap)
+	c.given += n
 	return n
 }
 
