@@ -18,12 +18,14 @@ func (e *Engine) compartmentIDs(ctx context.Context, rd storage.Reader, typ stri
 		return nil, outcome.New(http.StatusNotFound, outcome.CodeNotFound, "", "%s is not a compartment", ref.Type)
 	}
 	var ids []string
+	if typ == ref.Type {
+		// The focus itself is in its compartment; the definitions say so
+		// with "{def}" in STU3 and leave it implicit in R4.
+		ids = append(ids, ref.ID)
+	}
 	target := appendStr([]byte{'r'}, ref.Type+"/"+ref.ID)
 	for _, code := range comp.Params(typ) {
 		if code == "{def}" {
-			if typ == ref.Type {
-				ids = append(ids, ref.ID)
-			}
 			continue
 		}
 		if p := e.reg.lookup(typ, code); p == nil || p.expr == nil {
@@ -39,5 +41,5 @@ func (e *Engine) compartmentIDs(ctx context.Context, rd storage.Reader, typ stri
 // inCompartment reports whether typ has any link to compartment code.
 func (e *Engine) inCompartment(typ, code string) bool {
 	c := e.v.Compartment(code)
-	return c != nil && len(c.Params(typ)) > 0
+	return c != nil && (typ == code || len(c.Params(typ)) > 0)
 }

@@ -1,0 +1,113 @@
+package search
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+)
+
+func TestParseQuery(t *testing.T) {
+	e := mustEngine(t, defs.R4, nil)
+	q, err := e.parseQuery("Observation", url.Values{
+		"code":                          {"a,b", "c"},
+		"subject:Patient.name":          {"peter"},
+		"_has:Observation:patient:code": {"x"},
+		"nosuch":                        {"1"},
+		"_count":                        {"5000"},
+		"_total":                        {"accurate"},
+		"_sort":                         {"-date,code"},
+		"_include":                      {"Observation:subject"},
+		"_revinclude:iterate":           {"Provenance:target"},
+		"_elements":                     {"id"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q.clauses) != 4 {
+		t.Errorf("clauses = %d, want 4 (code twice, chain, _has)", len(q.clauses))
+	}
+	if q.count != 1000 || q.total != "accurate" || len(q.sort) != 2 || !q.sort[0].desc || q.sort[1].code != "code" {
+		t.Errorf("result params: count %d total %s sort %+v", q.count, q.total, q.sort)
+	}
+	if len(q.includes) != 1 || len(q.revinclude) != 1 || !q.revinclude[0].iterate {
+		t.Errorf("includes %+v revincludes %+v", q.includes, q.revinclude)
+	}
+	if len(q.unknown) != 1 || q.unknown[0] != "nosuch" || q.self.Has("nosuch") {
+		t.Errorf("unknown %v self %v", q.unknown, q.self)
+	}
+	if q.self.Get("_count") != "1000" || q.self.Get("_elements") != "id" || len(q.self["code"]) != 2 {
+		t.Errorf("self %v", q.self)
+	}
+	var codes []string
+	for _, c := range q.clauses {
+		if c.param != nil && c.param.code == "code" && c.chain == nil {
+			codes = append(codes, strings.Join(c.values, "|"))
+		}
+	}
+	if strings.Join(codes, " ") != "a|b c" {
+		t.Errorf("code clauses %v, want OR a,b AND c", codes)
+	}
+}
+
+func TestParseQueryErrors(t *testing.T) {
+	e := mustEngine(t, defs.R4, nil)
+	cases := []struct {
+		typ, key, value, expr string
+	}{
+		{"Patient", "birthdate", "2013-99", "birthdate"},
+		{"Patient", "name", "", "name"},
+		{"Patient", "name:missing", "yes", "name:missing"},
+		{"Patient", "gender:not", "", "gender:not"},
+		{"Patient", "birthdate:exact", "2013", "birthdate:exact"},
+		{"Patient", "name.family", "x", "name.family"},
+		{"Observation", "subject:NoSuchType.name", "x", "subject:NoSuchType.name"},
+		{"Observation", "subject:Patient.nosuch", "x", "subject:Patient.nosuch"},
+		{"Patient", "_has:Observation", "x", "_has:Observation"},
+		{"Patient", "_has:NoType:patient:code", "x", "_has:NoType:patient:code"},
+		{"Patient", "_count", "many", "_count"},
+		{"Patient", "_total", "some", "_total"},
+		{"Patient", "_summary", "maybe", "_summary"},
+		{"Patient", "_sort", "nosuch", "_sort"},
+		{"Patient", "_include", "Patient", "_include"},
+		{"Patient", "_include", "Patient:name", "_include"},
+		{"Observation", "code-value-quantity", "a$b$c", "code-value-quantity"},
+		{"Observation", "value-quantity", "5|a", "value-quantity"},
+	}
+	for _, c := range cases {
+		_, err := e.parseQuery(c.typ, url.Values{c.key: {c.value}})
+		oe, ok := outcome.As(err)
+		if !ok || oe.Status != 400 || len(oe.Issues) == 0 || len(oe.Issues[0].Expression) == 0 || oe.Issues[0].Expression[0] != c.expr {
+			t.Errorf("%s?%s=%s: got %v, want 400 at %s", c.typ, c.key, c.value, err, c.expr)
+		}
+	}
+}
+
+// FuzzParseQuery: no query may panic, and every failure is a client error.
+func FuzzParseQuery(f *testing.F) {
+	e, err := NewEngine(defs.R4, nil, Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{
+		"name=peter", "birthdate=ge2013-01", "value-quantity=5.4|http://unitsofmeasure.org|mg",
+		"subject:Patient.organization.name=x", "_has:Observation:patient:_has:Observation:has-member:code=1",
+		"code-value-quantity=a|b$gt5", "_sort=-date,code&_count=3", "identifier:of-type=a|b|c",
+		"url:above=http://a/b/c", "_include:iterate=Observation:*", "date=ap2013", "code=a\\,b,c",
+	} {
+		f.Add("Observation", s)
+	}
+	f.Fuzz(func(t *testing.T, typ, query string) {
+		params, err := url.ParseQuery(query)
+		if err != nil || e.reg.params(typ) == nil {
+			return
+		}
+		if _, err := e.parseQuery(typ, params); err != nil {
+			if oe, ok := outcome.As(err); !ok || oe.Status != 400 {
+				t.Fatalf("%s?%s: non-400 error %v", typ, query, err)
+			}
+		}
+	})
+}
