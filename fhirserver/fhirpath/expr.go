@@ -101,6 +101,9 @@ func (e *Expr) Evaluate(env *Env, resource *fhirjson.Value, m Model) ([]Item, er
 	if env == nil {
 		env = &Env{}
 	}
+	if v, ok := m.(*defs.Version); ok && v == nil {
+		m = nil // a nil *defs.Version in the interface must not be called
+	}
 	root := rootItem(resource, m)
 	c := &evalCtx{env: env, model: m, src: e.src, resource: root}
 	in := []Item{root}

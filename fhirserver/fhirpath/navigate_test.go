@@ -102,6 +102,11 @@ func TestUntyped(t *testing.T) {
 	if err != nil || got != "[]" {
 		t.Fatalf("got %s, %v", got, err)
 	}
+	var none *defs.Version
+	got, err = evalString(t, "Observation.status", testObservation, none)
+	if err != nil || got != "[final]" {
+		t.Fatalf("typed nil model: got %s, %v", got, err)
+	}
 }
 
 // TestSTU3 evaluates STU3 forms: the function form as(), and the published
