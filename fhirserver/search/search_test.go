@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
 func TestSearchTotalsAndModes(t *testing.T) {
@@ -61,4 +63,44 @@ func TestSystemSearch(t *testing.T) {
 	if got := names(res); len(got) != 1 || got[0] != "Practitioner/dr1" {
 		t.Errorf("all types: %v", got)
 	}
+}
+
+// TestIndexFollowsUpdatesAndDeletes: an update replaces a resource's
+// entries and a delete removes them, in the same write as the version.
+func TestIndexFollowsUpdatesAndDeletes(t *testing.T) {
+	f := smallStore(t, defs.R4, chainWorld...)
+	ctx := t.Context()
+	put := func(js string) {
+		res, err := fhirjson.Parse([]byte(js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries, err := f.e.IndexEntries(res.Str("resourceType"), res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.store.Write(ctx, func(tx *storage.Tx) error {
+			_, err := tx.Put(storage.Put{Type: res.Str("resourceType"), ID: res.Str("id"), JSON: []byte(js), Index: entries})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(`{"resourceType":"Patient","id":"p1","name":[{"family":"Brown"}]}`)
+	expect(t, f, "Patient", "family=smith")
+	expect(t, f, "Patient", "family=brown", "Patient/p1")
+	expect(t, f, "Patient", "organization=Organization/org1")
+	if _, err := f.store.Write(ctx, func(tx *storage.Tx) error {
+		_, err := tx.Delete(storage.Delete{Type: "Patient", ID: "p2"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, f, "Patient", "family=jones")
+	expect(t, f, "Patient", "", "Patient/p1")
+	expect(t, f, "Patient", "_sort=family", "Patient/p1")
+	if res := searchReq(t, f, Request{ResourceType: "Patient", Params: url.Values{"_summary": {"count"}}}); res.Total != 1 {
+		t.Errorf("count after delete = %d", res.Total)
+	}
+	expect(t, f, "Observation", "subject:Patient.family=jones")
 }
