@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
@@ -33,12 +34,22 @@ func fhirpathJS(t *testing.T) string {
 		cache = filepath.Join(home, ".cache", "fhirfleet")
 	}
 	dir := filepath.Join(cache, "npm", "fhirpath-"+fhirpathJSVersion)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("create %s: %v", dir, err)
+	}
+	// Two test runs at once (a developer and CI on one machine) must not
+	// install into the same folder together.
+	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatalf("lock %s: %v", dir, err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatalf("lock %s: %v", dir, err)
+	}
 	pkg := filepath.Join(dir, "node_modules", "fhirpath", "package.json")
 	if data, err := os.ReadFile(pkg); err == nil && strings.Contains(string(data), `"version": "`+fhirpathJSVersion+`"`) {
 		return filepath.Join(dir, "node_modules")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("create %s: %v", dir, err)
 	}
 	for _, f := range []string{"package.json", "package-lock.json"} {
 		data, err := os.ReadFile(filepath.Join("testdata", "fhirpathjs", f))

@@ -145,9 +145,6 @@ func (it Item) Value() (any, bool) {
 		}
 		if kind != 0 {
 			if t, err := ParseTemporal(kind, v.Text); err == nil {
-				if kind == KindDateTime && t.Prec <= PrecDay && it.typ == "dateTime" {
-					t.Kind = KindDateTime
-				}
 				return t, true
 			}
 		}
