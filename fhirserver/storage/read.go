@@ -254,5 +254,8 @@ func (tx *Tx) Count(_ context.Context, typ string) (int64, error) {
 	if tx.done {
 		return 0, errTxDone
 	}
-	return tx.rd.count(typ)
+	if !validName(typ, maxNameLen) {
+		return 0, fmt.Errorf("%w: type %q", ErrInvalidKey, typ)
+	}
+	return tx.liveCount(typ)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/go-logr/logr"
 )
@@ -72,7 +73,8 @@ type Store struct {
 	writeMu sync.Mutex
 	// Fields below are owned by writeMu.
 	nextSeq      uint64 // sequence number of the next change
-	lastMicros   int64  // lastUpdated of the last commit (µs)
+	liveCounts   map[string]int64
+	lastMicros   int64 // lastUpdated of the last commit (µs)
 	writeClosed  bool
 	inflight     sync.WaitGroup // commits applied but still waiting for fsync
 	failed       atomic.Pointer[error]
@@ -111,6 +113,11 @@ func Open(dir string, opts Options) (*Store, error) {
 		Logger:             pebbleLogger{log.V(1)},
 		FS:                 opts.fs,
 	}
+	// Writes look up keys that mostly do not exist yet (the current header
+	// and index list of a new resource); without Bloom filters each miss
+	// reads an index block of every overlapping sstable. Deeper levels
+	// inherit the policy.
+	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
 	start := time.Now()
 	db, err := pebble.Open(dir, po)
 	if err != nil {
@@ -119,6 +126,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	s := &Store{
 		db: db, dir: dir, log: log, now: now, mode: opts.syncMode,
 		durableCh: make(chan struct{}), closedSignal: make(chan struct{}),
+		liveCounts: map[string]int64{},
 	}
 	if err := s.loadMeta(); err != nil {
 		_ = db.Close()

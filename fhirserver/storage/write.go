@@ -94,6 +94,9 @@ func (s *Store) stage(ctx context.Context, fn func(tx *Tx) error) (*pebble.Batch
 		return nil, Commit{}, fmt.Errorf("apply batch: %w", err)
 	}
 	committed = true
+	for typ, d := range tx.deltas {
+		s.liveCounts[typ] += d
+	}
 	s.nextSeq = tx.nextSeq
 	s.lastMicros = micros
 	s.inflight.Add(1)
@@ -183,6 +186,24 @@ type Tx struct {
 	nextSeq uint64
 	records []*Record
 	done    bool
+	// deltas are this commit's changes to the live counts, added to
+	// Store.liveCounts once the batch is applied.
+	deltas map[string]int64
+}
+
+// liveCount is the number of live resources of typ as tx sees it. The
+// committed counts are cached in memory (under the write lock) so a create
+// does not pay a Pebble lookup for its counter.
+func (tx *Tx) liveCount(typ string) (int64, error) {
+	n, ok := tx.s.liveCounts[typ]
+	if !ok {
+		var err error
+		if n, err = (reader{tx.s.db}).count(typ); err != nil {
+			return 0, err
+		}
+		tx.s.liveCounts[typ] = n
+	}
+	return n + tx.deltas[typ], nil
 }
 
 var errTxDone = errors.New("storage: Tx used after its Write function returned")
@@ -247,7 +268,7 @@ func (tx *Tx) Put(p Put) (*Record, error) {
 		return nil, fmt.Errorf("%s/%s: %w", p.Type, p.ID, err)
 	}
 	rec := &Record{Type: p.Type, ID: p.ID, VersionID: v.VersionID, LastUpdated: tx.now, Op: op, Seq: tx.nextSeq, JSON: body}
-	if err := tx.stageVersion(rec, entries, countDelta(found && !cur.deleted(), true)); err != nil {
+	if err := tx.stageVersion(rec, entries, found && !cur.deleted()); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -286,29 +307,22 @@ func (tx *Tx) Delete(d Delete) (*Record, error) {
 		return nil, fmt.Errorf("%w: %s/%s", ErrGone, d.Type, d.ID)
 	}
 	rec := &Record{Type: d.Type, ID: d.ID, VersionID: cur.versionID + 1, LastUpdated: tx.now, Op: OpDelete, Deleted: true, Seq: tx.nextSeq}
-	if err := tx.stageVersion(rec, nil, -1); err != nil {
+	if err := tx.stageVersion(rec, nil, true); err != nil {
 		return nil, err
 	}
 	return rec, nil
 }
 
-func countDelta(wasLive, isLive bool) int64 {
-	switch {
-	case !wasLive && isLive:
-		return 1
-	case wasLive && !isLive:
-		return -1
-	}
-	return 0
-}
-
 // stageVersion writes every key of one version into the batch: the version
 // record, the current header, type history, the change log, the index entries
-// (replacing the previous ones) and the live count.
-func (tx *Tx) stageVersion(rec *Record, entries []IndexEntry, delta int64) error {
+// (replacing those of the previous version when it was live) and the live
+// count.
+func (tx *Tx) stageVersion(rec *Record, entries []IndexEntry, wasLive bool) error {
 	b := tx.b
-	if err := tx.clearIndex(rec.Type, rec.ID); err != nil {
-		return err
+	if wasLive {
+		if err := tx.clearIndex(rec.Type, rec.ID); err != nil {
+			return err
+		}
 	}
 	for _, e := range entries {
 		if err := b.Set(keyIndex(rec.Type, e.Param, e.Value, rec.ID), nil, nil); err != nil {
@@ -322,12 +336,20 @@ func (tx *Tx) stageVersion(rec *Record, entries []IndexEntry, delta int64) error
 	_ = b.Set(keyCurrent(rec.Type, rec.ID), appendHeader(nil, rec.header()), nil)
 	_ = b.Set(keyTypeLog(rec.Type, rec.Seq), encodeTypeLog(rec.ID, rec.VersionID), nil)
 	_ = b.Set(keyChange(rec.Seq), encodeChange(rec), nil)
-	if delta != 0 {
-		n, err := tx.rd.count(rec.Type)
+	if isLive := !rec.Deleted; isLive != wasLive {
+		delta := int64(1)
+		if !isLive {
+			delta = -1
+		}
+		if tx.deltas == nil {
+			tx.deltas = map[string]int64{}
+		}
+		tx.deltas[rec.Type] += delta
+		n, err := tx.liveCount(rec.Type)
 		if err != nil {
 			return err
 		}
-		_ = b.Set(keyCount(rec.Type), encodeCount(n+delta), nil)
+		_ = b.Set(keyCount(rec.Type), encodeCount(n), nil)
 	}
 	tx.nextSeq++
 	tx.records = append(tx.records, rec)
