@@ -18,11 +18,14 @@ package controllers
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-		"k8s.io/utils/ptr"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
 
 	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
@@ -59,6 +62,25 @@ var _ = Describe("CRD validation", func() {
 		Entry("a name too long for child names", "a"+strings.Repeat("b", 50), nil, "at most 50 characters"),
 		Entry("an empty volume", "c8", func(e *fhirv1.FhirEndpoint) { e.Spec.Storage.Size = qty("0") }, "storage size must be positive"),
 	)
+
+	It("accepts the samples in config/samples", func() {
+		files, err := filepath.Glob(filepath.Join("..", "config", "samples", "fhir_*.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(files).To(HaveLen(2))
+		versions := map[fhirv1.FHIRVersion]bool{}
+		for _, f := range files {
+			raw, err := os.ReadFile(f)
+			Expect(err).NotTo(HaveOccurred())
+			e := &fhirv1.FhirEndpoint{}
+			Expect(yaml.UnmarshalStrict(raw, e)).To(Succeed(), f)
+			e.Namespace = newNamespace()
+			// Other tests own acme-labs.<base-domain>: keep out of their way.
+			e.Spec.Subdomain = "sample-" + e.Namespace
+			Expect(k8sClient.Create(ctx, e)).To(Succeed(), f)
+			versions[e.Spec.FHIRVersion] = true
+		}
+		Expect(versions).To(HaveLen(2), "one R4 and one STU3 sample")
+	})
 
 	It("accepts long customer and feed with an explicit subdomain", func() {
 		ns := newNamespace()
