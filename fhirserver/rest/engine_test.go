@@ -59,3 +59,40 @@ func TestWithSearchEngine(t *testing.T) {
 		})
 	}
 }
+
+// TestVersionEntriesAreTypeIndependent backs the stub trick of
+// versionEntries: the _lastUpdated entries of a Patient and of the stub type
+// are the same bytes.
+func TestVersionEntriesAreTypeIndependent(t *testing.T) {
+	for _, ver := range versions {
+		e := newEnv(t, ver)
+		eng, err := search.NewEngine(ver, e.store, search.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.h.search = eng
+		res := mustParse(t, `{"resourceType":"Patient","id":"p","meta":{"lastUpdated":"2026-11-21T18:01:32.607670Z"},"name":[{"family":"x"}]}`)
+		full, err := eng.IndexEntries("Patient", res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, en := range full {
+			if en.Param == "_lastUpdated" {
+				want = append(want, string(en.Value))
+			}
+		}
+		got, err := e.h.versionEntries(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) == 0 || len(got) != len(want) {
+			t.Fatalf("%s (stub %s): %d entries, want %d", ver.Name, e.h.stubType, len(got), len(want))
+		}
+		for i := range got {
+			if string(got[i].Value) != want[i] {
+				t.Errorf("%s: entry %d differs", ver.Name, i)
+			}
+		}
+	}
+}

@@ -76,6 +76,8 @@ type Handler struct {
 	now      func() time.Time
 
 	validator *validation.Validator
+	// stubType is the resource type versionEntries indexes its stub as.
+	stubType string
 
 	capability []byte // the CapabilityStatement, built once
 	types      map[string]bool
@@ -115,6 +117,7 @@ func New(cfg Config) (*Handler, error) {
 	for _, t := range h.ver.ResourceTypes() {
 		h.types[t] = true
 	}
+	h.stubType = cheapestType(h.ver.ResourceTypes(), func(t string) int { return len(h.ver.SearchParams(t)) })
 	h.capability = h.buildCapability()
 	return h, nil
 }
