@@ -202,3 +202,30 @@ func fhirjsonPatient() *fhirjson.Value {
 	p.Set("active", fhirjson.NewBool(true))
 	return p
 }
+
+// TestConcurrentUse validates from several goroutines at once through the
+// shared validators; run with -race it shows they are read-only.
+func TestConcurrentUse(t *testing.T) {
+	done := make(chan string)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			v := bothVersions[g%2]
+			for _, m := range mutations[g*10 : g*10+10] {
+				if _, oe := Validate(v, []byte(m.doc)); oe == nil && (m.only == "" || m.only == v.Name) {
+					done <- m.name + " accepted"
+					return
+				}
+			}
+			if _, oe := Validate(v, []byte(`{"resourceType":"Patient","name":[{"given":["A"]}]}`)); oe != nil {
+				done <- oe.Error()
+				return
+			}
+			done <- ""
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if msg := <-done; msg != "" {
+			t.Error(msg)
+		}
+	}
+}
