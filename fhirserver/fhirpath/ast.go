@@ -53,7 +53,16 @@ func (n *memberNode) eval(c *evalCtx, in []Item) ([]Item, error) {
 	} else if n.name != "" && n.name[0] >= 'A' && n.name[0] <= 'Z' {
 		// FHIR element names never start upper case, so a leading upper
 		// case name is the context's type (or a base type: Resource.id).
-		var out []Item
+		keep := 0
+		for _, it := range base {
+			if it.IsNode() && c.isSubtype(it.typ, n.name) {
+				keep++
+			}
+		}
+		if keep == len(base) {
+			return base, nil // the usual case: the resource is of that type
+		}
+		out := make([]Item, 0, keep)
 		for _, it := range base {
 			if it.IsNode() && c.isSubtype(it.typ, n.name) {
 				out = append(out, it)
