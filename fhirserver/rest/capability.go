@@ -75,8 +75,10 @@ func (h *Handler) buildCapability() []byte {
 	} else {
 		op.Set("definition", fhirjson.NewString(def))
 	}
-	op.Set("documentation", fhirjson.NewString(
-		"GET [base]/$changes?_cursor=&_count=&_wait= : every committed change in commit order, as a history Bundle whose next link carries the cursor; see docs/change-feed.md."))
+	if !stu3 { // STU3's rest.operation has no documentation element
+		op.Set("documentation", fhirjson.NewString(
+			"GET [base]/$changes?_cursor=&_count=&_wait= : every committed change in commit order, as a history Bundle whose next link carries the cursor; see docs/change-feed.md."))
+	}
 	rest.Set("operation", fhirjson.NewArray(op))
 	cs.Set("rest", fhirjson.NewArray(rest))
 	return fhirjson.Marshal(cs)
