@@ -150,16 +150,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) serve(c *call) {
 	r := c.r
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		c.failf(http.StatusBadRequest, outcome.CodeInvalid, "the query string is malformed: %v", err)
-		return
+	q := url.Values{}
+	if r.URL.RawQuery != "" { // most reads have none: skip the parse
+		var err error
+		if q, err = url.ParseQuery(r.URL.RawQuery); err != nil {
+			c.failf(http.StatusBadRequest, outcome.CodeInvalid, "the query string is malformed: %v", err)
+			return
+		}
 	}
 	c.query = q
 	if oe := negotiateResponse(first(q, "_format"), r.Header.Get("Accept"), h.ver.FHIRVersion); oe != nil {
 		c.fail(oe)
 		return
 	}
+	var err error
 	if c.view, err = viewFromQuery(q); err != nil {
 		c.fail(err)
 		return

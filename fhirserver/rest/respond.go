@@ -13,6 +13,9 @@ import (
 // contentTypeJSON is what every FHIR response body is.
 const contentTypeJSON = "application/fhir+json; charset=utf-8"
 
+// contentTypeValue is the Content-Type header value, allocated once.
+var contentTypeValue = []string{contentTypeJSON}
+
 // call is one request in flight: what was asked, how the answer must look,
 // and what happened (for metrics and logs).
 type call struct {
@@ -32,8 +35,8 @@ type call struct {
 func (c *call) writeBody(status int, body []byte) {
 	c.status = status
 	h := c.w.Header()
-	h.Set("Content-Type", contentTypeJSON)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"] = contentTypeValue // shared: net/http only reads it
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	c.w.WriteHeader(status)
 	if c.r.Method != http.MethodHead {
 		_, _ = c.w.Write(body)

@@ -47,7 +47,11 @@ func parseRoute(path string) route {
 	if p == "" {
 		return route{Kind: routeBase}
 	}
-	seg := strings.Split(p, "/")
+	var buf [5]string
+	seg := splitPath(p, buf[:0])
+	if seg == nil {
+		return route{}
+	}
 	switch seg[0] {
 	case "metadata":
 		if len(seg) == 1 {
@@ -136,4 +140,20 @@ func validID(s string) bool {
 		}
 	}
 	return true
+}
+
+// splitPath splits p on "/" into at most four segments, appending to dst
+// (a stack buffer, so routing a read allocates nothing); nil when p has more.
+func splitPath(p string, dst []string) []string {
+	for {
+		i := strings.IndexByte(p, '/')
+		if i < 0 {
+			return append(dst, p)
+		}
+		if len(dst) == 3 {
+			return nil
+		}
+		dst = append(dst, p[:i])
+		p = p[i+1:]
+	}
 }
