@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -75,12 +76,21 @@ type ack struct {
 // TestCrashKeepsAcknowledgedWrites re-executes the test binary as a writer,
 // kills it with SIGKILL at a random moment, reopens the store and checks that
 // every acknowledged write is there with its version, and that the change
-// feed has no gap. Several rounds reuse the same (recovered) store.
+// feed has no gap. Several rounds reuse the same (recovered) store:
+// FHIRFLEET_CRASH_ROUNDS of them (default 3; make crash-test runs more).
 func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	dir := t.TempDir()
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	rounds := 3
+	if v := os.Getenv("FHIRFLEET_CRASH_ROUNDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("FHIRFLEET_CRASH_ROUNDS=%q: want a positive number", v)
+		}
+		rounds = n
+	}
 	var acks []ack
-	for round := range 3 {
+	for round := range rounds {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
 		cmd.Stderr = os.Stderr

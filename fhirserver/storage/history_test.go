@@ -85,58 +85,82 @@ func TestHistory(t *testing.T) {
 	}
 }
 
-// TestHistoryPagingIsStableUnderConcurrentWrites pages through the system
-// history while writers keep adding versions: the pages, joined, are exactly
-// the history as it was at the first page, newest first, with no repeats.
+// TestHistoryPagingIsStableUnderConcurrentWrites pages through history at
+// each level while writers keep adding versions (also of the paged
+// resource): the pages, joined, are exactly the history as it was at the
+// first page, newest first, with no repeats.
 func TestHistoryPagingIsStableUnderConcurrentWrites(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTest(t)
-	for i := range 40 {
-		putOne(t, s, "Patient", fmt.Sprint("p", i%7))
+	levels := []struct {
+		name string
+		q    HistoryQuery
+		want []uint64 // seqs newest first, given 40 seed writes of p0…p6 then o
+	}{
+		{"system", HistoryQuery{}, seqRange(41, 1)},
+		{"type", HistoryQuery{Type: "Patient"}, seqRange(40, 1)},
+		{"instance", HistoryQuery{Type: "Patient", ID: "p0"}, []uint64{36, 29, 22, 15, 8, 1}},
 	}
-	first, err := s.History(ctx, HistoryQuery{Count: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				putOne(t, s, "Patient", fmt.Sprint("w", w, "-", i%3))
+	for _, lv := range levels {
+		t.Run(lv.name, func(t *testing.T) {
+			s, _ := openTest(t)
+			for i := range 40 {
+				putOne(t, s, "Patient", fmt.Sprint("p", i%7))
 			}
-		}()
+			putOne(t, s, "Observation", "o")
+			q := lv.q
+			q.Count = 4
+			first, err := s.History(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			stop := make(chan struct{})
+			for w := range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := 0; ; i++ {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						id := fmt.Sprint("w", w, "-", i%3)
+						if i%2 == 0 {
+							id = "p0"
+						}
+						putOne(t, s, "Patient", id)
+					}
+				}()
+			}
+			var seqs []uint64
+			for _, r := range first.Records {
+				seqs = append(seqs, r.Seq)
+			}
+			for q.Cursor = first.Next; q.Cursor != ""; {
+				p, err := s.History(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range p.Records {
+					seqs = append(seqs, r.Seq)
+				}
+				q.Cursor = p.Next
+				time.Sleep(time.Millisecond) // let the writers in between pages
+			}
+			close(stop)
+			wg.Wait()
+			if fmt.Sprint(seqs) != fmt.Sprint(lv.want) {
+				t.Fatalf("paged seqs %v, want %v", seqs, lv.want)
+			}
+		})
 	}
-	seqs := []uint64{}
-	for _, r := range first.Records {
-		seqs = append(seqs, r.Seq)
+}
+
+func seqRange(from, to uint64) []uint64 {
+	var out []uint64
+	for s := from; s >= to; s-- {
+		out = append(out, s)
 	}
-	cursor := first.Next
-	for cursor != "" {
-		p, err := s.History(ctx, HistoryQuery{Count: 5, Cursor: cursor})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range p.Records {
-			seqs = append(seqs, r.Seq)
-		}
-		cursor = p.Next
-	}
-	close(stop)
-	wg.Wait()
-	if len(seqs) != 40 {
-		t.Fatalf("paged %d versions, want 40", len(seqs))
-	}
-	for i, seq := range seqs {
-		if seq != uint64(40-i) {
-			t.Fatalf("position %d has seq %d, want %d", i, seq, 40-i)
-		}
-	}
+	return out
 }

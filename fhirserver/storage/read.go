@@ -160,7 +160,10 @@ func (s *Store) Get(ctx context.Context, typ, id string) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rec, s.waitDurable(ctx, rec.Seq)
+	if err := s.waitDurable(ctx, rec.Seq); err != nil {
+		return nil, err
+	}
+	return rec, nil
 }
 
 // GetVersion returns one version of typ/id (vread); ErrNotFound when that
@@ -177,7 +180,10 @@ func (s *Store) GetVersion(ctx context.Context, typ, id string, versionID int64)
 	if err != nil {
 		return nil, err
 	}
-	return rec, s.waitDurable(ctx, rec.Seq)
+	if err := s.waitDurable(ctx, rec.Seq); err != nil {
+		return nil, err
+	}
+	return rec, nil
 }
 
 // ScanType iterates the live current versions of typ in id order, after
