@@ -59,6 +59,13 @@ func (h *Handler) transaction(c *call, items []*fhirjson.Value) {
 		return
 	}
 	for _, te := range order {
+		if te.existing != "" {
+			// As in runWrite: wait until the matched version is durable.
+			if _, err := h.store.GetVersion(ctx, te.res.Rec.Type, te.res.Rec.ID, te.res.Rec.VersionID); err != nil {
+				c.fail(storageError(err, "the transaction"))
+				return
+			}
+		}
 		if te.op == nil {
 			hdr, body, _ := h.entryHTTP(c, te.entry)
 			te.read = h.subRequest(c, te.Method, te.Rel, hdr, body)

@@ -148,6 +148,16 @@ func (h *Handler) runWrite(c *call, op *writeOp) {
 		c.fail(storageError(err, op.Type))
 		return
 	}
+	if res.Status == http.StatusOK && op.Method == http.MethodPost {
+		// If-None-Exist found a resource, perhaps one whose commit is still
+		// waiting for its fsync; the write section wrote nothing, so nothing
+		// waited. Reading it through the store waits until it is durable, so
+		// the client is never told of a resource a crash could take back.
+		if res.Rec, err = h.store.GetVersion(ctx, res.Rec.Type, res.Rec.ID, res.Rec.VersionID); err != nil {
+			c.fail(storageError(err, op.Type))
+			return
+		}
+	}
 	if op.Method == http.MethodDelete {
 		if res.Rec != nil && op.Cond == nil {
 			versionHeaders(c.w.Header(), res.Rec)
