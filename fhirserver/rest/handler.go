@@ -171,7 +171,11 @@ func (h *Handler) serve(c *call) {
 	c.prefer = parsePrefer(r.Header)
 	rt := parseRoute(r.URL.Path)
 	if rt.Type != "" {
-		c.resourceType = rt.Type
+		// Only known types become a metrics label: a client inventing type
+		// names must not be able to grow the label set without bound.
+		if h.types[rt.Type] {
+			c.resourceType = rt.Type
+		}
 		if !h.types[rt.Type] {
 			c.failf(http.StatusNotFound, outcome.CodeNotSupported, "%q is not a resource type of FHIR %s", rt.Type, h.ver.FHIRVersion)
 			return

@@ -45,6 +45,9 @@ func TestPanicsAnswer500AndMetricsObserve(t *testing.T) {
 	if r := e.do("GET", "/fhir/Patient?name=x", ""); r.Status != 500 {
 		t.Fatalf("%d %s", r.Status, r.Body)
 	}
+	if r := e.do("GET", "/fhir/Invented", ""); r.Status != 404 {
+		t.Fatalf("%d", r.Status)
+	}
 	if r := e.do("GET", "/fhir/metadata", ""); r.Status != 200 {
 		t.Fatalf("%d", r.Status)
 	}
@@ -54,14 +57,15 @@ func TestPanicsAnswer500AndMetricsObserve(t *testing.T) {
 		m.mu.Lock()
 		n := len(m.obs)
 		m.mu.Unlock()
-		if n >= 3 {
+		if n >= 4 {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	want := []string{"create Patient 500 Internal Server Error", "search-type Patient 500 Internal Server Error", "capabilities  200 OK"}
+	want := []string{"create Patient 500 Internal Server Error", "search-type Patient 500 Internal Server Error",
+		"unknown  404 Not Found", "capabilities  200 OK"}
 	if len(m.obs) != len(want) {
 		t.Fatalf("observations %q", m.obs)
 	}
