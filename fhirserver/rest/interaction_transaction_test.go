@@ -176,3 +176,43 @@ func binaryData(version string) string {
 	}
 	return `"data"`
 }
+
+func TestTransactionPrefer(t *testing.T) {
+	e := newEnv(t, versions[0])
+	entry := `{"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}}`
+	tests := []struct {
+		prefer              string
+		resource, outcomeOK bool
+	}{
+		{"", true, false},
+		{"return=minimal", false, false},
+		{"return=OperationOutcome", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.prefer, func(t *testing.T) {
+			var hdr []string
+			if tt.prefer != "" {
+				hdr = []string{"Prefer: " + tt.prefer}
+			}
+			r := e.do("POST", "/fhir", bundleOf("transaction", entry), hdr...)
+			en := entries(r.json(t))[0]
+			if (en.Get("resource") != nil) != tt.resource || (en.Get("response").Get("outcome") != nil) != tt.outcomeOK {
+				t.Errorf("entry %s", fhirjson.Marshal(en))
+			}
+			if en.Get("response").Str("location") == "" || en.Get("response").Str("etag") != `W/"1"` {
+				t.Errorf("response %s", fhirjson.Marshal(en.Get("response")))
+			}
+		})
+	}
+}
+
+func TestHead(t *testing.T) {
+	e := newEnv(t, versions[1])
+	id := e.create("Patient", `{"resourceType":"Patient"}`)
+	for _, p := range []string{"/fhir/Patient/" + id, "/fhir/Patient/" + id + "/_history/1", "/fhir/Patient/_history", "/fhir/metadata"} {
+		r := e.do("HEAD", p, "")
+		if r.Status != 200 || len(r.Body) != 0 || r.Header.Get("Content-Length") == "0" {
+			t.Errorf("HEAD %s: %d, %d body bytes, Content-Length %q", p, r.Status, len(r.Body), r.Header.Get("Content-Length"))
+		}
+	}
+}
