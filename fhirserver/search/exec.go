@@ -162,6 +162,14 @@ func (e *Engine) matchIDs(ctx context.Context, rd storage.Reader, typ string, cl
 	return acc, nil
 }
 
+// indexCounter is a store that counts the index keys of a query without
+// decoding them (storage does not offer it yet; when it does, counts use it
+// with no change here). Decoding each hit costs about a microsecond, which
+// is what keeps a count of a million matches above the 200 ms target.
+type indexCounter interface {
+	CountIndex(ctx context.Context, q storage.IndexQuery) (int64, error)
+}
+
 // fastCount counts matches without building a set when the query is one
 // exact-valued clause (e.g. code=system|code): every resource has that
 // entry at most once, so counting keys is counting resources. ok is false
@@ -182,8 +190,13 @@ func (e *Engine) fastCount(ctx context.Context, rd storage.Reader, typ string, c
 	if err != nil || !p.exact || p.negate || len(p.ranges) != 1 || p.ranges[0].filter != nil {
 		return 0, false, err
 	}
+	q := storage.IndexQuery{Type: typ, Param: c.param.code, Lo: p.ranges[0].lo, Hi: p.ranges[0].hi}
+	if counter, ok := rd.(indexCounter); ok {
+		n, err := counter.CountIndex(ctx, q)
+		return int(n), err == nil, err
+	}
 	n := 0
-	for _, err := range rd.ScanIndex(ctx, storage.IndexQuery{Type: typ, Param: c.param.code, Lo: p.ranges[0].lo, Hi: p.ranges[0].hi}) {
+	for _, err := range rd.ScanIndex(ctx, q) {
 		if err != nil {
 			return 0, false, fmt.Errorf("count %s.%s: %w", typ, c.param.code, err)
 		}

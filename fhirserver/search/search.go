@@ -26,9 +26,7 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 	if err != nil {
 		return nil, err
 	}
-	// Parse against the first type: for a system search the filters must be
-	// common parameters, which every type shares.
-	q, err := e.parseQuery(types[0], req.Params)
+	types, qs, q, err := e.parseForTypes(types, req.Params)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +44,7 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 	}
 	if q.summary == "count" {
 		res.SummaryCount = true
-		n, err := e.count(ctx, rd, types, q, req.Compartment)
+		n, err := e.count(ctx, rd, types, qs, req.Compartment)
 		res.Total = n
 		return res, err
 	}
@@ -58,12 +56,12 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 		}
 		cur = &c
 	}
-	pageHits, streamed, err := e.streamPage(ctx, rd, types, q, req.Compartment, cur, res)
+	pageHits, streamed, err := e.streamPage(ctx, rd, types, qs, req.Compartment, cur, res)
 	if err != nil {
 		return nil, err
 	}
 	if !streamed {
-		hits, err := e.allHits(ctx, rd, types, q, req)
+		hits, err := e.allHits(ctx, rd, types, qs, req.Compartment)
 		if err != nil {
 			return nil, err
 		}
@@ -94,18 +92,49 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 	return res, nil
 }
 
-// allHits materialises every match of every type with its sort keys, sorted.
-func (e *Engine) allHits(ctx context.Context, rd storage.Reader, types []string, q *query, req Request) ([]hit, error) {
-	var hits []hit
+// parseForTypes parses params once per searched type. In a system search
+// a parameter unknown to every type is ignored (or, strict, refused), but
+// one that only some types know leaves the others out: it is a filter they
+// cannot satisfy. q is the query of the first remaining type, whose result
+// parameters and unknown list stand for all; types lists the remaining ones.
+func (e *Engine) parseForTypes(types []string, params url.Values) ([]string, map[string]*query, *query, error) {
+	qs := make(map[string]*query, len(types))
+	var unknownAll map[string]bool
 	for _, t := range types {
-		tq := q
-		if t != types[0] {
-			var err error
-			if tq, err = e.parseQuery(t, req.Params); err != nil {
-				return nil, err
+		q, err := e.parseQuery(t, params)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		qs[t] = q
+		u := map[string]bool{}
+		for _, k := range q.unknown {
+			if unknownAll == nil || unknownAll[k] {
+				u[k] = true
 			}
 		}
-		ids, err := e.typeMatches(ctx, rd, t, tq, req.Compartment)
+		unknownAll = u
+	}
+	var kept []string
+	for _, t := range types {
+		if len(qs[t].unknown) == len(unknownAll) {
+			kept = append(kept, t)
+		}
+	}
+	first := qs[types[0]]
+	if len(kept) > 0 {
+		first = qs[kept[0]]
+	}
+	return kept, qs, first, nil
+}
+
+// allHits materialises every match of every type with its sort keys, sorted.
+func (e *Engine) allHits(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, comp *CompartmentRef) ([]hit, error) {
+	var hits []hit
+	var keys []sortKey
+	for _, t := range types {
+		tq := qs[t]
+		keys = tq.sort
+		ids, err := e.typeMatches(ctx, rd, t, tq, comp)
 		if err != nil {
 			return nil, err
 		}
@@ -113,22 +142,23 @@ func (e *Engine) allHits(ctx context.Context, rd storage.Reader, types []string,
 		for i, id := range ids {
 			th[i] = hit{typ: t, id: id}
 		}
-		if err := e.sortKeys(ctx, rd, t, th, q.sort); err != nil {
+		if err := e.sortKeys(ctx, rd, t, th, tq.sort); err != nil {
 			return nil, err
 		}
 		hits = append(hits, th...)
 	}
-	sortHits(hits, q.sort)
+	sortHits(hits, keys)
 	return hits, nil
 }
 
 // streamPage tries the streaming paths of stream.go for one page; streamed
 // is false when the query needs the materialising path.
-func (e *Engine) streamPage(ctx context.Context, rd storage.Reader, types []string, q *query, comp *CompartmentRef, cur *cursor, res *Result) (hits []hit, streamed bool, err error) {
+func (e *Engine) streamPage(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, comp *CompartmentRef, cur *cursor, res *Result) (hits []hit, streamed bool, err error) {
 	if len(types) != 1 || comp != nil || (cur != nil && cur.Back) {
 		return nil, false, nil
 	}
 	typ := types[0]
+	q := qs[typ]
 	if cur != nil && cur.Type != typ {
 		return nil, false, nil
 	}
@@ -167,7 +197,7 @@ func (e *Engine) streamPage(ctx context.Context, rd storage.Reader, types []stri
 		res.Prev = cursor{Keys: hits[0].keys, Type: typ, ID: hits[0].id, Back: true}.encode()
 	}
 	if q.total != "none" {
-		n, err := e.count(ctx, rd, types, q, nil)
+		n, err := e.count(ctx, rd, types, qs, nil)
 		if err != nil {
 			return nil, false, err
 		}
@@ -193,6 +223,9 @@ func (e *Engine) searchTypes(req Request) ([]string, error) {
 			types = append(types, t)
 		}
 	} else if req.Compartment != nil {
+		if e.v.Compartment(req.Compartment.Type) == nil {
+			return nil, outcome.NotFound("%s is not a compartment", req.Compartment.Type)
+		}
 		for _, t := range e.v.ResourceTypes() {
 			if e.inCompartment(t, req.Compartment.Type) {
 				types = append(types, t)
@@ -220,9 +253,10 @@ func (e *Engine) typeMatches(ctx context.Context, rd storage.Reader, typ string,
 
 // count answers _summary=count, by counting index keys when one exact
 // clause allows it and by the size of the match set otherwise.
-func (e *Engine) count(ctx context.Context, rd storage.Reader, types []string, q *query, comp *CompartmentRef) (int, error) {
+func (e *Engine) count(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, comp *CompartmentRef) (int, error) {
 	total := 0
 	for _, t := range types {
+		q := qs[t]
 		if comp == nil {
 			if n, ok, err := e.fastCount(ctx, rd, t, q.clauses); err != nil {
 				return 0, err

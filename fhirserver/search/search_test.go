@@ -104,3 +104,25 @@ func TestIndexFollowsUpdatesAndDeletes(t *testing.T) {
 	}
 	expect(t, f, "Observation", "subject:Patient.family=jones")
 }
+
+// TestSystemSearchParameterOfSomeTypes: a filter only some types know
+// leaves the other types out instead of being ignored for them.
+func TestSystemSearchParameterOfSomeTypes(t *testing.T) {
+	f := smallStore(t, defs.R4, chainWorld...)
+	res := searchReq(t, f, Request{Types: []string{"Observation", "Patient", "Organization"}, Params: url.Values{"family": {"smith"}}})
+	if got := names(res); len(got) != 1 || got[0] != "Patient/p1" || len(res.Warnings) != 0 {
+		t.Fatalf("family=smith across types = %v (warnings %v)", got, res.Warnings)
+	}
+	res = searchReq(t, f, Request{Types: []string{"Observation", "Patient"}, Params: url.Values{"family": {"smith"}, "_summary": {"count"}}})
+	if res.Total != 1 {
+		t.Errorf("count = %d, want 1", res.Total)
+	}
+	// Known to no type: ignored with a warning, every resource matches.
+	res = searchReq(t, f, Request{Types: []string{"Observation", "Patient"}, Params: url.Values{"nosuch": {"x"}, "_summary": {"count"}}})
+	if res.Total != 5 || len(res.Warnings) != 1 {
+		t.Errorf("unknown everywhere: total %d warnings %v", res.Total, res.Warnings)
+	}
+	if _, err := f.e.Search(t.Context(), Request{Compartment: &CompartmentRef{Type: "Nope", ID: "1"}}); err == nil {
+		t.Errorf("unknown compartment accepted in a system search")
+	}
+}

@@ -35,7 +35,7 @@ func TestStreamedPagesEqualMaterialised(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			all, err := f.e.allHits(ctx, f.store, []string{typ}, q, Request{ResourceType: typ, Params: params})
+			all, err := f.e.allHits(ctx, f.store, []string{typ}, map[string]*query{typ: q}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,7 +54,7 @@ func TestStreamedPagesEqualMaterialised(t *testing.T) {
 					c = &cc
 				}
 				pq, _ := f.e.parseQuery(typ, params)
-				if _, ok, _ := f.e.streamPage(ctx, f.store, []string{typ}, pq, nil, c, &Result{}); ok {
+				if _, ok, _ := f.e.streamPage(ctx, f.store, []string{typ}, map[string]*query{typ: pq}, nil, c, &Result{}); ok {
 					streamedPages++
 				}
 				res, err := f.e.Search(ctx, Request{ResourceType: typ, Params: params, Cursor: cur})
