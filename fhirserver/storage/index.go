@@ -135,9 +135,10 @@ func (s *Store) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit,
 			return
 		}
 		defer s.release()
+		n := 0
 		for h, err := range (reader{s.db}).scanIndex(q) {
-			if err == nil {
-				err = ctx.Err()
+			if n++; err == nil && n%1024 == 0 {
+				err = ctx.Err() // a long scan stops soon after its request ends
 			}
 			if !yield(h, err) || err != nil {
 				return
@@ -154,4 +155,53 @@ func (tx *Tx) ScanIndex(_ context.Context, q IndexQuery) iter.Seq2[IndexHit, err
 		return func(yield func(IndexHit, error) bool) { yield(IndexHit{}, errTxDone) }
 	}
 	return tx.rd.scanIndex(q)
+}
+
+// countIndex counts the entries selected by q (After and Reverse included)
+// without decoding them.
+func (rd reader) countIndex(ctx context.Context, q IndexQuery) (int64, error) {
+	lower, upper, err := q.bounds()
+	if err != nil {
+		return 0, err
+	}
+	if bytes.Compare(lower, upper) >= 0 {
+		return 0, nil
+	}
+	it, err := rd.r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return 0, fmt.Errorf("count index %s.%s: %w", q.Type, q.Param, err)
+	}
+	defer it.Close()
+	var n int64
+	for ok := it.First(); ok; ok = it.Next() {
+		if n++; n%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if err := it.Error(); err != nil {
+		return 0, fmt.Errorf("count index %s.%s: %w", q.Type, q.Param, err)
+	}
+	return n, nil
+}
+
+// CountIndex returns how many index entries q selects, without decoding
+// them: a search with one exact-valued parameter counts its matches this way
+// (each resource has an entry at most once per value).
+func (s *Store) CountIndex(ctx context.Context, q IndexQuery) (int64, error) {
+	var n int64
+	err := s.read(func() (err error) {
+		n, err = reader{s.db}.countIndex(ctx, q)
+		return err
+	})
+	return n, err
+}
+
+// CountIndex is Store.CountIndex as this transaction sees it.
+func (tx *Tx) CountIndex(ctx context.Context, q IndexQuery) (int64, error) {
+	if tx.done {
+		return 0, errTxDone
+	}
+	return tx.rd.countIndex(ctx, q)
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"testing"
 )
@@ -67,6 +68,9 @@ func TestScanIndex(t *testing.T) {
 				q.Param = "name"
 			}
 			got := hitStrings(collectHits(t, s.ScanIndex(ctx, q)))
+			if n, err := s.CountIndex(ctx, q); err != nil || n != int64(len(tt.want)) {
+				t.Errorf("CountIndex = %d, %v; want %d", n, err, len(tt.want))
+			}
 			if len(got) != len(tt.want) {
 				t.Fatalf("got %q, want %q", got, tt.want)
 			}
@@ -96,9 +100,60 @@ func TestTxScanIndexSeesStagedEntries(t *testing.T) {
 		if len(got) != 1 || got[0] != "new@1" {
 			t.Errorf("inside tx: %q", got)
 		}
+		lo, hi := ExactRange([]byte("old"))
+		if n, err := tx.CountIndex(ctx, IndexQuery{Type: "Patient", Param: "name", Lo: lo, Hi: hi}); err != nil || n != 0 {
+			t.Errorf("inside tx, old entries counted: %d %v", n, err)
+		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// BenchmarkIndexScan compares decoding every hit with counting keys, over
+// 100,000 entries of one value (a token search matching them all).
+func BenchmarkIndexScan(b *testing.B) {
+	ctx := context.Background()
+	s, _ := openTest(b)
+	const n = 100000
+	for start := 0; start < n; start += 10000 {
+		_, err := s.Write(ctx, func(tx *Tx) error {
+			for i := start; i < start+10000; i++ {
+				if _, err := tx.Put(Put{Type: "Observation", ID: fmt.Sprintf("o%06d", i), JSON: []byte("{}"),
+					Index: []IndexEntry{{Param: "code", Value: []byte("http://loinc.org|1234-5")}}}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	lo, hi := ExactRange([]byte("http://loinc.org|1234-5"))
+	q := IndexQuery{Type: "Observation", Param: "code", Lo: lo, Hi: hi}
+	b.Run("scan", func(b *testing.B) {
+		for b.Loop() {
+			c := 0
+			for _, err := range s.ScanIndex(ctx, q) {
+				if err != nil {
+					b.Fatal(err)
+				}
+				c++
+			}
+			if c != n {
+				b.Fatalf("%d hits", c)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/entry")
+	})
+	b.Run("count", func(b *testing.B) {
+		for b.Loop() {
+			if c, err := s.CountIndex(ctx, q); err != nil || c != n {
+				b.Fatalf("%d, %v", c, err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/entry")
+	})
 }

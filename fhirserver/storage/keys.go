@@ -175,26 +175,30 @@ func appendEscaped(dst, v []byte, terminate bool) []byte {
 }
 
 // unescape decodes an escaped value at the start of b and returns it with the
-// number of bytes it took (terminator included).
+// number of bytes it took (terminator included). Search scans call it for
+// every hit, so the common case — no NUL inside the value — is one scan and
+// one exact-size copy.
 func unescape(b []byte) ([]byte, int, error) {
-	var out []byte
-	for i := 0; i < len(b); i++ {
-		if b[i] != 0 {
-			out = append(out, b[i])
-			continue
+	i := bytes.IndexByte(b, 0)
+	if i >= 0 && i+1 < len(b) && b[i+1] == 1 {
+		return append(make([]byte, 0, i), b[:i]...), i + 2, nil
+	}
+	out := make([]byte, 0, len(b))
+	pos := 0 // b[pos:] is still to decode; i is relative to it
+	for {
+		if i < 0 || pos+i+1 >= len(b) {
+			return nil, 0, fmt.Errorf("storage: unterminated index value in key")
 		}
-		if i+1 >= len(b) {
-			break
-		}
-		switch b[i+1] {
+		out = append(out, b[pos:pos+i]...)
+		switch b[pos+i+1] {
 		case 0xff:
 			out = append(out, 0)
-			i++
 		case 1:
-			return out, i + 2, nil
+			return out, pos + i + 2, nil
 		default:
-			return nil, 0, fmt.Errorf("storage: bad escape byte %#x in index key", b[i+1])
+			return nil, 0, fmt.Errorf("storage: bad escape byte %#x in index key", b[pos+i+1])
 		}
+		pos += i + 2
+		i = bytes.IndexByte(b[pos:], 0)
 	}
-	return nil, 0, fmt.Errorf("storage: unterminated index value in key")
 }
