@@ -138,11 +138,11 @@ func streamIDs(ctx context.Context, rd storage.Reader, streams []idStream, after
 	return out, nil
 }
 
-// streamSorted returns up to limit hits of the whole type in the order of
-// one sort key, after cur; exhausted is true when the sort entries ran out
+// streamSorted returns up to limit hits of the type in the order of one
+// sort key, after cur, keeping those keep accepts (nil: all); exhausted is true when the sort entries ran out
 // before limit (resources without a value then follow, which only the
 // materialising path knows).
-func streamSorted(ctx context.Context, rd storage.Reader, typ string, key sortKey, cur *cursor, limit int) (hits []hit, exhausted bool, err error) {
+func streamSorted(ctx context.Context, rd storage.Reader, typ string, key sortKey, cur *cursor, limit int, keep func(id string) bool) (hits []hit, exhausted bool, err error) {
 	tag := byte(tagSortAsc)
 	if key.desc {
 		tag = tagSortDesc
@@ -158,6 +158,9 @@ func streamSorted(ctx context.Context, rd storage.Reader, typ string, key sortKe
 	for h, err := range rd.ScanIndex(ctx, q) {
 		if err != nil {
 			return nil, false, fmt.Errorf("sort %s by %s: %w", typ, key.code, err)
+		}
+		if keep != nil && !keep(h.ID) {
+			continue
 		}
 		hits = append(hits, hit{typ: typ, id: h.ID, keys: [][]byte{append([]byte(nil), h.Value[1:]...)}})
 		if len(hits) == limit {

@@ -23,6 +23,8 @@ func TestStreamedPagesEqualMaterialised(t *testing.T) {
 		"_sort=birthdate",
 		"_sort=-birthdate",
 		"_sort=family", // several patients have no family: tail from the materialised path
+		"gender=male&_sort=-birthdate",
+		"active=true&_sort=family",
 	}
 	for _, qs := range queries {
 		typ := "Patient"
