@@ -51,6 +51,10 @@ func (h *Handler) transaction(c *call, items []*fhirjson.Value) {
 	sort.SliceStable(order, func(a, b int) bool { return entryRank(order[a].Method) < entryRank(order[b].Method) })
 
 	ctx := c.r.Context()
+	if err := h.preResolve(order); err != nil {
+		c.fail(err)
+		return
+	}
 	_, err := h.store.Write(ctx, func(tx *storage.Tx) error {
 		return h.runTransaction(ctx, tx, order)
 	})
@@ -162,7 +166,7 @@ func (h *Handler) runTransaction(ctx context.Context, tx *storage.Tx, order []*t
 		return err
 	}
 	for _, te := range order {
-		if te.op != nil && te.op.Resource != nil {
+		if te.op != nil && te.op.Resource != nil && !te.op.Indexed {
 			rewriteRefs(te.op.Resource, ids)
 			if te.op.ID != "" {
 				te.op.Resource.Set("id", fhirjson.NewString(te.op.ID))
@@ -187,6 +191,9 @@ func (h *Handler) resolve(ctx context.Context, tx *storage.Tx, te *txEntry) erro
 	op := te.op
 	switch op.Method {
 	case http.MethodPost:
+		if op.Indexed {
+			return nil // identity fixed by preResolve
+		}
 		if op.IfNoneExist != nil {
 			found, err := h.search.Match(ctx, tx, op.Type, op.IfNoneExist)
 			if err != nil {
@@ -273,7 +280,7 @@ func (h *Handler) runTxWrite(ctx context.Context, tx *storage.Tx, te *txEntry) (
 		}
 		return writeResult{Status: http.StatusOK, Rec: rec}, nil
 	}
-	if op.Method == http.MethodPost || op.Method == http.MethodPut {
+	if (op.Method == http.MethodPost || op.Method == http.MethodPut) && !op.Indexed {
 		if err := h.index(op); err != nil {
 			return writeResult{}, err
 		}
@@ -305,4 +312,51 @@ func (h *Handler) txResponse(c *call, te *txEntry) bundleEntry {
 		}
 	}
 	return e
+}
+
+// preResolve does the identity work of a transaction before the write
+// section when nothing in it depends on the store's state (no ifNoneExist,
+// no conditional update, patch or delete, no conditional reference) — the
+// common case of a bundle of new resources linked by urn:uuid. Ids are
+// assigned, references rewritten and index entries computed here, so the
+// serial write section only checks and stages. Otherwise it does nothing
+// and runTransaction resolves everything inside the section.
+func (h *Handler) preResolve(order []*txEntry) error {
+	for _, te := range order {
+		op := te.op
+		if op == nil {
+			continue
+		}
+		if op.Cond != nil || op.IfNoneExist != nil {
+			return nil
+		}
+		if op.Resource != nil {
+			refs := map[string]bool{}
+			conditionalRefs(op.Resource, refs)
+			if len(refs) > 0 {
+				return nil
+			}
+		}
+	}
+	ids := map[string]string{}
+	for _, te := range order {
+		if op := te.op; op != nil && op.Method == http.MethodPost {
+			op.ID = newID()
+		}
+		if op := te.op; op != nil && op.ID != "" && isPlaceholder(te.FullURL) {
+			ids[te.FullURL] = op.Type + "/" + op.ID
+		}
+	}
+	for _, te := range order {
+		op := te.op
+		if op == nil || op.Resource == nil {
+			continue
+		}
+		rewriteRefs(op.Resource, ids)
+		if err := h.index(op); err != nil {
+			return withEntry(err, te.Index)
+		}
+		op.Indexed = true
+	}
+	return nil
 }

@@ -216,3 +216,25 @@ func TestHead(t *testing.T) {
 		}
 	}
 }
+
+// TestTransactionResolvedBeforeWrite covers the path where a bundle of new
+// resources linked by urn:uuid is resolved and indexed before the write
+// section.
+func TestTransactionResolvedBeforeWrite(t *testing.T) {
+	for _, ver := range versions {
+		e := newEnv(t, ver)
+		r := e.do("POST", "/fhir", bundleOf("transaction",
+			`{"fullUrl":"urn:uuid:o","resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"urn:uuid:p"}},"request":{"method":"POST","url":"Observation"}}`,
+			`{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient","id":"ignored"},"request":{"method":"POST","url":"Patient"}}`,
+			`{"fullUrl":"urn:uuid:q","resource":{"resourceType":"Patient","id":"fixed","link":[{"other":{"reference":"urn:uuid:p"},"type":"seealso"}]},"request":{"method":"PUT","url":"Patient/fixed"}}`))
+		if r.Status != 200 {
+			t.Fatalf("%s: %d %s", ver.Name, r.Status, r.Body)
+		}
+		es := entries(r.json(t))
+		obs, pat, fixed := es[0].Get("resource"), es[1].Get("resource"), es[2].Get("resource")
+		if pat.Str("id") == "ignored" || obs.Get("subject").Str("reference") != "Patient/"+pat.Str("id") ||
+			fixed.Get("link").Items[0].Get("other").Str("reference") != "Patient/"+pat.Str("id") || fixed.Str("id") != "fixed" {
+			t.Errorf("%s: %s", ver.Name, r.Body)
+		}
+	}
+}

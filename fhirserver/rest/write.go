@@ -34,6 +34,9 @@ type writeOp struct {
 	Entries []storage.IndexEntry
 	// Patch is the patch of a PATCH.
 	Patch *patchDoc
+	// Indexed says Entries were computed for the final resource (a
+	// transaction that could resolve its identities before the write).
+	Indexed bool
 }
 
 // writeResult is what a write did.
