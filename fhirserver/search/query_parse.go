@@ -36,6 +36,10 @@ type query struct {
 	unknown    []string
 }
 
+// maxChainDepth bounds chaining and _has nesting together: each level is a
+// search of its own, and no real query needs more.
+const maxChainDepth = 8
+
 // resultParams are understood but not filters; the REST layer applies the
 // ones that shape each resource (_elements, _summary other than count).
 var resultParams = map[string]bool{
@@ -80,6 +84,9 @@ func (e *Engine) parseQuery(typ string, params url.Values) (*query, error) {
 func (e *Engine) parseClause(typ, key, value string) (*clause, error) {
 	if value == "" {
 		return nil, errEmpty(key)
+	}
+	if strings.Count(key, ".")+strings.Count(key, "_has:") > maxChainDepth {
+		return nil, outcome.BadRequest(outcome.CodeTooCostly, key, "%s chains more than %d levels", key, maxChainDepth)
 	}
 	if strings.HasPrefix(key, "_has:") {
 		h, err := e.parseHas(typ, key)

@@ -75,6 +75,7 @@ func TestParseQueryErrors(t *testing.T) {
 		{"Patient", "_include", "Patient:name", "_include"},
 		{"Observation", "code-value-quantity", "a$b$c", "code-value-quantity"},
 		{"Observation", "value-quantity", "5|a", "value-quantity"},
+		{"Observation", strings.Repeat("patient.link.", 5) + "name", "x", strings.Repeat("patient.link.", 5) + "name"},
 	}
 	for _, c := range cases {
 		_, err := e.parseQuery(c.typ, url.Values{c.key: {c.value}})
