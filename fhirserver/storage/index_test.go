@@ -157,3 +157,23 @@ func BenchmarkIndexScan(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/entry")
 	})
 }
+
+// TestUpdateKeepsUnchangedEntries: an entry present in both the old and the
+// new version is deleted and set in the same batch; the set must win.
+func TestUpdateKeepsUnchangedEntries(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	e := func(v string) IndexEntry { return IndexEntry{Param: "name", Value: []byte(v)} }
+	putOne(t, s, "Patient", "1", e("kept"), e("dropped"))
+	putOne(t, s, "Patient", "1", e("kept"), e("added"))
+	got := hitStrings(collectHits(t, s.ScanIndex(ctx, IndexQuery{Type: "Patient", Param: "name"})))
+	if fmt.Sprint(got) != "[added@1 kept@1]" {
+		t.Fatalf("entries after update: %q", got)
+	}
+	deleteOne(t, s, "Patient", "1")
+	putOne(t, s, "Patient", "1", e("again"))
+	got = hitStrings(collectHits(t, s.ScanIndex(ctx, IndexQuery{Type: "Patient", Param: "name"})))
+	if fmt.Sprint(got) != "[again@1]" {
+		t.Fatalf("entries after delete and re-create: %q", got)
+	}
+}

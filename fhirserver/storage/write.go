@@ -75,7 +75,7 @@ func (s *Store) stage(ctx context.Context, fn func(tx *Tx) error) (*pebble.Batch
 		return nil, Commit{}, err
 	}
 	micros := max(s.now().UnixMicro(), s.lastMicros+1)
-	tx := &Tx{s: s, b: s.db.NewIndexedBatch(), micros: micros, now: fromMicros(micros), nextSeq: s.nextSeq}
+	tx := &Tx{s: s, b: s.db.NewIndexedBatch(), now: fromMicros(micros), nextSeq: s.nextSeq}
 	tx.rd = reader{tx.b}
 	committed := false
 	defer func() {
@@ -112,7 +112,6 @@ type Tx struct {
 	s       *Store
 	b       *pebble.Batch
 	rd      reader
-	micros  int64
 	now     time.Time
 	nextSeq uint64
 	records []*Record
@@ -247,18 +246,40 @@ func (tx *Tx) Delete(d Delete) (*Record, error) {
 // stageVersion writes every key of one version into the batch: the version
 // record, the current header, type history, the change log, the index entries
 // (replacing those of the previous version when it was live) and the live
-// count.
+// count. Everything that can fail is read first, so an error leaves the batch
+// untouched even if the caller ignores it and commits its other writes.
 func (tx *Tx) stageVersion(rec *Record, entries []IndexEntry, wasLive bool) error {
-	b := tx.b
+	var old []IndexEntry
 	if wasLive {
-		if err := tx.clearIndex(rec.Type, rec.ID); err != nil {
+		var err error
+		if old, err = tx.rd.idxList(rec.Type, rec.ID); err != nil {
 			return err
 		}
 	}
-	for _, e := range entries {
-		if err := b.Set(keyIndex(rec.Type, e.Param, e.Value, rec.ID), nil, nil); err != nil {
-			return fmt.Errorf("stage index entry: %w", err)
+	var delta, count int64
+	if isLive := !rec.Deleted; isLive != wasLive {
+		delta = 1
+		if !isLive {
+			delta = -1
 		}
+		n, err := tx.liveCount(rec.Type)
+		if err != nil {
+			return err
+		}
+		count = n + delta
+	}
+
+	b := tx.b
+	for _, e := range old {
+		_ = b.Delete(keyIndex(rec.Type, e.Param, e.Value, rec.ID), nil)
+	}
+	if old != nil {
+		_ = b.Delete(keyIdxList(rec.Type, rec.ID), nil)
+	}
+	// Sets after the deletes win within a batch, so an entry kept from the
+	// previous version survives.
+	for _, e := range entries {
+		_ = b.Set(keyIndex(rec.Type, e.Param, e.Value, rec.ID), nil, nil)
 	}
 	if len(entries) > 0 {
 		_ = b.Set(keyIdxList(rec.Type, rec.ID), encodeIdxList(entries), nil)
@@ -267,37 +288,14 @@ func (tx *Tx) stageVersion(rec *Record, entries []IndexEntry, wasLive bool) erro
 	_ = b.Set(keyCurrent(rec.Type, rec.ID), appendHeader(nil, rec.header()), nil)
 	_ = b.Set(keyTypeLog(rec.Type, rec.Seq), encodeTypeLog(rec.ID, rec.VersionID), nil)
 	_ = b.Set(keyChange(rec.Seq), encodeChange(rec), nil)
-	if isLive := !rec.Deleted; isLive != wasLive {
-		delta := int64(1)
-		if !isLive {
-			delta = -1
-		}
+	if delta != 0 {
 		if tx.deltas == nil {
 			tx.deltas = map[string]int64{}
 		}
 		tx.deltas[rec.Type] += delta
-		n, err := tx.liveCount(rec.Type)
-		if err != nil {
-			return err
-		}
-		_ = b.Set(keyCount(rec.Type), encodeCount(n), nil)
+		_ = b.Set(keyCount(rec.Type), encodeCount(count), nil)
 	}
 	tx.nextSeq++
 	tx.records = append(tx.records, rec)
-	return nil
-}
-
-// clearIndex stages the deletion of the index entries of the current version.
-func (tx *Tx) clearIndex(typ, id string) error {
-	old, err := tx.rd.idxList(typ, id)
-	if err != nil {
-		return err
-	}
-	for _, e := range old {
-		_ = tx.b.Delete(keyIndex(typ, e.Param, e.Value, id), nil)
-	}
-	if old != nil {
-		_ = tx.b.Delete(keyIdxList(typ, id), nil)
-	}
 	return nil
 }
