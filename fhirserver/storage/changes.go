@@ -96,10 +96,13 @@ func (s *Store) Changes(ctx context.Context, after string, limit int) (ChangePag
 	if err != nil {
 		return ChangePage{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return ChangePage{}, err
+	}
 	if n := len(page.Changes); n > 0 {
 		page.Next = page.Changes[n-1].Cursor
 	}
-	return page, ctx.Err()
+	return page, nil
 }
 
 // WaitForChanges blocks until a change after the cursor is durable (then
