@@ -1,8 +1,14 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -58,4 +64,73 @@ func TestFailedSyncStopsWritesAndWakesReaders(t *testing.T) {
 	if rec, err := s.Get(context.Background(), "Patient", "a"); err != nil || rec.VersionID != 1 {
 		t.Fatalf("durable data stays readable: %+v %v", rec, err)
 	}
+}
+
+// BenchmarkDurableWrite measures durable single-resource creates with 1, 8
+// and 64 concurrent writers, next to the disk's raw fsync rate.
+func BenchmarkDurableWrite(b *testing.B) {
+	body := bytes.Repeat([]byte("x"), 600)
+	for _, mode := range []struct {
+		name string
+		mode syncMode
+	}{{"applyNoSyncWait", syncApplyNoSyncWait}, {"logData", syncLogData}} {
+		for _, writers := range []int{1, 8, 64} {
+			b.Run(fmt.Sprintf("%s/writers=%d", mode.name, writers), func(b *testing.B) {
+				s, err := Open(b.TempDir(), Options{syncMode: mode.mode})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				// Exactly `writers` goroutines (RunParallel would start a
+				// multiple of GOMAXPROCS) share b.N writes.
+				var n atomic.Int64
+				var wg sync.WaitGroup
+				b.ResetTimer()
+				for range writers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for {
+							i := n.Add(1)
+							if i > int64(b.N) {
+								return
+							}
+							_, err := s.Write(context.Background(), func(tx *Tx) error {
+								_, err := tx.Put(Put{Type: "Observation", ID: fmt.Sprint("o", i), Create: true, JSON: body,
+									Index: []IndexEntry{{Param: "code", Value: []byte("http://loinc.org|1234-5")}, {Param: "subject", Value: fmt.Appendf(nil, "Patient/%d", i%100)}}})
+								return err
+							})
+							if err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+			})
+		}
+	}
+}
+
+// BenchmarkRawFsync is the disk's fsync rate for a small file: the ceiling a
+// store without group commit would hit.
+func BenchmarkRawFsync(b *testing.B) {
+	f, err := os.Create(filepath.Join(b.TempDir(), "fsync"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 512)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := f.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "fsyncs/s")
 }

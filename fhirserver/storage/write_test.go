@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -260,73 +258,39 @@ func TestConditionalCreateRace(t *testing.T) {
 	}
 }
 
-// BenchmarkDurableWrite measures durable single-resource creates with 1, 8
-// and 64 concurrent writers, next to the disk's raw fsync rate.
-func BenchmarkDurableWrite(b *testing.B) {
-	body := bytes.Repeat([]byte("x"), 600)
-	for _, mode := range []struct {
-		name string
-		mode syncMode
-	}{{"applyNoSyncWait", syncApplyNoSyncWait}, {"logData", syncLogData}} {
-		for _, writers := range []int{1, 8, 64} {
-			b.Run(fmt.Sprintf("%s/writers=%d", mode.name, writers), func(b *testing.B) {
-				s, err := Open(b.TempDir(), Options{syncMode: mode.mode})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer s.Close()
-				// Exactly `writers` goroutines (RunParallel would start a
-				// multiple of GOMAXPROCS) share b.N writes.
-				var n atomic.Int64
-				var wg sync.WaitGroup
-				b.ResetTimer()
-				for range writers {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for {
-							i := n.Add(1)
-							if i > int64(b.N) {
-								return
-							}
-							_, err := s.Write(context.Background(), func(tx *Tx) error {
-								_, err := tx.Put(Put{Type: "Observation", ID: fmt.Sprint("o", i), Create: true, JSON: body,
-									Index: []IndexEntry{{Param: "code", Value: []byte("http://loinc.org|1234-5")}, {Param: "subject", Value: fmt.Appendf(nil, "Patient/%d", i%100)}}})
-								return err
-							})
-							if err != nil {
-								b.Error(err)
-								return
-							}
-						}
-					}()
-				}
-				wg.Wait()
-				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+// TestIfMatchRace: 30 concurrent updates all sending If-Match: 1 — exactly
+// one wins, the others get ErrVersionConflict (412).
+func TestIfMatchRace(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	putOne(t, s, "Patient", "p")
+	var won, lost atomic.Int32
+	var wg sync.WaitGroup
+	for range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Write(ctx, func(tx *Tx) error {
+				_, err := tx.Put(Put{Type: "Patient", ID: "p", IfMatch: 1, Stamp: stampJSON})
+				return err
 			})
-		}
+			switch {
+			case err == nil:
+				won.Add(1)
+			case errors.Is(err, ErrVersionConflict):
+				lost.Add(1)
+			default:
+				t.Error(err)
+			}
+		}()
 	}
-}
-
-// BenchmarkRawFsync is the disk's fsync rate for a small file: the ceiling a
-// store without group commit would hit.
-func BenchmarkRawFsync(b *testing.B) {
-	f, err := os.Create(filepath.Join(b.TempDir(), "fsync"))
-	if err != nil {
-		b.Fatal(err)
+	wg.Wait()
+	if won.Load() != 1 || lost.Load() != 29 {
+		t.Fatalf("%d won, %d lost", won.Load(), lost.Load())
 	}
-	defer f.Close()
-	buf := make([]byte, 512)
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := f.Write(buf); err != nil {
-			b.Fatal(err)
-		}
-		if err := f.Sync(); err != nil {
-			b.Fatal(err)
-		}
+	if rec, _ := s.Get(ctx, "Patient", "p"); rec.VersionID != 2 {
+		t.Fatalf("version %d after the race", rec.VersionID)
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "fsyncs/s")
 }
 
 // TestLargeTransaction commits a bundle bigger than Pebble's large-batch
