@@ -12,7 +12,7 @@ import (
 )
 
 // smallStore indexes the given resources (JSON) into a fresh store.
-func smallStore(t *testing.T, v *defs.Version, resources ...string) *fixture {
+func smallStore(t testing.TB, v *defs.Version, resources ...string) *fixture {
 	t.Helper()
 	store, err := storage.Open(t.TempDir(), storage.Options{})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
@@ -125,4 +126,30 @@ func TestSystemSearchParameterOfSomeTypes(t *testing.T) {
 	if _, err := f.e.Search(t.Context(), Request{Compartment: &CompartmentRef{Type: "Nope", ID: "1"}}); err == nil {
 		t.Errorf("unknown compartment accepted in a system search")
 	}
+}
+
+// FuzzSearch runs arbitrary queries (and cursors) against a small store:
+// nothing may panic, and every failure is a 4xx OperationOutcome.
+func FuzzSearch(f *testing.F) {
+	for _, s := range []string{
+		"code=1-1&_sort=-date&_count=1", "subject:Patient.family=smith&_include=Observation:subject",
+		"_has:Observation:patient:code=1-1", "date=ap2020&_total=accurate", "code:not=1-1,2-2",
+		"_id=o1&_revinclude:iterate=Provenance:target", "value-quantity=lt5||mg", "_summary=count&status=final",
+	} {
+		f.Add("Observation", s, "")
+	}
+	f.Add("Patient", "_count=1", cursor{ID: "p1", Keys: [][]byte{{1}}}.encode())
+	fx := smallStore(f, defs.R4, chainWorld...)
+	f.Fuzz(func(t *testing.T, typ, query, cur string) {
+		params, err := url.ParseQuery(query)
+		if err != nil {
+			return
+		}
+		_, err = fx.e.Search(t.Context(), Request{ResourceType: typ, Params: params, Cursor: cur})
+		if err != nil {
+			if oe, ok := outcome.As(err); !ok || oe.Status >= 500 {
+				t.Fatalf("%s?%s (cursor %q): %v", typ, query, cur, err)
+			}
+		}
+	})
 }
