@@ -44,7 +44,7 @@ func BenchmarkRead(b *testing.B) {
 		b.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}
 	path := strings.TrimPrefix(rec.Header().Get("Location"), "http://bench.example")
-	path = path[:strings.Index(path, "/_history")]
+	path, _, _ = strings.Cut(path, "/_history")
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {

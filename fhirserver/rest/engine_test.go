@@ -13,8 +13,7 @@ import (
 func TestWithSearchEngine(t *testing.T) {
 	for _, ver := range versions {
 		t.Run(ver.Name, func(t *testing.T) {
-			var e *env
-			e = newEnv(t, ver, func(c *Config) {
+			e := newEnv(t, ver, func(c *Config) {
 				eng, err := search.NewEngine(c.Version, c.Store, search.Options{BaseURL: c.BaseURL + "/fhir"})
 				if err != nil {
 					t.Fatal(err)

@@ -31,7 +31,8 @@ func TestParsePrefer(t *testing.T) {
 }
 
 func TestETags(t *testing.T) {
-	for in, want := range map[string]string{`W/"3"`: "3", `"3"`: "3", "3": "3", ` w/"12" `: "12"} {
+	for _, tt := range []struct{ in, want string }{{`W/"3"`, "3"}, {`"3"`, "3"}, {"3", "3"}, {` w/"12" `, "12"}} {
+		in, want := tt.in, tt.want
 		if got, ok := parseETag(in); !ok || got != want {
 			t.Errorf("parseETag(%q) = %q, %v", in, got, ok)
 		}

@@ -50,8 +50,9 @@ func TestTransaction(t *testing.T) {
 			// References were rewritten to the assigned ids, in narrative too.
 			obsLoc := entries(b)[1].Get("response").Str("location")
 			patLoc := entries(b)[3].Get("response").Str("location")
-			patRef := patLoc[:strings.Index(patLoc, "/_history")]
-			o := e.do("GET", "/fhir/"+obsLoc[:strings.Index(obsLoc, "/_history")], "").json(t)
+			patRef, _, _ := strings.Cut(patLoc, "/_history")
+			obsRef, _, _ := strings.Cut(obsLoc, "/_history")
+			o := e.do("GET", "/fhir/"+obsRef, "").json(t)
 			if got := o.Get("subject").Str("reference"); got != patRef {
 				t.Errorf("subject %q, want %q", got, patRef)
 			}

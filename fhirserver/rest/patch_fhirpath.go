@@ -143,11 +143,11 @@ func (h *Handler) fhirPathOp(op, res *fhirjson.Value) error {
 func (h *Handler) eval(path string, res *fhirjson.Value) ([]*fhirjson.Value, error) {
 	expr, err := fhirpath.Compile(path)
 	if err != nil {
-		return nil, fmt.Errorf("path %q: %v", path, err)
+		return nil, fmt.Errorf("path %q: %w", path, err)
 	}
 	items, err := expr.Evaluate(&fhirpath.Env{}, res, h.ver)
 	if err != nil {
-		return nil, fmt.Errorf("path %q: %v", path, err)
+		return nil, fmt.Errorf("path %q: %w", path, err)
 	}
 	var out []*fhirjson.Value
 	for _, it := range items {

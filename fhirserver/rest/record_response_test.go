@@ -29,7 +29,7 @@ func TestStorageError(t *testing.T) {
 		}
 	}
 	plain := errors.New("disk on fire")
-	if got := storageError(plain, "x"); got != plain {
+	if got := storageError(plain, "x"); !errors.Is(got, plain) {
 		t.Errorf("an unknown error must stay a server fault, got %v", got)
 	}
 }

@@ -116,12 +116,12 @@ func parseRoute(path string) route {
 // validTypeName is the shape of a resource type name: an ASCII letter
 // followed by letters or digits. Membership in the version is checked later.
 func validTypeName(s string) bool {
-	if s == "" || len(s) > 64 || !(s[0] >= 'A' && s[0] <= 'Z') {
+	if s == "" || len(s) > 64 || s[0] < 'A' || s[0] > 'Z' {
 		return false
 	}
 	for i := 1; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+		if !isAlnum(c) {
 			return false
 		}
 	}
@@ -135,7 +135,7 @@ func validID(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+		if !isAlnum(c) && c != '-' && c != '.' {
 			return false
 		}
 	}
@@ -156,4 +156,8 @@ func splitPath(p string, dst []string) []string {
 		dst = append(dst, p[:i])
 		p = p[i+1:]
 	}
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
