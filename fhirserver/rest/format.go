@@ -93,6 +93,10 @@ func negotiateResponse(format string, accept string, release string) *outcome.Er
 				"_format %q is not supported; this server answers application/fhir+json", format)
 		}
 	}
+	switch accept {
+	case "", "*/*", "application/fhir+json", "application/json":
+		return nil // what nearly every client sends: no parsing on the hot path
+	}
 	if strings.TrimSpace(accept) == "" {
 		return nil
 	}
