@@ -21,4 +21,9 @@ func TestLimits(t *testing.T) {
 		{"9223372036854775807 + 1", "[]"}, {"-9223372036854775807 - 2", "[]"}, {"4611686018427387904 * 2", "[]"},
 		{"2.power(62)", "[4611686018427387904]"}, {"1.power(1000000000)", "[1]"},
 	})
+	for _, expr := range []string{"'x'.repeat($this + 'a')", "1.5.round(1000000000)"} {
+		if _, err := evalString(t, expr, testPatient, nil); err == nil {
+			t.Errorf("%s: want an error, not a runaway evaluation", expr)
+		}
+	}
 }

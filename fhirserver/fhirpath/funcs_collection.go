@@ -71,8 +71,12 @@ func fnSupersetOf(k *call) ([]Item, error) {
 }
 
 func subset(a, b []Item) bool {
+	set := newItemSet()
+	for _, y := range b {
+		set.add(y)
+	}
 	for _, x := range a {
-		if !containsItem(b, x) {
+		if !set.contains(x) {
 			return false
 		}
 	}
@@ -121,10 +125,14 @@ func fnSelect(k *call) ([]Item, error) {
 	return out, nil
 }
 
-// fnRepeat applies the projection until no new items appear; the set of
-// seen items guards against cycles.
+// maxRepeat bounds repeat(): a projection that always makes new values
+// (repeat($this + 'a')) would otherwise never stop.
+const maxRepeat = 10000
+
+// fnRepeat applies the projection until no new items appear.
 func fnRepeat(k *call) ([]Item, error) {
 	var out []Item
+	seen := newItemSet()
 	work := k.in
 	for len(work) > 0 {
 		var next []Item
@@ -134,9 +142,13 @@ func fnRepeat(k *call) ([]Item, error) {
 				return nil, err
 			}
 			for _, x := range r {
-				if !containsItem(out, x) {
-					out = append(out, x)
-					next = append(next, x)
+				if !seen.add(x) {
+					continue
+				}
+				out = append(out, x)
+				next = append(next, x)
+				if len(out) > maxRepeat {
+					return nil, k.errf("repeat() produced more than %d items", maxRepeat)
 				}
 			}
 		}
@@ -207,9 +219,13 @@ func fnIntersect(k *call) ([]Item, error) {
 	if err != nil {
 		return nil, err
 	}
+	in, done := newItemSet(), newItemSet()
+	for _, y := range other {
+		in.add(y)
+	}
 	var out []Item
 	for _, x := range k.in {
-		if containsItem(other, x) && !containsItem(out, x) {
+		if in.contains(x) && done.add(x) {
 			out = append(out, x)
 		}
 	}
@@ -221,9 +237,13 @@ func fnExclude(k *call) ([]Item, error) {
 	if err != nil {
 		return nil, err
 	}
+	set := newItemSet()
+	for _, y := range other {
+		set.add(y)
+	}
 	var out []Item
 	for _, x := range k.in {
-		if !containsItem(other, x) {
+		if !set.contains(x) {
 			out = append(out, x)
 		}
 	}

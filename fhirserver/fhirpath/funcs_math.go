@@ -138,6 +138,10 @@ func fnPower(k *call) ([]Item, error) {
 	return floatItem(math.Pow(d.float(), e.float()))
 }
 
+// maxRoundPrecision bounds round(): the precision comes from the
+// expression, and 10^precision is computed exactly.
+const maxRoundPrecision = 100
+
 func fnRound(k *call) ([]Item, error) {
 	v, ok, err := k.inNumber()
 	if err != nil || !ok {
@@ -150,8 +154,8 @@ func fnRound(k *call) ([]Item, error) {
 			return nil, err
 		}
 		if has {
-			if n < 0 {
-				return nil, k.errf("round() precision must not be negative")
+			if n < 0 || n > maxRoundPrecision {
+				return nil, k.errf("round() precision must be between 0 and %d", maxRoundPrecision)
 			}
 			p = n
 		}

@@ -159,13 +159,14 @@ func (n *binaryNode) compare(c *evalCtx, ls, rs []Item) ([]Item, error) {
 // union merges two collections without duplicates, in order.
 func union(a, b []Item) []Item {
 	out := make([]Item, 0, len(a)+len(b))
+	set := newItemSet()
 	for _, x := range a {
-		if !containsItem(out, x) {
+		if set.add(x) {
 			out = append(out, x)
 		}
 	}
 	for _, x := range b {
-		if !containsItem(out, x) {
+		if set.add(x) {
 			out = append(out, x)
 		}
 	}
