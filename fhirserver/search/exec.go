@@ -162,10 +162,10 @@ func (e *Engine) matchIDs(ctx context.Context, rd storage.Reader, typ string, cl
 	return acc, nil
 }
 
-// indexCounter is a store that counts the index keys of a query without
-// decoding them (storage does not offer it yet; when it does, counts use it
-// with no change here). Decoding each hit costs about a microsecond, which
-// is what keeps a count of a million matches above the 200 ms target.
+// indexCounter is a reader that counts the index keys of a query without
+// decoding them (*storage.Store and *storage.Tx do; storage.Reader does not
+// promise it). Decoding each hit costs about a microsecond, which would keep
+// a count of a million matches above the 200 ms target.
 type indexCounter interface {
 	CountIndex(ctx context.Context, q storage.IndexQuery) (int64, error)
 }
