@@ -54,7 +54,7 @@ func (s *Store) parseCursor(c string) (uint64, error) {
 	}
 	seq, err := strconv.ParseUint(num, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %q: %v", ErrBadCursor, c, err)
+		return 0, fmt.Errorf("%w: %q: %w", ErrBadCursor, c, err)
 	}
 	return seq, nil
 }

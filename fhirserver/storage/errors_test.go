@@ -36,7 +36,7 @@ func TestErrorsAreDistinctSentinels(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, sentinel := range all {
-				if got, want := errors.Is(tt.err, sentinel), sentinel == tt.want; got != want {
+				if got, want := errors.Is(tt.err, sentinel), errors.Is(sentinel, tt.want); got != want {
 					t.Errorf("errors.Is(%v, %v) = %v", tt.err, sentinel, got)
 				}
 			}

@@ -47,7 +47,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) (Commit, error
 	if err := s.syncWait(b); err != nil {
 		// Pebble treats a failed WAL write as fatal; a failed sync leaves the
 		// batch visible but not durable, so stop promising durability.
-		err = fmt.Errorf("%w: sync WAL: %v", ErrFailed, err)
+		err = fmt.Errorf("%w: sync WAL: %w", ErrFailed, err)
 		s.failed.CompareAndSwap(nil, &err)
 		s.signalDurable()
 		return Commit{}, err

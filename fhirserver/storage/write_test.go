@@ -183,10 +183,10 @@ func TestTransactionIsAllOrNothingAndSharesTime(t *testing.T) {
 		}
 		// The tx sees its own staged writes.
 		if n, err := tx.Count(ctx, "Observation"); err != nil || n != 5 {
-			return fmt.Errorf("count inside tx = %d, %v", n, err)
+			return fmt.Errorf("count inside tx = %d, %w", n, err)
 		}
 		if r, err := tx.Get(ctx, "Observation", "o3"); err != nil || r.VersionID != 1 {
-			return fmt.Errorf("get inside tx = %+v, %v", r, err)
+			return fmt.Errorf("get inside tx = %+v, %w", r, err)
 		}
 		return nil
 	})
