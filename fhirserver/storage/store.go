@@ -118,6 +118,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	// reads an index block of every overlapping sstable. Deeper levels
 	// inherit the policy.
 	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	po.EventListener = eventListener(log)
 	start := time.Now()
 	db, err := pebble.Open(dir, po)
 	if err != nil {
@@ -283,6 +284,22 @@ func (s *Store) Metrics() Metrics {
 // StoreID is the random id given to the store at creation; change-feed
 // cursors carry it so a cursor from another store is rejected.
 func (s *Store) StoreID() string { return s.storeID }
+
+// eventListener logs the Pebble events an operator needs to explain slow
+// writes: write stalls (compactions falling behind), slow disks and
+// background errors.
+func eventListener(log logr.Logger) *pebble.EventListener {
+	return &pebble.EventListener{
+		BackgroundError: func(err error) { log.Error(err, "pebble background error") },
+		WriteStallBegin: func(info pebble.WriteStallBeginInfo) {
+			log.Info("writes stalled", "reason", info.Reason)
+		},
+		WriteStallEnd: func() { log.Info("writes resumed") },
+		DiskSlow: func(info pebble.DiskSlowInfo) {
+			log.Info("slow disk", "path", info.Path, "operation", info.OpType.String(), "duration", info.Duration.String())
+		},
+	}
+}
 
 // pebbleLogger routes Pebble's messages to logr.
 type pebbleLogger struct{ log logr.Logger }

@@ -4,7 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/go-logr/logr/funcr"
 )
 
 // openTest opens a store in a fresh temporary directory, closed at the end.
@@ -124,6 +129,35 @@ func BenchmarkOpenEmpty(b *testing.B) {
 		}
 		if err := s.Close(); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestLogging(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		lines []string
+	)
+	log := funcr.New(func(prefix, args string) {
+		mu.Lock()
+		lines = append(lines, args)
+		mu.Unlock()
+	}, funcr.Options{})
+	s, err := Open(t.TempDir(), Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := eventListener(log)
+	l.WriteStallBegin(pebble.WriteStallBeginInfo{Reason: "L0 file count limit exceeded"})
+	l.WriteStallEnd()
+	l.BackgroundError(errors.New("disk on fire"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(lines, "\n")
+	for _, want := range []string{`"store open"`, `"writes stalled"`, `L0 file count`, `"writes resumed"`, `disk on fire`, `"store closed"`} {
+		if !strings.Contains(all, want) {
+			t.Errorf("log lacks %s:\n%s", want, all)
 		}
 	}
 }
