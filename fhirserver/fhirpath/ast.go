@@ -74,6 +74,9 @@ func (n *memberNode) eval(c *evalCtx, in []Item) ([]Item, error) {
 	for i := range base {
 		out = c.children(&base[i], n.name, out)
 	}
+	if err := c.spend(len(base)+len(out), n.pos); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -172,6 +175,9 @@ func (n *funcNode) eval(c *evalCtx, in []Item) ([]Item, error) {
 		if base, err = n.target.eval(c, in); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.spend(len(base)+1, n.pos); err != nil {
+		return nil, err
 	}
 	return n.def.fn(&call{c: c, in: base, n: n})
 }

@@ -40,7 +40,17 @@ type Env struct {
 	Now func() Temporal
 	// Trace receives trace() output; nil discards it.
 	Trace func(name string, items []Item)
+	// MaxSteps bounds the work of one evaluation (items visited by paths
+	// and functions, summed); 0 means DefaultMaxSteps. Nested iterations
+	// such as descendants().where(%resource.descendants()...) are quadratic
+	// by nature, and a client-supplied expression must not occupy the
+	// server for minutes.
+	MaxSteps int64
 }
+
+// DefaultMaxSteps is the work bound when Env.MaxSteps is 0: far above what
+// any published SearchParameter or invariant needs on a large resource.
+const DefaultMaxSteps = 20_000_000
 
 // Expr is a compiled FHIRPath expression. It holds no mutable state, so one
 // Expr may be evaluated from many goroutines at once.
@@ -105,7 +115,11 @@ func (e *Expr) Evaluate(env *Env, resource *fhirjson.Value, m Model) ([]Item, er
 		m = nil // a nil *defs.Version in the interface must not be called
 	}
 	root := rootItem(resource, m)
-	c := &evalCtx{env: env, model: m, src: e.src, resource: root}
+	c := &evalCtx{env: env, model: m, src: e.src, resource: root, budget: env.MaxSteps}
+	if c.budget <= 0 {
+		c.budget = DefaultMaxSteps
+	}
+	c.steps = &c.stepsUsed
 	in := []Item{root}
 	if resource == nil {
 		in = nil
@@ -159,6 +173,20 @@ type evalCtx struct {
 	hasIndex bool
 	total    []Item
 	hasTotal bool
+	// steps counts work across all copies of the context (it points at
+	// the first one's stepsUsed); budget is the bound.
+	steps     *int64
+	stepsUsed int64
+	budget    int64
+}
+
+// spend records n steps of work and fails once the budget is used up.
+func (c *evalCtx) spend(n int, pos int) error {
+	*c.steps += int64(n)
+	if *c.steps > c.budget {
+		return c.errf(pos, "evaluation exceeds %d steps", c.budget)
+	}
+	return nil
 }
 
 func (c *evalCtx) errf(pos int, format string, args ...any) error {

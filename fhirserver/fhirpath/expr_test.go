@@ -168,3 +168,17 @@ func TestConcurrentEvaluation(t *testing.T) {
 		t.Errorf("got %s, want [2.0]", e)
 	}
 }
+
+// TestMaxSteps checks the work bound: a quadratic expression fails with a
+// clear error under a small budget and succeeds under the default.
+func TestMaxSteps(t *testing.T) {
+	res := mustJSON(t, testPatient)
+	e := MustCompile("Patient.descendants().where(%resource.descendants().count() > 3).count()")
+	if _, err := e.Evaluate(&Env{MaxSteps: 500}, res, defs.R4); err == nil || !strings.Contains(err.Error(), "exceeds 500 steps") {
+		t.Errorf("small budget: got %v", err)
+	}
+	got, err := e.Evaluate(nil, res, defs.R4)
+	if err != nil || len(got) != 1 {
+		t.Errorf("default budget: got %s, %v", render(got), err)
+	}
+}

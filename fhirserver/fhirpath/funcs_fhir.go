@@ -191,6 +191,9 @@ func fnDescendants(k *call) ([]Item, error) {
 			next = k.c.allChildren(&work[i], next)
 		}
 		out = append(out, next...)
+		if err := k.c.spend(len(next), k.n.pos); err != nil {
+			return nil, err
+		}
 		work = next
 	}
 	return out, nil
