@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -62,6 +63,14 @@ func (c *call) writeEmpty(status int) {
 // *outcome.Error are server faults: they are logged with their detail and the
 // client only learns that something went wrong on our side.
 func (c *call) fail(err error) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// The client went away (or its deadline passed) mid-request: not a
+		// server fault worth an error log; the answer is likely unread.
+		c.h.log.V(1).Info("request cancelled", "method", c.r.Method, "path", c.r.URL.Path, "reason", err.Error())
+		c.writeValue(http.StatusServiceUnavailable, outcome.New(http.StatusServiceUnavailable, outcome.CodeTimeout, "",
+			"the request was cancelled before it completed").Resource())
+		return
+	}
 	oe, ok := outcome.As(err)
 	if !ok {
 		c.h.log.Error(err, "request failed", "method", c.r.Method, "path", c.r.URL.Path,

@@ -2,7 +2,9 @@ package rest
 
 import (
 	"context"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -87,5 +89,17 @@ func TestNewValidatesConfig(t *testing.T) {
 	defer st.Close()
 	if _, err := New(Config{Version: versions[0], Store: st, Searcher: &fakeSearch{store: st}, BaseURL: "localhost:8080"}); err == nil {
 		t.Error("relative base URL accepted")
+	}
+}
+
+func TestCancelledRequestIsNotAServerFault(t *testing.T) {
+	e := newEnv(t, versions[0])
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest("POST", "/fhir/Patient", strings.NewReader(`{"resourceType":"Patient"}`)).WithContext(ctx)
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	if rec.Code != 503 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 }
