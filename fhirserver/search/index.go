@@ -46,7 +46,7 @@ func (e *Engine) extract(resourceType string, res *fhirjson.Value) ([]rawEntry, 
 			continue
 		}
 		vals := e.values(p, id, items, env, res)
-		out = appendEntries(out, code, vals)
+		out = appendEntries(out, code, vals, p.typ != "composite")
 	}
 	return out, nil
 }
@@ -91,8 +91,9 @@ func toItems(items []fhirpath.Item) []item {
 	return out
 }
 
-// appendEntries adds the distinct keys of vals and the two sort entries.
-func appendEntries(out []rawEntry, code string, vals []indexValue) []rawEntry {
+// appendEntries adds the distinct keys of vals and, when the parameter can
+// be sorted on (every type but composite), the two sort entries.
+func appendEntries(out []rawEntry, code string, vals []indexValue, sortable bool) []rawEntry {
 	var keys [][]byte
 	var lo, hi []byte
 	for _, v := range vals {
@@ -117,6 +118,9 @@ func appendEntries(out []rawEntry, code string, vals []indexValue) []rawEntry {
 	keys = slices.CompactFunc(keys, bytes.Equal)
 	for _, k := range keys {
 		out = append(out, rawEntry{param: code, value: k})
+	}
+	if !sortable {
+		return out
 	}
 	if lo == nil {
 		lo, hi = []byte{}, []byte{}

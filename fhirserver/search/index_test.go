@@ -124,6 +124,11 @@ func TestExtractEntries(t *testing.T) {
 	}
 	// Exactly one ascending and one descending sort entry per parameter.
 	perParam := map[string]int{}
+	for _, p := range e.reg.params("Observation") {
+		if p.typ == "composite" {
+			perParam[p.code] = 2 // none expected: composites cannot be sorted on
+		}
+	}
 	for _, r := range raw {
 		if r.value[0] == tagSortAsc || r.value[0] == tagSortDesc {
 			perParam[r.param]++

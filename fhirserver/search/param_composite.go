@@ -22,7 +22,15 @@ func (e *Engine) compositeValues(p *param, elems []fhirpath.Item, env *fhirpath.
 			}
 			var keys [][]byte
 			for _, v := range e.values(&param{typ: c.typ}, "", items, env, res) {
-				keys = append(keys, v.keys...)
+				for _, k := range v.keys {
+					// A token part is only ever queried as code or
+					// system|code; leaving out system-only and text keys
+					// keeps the cross product (and the write) small.
+					if c.typ == "token" && k[0] != 'k' && k[0] != 'c' {
+						continue
+					}
+					keys = append(keys, k)
+				}
 			}
 			var next [][]byte
 			for _, t := range tuples {
