@@ -156,9 +156,27 @@ func (n *binaryNode) compare(c *evalCtx, ls, rs []Item) ([]Item, error) {
 	return boolItems(cmp >= 0), nil
 }
 
+// smallUnion is the size up to which union compares pairs directly.
+const smallUnion = 16
+
 // union merges two collections without duplicates, in order.
 func union(a, b []Item) []Item {
 	out := make([]Item, 0, len(a)+len(b))
+	if len(a)+len(b) <= smallUnion {
+		// Typical search expressions unite a handful of items, where
+		// comparing pairs beats building a hashed set.
+		for _, x := range a {
+			if !containsItem(out, x) {
+				out = append(out, x)
+			}
+		}
+		for _, x := range b {
+			if !containsItem(out, x) {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
 	set := newItemSet()
 	for _, x := range a {
 		if set.add(x) {
