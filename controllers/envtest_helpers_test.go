@@ -90,20 +90,18 @@ func startControlPlane() (*envtest.Environment, *rest.Config, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("start envtest: %w", err)
 	}
-	// The 1,000-endpoint benchmark would otherwise wait on client-side throttling.
-	cfg.QPS, cfg.Burst = 500, 1000
 	return env, cfg, nil
 }
 
 // startManager runs the FhirEndpoint controller against cfg the way
-// cmd/manager does, with every write counted.
-func startManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme) (*FhirEndpointReconciler, *countingClient, error) {
+// cmd/manager does (with workers reconciles at a time), every write counted.
+func startManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, workers int) (*FhirEndpointReconciler, *countingClient, error) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Cache:                  CacheOptions(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		Controller:             config.Controller{SkipNameValidation: ptr.To(true), MaxConcurrentReconciles: 4},
+		Controller:             config.Controller{SkipNameValidation: ptr.To(true), MaxConcurrentReconciles: workers},
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("create manager: %w", err)

@@ -67,12 +67,13 @@ var _ = BeforeSuite(func() {
 
 	env, cfg, err := startControlPlane()
 	Expect(err).NotTo(HaveOccurred())
+	cfg.QPS, cfg.Burst = 500, 1000
 	testEnv = env
 	scheme, err := testScheme()
 	Expect(err).NotTo(HaveOccurred())
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
-	reconciler, writes, err = startManager(ctx, cfg, scheme)
+	reconciler, writes, err = startManager(ctx, cfg, scheme, 4)
 	Expect(err).NotTo(HaveOccurred())
 })
 

@@ -40,6 +40,9 @@ type options struct {
 	metricsBindAddress     string
 	healthProbeBindAddress string
 	leaderElect            bool
+	maxConcurrent          int
+	qps                    float64
+	burst                  int
 	zap                    zap.Options
 }
 
@@ -63,6 +66,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.metricsBindAddress, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
 	fs.StringVar(&o.healthProbeBindAddress, "health-probe-bind-address", ":8081", "Address of /healthz and /readyz.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader, so only one manager replica reconciles at a time.")
+	fs.IntVar(&o.maxConcurrent, "max-concurrent-reconciles", 4, "FhirEndpoints reconciled at the same time.")
+	// client-go's default (5 QPS, controller-runtime raises it to 20) makes a
+	// fleet of a thousand endpoints wait minutes on the client, not the server.
+	fs.Float64Var(&o.qps, "kube-api-qps", 50, "Sustained requests per second to the API server.")
+	fs.IntVar(&o.burst, "kube-api-burst", 100, "Burst of requests to the API server.")
 	o.zap.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -82,6 +90,12 @@ func (o *options) validate() error {
 	}
 	if o.URLScheme != "https" && o.URLScheme != "http" {
 		errs = append(errs, fmt.Errorf("--url-scheme %q: want https or http", o.URLScheme))
+	}
+	if o.maxConcurrent < 1 {
+		errs = append(errs, fmt.Errorf("--max-concurrent-reconciles %d: want at least 1", o.maxConcurrent))
+	}
+	if o.qps <= 0 || o.burst < 1 {
+		errs = append(errs, fmt.Errorf("--kube-api-qps %g and --kube-api-burst %d must be positive", o.qps, o.burst))
 	}
 	if o.FhirServerImage == "" {
 		errs = append(errs, errors.New("--fhirserver-image must not be empty"))

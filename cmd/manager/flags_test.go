@@ -35,7 +35,8 @@ func TestParseFlags(t *testing.T) {
 			name: "defaults",
 			args: []string{"--base-domain", "fhir.example.com"},
 			check: func(t *testing.T, o *options) {
-				if o.URLScheme != "https" || o.IngressNamespace != "ingress-nginx" || o.AggregatorNamespace != "fhirfleet-system" || o.FhirServerImage != defaultImage || o.leaderElect {
+				if o.URLScheme != "https" || o.IngressNamespace != "ingress-nginx" || o.AggregatorNamespace != "fhirfleet-system" || o.FhirServerImage != defaultImage || o.leaderElect ||
+					o.maxConcurrent != 4 || o.qps != 50 || o.burst != 100 {
 					t.Errorf("defaults = %+v", o)
 				}
 			},
@@ -43,10 +44,12 @@ func TestParseFlags(t *testing.T) {
 		{
 			name: "everything",
 			args: []string{"--base-domain=fhir.example.com", "--fhirserver-image=reg/fs:1", "--ingress-class=nginx", "--url-scheme=http",
-				"--ingress-namespace=ingress", "--aggregator-namespace=agg", "--kubeconfig=/k", "--metrics-bind-address=:9", "--health-probe-bind-address=:10", "--leader-elect"},
+				"--ingress-namespace=ingress", "--aggregator-namespace=agg", "--kubeconfig=/k", "--metrics-bind-address=:9", "--health-probe-bind-address=:10", "--leader-elect",
+				"--max-concurrent-reconciles=8", "--kube-api-qps=100", "--kube-api-burst=200"},
 			check: func(t *testing.T, o *options) {
 				if o.FhirServerImage != "reg/fs:1" || o.IngressClass != "nginx" || o.URLScheme != "http" || o.IngressNamespace != "ingress" ||
-					o.AggregatorNamespace != "agg" || o.kubeconfig != "/k" || o.metricsBindAddress != ":9" || o.healthProbeBindAddress != ":10" || !o.leaderElect {
+					o.AggregatorNamespace != "agg" || o.kubeconfig != "/k" || o.metricsBindAddress != ":9" || o.healthProbeBindAddress != ":10" || !o.leaderElect ||
+					o.maxConcurrent != 8 || o.qps != 100 || o.burst != 200 {
 					t.Errorf("options = %+v", o)
 				}
 			},
@@ -65,6 +68,8 @@ func TestParseFlags(t *testing.T) {
 		{name: "base domain must be a DNS name", args: []string{"--base-domain", "Not_A_Domain"}, wantErr: "--base-domain"},
 		{name: "scheme", args: []string{"--base-domain", "x.io", "--url-scheme", "ftp"}, wantErr: "--url-scheme"},
 		{name: "namespace", args: []string{"--base-domain", "x.io", "--ingress-namespace", "Bad"}, wantErr: "--ingress-namespace"},
+		{name: "workers", args: []string{"--base-domain", "x.io", "--max-concurrent-reconciles", "0"}, wantErr: "--max-concurrent-reconciles"},
+		{name: "qps", args: []string{"--base-domain", "x.io", "--kube-api-qps", "0"}, wantErr: "--kube-api-qps"},
 		{name: "stray argument", args: []string{"--base-domain", "x.io", "extra"}, wantErr: "unexpected arguments"},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "not defined"},
 	}

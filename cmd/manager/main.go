@@ -26,6 +26,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -54,6 +55,7 @@ func run(ctx context.Context, o *options) error {
 	if err != nil {
 		return err
 	}
+	cfg.QPS, cfg.Burst = float32(o.qps), o.burst
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		return fmt.Errorf("register Kubernetes types: %w", err)
@@ -67,6 +69,7 @@ func run(ctx context.Context, o *options) error {
 		Cache:                  controllers.CacheOptions(),
 		Metrics:                metricsserver.Options{BindAddress: o.metricsBindAddress},
 		HealthProbeBindAddress: o.healthProbeBindAddress,
+		Controller:             config.Controller{MaxConcurrentReconciles: o.maxConcurrent},
 		LeaderElection:         o.leaderElect,
 		LeaderElectionID:       "fhirfleet-manager.fhir.fhirfleet.io",
 		// The manager exits on a lost lease anyway; releasing it on a clean
