@@ -23,6 +23,7 @@ func TestResponsesAreValidResources(t *testing.T) {
 			}
 			for _, tt := range []struct{ method, path, body string }{
 				{"GET", "/fhir/metadata", ""},
+				{"GET", "/fhir/OperationDefinition/changes", ""},
 				{"GET", "/fhir/Patient?family=w", ""},
 				{"GET", "/fhir/Patient?family=w&_summary=true", ""},
 				{"GET", "/fhir/_history", ""},

@@ -80,6 +80,7 @@ type Handler struct {
 	stubType string
 
 	capability []byte // the CapabilityStatement, built once
+	changesDef []byte // the OperationDefinition of $changes
 	types      map[string]bool
 }
 
@@ -119,6 +120,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h.stubType = cheapestType(h.ver.ResourceTypes(), func(t string) int { return len(h.ver.SearchParams(t)) })
 	h.capability = h.buildCapability()
+	h.changesDef = h.buildChangesDefinition()
 	return h, nil
 }
 

@@ -20,6 +20,11 @@ func (h *Handler) read(c *call, rt route) {
 	}
 	rec, err := h.current(c.r.Context(), rt.Type, rt.ID)
 	if err != nil {
+		if rt.Type == "OperationDefinition" && rt.ID == changesDefinitionID {
+			// The built-in definition, unless a client stored its own.
+			c.writeBody(http.StatusOK, h.changesDef)
+			return
+		}
 		c.fail(err)
 		return
 	}
