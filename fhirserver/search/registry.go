@@ -70,13 +70,97 @@ func newRegistry(v *defs.Version) (*registry, error) {
 	}
 	for _, t := range v.ResourceTypes() {
 		r.isType[t] = true
+	}
+	for _, t := range v.ResourceTypes() {
 		m := map[string]*param{}
 		for _, sp := range v.SearchParams(t) {
-			m[sp.Code] = r.byURL[sp.URL]
+			m[sp.Code] = r.forType(r.byURL[sp.URL], t)
 		}
 		r.byType[t] = m
 	}
 	return r, nil
+}
+
+// forType returns p with its expression cut down to the union branches that
+// can apply to resource type t. Shared parameters such as clinical-patient
+// union thirty "Type.path" branches; evaluating only the resource's own
+// makes indexing several times cheaper. The result is the same because a
+// branch starting with another type's name yields nothing on t.
+func (r *registry) forType(p *param, t string) *param {
+	if p.expr == nil {
+		return p
+	}
+	branches := splitUnion(p.def.Expression)
+	if len(branches) < 2 {
+		return p
+	}
+	lineage := map[string]bool{t: true}
+	for ty := r.v.Resource(t); ty != nil && ty.Base != ""; ty = r.v.Resource(ty.Base) {
+		lineage[ty.Base] = true
+	}
+	var kept []string
+	for _, b := range branches {
+		head := leadingName(b)
+		if r.v.Resource(head) != nil && !lineage[head] {
+			continue
+		}
+		kept = append(kept, b)
+	}
+	if len(kept) == len(branches) {
+		return p
+	}
+	cp := *p
+	if len(kept) == 0 {
+		cp.expr = nil
+		return &cp
+	}
+	e, err := fhirpath.Compile(strings.Join(kept, " | "))
+	if err != nil {
+		return p // keep the full expression; it compiled
+	}
+	cp.expr = e
+	return &cp
+}
+
+// splitUnion splits a FHIRPath expression at its top-level "|" operators
+// (outside parentheses, brackets and string literals).
+func splitUnion(expr string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(expr); i++ {
+		switch c := expr[i]; c {
+		case '\'':
+			for i++; i < len(expr) && expr[i] != '\''; i++ {
+				if expr[i] == '\\' {
+					i++
+				}
+			}
+		case '`':
+			for i++; i < len(expr) && expr[i] != '`'; i++ {
+			}
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		case '|':
+			if depth == 0 {
+				out = append(out, strings.TrimSpace(expr[start:i]))
+				start = i + 1
+			}
+		}
+	}
+	return append(out, strings.TrimSpace(expr[start:]))
+}
+
+// leadingName returns the first identifier of a branch, skipping opening
+// parentheses: "(Observation.value as Quantity)" gives "Observation".
+func leadingName(b string) string {
+	b = strings.TrimLeft(b, "( ")
+	end := 0
+	for end < len(b) && (b[end] == '_' || b[end] >= 'a' && b[end] <= 'z' || b[end] >= 'A' && b[end] <= 'Z' || b[end] >= '0' && b[end] <= '9') {
+		end++
+	}
+	return b[:end]
 }
 
 // lookup returns the parameter code of type t, or nil.

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
@@ -49,5 +50,41 @@ func TestComponentByName(t *testing.T) {
 	}
 	if p := componentByName(defs.STU3, "http://x/nodash"); p != nil {
 		t.Errorf("resolved a name without type: %v", p)
+	}
+}
+
+func TestSplitUnionAndLeadingName(t *testing.T) {
+	got := splitUnion("A.b | (C.d as E) | F.where(x = 'a|b') | G.h[0]")
+	want := []string{"A.b", "(C.d as E)", "F.where(x = 'a|b')", "G.h[0]"}
+	if len(got) != len(want) {
+		t.Fatalf("split = %q", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("split = %q, want %q", got, want)
+		}
+	}
+	for in, name := range map[string]string{"(Observation.value as Quantity)": "Observation", "Patient.name": "Patient", "%resource.x": ""} {
+		if got := leadingName(in); got != name {
+			t.Errorf("leadingName(%q) = %q, want %q", in, got, name)
+		}
+	}
+}
+
+func TestForTypeKeepsOwnBranches(t *testing.T) {
+	r, err := newRegistry(defs.R4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := r.lookup("Observation", "patient")
+	if p == nil || p.expr == nil {
+		t.Fatal("Observation.patient missing")
+	}
+	if src := p.expr.String(); strings.Contains(src, "AllergyIntolerance") || !strings.Contains(src, "Observation.subject") {
+		t.Errorf("Observation's patient expression = %q", src)
+	}
+	// Resource-level parameters keep their expression.
+	if src := r.lookup("Observation", "_id").expr.String(); src != r.byURL[r.lookup("Observation", "_id").def.URL].expr.String() {
+		t.Errorf("_id expression changed: %q", src)
 	}
 }
