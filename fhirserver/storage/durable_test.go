@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
 )
 
 func TestDurableWatermark(t *testing.T) {
@@ -81,6 +83,7 @@ func BenchmarkDurableWrite(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer s.Close()
+				syncs0, latency0 := walFsyncs(b, s)
 				// Exactly `writers` goroutines (RunParallel would start a
 				// multiple of GOMAXPROCS) share b.N writes.
 				var n atomic.Int64
@@ -109,9 +112,26 @@ func BenchmarkDurableWrite(b *testing.B) {
 				}
 				wg.Wait()
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+				// How well group commit works: commits per WAL fsync, and
+				// how long those fsyncs took.
+				syncs, latency := walFsyncs(b, s)
+				if n := syncs - syncs0; n > 0 {
+					b.ReportMetric(float64(b.N)/float64(n), "commits/fsync")
+					b.ReportMetric((latency-latency0).Seconds()*1e6/float64(n), "µs/fsync")
+				}
 			})
 		}
 	}
+}
+
+// walFsyncs returns how many WAL fsyncs Pebble did and their total latency.
+func walFsyncs(b *testing.B, s *Store) (uint64, time.Duration) {
+	var m dto.Metric
+	if err := s.db.Metrics().LogWriter.FsyncLatency.Write(&m); err != nil {
+		b.Fatal(err)
+	}
+	h := m.GetHistogram()
+	return h.GetSampleCount(), time.Duration(h.GetSampleSum()) // observed in nanoseconds
 }
 
 // BenchmarkRawFsync is the disk's fsync rate for a small file: the ceiling a
