@@ -90,3 +90,42 @@ func BenchmarkGet(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reads/s")
 }
+
+func TestTxReadsSeeStagedWrites(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	putOne(t, s, "Patient", "a")
+	putOne(t, s, "Patient", "b")
+	_, err := s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Delete(Delete{Type: "Patient", ID: "a"}); err != nil {
+			return err
+		}
+		if _, err := tx.Put(Put{Type: "Patient", ID: "c", Stamp: stampJSON}); err != nil {
+			return err
+		}
+		var ids []string
+		for r, err := range tx.ScanType(ctx, "Patient", "") {
+			if err != nil {
+				return err
+			}
+			ids = append(ids, r.ID)
+		}
+		if fmt.Sprint(ids) != "[b c]" {
+			t.Errorf("tx.ScanType = %v", ids)
+		}
+		rec, err := tx.Get(ctx, "Patient", "a")
+		if err != nil || !rec.Deleted || rec.VersionID != 2 {
+			t.Errorf("tx.Get of the staged tombstone = %+v, %v", rec, err)
+		}
+		if n, err := tx.Count(ctx, "Patient"); err != nil || n != 2 {
+			t.Errorf("tx.Count = %d, %v", n, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Count(ctx, "Patient"); n != 2 {
+		t.Errorf("count after commit = %d", n)
+	}
+}
