@@ -41,7 +41,7 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	s := &Server{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
-			s.closeBackends()
+			_ = s.closeBackends() // the start error is the one to report
 		}
 	}()
 

@@ -86,8 +86,9 @@ func writeUntilError(ctx context.Context, c *fhirClient, round, w int) []ack {
 		var resp response
 		var err error
 		if id == "" || i%4 == 0 {
-			id = ""
-			resp, err = c.do(ctx, "POST", "/Patient", []byte(strings.Replace(body, idMember(""), "", 1)), nil)
+			// Every fourth write starts a new resource, so there are both creates and updates.
+			body = fmt.Sprintf(`{"resourceType":"Patient","name":[{"family":%q}],"identifier":[{"system":"urn:crash","value":%q}]}`, marker, marker)
+			resp, err = c.do(ctx, "POST", "/Patient", []byte(body), nil)
 		} else {
 			resp, err = c.do(ctx, "PUT", "/Patient/"+id, []byte(body), nil)
 		}

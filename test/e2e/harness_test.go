@@ -182,15 +182,6 @@ type response struct {
 	Body   []byte
 }
 
-func (r response) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.Body, &m); err != nil {
-		t.Fatalf("response is not JSON (%d): %s", r.Status, r.Body)
-	}
-	return m
-}
-
 func (c *fhirClient) do(ctx context.Context, method, path string, body []byte, hdr map[string]string) (response, error) {
 	var rd io.Reader
 	if body != nil {
