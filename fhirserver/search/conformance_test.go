@@ -71,6 +71,8 @@ var r4Cases = []confCase{
 	{"Observation", "component-code-value-quantity=http://loinc.org|8480-6$107", ids("Observation/blood-pressure", "Observation/blood-pressure-dar"), -2},
 	// common parameters
 	{"Observation", "_profile=http://hl7.org/fhir/StructureDefinition/vitalsigns&_summary=count", nil, 12},
+	// near (the example HL7 location has latitude and longitude swapped)
+	{"Location", "near=42.25475478|-83.6945691|1|km", ids("Location/1"), -2},
 	{"Patient", "_lastUpdated=gt2000-01-01&_summary=count", nil, 22},
 	{"Patient", "_id=example,f001", ids("Patient/example", "Patient/f001"), -2},
 	// chains, _has
@@ -98,6 +100,7 @@ var stu3Cases = []confCase{
 	{"Observation", "value-quantity=6.3|http://unitsofmeasure.org|mmol/L", ids("Observation/f001"), -2},
 	{"Observation", "subject=Patient/example&_summary=count", nil, 25},
 	{"RiskAssessment", "probability=0.02", ids("RiskAssessment/cardiac"), -2},
+	{"Location", "near=42.25475478:-83.6945691&near-distance=1|http://unitsofmeasure.org|km", ids("Location/1"), -2},
 }
 
 func runCases(t *testing.T, v *defs.Version, cases []confCase) {

@@ -29,6 +29,7 @@
 //	quantity    'U'  str(code) dec(value)                     value||code
 //	uri         'u'  str(uri)                                 exact, :below, :above
 //	composite   'x'  str(component key)...                    a$b tuples
+//	near        'g'  dec(lat) str(lat) str(long)              Location near
 //	any         '~'  sortkey(min)                             _sort ascending, :missing
 //	any         '\x7f' sortkey(max)                            _sort descending
 //

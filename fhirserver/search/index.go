@@ -46,7 +46,7 @@ func (e *Engine) extract(resourceType string, res *fhirjson.Value) ([]rawEntry, 
 			continue
 		}
 		vals := e.values(p, id, items, env, res)
-		out = appendEntries(out, code, vals, p.typ != "composite")
+		out = appendEntries(out, code, vals, p.typ != "composite" && !isNear(p))
 	}
 	return out, nil
 }
@@ -54,6 +54,9 @@ func (e *Engine) extract(resourceType string, res *fhirjson.Value) ([]rawEntry, 
 // values turns the expression's items into index values by parameter type.
 func (e *Engine) values(p *param, ownID string, items []fhirpath.Item, env *fhirpath.Env, res *fhirjson.Value) []indexValue {
 	its := toItems(items)
+	if isNear(p) {
+		return nearValues(its)
+	}
 	switch p.typ {
 	case "string":
 		return stringValues(its)

@@ -56,6 +56,29 @@ func (e *Engine) parseQuery(typ string, params url.Values) (*query, error) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	asWritten := params
+	if e.v.Name == "STU3" && typ == "Location" && params.Has(nearParam) {
+		// STU3 splits near into two parameters; fold the distance in.
+		merged := url.Values{}
+		for k, v := range params {
+			merged[k] = v
+		}
+		var vals []string
+		for _, v := range params[nearParam] {
+			vals = append(vals, stu3Near(v, params.Get(nearDistanceParam)))
+		}
+		merged[nearParam] = vals
+		delete(merged, nearDistanceParam)
+		if d := params.Get(nearDistanceParam); d != "" {
+			q.self.Set(nearDistanceParam, d)
+		}
+		params = merged
+		keys = keys[:0]
+		for k := range params {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+	}
 	for _, k := range keys {
 		vals := params[k]
 		if resultParams[k] || strings.HasPrefix(k, "_include:") || strings.HasPrefix(k, "_revinclude:") {
@@ -76,6 +99,9 @@ func (e *Engine) parseQuery(typ string, params url.Values) (*query, error) {
 			q.clauses = append(q.clauses, c)
 			q.self.Add(k, v)
 		}
+	}
+	if asWritten.Has(nearParam) && q.self.Has(nearParam) {
+		q.self[nearParam] = asWritten[nearParam] // as the client wrote it
 	}
 	return q, nil
 }
@@ -139,6 +165,12 @@ func (e *Engine) parseClause(typ, key, value string) (*clause, error) {
 func (e *Engine) simplePlan(p *param, key, modifier, value string) (valuePlan, error) {
 	if value == "" {
 		return valuePlan{}, errEmpty(key)
+	}
+	if isNear(p) {
+		if modifier != "" {
+			return valuePlan{}, unsupportedModifier(key, modifier)
+		}
+		return nearPlan(key, value)
 	}
 	switch p.typ {
 	case "string":

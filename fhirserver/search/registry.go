@@ -43,7 +43,7 @@ func newRegistry(v *defs.Version) (*registry, error) {
 	}
 	for _, sp := range all {
 		p := &param{def: sp, code: sp.Code, typ: sp.Type}
-		if sp.Expression != "" && sp.Type != "special" {
+		if sp.Expression != "" && (sp.Type != "special" || sp.Code == nearParam) {
 			e, err := fhirpath.Compile(sp.Expression)
 			if err != nil {
 				return nil, fmt.Errorf("parameter %s: %w", sp.URL, err)
@@ -184,7 +184,7 @@ func (r *registry) fingerprint() string {
 }
 
 // indexFormat changes whenever the entry layouts of doc.go change.
-const indexFormat = 3
+const indexFormat = 4
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at
