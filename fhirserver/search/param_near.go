@@ -24,7 +24,9 @@ const (
 	nearDistanceParam = "near-distance"
 )
 
-func isNear(p *param) bool { return p.code == nearParam && p.def != nil && strings.HasSuffix(p.def.Expression, "Location.position") }
+func isNear(p *param) bool {
+	return p.code == nearParam && p.def != nil && strings.HasSuffix(p.def.Expression, "Location.position")
+}
 
 func nearValues(items []item) []indexValue {
 	var out []indexValue
