@@ -93,7 +93,9 @@ func (h *Handler) parseEntry(i int, item *fhirjson.Value) (*entry, error) {
 	}
 	e.Rel = raw
 	e.Route = parseRoute("/" + u.Path)
-	if e.Route.Kind == routeUnknown || e.Route.Kind == routeBase {
+	// The base itself is only a search target here ("?_type=..."): a
+	// bundle posted inside a bundle is not processed.
+	if e.Route.Kind == routeUnknown || (e.Route.Kind == routeBase && e.Method != "GET" && e.Method != "HEAD") {
 		return nil, outcome.BadRequest(outcome.CodeValue, e.where(".request.url"), "request.url %q is not an endpoint of this server", raw)
 	}
 	if e.Route.Type != "" && !h.types[e.Route.Type] {

@@ -40,6 +40,7 @@ func TestParseEntry(t *testing.T) {
 		{"relative", `{"request":{"method":"GET","url":"Patient/1"}}`, 0, routeInstance},
 		{"absolute on this server", `{"request":{"method":"GET","url":"` + e.h.base + `/Patient/1/_history/2"}}`, 0, routeVersion},
 		{"search", `{"request":{"method":"GET","url":"Patient?name=x"}}`, 0, routeType},
+		{"system search", `{"request":{"method":"GET","url":"?_type=Patient"}}`, 0, routeBase},
 		{"other server", `{"request":{"method":"GET","url":"http://elsewhere/fhir/Patient/1"}}`, http.StatusBadRequest, 0},
 		{"base", `{"request":{"method":"POST","url":""},"resource":{"resourceType":"Bundle"}}`, http.StatusBadRequest, 0},
 		{"unknown type", `{"request":{"method":"GET","url":"Unicorn/1"}}`, http.StatusNotFound, 0},
