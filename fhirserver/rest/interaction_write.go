@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -154,6 +155,15 @@ func (h *Handler) runWrite(c *call, op *writeOp) {
 		// waited. Reading it through the store waits until it is durable, so
 		// the client is never told of a resource a crash could take back.
 		if res.Rec, err = h.store.GetVersion(ctx, res.Rec.Type, res.Rec.ID, res.Rec.VersionID); err != nil {
+			c.fail(storageError(err, op.Type))
+			return
+		}
+	}
+	if op.Method == http.MethodDelete && res.Deleted == 0 && op.Cond == nil {
+		// Nothing was deleted because the resource is already gone, maybe by
+		// a delete whose fsync is still in flight: reading it waits for that,
+		// so "deleted" is only ever reported once it is durable.
+		if _, err := h.store.Get(ctx, op.Type, op.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
 			c.fail(storageError(err, op.Type))
 			return
 		}
