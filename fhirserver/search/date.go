@@ -134,6 +134,3 @@ func ceilMillis(t time.Time) int64 {
 func daysIn(year, month int) int {
 	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
-
-// contains reports whether r holds all of o.
-func (r dateRange) contains(o dateRange) bool { return o.low >= r.low && o.high <= r.high }

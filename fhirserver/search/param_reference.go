@@ -12,8 +12,7 @@ import (
 // base URL, version suffix dropped), the URL itself otherwise.
 type refNormalizer struct {
 	base    string // e.g. http://localhost:8080/fhir/ (with the slash)
-	isType  func(string) bool
-	ownType string
+	isType func(string) bool
 }
 
 func (n refNormalizer) normalize(ref string) string {

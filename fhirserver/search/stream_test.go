@@ -81,7 +81,7 @@ func TestStreamedPagesEqualMaterialised(t *testing.T) {
 func TestPredecessor(t *testing.T) {
 	for _, x := range []string{"b", "ab", "a-1", "Z9"} {
 		p, ok := predecessor(x)
-		if !ok || !(p < x) {
+		if !ok || p >= x {
 			t.Fatalf("predecessor(%q) = %q, %v", x, p, ok)
 		}
 		// No valid id character can extend the prefix past p and stay below x.
