@@ -11,7 +11,7 @@ import (
 // "Type/id" for references to this server (relative, or absolute under its
 // base URL, version suffix dropped), the URL itself otherwise.
 type refNormalizer struct {
-	base    string // e.g. http://localhost:8080/fhir/ (with the slash)
+	base   string // e.g. http://localhost:8080/fhir/ (with the slash)
 	isType func(string) bool
 }
 
