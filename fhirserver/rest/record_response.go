@@ -81,6 +81,8 @@ func storageError(err error, what string) error {
 		return outcome.NotFound("%s is not known", what)
 	case errors.Is(err, storage.ErrGone):
 		return outcome.New(http.StatusGone, outcome.CodeDeleted, "", "%s has been deleted", what)
+	case errors.Is(err, storage.ErrExists):
+		return outcome.New(http.StatusConflict, outcome.CodeDuplicate, "", "%s already exists", what)
 	case errors.Is(err, storage.ErrVersionConflict):
 		return outcome.New(http.StatusPreconditionFailed, outcome.CodeConflict, "", "If-Match does not name the current version of %s", what)
 	case errors.Is(err, storage.ErrInvalidKey):

@@ -16,6 +16,7 @@ func TestStorageError(t *testing.T) {
 	}{
 		{fmt.Errorf("x: %w", storage.ErrNotFound), 404},
 		{storage.ErrGone, 410},
+		{storage.ErrExists, 409},
 		{storage.ErrVersionConflict, 412},
 		{storage.ErrInvalidKey, 400},
 		{storage.ErrBadCursor, 400},

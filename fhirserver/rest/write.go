@@ -162,7 +162,10 @@ func (h *Handler) execUpdate(ctx context.Context, tx *storage.Tx, op *writeOp) (
 // checkBodyVersion is optimistic locking without If-Match: a body that
 // carries meta.versionId was read from some version; if the resource has
 // moved on since, the update would silently undo another client's change, so
-// it is refused with 409 Conflict. A body without meta.versionId, or one for
+// it is refused with 409 Conflict. This is the version integrity the
+// CapabilityStatement's versioning "versioned-update" announces (Meta.versionId:
+// the server ignores the client's value "except in the case that the server
+// is imposing version integrity on updates"). A body without meta.versionId, or one for
 // a resource that does not exist (or is deleted), is not checked.
 func (h *Handler) checkBodyVersion(ctx context.Context, tx *storage.Tx, op *writeOp) error {
 	bodyVersion := op.Resource.Get("meta").Str("versionId")
