@@ -20,8 +20,14 @@ func (e *Engine) compositeValues(p *param, elems []fhirpath.Item, env *fhirpath.
 				tuples = nil
 				break
 			}
+			var vals []indexValue
+			if c.typ == "token" {
+				vals = tokenValuesOf(toItems(items), false)
+			} else {
+				vals = e.values(&param{typ: c.typ}, "", items, env, res)
+			}
 			var keys [][]byte
-			for _, v := range e.values(&param{typ: c.typ}, "", items, env, res) {
+			for _, v := range vals {
 				for _, k := range v.keys {
 					// A token part is only ever queried as code or
 					// system|code; leaving out system-only and text keys

@@ -3,6 +3,7 @@ package search
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -17,25 +18,49 @@ const maxStringKey = 512
 
 // normalizeString is the form string search compares: accents removed
 // (NFD, combining marks dropped), lower case, runs of white space as one
-// space, trimmed.
+// space, trimmed. ASCII text (most of it) skips the Unicode decomposition.
 func normalizeString(s string) string {
+	src := s
+	if !isASCII(s) {
+		src = norm.NFD.String(s)
+	}
 	var b strings.Builder
+	b.Grow(len(src))
 	space := false
-	for _, r := range norm.NFD.String(s) {
+	for _, r := range src {
 		switch {
+		case r < utf8.RuneSelf:
+			if r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' {
+				space = b.Len() > 0
+				continue
+			}
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
 		case unicode.Is(unicode.Mn, r):
 			continue
 		case unicode.IsSpace(r):
 			space = b.Len() > 0
 			continue
+		default:
+			r = unicode.ToLower(r)
 		}
 		if space {
 			b.WriteByte(' ')
 			space = false
 		}
-		b.WriteString(strings.ToLower(string(r)))
+		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // truncate cuts s to at most n bytes at a rune boundary.

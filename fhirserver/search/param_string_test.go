@@ -1,6 +1,7 @@
 package search
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
@@ -13,6 +14,8 @@ func TestNormalizeString(t *testing.T) {
 		"ÅNGSTRÖM":        "angstrom",
 		"a\t\nb":          "a b",
 		"":                "",
+		"ABC def":         "abc def",
+		"\u00a0x\u2003Y":  "x y",
 	}
 	for in, want := range cases {
 		if got := normalizeString(in); got != want {
@@ -84,4 +87,19 @@ func TestStringPlans(t *testing.T) {
 	if _, err := stringPlan("name", "below", "x"); err == nil {
 		t.Errorf(":below accepted on a string")
 	}
+}
+
+func FuzzNormalizeString(f *testing.F) {
+	for _, s := range []string{"José", "ÅNGSTRÖM  x", "plain ASCII", "\u00a0nbsp\u2003em"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := normalizeString(s)
+		if normalizeString(n) != n {
+			t.Fatalf("not idempotent: %q -> %q -> %q", s, n, normalizeString(n))
+		}
+		if strings.HasPrefix(n, " ") || strings.HasSuffix(n, " ") || strings.Contains(n, "  ") {
+			t.Fatalf("white space not collapsed in %q", n)
+		}
+	})
 }

@@ -122,7 +122,12 @@ func boolText(b bool) string {
 	return "false"
 }
 
-func tokenValues(items []item) []indexValue {
+func tokenValues(items []item) []indexValue { return tokenValuesOf(items, true) }
+
+// tokenValuesOf builds token entries; withText=false leaves out the :text
+// entries (composite parts never use them, and normalising text is the
+// costly part of indexing a token).
+func tokenValuesOf(items []item, withText bool) []indexValue {
 	var out []indexValue
 	for _, it := range items {
 		for _, t := range tokensOf(it) {
@@ -143,6 +148,9 @@ func tokenValues(items []item) []indexValue {
 				iv.keys = append(iv.keys, appendStr([]byte{'s'}, truncate(t.system, maxStringKey)))
 			}
 			for _, tx := range t.texts {
+				if !withText {
+					break
+				}
 				if n := truncate(normalizeString(tx), maxStringKey); n != "" {
 					iv.keys = append(iv.keys, appendStr([]byte{'t'}, n))
 				}
