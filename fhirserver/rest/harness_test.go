@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"sync"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -122,8 +123,20 @@ type env struct {
 	store *storage.Store
 	h     *Handler
 	srv   *httptest.Server
+
+	// mu guards wrap, which a test may set while the server runs; the
+	// requests reach the server through sockets, which the race detector
+	// does not see as synchronisation.
+	mu sync.Mutex
 	// wrap, when set, wraps the handler (to inject a principal).
 	wrap func(http.Handler) http.Handler
+}
+
+// setWrap installs a wrapper around the handler.
+func (e *env) setWrap(w func(http.Handler) http.Handler) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.wrap = w
 }
 
 func newEnv(t *testing.T, ver *defs.Version, mods ...func(*Config)) *env {
@@ -134,8 +147,8 @@ func newEnv(t *testing.T, ver *defs.Version, mods ...func(*Config)) *env {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	e := &env{t: t, ver: ver, store: st}
-	srv := newServer(t, e)
-	cfg := Config{Version: ver, Store: st, Searcher: &fakeSearch{store: st}, BaseURL: srv.URL, MaxBodyBytes: 1 << 20, Logger: testr.New(t)}
+	srv, url := newServer(t, e)
+	cfg := Config{Version: ver, Store: st, Searcher: &fakeSearch{store: st}, BaseURL: url, MaxBodyBytes: 1 << 20, Logger: testr.New(t)}
 	for _, m := range mods {
 		m(&cfg)
 	}
@@ -144,20 +157,26 @@ func newEnv(t *testing.T, ver *defs.Version, mods ...func(*Config)) *env {
 		t.Fatal(err)
 	}
 	e.h, e.srv = h, srv
+	srv.Start() // after e.h is set: starting the server orders the two
 	return e
 }
 
-// newServer serves e's handler (wrapped, when e.wrap is set) on loopback.
-func newServer(t *testing.T, e *env) *httptest.Server {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if e.wrap != nil {
-			e.wrap(e.h).ServeHTTP(w, r)
+// newServer returns an unstarted loopback server for e's handler (wrapped,
+// when e.wrap is set) and the URL it will have; the caller starts it once
+// the handler exists.
+func newServer(t *testing.T, e *env) (*httptest.Server, string) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.mu.Lock()
+		wrap := e.wrap
+		e.mu.Unlock()
+		if wrap != nil {
+			wrap(e.h).ServeHTTP(w, r)
 			return
 		}
 		e.h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, "http://" + srv.Listener.Addr().String()
 }
 
 func versionOf(v any) *defs.Version { return v.(*defs.Version) }

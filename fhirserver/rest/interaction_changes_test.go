@@ -176,11 +176,12 @@ func cursorOf(link string) string {
 func newEnvOn(t *testing.T, ver interface{}, st *storage.Store) *env {
 	t.Helper()
 	e := &env{t: t, store: st}
-	e.srv = newServer(t, e)
-	h, err := New(Config{Version: versionOf(ver), Store: st, Searcher: &fakeSearch{store: st}, BaseURL: e.srv.URL, Logger: testr.New(t)})
+	srv, url := newServer(t, e)
+	h, err := New(Config{Version: versionOf(ver), Store: st, Searcher: &fakeSearch{store: st}, BaseURL: url, Logger: testr.New(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.h, e.ver = h, versionOf(ver)
+	e.h, e.ver, e.srv = h, versionOf(ver), srv
+	srv.Start()
 	return e
 }
