@@ -2,12 +2,12 @@ package rest
 
 import (
 	"context"
-	"sync"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-logr/logr/testr"
