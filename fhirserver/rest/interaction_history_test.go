@@ -105,6 +105,12 @@ func TestHistory(t *testing.T) {
 			if strings.Join(seen, " ") != `W/"3" W/"2" W/"1"` {
 				t.Errorf("paged etags %v", seen)
 			}
+			// _elements applies to every resource of a history page.
+			for _, en := range entries(e.do("GET", "/fhir/Patient/"+id+"/_history?_elements=id", "").json(t)) {
+				if res := en.Get("resource"); res != nil && (res.Get("active") != nil || !strings.Contains(string(fhirjson.Marshal(res)), "SUBSETTED")) {
+					t.Errorf("_elements not applied: %s", fhirjson.Marshal(res))
+				}
+			}
 			if r := e.do("GET", "/fhir/_history?_cursor=garbage", ""); r.Status != 400 {
 				t.Errorf("bad cursor: %d %s", r.Status, r.Body)
 			}
