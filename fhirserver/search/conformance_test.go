@@ -45,6 +45,9 @@ var r4Cases = []confCase{
 	{"Patient", "identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|MR|12345", ids("Patient/example", "Patient/xcda"), -2},
 	{"Patient", "telecom=(03) 5555 6473", ids("Patient/example"), -2},
 	{"Patient", "active=true&_summary=count", nil, 17},
+	{"Observation", "code=http://loinc.org|&_summary=count", nil, 48},
+	{"Patient", "gender:missing=true", ids("Patient/ihe-pcd"), -2},
+	{"Observation", "code:text=Glucose [Moles", ids("Observation/f001", "Observation/unsat"), -2},
 	// date with prefixes and implicit ranges
 	{"Patient", "birthdate=1974-12-25", ids("Patient/ch-example", "Patient/example"), -2},
 	{"Patient", "birthdate=lt1950", ids("Patient/f001", "Patient/glossy", "Patient/xcda"), -2},
@@ -53,9 +56,15 @@ var r4Cases = []confCase{
 	{"Patient", "birthdate=ne1974-12-25&_summary=count", nil, 20},
 	{"Observation", "date=ge2013-04-02&date=le2013-04-03", ids("Observation/f001", "Observation/f002", "Observation/f003", "Observation/f004", "Observation/unsat"), -2},
 	{"Encounter", "date=2015", ids("Encounter/home"), -2},
+	// ap: 10% of the ~44 years to the test clock (2019), so 1970-07..1979-05
+	{"Patient", "birthdate=ap1974-12-25", ids("Patient/ch-example", "Patient/example", "Patient/genetics-example1", "Patient/mom"), -2},
 	// number and quantity: precision, prefixes, value|system|code
 	{"RiskAssessment", "probability=0.02", ids("RiskAssessment/cardiac"), -2},
 	{"RiskAssessment", "probability=gt0.5", nil, -2},
+	{"RiskAssessment", "probability=lt0.0002", ids("RiskAssessment/genetic"), -2},
+	{"RiskAssessment", "probability=ne0.02&_summary=count", nil, 5}, // 6 assessments, one at 0.02
+	{"Observation", "value-quantity=ne6.3&_summary=count", nil, 63},
+	{"Observation", "value-quantity=lt1&_summary=count", nil, 3},
 	{"Observation", "value-quantity=6.3|http://unitsofmeasure.org|mmol/L", ids("Observation/f001"), -2},
 	{"Observation", "value-quantity=6.3||mmol/L", ids("Observation/f001"), -2},
 	{"Observation", "value-quantity=ap6.3", ids("Observation/f001", "Observation/f003"), -2},
@@ -65,12 +74,18 @@ var r4Cases = []confCase{
 	{"Observation", "subject=" + testBase + "/Patient/example&_summary=count", nil, 30},
 	{"Observation", "subject:Patient=example&_summary=count", nil, 30},
 	{"Patient", "link=Patient/pat2", ids("Patient/pat1"), -2},
+	{"Claim", "patient:identifier=http://www.jurisdiction.com/nationalId|123AB345", ids("Claim/100154"), -2},
+	{"Claim", "patient:identifier=123AB345", ids("Claim/100154"), -2},
+	{"Observation", "subject:missing=true&_summary=count", nil, 7},
 	// composite
 	{"Observation", "code-value-quantity=http://loinc.org|15074-8$6.3", ids("Observation/f001"), -2},
 	{"Observation", "code-value-quantity=http://loinc.org|15074-8$gt7", nil, -2},
 	{"Observation", "component-code-value-quantity=http://loinc.org|8480-6$107", ids("Observation/blood-pressure", "Observation/blood-pressure-dar"), -2},
 	// common parameters
 	{"Observation", "_profile=http://hl7.org/fhir/StructureDefinition/vitalsigns&_summary=count", nil, 12},
+	{"Observation", "_profile:below=http://hl7.org/fhir/StructureDefinition/&_summary=count", nil, 12},
+	{"Observation", "_profile:above=http://hl7.org/fhir/StructureDefinition/vitalsigns/extra&_summary=count", nil, 12},
+	{"Observation", "_profile:above=http://hl7.org/fhir/StructureDefinition/&_summary=count", nil, 0},
 	// near (the example HL7 location has latitude and longitude swapped)
 	{"Location", "near=42.25475478|-83.6945691|1|km", ids("Location/1"), -2},
 	{"Patient", "_lastUpdated=gt2000-01-01&_summary=count", nil, 22},
