@@ -221,3 +221,50 @@ func BenchmarkWrite(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSummaryCountOnly counts SEARCH_COUNT_N (default 200,000)
+// matches of one token in a store that holds only those resources' code
+// entries (tiny bodies, so building a million takes seconds, not the
+// minutes a fully indexed store needs): the cost of _summary=count itself.
+func BenchmarkSummaryCountOnly(b *testing.B) {
+	n := 200000
+	if s := os.Getenv("SEARCH_COUNT_N"); s != "" {
+		if v, err := strconv.Atoi(s); err == nil && v > 0 {
+			n = v
+		}
+	}
+	store, err := storage.Open(b.TempDir(), storage.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	e, err := NewEngine(defs.R4, store, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	key := appendStr([]byte{'k'}, "8867-4")
+	for i := 0; i < n; i += 5000 {
+		if _, err := store.Write(ctx, func(tx *storage.Tx) error {
+			for j := i; j < min(i+5000, n); j++ {
+				id := fmt.Sprintf("o%07d", j)
+				entries := []storage.IndexEntry{{Param: "code", Value: key}, {Param: "_id", Value: appendStr([]byte{tagSortAsc}, id)}}
+				if _, err := tx.Put(storage.Put{Type: "Observation", ID: id, JSON: []byte(`{}`), Index: entries}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	params := url.Values{"code": {"8867-4"}, "_summary": {"count"}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := e.Search(ctx, Request{ResourceType: "Observation", Params: params})
+		if err != nil || res.Total != n {
+			b.Fatalf("total %d, %v; want %d", res.Total, err, n)
+		}
+	}
+	b.ReportMetric(float64(n), "matches")
+}
