@@ -1,0 +1,66 @@
+package search
+
+import (
+	"bytes"
+	"net/url"
+	"testing"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+)
+
+func TestNewEngineDefaults(t *testing.T) {
+	e := mustEngine(t, defs.R4, nil)
+	if e.opts.DefaultCount != 20 || e.opts.MaxCount != 1000 || e.opts.MaxIncludes != 1000 {
+		t.Errorf("defaults %+v", e.opts)
+	}
+	e2, err := NewEngine(defs.STU3, nil, Options{DefaultCount: 5, MaxCount: 50, MaxIncludes: 7})
+	if err != nil || e2.opts.DefaultCount != 5 || e2.opts.MaxCount != 50 || e2.opts.MaxIncludes != 7 {
+		t.Errorf("explicit options lost: %+v %v", e2.opts, err)
+	}
+}
+
+// TestIndexEntriesMatchExtract: the exported entries are exactly the
+// extracted ones, within storage's limits.
+func TestIndexEntriesMatchExtract(t *testing.T) {
+	e := mustEngine(t, defs.R4, nil)
+	long := bytes.Repeat([]byte("x"), 10000)
+	res, _ := fhirjson.Parse([]byte(`{"resourceType":"Patient","id":"p1","name":[{"family":"` + string(long) + `"}],"gender":"male"}`))
+	entries, err := e.IndexEntries("Patient", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := e.extract("Patient", res)
+	if len(entries) != len(raw) || len(entries) == 0 {
+		t.Fatalf("%d entries, %d extracted", len(entries), len(raw))
+	}
+	for _, en := range entries {
+		if len(en.Value) > 4096 || en.Param == "" {
+			t.Errorf("entry %s has %d value bytes", en.Param, len(en.Value))
+		}
+	}
+	if _, err := e.IndexEntries("NoSuchType", res); err == nil {
+		t.Errorf("unknown type accepted")
+	}
+}
+
+func TestMatchParsesLikeSearch(t *testing.T) {
+	f := smallStore(t, defs.R4, chainWorld...)
+	var got []string
+	_, err := f.store.Write(t.Context(), func(tx *storage.Tx) error {
+		var err error
+		got, err = f.e.Match(t.Context(), tx, "Observation", url.Values{"code": {"1-1"}, "status": {"final"}})
+		return err
+	})
+	if err != nil || len(got) != 1 || got[0] != "o1" {
+		t.Fatalf("Match = %v, %v", got, err)
+	}
+	_, err = f.store.Write(t.Context(), func(tx *storage.Tx) error {
+		_, err := f.e.Match(t.Context(), tx, "NoSuchType", url.Values{"x": {"1"}})
+		return err
+	})
+	if err == nil {
+		t.Errorf("unknown type accepted")
+	}
+}
