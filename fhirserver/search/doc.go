@@ -15,7 +15,7 @@
 //	token       'k'  str(code)                                code (any system)
 //	token       'c'  str(code) str(system)                    system|code, |code
 //	token       's'  str(system)                              system|
-//	token       't'  str(normalised text)                     :text
+//	token       't'  str(normalised text from a word on)      :text
 //	token       'o'  str(type system) str(type code) str(v)   :of-type (Identifier)
 //	reference   'r'  str(Type/id or absolute URL)             Type/id, url, :Type, chains
 //	reference   'd'  str(id) str(Type)                        bare id

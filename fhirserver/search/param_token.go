@@ -92,6 +92,25 @@ func tokensOf(it item) []token {
 	return nil
 }
 
+// maxTextWords bounds the :text entries of one text.
+const maxTextWords = 8
+
+// wordSuffixes returns the text from each word on ("blood sugar level",
+// "sugar level", "level"), so :text finds a word anywhere, as users expect
+// of "text" search, while still matching by prefix.
+func wordSuffixes(n string) []string {
+	if n == "" {
+		return nil
+	}
+	out := []string{n}
+	for i := 0; i < len(n) && len(out) < maxTextWords; i++ {
+		if n[i] == ' ' && i+1 < len(n) {
+			out = append(out, n[i+1:])
+		}
+	}
+	return out
+}
+
 func codingToken(cd *fhirjson.Value) token {
 	t := token{system: cd.Str("system"), code: cd.Str("code")}
 	if d := cd.Str("display"); d != "" {
@@ -151,8 +170,8 @@ func tokenValuesOf(items []item, withText bool) []indexValue {
 				if !withText {
 					break
 				}
-				if n := truncate(normalizeString(tx), maxStringKey); n != "" {
-					iv.keys = append(iv.keys, appendStr([]byte{'t'}, n))
+				for _, w := range wordSuffixes(normalizeString(tx)) {
+					iv.keys = append(iv.keys, appendStr([]byte{'t'}, truncate(w, maxStringKey)))
 				}
 			}
 			if len(iv.keys) > 0 {

@@ -36,7 +36,8 @@ func TestTokenPlans(t *testing.T) {
 		{cc, "", "http://loinc.org|", true},
 		{cc, "text", "blood", true},
 		{cc, "text", "gluc", true},
-		{cc, "text", "sugar", false},
+		{cc, "text", "sugar", true}, // a later word of "Blood sugar"
+		{cc, "text", "ugar", false},
 		{ident, "", "urn:oid:1.2|12345", true},
 		{ident, "of-type", "http://t|MR|12345", true},
 		{ident, "of-type", "http://t|MR|999", false},
@@ -73,5 +74,18 @@ func TestSplitTokenEscapes(t *testing.T) {
 	sys, code, bar := splitToken(`a\|b|c\,d`)
 	if sys != "a|b" || code != "c,d" || !bar {
 		t.Errorf("got %q %q %v", sys, code, bar)
+	}
+}
+
+func TestWordSuffixes(t *testing.T) {
+	got := wordSuffixes("blood sugar level")
+	if len(got) != 3 || got[1] != "sugar level" || got[2] != "level" {
+		t.Errorf("wordSuffixes = %q", got)
+	}
+	if len(wordSuffixes("a b c d e f g h i j k")) != maxTextWords {
+		t.Errorf("not bounded")
+	}
+	if wordSuffixes("") != nil {
+		t.Errorf("empty text has suffixes")
 	}
 }

@@ -184,7 +184,7 @@ func (r *registry) fingerprint() string {
 }
 
 // indexFormat changes whenever the entry layouts of doc.go change.
-const indexFormat = 4
+const indexFormat = 5
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at
