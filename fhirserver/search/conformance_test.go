@@ -259,6 +259,10 @@ func TestUnknownStrictAndMalformed(t *testing.T) {
 			t.Errorf("%v strict=%v: got %v, want 400 at %s", b.params, b.strict, err, b.expr)
 		}
 	}
+	_, err = f.e.Search(ctx, Request{ResourceType: "Patient", Params: url.Values{"zz": {"1"}, "aa": {"2"}, "gender": {"male"}}, Strict: true})
+	if oe, ok := outcome.As(err); !ok || len(oe.Issues[0].Expression) != 2 || oe.Issues[0].Expression[0] != "aa" || oe.Issues[0].Expression[1] != "zz" {
+		t.Errorf("strict with two unknown parameters: %v", err)
+	}
 	if _, err := f.e.Search(ctx, Request{ResourceType: "Patient", Cursor: "!!"}); err == nil {
 		t.Errorf("a garbage cursor was accepted")
 	}

@@ -35,7 +35,9 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 		sort.Strings(q.unknown)
 		msg := fmt.Sprintf("unknown or unsupported search parameters: %s", strings.Join(q.unknown, ", "))
 		if req.Strict {
-			return nil, outcome.BadRequest(outcome.CodeNotSupported, q.unknown[0], "%s", msg)
+			oe := outcome.BadRequest(outcome.CodeNotSupported, "", "%s", msg)
+			oe.Issues[0].Expression = q.unknown
+			return nil, oe
 		}
 		res.Warnings = append(res.Warnings, outcome.Issue{Severity: outcome.Warning, Code: outcome.CodeNotSupported, Diagnostics: msg + " (ignored)", Expression: q.unknown})
 	}
