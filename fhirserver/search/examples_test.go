@@ -51,6 +51,7 @@ type fixture struct {
 	e     *Engine
 	store *storage.Store
 	n     int
+	dir   string // removed by TestMain ("" when t.TempDir owns it)
 }
 
 var (
@@ -84,7 +85,7 @@ func loadExamples(t *testing.T, v *defs.Version) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{e: e, store: store}
+	f := &fixture{e: e, store: store, dir: tmp}
 	var puts []storage.Put
 	seen := map[string]bool{}
 	var resources []*fhirjson.Value
@@ -148,11 +149,19 @@ func loadExamples(t *testing.T, v *defs.Version) *fixture {
 	return f
 }
 
-// TestMain closes and removes the fixture stores.
+// TestMain closes and removes the stores shared by several tests and
+// benchmarks.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	for _, f := range fixtures {
 		_ = f.store.Close()
+		_ = os.RemoveAll(f.dir)
+	}
+	for _, b := range []*benchStore{benchFix, thinStore} {
+		if b != nil {
+			_ = b.store.Close()
+			_ = os.RemoveAll(b.dir)
+		}
 	}
 	os.Exit(code)
 }
