@@ -156,13 +156,20 @@ func (e *Engine) allHits(ctx context.Context, rd storage.Reader, types []string,
 // streamPage tries the streaming paths of stream.go for one page; streamed
 // is false when the query needs the materialising path.
 func (e *Engine) streamPage(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, comp *CompartmentRef, cur *cursor, res *Result) (hits []hit, streamed bool, err error) {
-	if len(types) != 1 || comp != nil || (cur != nil && cur.Back) {
+	if len(types) == 0 || comp != nil || (cur != nil && cur.Back) {
 		return nil, false, nil
 	}
 	typ := types[0]
 	q := qs[typ]
-	if cur != nil && cur.Type != typ {
-		return nil, false, nil
+	if len(types) > 1 || cur != nil && cur.Type != typ {
+		if len(q.sort) != 0 {
+			return nil, false, nil
+		}
+		hits, streamed, err = e.streamTypes(ctx, rd, types, qs, cur, q.count+1)
+		if err != nil || !streamed {
+			return nil, false, err
+		}
+		return e.finishStreamedPage(ctx, rd, types, qs, cur, hits, res)
 	}
 	switch {
 	case len(q.sort) == 0:
@@ -201,13 +208,54 @@ func (e *Engine) streamPage(ctx context.Context, rd storage.Reader, types []stri
 	default:
 		return nil, false, nil
 	}
+	return e.finishStreamedPage(ctx, rd, types, qs, cur, hits, res)
+}
+
+// streamTypes streams a page of a multi-type search ordered by type, then
+// id (as the materialising path orders it), type after type from the cursor.
+func (e *Engine) streamTypes(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, cur *cursor, limit int) ([]hit, bool, error) {
+	var hits []hit
+	for _, t := range types {
+		after := ""
+		if cur != nil {
+			if t < cur.Type {
+				continue
+			}
+			if t == cur.Type {
+				after = cur.ID
+			}
+		}
+		streams, ok := e.exactStreams(t, qs[t].clauses)
+		if !ok {
+			return nil, false, nil
+		}
+		ids, err := streamIDs(ctx, rd, streams, after, limit-len(hits))
+		if err != nil {
+			return nil, false, err
+		}
+		for _, id := range ids {
+			hits = append(hits, hit{typ: t, id: id})
+		}
+		if len(hits) == limit {
+			break
+		}
+	}
+	return hits, true, nil
+}
+
+// finishStreamedPage trims a streamed page of count+1 hits and sets its
+// links and total.
+func (e *Engine) finishStreamedPage(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, cur *cursor, hits []hit, res *Result) ([]hit, bool, error) {
+	q := qs[types[0]]
 	if len(hits) > q.count {
 		hits = hits[:q.count]
-		last := hits[len(hits)-1]
-		res.Next = cursor{Keys: last.keys, Type: last.typ, ID: last.id}.encode()
+		if len(hits) > 0 {
+			last := hits[len(hits)-1]
+			res.Next = cursor{Keys: last.keys, Type: last.typ, ID: last.id}.encode()
+		}
 	}
 	if cur != nil && len(hits) > 0 {
-		res.Prev = cursor{Keys: hits[0].keys, Type: typ, ID: hits[0].id, Back: true}.encode()
+		res.Prev = cursor{Keys: hits[0].keys, Type: hits[0].typ, ID: hits[0].id, Back: true}.encode()
 	}
 	if q.total != "none" {
 		n, err := e.count(ctx, rd, types, qs, nil)

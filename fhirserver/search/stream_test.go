@@ -93,3 +93,42 @@ func TestPredecessor(t *testing.T) {
 		}
 	}
 }
+
+// TestSystemSearchStreamsAcrossTypes pages a multi-type search three at a
+// time and compares with the materialised order (type, then id).
+func TestSystemSearchStreamsAcrossTypes(t *testing.T) {
+	f := smallStore(t, defs.R4, chainWorld...)
+	ctx := t.Context()
+	types := []string{"Observation", "Organization", "Patient", "Practitioner", "Provenance"}
+	for _, qs := range []string{"", "_id=o1,p1,dr1"} {
+		params, _ := url.ParseQuery(qs)
+		kept, queries, _, err := f.e.parseForTypes(types, params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := f.e.allHits(ctx, f.store, kept, queries, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, h := range all {
+			want = append(want, h.typ+"/"+h.id)
+		}
+		params.Set("_count", "3")
+		var got []string
+		cur := ""
+		for i := 0; i < 20; i++ {
+			res, err := f.e.Search(ctx, Request{Types: types, Params: params, Cursor: cur})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, names(res)...)
+			if cur = res.Next; cur == "" {
+				break
+			}
+		}
+		if !slices.Equal(got, want) || len(want) == 0 {
+			t.Errorf("%q: paged %v, want %v", qs, got, want)
+		}
+	}
+}
