@@ -90,32 +90,70 @@ func predecessor(x string) (string, bool) {
 	return p, true
 }
 
-// exactStreams turns the clauses into streams when every clause is one
-// exact value; ok is false otherwise.
-func (e *Engine) exactStreams(typ string, clauses []*clause) ([]idStream, bool) {
+// seeker is a clause as a sorted id sequence: one exact value (idStream)
+// or the OR of several (unionStream).
+type seeker interface {
+	first(ctx context.Context, rd storage.Reader, x string, strict bool) (string, error)
+}
+
+// unionStream is a clause with several exact values (code=a,b): its first
+// id at or after x is the least of its values' first ids.
+type unionStream []idStream
+
+func (u unionStream) first(ctx context.Context, rd storage.Reader, x string, strict bool) (string, error) {
+	best := ""
+	for _, s := range u {
+		id, err := s.first(ctx, rd, x, strict)
+		if err != nil {
+			return "", err
+		}
+		if id != "" && (best == "" || id < best) {
+			best = id
+		}
+	}
+	return best, nil
+}
+
+// exactStreams turns the clauses into streams when every value of every
+// clause is one exact index value; ok is false otherwise.
+func (e *Engine) exactStreams(typ string, clauses []*clause) ([]seeker, bool) {
 	if len(clauses) == 0 {
 		r := prefixRange([]byte{tagSortAsc})
-		return []idStream{{typ: typ, code: "_id", key: r.lo, hi: r.hi, byID: true}}, true
+		return []seeker{idStream{typ: typ, code: "_id", key: r.lo, hi: r.hi, byID: true}}, true
 	}
-	var out []idStream
+	var out []seeker
 	for _, c := range clauses {
-		if c.param == nil || c.chain != nil || c.has != nil || c.missing || c.negate || len(c.values) != 1 {
+		if c.param == nil || c.chain != nil || c.has != nil || c.missing || c.negate || len(c.values) > maxUnionStreams {
 			return nil, false
 		}
-		p, err := e.simplePlan(c.param, c.key, c.modifier, c.values[0])
-		if err != nil || !p.exact || p.negate || len(p.ranges) != 1 || p.ranges[0].filter != nil {
-			return nil, false
+		var u unionStream
+		for _, v := range c.values {
+			p, err := e.simplePlan(c.param, c.key, c.modifier, v)
+			if err != nil || !p.exact || p.negate || len(p.ranges) != 1 || p.ranges[0].filter != nil {
+				return nil, false
+			}
+			u = append(u, idStream{typ: typ, code: c.param.code, key: p.ranges[0].lo, hi: p.ranges[0].hi})
 		}
-		out = append(out, idStream{typ: typ, code: c.param.code, key: p.ranges[0].lo, hi: p.ranges[0].hi})
+		if len(u) == 1 {
+			out = append(out, u[0])
+		} else {
+			out = append(out, u)
+		}
 	}
 	return out, true
 }
 
+// maxUnionStreams bounds the ORed values streamed together; each is a seek
+// per result, so a long list is cheaper as a set.
+const maxUnionStreams = 16
+
 // streamIDs returns up to limit ids after `after` present in every stream
 // (a leapfrog join: each stream seeks to the largest id seen so far).
-func streamIDs(ctx context.Context, rd storage.Reader, streams []idStream, after string, limit int) ([]string, error) {
+func streamIDs(ctx context.Context, rd storage.Reader, streams []seeker, after string, limit int) ([]string, error) {
 	if len(streams) == 1 {
-		return streams[0].take(ctx, rd, after, limit)
+		if s, ok := streams[0].(idStream); ok {
+			return s.take(ctx, rd, after, limit)
+		}
 	}
 	var out []string
 	target, strict := after, after != ""

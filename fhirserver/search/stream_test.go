@@ -19,6 +19,8 @@ func TestStreamedPagesEqualMaterialised(t *testing.T) {
 		"",            // every resource by id
 		"gender=male", // one exact token
 		"gender=male&active=true",
+		"gender=male,female", // an OR of exact values
+		"gender=male,female&active=true,false",
 		"subject=Patient/example", // on Observation below
 		"_sort=birthdate",
 		"_sort=-birthdate",
