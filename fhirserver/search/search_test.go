@@ -1,6 +1,7 @@
 package search
 
 import (
+	"fmt"
 	"net/url"
 	"testing"
 
@@ -152,4 +153,52 @@ func FuzzSearch(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestConcurrentSearchesAndWrites: one engine serves searches from several
+// goroutines while another writes (run with -race to check the engine
+// shares nothing mutable).
+func TestConcurrentSearchesAndWrites(t *testing.T) {
+	f := smallStore(t, defs.R4, chainWorld...)
+	ctx := t.Context()
+	done := make(chan error, 5)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i := 0; i < 30; i++ {
+				for _, q := range []string{"code=1-1", "subject:Patient.family=smith&_include=Observation:subject", "_sort=-date&_count=1", "_summary=count"} {
+					params, _ := url.ParseQuery(q)
+					if _, err := f.e.Search(ctx, Request{ResourceType: "Observation", Params: params}); err != nil {
+						done <- err
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	go func() {
+		for i := 0; i < 30; i++ {
+			res, _ := fhirjson.Parse(fmt.Appendf(nil, `{"resourceType":"Observation","id":"w%d","status":"final","code":{"coding":[{"code":"1-1"}]},"effectiveDateTime":"2022-01-01"}`, i))
+			entries, err := f.e.IndexEntries("Observation", res)
+			if err == nil {
+				_, err = f.store.Write(ctx, func(tx *storage.Tx) error {
+					_, err := tx.Put(storage.Put{Type: "Observation", ID: res.Str("id"), JSON: fhirjson.Marshal(res), Index: entries})
+					return err
+				})
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for i := 0; i < 5; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res := searchReq(t, f, Request{ResourceType: "Observation", Params: url.Values{"code": {"1-1"}, "_summary": {"count"}}}); res.Total != 32 {
+		t.Errorf("count after writes = %d, want 32", res.Total)
+	}
 }
