@@ -116,6 +116,15 @@ var stu3Cases = []confCase{
 	{"Observation", "subject=Patient/example&_summary=count", nil, 25},
 	{"RiskAssessment", "probability=0.02", ids("RiskAssessment/cardiac"), -2},
 	{"Location", "near=42.25475478:-83.6945691&near-distance=1|http://unitsofmeasure.org|km", ids("Location/1"), -2},
+	{"Observation", "value-quantity=gt6|http://unitsofmeasure.org|mmol/L", ids("Observation/f001", "Observation/f002"), -2}, // 6.3 and 12.6
+	{"Claim", "patient=Patient/1&_summary=count", nil, 13},
+	{"Claim", "patient:Patient._id=1&_summary=count", nil, 13},
+	{"Coverage", "beneficiary:Patient.gender=male", ids("Coverage/7546D", "Coverage/7547E", "Coverage/SP1234"), -2},
+	{"Patient", "_has:Claim:patient:_id=100150", ids("Patient/1"), -2},
+	{"Patient", "_has:Coverage:beneficiary:_id=9876B1", ids("Patient/4"), -2},
+	{"Claim", "_id=100150&_include=Claim:patient", ids("Claim/100150", "+Patient/1"), -2},
+	{"Claim", "_id=100150&_include:recurse=Claim:patient", ids("Claim/100150", "+Patient/1"), -2}, // STU3's name for :iterate
+	{"Patient", "gender:not=male&_summary=count", nil, 10},
 }
 
 func runCases(t *testing.T, v *defs.Version, cases []confCase) {
@@ -138,6 +147,14 @@ func runCases(t *testing.T, v *defs.Version, cases []confCase) {
 
 func TestConformanceR4(t *testing.T)   { runCases(t, defs.R4, r4Cases) }
 func TestConformanceSTU3(t *testing.T) { runCases(t, defs.STU3, stu3Cases) }
+
+func TestSortOrdersSTU3(t *testing.T) {
+	f := loadExamples(t, defs.STU3)
+	// Birth dates 1955-01-06, 1956-05-27, 1973-05-31 come first.
+	if got, _ := run(t, f, "Patient", "_sort=birthdate&_count=3"); !slices.Equal(got, ids("Patient/d1", "Patient/a2", "Patient/1")) {
+		t.Errorf("got %v", got)
+	}
+}
 
 func TestSortOrders(t *testing.T) {
 	f := loadExamples(t, defs.R4)
