@@ -148,22 +148,27 @@ func (e *Engine) forwardIncludes(spec includeSpec, from []*storage.Record, add f
 }
 
 func (e *Engine) reverseIncludes(ctx context.Context, rd storage.Reader, spec includeSpec, to []*storage.Record, add func(typ, id string) error) error {
-	if spec.source == "" {
-		return nil // _revinclude=* would scan every type; not supported
-	}
 	for _, rec := range to {
 		if spec.target != "" && rec.Type != spec.target {
 			continue
 		}
 		r := exactRange(appendStr([]byte{'r'}, rec.Type+"/"+rec.ID))
-		for _, p := range spec.params {
-			var ids []string
-			if err := scan(ctx, rd, spec.source, p.code, r, func(_ []byte, id string) { ids = append(ids, id) }); err != nil {
-				return err
-			}
-			for _, id := range ids {
-				if err := add(spec.source, id); err != nil {
+		sources := []typedParams{{typ: spec.source, params: spec.params}}
+		if spec.source == "" {
+			// _revinclude=*: every reference parameter that may point at
+			// this type (one index probe each).
+			sources = e.reg.referrers(rec.Type)
+		}
+		for _, src := range sources {
+			for _, p := range src.params {
+				var ids []string
+				if err := scan(ctx, rd, src.typ, p.code, r, func(_ []byte, id string) { ids = append(ids, id) }); err != nil {
 					return err
+				}
+				for _, id := range ids {
+					if err := add(src.typ, id); err != nil {
+						return err
+					}
 				}
 			}
 		}

@@ -32,6 +32,15 @@ type registry struct {
 	byType  map[string]map[string]*param
 	isType  map[string]bool
 	skipped []string // parameters without a usable expression, for the log and docs
+	// refsTo lists, per target type, the reference parameters that may
+	// point at it (for _revinclude=*).
+	refsTo map[string][]typedParams
+}
+
+// typedParams are parameters of one resource type.
+type typedParams struct {
+	typ    string
+	params []*param
 }
 
 func newRegistry(v *defs.Version) (*registry, error) {
@@ -78,8 +87,32 @@ func newRegistry(v *defs.Version) (*registry, error) {
 		}
 		r.byType[t] = m
 	}
+	r.refsTo = map[string][]typedParams{}
+	for _, src := range v.ResourceTypes() {
+		byTarget := map[string][]*param{}
+		for _, sp := range v.SearchParams(src) {
+			p := r.byType[src][sp.Code]
+			if p.typ != "reference" || p.expr == nil {
+				continue
+			}
+			targets := sp.Target
+			if len(targets) == 0 {
+				targets = v.ResourceTypes()
+			}
+			for _, t := range targets {
+				byTarget[t] = append(byTarget[t], p)
+			}
+		}
+		for t, ps := range byTarget {
+			r.refsTo[t] = append(r.refsTo[t], typedParams{typ: src, params: ps})
+		}
+	}
 	return r, nil
 }
+
+// referrers returns the reference parameters, by source type, that may
+// point at resources of type t.
+func (r *registry) referrers(t string) []typedParams { return r.refsTo[t] }
 
 // forType returns p with its expression cut down to the union branches that
 // can apply to resource type t. Shared parameters such as clinical-patient
