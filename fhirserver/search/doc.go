@@ -17,10 +17,10 @@
 //	token       's'  str(system)                              system|
 //	token       't'  str(normalised text from a word on)      :text
 //	token       'o'  str(type system) str(type code) str(v)   :of-type (Identifier)
-//	reference   'r'  str(Type/id or absolute URL)             Type/id, url, :Type, chains
+//	reference   'r'  str(Type/id or absolute URL)             Type/id, url, :Type, chains, _revinclude
 //	reference   'd'  str(id) str(Type)                        bare id
 //	reference   'i'  str(value) str(system)                   :identifier
-//	reference   'f'  str(own id) str(Type/id)                 _has, _revinclude (forward lookup)
+//	reference   'f'  str(own id) str(Type/id)                 _has (what a resource points at)
 //	date        'l'  i64(low) i64(high)                       eq lt le sa ap
 //	date        'h'  i64(high) i64(low)                       gt ge eb
 //	number      'v'  dec(value)                               every prefix
@@ -30,11 +30,15 @@
 //	uri         'u'  str(uri)                                 exact, :below, :above
 //	composite   'x'  str(component key)...                    a$b tuples
 //	near        'g'  dec(lat) str(lat) str(long)              Location near
-//	any         '~'  sortkey(min)                             _sort ascending, :missing
-//	any         '\x7f' sortkey(max)                            _sort descending
+//	any         '~'  sortkey(min)                             _sort ascending, :missing, all ids (of _id)
+//	any         0x7f sortkey(max)                             _sort descending
 //
 // str(s) escapes 0x00 as 0x00 0xff and ends with 0x00 0x01, so a string
 // sorts before every longer string it prefixes; i64 is big-endian with the
 // sign bit flipped (milliseconds since the epoch for dates); dec is the
-// order-preserving decimal encoding of keyenc.go, exact for any literal.
+// order-preserving decimal encoding of decimal.go, exact for any literal.
+// Every parameter with a value gets one '~' and one 0x7f entry (none for
+// composite and near, which cannot be sorted on), so sorting and :missing
+// read one entry per resource. The format version is indexFormat in
+// registry.go: change it with any layout, and servers rebuild on start.
 package search
