@@ -57,6 +57,14 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	if err != nil {
 		return nil, fmt.Errorf("search engine: %w", err)
 	}
+	// When the definitions or the index encoding changed since the store
+	// was written, rebuild every index before serving (progress is logged),
+	// so a search never reads entries of an older format.
+	if rebuilt, err := engine.EnsureIndexes(ctx); err != nil {
+		return nil, fmt.Errorf("rebuild search indexes: %w", err)
+	} else if rebuilt {
+		log.Info("search indexes rebuilt", "fingerprint", engine.Fingerprint())
+	}
 	s.auth, err = auth.New(ctx, auth.Config{
 		CredentialsDir:    cfg.CredentialsDir,
 		DataDir:           dataDir,
