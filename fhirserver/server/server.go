@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -115,6 +116,13 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          nil,
 	}
+	// Start-up leaves garbage several times the size of what stays live
+	// (the decoded definitions file, search parameter compilation, the index
+	// check): about 8 MB of heap the runtime would otherwise keep mapped
+	// until the scavenger slowly gives it back. Collecting it once here, and
+	// returning the pages, costs a few milliseconds of start time and keeps
+	// an idle endpoint small.
+	debug.FreeOSMemory()
 	return s, nil
 }
 
