@@ -1,0 +1,466 @@
+package e2e
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// Issue 5: the token endpoint, the access tokens, SMART discovery, scopes and
+// the credentials folder, each as the issue names them.
+
+type tokenAnswer struct {
+	status int
+	header http.Header
+	body   map[string]any
+}
+
+// postToken POSTs a form to /oauth2/token, with HTTP Basic when id is set.
+func postToken(t *testing.T, base string, form url.Values, id, secret string) tokenAnswer {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/oauth2/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if id != "" {
+		req.SetBasicAuth(strings.TrimSpace(id), strings.TrimSpace(secret))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatalf("token answer (status %d) is not JSON: %v", resp.StatusCode, err)
+	}
+	return tokenAnswer{status: resp.StatusCode, header: resp.Header, body: m}
+}
+
+func readCred(t *testing.T, dir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// jwtParts decodes the header and claims of a compact JWS without checking it.
+func jwtParts(t *testing.T, tok string) (map[string]any, map[string]any) {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("access token is not a compact JWS: %q", tok)
+	}
+	dec := func(s string) map[string]any {
+		b, err := base64.RawURLEncoding.DecodeString(s)
+		if err != nil {
+			t.Fatalf("JWS part: %v", err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("JWS part: %v", err)
+		}
+		return m
+	}
+	return dec(parts[0]), dec(parts[1])
+}
+
+func TestContractTokenEndpoint(t *testing.T) {
+	srv := startServer(t, "R4", t.TempDir())
+	dir := filepath.Join(srv.DataDir, "credentials")
+	id, secret := readCred(t, dir, "client_id"), readCred(t, dir, "client_secret")
+	cc := url.Values{"grant_type": {"client_credentials"}}
+	with := func(kv ...string) url.Values {
+		v := url.Values{}
+		for i := 0; i < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v
+	}
+	cases := []struct {
+		name       string
+		form       url.Values
+		id, secret string
+		status     int
+		errCode    string
+		scope      string
+	}{
+		{"client_secret_basic", cc, id, secret, 200, "", "system/*.cruds"},
+		{"client_secret_post", with("grant_type", "client_credentials", "client_id", id, "client_secret", secret), "", "", 200, "", "system/*.cruds"},
+		{"scope narrows v2", with("grant_type", "client_credentials", "scope", "system/Patient.rs"), id, secret, 200, "", "system/Patient.rs"},
+		{"scope narrows v1", with("grant_type", "client_credentials", "scope", "system/Observation.read"), id, secret, 200, "", "system/Observation.read"},
+		{"unsupported grant", with("grant_type", "password"), id, secret, 400, "unsupported_grant_type", ""},
+		{"missing grant", with("scope", "system/*.rs"), id, secret, 400, "invalid_request", ""},
+		{"patient scope", with("grant_type", "client_credentials", "scope", "patient/*.read"), id, secret, 400, "invalid_scope", ""},
+		{"user scope", with("grant_type", "client_credentials", "scope", "user/Patient.cruds"), id, secret, 400, "invalid_scope", ""},
+		{"malformed scope", with("grant_type", "client_credentials", "scope", "everything"), id, secret, 400, "invalid_scope", ""},
+		{"no client authentication", cc, "", "", 401, "invalid_client", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := postToken(t, srv.Base, tc.form, tc.id, tc.secret)
+			if a.status != tc.status {
+				t.Fatalf("status %d, want %d: %v", a.status, tc.status, a.body)
+			}
+			if cc := a.header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control %q, want no-store (RFC 6749 §5.1)", cc)
+			}
+			if tc.errCode != "" {
+				if a.body["error"] != tc.errCode {
+					t.Fatalf("error %v, want %s", a.body["error"], tc.errCode)
+				}
+				if tc.status == 401 && a.header.Get("WWW-Authenticate") == "" {
+					t.Errorf("invalid_client 401 without WWW-Authenticate")
+				}
+				return
+			}
+			if a.body["token_type"] != "bearer" || a.body["expires_in"] != float64(600) || a.body["scope"] != tc.scope {
+				t.Fatalf("token_type %v expires_in %v scope %v, want bearer 600 %s", a.body["token_type"], a.body["expires_in"], a.body["scope"], tc.scope)
+			}
+			hdr, claims := jwtParts(t, a.body["access_token"].(string))
+			if hdr["typ"] != "at+jwt" {
+				t.Errorf("typ %v, want at+jwt", hdr["typ"])
+			}
+			if claims["iss"] != srv.Base || claims["aud"] != srv.Base+"/fhir" || claims["sub"] != id || claims["client_id"] != id || claims["scope"] != tc.scope {
+				t.Errorf("claims %v", claims)
+			}
+			iat, _ := claims["iat"].(float64)
+			exp, _ := claims["exp"].(float64)
+			if exp-iat != 600 || claims["jti"] == nil || claims["jti"] == "" {
+				t.Errorf("iat %v exp %v jti %v", iat, exp, claims["jti"])
+			}
+		})
+	}
+	// Wrong secrets and unknown clients, last: they feed the throttle.
+	for _, tc := range []struct{ name, id, secret string }{{"wrong secret", id, "not-the-secret"}, {"unknown client", "nobody", secret}} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := postToken(t, srv.Base, cc, tc.id, tc.secret)
+			if a.status != 401 || a.body["error"] != "invalid_client" || a.header.Get("WWW-Authenticate") == "" {
+				t.Fatalf("status %d error %v WWW-Authenticate %q, want 401 invalid_client with the header", a.status, a.body["error"], a.header.Get("WWW-Authenticate"))
+			}
+		})
+	}
+	t.Run("repeated failures throttled", func(t *testing.T) {
+		got429 := false
+		for range 30 {
+			if a := postToken(t, srv.Base, cc, id, "wrong"); a.status == 429 {
+				got429 = true
+				break
+			}
+		}
+		if !got429 {
+			t.Fatalf("30 failed authentications in a row, never a 429")
+		}
+	})
+}
+
+func TestContractSmartDiscoveryAndSecurity(t *testing.T) {
+	for _, version := range []string{"R4", "STU3"} {
+		t.Run(version, func(t *testing.T) {
+			srv := startServer(t, version, t.TempDir())
+			// Both discovery documents answer without a token.
+			smart := getJSON(t, srv.Base+"/fhir/.well-known/smart-configuration")
+			want := map[string]any{
+				"issuer":                                srv.Base,
+				"token_endpoint":                        srv.Base + "/oauth2/token",
+				"grant_types_supported":                 []any{"client_credentials"},
+				"token_endpoint_auth_methods_supported": []any{"client_secret_basic", "client_secret_post", "private_key_jwt"},
+				"token_endpoint_auth_signing_alg_values_supported": []any{"RS384", "ES384"},
+				"capabilities": []any{"client-confidential-symmetric", "client-confidential-asymmetric", "permission-v1", "permission-v2"},
+			}
+			for k, v := range want {
+				got, _ := json.Marshal(smart[k])
+				exp, _ := json.Marshal(v)
+				if k == "capabilities" || k == "token_endpoint_auth_methods_supported" {
+					if !sameSet(toStrings(smart[k]), toStrings(v)) {
+						t.Errorf("%s = %s, want %s", k, got, exp)
+					}
+					continue
+				}
+				if string(got) != string(exp) {
+					t.Errorf("%s = %s, want %s", k, got, exp)
+				}
+			}
+			if len(toStrings(smart["scopes_supported"])) == 0 {
+				t.Errorf("scopes_supported is empty")
+			}
+			cap := getJSON(t, srv.Base+"/fhir/metadata")
+			sec, _ := cap["rest"].([]any)[0].(map[string]any)["security"].(map[string]any)
+			raw, _ := json.Marshal(sec)
+			if !strings.Contains(string(raw), `"code":"SMART-on-FHIR"`) {
+				t.Errorf("rest.security does not name SMART-on-FHIR: %s", raw)
+			}
+			if !strings.Contains(string(raw), `"url":"http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"`) ||
+				!strings.Contains(string(raw), `"valueUri":"`+srv.Base+`/oauth2/token"`) {
+				t.Errorf("rest.security lacks the oauth-uris extension with the token URL: %s", raw)
+			}
+		})
+	}
+}
+
+func toStrings(v any) []string {
+	arr, _ := v.([]any)
+	out := make([]string, 0, len(arr))
+	for _, a := range arr {
+		s, _ := a.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestContractBearerRequired(t *testing.T) {
+	a := startContract(t, "R4")
+	b := startContract(t, "R4")
+	id := a.create(t, "Patient", `{"resourceType":"Patient"}`)
+	hdr, _ := jwtParts(t, a.c.token)
+	parts := strings.Split(a.c.token, ".")
+	noneTok := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"at+jwt"}`)) + "." + parts[1] + "."
+	sig := []byte(parts[2])
+	sig[5] ^= 0x01
+	flipped := parts[0] + "." + parts[1] + "." + string(sig)
+	cases := []struct{ name, auth string }{
+		{"no token", ""},
+		{"malformed", "Bearer not.a.jwt"},
+		{"basic scheme", "Basic Zm9vOmJhcg=="},
+		{"alg none", "Bearer " + noneTok},
+		{"signature flipped", "Bearer " + flipped},
+		{"other endpoint's token", "Bearer " + b.c.token},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", a.srv.Base+"/fhir/Patient/"+id, nil)
+			if tc.auth != "" {
+				req.Header.Set("Authorization", tc.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := readResponse(t, resp)
+			wantOutcome(t, r, 401, "")
+			if wa := r.Header.Get("WWW-Authenticate"); !strings.HasPrefix(wa, "Bearer") || !strings.Contains(wa, `error="invalid_token"`) {
+				t.Errorf("WWW-Authenticate %q, want Bearer error=\"invalid_token\"", wa)
+			}
+		})
+	}
+	if hdr["alg"] == "none" || hdr["alg"] == "HS256" {
+		t.Errorf("issued tokens use alg %v", hdr["alg"])
+	}
+	for _, path := range []string{"/fhir/metadata", "/fhir/.well-known/smart-configuration"} {
+		resp, err := http.Get(a.srv.Base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s without a token: %d, want 200", path, resp.StatusCode)
+		}
+	}
+}
+
+func readResponse(t *testing.T, resp *http.Response) response {
+	t.Helper()
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// writePEM writes a PKCS#8 private key as PEM.
+func writePEM(t *testing.T, path string, key any) {
+	t.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// credentialsDir writes a full credentials folder as the operator's Secret
+// mount would hold it.
+func credentialsDir(t *testing.T, signingKey any, jwks []jose.JSONWebKey) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"client_id":                "acme-client",
+		"client_secret":            "acme-secret-number-1",
+		"aggregator_client_id":     "acme-aggregator",
+		"aggregator_client_secret": "acme-aggregator-secret-long",
+	}
+	for name, v := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(v), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writePEM(t, filepath.Join(dir, "token_signing_key"), signingKey)
+	if jwks != nil {
+		b, _ := json.Marshal(jose.JSONWebKeySet{Keys: jwks})
+		if err := os.WriteFile(filepath.Join(dir, "client_jwks.json"), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// assertion signs a SMART Backend Services client assertion.
+func assertion(t *testing.T, alg jose.SignatureAlgorithm, key any, kid string, claims jwt.Claims) string {
+	t.Helper()
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key},
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", kid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := jwt.Signed(signer).Claims(claims).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestContractCredentialsDirAndPrivateKeyJWT(t *testing.T) {
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
+	dir := credentialsDir(t, edKey, []jose.JSONWebKey{
+		{Key: &rsaKey.PublicKey, KeyID: "rsa-1", Algorithm: "RS384", Use: "sig"},
+		{Key: &ecKey.PublicKey, KeyID: "ec-1", Algorithm: "ES384", Use: "sig"},
+	})
+	srv := startServer(t, "R4", t.TempDir(), "--credentials-dir", dir, "--secret-grace-period", "2s")
+	tokenURL := srv.Base + "/oauth2/token"
+	if _, err := os.Stat(filepath.Join(srv.DataDir, "credentials")); err == nil {
+		t.Errorf("with --credentials-dir the server still generated <data-dir>/credentials")
+	}
+
+	a := postToken(t, srv.Base, url.Values{"grant_type": {"client_credentials"}}, "acme-client", "acme-secret-number-1")
+	if a.status != 200 {
+		t.Fatalf("client_secret_basic with the folder's secret: %d %v", a.status, a.body)
+	}
+	hdr, _ := jwtParts(t, a.body["access_token"].(string))
+	if hdr["alg"] != "EdDSA" {
+		t.Errorf("Ed25519 token_signing_key: alg %v, want EdDSA", hdr["alg"])
+	}
+	c := newClient(srv.Base, a.body["access_token"].(string))
+	if r, _ := c.do(t.Context(), "GET", "/Patient", nil, nil); r.Status != 200 {
+		t.Errorf("search with the Ed25519-signed token: %d", r.Status)
+	}
+	ag := postToken(t, srv.Base, url.Values{"grant_type": {"client_credentials"}}, "acme-aggregator", "acme-aggregator-secret-long")
+	if ag.status != 200 {
+		t.Errorf("aggregator client from the folder: %d %v", ag.status, ag.body)
+	}
+
+	now := time.Now()
+	claims := func(jti string, exp time.Duration, aud string) jwt.Claims {
+		return jwt.Claims{Issuer: "acme-client", Subject: "acme-client", Audience: jwt.Audience{aud},
+			ID: jti, Expiry: jwt.NewNumericDate(now.Add(exp)), IssuedAt: jwt.NewNumericDate(now)}
+	}
+	jwtForm := func(assertionJWT string) url.Values {
+		return url.Values{"grant_type": {"client_credentials"},
+			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+			"client_assertion":      {assertionJWT}}
+	}
+	replayed := assertion(t, jose.ES384, ecKey, "ec-1", claims("jti-replay", 4*time.Minute, tokenURL))
+	cases := []struct {
+		name   string
+		jwt    string
+		status int
+	}{
+		{"RS384", assertion(t, jose.RS384, rsaKey, "rsa-1", claims("jti-1", 4*time.Minute, tokenURL)), 200},
+		{"ES384", replayed, 200},
+		{"jti replayed", replayed, 401},
+		{"exp more than 5 minutes ahead", assertion(t, jose.ES384, ecKey, "ec-1", claims("jti-2", 30*time.Minute, tokenURL)), 401},
+		{"expired", assertion(t, jose.ES384, ecKey, "ec-1", claims("jti-3", -time.Minute, tokenURL)), 401},
+		{"wrong aud", assertion(t, jose.ES384, ecKey, "ec-1", claims("jti-4", 4*time.Minute, srv.Base+"/fhir")), 401},
+		{"RS256 not allowed", assertion(t, jose.RS256, rsaKey, "rsa-1", claims("jti-5", 4*time.Minute, tokenURL)), 401},
+	}
+	for _, tc := range cases {
+		t.Run("private_key_jwt "+tc.name, func(t *testing.T) {
+			a := postToken(t, srv.Base, jwtForm(tc.jwt), "", "")
+			if a.status != tc.status {
+				t.Fatalf("status %d, want %d: %v", a.status, tc.status, a.body)
+			}
+			if tc.status == 401 && a.body["error"] != "invalid_client" {
+				t.Fatalf("error %v, want invalid_client", a.body["error"])
+			}
+			if tc.status == 200 {
+				_, cl := jwtParts(t, a.body["access_token"].(string))
+				if cl["client_id"] != "acme-client" || cl["sub"] != "acme-client" {
+					t.Fatalf("claims %v", cl)
+				}
+			}
+		})
+	}
+
+	t.Run("secret rotation", func(t *testing.T) {
+		if err := os.WriteFile(filepath.Join(dir, "client_secret"), []byte("acme-secret-number-2"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if a := postToken(t, srv.Base, url.Values{"grant_type": {"client_credentials"}}, "acme-client", "acme-secret-number-2"); a.status == 200 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the new client_secret was not accepted within 10s of the file change")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if a := postToken(t, srv.Base, url.Values{"grant_type": {"client_credentials"}}, "acme-client", "acme-secret-number-1"); a.status != 200 {
+			t.Errorf("the previous secret failed inside the grace period: %d %v", a.status, a.body)
+		}
+		// Tokens already issued stay valid.
+		if r, _ := c.do(t.Context(), "GET", "/Patient", nil, nil); r.Status != 200 {
+			t.Errorf("a token issued before the rotation: %d", r.Status)
+		}
+		time.Sleep(2500 * time.Millisecond)
+		if a := postToken(t, srv.Base, url.Values{"grant_type": {"client_credentials"}}, "acme-client", "acme-secret-number-1"); a.status != 401 {
+			t.Errorf("the previous secret after the 2s grace period: %d, want 401", a.status)
+		}
+	})
+}
+
+func TestContractECDSASigningKey(t *testing.T) {
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	dir := credentialsDir(t, ecKey, nil)
+	srv := startServer(t, "STU3", t.TempDir(), "--credentials-dir", dir)
+	a := postToken(t, srv.Base, url.Values{"grant_type": {"client_credentials"}, "client_id": {"acme-client"}, "client_secret": {"acme-secret-number-1"}}, "", "")
+	if a.status != 200 {
+		t.Fatalf("client_secret_post: %d %v", a.status, a.body)
+	}
+	hdr, _ := jwtParts(t, a.body["access_token"].(string))
+	if hdr["alg"] != "ES256" || hdr["typ"] != "at+jwt" {
+		t.Errorf("P-256 key: header %v, want alg ES256 typ at+jwt", hdr)
+	}
+	// The token verifies against the public half of the key in the folder.
+	parsed, err := jwt.ParseSigned(a.body["access_token"].(string), []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cl jwt.Claims
+	if err := parsed.Claims(&ecKey.PublicKey, &cl); err != nil {
+		t.Fatalf("the token is not signed by token_signing_key: %v", err)
+	}
+}
