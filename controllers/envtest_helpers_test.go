@@ -86,6 +86,9 @@ func startControlPlane() (*envtest.Environment, *rest.Config, error) {
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
 	}
+	// The API server's default Service range (10.0.0.0/24) holds 254
+	// Services; the fleet benchmark needs a thousand.
+	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", "10.96.0.0/16")
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, nil, fmt.Errorf("start envtest: %w", err)
