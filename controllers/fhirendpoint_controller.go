@@ -20,11 +20,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -89,9 +91,15 @@ func (r *FhirEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, r.finalize(ctx, endpoint)
 	}
 	if !controllerutil.ContainsFinalizer(endpoint, Finalizer) {
-		patch := client.MergeFrom(endpoint.DeepCopy())
+		// The optimistic lock keeps a merge patch of the finalizer list from
+		// dropping a finalizer another controller added meanwhile.
+		patch := client.MergeFromWithOptions(endpoint.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		controllerutil.AddFinalizer(endpoint, Finalizer)
 		if err := r.Client.Patch(ctx, endpoint, patch); err != nil {
+			if apierrors.IsConflict(err) {
+				// Our cached copy was stale; the newer one is on its way.
+				return ctrl.Result{RequeueAfter: time.Second}, nil
+			}
 			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
 		}
 	}

@@ -61,7 +61,7 @@ func (r *FhirEndpointReconciler) finalize(ctx context.Context, e *fhirv1.FhirEnd
 		r.event(e, pvc, corev1.EventTypeNormal, "VolumeRetained", "deletionPolicy Retain: PersistentVolumeClaim %s outlives this FhirEndpoint", pvc.Name)
 	}
 
-	patch := client.MergeFrom(e.DeepCopy())
+	patch := client.MergeFromWithOptions(e.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	controllerutil.RemoveFinalizer(e, Finalizer)
 	if err := r.Client.Patch(ctx, e, patch); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("remove finalizer: %w", err)
