@@ -46,6 +46,10 @@ type Config struct {
 	// IngressClass is used unless spec.ingress.className overrides it; empty
 	// leaves the cluster's default IngressClass in charge.
 	IngressClass string
+	// DefaultTLSSecret names a Secret (in each endpoint's namespace, e.g. a
+	// wildcard certificate for *.<BaseDomain>) for Ingresses whose spec has no
+	// ingress.tls; empty leaves such Ingresses without TLS.
+	DefaultTLSSecret string
 	// URLScheme is the scheme of the public URLs (https unless TLS ends elsewhere).
 	URLScheme string
 	// IngressNamespace is where the ingress controller runs; the NetworkPolicy admits it.

@@ -73,8 +73,12 @@ func desiredIngress(s *scope) *networkingv1ac.IngressApplyConfiguration {
 	if className != "" {
 		spec.WithIngressClassName(className)
 	}
+	tlsSecret := s.cfg.DefaultTLSSecret
 	if e.Spec.Ingress.TLS != nil {
-		spec.WithTLS(networkingv1ac.IngressTLS().WithHosts(s.host).WithSecretName(e.Spec.Ingress.TLS.SecretName))
+		tlsSecret = e.Spec.Ingress.TLS.SecretName
+	}
+	if tlsSecret != "" {
+		spec.WithTLS(networkingv1ac.IngressTLS().WithHosts(s.host).WithSecretName(tlsSecret))
 	}
 	ing := networkingv1ac.Ingress(e.Name, e.Namespace).
 		WithLabels(childLabels(e)).

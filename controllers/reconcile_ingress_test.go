@@ -17,9 +17,12 @@ limitations under the License.
 package controllers
 
 import (
+	"testing"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
@@ -80,3 +83,34 @@ var _ = Describe("the Ingress", func() {
 		}).Should(Equal("https://moved.fhir.example.test/fhir"))
 	})
 })
+
+func TestDesiredIngressTLS(t *testing.T) {
+	tests := []struct {
+		name       string
+		defaultTLS string
+		specTLS    *fhirv1.IngressTLS
+		want       string
+	}{
+		{"none", "", nil, ""},
+		{"manager default", "wildcard", nil, "wildcard"},
+		{"spec wins", "wildcard", &fhirv1.IngressTLS{SecretName: "own"}, "own"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &fhirv1.FhirEndpoint{ObjectMeta: metav1.ObjectMeta{Name: "ep", Namespace: "ns"}}
+			e.Spec.Ingress.TLS = tt.specTLS
+			s := &scope{endpoint: e, cfg: Config{DefaultTLSSecret: tt.defaultTLS}, host: "h.example.test"}
+			ing := desiredIngress(s)
+			got := ""
+			if len(ing.Spec.TLS) > 0 {
+				got = *ing.Spec.TLS[0].SecretName
+				if len(ing.Spec.TLS[0].Hosts) != 1 || ing.Spec.TLS[0].Hosts[0] != "h.example.test" {
+					t.Errorf("TLS hosts = %v", ing.Spec.TLS[0].Hosts)
+				}
+			}
+			if got != tt.want {
+				t.Errorf("TLS secret = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

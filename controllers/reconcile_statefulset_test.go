@@ -18,6 +18,8 @@ package controllers
 
 import (
 	"context"
+	"strings"
+	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -127,3 +129,32 @@ var _ = Describe("the server StatefulSet", func() {
 		Expect(sts.Spec.Template.Annotations[AnnotationCredentialsHash]).To(Equal(hashSecretData(secret.Data)))
 	})
 })
+
+func TestServerCommandFollowsURLScheme(t *testing.T) {
+	for _, scheme := range []string{"https", "http"} {
+		s := &scope{
+			endpoint: &fhirv1.FhirEndpoint{Spec: fhirv1.FhirEndpointSpec{FHIRVersion: fhirv1.FHIRVersionR4}},
+			cfg:      Config{URLScheme: scheme},
+			host:     "acme-labs.example.test",
+		}
+		got := strings.Join(serverCommand(s), " ")
+		want := "fhirserver --fhir-version R4 --data-dir /var/lib/fhirserver --base-url " + scheme +
+			"://acme-labs.example.test --credentials-dir /etc/fhirserver/credentials"
+		if got != want {
+			t.Errorf("command = %q, want %q", got, want)
+		}
+	}
+}
+
+func TestSuspendScalesToZero(t *testing.T) {
+	for _, suspended := range []bool{false, true} {
+		s := &scope{endpoint: &fhirv1.FhirEndpoint{ObjectMeta: metav1.ObjectMeta{Name: "ep"}}, suspended: suspended, cfg: Config{URLScheme: "https"}}
+		want := int32(1)
+		if suspended {
+			want = 0
+		}
+		if got := *desiredStatefulSet(s).Spec.Replicas; got != want {
+			t.Errorf("suspended=%v: replicas = %d, want %d", suspended, got, want)
+		}
+	}
+}

@@ -55,6 +55,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.BaseDomain, "base-domain", "", "Required. Each FhirEndpoint is served at <subdomain>.<base-domain>.")
 	fs.StringVar(&o.FhirServerImage, "fhirserver-image", defaultImage, "The fhirserver image, unless a FhirEndpoint's spec.image overrides it.")
 	fs.StringVar(&o.IngressClass, "ingress-class", "", "IngressClass of the Ingresses, unless spec.ingress.className overrides it; empty uses the cluster default.")
+	fs.StringVar(&o.DefaultTLSSecret, "default-tls-secret", "", "Secret with the certificate for Ingresses whose FhirEndpoint sets no spec.ingress.tls (looked up in the endpoint's namespace, e.g. a wildcard for *.<base-domain>); empty: no TLS on those Ingresses.")
 	fs.StringVar(&o.URLScheme, "url-scheme", "https", "Scheme of the public URLs (https, or http where nothing terminates TLS).")
 	fs.StringVar(&o.IngressNamespace, "ingress-namespace", "ingress-nginx", "Namespace of the ingress controller; the only namespace the NetworkPolicies admit besides the aggregator.")
 	podNamespace := getenv("POD_NAMESPACE")
@@ -90,6 +91,11 @@ func (o *options) validate() error {
 	}
 	if o.URLScheme != "https" && o.URLScheme != "http" {
 		errs = append(errs, fmt.Errorf("--url-scheme %q: want https or http", o.URLScheme))
+	}
+	if o.DefaultTLSSecret != "" {
+		if msgs := validation.IsDNS1123Subdomain(o.DefaultTLSSecret); len(msgs) > 0 {
+			errs = append(errs, fmt.Errorf("--default-tls-secret %q: %s", o.DefaultTLSSecret, strings.Join(msgs, "; ")))
+		}
 	}
 	if o.maxConcurrent < 1 {
 		errs = append(errs, fmt.Errorf("--max-concurrent-reconciles %d: want at least 1", o.maxConcurrent))

@@ -45,11 +45,11 @@ func TestParseFlags(t *testing.T) {
 			name: "everything",
 			args: []string{"--base-domain=fhir.example.com", "--fhirserver-image=reg/fs:1", "--ingress-class=nginx", "--url-scheme=http",
 				"--ingress-namespace=ingress", "--aggregator-namespace=agg", "--kubeconfig=/k", "--metrics-bind-address=:9", "--health-probe-bind-address=:10", "--leader-elect",
-				"--max-concurrent-reconciles=8", "--kube-api-qps=100", "--kube-api-burst=200"},
+				"--max-concurrent-reconciles=8", "--default-tls-secret=wildcard-tls", "--kube-api-qps=100", "--kube-api-burst=200"},
 			check: func(t *testing.T, o *options) {
 				if o.FhirServerImage != "reg/fs:1" || o.IngressClass != "nginx" || o.URLScheme != "http" || o.IngressNamespace != "ingress" ||
 					o.AggregatorNamespace != "agg" || o.kubeconfig != "/k" || o.metricsBindAddress != ":9" || o.healthProbeBindAddress != ":10" || !o.leaderElect ||
-					o.maxConcurrent != 8 || o.qps != 100 || o.burst != 200 {
+					o.maxConcurrent != 8 || o.qps != 100 || o.burst != 200 || o.DefaultTLSSecret != "wildcard-tls" {
 					t.Errorf("options = %+v", o)
 				}
 			},
@@ -70,6 +70,7 @@ func TestParseFlags(t *testing.T) {
 		{name: "namespace", args: []string{"--base-domain", "x.io", "--ingress-namespace", "Bad"}, wantErr: "--ingress-namespace"},
 		{name: "workers", args: []string{"--base-domain", "x.io", "--max-concurrent-reconciles", "0"}, wantErr: "--max-concurrent-reconciles"},
 		{name: "qps", args: []string{"--base-domain", "x.io", "--kube-api-qps", "0"}, wantErr: "--kube-api-qps"},
+		{name: "tls secret", args: []string{"--base-domain", "x.io", "--default-tls-secret", "Bad_Name"}, wantErr: "--default-tls-secret"},
 		{name: "stray argument", args: []string{"--base-domain", "x.io", "extra"}, wantErr: "unexpected arguments"},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "not defined"},
 	}
