@@ -59,5 +59,16 @@ func FuzzParse(f *testing.F) {
 		if err != nil || !pretty.Equal(v) {
 			t.Fatalf("indented form does not read back equal: %v", err)
 		}
+		// An arena holding an earlier tree must give the same tree, and
+		// must not disturb the earlier one.
+		var a Arena
+		first, err := Parse(out, InArena(&a))
+		if err != nil {
+			t.Fatalf("arena parse of the written form: %v", err)
+		}
+		second, err := Parse(data, WithMaxDepth(64), InArena(&a))
+		if err != nil || !second.Equal(v) || !first.Equal(v) {
+			t.Fatalf("arena parse differs (err %v)", err)
+		}
 	})
 }

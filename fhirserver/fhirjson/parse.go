@@ -16,6 +16,7 @@ const DefaultMaxDepth = 100
 type Option struct {
 	maxDepth int
 	owned    bool
+	arena    *Arena
 }
 
 // WithMaxDepth sets the deepest nesting of arrays and objects Parse accepts
@@ -42,11 +43,15 @@ func OwnInput() Option { return Option{owned: true} }
 // so the caller may reuse it. Errors are *SyntaxError.
 func Parse(data []byte, opts ...Option) (*Value, error) {
 	maxDepth, owned := DefaultMaxDepth, false
+	var arena *Arena
 	for _, o := range opts {
 		if o.maxDepth > 0 {
 			maxDepth = o.maxDepth
 		}
 		owned = owned || o.owned
+		if o.arena != nil {
+			arena = o.arena
+		}
 	}
 	start := 0
 	if len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF {
@@ -56,13 +61,21 @@ func Parse(data []byte, opts ...Option) (*Value, error) {
 		// One conversion for the whole document: every string without
 		// escapes, every member name and every number literal is a
 		// substring of it, so they cost no allocation of their own.
-		s:        documentText(data, owned),
+		s:        documentText(data, owned, arena),
 		pos:      start,
 		maxDepth: maxDepth,
+		arena:    arena,
+	}
+	if arena != nil {
+		p.memberStack, p.itemStack = arena.memberStack[:0], arena.itemStack[:0]
+		// The stacks are cleared as they pop, so handing them back (grown,
+		// perhaps) keeps nothing alive.
+		defer func() { arena.memberStack, arena.itemStack = p.memberStack[:0], p.itemStack[:0] }()
+	}
+	if p.memberStack == nil {
 		// Most FHIR objects have fewer members than this and arrays fewer
 		// items, so the scratch stacks rarely grow.
-		memberStack: make([]Member, 0, 16),
-		itemStack:   make([]*Value, 0, 8),
+		p.memberStack, p.itemStack = make([]Member, 0, 16), make([]*Value, 0, 8)
 	}
 	p.valueChunk, p.memberChunk, p.itemChunk = slabSizes(data[start:])
 	root := p.newValue()
@@ -76,11 +89,14 @@ func Parse(data []byte, opts ...Option) (*Value, error) {
 	return root, nil
 }
 
-// documentText returns data as a string: a copy, or with OwnInput the same
-// memory.
-func documentText(data []byte, owned bool) string {
+// documentText returns data as a string: a copy (in the arena when there
+// is one), or with OwnInput the same memory.
+func documentText(data []byte, owned bool, arena *Arena) string {
 	if owned && len(data) > 0 {
 		return unsafe.String(&data[0], len(data))
+	}
+	if arena != nil {
+		return arena.copyText(data)
 	}
 	return string(data)
 }
@@ -141,11 +157,18 @@ type parser struct {
 	// Scratch stacks for the children of the arrays and objects being read.
 	itemStack   []*Value
 	memberStack []Member
+
+	// arena, when set, supplies the slabs and the scratch stacks.
+	arena *Arena
 }
 
 func (p *parser) newValue() *Value {
 	if len(p.vals) == cap(p.vals) {
-		p.vals = make([]Value, 0, p.valueChunk.take())
+		if p.arena != nil {
+			p.vals = p.arena.takeVals(p.valueChunk.take())
+		} else {
+			p.vals = make([]Value, 0, p.valueChunk.take())
+		}
 	}
 	p.vals = p.vals[:len(p.vals)+1]
 	return &p.vals[len(p.vals)-1]
@@ -155,7 +178,11 @@ func (p *parser) allocItems(src []*Value) []*Value {
 	n := len(src)
 	if cap(p.items)-len(p.items) < n {
 		c := max(n, p.itemChunk.take())
-		p.items = make([]*Value, 0, c)
+		if p.arena != nil {
+			p.items = p.arena.takeItems(c)
+		} else {
+			p.items = make([]*Value, 0, c)
+		}
 	}
 	l := len(p.items)
 	p.items = p.items[:l+n]
@@ -168,7 +195,11 @@ func (p *parser) allocMembers(src []Member) []Member {
 	n := len(src)
 	if cap(p.members)-len(p.members) < n {
 		c := max(n, p.memberChunk.take())
-		p.members = make([]Member, 0, c)
+		if p.arena != nil {
+			p.members = p.arena.takeMembers(c)
+		} else {
+			p.members = make([]Member, 0, c)
+		}
 	}
 	l := len(p.members)
 	p.members = p.members[:l+n]

@@ -3,6 +3,7 @@ package fhirjson
 import (
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // strSpecial marks the bytes the string scanner must stop at: the closing
@@ -59,9 +60,10 @@ func (p *parser) str() (string, *SyntaxError) {
 // form) is built in one exactly sized allocation.
 func (p *parser) strEscaped(start, i int) (string, *SyntaxError) {
 	s := p.s
-	var b strings.Builder
-	b.Grow(closingQuote(s, start, i) - start)
-	b.WriteString(s[start:i])
+	// The decoded string is never longer than its raw form, so appending
+	// within this capacity never reallocates.
+	b := p.textBuf(closingQuote(s, start, i) - start)
+	b = append(b, s[start:i]...)
 	for {
 		if i >= len(s) {
 			p.pos = i
@@ -71,7 +73,7 @@ func (p *parser) strEscaped(start, i int) (string, *SyntaxError) {
 		switch {
 		case c == '"':
 			p.pos = i + 1
-			return b.String(), nil
+			return bytesString(b), nil
 		case c == '\\':
 			if i+1 >= len(s) {
 				p.pos = i + 1
@@ -81,24 +83,24 @@ func (p *parser) strEscaped(start, i int) (string, *SyntaxError) {
 			i += 2
 			switch e {
 			case '"', '\\', '/':
-				b.WriteByte(e)
+				b = append(b, e)
 			case 'b':
-				b.WriteByte('\b')
+				b = append(b, '\b')
 			case 'f':
-				b.WriteByte('\f')
+				b = append(b, '\f')
 			case 'n':
-				b.WriteByte('\n')
+				b = append(b, '\n')
 			case 'r':
-				b.WriteByte('\r')
+				b = append(b, '\r')
 			case 't':
-				b.WriteByte('\t')
+				b = append(b, '\t')
 			case 'u':
 				r, n, err := p.unicodeEscape(i - 2)
 				if err != nil {
 					return "", err
 				}
 				i = n
-				b.WriteRune(r)
+				b = utf8.AppendRune(b, r)
 			default:
 				p.pos = i - 2
 				return "", p.errorf(reasonSyntax, "invalid escape \\%c in a string", e)
@@ -112,7 +114,7 @@ func (p *parser) strEscaped(start, i int) (string, *SyntaxError) {
 			for j < len(s) && !strSpecial[s[j]] {
 				j++
 			}
-			b.WriteString(s[i:j])
+			b = append(b, s[i:j]...)
 			i = j
 		default:
 			r, size := utf8.DecodeRuneInString(s[i:])
@@ -120,7 +122,7 @@ func (p *parser) strEscaped(start, i int) (string, *SyntaxError) {
 				p.pos = i
 				return "", p.errorf(reasonUTF8, "invalid UTF-8 in a string")
 			}
-			b.WriteString(s[i : i+size])
+			b = append(b, s[i:i+size]...)
 			i += size
 		}
 	}
@@ -196,4 +198,22 @@ func hex4(s string, i int) (rune, bool) {
 		r = r<<4 | rune(d)
 	}
 	return r, true
+}
+
+// textBuf returns an empty buffer of capacity n for a decoded string: in the
+// arena's text when there is one, else freshly allocated.
+func (p *parser) textBuf(n int) []byte {
+	if p.arena != nil {
+		return p.arena.takeText(n)
+	}
+	return make([]byte, 0, n)
+}
+
+// bytesString returns b as a string without copying; b is never written
+// again.
+func bytesString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }

@@ -137,6 +137,14 @@ func (val *Validator) ValidateOwned(data []byte) (*fhirjson.Value, *outcome.Erro
 	return val.validate(data, fhirjson.OwnInput())
 }
 
+// ValidateIn is Validate parsing into a: the returned tree lives only until
+// a.Reset (see fhirjson.Arena). A caller that validates body after body
+// with one Arena allocates next to nothing, which is what keeps the
+// garbage collector out of the write path.
+func (val *Validator) ValidateIn(a *fhirjson.Arena, data []byte) (*fhirjson.Value, *outcome.Error) {
+	return val.validate(data, fhirjson.InArena(a))
+}
+
 func (val *Validator) validate(data []byte, opts ...fhirjson.Option) (*fhirjson.Value, *outcome.Error) {
 	res, err := fhirjson.Parse(data, opts...)
 	if err != nil {

@@ -187,6 +187,36 @@ func TestValidateOwned(t *testing.T) {
 	}
 }
 
+func TestValidateInArena(t *testing.T) {
+	val, err := For(defs.R4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a fhirjson.Arena
+	for _, tc := range []struct {
+		body, wantExpr string
+	}{
+		{`{"resourceType":"Patient","name":[{"family":"Chalmers","given":["P\u00e9ter"]}]}`, ""},
+		{`{"resourceType":"Patient","foo":1}`, "Patient.foo"},
+		{`{"resourceType":"Observation","status":"final","code":{"text":"w"},"valueQuantity":{"value":"x"}}`, "Observation.valueQuantity.value"},
+		{`{"resourceType":"Patient","name":[{"family":"Chalmers"}]}`, ""},
+	} {
+		want, wantOE := val.Validate([]byte(tc.body))
+		got, gotOE := val.ValidateIn(&a, []byte(tc.body))
+		if (gotOE == nil) != (tc.wantExpr == "") || (wantOE == nil) != (gotOE == nil) {
+			t.Fatalf("%s: arena %v, plain %v", tc.body, gotOE, wantOE)
+		}
+		if gotOE != nil {
+			if e := gotOE.Issues[0].Expression; len(e) == 0 || e[0] != tc.wantExpr {
+				t.Errorf("%s: expression %v, want %s", tc.body, e, tc.wantExpr)
+			}
+		} else if !got.Equal(want) {
+			t.Errorf("%s: arena tree %s differs", tc.body, fhirjson.Marshal(got))
+		}
+		a.Reset()
+	}
+}
+
 func TestValidateValueFunction(t *testing.T) {
 	if oe := ValidateValue(defs.STU3, nil); oe == nil || oe.Issues[0].Code != outcome.CodeStructure {
 		t.Errorf("nil resource: %v", oe)
