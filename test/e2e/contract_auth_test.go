@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -462,5 +463,82 @@ func TestContractECDSASigningKey(t *testing.T) {
 	var cl jwt.Claims
 	if err := parsed.Claims(&ecKey.PublicKey, &cl); err != nil {
 		t.Fatalf("the token is not signed by token_signing_key: %v", err)
+	}
+}
+
+// TestContractForgedTokens signs access tokens with the endpoint's own key
+// (known here because the test wrote the credentials folder) and breaks one
+// claim at a time: each must be refused with 401 invalid_token.
+func TestContractForgedTokens(t *testing.T) {
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	dir := credentialsDir(t, ecKey, nil)
+	srv := startServer(t, "R4", t.TempDir(), "--credentials-dir", dir)
+	jwk := jose.JSONWebKey{Key: &ecKey.PublicKey}
+	tp, err := jwk.Thumbprint(crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid := base64.RawURLEncoding.EncodeToString(tp)
+	sign := func(alg jose.SignatureAlgorithm, key any, typ string, claims map[string]any) string {
+		signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key},
+			(&jose.SignerOptions{}).WithType(jose.ContentType(typ)).WithHeader("kid", kid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := jwt.Signed(signer).Claims(claims).Serialize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	now := time.Now().Unix()
+	good := func() map[string]any {
+		return map[string]any{"iss": srv.Base, "aud": srv.Base + "/fhir", "sub": "acme-client", "client_id": "acme-client",
+			"scope": "system/*.cruds", "iat": now, "exp": now + 300, "jti": "forged-1"}
+	}
+	with := func(k string, v any) map[string]any {
+		c := good()
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+		return c
+	}
+	pubDER, _ := x509.MarshalPKIXPublicKey(&ecKey.PublicKey)
+	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
+	cases := []struct {
+		name   string
+		token  string
+		status int
+	}{
+		{"control: well-formed", sign(jose.ES256, ecKey, "at+jwt", good()), 200},
+		{"wrong aud", sign(jose.ES256, ecKey, "at+jwt", with("aud", srv.Base)), 401},
+		{"wrong iss", sign(jose.ES256, ecKey, "at+jwt", with("iss", "https://elsewhere.example")), 401},
+		{"expired", sign(jose.ES256, ecKey, "at+jwt", with("exp", now-600)), 401},
+		{"not yet valid", sign(jose.ES256, ecKey, "at+jwt", with("nbf", now+600)), 401},
+		{"no exp", sign(jose.ES256, ecKey, "at+jwt", with("exp", nil)), 401},
+		{"HMAC with the public key", sign(jose.HS256, pubPEM, "at+jwt", good()), 401},
+		{"patient scope", sign(jose.ES256, ecKey, "at+jwt", with("scope", "patient/*.read")), 401},
+		{"user scope", sign(jose.ES256, ecKey, "at+jwt", with("scope", "user/*.cruds")), 401},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newClient(srv.Base, tc.token)
+			r, err := c.do(t.Context(), "GET", "/Patient", nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.status == 200 {
+				if r.Status != 200 {
+					t.Fatalf("status %d: %s", r.Status, r.Body)
+				}
+				return
+			}
+			if r.Status != 401 && r.Status != 403 {
+				t.Fatalf("status %d, want 401: %s", r.Status, r.Body)
+			}
+			wantOutcome(t, r, r.Status, "")
+		})
 	}
 }
