@@ -247,7 +247,10 @@ func BenchmarkSearchMillion(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ws, err := openWorld(ctx, defs.R4, cache, "1m", millionWorld(), b.Logf)
+	// Progress goes straight to stderr: b.Logf would hold a build of
+	// several minutes' messages until the benchmark ends.
+	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "search-1m: "+format+"\n", args...) }
+	ws, err := openWorld(ctx, defs.R4, cache, "1m", millionWorld(), logf)
 	if err != nil {
 		b.Fatal(err)
 	}
