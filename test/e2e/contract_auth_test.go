@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -539,6 +540,59 @@ func TestContractForgedTokens(t *testing.T) {
 				t.Fatalf("status %d, want 401: %s", r.Status, r.Body)
 			}
 			wantOutcome(t, r, r.Status, "")
+		})
+	}
+}
+
+// TestContractClientJWKSReread: client_jwks.json is re-read when it changes
+// (a new key works, a removed one stops), and assertions naming another
+// client or lacking exp are refused.
+func TestContractClientJWKSReread(t *testing.T) {
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	first, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	second, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	dir := credentialsDir(t, ecKey, []jose.JSONWebKey{{Key: &first.PublicKey, KeyID: "k1", Algorithm: "ES384", Use: "sig"}})
+	srv := startServer(t, "R4", t.TempDir(), "--credentials-dir", dir)
+	tokenURL := srv.Base + "/oauth2/token"
+	form := func(key *ecdsa.PrivateKey, kid, iss, jti string, exp bool) url.Values {
+		c := jwt.Claims{Issuer: iss, Subject: iss, Audience: jwt.Audience{tokenURL}, ID: jti, IssuedAt: jwt.NewNumericDate(time.Now())}
+		if exp {
+			c.Expiry = jwt.NewNumericDate(time.Now().Add(4 * time.Minute))
+		}
+		return url.Values{"grant_type": {"client_credentials"},
+			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+			"client_assertion":      {assertion(t, jose.ES384, key, kid, c)}}
+	}
+	if a := postToken(t, srv.Base, form(first, "k1", "acme-client", "j0", true), "", ""); a.status != 200 {
+		t.Fatalf("first key: %d %v", a.status, a.body)
+	}
+	b, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &second.PublicKey, KeyID: "k2", Algorithm: "ES384", Use: "sig"}}})
+	if err := os.WriteFile(filepath.Join(dir, "client_jwks.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for n := 0; ; n++ {
+		if a := postToken(t, srv.Base, form(second, "k2", "acme-client", fmt.Sprintf("poll-%d", n), true), "", ""); a.status == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a key added to client_jwks.json was not accepted within 10s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cases := []struct {
+		name string
+		form url.Values
+	}{
+		{"removed key", form(first, "k1", "acme-client", "j1", true)},
+		{"another client's id", form(second, "k2", "acme-aggregator", "j2", true)},
+		{"no exp", form(second, "k2", "acme-client", "j3", false)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if a := postToken(t, srv.Base, tc.form, "", ""); a.status != 401 || a.body["error"] != "invalid_client" {
+				t.Fatalf("status %d %v, want 401 invalid_client", a.status, a.body)
+			}
 		})
 	}
 }
