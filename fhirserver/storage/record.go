@@ -194,10 +194,17 @@ func decodeTypeLog(b []byte) (string, int64, error) {
 // encodeIdxList is the value of an index-list key: the entries written for
 // the current version, so the next write can delete exactly those.
 func encodeIdxList(entries []IndexEntry) []byte {
-	var b []byte
+	// Sized up front: one allocation, where growing by append took several
+	// (and string(e.Value) one per entry) inside the serial write section.
+	n := 0
+	for _, e := range entries {
+		n += 2*binary.MaxVarintLen32 + len(e.Param) + len(e.Value)
+	}
+	b := make([]byte, 0, n)
 	for _, e := range entries {
 		b = appendString(b, e.Param)
-		b = appendString(b, string(e.Value))
+		b = binary.AppendUvarint(b, uint64(len(e.Value)))
+		b = append(b, e.Value...)
 	}
 	return b
 }

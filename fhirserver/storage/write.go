@@ -270,8 +270,11 @@ func (tx *Tx) stageVersion(rec *Record, entries []IndexEntry, wasLive bool) erro
 	}
 
 	b := tx.b
+	// One key buffer for every index key: the batch copies each key.
+	var kb []byte
 	for _, e := range old {
-		_ = b.Delete(keyIndex(rec.Type, e.Param, e.Value, rec.ID), nil)
+		kb = appendKeyIndex(kb[:0], rec.Type, e.Param, e.Value, rec.ID)
+		_ = b.Delete(kb, nil)
 	}
 	if old != nil {
 		_ = b.Delete(keyIdxList(rec.Type, rec.ID), nil)
@@ -279,7 +282,8 @@ func (tx *Tx) stageVersion(rec *Record, entries []IndexEntry, wasLive bool) erro
 	// Sets after the deletes win within a batch, so an entry kept from the
 	// previous version survives.
 	for _, e := range entries {
-		_ = b.Set(keyIndex(rec.Type, e.Param, e.Value, rec.ID), nil, nil)
+		kb = appendKeyIndex(kb[:0], rec.Type, e.Param, e.Value, rec.ID)
+		_ = b.Set(kb, nil, nil)
 	}
 	if len(entries) > 0 {
 		_ = b.Set(keyIdxList(rec.Type, rec.ID), encodeIdxList(entries), nil)
