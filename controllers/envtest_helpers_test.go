@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -130,57 +131,87 @@ func startManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme,
 	return r, counting, nil
 }
 
-// countingClient counts the requests that write: what a steady state must not send.
+// countingClient counts the requests that write: what a steady state must
+// not send. It counts in total and per namespace, so a test can watch its own
+// endpoint while the manager still works on other tests' endpoints.
 type countingClient struct {
 	client.Client
 	writes atomic.Int64
+
+	mu          sync.Mutex
+	byNamespace map[string]int64
+}
+
+func (c *countingClient) count(ns string) {
+	c.writes.Add(1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byNamespace == nil {
+		c.byNamespace = map[string]int64{}
+	}
+	c.byNamespace[ns]++
+}
+
+// writesIn is the number of writes to objects in namespace ns so far.
+func (c *countingClient) writesIn(ns string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.byNamespace[ns]
+}
+
+// namespaceOf reads the namespace of an apply configuration.
+func namespaceOf(obj runtime.ApplyConfiguration) string {
+	if o, ok := obj.(interface{ GetNamespace() *string }); ok && o.GetNamespace() != nil {
+		return *o.GetNamespace()
+	}
+	return ""
 }
 
 func (c *countingClient) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
-	c.writes.Add(1)
+	c.count(obj.GetNamespace())
 	return c.Client.Create(ctx, obj, opts...)
 }
 
 func (c *countingClient) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
-	c.writes.Add(1)
+	c.count(obj.GetNamespace())
 	return c.Client.Update(ctx, obj, opts...)
 }
 
 func (c *countingClient) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
-	c.writes.Add(1)
+	c.count(obj.GetNamespace())
 	return c.Client.Patch(ctx, obj, patch, opts...)
 }
 
 func (c *countingClient) Apply(ctx context.Context, obj runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
-	c.writes.Add(1)
+	c.count(namespaceOf(obj))
 	return c.Client.Apply(ctx, obj, opts...)
 }
 
 func (c *countingClient) Delete(ctx context.Context, obj client.Object, opts ...client.DeleteOption) error {
-	c.writes.Add(1)
+	c.count(obj.GetNamespace())
 	return c.Client.Delete(ctx, obj, opts...)
 }
 
 func (c *countingClient) Status() client.SubResourceWriter {
-	return &countingStatus{SubResourceWriter: c.Client.Status(), writes: &c.writes}
+	return &countingStatus{SubResourceWriter: c.Client.Status(), c: c}
 }
 
 type countingStatus struct {
 	client.SubResourceWriter
-	writes *atomic.Int64
+	c *countingClient
 }
 
 func (s *countingStatus) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-	s.writes.Add(1)
+	s.c.count(obj.GetNamespace())
 	return s.SubResourceWriter.Update(ctx, obj, opts...)
 }
 
 func (s *countingStatus) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
-	s.writes.Add(1)
+	s.c.count(obj.GetNamespace())
 	return s.SubResourceWriter.Patch(ctx, obj, patch, opts...)
 }
 
 func (s *countingStatus) Apply(ctx context.Context, obj runtime.ApplyConfiguration, opts ...client.SubResourceApplyOption) error {
-	s.writes.Add(1)
+	s.c.count(namespaceOf(obj))
 	return s.SubResourceWriter.Apply(ctx, obj, opts...)
 }

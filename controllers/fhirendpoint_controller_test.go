@@ -26,10 +26,10 @@ import (
 
 var _ = Describe("Reconcile", func() {
 	It("does nothing for an endpoint that no longer exists", func() {
-		before := writes.writes.Load()
-		_, err := reconciler.Reconcile(context.Background(), ctrl.Request{NamespacedName: keyOf(newNamespace(), "ghost")})
+		ns := newNamespace()
+		_, err := reconciler.Reconcile(context.Background(), ctrl.Request{NamespacedName: keyOf(ns, "ghost")})
 		Expect(err).NotTo(HaveOccurred())
-		Expect(writes.writes.Load()).To(Equal(before))
+		Expect(writes.writesIn(ns)).To(BeZero())
 	})
 
 	It("adds the finalizer and writes status with url, token URL, Secret name and version", func() {
