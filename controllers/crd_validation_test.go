@@ -21,14 +21,42 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
 	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
+
+func TestCRDShape(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "config", "crd", "bases", "fhir.fhirfleet.io_fhirendpoints.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var crd apiextensionsv1.CustomResourceDefinition
+	if err := yaml.UnmarshalStrict(raw, &crd); err != nil {
+		t.Fatal(err)
+	}
+	if crd.Name != "fhirendpoints.fhir.fhirfleet.io" || crd.Spec.Scope != apiextensionsv1.NamespaceScoped ||
+		crd.Spec.Names.Kind != "FhirEndpoint" || len(crd.Spec.Names.ShortNames) != 1 || crd.Spec.Names.ShortNames[0] != "fhe" {
+		t.Errorf("CRD identity = %s %s %s %v", crd.Name, crd.Spec.Scope, crd.Spec.Names.Kind, crd.Spec.Names.ShortNames)
+	}
+	if len(crd.Spec.Versions) != 1 || crd.Spec.Versions[0].Name != "v1alpha1" || crd.Spec.Versions[0].Subresources == nil ||
+		crd.Spec.Versions[0].Subresources.Status == nil {
+		t.Fatalf("want one version v1alpha1 with the status subresource")
+	}
+	var columns []string
+	for _, c := range crd.Spec.Versions[0].AdditionalPrinterColumns {
+		columns = append(columns, c.Name)
+	}
+	if got, want := strings.Join(columns, ","), "Customer,Feed,Version,URL,Ready,Age"; got != want {
+		t.Errorf("printer columns = %s, want %s", got, want)
+	}
+}
 
 // The CRD validates itself: these run against the real API server's OpenAPI
 // and CEL evaluation, so they catch a rule that does not compile or does not bite.

@@ -44,7 +44,14 @@ func (r *FhirEndpointReconciler) finalize(ctx context.Context, e *fhirv1.FhirEnd
 		return nil
 	}
 	pvc := &corev1.PersistentVolumeClaim{}
-	err := r.Client.Get(ctx, types.NamespacedName{Namespace: e.Namespace, Name: e.DataClaimName()}, pvc)
+	key := types.NamespacedName{Namespace: e.Namespace, Name: e.DataClaimName()}
+	err := r.Client.Get(ctx, key, pvc)
+	if apierrors.IsNotFound(err) && r.APIReader != nil {
+		// A claim whose labels were removed is not in the cache, but it still
+		// carries our owner reference: under Retain the garbage collector
+		// would take the data with it, so look it up for real.
+		err = r.APIReader.Get(ctx, key, pvc)
+	}
 	switch {
 	case apierrors.IsNotFound(err):
 	case err != nil:
