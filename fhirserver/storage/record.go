@@ -194,19 +194,19 @@ func decodeTypeLog(b []byte) (string, int64, error) {
 // encodeIdxList is the value of an index-list key: the entries written for
 // the current version, so the next write can delete exactly those.
 func encodeIdxList(entries []IndexEntry) []byte {
-	// Sized up front: one allocation, where growing by append took several
-	// (and string(e.Value) one per entry) inside the serial write section.
-	n := 0
+	return appendIdxList(nil, entries)
+}
+
+// appendIdxList appends the index-list value to dst; writes reuse one
+// buffer for it (a Pebble batch copies values) rather than allocate inside
+// the serial section.
+func appendIdxList(dst []byte, entries []IndexEntry) []byte {
 	for _, e := range entries {
-		n += 2*binary.MaxVarintLen32 + len(e.Param) + len(e.Value)
+		dst = appendString(dst, e.Param)
+		dst = binary.AppendUvarint(dst, uint64(len(e.Value)))
+		dst = append(dst, e.Value...)
 	}
-	b := make([]byte, 0, n)
-	for _, e := range entries {
-		b = appendString(b, e.Param)
-		b = binary.AppendUvarint(b, uint64(len(e.Value)))
-		b = append(b, e.Value...)
-	}
-	return b
+	return dst
 }
 
 func decodeIdxList(b []byte) ([]IndexEntry, error) {

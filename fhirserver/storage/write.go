@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -270,8 +271,14 @@ func (tx *Tx) stageVersion(rec *Record, entries []IndexEntry, wasLive bool) erro
 	}
 
 	b := tx.b
-	// One key buffer for every index key: the batch copies each key.
-	var kb []byte
+	// One buffer for every index key and the index list: the batch copies
+	// keys and values. Sized for the index list, the largest of them, so it
+	// is allocated once.
+	n := 64
+	for _, e := range entries {
+		n += 2*binary.MaxVarintLen32 + len(e.Param) + len(e.Value)
+	}
+	kb := make([]byte, 0, n)
 	for _, e := range old {
 		kb = appendKeyIndex(kb[:0], rec.Type, e.Param, e.Value, rec.ID)
 		_ = b.Delete(kb, nil)
@@ -286,7 +293,8 @@ func (tx *Tx) stageVersion(rec *Record, entries []IndexEntry, wasLive bool) erro
 		_ = b.Set(kb, nil, nil)
 	}
 	if len(entries) > 0 {
-		_ = b.Set(keyIdxList(rec.Type, rec.ID), encodeIdxList(entries), nil)
+		kb = appendIdxList(kb[:0], entries)
+		_ = b.Set(keyIdxList(rec.Type, rec.ID), kb, nil)
 	}
 	_ = b.Set(keyVersion(rec.Type, rec.ID, rec.VersionID), encodeRecord(rec), nil)
 	_ = b.Set(keyCurrent(rec.Type, rec.ID), appendHeader(nil, rec.header()), nil)
