@@ -39,15 +39,12 @@ func reconcileIngress(ctx context.Context, s *scope) error {
 		return err
 	}
 	msg := fmt.Sprintf("Ingress %s routes %s", e.Name, s.host)
-	if found {
-		for _, lb := range live.Status.LoadBalancer.Ingress {
-			addr := lb.IP
-			if lb.Hostname != "" {
-				addr = lb.Hostname
-			}
-			msg += " at " + addr
-			break
+	if lbs := live.Status.LoadBalancer.Ingress; found && len(lbs) > 0 {
+		addr := lbs[0].IP
+		if lbs[0].Hostname != "" {
+			addr = lbs[0].Hostname
 		}
+		msg += " at " + addr
 	}
 	setCondition(s, fhirv1.ConditionIngressReady, metav1.ConditionTrue, fhirv1.ReasonApplied, msg)
 	return nil

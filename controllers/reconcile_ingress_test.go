@@ -17,6 +17,7 @@ limitations under the License.
 package controllers
 
 import (
+	"context"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -46,6 +47,20 @@ var _ = Describe("the Ingress", func() {
 				Name: "web", Port: networkingv1.ServiceBackendPort{Name: "http"}}},
 		}))
 		Expect(e.Status.URL).To(Equal("https://acme-web.fhir.example.test/fhir"))
+
+		// The ingress controller publishes an address: IngressReady says where.
+		Eventually(func() error {
+			fetch(ing, ns, "web")
+			ing.Status.LoadBalancer.Ingress = []networkingv1.IngressLoadBalancerIngress{{IP: "203.0.113.7"}}
+			return k8sClient.Status().Update(context.Background(), ing)
+		}).Should(Succeed())
+		Eventually(func() string {
+			c := condition(e, fhirv1.ConditionIngressReady)()
+			if c == nil {
+				return ""
+			}
+			return c.Message
+		}).Should(ContainSubstring("at 203.0.113.7"))
 		Expect(e.Status.TokenURL).To(Equal("https://acme-web.fhir.example.test/oauth2/token"))
 	})
 

@@ -225,7 +225,3 @@ type FhirEndpointList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []FhirEndpoint `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&FhirEndpoint{}, &FhirEndpointList{})
-}
