@@ -2,11 +2,14 @@ package search
 
 import (
 	"bytes"
+	"errors"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
@@ -64,3 +67,37 @@ func TestMatchParsesLikeSearch(t *testing.T) {
 		t.Errorf("unknown type accepted")
 	}
 }
+
+// TestMatchIsStrict: conditional criteria refuse an unknown parameter
+// instead of dropping it, which would match (and delete) more resources.
+func TestMatchIsStrict(t *testing.T) {
+	f := smallStore(t, defs.R4, chainWorld...)
+	cases := []struct {
+		name    string
+		query   url.Values
+		wantErr string
+	}{
+		{"misspelt beside a known one", url.Values{"status": {"final"}, "cdoe": {"1-1"}}, "cdoe"},
+		{"only unknown", url.Values{"zz": {"1"}}, "zz"},
+		{"all known", url.Values{"status": {"final"}}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.store.Write(t.Context(), func(tx *storage.Tx) error {
+				_, err := f.e.Match(t.Context(), tx, "Observation", tc.query)
+				return err
+			})
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Match: %v", err)
+				}
+				return
+			}
+			var oe *outcome.Error
+			if !errors.As(err, &oe) || oe.Status != 400 || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("Match = %v, want a 400 naming %s", err, tc.wantErr)
+			}
+		})
+	}
+}
+

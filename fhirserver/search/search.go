@@ -344,6 +344,14 @@ func (e *Engine) match(ctx context.Context, rd storage.Reader, resourceType stri
 	if err != nil {
 		return nil, err
 	}
+	if len(q.unknown) > 0 {
+		// Criteria are strict: dropping a misspelt parameter, as a search
+		// does, would match more resources and so delete or overwrite more.
+		sort.Strings(q.unknown)
+		oe := outcome.BadRequest(outcome.CodeNotSupported, "", "unknown or unsupported parameters in conditional criteria: %s", strings.Join(q.unknown, ", "))
+		oe.Issues[0].Expression = q.unknown
+		return nil, oe
+	}
 	if len(q.clauses) == 0 {
 		return nil, outcome.BadRequest(outcome.CodeInvalid, "", "a conditional operation needs at least one known search parameter")
 	}
