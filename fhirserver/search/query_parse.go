@@ -178,7 +178,13 @@ func (e *Engine) simplePlan(p *param, key, modifier, value string) (valuePlan, e
 	case "token":
 		return tokenPlan(key, modifier, value)
 	case "reference":
-		return e.refs().referencePlan(key, modifier, value, p.def.Target)
+		// A composite's component is a param without a definition: its
+		// targets are unknown, so a bare id matches any type.
+		var targets []string
+		if p.def != nil {
+			targets = p.def.Target
+		}
+		return e.refs().referencePlan(key, modifier, value, targets)
 	case "uri":
 		return uriPlan(key, modifier, value)
 	case "composite":

@@ -112,3 +112,26 @@ func FuzzParseQuery(f *testing.F) {
 		}
 	})
 }
+
+// TestCompositeWithReferenceComponent: a composite whose component is a
+// reference (DocumentReference.relationship, STU3 Observation.related)
+// compiles without the parameter definition its component lacks; it used
+// to dereference a nil definition and panic. (The published
+// DocumentReference.relationship swaps its component expressions, so only
+// Observation.related can show a positive match.)
+func TestCompositeWithReferenceComponent(t *testing.T) {
+	r4 := smallStore(t, defs.R4,
+		`{"resourceType":"DocumentReference","id":"d1","status":"current","content":[{"attachment":{"url":"http://x/1"}}],
+		  "relatesTo":[{"code":"replaces","target":{"reference":"DocumentReference/d0"}}]}`)
+	expect(t, r4, "DocumentReference", "relationship=Patient/1$replaces")
+	expect(t, r4, "DocumentReference", "relationship=a$b")
+	expect(t, r4, "Patient", "_has:DocumentReference:subject:relationship=Patient/1$replaces")
+	stu3 := smallStore(t, defs.STU3,
+		`{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},
+		  "related":[{"type":"derived-from","target":{"reference":"Observation/o0"}}]}`)
+	expect(t, stu3, "DocumentReference", "relationship=a$b")
+	expect(t, stu3, "Observation", "related=a$b")
+	expect(t, stu3, "Observation", "related=Observation/o0$derived-from", "Observation/o1")
+	expect(t, stu3, "Observation", "related=o0$derived-from", "Observation/o1")
+	expect(t, stu3, "Observation", "related=Observation/o0$has-member")
+}

@@ -41,3 +41,23 @@ func TestFixConditionalCriteriaAreStrict(t *testing.T) {
 	})
 }
 
+// Composite parameters with a reference component used to panic (500).
+func TestFixCompositeWithReferenceComponent(t *testing.T) {
+	cases := []struct{ version, query string }{
+		{"R4", "/DocumentReference?relationship=a$b"},
+		{"R4", "/DocumentReference?relationship=Patient/1$replaces"},
+		{"R4", "/Patient?_has:DocumentReference:subject:relationship=Patient/1$replaces"},
+		{"STU3", "/DocumentReference?relationship=a$b"},
+		{"STU3", "/Observation?related=a$b"},
+	}
+	servers := map[string]*contractServer{"R4": startContract(t, "R4"), "STU3": startContract(t, "STU3")}
+	for _, tc := range cases {
+		t.Run(tc.version+tc.query, func(t *testing.T) {
+			cs := servers[tc.version]
+			if r := cs.call(t, "GET", tc.query, "", nil); r.Status != 200 {
+				t.Fatalf("status %d, want 200: %s", r.Status, r.Body)
+			}
+		})
+	}
+}
+
