@@ -91,6 +91,13 @@ func patchFormats(stu3 bool) []string {
 	return []string{"application/json-patch+json", "application/fhir+json"}
 }
 
+// paramSupporter is the optional part of a Searcher that says which
+// parameters it evaluates (search.Engine has it); without it every defined
+// parameter is listed.
+type paramSupporter interface {
+	Supports(resourceType, code string) bool
+}
+
 func (h *Handler) resourceCapability(typ string, stu3 bool) *fhirjson.Value {
 	r := object("type", typ)
 	in := fhirjson.NewArray()
@@ -113,7 +120,11 @@ func (h *Handler) resourceCapability(typ string, stu3 bool) *fhirjson.Value {
 	r.Set("searchInclude", stringArray("*"))
 	r.Set("searchRevInclude", stringArray("*"))
 	params := fhirjson.NewArray()
+	sup, _ := h.search.(paramSupporter)
 	for _, p := range h.ver.SearchParams(typ) {
+		if sup != nil && !sup.Supports(typ, p.Code) {
+			continue // the engine would ignore it: do not advertise it
+		}
 		sp := object("name", p.Code, "definition", p.URL, "type", p.Type)
 		params.Items = append(params.Items, sp)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/search"
 )
 
 type tokenURL string
@@ -135,5 +136,44 @@ func TestAuthorization(t *testing.T) {
 	b := r.json(t)
 	if s := entries(b)[1].Get("response").Str("status"); !strings.HasPrefix(s, "403") {
 		t.Errorf("forbidden batch entry: %s", s)
+	}
+}
+
+// TestCapabilityListsOnlySupportedParams: with the real engine behind it,
+// the statement leaves out parameters a search would ignore (_content,
+// _text, _query) and keeps the ones it evaluates.
+func TestCapabilityListsOnlySupportedParams(t *testing.T) {
+	for _, ver := range versions {
+		t.Run(ver.Name, func(t *testing.T) {
+			e := newEnv(t, ver, func(c *Config) {
+				eng, err := search.NewEngine(c.Version, c.Store, search.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.Searcher = eng
+			})
+			r := e.do("GET", "/fhir/metadata", "")
+			if r.Status != 200 {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+			listed := map[string]bool{}
+			for _, rc := range r.json(t).Get("rest").Items[0].Get("resource").Items {
+				if rc.Str("type") != "Patient" {
+					continue
+				}
+				for _, sp := range rc.Get("searchParam").Items {
+					listed[sp.Str("name")] = true
+				}
+			}
+			cases := []struct {
+				code string
+				want bool
+			}{{"_content", false}, {"_text", false}, {"_query", false}, {"_id", true}, {"gender", true}, {"name", true}}
+			for _, tc := range cases {
+				if listed[tc.code] != tc.want {
+					t.Errorf("Patient %s listed = %v, want %v", tc.code, listed[tc.code], tc.want)
+				}
+			}
+		})
 	}
 }

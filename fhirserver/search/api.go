@@ -116,6 +116,21 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	return e.search(ctx, e.store, req)
 }
 
+// Supports reports whether a search on resourceType evaluates the parameter
+// code (rather than ignoring it as unknown, or refusing it under
+// handling=strict), so the CapabilityStatement lists only what works.
+func (e *Engine) Supports(resourceType, code string) bool {
+	p := e.reg.lookup(resourceType, code)
+	if p == nil || p.expr == nil {
+		return e.v.Name == "STU3" && resourceType == "Location" && code == nearDistanceParam && e.Supports(resourceType, nearParam)
+	}
+	switch p.typ {
+	case "string", "token", "reference", "uri", "composite", "date", "number", "quantity":
+		return true
+	}
+	return isNear(p)
+}
+
 // Match returns the ids of resourceType matching query, reading inside the
 // serial write section tx (conditional create, update and delete).
 func (e *Engine) Match(ctx context.Context, tx *storage.Tx, resourceType string, query url.Values) ([]string, error) {

@@ -101,3 +101,41 @@ func TestMatchIsStrict(t *testing.T) {
 	}
 }
 
+// TestSupports: what the engine claims to support is what a strict search
+// accepts, so the CapabilityStatement cannot advertise a parameter that
+// is then refused.
+func TestSupports(t *testing.T) {
+	for _, v := range []*defs.Version{defs.R4, defs.STU3} {
+		e := smallStore(t, v).e
+		for _, typ := range []string{"Patient", "Observation", "Location", "DocumentReference"} {
+			for _, sp := range v.SearchParams(typ) {
+				value := "x"
+				switch sp.Type {
+				case "date":
+					value = "2020"
+				case "number", "quantity":
+					value = "1"
+				case "composite":
+					value = "x$x"
+				case "special":
+					value = "1|2|3|km"
+				}
+				params := url.Values{sp.Code: {value}}
+				if sp.Code == nearDistanceParam {
+					params.Set(nearParam, "1|2")
+				}
+				_, err := e.Search(t.Context(), Request{ResourceType: typ, Params: params, Strict: true})
+				var oe *outcome.Error
+				refused := errors.As(err, &oe) && oe.Issues[0].Code == outcome.CodeNotSupported
+				if got := e.Supports(typ, sp.Code); got == refused {
+					t.Errorf("%s %s %s: Supports = %v, strict search: %v", v.Name, typ, sp.Code, got, err)
+				}
+			}
+		}
+		for _, code := range []string{"_content", "_text", "_query", "no-such"} {
+			if e.Supports("Patient", code) {
+				t.Errorf("%s: Supports(Patient, %s) = true", v.Name, code)
+			}
+		}
+	}
+}

@@ -61,3 +61,32 @@ func TestFixCompositeWithReferenceComponent(t *testing.T) {
 	}
 }
 
+// The CapabilityStatement listed _content, _text and _query on every type,
+// which a strict search then refused: it lists only what the engine runs.
+func TestFixCapabilityListsOnlySupportedParams(t *testing.T) {
+	cs := startContract(t, "R4")
+	capab := getJSON(t, cs.srv.Base+"/fhir/metadata")
+	for _, rt := range capab["rest"].([]any)[0].(map[string]any)["resource"].([]any) {
+		r := rt.(map[string]any)
+		if r["type"] != "Patient" {
+			continue
+		}
+		var listed []string
+		for _, sp := range r["searchParam"].([]any) {
+			listed = append(listed, sp.(map[string]any)["name"].(string))
+		}
+		if len(listed) < 10 {
+			t.Fatalf("Patient lists only %v", listed)
+		}
+		for _, p := range listed {
+			value := "x"
+			switch p {
+			case "birthdate", "death-date", "_lastUpdated":
+				value = "2020"
+			}
+			if r := cs.call(t, "GET", "/Patient?"+p+"="+value, "", map[string]string{"Prefer": "handling=strict"}); r.Status != 200 {
+				t.Errorf("CapabilityStatement lists Patient %s, but a strict search answers %d: %s", p, r.Status, r.Body)
+			}
+		}
+	}
+}
