@@ -54,6 +54,9 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	if err := claimVersion(s.store, version.Name); err != nil {
+		return nil, err
+	}
 	engine, err := search.NewEngine(version, s.store, search.Options{BaseURL: cfg.BaseURL + "/fhir"})
 	if err != nil {
 		return nil, fmt.Errorf("search engine: %w", err)

@@ -25,9 +25,10 @@ const (
 
 // Meta names under prefixMeta.
 const (
-	metaFormat      = "format"      // store format version (uvarint)
-	metaStoreID     = "store-id"    // random id of this store, part of change cursors
-	metaFingerprint = "fingerprint" // index-definition fingerprint of the current index entries
+	metaFormat      = "format"       // store format version (uvarint)
+	metaStoreID     = "store-id"     // random id of this store, part of change cursors
+	metaFingerprint = "fingerprint"  // index-definition fingerprint of the current index entries
+	metaFHIRVersion = "fhir-version" // FHIR version the store holds (R4, STU3), set on first claim
 )
 
 const (

@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 // Contract deviations found by black-box QA, each kept as a permanent check
@@ -88,5 +92,47 @@ func TestFixCapabilityListsOnlySupportedParams(t *testing.T) {
 				t.Errorf("CapabilityStatement lists Patient %s, but a strict search answers %d: %s", p, r.Status, r.Body)
 			}
 		}
+	}
+}
+
+// One store, one FHIR version: an STU3 store used to open under R4 and
+// serve STU3 content (Patient.animal) as R4. The server now refuses to
+// start, with a non-zero exit and a message naming both versions.
+func TestFixStoreRefusesTheOtherVersion(t *testing.T) {
+	dir := t.TempDir()
+	stu3 := startServer(t, "STU3", dir)
+	c := newClient(stu3.Base, stu3.token(false))
+	if r, _ := c.do(t.Context(), "POST", "/Patient", []byte(`{"resourceType":"Patient","animal":{"species":{"text":"dog"}}}`), nil); r.Status != 201 {
+		t.Fatalf("STU3 create: %d", r.Status)
+	}
+	if code := stu3.stop(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	addr := freeAddr(t)
+	cmd := exec.Command(filepath.Join(binDir, "fhirserver"), "--fhir-version", "R4", "--data-dir", dir, "--listen", addr, "--base-url", "http://"+addr)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err == nil {
+			t.Fatalf("R4 server on an STU3 store exited 0")
+		}
+		if msg := out.String(); !strings.Contains(msg, "STU3") || !strings.Contains(msg, "R4") {
+			t.Errorf("the refusal does not name both versions:\n%s", msg)
+		}
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+		t.Fatalf("an R4 server started on an STU3 store:\n%s", out.String())
+	}
+	// The store is untouched: STU3 still starts on it.
+	again := startServer(t, "STU3", dir)
+	if code := again.stop(); code != 0 {
+		t.Fatalf("STU3 restart exit %d", code)
 	}
 }
