@@ -1,12 +1,12 @@
 package rest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
@@ -50,15 +50,17 @@ func (h *Handler) readResource(c *call, typ string) (*fhirjson.Value, error) {
 		return nil, outcome.New(http.StatusUnsupportedMediaType, outcome.CodeNotSupported, "",
 			"this interaction takes a FHIR resource as application/fhir+json")
 	}
-	return h.parseResource(data, typ)
+	// data is this request's own fresh slice and nothing writes to it
+	// again, so the tree may point into it instead of into a copy.
+	return h.parseResource(data, typ, fhirjson.OwnInput())
 }
 
 // parseResource parses and validates one resource of type typ ("" = any).
-func (h *Handler) parseResource(data []byte, typ string) (*fhirjson.Value, error) {
-	if len(strings.TrimSpace(string(data))) == 0 {
+func (h *Handler) parseResource(data []byte, typ string, opts ...fhirjson.Option) (*fhirjson.Value, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, outcome.BadRequest(outcome.CodeRequired, "", "the request body is empty; a %s resource is required", orAny(typ))
 	}
-	return h.validateAs(data, typ)
+	return h.validateAs(data, typ, opts...)
 }
 
 func orAny(typ string) string {

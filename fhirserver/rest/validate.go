@@ -15,8 +15,8 @@ func (h *Handler) validate(data []byte) (*fhirjson.Value, error) {
 
 // validateAs is validate for a body that must be a typ ("" = any): a body of
 // the wrong type is reported as that, before its content is judged.
-func (h *Handler) validateAs(data []byte, typ string) (*fhirjson.Value, error) {
-	v, err := fhirjson.Parse(data, fhirjson.WithMaxDepth(h.maxDepth))
+func (h *Handler) validateAs(data []byte, typ string, opts ...fhirjson.Option) (*fhirjson.Value, error) {
+	v, err := fhirjson.Parse(data, append(opts, fhirjson.WithMaxDepth(h.maxDepth))...)
 	if err != nil {
 		return nil, outcome.BadRequest(outcome.CodeStructure, "", "the body is not valid JSON: %v", err)
 	}
