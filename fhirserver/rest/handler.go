@@ -82,7 +82,18 @@ type Handler struct {
 	capability []byte // the CapabilityStatement, built once
 	changesDef []byte // the OperationDefinition of $changes
 	types      map[string]bool
+
+	// closing is cancelled by Close when the server shuts down, so long
+	// polls answer at once instead of holding the shutdown for their wait.
+	closing context.Context
+	close   context.CancelFunc
 }
+
+// Close ends the waits of pending and later $changes long polls: each
+// answers its empty page with the same cursor at once. Call it when the
+// server starts shutting down (http.Server.RegisterOnShutdown); requests
+// keep being served. Safe to call more than once.
+func (h *Handler) Close() { h.close() }
 
 // New builds the handler and the CapabilityStatement it will serve.
 func New(cfg Config) (*Handler, error) {
@@ -100,6 +111,7 @@ func New(cfg Config) (*Handler, error) {
 		metrics: cfg.Metrics, now: cfg.Now,
 		types: map[string]bool{},
 	}
+	h.closing, h.close = context.WithCancel(context.Background())
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}

@@ -50,9 +50,16 @@ func (h *Handler) changes(c *call) {
 	}
 	if len(page.Changes) == 0 && wait > 0 {
 		wctx, cancel := context.WithTimeout(ctx, wait)
+		stop := context.AfterFunc(h.closing, cancel) // shutdown ends the wait
 		err := h.store.WaitForChanges(wctx, cursor)
+		stop()
 		cancel()
 		switch {
+		case ctx.Err() != nil:
+			return // the client went away
+		case err != nil && h.closing.Err() != nil:
+			// Shutting down: answer the empty page now, so the drain does
+			// not wait out the poll; the client asks again elsewhere.
 		case err == nil:
 			if page, err = h.store.Changes(ctx, cursor, count); err != nil {
 				c.fail(storageError(err, "the change feed"))
@@ -60,8 +67,6 @@ func (h *Handler) changes(c *call) {
 			}
 		case errors.Is(err, context.DeadlineExceeded):
 			// Nothing new within the wait: answer the empty page.
-		case ctx.Err() != nil:
-			return // the client went away
 		default:
 			c.fail(storageError(err, "the change feed"))
 			return

@@ -185,3 +185,49 @@ func newEnvOn(t *testing.T, ver interface{}, st *storage.Store) *env {
 	srv.Start()
 	return e
 }
+
+// TestChangesLongPollEndsOnClose: Close answers a pending long poll at once
+// with an empty page and the same cursor (it used to hold the server's
+// shutdown for the whole wait), and a poll arriving after Close does not
+// wait either.
+func TestChangesLongPollEndsOnClose(t *testing.T) {
+	e := newEnv(t, versions[0])
+	first := e.do("GET", "/fhir/$changes", "")
+	if first.Status != 200 {
+		t.Fatalf("feed: %d %s", first.Status, first.Body)
+	}
+	next := strings.TrimPrefix(bundleLink(first.json(t), "next"), e.srv.URL)
+	type result struct {
+		r    resp
+		took time.Duration
+	}
+	done := make(chan result, 1)
+	go func() {
+		start := time.Now()
+		r := e.follow(next + "&_wait=30")
+		done <- result{r, time.Since(start)}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	e.h.Close()
+	for _, step := range []string{"pending poll", "poll after Close"} {
+		var got result
+		if step == "pending poll" {
+			got = <-done
+		} else {
+			start := time.Now()
+			got = result{e.follow(next + "&_wait=30"), 0}
+			got.took = time.Since(start)
+		}
+		if got.r.Status != 200 || got.took > 5*time.Second {
+			t.Fatalf("%s: status %d after %v: %s", step, got.r.Status, got.took, got.r.Body)
+		}
+		b := got.r.json(t)
+		if n := len(entries(b)); n != 0 {
+			t.Errorf("%s: %d entries, want an empty page", step, n)
+		}
+		if again := bundleLink(b, "next"); cursorOf(again) != cursorOf(next) {
+			t.Errorf("%s: next %s, want the same cursor as %s", step, again, next)
+		}
+	}
+	e.h.Close() // a second Close is harmless
+}

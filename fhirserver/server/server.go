@@ -119,6 +119,9 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          nil,
 	}
+	// Shutdown waits for in-flight requests; a $changes long poll would hold
+	// it for up to a minute, so pending polls are answered at once.
+	s.http.RegisterOnShutdown(api.Close)
 	// Start-up leaves garbage several times the size of what stays live
 	// (the decoded definitions file, search parameter compilation, the index
 	// check): about 8 MB of heap the runtime would otherwise keep mapped

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -134,5 +135,31 @@ func TestFixStoreRefusesTheOtherVersion(t *testing.T) {
 	again := startServer(t, "STU3", dir)
 	if code := again.stop(); code != 0 {
 		t.Fatalf("STU3 restart exit %d", code)
+	}
+}
+
+// SIGTERM drains in-flight requests, but a $changes long poll used to be
+// held for its whole _wait, so the stop took --shutdown-timeout and then
+// failed the poll. A pending poll is now answered at once with its page.
+func TestFixLongPollDoesNotDelayShutdown(t *testing.T) {
+	cs := startContract(t, "R4", "--shutdown-timeout", "5s")
+	b := jsonOf(t, cs.call(t, "GET", "/$changes", "", nil))
+	next := strings.TrimPrefix(bundleLink(b, "next"), cs.srv.Base+"/fhir")
+	done := make(chan response, 1)
+	go func() {
+		r, _ := cs.c.do(t.Context(), "GET", next+"&_wait=60", nil, nil)
+		done <- r
+	}()
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	if code := cs.srv.stop(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	r := <-done
+	if took := time.Since(start); took > 2*time.Second || r.Status != http.StatusOK {
+		t.Fatalf("stop took %v; the long poll got %d, want a prompt 200 page", took, r.Status)
+	}
+	if got := bundleLink(jsonOf(t, r), "next"); !strings.Contains(got, next[strings.Index(next, "_cursor="):]) {
+		t.Errorf("next %s does not carry the cursor of %s", got, next)
 	}
 }
