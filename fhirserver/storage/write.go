@@ -187,19 +187,23 @@ func (tx *Tx) Put(p Put) (*Record, error) {
 		op = OpUpdate
 	}
 	v := Version{Type: p.Type, ID: p.ID, VersionID: cur.versionID + 1, LastUpdated: tx.now, Op: op}
-	body, entries := p.JSON, p.Index
+	body := p.JSON
+	// The Stamp's entries are kept apart from p.Index rather than appended
+	// to a copy of it: that copy was the largest allocation of the serial
+	// section.
+	var extra []IndexEntry
 	if p.Stamp != nil {
-		var extra []IndexEntry
 		if body, extra, err = p.Stamp(v); err != nil {
 			return nil, err
 		}
-		entries = append(entries[:len(entries):len(entries)], extra...)
 	}
-	if err := checkEntries(entries); err != nil {
-		return nil, fmt.Errorf("%s/%s: %w", p.Type, p.ID, err)
+	for _, es := range [2][]IndexEntry{p.Index, extra} {
+		if err := checkEntries(es); err != nil {
+			return nil, fmt.Errorf("%s/%s: %w", p.Type, p.ID, err)
+		}
 	}
 	rec := &Record{Type: p.Type, ID: p.ID, VersionID: v.VersionID, LastUpdated: tx.now, Op: op, Seq: tx.nextSeq, JSON: body}
-	if err := tx.stageVersion(rec, entries, found && !cur.deleted()); err != nil {
+	if err := tx.stageVersion(rec, [2][]IndexEntry{p.Index, extra}, found && !cur.deleted()); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -238,7 +242,7 @@ func (tx *Tx) Delete(d Delete) (*Record, error) {
 		return nil, fmt.Errorf("%w: %s/%s", ErrGone, d.Type, d.ID)
 	}
 	rec := &Record{Type: d.Type, ID: d.ID, VersionID: cur.versionID + 1, LastUpdated: tx.now, Op: OpDelete, Deleted: true, Seq: tx.nextSeq}
-	if err := tx.stageVersion(rec, nil, true); err != nil {
+	if err := tx.stageVersion(rec, [2][]IndexEntry{}, true); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -249,7 +253,10 @@ func (tx *Tx) Delete(d Delete) (*Record, error) {
 // (replacing those of the previous version when it was live) and the live
 // count. Everything that can fail is read first, so an error leaves the batch
 // untouched even if the caller ignores it and commits its other writes.
-func (tx *Tx) stageVersion(rec *Record, entries []IndexEntry, wasLive bool) error {
+//
+// The new entries come in two parts (the search engine's and the Stamp's),
+// written as if concatenated.
+func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, wasLive bool) error {
 	var old []IndexEntry
 	if wasLive {
 		var err error
@@ -275,8 +282,10 @@ func (tx *Tx) stageVersion(rec *Record, entries []IndexEntry, wasLive bool) erro
 	// keys and values. Sized for the index list, the largest of them, so it
 	// is allocated once.
 	n := 64
-	for _, e := range entries {
-		n += 2*binary.MaxVarintLen32 + len(e.Param) + len(e.Value)
+	for _, es := range entries {
+		for _, e := range es {
+			n += 2*binary.MaxVarintLen32 + len(e.Param) + len(e.Value)
+		}
 	}
 	kb := make([]byte, 0, n)
 	for _, e := range old {
@@ -288,12 +297,14 @@ func (tx *Tx) stageVersion(rec *Record, entries []IndexEntry, wasLive bool) erro
 	}
 	// Sets after the deletes win within a batch, so an entry kept from the
 	// previous version survives.
-	for _, e := range entries {
-		kb = appendKeyIndex(kb[:0], rec.Type, e.Param, e.Value, rec.ID)
-		_ = b.Set(kb, nil, nil)
+	for _, es := range entries {
+		for _, e := range es {
+			kb = appendKeyIndex(kb[:0], rec.Type, e.Param, e.Value, rec.ID)
+			_ = b.Set(kb, nil, nil)
+		}
 	}
-	if len(entries) > 0 {
-		kb = appendIdxList(kb[:0], entries)
+	if len(entries[0])+len(entries[1]) > 0 {
+		kb = appendIdxList(appendIdxList(kb[:0], entries[0]), entries[1])
 		_ = b.Set(keyIdxList(rec.Type, rec.ID), kb, nil)
 	}
 	_ = b.Set(keyVersion(rec.Type, rec.ID, rec.VersionID), encodeRecord(rec), nil)

@@ -331,3 +331,62 @@ func TestLargeTransaction(t *testing.T) {
 		t.Errorf("index hits %v", hitStrings(hits))
 	}
 }
+
+// TestStampEntriesIndexedWithPutEntries checks that the entries a Stamp
+// returns are written and replaced exactly like Put.Index entries (the two
+// lists are staged side by side, not concatenated).
+func TestStampEntriesIndexedWithPutEntries(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	stampWith := func(val string) func(Version) ([]byte, []IndexEntry, error) {
+		return func(v Version) ([]byte, []IndexEntry, error) {
+			body, _, _ := stampJSON(v)
+			return body, []IndexEntry{{Param: "stamped", Value: []byte(val)}}, nil
+		}
+	}
+	for _, step := range []struct {
+		name         string
+		index, stamp string
+	}{
+		{"create", "a", "v1"},
+		{"update replaces both parts", "b", "v2"},
+	} {
+		_, err := s.Write(ctx, func(tx *Tx) error {
+			_, err := tx.Put(Put{Type: "Patient", ID: "p", Stamp: stampWith(step.stamp),
+				Index: []IndexEntry{{Param: "name", Value: []byte(step.index)}}})
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		for param, want := range map[string]string{"name": step.index + "@p", "stamped": step.stamp + "@p"} {
+			got := hitStrings(collectHits(t, s.ScanIndex(ctx, IndexQuery{Type: "Patient", Param: param})))
+			if len(got) != 1 || got[0] != want {
+				t.Errorf("%s: %s entries %q, want [%s]", step.name, param, got, want)
+			}
+		}
+	}
+	// A delete removes the entries of both parts.
+	if _, err := s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Delete(Delete{Type: "Patient", ID: "p"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, param := range []string{"name", "stamped"} {
+		if got := collectHits(t, s.ScanIndex(ctx, IndexQuery{Type: "Patient", Param: param})); len(got) != 0 {
+			t.Errorf("after delete: %s entries %v", param, hitStrings(got))
+		}
+	}
+	// A Stamp entry that breaks the storage limits is refused like any other.
+	_, err := s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Put(Put{Type: "Patient", ID: "q", Stamp: func(v Version) ([]byte, []IndexEntry, error) {
+			body, _, _ := stampJSON(v)
+			return body, []IndexEntry{{Param: "", Value: []byte("x")}}, nil
+		}})
+		return err
+	})
+	if !errors.Is(err, ErrInvalidKey) {
+		t.Errorf("invalid stamp entry: %v", err)
+	}
+}
