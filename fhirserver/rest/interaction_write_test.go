@@ -168,8 +168,11 @@ func TestUpdate(t *testing.T) {
 				{name: "If-Match current", path: "/fhir/Patient/" + id, body: body(id, ""), hdr: []string{`If-Match: W/"2"`}, status: 200, etag: `W/"3"`},
 				{name: "If-Match stale", path: "/fhir/Patient/" + id, body: body(id, ""), hdr: []string{`If-Match: W/"1"`}, status: 412},
 				{name: "If-Match garbage", path: "/fhir/Patient/" + id, body: body(id, ""), hdr: []string{`If-Match: W/"x"`}, status: 412},
-				{name: "stale meta.versionId", path: "/fhir/Patient/" + id, body: body(id, `,"meta":{"versionId":"1"}`), status: 409, code: "conflict"},
-				{name: "current meta.versionId", path: "/fhir/Patient/" + id, body: body(id, `,"meta":{"versionId":"3"}`), status: 200, etag: `W/"4"`},
+				// The body's meta.versionId is the server's and ignored (FHIR
+				// http.html#update); only If-Match makes an update version-aware.
+				{name: "stale meta.versionId", path: "/fhir/Patient/" + id, body: body(id, `,"meta":{"versionId":"1"}`), status: 200, etag: `W/"4"`},
+				{name: "current meta.versionId", path: "/fhir/Patient/" + id, body: body(id, `,"meta":{"versionId":"4"}`), status: 200, etag: `W/"5"`},
+				{name: "future meta.versionId", path: "/fhir/Patient/" + id, body: body(id, `,"meta":{"versionId":"99"}`), status: 200, etag: `W/"6"`},
 				{name: "id mismatch", path: "/fhir/Patient/" + id, body: body("other", ""), status: 400, code: "invalid"},
 				{name: "id missing", path: "/fhir/Patient/" + id, body: `{"resourceType":"Patient"}`, status: 400, code: "required"},
 				{name: "type mismatch", path: "/fhir/Patient/" + id, body: `{"resourceType":"Group","id":"` + id + `"}`, status: 400},

@@ -146,9 +146,6 @@ func (h *Handler) execUpdate(ctx context.Context, tx *storage.Tx, op *writeOp) (
 			return writeResult{}, err
 		}
 	}
-	if err := h.checkBodyVersion(ctx, tx, op); err != nil {
-		return writeResult{}, err
-	}
 	rec, err := tx.Put(storage.Put{Type: op.Type, ID: op.ID, IfMatch: op.IfMatch, Index: op.Entries, Stamp: h.stamper(op)})
 	if err != nil {
 		return writeResult{}, storageError(err, op.Type+"/"+op.ID)
@@ -157,33 +154,6 @@ func (h *Handler) execUpdate(ctx context.Context, tx *storage.Tx, op *writeOp) (
 		return writeResult{Status: http.StatusCreated, Rec: rec, Info: "created " + op.Type + "/" + op.ID}, nil
 	}
 	return writeResult{Status: http.StatusOK, Rec: rec, Info: "updated " + op.Type + "/" + op.ID}, nil
-}
-
-// checkBodyVersion is optimistic locking without If-Match: a body that
-// carries meta.versionId was read from some version; if the resource has
-// moved on since, the update would silently undo another client's change, so
-// it is refused with 409 Conflict. This is the version integrity the
-// CapabilityStatement's versioning "versioned-update" announces (Meta.versionId:
-// the server ignores the client's value "except in the case that the server
-// is imposing version integrity on updates"). A body without meta.versionId, or one for
-// a resource that does not exist (or is deleted), is not checked.
-func (h *Handler) checkBodyVersion(ctx context.Context, tx *storage.Tx, op *writeOp) error {
-	bodyVersion := op.Resource.Get("meta").Str("versionId")
-	if bodyVersion == "" || op.IfMatch != 0 {
-		return nil
-	}
-	cur, err := tx.Get(ctx, op.Type, op.ID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read %s/%s: %w", op.Type, op.ID, err)
-	}
-	if cur.Deleted || strconv.FormatInt(cur.VersionID, 10) == bodyVersion {
-		return nil
-	}
-	return outcome.New(http.StatusConflict, outcome.CodeConflict, op.Type+".meta.versionId",
-		"the body is based on version %s of %s/%s but the current version is %d", bodyVersion, op.Type, op.ID, cur.VersionID)
 }
 
 func (h *Handler) execDelete(ctx context.Context, tx *storage.Tx, op *writeOp) (writeResult, error) {

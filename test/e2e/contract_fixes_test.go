@@ -163,3 +163,18 @@ func TestFixLongPollDoesNotDelayShutdown(t *testing.T) {
 		t.Errorf("next %s does not carry the cursor of %s", got, next)
 	}
 }
+
+// The server SHALL ignore the body's meta.versionId on update (FHIR
+// http.html#update); a PUT carrying an older one used to answer 409. Only
+// If-Match makes an update version-aware.
+func TestFixUpdateIgnoresBodyVersion(t *testing.T) {
+	cs := startContract(t, "R4")
+	id := cs.create(t, "Patient", `{"resourceType":"Patient"}`)
+	cs.call(t, "PUT", "/Patient/"+id, `{"resourceType":"Patient","id":"`+id+`","gender":"male"}`, nil)
+	r := cs.call(t, "PUT", "/Patient/"+id, `{"resourceType":"Patient","id":"`+id+`","meta":{"versionId":"1"},"gender":"female"}`, nil)
+	if r.Status != 200 || r.Header.Get("ETag") != `W/"3"` {
+		t.Fatalf("status %d ETag %s, want 200 W/\"3\" (body meta.versionId ignored): %s", r.Status, r.Header.Get("ETag"), r.Body)
+	}
+	r = cs.call(t, "PUT", "/Patient/"+id, `{"resourceType":"Patient","id":"`+id+`","gender":"male"}`, map[string]string{"If-Match": `W/"1"`})
+	wantOutcome(t, r, 412, "")
+}
