@@ -27,7 +27,7 @@ import (
 // cached store built by an older generator is rebuilt.
 const worldGenerator = 1
 
-// worldDateStep spreads effective dates over ten years; dateMultiplier
+// worldDateSpan spreads effective dates over ten years; dateMultiplier
 // permutes them so date order is unrelated to id order (a sort has work to
 // do). The multiplier is prime; a world's Observation count must not be a
 // multiple of it.
@@ -36,7 +36,8 @@ const (
 	dateMultiplier = 7919
 )
 
-var worldEpoch = time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
+// worldEpoch is the oldest effective date.
+func worldEpoch() time.Time { return time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // world is the shape of a generated store.
 type world struct {
@@ -89,7 +90,7 @@ func (w world) obsDateSlot(i int) int64 {
 }
 
 func (w world) obsDate(i int) time.Time {
-	return worldEpoch.Add(time.Duration(w.obsDateSlot(i) * int64(worldDateSpan/time.Second) / int64(w.Observations) * int64(time.Second)))
+	return worldEpoch().Add(time.Duration(w.obsDateSlot(i) * int64(worldDateSpan/time.Second) / int64(w.Observations) * int64(time.Second)))
 }
 
 // resource returns resource number n: Organizations first, then Patients,
