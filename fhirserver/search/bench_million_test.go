@@ -259,7 +259,7 @@ func BenchmarkSearchMillion(b *testing.B) {
 	if ws.built {
 		verb = "built the store"
 	}
-	b.Logf("%s in %s: %d resources, %d index entries (%.1f per resource)", verb, ws.stats.Took.Round(time.Second),
+	logf("%s in %s: %d resources, %d index entries (%.1f per resource)", verb, ws.stats.Took.Round(time.Second),
 		ws.stats.Resources, ws.stats.Entries, float64(ws.stats.Entries)/float64(max(ws.stats.Resources, 1)))
 	for _, q := range ws.world.queries() {
 		b.Run(q.name, func(b *testing.B) {
