@@ -1,6 +1,11 @@
 package rest
 
 import (
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 )
@@ -18,7 +23,7 @@ func (h *Handler) validate(data []byte) (*fhirjson.Value, error) {
 func (h *Handler) validateAs(data []byte, typ string, opts ...fhirjson.Option) (*fhirjson.Value, error) {
 	v, err := fhirjson.Parse(data, append(opts, fhirjson.WithMaxDepth(h.maxDepth))...)
 	if err != nil {
-		return nil, outcome.BadRequest(outcome.CodeStructure, "", "the body is not valid JSON: %v", err)
+		return nil, outcome.BadRequest(outcome.CodeStructure, h.syntaxExpression(err, typ, data), "the body is not valid JSON: %v", err)
 	}
 	if v.Kind != fhirjson.Object {
 		return nil, outcome.BadRequest(outcome.CodeStructure, "", "the body is not a JSON object")
@@ -37,4 +42,37 @@ func (h *Handler) validateAs(data []byte, typ string, opts ...fhirjson.Option) (
 		return nil, oe
 	}
 	return v, nil
+}
+
+// firstResourceType finds the first "resourceType" string of a body that
+// did not parse; JSON writers put the top-level one first.
+var firstResourceType = regexp.MustCompile(`"resourceType"\s*:\s*"([A-Za-z]{1,64})"`)
+
+// syntaxExpression is the FHIRPath location of a parse error, such as
+// Patient.name[0].family, or "" when the error names none. The type is the
+// URL's, or else the body's own resourceType when it is a known type. A
+// duplicate key is reported at the key itself, not the object holding it.
+func (h *Handler) syntaxExpression(err error, typ string, data []byte) string {
+	var se *fhirjson.SyntaxError
+	if !errors.As(err, &se) {
+		return ""
+	}
+	path := se.Path
+	if rest, ok := strings.CutPrefix(se.Msg, "duplicate key "); ok {
+		if key, err := strconv.Unquote(rest); err == nil {
+			path = strings.TrimPrefix(path+"."+key, ".")
+		}
+	}
+	if path == "" {
+		return ""
+	}
+	if typ == "" {
+		if m := firstResourceType.FindSubmatch(data); m != nil && h.types[string(m[1])] {
+			typ = string(m[1])
+		}
+	}
+	if typ == "" {
+		return ""
+	}
+	return typ + "." + path
 }

@@ -178,3 +178,22 @@ func TestFixUpdateIgnoresBodyVersion(t *testing.T) {
 	r = cs.call(t, "PUT", "/Patient/"+id, `{"resourceType":"Patient","id":"`+id+`","gender":"male"}`, map[string]string{"If-Match": `W/"1"`})
 	wantOutcome(t, r, 412, "")
 }
+
+// Parse errors carry their location as the issue's expression: a duplicate
+// key and invalid UTF-8 used to answer without one.
+func TestFixParseErrorsHaveExpression(t *testing.T) {
+	cs := startContract(t, "R4")
+	cases := []struct{ name, path, body, want string }{
+		{"duplicate key", "/Patient", `{"resourceType":"Patient","gender":"male","gender":"female"}`, "Patient.gender"},
+		{"invalid UTF-8", "/Patient", "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"\xff\"}]}", "Patient.name[0].family"},
+		{"bundle to the base", "", `{"resourceType":"Bundle","type":"batch","type":"batch"}`, "Bundle.type"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			oo := wantOutcome(t, cs.call(t, "POST", tc.path, tc.body, nil), 400, "")
+			if got := issueExpressions(oo); len(got) == 0 || got[0] != tc.want {
+				t.Fatalf("expression %v, want %s", got, tc.want)
+			}
+		})
+	}
+}
