@@ -182,7 +182,10 @@ func (h *Handler) historyEntry(rec *storage.Record, raw []byte) bundleEntry {
 	switch rec.Op {
 	case storage.OpCreate:
 		status = "201 Created"
-		if rec.VersionID == 1 {
+		if rec.VersionID == 1 && isServerID(rec.ID) {
+			// The store does not record the request; a create has a
+			// server-assigned id unless it was a create-on-update, whose
+			// client id rarely has that shape.
 			method, url = "POST", rec.Type
 		}
 	case storage.OpDelete:
@@ -196,4 +199,18 @@ func (h *Handler) historyEntry(rec *storage.Record, raw []byte) bundleEntry {
 		e.Response.Set("location", fhirjson.NewString(rec.Type+"/"+rec.ID+"/_history/"+strconv.FormatInt(rec.VersionID, 10)))
 	}
 	return e
+}
+
+// isServerID reports whether id has the shape newID gives: 16 characters of
+// idEncoding's lower-case base32. An id of any other shape was the client's.
+func isServerID(id string) bool {
+	if len(id) != 16 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; (c < 'a' || c > 'z') && (c < '2' || c > '7') {
+			return false
+		}
+	}
+	return true
 }

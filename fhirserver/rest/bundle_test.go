@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
 // TestBundleEncodings: the spliced compact form and the tree form (used for
@@ -32,5 +33,45 @@ func TestBundleEncodings(t *testing.T) {
 	empty, _ := (&bundle{Type: "history", Total: -1}).encode(false)
 	if string(empty) != `{"resourceType":"Bundle","type":"history"}` {
 		t.Errorf("empty bundle %s", empty)
+	}
+}
+
+// TestHistoryEntryRequest: a history entry names the request that made the
+// version; a create with a client's id was a PUT of that id.
+func TestHistoryEntryRequest(t *testing.T) {
+	e := newEnv(t, versions[0])
+	tests := []struct {
+		name       string
+		rec        storage.Record
+		method     string
+		url        string
+		respStatus string
+	}{
+		{"create", storage.Record{Type: "Patient", ID: newID(), VersionID: 1, Op: storage.OpCreate}, "POST", "Patient", "201 Created"},
+		{"create-on-update", storage.Record{Type: "Patient", ID: "put-made", VersionID: 1, Op: storage.OpCreate}, "PUT", "Patient/put-made", "201 Created"},
+		{"create-on-update, 16 characters", storage.Record{Type: "Patient", ID: "ABCDEFGHIJKLMNOP", VersionID: 1, Op: storage.OpCreate}, "PUT", "Patient/ABCDEFGHIJKLMNOP", "201 Created"},
+		{"update", storage.Record{Type: "Patient", ID: "p", VersionID: 2, Op: storage.OpUpdate}, "PUT", "Patient/p", "200 OK"},
+		{"delete", storage.Record{Type: "Patient", ID: "p", VersionID: 3, Op: storage.OpDelete, Deleted: true}, "DELETE", "Patient/p", "410 Gone"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			en := e.h.historyEntry(&tt.rec, nil)
+			if m, u := en.Request.Str("method"), en.Request.Str("url"); m != tt.method || u != tt.url {
+				t.Errorf("request %s %s, want %s %s", m, u, tt.method, tt.url)
+			}
+			if s := en.Response.Str("status"); s != tt.respStatus {
+				t.Errorf("status %s, want %s", s, tt.respStatus)
+			}
+		})
+	}
+	for _, id := range []string{newID(), newID(), "abcdefghijklmnop"} {
+		if !isServerID(id) {
+			t.Errorf("isServerID(%q) = false", id)
+		}
+	}
+	for _, id := range []string{"", "abc", "abcdefghijklmno1", "abcdefghijklmnopq", "abcdefghijklmn-p"} {
+		if isServerID(id) {
+			t.Errorf("isServerID(%q) = true", id)
+		}
 	}
 }

@@ -107,6 +107,13 @@ func TestAuthorization(t *testing.T) {
 		{"system/Observation.read", "GET", "/fhir/$changes", "", 403},
 		{"system/Patient.cruds", "PUT", "/fhir/Patient/" + pid, `{"resourceType":"Patient","id":"` + pid + `"}`, 200},
 		{"system/Patient.c", "POST", "/fhir/Patient", `{"resourceType":"Patient"}`, 201},
+		// Create-on-update creates, so it needs c besides u.
+		{"system/Patient.u", "PUT", "/fhir/Patient/" + pid, `{"resourceType":"Patient","id":"` + pid + `"}`, 200},
+		{"system/Patient.u", "PUT", "/fhir/Patient/new-by-u", `{"resourceType":"Patient","id":"new-by-u"}`, 403},
+		{"system/Patient.us", "PUT", "/fhir/Patient?_id=none", `{"resourceType":"Patient"}`, 403},
+		{"system/Patient.u", "POST", "/fhir", bundleOf("transaction", `{"resource":{"resourceType":"Patient","id":"new-tx"},"request":{"method":"PUT","url":"Patient/new-tx"}}`), 403},
+		{"system/Patient.cu", "PUT", "/fhir/Patient/new-by-cu", `{"resourceType":"Patient","id":"new-by-cu"}`, 201},
+		{"system/Patient.u", "PUT", "/fhir/Patient/new-by-cu", `{"resourceType":"Patient","id":"new-by-cu"}`, 200},
 		{"system/Patient.c", "GET", "/fhir/metadata", "", 200},
 		{"system/Patient.r", "GET", "/fhir/Patient?_id=" + pid, "", 403},
 		{"system/Patient.rs", "GET", "/fhir/Patient?_id=" + pid, "", 200},

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
@@ -146,6 +147,9 @@ func (h *Handler) execUpdate(ctx context.Context, tx *storage.Tx, op *writeOp) (
 			return writeResult{}, err
 		}
 	}
+	if err := h.allowCreateOnUpdate(ctx, tx, op); err != nil {
+		return writeResult{}, err
+	}
 	rec, err := tx.Put(storage.Put{Type: op.Type, ID: op.ID, IfMatch: op.IfMatch, Index: op.Entries, Stamp: h.stamper(op)})
 	if err != nil {
 		return writeResult{}, storageError(err, op.Type+"/"+op.ID)
@@ -154,6 +158,25 @@ func (h *Handler) execUpdate(ctx context.Context, tx *storage.Tx, op *writeOp) (
 		return writeResult{Status: http.StatusCreated, Rec: rec, Info: "created " + op.Type + "/" + op.ID}, nil
 	}
 	return writeResult{Status: http.StatusOK, Rec: rec, Info: "updated " + op.Type + "/" + op.ID}, nil
+}
+
+// allowCreateOnUpdate: an update of an id that never existed creates the
+// resource, so it needs the create permission (scope letter c) besides the
+// update one the route checked. The lookup runs only for a caller who may
+// not create, so permitted writers pay nothing for it.
+func (h *Handler) allowCreateOnUpdate(ctx context.Context, tx *storage.Tx, op *writeOp) error {
+	denied := h.allow(ctx, auth.InteractionCreate, op.Type)
+	if denied == nil {
+		return nil
+	}
+	_, err := tx.Get(ctx, op.Type, op.ID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return denied
+	case err != nil && !errors.Is(err, storage.ErrGone):
+		return fmt.Errorf("read %s/%s: %w", op.Type, op.ID, err)
+	}
+	return nil // it exists (or is deleted): a plain update
 }
 
 func (h *Handler) execDelete(ctx context.Context, tx *storage.Tx, op *writeOp) (writeResult, error) {

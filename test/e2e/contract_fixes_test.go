@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -195,5 +196,52 @@ func TestFixParseErrorsHaveExpression(t *testing.T) {
 				t.Fatalf("expression %v, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// Create-on-update creates, so it needs the c letter: system/Patient.u
+// alone used to create through PUT. Its history entry says PUT Patient/<id>
+// (it said POST Patient).
+func TestFixCreateOnUpdate(t *testing.T) {
+	cs := startContract(t, "R4")
+	dir := filepath.Join(cs.srv.DataDir, "credentials")
+	id, secret := readCred(t, dir, "client_id"), readCred(t, dir, "client_secret")
+	pat := cs.create(t, "Patient", `{"resourceType":"Patient"}`)
+	cases := []struct {
+		scope, id string
+		want      int
+	}{
+		{"system/Patient.u", pat, 200},
+		{"system/Patient.u", "made-by-u", 403},
+		{"system/Patient.cu", "made-by-cu", 201},
+		{"system/Patient.u", "made-by-cu", 200},
+	}
+	for _, tc := range cases {
+		t.Run(tc.scope+" "+tc.id, func(t *testing.T) {
+			a := postToken(t, cs.srv.Base, url.Values{"grant_type": {"client_credentials"}, "scope": {tc.scope}}, id, secret)
+			if a.status != 200 {
+				t.Fatalf("token for %s: %d %v", tc.scope, a.status, a.body)
+			}
+			c := newClient(cs.srv.Base, a.body["access_token"].(string))
+			r, err := c.do(t.Context(), "PUT", "/Patient/"+tc.id, []byte(`{"resourceType":"Patient","id":"`+tc.id+`"}`), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Status != tc.want {
+				t.Fatalf("PUT Patient/%s with %s: %d, want %d: %s", tc.id, tc.scope, r.Status, tc.want, r.Body)
+			}
+		})
+	}
+	b := jsonOf(t, cs.call(t, "GET", "/Patient/made-by-cu/_history", "", nil))
+	entries := b["entry"].([]any)
+	req := entries[len(entries)-1].(map[string]any)["request"].(map[string]any)
+	if req["method"] != "PUT" || req["url"] != "Patient/made-by-cu" {
+		t.Errorf("history of a create-on-update: request %v, want PUT Patient/made-by-cu", req)
+	}
+	b = jsonOf(t, cs.call(t, "GET", "/Patient/"+pat+"/_history", "", nil))
+	entries = b["entry"].([]any) // newest first
+	req = entries[len(entries)-1].(map[string]any)["request"].(map[string]any)
+	if req["method"] != "POST" || req["url"] != "Patient" {
+		t.Errorf("history of a create: request %v, want POST Patient", req)
 	}
 }
