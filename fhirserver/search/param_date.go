@@ -141,11 +141,15 @@ func datePlan(name, value string, now time.Time) (valuePlan, error) {
 	return valuePlan{}, outcome.BadRequest(outcome.CodeInvalid, name, "%s: unknown prefix %q", name, prefix)
 }
 
-// splitPrefix splits a comparison prefix (two lower-case letters) off a
-// date, number or quantity value.
+// splitPrefix splits a comparison prefix (eq, ne, gt, lt, ge, le, sa, eb,
+// ap) off a date, number or quantity value. Other letters stay on the value,
+// so an error quotes it whole ("notadate", not "tadate").
 func splitPrefix(v string) (prefix, rest string) {
-	if len(v) >= 2 && v[0] >= 'a' && v[0] <= 'z' && v[1] >= 'a' && v[1] <= 'z' {
-		return v[:2], v[2:]
+	if len(v) >= 2 {
+		switch v[:2] {
+		case "eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap":
+			return v[:2], v[2:]
+		}
 	}
 	return "", v
 }

@@ -161,8 +161,35 @@ func (e *Engine) parseClause(typ, key, value string) (*clause, error) {
 	return c, nil
 }
 
-// simplePlan compiles one value of a non-chained parameter.
+// r4OnlyModifier reports a search modifier FHIR R4 added: an STU3 server
+// refuses it rather than answering with R4 semantics.
+func r4OnlyModifier(m string) bool { return m == "of-type" || m == "identifier" }
+
+// simplePlan compiles one value of a non-chained parameter. key is the
+// parameter as written, with its modifier; the plans add the modifier to
+// the name in their messages themselves, so they get the bare name (else
+// "code:of-type:of-type") and their errors get key back as expression.
 func (e *Engine) simplePlan(p *param, key, modifier, value string) (valuePlan, error) {
+	if modifier == "" {
+		return e.planValue(p, key, modifier, value)
+	}
+	name := strings.TrimSuffix(key, ":"+modifier)
+	if e.v.Name == "STU3" && r4OnlyModifier(modifier) {
+		return valuePlan{}, outcome.BadRequest(outcome.CodeNotSupported, key, "modifier :%s of %s is new in R4; FHIR STU3 does not have it", modifier, name)
+	}
+	vp, err := e.planValue(p, name, modifier, value)
+	if oe, ok := outcome.As(err); ok {
+		for i := range oe.Issues {
+			if ex := oe.Issues[i].Expression; len(ex) == 1 && ex[0] == name {
+				oe.Issues[i].Expression = []string{key}
+			}
+		}
+	}
+	return vp, err
+}
+
+// planValue is simplePlan after the modifier checks.
+func (e *Engine) planValue(p *param, key, modifier, value string) (valuePlan, error) {
 	if value == "" {
 		return valuePlan{}, errEmpty(key)
 	}

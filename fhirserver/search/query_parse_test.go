@@ -135,3 +135,46 @@ func TestCompositeWithReferenceComponent(t *testing.T) {
 	expect(t, stu3, "Observation", "related=o0$derived-from", "Observation/o1")
 	expect(t, stu3, "Observation", "related=Observation/o0$has-member")
 }
+
+// TestParseQueryDiagnostics: messages quote what the client wrote — the
+// whole value ("notadate", the prefix split used to eat "no"), the
+// modifier once — and STU3 refuses the modifiers R4 added.
+func TestParseQueryDiagnostics(t *testing.T) {
+	cases := []struct {
+		v                       *defs.Version
+		typ, key, value         string
+		wantExpr, want, wantNot string
+	}{
+		{defs.R4, "Patient", "birthdate", "notadate", "birthdate", `"notadate"`, ""},
+		{defs.R4, "Patient", "birthdate", "xx2020", "birthdate", `"xx2020"`, ""},
+		{defs.R4, "Observation", "code:of-type", "x", "code:of-type", "code:of-type needs", "of-type:of-type"},
+		{defs.R4, "Patient", "name:of-type", "x", "name:of-type", "parameter name", "name:of-type"},
+		{defs.R4, "Observation", "subject:Patient", "Group/1", "subject:Patient", "subject:Patient does not match", "Patient:Patient"},
+		{defs.STU3, "Patient", "identifier:of-type", "a|b|c", "identifier:of-type", "STU3", ""},
+		{defs.STU3, "Observation", "subject:identifier", "a|b", "subject:identifier", "STU3", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.v.Name+" "+c.key+"="+c.value, func(t *testing.T) {
+			e := mustEngine(t, c.v, nil)
+			_, err := e.parseQuery(c.typ, url.Values{c.key: {c.value}})
+			oe, ok := outcome.As(err)
+			if !ok || oe.Status != 400 {
+				t.Fatalf("got %v, want a 400", err)
+			}
+			is := oe.Issues[0]
+			if len(is.Expression) != 1 || is.Expression[0] != c.wantExpr {
+				t.Errorf("expression %v, want %s", is.Expression, c.wantExpr)
+			}
+			if !strings.Contains(is.Diagnostics, c.want) || (c.wantNot != "" && strings.Contains(is.Diagnostics, c.wantNot)) {
+				t.Errorf("diagnostics %q: want %q in it and not %q", is.Diagnostics, c.want, c.wantNot)
+			}
+		})
+	}
+	// R4 keeps both modifiers.
+	e := mustEngine(t, defs.R4, nil)
+	for _, q := range []url.Values{{"identifier:of-type": {"a|b|c"}}, {"general-practitioner:identifier": {"a|b"}}} {
+		if _, err := e.parseQuery("Patient", q); err != nil {
+			t.Errorf("R4 %v: %v", q, err)
+		}
+	}
+}

@@ -245,3 +245,25 @@ func TestFixCreateOnUpdate(t *testing.T) {
 		t.Errorf("history of a create: request %v, want POST Patient", req)
 	}
 }
+
+// Search diagnostics quote what the client wrote (birthdate=notadate was
+// quoted as "tadate"; code:of-type:of-type), and STU3 refuses the
+// modifiers R4 added (:of-type, :identifier) instead of running them.
+func TestFixSearchDiagnostics(t *testing.T) {
+	cases := []struct{ version, query, want, wantNot string }{
+		{"R4", "/Patient?birthdate=notadate", `\"notadate\"`, ""},
+		{"R4", "/Observation?code:of-type=x", "code:of-type", "of-type:of-type"},
+		{"STU3", "/Patient?identifier:of-type=a|b|c", "STU3", ""},
+		{"STU3", "/Observation?subject:identifier=a|b", "STU3", ""},
+	}
+	servers := map[string]*contractServer{"R4": startContract(t, "R4"), "STU3": startContract(t, "STU3")}
+	for _, tc := range cases {
+		t.Run(tc.version+tc.query, func(t *testing.T) {
+			r := servers[tc.version].call(t, "GET", tc.query, "", nil)
+			wantOutcome(t, r, 400, "")
+			if !strings.Contains(string(r.Body), tc.want) || (tc.wantNot != "" && strings.Contains(string(r.Body), tc.wantNot)) {
+				t.Errorf("body %s: want %q in it and not %q", r.Body, tc.want, tc.wantNot)
+			}
+		})
+	}
+}
