@@ -100,7 +100,7 @@ func negotiateResponse(format string, accept string, release string) *outcome.Er
 	if strings.TrimSpace(accept) == "" {
 		return nil
 	}
-	sawXML, sawWrongVersion, sawOther := false, "", false
+	sawXML, sawWrongVersion, sawOther, sawRefused := false, "", false, false
 	for _, rangeText := range strings.Split(accept, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(rangeText))
 		if err != nil {
@@ -108,6 +108,7 @@ func negotiateResponse(format string, accept string, release string) *outcome.Er
 		}
 		if q, ok := params["q"]; ok {
 			if f, err := strconv.ParseFloat(q, 64); err == nil && f <= 0 {
+				sawRefused = true // "not this one", e.g. application/fhir+json;q=0
 				continue
 			}
 		}
@@ -132,11 +133,13 @@ func negotiateResponse(format string, accept string, release string) *outcome.Er
 	case sawXML:
 		return outcome.New(http.StatusNotAcceptable, outcome.CodeNotSupported, "",
 			"the XML format is not supported yet; accept application/fhir+json instead")
-	case sawOther:
-		// Anything else (text/html, text/plain, ...) is not a FHIR format; HTTP
-		// lets a server answer with what it has rather than refuse, and that
-		// is kinder to curl users and browsers.
-		return nil
+	case sawOther || sawRefused:
+		// Only formats this server does not have (text/plain, text/html)
+		// or JSON explicitly refused with q=0: answering JSON anyway would
+		// hand the client what it said it cannot take. Browsers and curl
+		// send */* as well and never get here.
+		return outcome.New(http.StatusNotAcceptable, outcome.CodeNotSupported, "",
+			"Accept %q allows no format this server answers; accept application/fhir+json", accept)
 	}
 	return nil
 }

@@ -267,3 +267,28 @@ func TestFixSearchDiagnostics(t *testing.T) {
 		})
 	}
 }
+
+// An Accept that allows no JSON used to get 200 JSON anyway.
+func TestFixAcceptWithoutJSONIs406(t *testing.T) {
+	cs := startContract(t, "R4")
+	id := cs.create(t, "Patient", `{"resourceType":"Patient"}`)
+	cases := []struct {
+		accept string
+		want   int
+	}{
+		{"text/plain", 406},
+		{"application/fhir+json;q=0", 406},
+		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", 200},
+		{"application/fhir+json", 200},
+	}
+	for _, tc := range cases {
+		t.Run(tc.accept, func(t *testing.T) {
+			r := cs.call(t, "GET", "/Patient/"+id, "", map[string]string{"Accept": tc.accept})
+			if tc.want == 406 {
+				wantOutcome(t, r, 406, "not-supported")
+			} else if r.Status != tc.want {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.want, r.Body)
+			}
+		})
+	}
+}
