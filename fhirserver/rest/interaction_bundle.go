@@ -32,7 +32,21 @@ func (e *entry) where(suffix string) string {
 // bundle: POST /fhir with a batch or transaction Bundle.
 func (h *Handler) bundle(c *call) {
 	c.interaction = "batch"
-	b, err := h.readResource(c, "Bundle")
+	data, bodyKind, err := h.readBody(c)
+	if err == nil && bodyKind != bodyFHIRJSON {
+		err = outcome.New(http.StatusUnsupportedMediaType, outcome.CodeNotSupported, "",
+			"a batch or transaction is a Bundle as application/fhir+json")
+	}
+	var b *fhirjson.Value
+	if err == nil {
+		// data is this request's own slice and is only read from here on.
+		b, err = h.parseResource(data, "Bundle", fhirjson.OwnInput())
+		if err != nil {
+			if lenient := h.batchDespiteEntries(data); lenient != nil {
+				b, err = lenient, nil
+			}
+		}
+	}
 	if err != nil {
 		c.fail(err)
 		return
@@ -61,6 +75,40 @@ func (h *Handler) bundle(c *call) {
 		return
 	}
 	h.transaction(c, items)
+}
+
+// batchDespiteEntries is the tree of a batch Bundle that failed validation
+// only inside its entries' resources, or nil. Batch entries are processed
+// independently, and each entry's own request validates its resource
+// again, so an invalid one fails alone (400 in the batch-response) instead
+// of failing the whole batch. A transaction stays all or nothing.
+func (h *Handler) batchDespiteEntries(data []byte) *fhirjson.Value {
+	b, err := fhirjson.Parse(data, fhirjson.OwnInput(), fhirjson.WithMaxDepth(h.maxDepth))
+	if err != nil || b.Kind != fhirjson.Object || b.Str("resourceType") != "Bundle" || b.Str("type") != "batch" {
+		return nil
+	}
+	arr := b.Get("entry")
+	if arr == nil || arr.Kind != fhirjson.Array {
+		return nil
+	}
+	// Validate the Bundle without its entries' resources, then put them back.
+	held := make([]*fhirjson.Value, len(arr.Items))
+	for i, item := range arr.Items {
+		if item != nil && item.Kind == fhirjson.Object {
+			held[i] = item.Get("resource")
+			item.Delete("resource")
+		}
+	}
+	oe := h.validator.ValidateValue(b)
+	for i, item := range arr.Items {
+		if held[i] != nil {
+			item.Set("resource", held[i])
+		}
+	}
+	if oe != nil {
+		return nil
+	}
+	return b
 }
 
 // parseEntry reads entry i's request and resource.

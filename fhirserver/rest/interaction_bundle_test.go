@@ -62,3 +62,47 @@ func TestParseEntry(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchWithInvalidEntry: a batch entry whose resource fails validation
+// fails alone (400 in the batch-response); a transaction, a Bundle that is
+// itself invalid and a body that is not JSON are still refused whole.
+func TestBatchWithInvalidEntry(t *testing.T) {
+	e := newEnv(t, versions[0])
+	good := `{"request":{"method":"POST","url":"Patient"},"resource":{"resourceType":"Patient"}}`
+	bad := `{"request":{"method":"POST","url":"Patient"},"resource":{"resourceType":"Patient","gender":7}}`
+	tests := []struct {
+		name    string
+		body    string
+		status  int
+		entries []string // status prefixes of the response entries
+	}{
+		{"batch", bundleOf("batch", good, bad, good), 200, []string{"201", "400", "201"}},
+		{"transaction", bundleOf("transaction", good, bad), 400, nil},
+		{"invalid Bundle", `{"resourceType":"Bundle","type":"batch","total":"many","entry":[` + good + `]}`, 400, nil},
+		{"not JSON", `{"resourceType":"Bundle","type":"batch","entry":[` + good, 400, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("POST", "/fhir", tt.body)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tt.status, r.Body)
+			}
+			if tt.entries == nil {
+				return
+			}
+			got := entries(r.json(t))
+			if len(got) != len(tt.entries) {
+				t.Fatalf("%d entries, want %d: %s", len(got), len(tt.entries), r.Body)
+			}
+			for i, want := range tt.entries {
+				resp := got[i].Get("response")
+				if s := resp.Str("status"); len(s) < 3 || s[:3] != want {
+					t.Errorf("entry %d: status %q, want %s", i, s, want)
+				}
+				if want == "400" && resp.Get("outcome") == nil {
+					t.Errorf("entry %d: no outcome", i)
+				}
+			}
+		})
+	}
+}

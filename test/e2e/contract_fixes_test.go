@@ -292,3 +292,25 @@ func TestFixAcceptWithoutJSONIs406(t *testing.T) {
 		})
 	}
 }
+
+// FHIR batch entries are processed independently: one entry whose resource
+// is invalid used to fail the whole batch with 400 instead of that entry.
+func TestFixBatchInvalidEntryFailsAlone(t *testing.T) {
+	cs := startContract(t, "R4")
+	batch := `{"resourceType":"Bundle","type":"batch","entry":[
+		{"request":{"method":"POST","url":"Patient"},"resource":{"resourceType":"Patient"}},
+		{"request":{"method":"POST","url":"Patient"},"resource":{"resourceType":"Patient","gender":7}}]}`
+	r := cs.call(t, "POST", "", batch, nil)
+	if r.Status != 200 {
+		t.Fatalf("status %d, want 200 with a 400 entry: %s", r.Status, r.Body)
+	}
+	var statuses []string
+	for _, en := range jsonOf(t, r)["entry"].([]any) {
+		statuses = append(statuses, en.(map[string]any)["response"].(map[string]any)["status"].(string))
+	}
+	if len(statuses) != 2 || !strings.HasPrefix(statuses[0], "201") || !strings.HasPrefix(statuses[1], "400") {
+		t.Fatalf("entry statuses %v, want 201 and 400", statuses)
+	}
+	transaction := strings.Replace(batch, `"batch"`, `"transaction"`, 1)
+	wantOutcome(t, cs.call(t, "POST", "", transaction, nil), 400, "")
+}
