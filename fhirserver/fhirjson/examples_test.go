@@ -3,29 +3,14 @@ package fhirjson
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/fhirfleet/fhirfleet/test/testenv"
 )
 
-// packagesDir returns the folder holding the official FHIR packages, from
-// FHIRFLEET_FHIR_PACKAGES (set by make test) or by running the script.
-func packagesDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("FHIRFLEET_FHIR_PACKAGES"); d != "" {
-		return d
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(filepath.Join(root, "hack", "fhir-packages.sh")).Output()
-	if err != nil {
-		t.Fatalf("hack/fhir-packages.sh: %v", err)
-	}
-	return strings.TrimSpace(string(out))
-}
+// packagesDir is the folder of the official FHIR packages (see testenv.FHIRPackages).
+func packagesDir(t testing.TB) string { return testenv.FHIRPackages(t) }
 
 // TestRoundTripOfficialFiles reads every JSON file of both official packages
 // and checks that writing it out (compact and indented) and reading it back

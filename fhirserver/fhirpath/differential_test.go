@@ -10,8 +10,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/fhirfleet/fhirfleet/test/testenv"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
@@ -25,47 +26,7 @@ const fhirpathJSVersion = "5.2.0"
 // checkout) when missing and returns its node_modules folder.
 func fhirpathJS(t *testing.T) string {
 	t.Helper()
-	cache := os.Getenv("FHIRFLEET_CACHE")
-	if cache == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			t.Fatalf("no FHIRFLEET_CACHE and no home folder: %v", err)
-		}
-		cache = filepath.Join(home, ".cache", "fhirfleet")
-	}
-	dir := filepath.Join(cache, "npm", "fhirpath-"+fhirpathJSVersion)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("create %s: %v", dir, err)
-	}
-	// Two test runs at once (a developer and CI on one machine) must not
-	// install into the same folder together.
-	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		t.Fatalf("lock %s: %v", dir, err)
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatalf("lock %s: %v", dir, err)
-	}
-	pkg := filepath.Join(dir, "node_modules", "fhirpath", "package.json")
-	if data, err := os.ReadFile(pkg); err == nil && strings.Contains(string(data), `"version": "`+fhirpathJSVersion+`"`) {
-		return filepath.Join(dir, "node_modules")
-	}
-	for _, f := range []string{"package.json", "package-lock.json"} {
-		data, err := os.ReadFile(filepath.Join("testdata", "fhirpathjs", f))
-		if err != nil {
-			t.Fatalf("read %s: %v", f, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
-			t.Fatalf("write %s: %v", f, err)
-		}
-	}
-	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-	}
-	return filepath.Join(dir, "node_modules")
+	return filepath.Join(testenv.NPMInstall(t, "fhirpath-"+fhirpathJSVersion, filepath.Join("testdata", "fhirpathjs")), "node_modules")
 }
 
 type diffJob struct {

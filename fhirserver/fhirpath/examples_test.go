@@ -2,31 +2,20 @@ package fhirpath
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/fhirfleet/fhirfleet/test/testenv"
+
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
 
-// packagesDir returns the folder of the official FHIR packages: from
-// FHIRFLEET_FHIR_PACKAGES (set by make test) or by running the script that
-// fetches them once into the cache.
-func packagesDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("FHIRFLEET_FHIR_PACKAGES"); d != "" {
-		return d
-	}
-	out, err := exec.Command("../../hack/fhir-packages.sh").Output()
-	if err != nil {
-		t.Fatalf("hack/fhir-packages.sh: %v", err)
-	}
-	return strings.TrimSpace(string(out))
-}
+// packagesDir is the folder of the official FHIR packages (see testenv.FHIRPackages).
+func packagesDir(t testing.TB) string { return testenv.FHIRPackages(t) }
 
 // versionDirs names each version's package folder.
 var versionDirs = map[string]string{"R4": "r4", "STU3": "stu3"}

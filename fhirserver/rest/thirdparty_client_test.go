@@ -4,12 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/fhirfleet/fhirfleet/test/testenv"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/search"
 )
@@ -19,48 +18,10 @@ import (
 const fhirKitVersion = "2.0.3"
 
 // fhirKit installs the pinned fhir-kit-client into the cache (outside the
-// checkout) when missing, copies the test script next to it, and returns
-// the script's path.
+// checkout) with the test script beside it, and returns the script's path.
 func fhirKit(t *testing.T) string {
 	t.Helper()
-	cache := os.Getenv("FHIRFLEET_CACHE")
-	if cache == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			t.Fatalf("no FHIRFLEET_CACHE and no home folder: %v", err)
-		}
-		cache = filepath.Join(home, ".cache", "fhirfleet")
-	}
-	dir := filepath.Join(cache, "npm", "fhir-kit-client-"+fhirKitVersion)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("create %s: %v", dir, err)
-	}
-	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		t.Fatalf("lock %s: %v", dir, err)
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatalf("lock %s: %v", dir, err)
-	}
-	for _, f := range []string{"package.json", "package-lock.json", "client.mjs"} {
-		data, err := os.ReadFile(filepath.Join("testdata", "fhirkit", f))
-		if err != nil {
-			t.Fatalf("read %s: %v", f, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
-			t.Fatalf("write %s: %v", f, err)
-		}
-	}
-	pkg := filepath.Join(dir, "node_modules", "fhir-kit-client", "package.json")
-	if data, err := os.ReadFile(pkg); err != nil || !strings.Contains(string(data), `"version": "`+fhirKitVersion+`"`) {
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-		}
-	}
-	return filepath.Join(dir, "client.mjs")
+	return filepath.Join(testenv.NPMInstall(t, "fhir-kit-client-"+fhirKitVersion, filepath.Join("testdata", "fhirkit")), "client.mjs")
 }
 
 // TestThirdPartyClient drives every interaction with fhir-kit-client, a

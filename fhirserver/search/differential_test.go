@@ -5,14 +5,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/fhirfleet/fhirfleet/test/testenv"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
@@ -23,55 +23,12 @@ import (
 // compares with; testdata/medplum/package-lock.json pins it.
 const medplumVersion = "5.2.13"
 
-// medplumModules installs the pinned packages into the cache (outside the
-// checkout) when missing and returns the folder holding node_modules.
+// medplumModules installs the pinned @medplum/fhir-router into the cache
+// (outside the checkout) with the differential script beside it, and
+// returns that folder.
 func medplumModules(t *testing.T) string {
 	t.Helper()
-	cache := os.Getenv("FHIRFLEET_CACHE")
-	if cache == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			t.Fatalf("no FHIRFLEET_CACHE and no home folder: %v", err)
-		}
-		cache = filepath.Join(home, ".cache", "fhirfleet")
-	}
-	dir := filepath.Join(cache, "npm", "medplum-fhir-router-"+medplumVersion)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
-	pkg := filepath.Join(dir, "node_modules", "@medplum", "fhir-router", "package.json")
-	if data, err := os.ReadFile(pkg); err != nil || !strings.Contains(string(data), `"version": "`+medplumVersion+`"`) {
-		for _, f := range []string{"package.json", "package-lock.json"} {
-			data, err := os.ReadFile(filepath.Join("testdata", "medplum", f))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-		}
-	}
-	script, err := os.ReadFile(filepath.Join("testdata", "medplum", "differential.mjs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "differential.mjs"), script, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return testenv.NPMInstall(t, "medplum-fhir-router-"+medplumVersion, filepath.Join("testdata", "medplum"))
 }
 
 // diffQuery is one generated query and the parameter type it exercises.

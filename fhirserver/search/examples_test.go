@@ -4,13 +4,13 @@ import (
 	"context"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fhirfleet/fhirfleet/test/testenv"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
@@ -22,21 +22,8 @@ import (
 
 const testBase = "http://example.org/fhir"
 
-// packagesDir finds the official packages as the Makefile documents.
-func packagesDir(t testing.TB) string {
-	if d := os.Getenv("FHIRFLEET_FHIR_PACKAGES"); d != "" {
-		return d
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(filepath.Join(root, "hack", "fhir-packages.sh")).Output()
-	if err != nil {
-		t.Fatalf("hack/fhir-packages.sh: %v (set FHIRFLEET_FHIR_PACKAGES)", err)
-	}
-	return strings.TrimSpace(string(out))
-}
+// packagesDir is the folder of the official FHIR packages (see testenv.FHIRPackages).
+func packagesDir(t testing.TB) string { return testenv.FHIRPackages(t) }
 
 // skippedExampleTypes are definitional resources: large, and not what the
 // suite queries.

@@ -2,33 +2,19 @@ package validation
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/fhirfleet/fhirfleet/test/testenv"
+
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
 
-// packagesDir returns the folder holding the official FHIR packages, from
-// FHIRFLEET_FHIR_PACKAGES (set by make test) or by running the script.
-func packagesDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("FHIRFLEET_FHIR_PACKAGES"); d != "" {
-		return d
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(filepath.Join(root, "hack", "fhir-packages.sh")).Output()
-	if err != nil {
-		t.Fatalf("hack/fhir-packages.sh: %v", err)
-	}
-	return strings.TrimSpace(string(out))
-}
+// packagesDir is the folder of the official FHIR packages (see testenv.FHIRPackages).
+func packagesDir(t testing.TB) string { return testenv.FHIRPackages(t) }
 
 // knownInvalid lists the official files that really break the
 // specification, grouped by the clause they break. A listed file must fail,

@@ -3,26 +3,14 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/fhirfleet/fhirfleet/test/testenv"
 )
 
-// packagesDir finds the official packages as the rest of the suite does:
-// FHIRFLEET_FHIR_PACKAGES (set by make test), else hack/fhir-packages.sh.
-// There is no skip: without the packages this test cannot say anything.
-func packagesDir(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("FHIRFLEET_FHIR_PACKAGES"); dir != "" {
-		return dir
-	}
-	out, err := exec.Command("../fhir-packages.sh").Output()
-	if err != nil {
-		t.Fatalf("hack/fhir-packages.sh (set FHIRFLEET_FHIR_PACKAGES to skip fetching): %v", err)
-	}
-	return strings.TrimSpace(string(out))
-}
+// packagesDir is the folder of the official FHIR packages (see testenv.FHIRPackages).
+func packagesDir(t *testing.T) string { return testenv.FHIRPackages(t) }
 
 // TestGeneratedIsUpToDate regenerates into a temp folder and compares with
 // the committed files byte for byte: it fails when someone edits the

@@ -9,51 +9,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-// npmInstall installs the pinned package.json/package-lock.json of a client
-// folder under the cache (never into the checkout) and returns the folder
-// holding node_modules, with the client's scripts copied beside it.
-func npmInstall(t *testing.T, clientDir string) string {
-	t.Helper()
-	cache := os.Getenv("FHIRFLEET_CACHE")
-	if cache == "" {
-		home, _ := os.UserCacheDir()
-		cache = filepath.Join(home, "fhirfleet")
-	}
-	lock, err := os.ReadFile(filepath.Join(clientDir, "package-lock.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(cache, "npm", filepath.Base(clientDir))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	old, _ := os.ReadFile(filepath.Join(dir, "package-lock.json"))
-	entries, _ := os.ReadDir(clientDir)
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(clientDir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err != nil || string(old) != string(lock) {
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-		}
-	}
-	return dir
-}
+	"github.com/fhirfleet/fhirfleet/test/testenv"
+)
 
 // TestMedplumClient: @medplum/core's startClientLogin gets a token from the
 // server's own token endpoint and does create, read and search with it.
 func TestMedplumClient(t *testing.T) {
-	dir := npmInstall(t, filepath.Join("clients", "medplum"))
+	dir := testenv.NPMInstall(t, "medplum-core-5.2.13", filepath.Join("clients", "medplum"))
 	srv := startServer(t, "R4", t.TempDir())
 	id, _ := os.ReadFile(filepath.Join(srv.DataDir, "credentials", "client_id"))
 	secret, _ := os.ReadFile(filepath.Join(srv.DataDir, "credentials", "client_secret"))

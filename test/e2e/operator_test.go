@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fhirfleet/fhirfleet/test/testenv"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
@@ -20,19 +22,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 )
-
-// controlPlaneAssets is the folder with kube-apiserver and etcd built from
-// source: KUBEBUILDER_ASSETS (make test sets it) or hack/setup-envtest.sh.
-func controlPlaneAssets(t *testing.T) string {
-	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
-		return dir
-	}
-	out, err := exec.Command(filepath.Join("..", "..", "hack", "setup-envtest.sh")).Output()
-	if err != nil {
-		t.Fatalf("hack/setup-envtest.sh: %v", err)
-	}
-	return strings.TrimSpace(string(out))
-}
 
 // TestManagerBinaryProvisionsEndpoints runs bin/manager as a process against
 // a real kube-apiserver, applies the shipped samples, and checks from the
@@ -42,7 +31,7 @@ func TestManagerBinaryProvisionsEndpoints(t *testing.T) {
 	env := &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: controlPlaneAssets(t),
+		BinaryAssetsDirectory: testenv.ControlPlane(t),
 	}
 	if _, err := env.Start(); err != nil {
 		t.Fatalf("start control plane: %v", err)
