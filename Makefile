@@ -66,7 +66,7 @@ envtest: ## Build kube-apiserver, etcd and kube-controller-manager from source i
 	@WITH_CONTROLLER_MANAGER=1 hack/setup-envtest.sh
 
 .PHONY: test
-test: vet ## Run the whole test suite (the README's and CI's test command).
+test: vet lint ## Run the whole test suite (the README's and CI's test command).
 	KUBEBUILDER_ASSETS="$$(hack/setup-envtest.sh)" \
 	FHIRFLEET_FHIR_PACKAGES="$$(hack/fhir-packages.sh)" \
 	$(GO) test ./... -count=1 -timeout 45m

@@ -15,6 +15,9 @@ out=BENCHMARKS.md
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# The commit the figures describe: taken before anything is built.
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo ' plus uncommitted changes')"
+
 export FHIRFLEET_FHIR_PACKAGES="${FHIRFLEET_FHIR_PACKAGES:-$(hack/fhir-packages.sh)}"
 export KUBEBUILDER_ASSETS="${KUBEBUILDER_ASSETS:-$(hack/setup-envtest.sh)}"
 # The same build as the image (Dockerfile.fhirserver), so the figures are
@@ -48,7 +51,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 {
 	echo "# Benchmarks"
 	echo
-	echo "Written by \`make bench\` (hack/bench.sh) on $(date -u '+%Y-%m-%d %H:%M UTC') from commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' plus uncommitted changes'). Do not edit by hand; run it again."
+	echo "Written by \`make bench\` (hack/bench.sh) on $(date -u '+%Y-%m-%d %H:%M UTC') from commit $commit. Do not edit by hand; run it again."
 	echo
 	echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/{print $2}') GiB memory, $(uname -sr), $(go version | cut -d' ' -f3); load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo "The load generator and the server share the same two cores, so HTTP figures are lower bounds."

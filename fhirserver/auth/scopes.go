@@ -72,7 +72,7 @@ func ParseScope(s string) (Scope, error) {
 	}
 	p, err := parsePerms(perm)
 	if err != nil {
-		return Scope{}, fmt.Errorf("%w %q: %v", ErrInvalidScope, s, err)
+		return Scope{}, fmt.Errorf("%w %q: %w", ErrInvalidScope, s, err)
 	}
 	return Scope{ResourceType: typ, perms: p, text: s}, nil
 }

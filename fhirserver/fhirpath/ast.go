@@ -240,7 +240,7 @@ func newFunc(p *parser, target node, t token, args []node) (node, error) {
 
 func argCount(d *funcDef) string {
 	switch {
-	case d.min == d.max && d.min == 1:
+	case d.min == 1 && d.max == 1:
 		return "1 argument"
 	case d.min == d.max:
 		return itoa(d.min) + " arguments"

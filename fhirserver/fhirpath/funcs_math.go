@@ -86,7 +86,9 @@ func floatItem(f float64) ([]Item, error) {
 	}
 	d, err := ParseDecimal(strconv.FormatFloat(f, 'f', -1, 64))
 	if err != nil {
-		return nil, nil
+		// A finite float always formats as a decimal; should one not, the
+		// result is empty like NaN's rather than an evaluation error.
+		return nil, nil //nolint:nilerr // empty is FHIRPath's answer for a non-number
 	}
 	if d.scale > maxDivScale {
 		d = d.roundTo(maxDivScale)

@@ -101,10 +101,8 @@ func ParseTemporal(kind TemporalKind, s string) (Temporal, error) {
 		if p == len(s) { // "@2014-01-01T" is a DateTime known to the day
 			return t, nil
 		}
-	} else {
-		if p < len(s) && s[p] == 'T' {
-			p++
-		}
+	} else if p < len(s) && s[p] == 'T' {
+		p++
 	}
 	var ok bool
 	if t.Hour, ok = num(2); !ok || t.Hour > 23 {

