@@ -126,10 +126,19 @@ func TestCompositeWithReferenceComponent(t *testing.T) {
 	expect(t, r4, "DocumentReference", "relationship=Patient/1$replaces")
 	expect(t, r4, "DocumentReference", "relationship=a$b")
 	expect(t, r4, "Patient", "_has:DocumentReference:subject:relationship=Patient/1$replaces")
+	// The published definitions paired the components the wrong way round
+	// (hack/gendefs corrects them): the relatesTo target, then its code.
+	expect(t, r4, "DocumentReference", "relationship=DocumentReference/d0$replaces", "DocumentReference/d1")
+	expect(t, r4, "DocumentReference", "relationship=d0$replaces", "DocumentReference/d1")
+	expect(t, r4, "DocumentReference", "relationship=DocumentReference/d0$appends")
 	stu3 := smallStore(t, defs.STU3,
 		`{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},
 		  "related":[{"type":"derived-from","target":{"reference":"Observation/o0"}}]}`)
 	expect(t, stu3, "DocumentReference", "relationship=a$b")
+	stu3docs := smallStore(t, defs.STU3,
+		`{"resourceType":"DocumentReference","id":"d1","status":"current","type":{"text":"note"},"indexed":"2020-01-01T00:00:00Z",
+		  "content":[{"attachment":{"url":"http://x/1"}}],"relatesTo":[{"code":"replaces","target":{"reference":"DocumentReference/d0"}}]}`)
+	expect(t, stu3docs, "DocumentReference", "relationship=DocumentReference/d0$replaces", "DocumentReference/d1")
 	expect(t, stu3, "Observation", "related=a$b")
 	expect(t, stu3, "Observation", "related=Observation/o0$derived-from", "Observation/o1")
 	expect(t, stu3, "Observation", "related=o0$derived-from", "Observation/o1")

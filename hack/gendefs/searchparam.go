@@ -87,10 +87,33 @@ func convertSearchParams(sps []searchParameter) ([]defsfile.SearchParam, error) 
 			MultipleAnd: sp.MultipleAnd,
 		}
 		for _, c := range sp.Component {
-			p.Component = append(p.Component, defsfile.Component{Definition: string(c.Definition), Expression: c.Expression})
+			p.Component = append(p.Component, defsfile.Component{Definition: string(c.Definition),
+				Expression: correctComponent(sp.URL, string(c.Definition), c.Expression)})
 		}
 		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].URL < out[j].URL })
 	return out, nil
+}
+
+// componentCorrections fixes component expressions the official packages
+// publish wrongly, keyed by parameter URL, component definition and the
+// published (wrong) expression, so a corrected upstream is left alone.
+//
+// DocumentReference-relationship (STU3 3.0.2 and R4 4.0.1) pairs its two
+// components the wrong way round: the reference component "relatesto" reads
+// relatesTo.code and the token component "relation" reads relatesTo.target,
+// so no resource could ever match. Each component must read the element its
+// own parameter indexes (DocumentReference-relatesto is relatesTo.target,
+// DocumentReference-relation is relatesTo.code).
+var componentCorrections = map[[3]string]string{
+	{"http://hl7.org/fhir/SearchParameter/DocumentReference-relationship", "http://hl7.org/fhir/SearchParameter/DocumentReference-relatesto", "code"}:  "target",
+	{"http://hl7.org/fhir/SearchParameter/DocumentReference-relationship", "http://hl7.org/fhir/SearchParameter/DocumentReference-relation", "target"}: "code",
+}
+
+func correctComponent(paramURL, definition, expression string) string {
+	if fixed, ok := componentCorrections[[3]string{paramURL, definition, expression}]; ok {
+		return fixed
+	}
+	return expression
 }

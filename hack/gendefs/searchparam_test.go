@@ -62,3 +62,25 @@ func TestConvertSearchParamsRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestDocumentReferenceRelationshipComponentsCorrected(t *testing.T) {
+	const rel = "http://hl7.org/fhir/SearchParameter/DocumentReference-relationship"
+	const relatesto = "http://hl7.org/fhir/SearchParameter/DocumentReference-relatesto"
+	const relation = "http://hl7.org/fhir/SearchParameter/DocumentReference-relation"
+	tests := []struct {
+		definition, published, want string
+	}{
+		{relatesto, "code", "target"}, // as published in 3.0.2 and 4.0.1: corrected
+		{relation, "target", "code"},
+		{relatesto, "target", "target"}, // already right upstream: left alone
+		{relation, "code", "code"},
+	}
+	for _, tt := range tests {
+		if got := correctComponent(rel, tt.definition, tt.published); got != tt.want {
+			t.Errorf("component %s published %q: got %q, want %q", tt.definition, tt.published, got, tt.want)
+		}
+	}
+	if got := correctComponent("http://hl7.org/fhir/SearchParameter/Observation-code-value-quantity", relatesto, "code"); got != "code" {
+		t.Errorf("another parameter's component changed: %q", got)
+	}
+}
