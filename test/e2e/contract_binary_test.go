@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // Issue 3, "The binary (contract, checked from outside)": flags, their
@@ -22,33 +21,7 @@ import (
 // for /readyz on addr.
 func runEnvServer(t *testing.T, dir, addr string, env []string, args ...string) *server {
 	t.Helper()
-	s := &server{t: t, Base: "http://" + addr, logs: &syncBuffer{}, exited: make(chan struct{})}
-	s.cmd = exec.Command(filepath.Join(binDir, "fhirserver"), args...)
-	s.cmd.Dir = dir
-	s.cmd.Env = append(os.Environ(), env...)
-	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = s.cmd.Wait(); close(s.exited) }()
-	t.Cleanup(s.kill)
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.exited:
-			t.Fatalf("fhirserver exited during start:\n%s", s.logs.String())
-		default:
-		}
-		if resp, err := http.Get(s.Base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return s
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("fhirserver not ready:\n%s", s.logs.String())
-	return nil
+	return launch(t, addr, dir, env, args...)
 }
 
 func getJSON(t *testing.T, u string) map[string]any {

@@ -82,16 +82,30 @@ func freeAddr(t *testing.T) string {
 func startServer(t *testing.T, version, dataDir string, extra ...string) *server {
 	t.Helper()
 	addr := freeAddr(t)
-	s := &server{t: t, Base: "http://" + addr, DataDir: dataDir, logs: &syncBuffer{}, exited: make(chan struct{})}
 	args := append([]string{"--fhir-version", version, "--data-dir", dataDir, "--listen", addr,
-		"--base-url", s.Base, "--log-format", "text"}, extra...)
+		"--base-url", "http://" + addr, "--log-format", "text"}, extra...)
+	s := launch(t, addr, "", nil, args...)
+	s.DataDir = dataDir
+	return s
+}
+
+// launch runs bin/fhirserver with exactly args (in dir, with env added to
+// the environment, when given) and waits until /readyz on addr answers 200.
+// The process is killed when the test ends.
+func launch(t *testing.T, addr, dir string, env []string, args ...string) *server {
+	t.Helper()
+	s := &server{t: t, Base: "http://" + addr, logs: &syncBuffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(filepath.Join(binDir, "fhirserver"), args...)
+	s.cmd.Dir = dir
+	if env != nil {
+		s.cmd.Env = append(os.Environ(), env...)
+	}
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() { _ = s.cmd.Wait(); close(s.exited) }()
-	t.Cleanup(func() { s.kill() })
+	t.Cleanup(s.kill)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
