@@ -23,8 +23,8 @@ func assertionAlgs() []jose.SignatureAlgorithm {
 	return []jose.SignatureAlgorithm{jose.RS384, jose.ES384}
 }
 
-// assertionIssuer reads the unverified iss of an assertion, only to choose
-// the throttling key before the signature is checked.
+// assertionIssuer reads the unverified iss of an assertion, only to log who
+// a refused assertion claimed to be.
 func assertionIssuer(assertion string) string {
 	tok, err := jwt.ParseSigned(assertion, assertionAlgs())
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,10 @@ type Config struct {
 	// ReloadInterval is how often the files are re-checked in case a change
 	// notification was missed (default 30 s).
 	ReloadInterval time.Duration
+	// TrustedProxies are the networks of the proxies (an Ingress
+	// controller) whose X-Forwarded-For is believed when throttling failed
+	// client authentications per source address. Empty: none.
+	TrustedProxies []netip.Prefix
 	// UsedJTIs keeps used private_key_jwt assertion ids; it should be
 	// durable (the server passes its store). Nil: kept in memory only, so
 	// an assertion could be replayed after a restart.
@@ -70,6 +75,7 @@ type Server struct {
 	tokens   *tokenCache
 	jtis     UsedJTIStore
 	throttle *throttle
+	proxies  trustedProxies
 
 	stop      context.CancelFunc
 	done      chan struct{} // closed when watch ends
@@ -106,6 +112,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		tokens:    newTokenCache(defaultTokenCacheSize),
 		jtis:      cfg.UsedJTIs,
 		throttle:  newThrottle(defaultThrottlePolicy()),
+		proxies:   trustedProxies(cfg.TrustedProxies),
 		done:      make(chan struct{}),
 		sweepDone: make(chan struct{}),
 	}

@@ -81,6 +81,7 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 		BaseURL:           cfg.BaseURL,
 		TokenTTL:          cfg.TokenTTL,
 		SecretGracePeriod: cfg.SecretGrace,
+		TrustedProxies:    cfg.TrustedProxies,
 		UsedJTIs:          usedJTIs,
 		Logger:            log.WithName("auth"),
 	})

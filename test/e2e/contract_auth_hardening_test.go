@@ -6,6 +6,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"net/url"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +16,46 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
-// Issue 15 (hardening), item 6: a private_key_jwt assertion is accepted once
-// even across restarts. The test failed against the binary before the fix.
+// Issue 15 (hardening), items 1 and 6: the token endpoint's throttle cannot
+// be turned into a lockout, and a private_key_jwt assertion is accepted once
+// even across restarts. Both tests failed against the binary before the fix.
+
+// postTokenVia is postToken as relayed by a proxy that saw the client at
+// clientAddr (X-Forwarded-For).
+func postTokenVia(t *testing.T, base, clientAddr, id, secret string) tokenAnswer {
+	t.Helper()
+	req := tokenRequest(base, url.Values{"grant_type": {"client_credentials"}}, id, secret)
+	req.Header.Set("X-Forwarded-For", clientAddr)
+	return sendToken(t, req)
+}
+
+// TestContractNoClientLockout: wrong secrets for a client id (public: it is
+// in every token) block the address that sent them, never the id. Loopback
+// plays the Ingress (--trusted-proxies 127.0.0.0/8), X-Forwarded-For the
+// clients behind it.
+func TestContractNoClientLockout(t *testing.T) {
+	srv := startServer(t, "R4", t.TempDir(), "--trusted-proxies", "127.0.0.0/8")
+	dir := filepath.Join(srv.DataDir, "credentials")
+	id, secret := readCred(t, dir, "client_id"), readCred(t, dir, "client_secret")
+	aggID, aggSecret := readCred(t, dir, "aggregator_client_id"), readCred(t, dir, "aggregator_client_secret")
+	const guesser = "203.0.113.66"
+	for i := range 12 {
+		a := postTokenVia(t, srv.Base, guesser, id, "guess-"+strconv.Itoa(i))
+		if want := map[bool]int{true: 401, false: 429}[i < 10]; a.status != want {
+			t.Fatalf("wrong secret %d from the guessing address: %d, want %d", i+1, a.status, want)
+		}
+	}
+	if a := postTokenVia(t, srv.Base, "198.51.100.20", id, secret); a.status != 200 {
+		t.Errorf("the owner's correct secret from another address: %d %v, want 200", a.status, a.body)
+	}
+	if a := postTokenVia(t, srv.Base, "198.51.100.21", aggID, aggSecret); a.status != 200 {
+		t.Errorf("the aggregator behind the same proxy: %d %v, want 200", a.status, a.body)
+	}
+	a := postTokenVia(t, srv.Base, guesser, id, secret)
+	if secs, err := strconv.Atoi(a.header.Get("Retry-After")); a.status != 429 || err != nil || secs < 1 || secs > 60 {
+		t.Errorf("the guessing address, even with the correct secret: %d Retry-After %q, want 429 and 1..60 s", a.status, a.header.Get("Retry-After"))
+	}
+}
 
 // TestContractJTISurvivesRestart: an assertion already exchanged for a token
 // is refused after the server restarts, whether it was stopped with SIGTERM
