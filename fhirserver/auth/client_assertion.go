@@ -3,7 +3,7 @@ package auth
 import (
 	"crypto/ecdsa"
 	"crypto/rsa"
-	"sync"
+	"net/http"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -23,8 +23,8 @@ func assertionAlgs() []jose.SignatureAlgorithm {
 	return []jose.SignatureAlgorithm{jose.RS384, jose.ES384}
 }
 
-// assertionIssuer reads the unverified iss of an assertion, only to choose
-// the throttling key before the signature is checked.
+// assertionIssuer reads the unverified iss of an assertion, only to log who
+// a refused assertion claimed to be.
 func assertionIssuer(assertion string) string {
 	tok, err := jwt.ParseSigned(assertion, assertionAlgs())
 	if err != nil {
@@ -93,7 +93,15 @@ func (s *Server) verifyAssertion(ring *keyring, assertion, formClientID string, 
 		return fail("jti is required")
 	}
 	// Checked last, after the signature: only the client can spend its jtis.
-	if !s.jtis.add(c.Issuer+"\x00"+c.ID, exp.Add(Leeway), now) {
+	fresh, err := s.jtis.PutIfAbsent(usedJTIKey(c.Issuer, c.ID), nil, exp.Add(Leeway), now)
+	if err != nil {
+		// Fail closed: an assertion whose use is not on record could be
+		// replayed after a restart.
+		s.log.Error(err, "cannot record a used client assertion id; refusing the assertion", "clientID", c.Issuer)
+		return "", &oauthError{status: http.StatusServiceUnavailable, code: "temporarily_unavailable",
+			desc: "client assertion: cannot record its jti; retry with a new assertion", retryAfter: time.Second}
+	}
+	if !fresh {
 		return fail("jti already used")
 	}
 	return c.Issuer, nil
@@ -114,39 +122,4 @@ func keyFits(k jose.JSONWebKey, h jose.Header) bool {
 		return h.Algorithm == string(jose.ES384)
 	}
 	return false
-}
-
-// defaultJTICacheSize bounds remembered assertion ids. Assertions live at
-// most five minutes, so this is over 300 token requests a second.
-const defaultJTICacheSize = 100000
-
-// jtiCache remembers assertion ids until their assertion expires.
-type jtiCache struct {
-	mu  sync.Mutex
-	max int
-	m   map[string]time.Time
-}
-
-func newJTICache(max int) *jtiCache { return &jtiCache{max: max, m: make(map[string]time.Time)} }
-
-// add records id and reports whether it was new. When full of live ids it
-// refuses rather than forget one, since forgetting would allow a replay.
-func (c *jtiCache) add(id string, until, now time.Time) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if exp, ok := c.m[id]; ok && now.Before(exp) {
-		return false
-	}
-	if len(c.m) >= c.max {
-		for k, exp := range c.m {
-			if !now.Before(exp) {
-				delete(c.m, k)
-			}
-		}
-		if len(c.m) >= c.max {
-			return false
-		}
-	}
-	c.m[id] = until
-	return true
 }

@@ -171,23 +171,3 @@ func TestPrivateKeyJWTWithoutJWKS(t *testing.T) {
 		t.Fatalf("%d %v", r.status, r.body)
 	}
 }
-
-func TestJTICache(t *testing.T) {
-	now := newFakeClock().Now()
-	c := newJTICache(2)
-	if !c.add("a", now.Add(time.Minute), now) || c.add("a", now.Add(time.Minute), now) {
-		t.Fatal("replay not detected")
-	}
-	if !c.add("b", now.Add(time.Second), now) {
-		t.Fatal("second id refused")
-	}
-	// Full of live ids: refuse rather than forget one.
-	if c.add("c", now.Add(time.Minute), now) {
-		t.Fatal("full cache accepted a new id")
-	}
-	// Once "b" expired there is room again, and "a" is still remembered.
-	later := now.Add(2 * time.Second)
-	if !c.add("c", later.Add(time.Minute), later) || c.add("a", later.Add(time.Minute), later) {
-		t.Fatal("expired id not pruned, or live id forgotten")
-	}
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -42,7 +43,15 @@ type Config struct {
 	// ReloadInterval is how often the files are re-checked in case a change
 	// notification was missed (default 30 s).
 	ReloadInterval time.Duration
-	Logger         logr.Logger
+	// TrustedProxies are the networks of the proxies (an Ingress
+	// controller) whose X-Forwarded-For is believed when throttling failed
+	// client authentications per source address. Empty: none.
+	TrustedProxies []netip.Prefix
+	// UsedJTIs keeps used private_key_jwt assertion ids; it should be
+	// durable (the server passes its store). Nil: kept in memory only, so
+	// an assertion could be replayed after a restart.
+	UsedJTIs UsedJTIStore
+	Logger   logr.Logger
 	// Clock returns the current time; tests inject one. Default time.Now.
 	Clock func() time.Time
 }
@@ -64,11 +73,13 @@ type Server struct {
 	lastMissReload atomic.Int64
 
 	tokens   *tokenCache
-	jtis     *jtiCache
+	jtis     UsedJTIStore
 	throttle *throttle
+	proxies  trustedProxies
 
 	stop      context.CancelFunc
-	done      chan struct{}
+	done      chan struct{} // closed when watch ends
+	sweepDone chan struct{} // closed when sweepUsedJTIs ends
 	closeOnce sync.Once
 }
 
@@ -92,16 +103,21 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:      cfg,
-		log:      cfg.Logger.WithName("auth"),
-		now:      cfg.Clock,
-		issuer:   base,
-		tokenURL: base + "/oauth2/token",
-		audience: base + "/fhir",
-		tokens:   newTokenCache(defaultTokenCacheSize),
-		jtis:     newJTICache(defaultJTICacheSize),
-		throttle: newThrottle(defaultThrottlePolicy()),
-		done:     make(chan struct{}),
+		cfg:       cfg,
+		log:       cfg.Logger.WithName("auth"),
+		now:       cfg.Clock,
+		issuer:    base,
+		tokenURL:  base + "/oauth2/token",
+		audience:  base + "/fhir",
+		tokens:    newTokenCache(defaultTokenCacheSize),
+		jtis:      cfg.UsedJTIs,
+		throttle:  newThrottle(defaultThrottlePolicy()),
+		proxies:   trustedProxies(cfg.TrustedProxies),
+		done:      make(chan struct{}),
+		sweepDone: make(chan struct{}),
+	}
+	if s.jtis == nil {
+		s.jtis = newJTICache(defaultJTICacheSize)
 	}
 	s.dir = cfg.CredentialsDir
 	if s.dir == "" {
@@ -122,14 +138,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	wctx, cancel := context.WithCancel(ctx)
 	s.stop = cancel
 	go s.watch(wctx)
+	go s.sweepUsedJTIs(wctx)
 	return s, nil
 }
 
-// Close stops the file watcher and waits for it to end.
+// Close stops the file watcher and the used-jti sweeper and waits for them
+// to end; the UsedJTIs store may be closed after it.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.stop()
 		<-s.done
+		<-s.sweepDone
 	})
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,11 +23,17 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	addrKey := "addr:" + remoteHost(r)
-	if wait := s.throttle.blocked(addrKey, now); wait > 0 {
+	// A blocked address is refused before anything is read or checked:
+	// that is what keeps guessing slow. Nothing about a client id is
+	// counted, so no one else's failures can refuse a correct secret.
+	src := s.proxies.sourceAddr(r)
+	tk, wait := s.throttle.begin(src, now)
+	if wait > 0 {
 		s.writeOAuthError(w, tooMany(wait))
 		return
 	}
+	result := outcomeNone
+	defer func() { s.throttle.settle(tk, result, now) }()
 	form, oe := readTokenForm(w, r)
 	if oe != nil {
 		s.writeOAuthError(w, oe)
@@ -48,33 +53,26 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	attempt, oe := readClientAuth(r, form)
 	if oe != nil {
 		if oe.code == "invalid_client" {
-			s.throttle.fail(addrKey, now)
+			result = outcomeFailed
 		}
 		s.writeOAuthError(w, oe)
 		return
 	}
-	clientKey := "client:" + attempt.id
-	if wait := s.throttle.blocked(clientKey, now); wait > 0 {
-		s.writeOAuthError(w, tooMany(wait))
-		return
-	}
 	client, oe := s.authenticateClient(attempt, form, now)
-	if oe != nil && s.reloadOnMiss() {
+	if oe != nil && oe.code == "invalid_client" && s.reloadOnMiss() {
 		// The client may already hold a secret the kubelet has not yet
 		// told us about; look before refusing it.
 		client, oe = s.authenticateClient(attempt, form, now)
 	}
 	if oe != nil {
-		s.throttle.fail(addrKey, now)
-		if attempt.id != "" {
-			s.throttle.fail(clientKey, now)
+		if oe.code == "invalid_client" {
+			result = outcomeFailed
 		}
-		s.log.V(1).Info("token request refused", "remote", r.RemoteAddr, "clientID", attempt.id, "method", attempt.method, "reason", oe.desc)
+		s.log.V(1).Info("token request refused", "remote", r.RemoteAddr, "source", src.String(), "clientID", attempt.id, "method", attempt.method, "reason", oe.desc)
 		s.writeOAuthError(w, oe)
 		return
 	}
-	s.throttle.succeed(addrKey, now)
-	s.throttle.succeed(clientKey, now)
+	result = outcomeSucceeded
 
 	scope, err := grantScopes(client.role, form.Get("scope"))
 	if err != nil {
@@ -160,14 +158,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// remoteHost is the peer's IP. X-Forwarded-For is not trusted: anyone can
-// send it, and trusting it would let a guesser dodge the throttle.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

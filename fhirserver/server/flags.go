@@ -4,9 +4,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 )
 
 // EnvPrefix is the prefix of the environment variables that stand in for
@@ -26,6 +29,9 @@ type Config struct {
 	SecretGrace     time.Duration
 	ShutdownTimeout time.Duration
 	LogFormat       string
+	// TrustedProxies are the proxies whose X-Forwarded-For the token
+	// endpoint's throttle believes (--trusted-proxies).
+	TrustedProxies []netip.Prefix
 }
 
 // ParseFlags reads the configuration from args, then fills every flag not
@@ -46,6 +52,11 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 	fs.DurationVar(&c.SecretGrace, "secret-grace-period", 24*time.Hour, "how long a rotated-out client secret keeps working")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long SIGTERM waits for in-flight requests")
 	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
+	fs.Func("trusted-proxies", "comma-separated CIDRs of proxies (the Ingress controller) whose X-Forwarded-For is believed when throttling failed token requests per client address; empty: none", func(v string) error {
+		p, err := auth.ParseTrustedProxies(v)
+		c.TrustedProxies = p
+		return err
+	})
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

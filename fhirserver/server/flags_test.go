@@ -33,6 +33,13 @@ func TestParseFlags(t *testing.T) {
 		{name: "bad base url", args: []string{"--fhir-version", "R4", "--base-url", "acme.example"}, wantErr: true},
 		{name: "bad env value", args: []string{"--fhir-version", "R4"}, env: map[string]string{"FHIRSERVER_TOKEN_TTL": "soon"}, wantErr: true},
 		{name: "stray argument", args: []string{"--fhir-version", "R4", "extra"}, wantErr: true},
+		{name: "no trusted proxies by default", args: []string{"--fhir-version", "R4"}, want: func(c Config) bool { return len(c.TrustedProxies) == 0 }},
+		{name: "trusted proxies from the environment", args: []string{"--fhir-version", "R4"},
+			env: map[string]string{"FHIRSERVER_TRUSTED_PROXIES": "10.0.0.0/8, fd00::/8"},
+			want: func(c Config) bool {
+				return len(c.TrustedProxies) == 2 && c.TrustedProxies[0].String() == "10.0.0.0/8" && c.TrustedProxies[1].String() == "fd00::/8"
+			}},
+		{name: "bad trusted proxy", args: []string{"--fhir-version", "R4", "--trusted-proxies", "ingress"}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

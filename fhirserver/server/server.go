@@ -69,12 +69,20 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	} else if rebuilt {
 		log.Info("search indexes rebuilt", "fingerprint", engine.Fingerprint())
 	}
+	// Used private_key_jwt assertion ids are kept in the store, so an
+	// assertion cannot be replayed after a restart.
+	usedJTIs, err := s.store.AppMeta(storage.AppMetaUsedJTIs)
+	if err != nil {
+		return nil, fmt.Errorf("used assertion ids: %w", err)
+	}
 	s.auth, err = auth.New(ctx, auth.Config{
 		CredentialsDir:    cfg.CredentialsDir,
 		DataDir:           dataDir,
 		BaseURL:           cfg.BaseURL,
 		TokenTTL:          cfg.TokenTTL,
 		SecretGracePeriod: cfg.SecretGrace,
+		TrustedProxies:    cfg.TrustedProxies,
+		UsedJTIs:          usedJTIs,
 		Logger:            log.WithName("auth"),
 	})
 	if err != nil {

@@ -21,6 +21,7 @@ const (
 	prefixIndex   = 'i' // i <type> 00 <param> 00 <esc(value)> <id> → empty
 	prefixIdxList = 'x' // x <type> 00 <id>                       → index entries of current version
 	prefixCount   = 'n' // n <type>                               → live resources (uint64)
+	prefixAppMeta = 'a' // a <namespace> 00 <key>                → expires:8, data (appmeta.go)
 )
 
 // Meta names under prefixMeta.
@@ -151,6 +152,17 @@ func keyIdxList(typ, id string) []byte {
 }
 
 func keyCount(typ string) []byte { return append([]byte{prefixCount}, typ...) }
+
+// keyAppMetaPrefix bounds every application metadata key of namespace ns.
+func keyAppMetaPrefix(ns string) []byte {
+	return append(append([]byte{prefixAppMeta}, ns...), 0)
+}
+
+// keyAppMeta is the key of one record of namespace ns. The record key is
+// last, so it may hold any bytes.
+func keyAppMeta(ns string, key []byte) []byte {
+	return append(keyAppMetaPrefix(ns), key...)
+}
 
 // prefixEnd returns the smallest key greater than every key with prefix p
 // (nil when there is none).

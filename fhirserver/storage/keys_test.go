@@ -97,6 +97,9 @@ func TestKeysOfNeighbouringNamesDoNotInterleave(t *testing.T) {
 	if bytes.Compare(prefixEnd(keyCurrentTypePrefix("Patient")), keyCurrent("PatientX", "a")) > 0 {
 		t.Error("current keys of Patient and PatientX interleave")
 	}
+	if k := keyAppMeta("authX", []byte("k")); bytes.HasPrefix(k, keyAppMetaPrefix("auth")) {
+		t.Error("application metadata of namespace authX lies inside namespace auth")
+	}
 	typ, id, err := splitCurrentKey(keyCurrent("Patient", "a.b-1"))
 	if err != nil || typ != "Patient" || id != "a.b-1" {
 		t.Errorf("splitCurrentKey = %q %q %v", typ, id, err)
