@@ -26,6 +26,7 @@ type Config struct {
 	SecretGrace     time.Duration
 	ShutdownTimeout time.Duration
 	LogFormat       string
+	RequestTimeout  time.Duration
 }
 
 // ParseFlags reads the configuration from args, then fills every flag not
@@ -46,6 +47,7 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 	fs.DurationVar(&c.SecretGrace, "secret-grace-period", 24*time.Hour, "how long a rotated-out client secret keeps working")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long SIGTERM waits for in-flight requests")
 	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "how long one request may work before it stops and answers 503 too-costly (a $changes long poll's wait does not count)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -89,6 +91,9 @@ func (c *Config) validate() error {
 	}
 	if c.MaxBodyBytes <= 0 || c.MaxDepth <= 0 {
 		return errors.New("--max-body-bytes and --max-depth must be positive")
+	}
+	if c.RequestTimeout <= 0 {
+		return fmt.Errorf("--request-timeout %s: must be positive", c.RequestTimeout)
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("--log-format %q: want json or text", c.LogFormat)

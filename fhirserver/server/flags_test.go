@@ -33,6 +33,10 @@ func TestParseFlags(t *testing.T) {
 		{name: "bad base url", args: []string{"--fhir-version", "R4", "--base-url", "acme.example"}, wantErr: true},
 		{name: "bad env value", args: []string{"--fhir-version", "R4"}, env: map[string]string{"FHIRSERVER_TOKEN_TTL": "soon"}, wantErr: true},
 		{name: "stray argument", args: []string{"--fhir-version", "R4", "extra"}, wantErr: true},
+		{name: "request timeout default", args: []string{"--fhir-version", "R4"}, want: func(c Config) bool { return c.RequestTimeout == 30*time.Second }},
+		{name: "request timeout from environment", args: []string{"--fhir-version", "R4"}, env: map[string]string{"FHIRSERVER_REQUEST_TIMEOUT": "5s"},
+			want: func(c Config) bool { return c.RequestTimeout == 5*time.Second }},
+		{name: "request timeout must be positive", args: []string{"--fhir-version", "R4", "--request-timeout", "0s"}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

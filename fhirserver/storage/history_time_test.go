@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -116,5 +117,19 @@ func TestFirstSeqAtOrAfter(t *testing.T) {
 	}
 	if got, _ := (reader{s.db}).firstSeqAtOrAfter(base, 0); got != 1 {
 		t.Errorf("empty log: %d, want 1", got)
+	}
+}
+
+// TestHistoryStopsAtDeadline: a history walk under a context whose deadline
+// has passed ends with that error instead of stepping on through the log.
+func TestHistoryStopsAtDeadline(t *testing.T) {
+	s, _ := openTest(t)
+	putOne(t, s, "Patient", "a")
+	done, cancel := context.WithDeadline(context.Background(), time.Unix(0, 0))
+	defer cancel()
+	for _, q := range []HistoryQuery{{}, {Type: "Patient"}, {Type: "Patient", ID: "a"}} {
+		if _, err := s.History(done, q); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("history %+v: %v, want the deadline", q, err)
+		}
 	}
 }
