@@ -70,6 +70,7 @@ func (e *Engine) includes(ctx context.Context, rd storage.Reader, q *query, matc
 		seen[r.Type+"/"+r.ID] = true
 	}
 	frontier := matches
+	probes := refProbes{}
 	for round := 0; len(frontier) > 0; round++ {
 		var next []*storage.Record
 		add := func(typ, id string) error {
@@ -91,7 +92,7 @@ func (e *Engine) includes(ctx context.Context, rd storage.Reader, q *query, matc
 			next = append(next, rec)
 			return nil
 		}
-		err := e.includeRound(ctx, rd, q, round, frontier, add)
+		err := e.includeRound(ctx, rd, q, round, frontier, probes, add)
 		added = append(added, next...)
 		if errors.Is(err, errIncludeCap) {
 			return added, true, nil
@@ -106,7 +107,7 @@ func (e *Engine) includes(ctx context.Context, rd storage.Reader, q *query, matc
 
 // includeRound runs every _include and _revinclude once over frontier
 // (after the first round only the :iterate ones).
-func (e *Engine) includeRound(ctx context.Context, rd storage.Reader, q *query, round int, frontier []*storage.Record, add func(typ, id string) error) error {
+func (e *Engine) includeRound(ctx context.Context, rd storage.Reader, q *query, round int, frontier []*storage.Record, probes refProbes, add func(typ, id string) error) error {
 	for _, spec := range q.includes {
 		if round > 0 && !spec.iterate {
 			continue
@@ -119,7 +120,7 @@ func (e *Engine) includeRound(ctx context.Context, rd storage.Reader, q *query, 
 		if round > 0 && !spec.iterate {
 			continue
 		}
-		if err := e.reverseIncludes(ctx, rd, spec, frontier, add); err != nil {
+		if err := e.reverseIncludes(ctx, rd, spec, frontier, probes, add); err != nil {
 			return err
 		}
 	}
@@ -190,32 +191,86 @@ func (e *Engine) forwardIncludes(ctx context.Context, spec includeSpec, from []*
 	return nil
 }
 
-func (e *Engine) reverseIncludes(ctx context.Context, rd storage.Reader, spec includeSpec, to []*storage.Record, add func(typ, id string) error) error {
+func (e *Engine) reverseIncludes(ctx context.Context, rd storage.Reader, spec includeSpec, to []*storage.Record, probes refProbes, add func(typ, id string) error) error {
+	live := map[string][]srcParam{} // per target type: the parameters worth a probe
 	for _, rec := range to {
 		if spec.target != "" && rec.Type != spec.target {
 			continue
 		}
-		r := exactRange(appendStr([]byte{'r'}, rec.Type+"/"+rec.ID))
-		sources := []typedParams{{typ: spec.source, params: spec.params}}
-		if spec.source == "" {
-			// _revinclude=*: every reference parameter that may point at
-			// this type (one index probe each).
-			sources = e.reg.referrers(rec.Type)
+		params, ok := live[rec.Type]
+		if !ok {
+			var err error
+			if params, err = e.liveReferrers(ctx, rd, spec, rec.Type, probes); err != nil {
+				return err
+			}
+			live[rec.Type] = params
 		}
-		for _, src := range sources {
-			for _, p := range src.params {
-				// Hits are added as they are read, so the cap ends the
-				// scan too instead of collecting every referrer first.
-				for hit, err := range rd.ScanIndex(ctx, storage.IndexQuery{Type: src.typ, Param: p.code, Lo: r.lo, Hi: r.hi}) {
-					if err != nil {
-						return fmt.Errorf("revinclude %s.%s: %w", src.typ, p.code, err)
-					}
-					if err := add(src.typ, hit.ID); err != nil {
-						return err
-					}
+		r := exactRange(appendStr([]byte{'r'}, rec.Type+"/"+rec.ID))
+		for _, sp := range params {
+			// Hits are added as they are read, so the cap ends the scan
+			// too instead of collecting every referrer first.
+			for hit, err := range rd.ScanIndex(ctx, storage.IndexQuery{Type: sp.typ, Param: sp.code, Lo: r.lo, Hi: r.hi}) {
+				if err != nil {
+					return fmt.Errorf("revinclude %s.%s: %w", sp.typ, sp.code, err)
+				}
+				if err := add(sp.typ, hit.ID); err != nil {
+					return err
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// srcParam is one reference parameter of one source type.
+type srcParam struct{ typ, code string }
+
+// liveReferrers lists the parameters of spec that may point at target and,
+// in this store, point at some resource of that type.
+func (e *Engine) liveReferrers(ctx context.Context, rd storage.Reader, spec includeSpec, target string, probes refProbes) ([]srcParam, error) {
+	sources := []typedParams{{typ: spec.source, params: spec.params}}
+	if spec.source == "" {
+		// _revinclude=*: every reference parameter that may point at
+		// this type.
+		sources = e.reg.referrers(target)
+	}
+	var out []srcParam
+	for _, src := range sources {
+		for _, p := range src.params {
+			ok, err := probes.any(ctx, rd, src.typ, p.code, target)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, srcParam{src.typ, p.code})
+			}
+		}
+	}
+	return out, nil
+}
+
+// refProbes remembers, for one search, whether any resource of a type
+// references a resource of another type through a parameter. _revinclude=*
+// probes every reference parameter that may point at a match's type (about
+// 150 for Patient in R4) for every match; in a real store most of them index
+// nothing, and one probe per (parameter, target type) instead of one per
+// match makes a page of 1000 Patients cost a few hundred scans, not 150,000.
+type refProbes map[string]bool
+
+func (m refProbes) any(ctx context.Context, rd storage.Reader, srcType, code, target string) (bool, error) {
+	k := srcType + "\x00" + code + "\x00" + target
+	if found, ok := m[k]; ok {
+		return found, nil
+	}
+	r := prefixRange(appendStrPrefix([]byte{'r'}, target+"/"))
+	found := false
+	for _, err := range rd.ScanIndex(ctx, storage.IndexQuery{Type: srcType, Param: code, Lo: r.lo, Hi: r.hi}) {
+		if err != nil {
+			return false, fmt.Errorf("revinclude %s.%s: %w", srcType, code, err)
+		}
+		found = true
+		break
+	}
+	m[k] = found
+	return found, nil
 }

@@ -34,13 +34,14 @@ func TestIncludes(t *testing.T) {
 	expect(t, f, "Observation", "_id=o3&_include=Observation:subject", "Observation/o3")
 }
 
-// hitCounter is a store that counts the index entries the engine reads.
+// hitCounter is a store that counts the index scans and entries the engine reads.
 type hitCounter struct {
 	storage.Reader
-	hits int
+	hits, scans int
 }
 
 func (c *hitCounter) ScanIndex(ctx context.Context, q storage.IndexQuery) iter.Seq2[storage.IndexHit, error] {
+	c.scans++
 	return func(yield func(storage.IndexHit, error) bool) {
 		for h, err := range c.Reader.ScanIndex(ctx, q) {
 			c.hits++
@@ -102,5 +103,53 @@ func TestIncludeCap(t *testing.T) {
 				t.Errorf("read %d index entries: the scan went on past the cap", rd.hits)
 			}
 		})
+	}
+}
+
+// patientsWithOneObservation is n Patients and one Observation of p0000.
+func patientsWithOneObservation(n int) []string {
+	world := []string{`{"resourceType":"Observation","id":"o","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p0000"}}`}
+	for i := range n {
+		world = append(world, fmt.Sprintf(`{"resourceType":"Patient","id":"p%04d"}`, i))
+	}
+	return world
+}
+
+// TestRevincludeStarProbesOncePerParameter: _revinclude=* over a page of
+// Patients asks each reference parameter that may point at Patient once
+// whether it points at any Patient, and scans per Patient only those that
+// do — not every parameter for every Patient (150,000 scans for a page of
+// 1000 in R4, most of them of parameters that index nothing).
+func TestRevincludeStarProbesOncePerParameter(t *testing.T) {
+	const n = 50
+	f := smallStore(t, defs.R4, patientsWithOneObservation(n)...)
+	params := 0
+	for _, src := range f.e.reg.referrers("Patient") {
+		params += len(src.params)
+	}
+	rd := &hitCounter{Reader: f.store}
+	q, _ := url.ParseQuery(fmt.Sprintf("_count=%d&_revinclude=*", n))
+	res, err := f.e.search(context.Background(), rd, Request{ResourceType: "Patient", Params: q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Entries) != n+1 || res.Entries[n].Record.ID != "o" {
+		t.Fatalf("%d entries, want %d Patients and Observation/o", len(res.Entries), n)
+	}
+	if rd.scans > params+n*5 {
+		t.Errorf("%d index scans for %d Patients and %d parameters that may point at them", rd.scans, n, params)
+	}
+}
+
+// BenchmarkRevincludeStarPage is Patient?_count=1000&_revinclude=* over
+// 1000 Patients of which one is referenced.
+func BenchmarkRevincludeStarPage(b *testing.B) {
+	f := smallStore(b, defs.R4, patientsWithOneObservation(1000)...)
+	q, _ := url.ParseQuery("_count=1000&_revinclude=*")
+	for b.Loop() {
+		res, err := f.e.Search(context.Background(), Request{ResourceType: "Patient", Params: q})
+		if err != nil || len(res.Entries) != 1001 {
+			b.Fatal(err, len(res.Entries))
+		}
 	}
 }
