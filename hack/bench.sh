@@ -85,7 +85,13 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 		/^BenchmarkRead-/ { rd = $3 }
 		/^BenchmarkVerifyToken\/ES256\/cached-/ { vt = $3 }
 		/^BenchmarkValidateObservation(Arena)?-/ { for (i = 1; i < NF; i++) if ($(i+1) == "cpu-ns/op") cpu[$1] = $i }
+		/^BenchmarkHistory200k\/system\/_at=0001&_count=1-/ { hat = $3 }
+		/^BenchmarkHistory200k\/system\/_since=minute-199&_count=50-/ { hsince = $3 }
+		/^BenchmarkRevincludeStarPage-/ { revinc = $3 }
 		END {
+			if (hat) printf "| `_history?_at=0001&_count=1` at 200,000 versions (BenchmarkHistory200k) | %.2f ms | ≤ 50 ms |\n", hat / 1e6
+			if (hsince) printf "| `_history?_since=…&_count=50` at 200,000 versions (BenchmarkHistory200k) | %.2f ms | ≤ 50 ms |\n", hsince / 1e6
+			if (revinc) printf "| `Patient?_count=1000&_revinclude=*` (BenchmarkRevincludeStarPage) | %.0f ms | well under a second |\n", revinc / 1e6
 			if (vt && rd) printf "| token verification per request (BenchmarkVerifyToken/ES256/cached) vs a read (BenchmarkRead) | %.0f ns of %.0f ns = %.1f %% | ≤ 5 %% |\n", vt, rd, 100 * vt / rd
 			if (mw && rd) printf "| whole bearer check: header, cached verification, context, scope (BenchmarkMiddleware) vs a read (BenchmarkRead) | %.0f ns of %.0f ns = %.1f %% | ≤ 5 %% |\n", mw, rd, 100 * mw / rd
 			for (k in cpu) { name = k; sub(/-[0-9]+$/, "", name); printf "| 2 KB Observations validated per core (%s) | %.0f/s | ≥ 100,000/s |\n", name, 1e9 / cpu[k] }

@@ -60,6 +60,10 @@ type Config struct {
 	Metrics      Metrics
 	// Now is the clock for Date-like decisions in tests; default time.Now.
 	Now func() time.Time
+	// RequestTimeout bounds the work of one request (default
+	// DefaultRequestTimeout); past it the request answers 503 too-costly.
+	// The wait of a $changes long poll does not count.
+	RequestTimeout time.Duration
 }
 
 // Handler serves the FHIR REST API under /fhir.
@@ -71,6 +75,7 @@ type Handler struct {
 	base     string // FHIR base: BaseURL + "/fhir"
 	maxBody  int64
 	maxDepth int
+	timeout  time.Duration // RequestTimeout
 	log      logr.Logger
 	metrics  Metrics
 	now      func() time.Time
@@ -107,7 +112,7 @@ func New(cfg Config) (*Handler, error) {
 	h := &Handler{
 		ver: cfg.Version, store: cfg.Store, search: cfg.Searcher, auth: cfg.Auth,
 		base:    strings.TrimSuffix(cfg.BaseURL, "/") + "/fhir",
-		maxBody: cfg.MaxBodyBytes, maxDepth: cfg.MaxDepth, log: cfg.Logger,
+		maxBody: cfg.MaxBodyBytes, maxDepth: cfg.MaxDepth, timeout: cfg.RequestTimeout, log: cfg.Logger,
 		metrics: cfg.Metrics, now: cfg.Now,
 		types: map[string]bool{},
 	}
@@ -117,6 +122,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if h.maxDepth <= 0 {
 		h.maxDepth = DefaultMaxDepth
+	}
+	if h.timeout <= 0 {
+		h.timeout = DefaultRequestTimeout
 	}
 	if h.log.GetSink() == nil {
 		h.log = logr.Discard()
@@ -198,6 +206,9 @@ func (h *Handler) serve(c *call) {
 	if rt.Kind == routeCompartment && rt.Target != "*" && !h.types[rt.Target] {
 		c.failf(http.StatusNotFound, outcome.CodeNotSupported, "%q is not a resource type of FHIR %s", rt.Target, h.ver.FHIRVersion)
 		return
+	}
+	if rt.Kind != routeChanges { // a long poll bounds its own reads (changes)
+		defer h.withDeadline(c)()
 	}
 	h.dispatch(c, rt)
 }

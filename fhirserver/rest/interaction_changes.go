@@ -43,12 +43,18 @@ func (h *Handler) changes(c *call) {
 		}
 		wait = min(time.Duration(n)*time.Second, maxWait)
 	}
-	page, err := h.store.Changes(ctx, cursor, count)
+	// The request deadline bounds the reads before and after the wait, not
+	// the wait itself: a long poll may take up to maxWait by design.
+	release := h.withDeadline(c)
+	defer func() { release() }()
+	page, err := h.store.Changes(c.r.Context(), cursor, count)
 	if err != nil {
 		c.fail(storageError(err, "the change feed"))
 		return
 	}
 	if len(page.Changes) == 0 && wait > 0 {
+		release()
+		c.r = c.r.WithContext(ctx)
 		wctx, cancel := context.WithTimeout(ctx, wait)
 		stop := context.AfterFunc(h.closing, cancel) // shutdown ends the wait
 		err := h.store.WaitForChanges(wctx, cursor)
@@ -61,7 +67,8 @@ func (h *Handler) changes(c *call) {
 			// Shutting down: answer the empty page now, so the drain does
 			// not wait out the poll; the client asks again elsewhere.
 		case err == nil:
-			if page, err = h.store.Changes(ctx, cursor, count); err != nil {
+			release = h.withDeadline(c)
+			if page, err = h.store.Changes(c.r.Context(), cursor, count); err != nil {
 				c.fail(storageError(err, "the change feed"))
 				return
 			}
@@ -76,7 +83,7 @@ func (h *Handler) changes(c *call) {
 	b.Links = append(b.Links, link{"self", h.selfURL(c, nil)})
 	b.Links = append(b.Links, link{"next", h.selfURL(c, url.Values{"_cursor": {page.Next}})})
 	for _, ch := range page.Changes {
-		rec, err := h.store.GetVersion(ctx, ch.Type, ch.ID, ch.VersionID)
+		rec, err := h.store.GetVersion(c.r.Context(), ch.Type, ch.ID, ch.VersionID)
 		if err != nil {
 			c.fail(storageError(err, ch.Type+"/"+ch.ID))
 			return

@@ -62,6 +62,10 @@ func (h *Handler) transaction(c *call, items []*fhirjson.Value) {
 		c.fail(storageError(err, "the transaction"))
 		return
 	}
+	// Committed: what follows only reports it, so the request deadline must
+	// not turn a transaction that happened into an error answer.
+	defer h.afterCommit(c)()
+	ctx = c.r.Context()
 	for _, te := range order {
 		if te.existing != "" {
 			// As in runWrite: wait until the matched version is durable.

@@ -63,6 +63,12 @@ func (c *call) writeEmpty(status int) {
 // *outcome.Error are server faults: they are logged with their detail and the
 // client only learns that something went wrong on our side.
 func (c *call) fail(err error) {
+	if oe := tooCostly(c.r.Context(), err); oe != nil {
+		c.h.log.Info("request stopped at its deadline", "method", c.r.Method, "path", c.r.URL.Path,
+			"interaction", c.interaction, "timeout", c.h.timeout)
+		c.writeValue(oe.Status, oe.Resource())
+		return
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		// The client went away (or its deadline passed) mid-request: not a
 		// server fault worth an error log; the answer is likely unread.

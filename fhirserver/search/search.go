@@ -84,9 +84,12 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 		matches = append(matches, rec)
 		res.Entries = append(res.Entries, Entry{Record: rec, Mode: "match"})
 	}
-	inc, err := e.includes(ctx, rd, q, matches)
+	inc, capped, err := e.includes(ctx, rd, q, matches)
 	if err != nil {
 		return nil, err
+	}
+	if capped {
+		res.Warnings = append(res.Warnings, e.includeCapWarning(q))
 	}
 	for _, rec := range inc {
 		res.Entries = append(res.Entries, Entry{Record: rec, Mode: "include"})

@@ -32,6 +32,7 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For the token
 	// endpoint's throttle believes (--trusted-proxies).
 	TrustedProxies []netip.Prefix
+	RequestTimeout time.Duration
 }
 
 // ParseFlags reads the configuration from args, then fills every flag not
@@ -57,6 +58,7 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 		c.TrustedProxies = p
 		return err
 	})
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "how long one request may work before it stops and answers 503 too-costly (a $changes long poll's wait does not count)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -100,6 +102,9 @@ func (c *Config) validate() error {
 	}
 	if c.MaxBodyBytes <= 0 || c.MaxDepth <= 0 {
 		return errors.New("--max-body-bytes and --max-depth must be positive")
+	}
+	if c.RequestTimeout <= 0 {
+		return fmt.Errorf("--request-timeout %s: must be positive", c.RequestTimeout)
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("--log-format %q: want json or text", c.LogFormat)

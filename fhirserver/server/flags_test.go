@@ -40,6 +40,10 @@ func TestParseFlags(t *testing.T) {
 				return len(c.TrustedProxies) == 2 && c.TrustedProxies[0].String() == "10.0.0.0/8" && c.TrustedProxies[1].String() == "fd00::/8"
 			}},
 		{name: "bad trusted proxy", args: []string{"--fhir-version", "R4", "--trusted-proxies", "ingress"}, wantErr: true},
+		{name: "request timeout default", args: []string{"--fhir-version", "R4"}, want: func(c Config) bool { return c.RequestTimeout == 30*time.Second }},
+		{name: "request timeout from environment", args: []string{"--fhir-version", "R4"}, env: map[string]string{"FHIRSERVER_REQUEST_TIMEOUT": "5s"},
+			want: func(c Config) bool { return c.RequestTimeout == 5*time.Second }},
+		{name: "request timeout must be positive", args: []string{"--fhir-version", "R4", "--request-timeout", "0s"}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

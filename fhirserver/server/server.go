@@ -102,6 +102,9 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 		MaxDepth:     cfg.MaxDepth,
 		Logger:       log.WithName("rest"),
 		Metrics:      s.metrics,
+		// Every request's work stops here (a $changes long poll's wait
+		// excepted), so no single query can hold a core.
+		RequestTimeout: cfg.RequestTimeout,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("REST API: %w", err)

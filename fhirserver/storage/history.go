@@ -55,11 +55,18 @@ type candidate struct {
 
 // History returns one page of history. Only durable versions are listed.
 func (s *Store) History(ctx context.Context, q HistoryQuery) (HistoryPage, error) {
+	page, _, err := s.history(ctx, q)
+	return page, err
+}
+
+// history is History that also says how many history keys it stepped
+// through: the work a query costs, which tests bound.
+func (s *Store) history(ctx context.Context, q HistoryQuery) (HistoryPage, int, error) {
 	if q.ID != "" && q.Type == "" {
-		return HistoryPage{}, fmt.Errorf("%w: history of id %q without a type", ErrInvalidKey, q.ID)
+		return HistoryPage{}, 0, fmt.Errorf("%w: history of id %q without a type", ErrInvalidKey, q.ID)
 	}
 	if q.Type != "" && !validName(q.Type, maxNameLen) || q.ID != "" && !validName(q.ID, maxNameLen) {
-		return HistoryPage{}, fmt.Errorf("%w: history of %q/%q", ErrInvalidKey, q.Type, q.ID)
+		return HistoryPage{}, 0, fmt.Errorf("%w: history of %q/%q", ErrInvalidKey, q.Type, q.ID)
 	}
 	count := q.Count
 	if count <= 0 {
@@ -67,21 +74,27 @@ func (s *Store) History(ctx context.Context, q HistoryQuery) (HistoryPage, error
 	}
 	below, err := parseHistoryCursor(q.Cursor)
 	if err != nil {
-		return HistoryPage{}, err
+		return HistoryPage{}, 0, err
 	}
 	top := s.durable.Load()
 	var (
 		page    HistoryPage
 		lastPos uint64
+		visited int
 	)
 	err = s.read(func() error {
 		rd := reader{s.db}
-		it, err := s.historyIter(q, below, top)
+		seqs, err := rd.historySeqs(q, top)
 		if err != nil {
+			return err
+		}
+		it, err := s.historyIter(q, below, top, seqs)
+		if err != nil || it == nil {
 			return err
 		}
 		defer it.Close()
 		for ok := it.Last(); ok; ok = it.Prev() {
+			visited++
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -89,17 +102,15 @@ func (s *Store) History(ctx context.Context, q HistoryQuery) (HistoryPage, error
 			if err != nil {
 				return err
 			}
-			if c.seq > top {
-				continue // instance history: a version still waiting for its fsync
+			// Type and system history keys are bounded by seqs already;
+			// instance history walks versionIds, which follow the same order.
+			if c.seq > top || c.seq >= seqs.hi {
+				continue // waiting for its fsync, or began after the _at period
 			}
-			rec, err := rd.version(c.typ, c.id, c.versionID)
-			if err != nil {
-				return err
+			if c.seq < seqs.lo {
+				return nil // older than _since, as is everything below
 			}
-			if !q.Since.IsZero() && rec.LastUpdated.Before(q.Since) {
-				return nil // everything older is older still
-			}
-			keep, older, err := rd.currentDuring(rec, q.At)
+			keep, older, err := rd.currentDuring(c, q.At)
 			if err != nil {
 				return err
 			}
@@ -113,25 +124,32 @@ func (s *Store) History(ctx context.Context, q HistoryQuery) (HistoryPage, error
 				page.Next = historyCursor(lastPos)
 				return nil
 			}
+			rec, err := rd.version(c.typ, c.id, c.versionID)
+			if err != nil {
+				return err
+			}
 			page.Records = append(page.Records, rec)
 			lastPos = c.pos
 		}
 		return it.Error()
 	})
 	if err != nil {
-		return HistoryPage{}, fmt.Errorf("history: %w", err)
+		return HistoryPage{}, visited, fmt.Errorf("history: %w", err)
 	}
-	return page, nil
+	return page, visited, nil
 }
 
 // historyIter opens an iterator over the history keys of q below position
-// below (0 = no cursor).
-func (s *Store) historyIter(q HistoryQuery, below, top uint64) (*pebble.Iterator, error) {
+// below (0 = no cursor) within seqs; nil when that range is empty.
+func (s *Store) historyIter(q HistoryQuery, below, top uint64, seqs seqSpan) (*pebble.Iterator, error) {
 	// Type and system history stop at the durable watermark; a cursor
 	// position is exclusive.
-	limit := top + 1
+	limit := min(top+1, seqs.hi)
 	if below > 0 && below < limit {
 		limit = below
+	}
+	if q.ID == "" && seqs.lo >= limit {
+		return nil, nil
 	}
 	var lower, upper []byte
 	switch {
@@ -142,9 +160,9 @@ func (s *Store) historyIter(q HistoryQuery, below, top uint64) (*pebble.Iterator
 			upper = keyVersion(q.Type, q.ID, int64(below))
 		}
 	case q.Type != "":
-		lower, upper = keyTypeLogPrefix(q.Type), keyTypeLog(q.Type, limit)
+		lower, upper = keyTypeLog(q.Type, seqs.lo), keyTypeLog(q.Type, limit)
 	default:
-		lower, upper = keyChange(0), keyChange(limit)
+		lower, upper = keyChange(seqs.lo), keyChange(limit)
 	}
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
@@ -171,20 +189,16 @@ func decodeCandidate(q HistoryQuery, k, v []byte) (candidate, error) {
 	}
 }
 
-// currentDuring reports whether rec was the current version at some moment
-// of p (always true for a zero p). older is false when rec ended before
-// p.Start, so no older version of the same resource can qualify either.
-func (rd reader) currentDuring(rec *Record, p Period) (keep, older bool, err error) {
-	if p.IsZero() {
-		return true, true, nil
-	}
-	if !p.End.IsZero() && !rec.LastUpdated.Before(p.End) {
-		return false, true, nil // began after the period
-	}
+// currentDuring reports whether version c was the current one at some
+// moment of p (always true for a zero p). The caller has already left out
+// versions that began at or after p.End (historySeqs). older is false when
+// c ended before p.Start, so no older version of the same resource can
+// qualify either.
+func (rd reader) currentDuring(c candidate, p Period) (keep, older bool, err error) {
 	if p.Start.IsZero() {
 		return true, true, nil
 	}
-	next, ok, err := rd.get(keyVersion(rec.Type, rec.ID, rec.VersionID+1))
+	next, ok, err := rd.get(keyVersion(c.typ, c.id, c.versionID+1))
 	if err != nil || !ok {
 		return err == nil, true, err // still current
 	}

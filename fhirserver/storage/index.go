@@ -135,10 +135,28 @@ func (s *Store) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit,
 			return
 		}
 		defer s.release()
+		for h, err := range untilDone(ctx, reader{s.db}.scanIndex(q)) {
+			if !yield(h, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// untilDone passes on the hits of scan and ends with ctx's error once ctx
+// is done: checked before the first hit (so many short probes, as
+// _revinclude=* makes, stop at once) and every 1024 hits (so a long scan
+// stops soon after its request's deadline).
+func untilDone(ctx context.Context, scan iter.Seq2[IndexHit, error]) iter.Seq2[IndexHit, error] {
+	return func(yield func(IndexHit, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(IndexHit{}, err)
+			return
+		}
 		n := 0
-		for h, err := range (reader{s.db}).scanIndex(q) {
+		for h, err := range scan {
 			if n++; err == nil && n%1024 == 0 {
-				err = ctx.Err() // a long scan stops soon after its request ends
+				err = ctx.Err()
 			}
 			if !yield(h, err) || err != nil {
 				return
@@ -150,11 +168,16 @@ func (s *Store) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit,
 // ScanIndex iterates index entries as this transaction sees them (including
 // its own staged writes) — e.g. to evaluate If-None-Exist inside the serial
 // write order.
-func (tx *Tx) ScanIndex(_ context.Context, q IndexQuery) iter.Seq2[IndexHit, error] {
+//
+// It stops at ctx's end as Store.ScanIndex does: a conditional write's
+// search runs while every other writer waits, so it must not outlive its
+// request's deadline (the Write function then fails and nothing is
+// written).
+func (tx *Tx) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit, error] {
 	if tx.done {
 		return func(yield func(IndexHit, error) bool) { yield(IndexHit{}, errTxDone) }
 	}
-	return tx.rd.scanIndex(q)
+	return untilDone(ctx, tx.rd.scanIndex(q))
 }
 
 // countIndex counts the entries selected by q (After and Reverse included)

@@ -2,9 +2,11 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"testing"
+	"time"
 )
 
 func collectHits(t testing.TB, seq iter.Seq2[IndexHit, error]) []IndexHit {
@@ -175,5 +177,34 @@ func TestUpdateKeepsUnchangedEntries(t *testing.T) {
 	got = hitStrings(collectHits(t, s.ScanIndex(ctx, IndexQuery{Type: "Patient", Param: "name"})))
 	if fmt.Sprint(got) != "[again@1]" {
 		t.Fatalf("entries after delete and re-create: %q", got)
+	}
+}
+
+// TestScanIndexStopsAtDeadline: a scan under a context whose deadline has
+// passed ends with that error before reading anything, on the store and
+// inside a Write (where it would hold every other writer), so the request
+// deadline bounds index work.
+func TestScanIndexStopsAtDeadline(t *testing.T) {
+	s, _ := openTest(t)
+	putOne(t, s, "Patient", "a", IndexEntry{Param: "name", Value: []byte("x")})
+	done, cancel := context.WithDeadline(context.Background(), time.Unix(0, 0))
+	defer cancel()
+	q := IndexQuery{Type: "Patient", Param: "name"}
+	check := func(where string, scan iter.Seq2[IndexHit, error]) {
+		var errs []error
+		for _, err := range scan {
+			errs = append(errs, err)
+		}
+		if len(errs) != 1 || !errors.Is(errs[0], context.DeadlineExceeded) {
+			t.Errorf("%s: %v; want only the deadline", where, errs)
+		}
+	}
+	check("store", s.ScanIndex(done, q))
+	_, err := s.Write(context.Background(), func(tx *Tx) error {
+		check("tx", tx.ScanIndex(done, q))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

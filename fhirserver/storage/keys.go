@@ -17,7 +17,7 @@ const (
 	prefixCurrent = 'r' // r <type> 00 <id>                      → current header
 	prefixVersion = 'v' // v <type> 00 <id> 00 <versionId:8>      → record
 	prefixTypeLog = 't' // t <type> 00 <seq:8>                    → id, versionId
-	prefixChange  = 'c' // c <seq:8>                              → change
+	prefixChange  = 'c' // c <seq:8>                              → change (also the time index: history_time.go)
 	prefixIndex   = 'i' // i <type> 00 <param> 00 <esc(value)> <id> → empty
 	prefixIdxList = 'x' // x <type> 00 <id>                       → index entries of current version
 	prefixCount   = 'n' // n <type>                               → live resources (uint64)
