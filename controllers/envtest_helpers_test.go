@@ -48,6 +48,7 @@ func testConfig() Config {
 		URLScheme:           "https",
 		IngressNamespace:    "ingress-nginx",
 		AggregatorNamespace: "fhirfleet-system",
+		MetricsNamespace:    "monitoring",
 	}
 }
 

@@ -57,6 +57,9 @@ type Config struct {
 	// AggregatorNamespace is where the aggregator runs (the manager's own
 	// namespace); the NetworkPolicy admits its pods when aggregation is enabled.
 	AggregatorNamespace string
+	// MetricsNamespace is where the Prometheus that scrapes the servers runs;
+	// the NetworkPolicy admits it to the metrics port. Empty admits no one.
+	MetricsNamespace string
 }
 
 // FhirEndpointReconciler turns each FhirEndpoint into its Secret, volume,

@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -61,6 +62,8 @@ func reconcileStatefulSet(ctx context.Context, s *scope) error {
 }
 
 // serverCommand is the fhirserver command line: the contract with cmd/fhirserver.
+// --metrics-listen is explicit, not left to the server's default, because
+// the Service and NetworkPolicy name its port.
 func serverCommand(s *scope) []string {
 	return []string{
 		"fhirserver",
@@ -68,6 +71,7 @@ func serverCommand(s *scope) []string {
 		"--data-dir", dataMountPath,
 		"--base-url", s.baseURL(),
 		"--credentials-dir", credentialsMountPath,
+		"--metrics-listen", fmt.Sprintf(":%d", metricsPort),
 	}
 }
 
@@ -89,7 +93,9 @@ func desiredStatefulSet(s *scope) *appsv1ac.StatefulSetApplyConfiguration {
 		WithName(serverName).
 		WithImage(image).
 		WithCommand(serverCommand(s)...).
-		WithPorts(corev1ac.ContainerPort().WithName(httpPortName).WithContainerPort(httpPort).WithProtocol(corev1.ProtocolTCP)).
+		WithPorts(
+			corev1ac.ContainerPort().WithName(httpPortName).WithContainerPort(httpPort).WithProtocol(corev1.ProtocolTCP),
+			corev1ac.ContainerPort().WithName(metricsPortName).WithContainerPort(metricsPort).WithProtocol(corev1.ProtocolTCP)).
 		WithReadinessProbe(httpProbe("/readyz", 5, 3)).
 		WithLivenessProbe(httpProbe("/healthz", 10, 6)).
 		WithSecurityContext(corev1ac.SecurityContext().

@@ -63,6 +63,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		podNamespace = "fhirfleet-system"
 	}
 	fs.StringVar(&o.AggregatorNamespace, "aggregator-namespace", podNamespace, "Namespace of the aggregator pods (app.kubernetes.io/name: fhirfleet-aggregator) the NetworkPolicies admit; defaults to the manager's own.")
+	fs.StringVar(&o.MetricsNamespace, "metrics-namespace", "monitoring", "Namespace of the Prometheus that scrapes the servers' metrics port (9090); the NetworkPolicies admit it there and no one else. Empty: no one.")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "Path to a kubeconfig; in-cluster configuration (or $KUBECONFIG) when unset.")
 	fs.StringVar(&o.metricsBindAddress, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
 	fs.StringVar(&o.healthProbeBindAddress, "health-probe-bind-address", ":8081", "Address of /healthz and /readyz.")
@@ -106,7 +107,11 @@ func (o *options) validate() error {
 	if o.FhirServerImage == "" {
 		errs = append(errs, errors.New("--fhirserver-image must not be empty"))
 	}
-	for flagName, ns := range map[string]string{"--ingress-namespace": o.IngressNamespace, "--aggregator-namespace": o.AggregatorNamespace} {
+	namespaces := map[string]string{"--ingress-namespace": o.IngressNamespace, "--aggregator-namespace": o.AggregatorNamespace}
+	if o.MetricsNamespace != "" {
+		namespaces["--metrics-namespace"] = o.MetricsNamespace
+	}
+	for flagName, ns := range namespaces {
 		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
 			errs = append(errs, fmt.Errorf("%s %q: %s", flagName, ns, strings.Join(msgs, "; ")))
 		}

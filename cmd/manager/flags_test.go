@@ -64,6 +64,25 @@ func TestParseFlags(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "metrics namespace: monitoring by default, settable, empty admits no one",
+			args: []string{"--base-domain", "fhir.example.com"},
+			check: func(t *testing.T, o *options) {
+				if o.MetricsNamespace != "monitoring" {
+					t.Errorf("MetricsNamespace = %q", o.MetricsNamespace)
+				}
+			},
+		},
+		{
+			name: "no metrics namespace",
+			args: []string{"--base-domain", "x.io", "--metrics-namespace="},
+			check: func(t *testing.T, o *options) {
+				if o.MetricsNamespace != "" {
+					t.Errorf("MetricsNamespace = %q", o.MetricsNamespace)
+				}
+			},
+		},
+		{name: "metrics namespace", args: []string{"--base-domain", "x.io", "--metrics-namespace", "Bad"}, wantErr: "--metrics-namespace"},
 		{name: "base domain required", args: nil, wantErr: "--base-domain is required"},
 		{name: "base domain must be a DNS name", args: []string{"--base-domain", "Not_A_Domain"}, wantErr: "--base-domain"},
 		{name: "scheme", args: []string{"--base-domain", "x.io", "--url-scheme", "ftp"}, wantErr: "--url-scheme"},
