@@ -60,6 +60,13 @@ type Config struct {
 	// MetricsNamespace is where the Prometheus that scrapes the servers runs;
 	// the NetworkPolicy admits it to the metrics port. Empty admits no one.
 	MetricsNamespace string
+	// AllowedIngressAnnotations are the spec.ingress.annotations keys copied
+	// onto the Ingress: exact keys, or prefixes ending in "*". Keys that are
+	// never allowed (see neverAllowed) are refused even if listed.
+	AllowedIngressAnnotations []string
+	// AllowedImagePrefixes are what spec.image must start with (besides being
+	// FhirServerImage itself) to run. See imageAllowed.
+	AllowedImagePrefixes []string
 }
 
 // FhirEndpointReconciler turns each FhirEndpoint into its Secret, volume,

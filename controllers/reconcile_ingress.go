@@ -83,8 +83,8 @@ func desiredIngress(s *scope) *networkingv1ac.IngressApplyConfiguration {
 		WithLabels(childLabels(e)).
 		WithOwnerReferences(s.ownerRef()).
 		WithSpec(spec)
-	if len(e.Spec.Ingress.Annotations) > 0 {
-		ing.WithAnnotations(e.Spec.Ingress.Annotations)
+	if len(s.ingressAnnotations) > 0 {
+		ing.WithAnnotations(s.ingressAnnotations)
 	}
 	return ing
 }

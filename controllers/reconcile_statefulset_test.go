@@ -155,7 +155,7 @@ func TestSuspendScalesToZero(t *testing.T) {
 		if suspended {
 			want = 0
 		}
-		if got := *desiredStatefulSet(s).Spec.Replicas; got != want {
+		if got := *desiredStatefulSet(s, "img").Spec.Replicas; got != want {
 			t.Errorf("suspended=%v: replicas = %d, want %d", suspended, got, want)
 		}
 	}
