@@ -122,6 +122,15 @@ var _ = Describe("the manager's policy on what a FhirEndpoint may ask for", func
 			return e.Status.ObservedGeneration
 		}).Should(Equal(e.Generation))
 		Expect(image(ns, "foreign")()).To(Equal("example.test/custom:1"))
+
+		// Had the manager's flags since stopped allowing the running image,
+		// the server would get the manager's own.
+		tightened := testConfig()
+		tightened.AllowedImagePrefixes = []string{"registry.example.test/fhirserver"}
+		s := &scope{endpoint: e, cfg: tightened, c: k8sClient, imageRefused: true}
+		Expect(serverImage(context.Background(), s)).To(Equal("registry.example.test/fhirserver:test"))
+		s.cfg = testConfig()
+		Expect(serverImage(context.Background(), s)).To(Equal("example.test/custom:1"))
 	})
 })
 
