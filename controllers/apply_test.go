@@ -71,7 +71,7 @@ var _ = Describe("server-side apply", func() {
 				return nil
 			}
 			return svc.Spec.Ports
-		}).Should(HaveLen(1))
+		}).Should(HaveLen(2), "http and metrics")
 
 		sts := &appsv1.StatefulSet{}
 		fetch(sts, ns, "drift")
@@ -91,7 +91,7 @@ var _ = Describe("server-side apply", func() {
 		Eventually(func() int {
 			fetch(np, ns, "drift")
 			return len(np.Spec.Ingress)
-		}).Should(Equal(2))
+		}).Should(Equal(3), "ingress controller, aggregator, monitoring")
 
 		ing := &networkingv1.Ingress{}
 		fetch(ing, ns, "drift")

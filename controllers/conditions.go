@@ -56,18 +56,25 @@ func setSummaryConditions(s *scope, applied bool, reconcileErr error) {
 	// Conditions a blocked or failed reconcile never reached say Unknown,
 	// rather than keeping a stale True.
 	if !applied {
-		for _, t := range []string{fhirv1.ConditionCredentialsReady, fhirv1.ConditionAvailable, fhirv1.ConditionIngressReady} {
+		for _, t := range []string{fhirv1.ConditionSpecAccepted, fhirv1.ConditionCredentialsReady, fhirv1.ConditionAvailable, fhirv1.ConditionIngressReady} {
 			if meta.FindStatusCondition(e.Status.Conditions, t) == nil {
 				setCondition(s, t, metav1.ConditionUnknown, fhirv1.ReasonProgressing, "not yet reconciled")
 			}
 		}
 	}
 
+	// A refused spec makes Ready False even though the server may serve: the
+	// author asked for something they did not get, and `kubectl wait` or a
+	// GitOps health check must say so rather than report success. It comes
+	// before Suspended so the Ready Event always names what was refused.
+	accepted := meta.FindStatusCondition(e.Status.Conditions, fhirv1.ConditionSpecAccepted)
 	switch {
 	case reconcileErr != nil && !errors.Is(reconcileErr, errBlocked):
 		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, fhirv1.ReasonReconcileError, reconcileErr.Error())
 	case s.blockedReason != "":
 		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, s.blockedReason, s.blockedMessage)
+	case accepted != nil && accepted.Status == metav1.ConditionFalse:
+		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, accepted.Reason, accepted.Message)
 	case s.suspended:
 		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, fhirv1.ReasonSuspended, "spec.suspend holds the server at zero replicas")
 	case !applied:

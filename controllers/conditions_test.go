@@ -53,6 +53,19 @@ func TestSummaryConditions(t *testing.T) {
 		{"blocked", func(s *scope) { _ = s.block(fhirv1.ReasonSubdomainConflict, "m") }, false, errBlocked, fhirv1.ReasonSubdomainConflict},
 		{"error", ready, false, context.DeadlineExceeded, fhirv1.ReasonReconcileError},
 		{"not applied", ready, false, nil, fhirv1.ReasonProgressing},
+		{"spec refused, though the server serves", func(s *scope) {
+			ready(s)
+			setCondition(s, fhirv1.ConditionSpecAccepted, metav1.ConditionFalse, fhirv1.ReasonImageRefused, "m")
+		}, true, nil, fhirv1.ReasonImageRefused},
+		{"spec refused outranks suspended", func(s *scope) {
+			ready(s)
+			s.suspended = true
+			setCondition(s, fhirv1.ConditionSpecAccepted, metav1.ConditionFalse, fhirv1.ReasonAnnotationsRefused, "m")
+		}, true, nil, fhirv1.ReasonAnnotationsRefused},
+		{"spec accepted", func(s *scope) {
+			ready(s)
+			setCondition(s, fhirv1.ConditionSpecAccepted, metav1.ConditionTrue, fhirv1.ReasonAccepted, "")
+		}, true, nil, fhirv1.ReasonReady},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

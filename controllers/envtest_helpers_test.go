@@ -39,15 +39,19 @@ import (
 	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
 
-// testConfig is the operator configuration every envtest run uses.
+// testConfig is the operator configuration every envtest run uses: the
+// manager's default policy, plus one more allowed registry folder.
 func testConfig() Config {
 	return Config{
-		BaseDomain:          "fhir.example.test",
-		FhirServerImage:     "registry.example.test/fhirserver:test",
-		IngressClass:        "nginx",
-		URLScheme:           "https",
-		IngressNamespace:    "ingress-nginx",
-		AggregatorNamespace: "fhirfleet-system",
+		BaseDomain:                "fhir.example.test",
+		FhirServerImage:           "registry.example.test/fhirserver:test",
+		IngressClass:              "nginx",
+		URLScheme:                 "https",
+		IngressNamespace:          "ingress-nginx",
+		AggregatorNamespace:       "fhirfleet-system",
+		MetricsNamespace:          "monitoring",
+		AllowedIngressAnnotations: DefaultAllowedIngressAnnotations(),
+		AllowedImagePrefixes:      []string{"registry.example.test/fhirserver", "example.test/"},
 	}
 }
 

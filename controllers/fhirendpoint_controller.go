@@ -57,6 +57,16 @@ type Config struct {
 	// AggregatorNamespace is where the aggregator runs (the manager's own
 	// namespace); the NetworkPolicy admits its pods when aggregation is enabled.
 	AggregatorNamespace string
+	// MetricsNamespace is where the Prometheus that scrapes the servers runs;
+	// the NetworkPolicy admits it to the metrics port. Empty admits no one.
+	MetricsNamespace string
+	// AllowedIngressAnnotations are the spec.ingress.annotations keys copied
+	// onto the Ingress: exact keys, or prefixes ending in "*". Keys that are
+	// never allowed (see neverAllowed) are refused even if listed.
+	AllowedIngressAnnotations []string
+	// AllowedImagePrefixes are what spec.image must start with (besides being
+	// FhirServerImage itself) to run. See imageAllowed.
+	AllowedImagePrefixes []string
 }
 
 // FhirEndpointReconciler turns each FhirEndpoint into its Secret, volume,

@@ -45,6 +45,6 @@ var _ = Describe("Reconcile", func() {
 		for _, c := range e.Status.Conditions {
 			types = append(types, c.Type)
 		}
-		Expect(types).To(ConsistOf("Ready", "CredentialsReady", "Available", "IngressReady", "Suspended"))
+		Expect(types).To(ConsistOf("Ready", "CredentialsReady", "Available", "IngressReady", "Suspended", "SpecAccepted"))
 	})
 })

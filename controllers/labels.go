@@ -53,6 +53,10 @@ const (
 	tmpMountPath         = "/tmp"
 	httpPortName         = "http"
 	httpPort             = 8080
+	// The server's /metrics listener (fhirserver --metrics-listen): on the
+	// Service for Prometheus, never behind the Ingress.
+	metricsPortName = "metrics"
+	metricsPort     = 9090
 )
 
 // childLabels are the labels on every child of e.

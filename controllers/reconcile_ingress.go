@@ -27,8 +27,9 @@ import (
 	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
 
-// reconcileIngress applies the Ingress <name> routing https://<host>/ to the
-// Service. IngressReady says the Ingress is applied; the message carries the
+// reconcileIngress applies the Ingress <name> routing https://<host>/fhir,
+// /oauth2 and /.well-known to the Service's http port, and nothing else: the
+// server's health and metrics are not public. IngressReady says the Ingress is applied; the message carries the
 // address once the ingress controller has published one (not every
 // controller does, so Ready does not wait for it).
 func reconcileIngress(ctx context.Context, s *scope) error {
@@ -52,17 +53,18 @@ func reconcileIngress(ctx context.Context, s *scope) error {
 
 func desiredIngress(s *scope) *networkingv1ac.IngressApplyConfiguration {
 	e := s.endpoint
+	rule := networkingv1ac.HTTPIngressRuleValue()
+	for _, p := range publicPaths() {
+		rule.WithPaths(networkingv1ac.HTTPIngressPath().
+			WithPath(p).
+			WithPathType(networkingv1.PathTypePrefix).
+			WithBackend(networkingv1ac.IngressBackend().
+				WithService(networkingv1ac.IngressServiceBackend().
+					WithName(e.Name).
+					WithPort(networkingv1ac.ServiceBackendPort().WithName(httpPortName)))))
+	}
 	spec := networkingv1ac.IngressSpec().
-		WithRules(networkingv1ac.IngressRule().
-			WithHost(s.host).
-			WithHTTP(networkingv1ac.HTTPIngressRuleValue().
-				WithPaths(networkingv1ac.HTTPIngressPath().
-					WithPath("/").
-					WithPathType(networkingv1.PathTypePrefix).
-					WithBackend(networkingv1ac.IngressBackend().
-						WithService(networkingv1ac.IngressServiceBackend().
-							WithName(e.Name).
-							WithPort(networkingv1ac.ServiceBackendPort().WithName(httpPortName)))))))
+		WithRules(networkingv1ac.IngressRule().WithHost(s.host).WithHTTP(rule))
 	className := s.cfg.IngressClass
 	if e.Spec.Ingress.ClassName != nil {
 		className = *e.Spec.Ingress.ClassName
@@ -81,8 +83,13 @@ func desiredIngress(s *scope) *networkingv1ac.IngressApplyConfiguration {
 		WithLabels(childLabels(e)).
 		WithOwnerReferences(s.ownerRef()).
 		WithSpec(spec)
-	if len(e.Spec.Ingress.Annotations) > 0 {
-		ing.WithAnnotations(e.Spec.Ingress.Annotations)
+	if len(s.ingressAnnotations) > 0 {
+		ing.WithAnnotations(s.ingressAnnotations)
 	}
 	return ing
 }
+
+// publicPaths are what the Ingress routes (pathType Prefix, so /fhir covers
+// /fhir/Patient but not /fhirx): the FHIR API, the token endpoint and
+// discovery documents.
+func publicPaths() []string { return []string{"/fhir", "/oauth2", "/.well-known"} }

@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -41,11 +42,16 @@ var _ = Describe("the Ingress", func() {
 		Expect(ing.Spec.Rules).To(HaveLen(1))
 		rule := ing.Spec.Rules[0]
 		Expect(rule.Host).To(Equal("acme-web.fhir.example.test"))
-		Expect(rule.HTTP.Paths).To(ConsistOf(networkingv1.HTTPIngressPath{
-			Path: "/", PathType: ptr.To(networkingv1.PathTypePrefix),
-			Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
-				Name: "web", Port: networkingv1.ServiceBackendPort{Name: "http"}}},
-		}))
+		// Only the public API: not /metrics, /healthz, /readyz or anything else.
+		var paths []networkingv1.HTTPIngressPath
+		for _, p := range []string{"/fhir", "/oauth2", "/.well-known"} {
+			paths = append(paths, networkingv1.HTTPIngressPath{
+				Path: p, PathType: ptr.To(networkingv1.PathTypePrefix),
+				Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+					Name: "web", Port: networkingv1.ServiceBackendPort{Name: "http"}}},
+			})
+		}
+		Expect(rule.HTTP.Paths).To(Equal(paths))
 		Expect(e.Status.URL).To(Equal("https://acme-web.fhir.example.test/fhir"))
 
 		// The ingress controller publishes an address: IngressReady says where.
@@ -98,6 +104,21 @@ var _ = Describe("the Ingress", func() {
 		}).Should(Equal("https://moved.fhir.example.test/fhir"))
 	})
 })
+
+func TestDesiredIngressRoutesOnlyThePublicAPI(t *testing.T) {
+	e := &fhirv1.FhirEndpoint{ObjectMeta: metav1.ObjectMeta{Name: "ep", Namespace: "ns"}}
+	ing := desiredIngress(&scope{endpoint: e, host: "h.example.test"})
+	var got []string
+	for _, p := range ing.Spec.Rules[0].HTTP.Paths {
+		got = append(got, *p.Path)
+		if *p.PathType != networkingv1.PathTypePrefix || *p.Backend.Service.Port.Name != "http" {
+			t.Errorf("path %s: type %s, port %v", *p.Path, *p.PathType, *p.Backend.Service.Port.Name)
+		}
+	}
+	if want := []string{"/fhir", "/oauth2", "/.well-known"}; !slices.Equal(got, want) {
+		t.Errorf("paths = %v, want %v", got, want)
+	}
+}
 
 func TestDesiredIngressTLS(t *testing.T) {
 	tests := []struct {

@@ -34,7 +34,10 @@ const namespaceNameLabel = "kubernetes.io/metadata.name"
 // reconcileNetworkPolicy applies the NetworkPolicy <name>: the server pod
 // accepts traffic on port 8080 only from the ingress controller's namespace
 // and, when aggregation is enabled, from the aggregator's pods
-// (app.kubernetes.io/name: fhirfleet-aggregator in the aggregator's namespace).
+// (app.kubernetes.io/name: fhirfleet-aggregator in the aggregator's namespace);
+// and on the metrics port 9090 only from the monitoring namespace
+// (--metrics-namespace), so neither the ingress controller nor the tenant's
+// neighbours read store sizes and feed positions.
 func reconcileNetworkPolicy(ctx context.Context, s *scope) error {
 	e := s.endpoint
 	live := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: e.Name, Namespace: e.Namespace}}
@@ -44,21 +47,28 @@ func reconcileNetworkPolicy(ctx context.Context, s *scope) error {
 
 func desiredNetworkPolicy(s *scope) *networkingv1ac.NetworkPolicyApplyConfiguration {
 	e := s.endpoint
-	port := func() *networkingv1ac.NetworkPolicyPortApplyConfiguration {
-		return networkingv1ac.NetworkPolicyPort().WithProtocol(corev1.ProtocolTCP).WithPort(intstr.FromInt32(httpPort))
+	port := func(n int32) *networkingv1ac.NetworkPolicyPortApplyConfiguration {
+		return networkingv1ac.NetworkPolicyPort().WithProtocol(corev1.ProtocolTCP).WithPort(intstr.FromInt32(n))
+	}
+	namespace := func(name string) *metav1ac.LabelSelectorApplyConfiguration {
+		return metav1ac.LabelSelector().WithMatchLabels(map[string]string{namespaceNameLabel: name})
 	}
 	rules := []*networkingv1ac.NetworkPolicyIngressRuleApplyConfiguration{
 		networkingv1ac.NetworkPolicyIngressRule().
-			WithFrom(networkingv1ac.NetworkPolicyPeer().
-				WithNamespaceSelector(metav1ac.LabelSelector().WithMatchLabels(map[string]string{namespaceNameLabel: s.cfg.IngressNamespace}))).
-			WithPorts(port()),
+			WithFrom(networkingv1ac.NetworkPolicyPeer().WithNamespaceSelector(namespace(s.cfg.IngressNamespace))).
+			WithPorts(port(httpPort)),
 	}
 	if e.AggregationEnabled() {
 		rules = append(rules, networkingv1ac.NetworkPolicyIngressRule().
 			WithFrom(networkingv1ac.NetworkPolicyPeer().
-				WithNamespaceSelector(metav1ac.LabelSelector().WithMatchLabels(map[string]string{namespaceNameLabel: s.cfg.AggregatorNamespace})).
+				WithNamespaceSelector(namespace(s.cfg.AggregatorNamespace)).
 				WithPodSelector(metav1ac.LabelSelector().WithMatchLabels(map[string]string{labelName: AggregatorName}))).
-			WithPorts(port()))
+			WithPorts(port(httpPort)))
+	}
+	if s.cfg.MetricsNamespace != "" {
+		rules = append(rules, networkingv1ac.NetworkPolicyIngressRule().
+			WithFrom(networkingv1ac.NetworkPolicyPeer().WithNamespaceSelector(namespace(s.cfg.MetricsNamespace))).
+			WithPorts(port(metricsPort)))
 	}
 	return networkingv1ac.NetworkPolicy(e.Name, e.Namespace).
 		WithLabels(childLabels(e)).

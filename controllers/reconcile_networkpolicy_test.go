@@ -17,6 +17,9 @@ limitations under the License.
 package controllers
 
 import (
+	"slices"
+	"testing"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -42,8 +45,13 @@ var _ = Describe("the NetworkPolicy", func() {
 		}},
 		Ports: port,
 	}
+	fromMonitoring := networkingv1.NetworkPolicyIngressRule{
+		From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{
+			MatchLabels: map[string]string{"kubernetes.io/metadata.name": "monitoring"}}}},
+		Ports: []networkingv1.NetworkPolicyPort{{Protocol: ptr.To(corev1.ProtocolTCP), Port: ptr.To(intstr.FromInt32(9090))}},
+	}
 
-	It("admits only the ingress controller's namespace and the aggregator", func() {
+	It("admits only the ingress controller's namespace and the aggregator, and monitoring to the metrics port", func() {
 		ns := newNamespace()
 		e := provision(newEndpoint(ns, "np", nil))
 		np := &networkingv1.NetworkPolicy{}
@@ -51,7 +59,7 @@ var _ = Describe("the NetworkPolicy", func() {
 		expectOwnedChild(np, e)
 		Expect(np.Spec.PodSelector.MatchLabels).To(Equal(selectorLabels(e)))
 		Expect(np.Spec.PolicyTypes).To(ConsistOf(networkingv1.PolicyTypeIngress))
-		Expect(np.Spec.Ingress).To(Equal([]networkingv1.NetworkPolicyIngressRule{fromIngress, fromAggregator}))
+		Expect(np.Spec.Ingress).To(Equal([]networkingv1.NetworkPolicyIngressRule{fromIngress, fromAggregator, fromMonitoring}))
 	})
 
 	It("shuts the aggregator out when aggregation is disabled", func() {
@@ -62,6 +70,29 @@ var _ = Describe("the NetworkPolicy", func() {
 		Eventually(func() []networkingv1.NetworkPolicyIngressRule {
 			fetch(np, ns, "private")
 			return np.Spec.Ingress
-		}).Should(Equal([]networkingv1.NetworkPolicyIngressRule{fromIngress}))
+		}).Should(Equal([]networkingv1.NetworkPolicyIngressRule{fromIngress, fromMonitoring}))
 	})
 })
+
+func TestNetworkPolicyMetricsRule(t *testing.T) {
+	for _, ns := range []string{"", "prometheus"} {
+		e := &fhirv1.FhirEndpoint{ObjectMeta: metav1.ObjectMeta{Name: "ep", Namespace: "acme"}}
+		e.Spec.Aggregation.Enabled = ptr.To(false)
+		np := desiredNetworkPolicy(&scope{endpoint: e, cfg: Config{IngressNamespace: "ingress-nginx", MetricsNamespace: ns}})
+		var metricsFrom []string
+		for _, r := range np.Spec.Ingress {
+			if r.Ports[0].Port.IntValue() == 9090 {
+				metricsFrom = append(metricsFrom, r.From[0].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"])
+			} else if r.From[0].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] != "ingress-nginx" || r.Ports[0].Port.IntValue() != 8080 {
+				t.Errorf("unexpected rule %+v", r)
+			}
+		}
+		want := []string{ns}
+		if ns == "" {
+			want = nil
+		}
+		if !slices.Equal(metricsFrom, want) {
+			t.Errorf("--metrics-namespace %q: metrics port admits %v, want %v", ns, metricsFrom, want)
+		}
+	}
+}

@@ -27,7 +27,8 @@ import (
 
 // reconcileService applies the ClusterIP Service <name> in front of the server
 // pod, port 8080 "http": the Ingress's backend and the aggregator's address
-// (http://<name>.<namespace>.svc:8080), and the StatefulSet's governing Service.
+// (http://<name>.<namespace>.svc:8080), and the StatefulSet's governing
+// Service; and port 9090 "metrics" for Prometheus, which no Ingress routes to.
 func reconcileService(ctx context.Context, s *scope) error {
 	e := s.endpoint
 	live := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: e.Name, Namespace: e.Namespace}}
@@ -43,9 +44,15 @@ func desiredService(s *scope) *corev1ac.ServiceApplyConfiguration {
 		WithSpec(corev1ac.ServiceSpec().
 			WithType(corev1.ServiceTypeClusterIP).
 			WithSelector(selectorLabels(e)).
-			WithPorts(corev1ac.ServicePort().
-				WithName(httpPortName).
-				WithProtocol(corev1.ProtocolTCP).
-				WithPort(httpPort).
-				WithTargetPort(intstr.FromString(httpPortName))))
+			WithPorts(
+				corev1ac.ServicePort().
+					WithName(httpPortName).
+					WithProtocol(corev1.ProtocolTCP).
+					WithPort(httpPort).
+					WithTargetPort(intstr.FromString(httpPortName)),
+				corev1ac.ServicePort().
+					WithName(metricsPortName).
+					WithProtocol(corev1.ProtocolTCP).
+					WithPort(metricsPort).
+					WithTargetPort(intstr.FromString(metricsPortName))))
 }

@@ -24,7 +24,7 @@ import (
 )
 
 var _ = Describe("the Service", func() {
-	It("is a ClusterIP on port 8080 selecting the server pod", func() {
+	It("is a ClusterIP on port 8080, and 9090 for metrics, selecting the server pod", func() {
 		ns := newNamespace()
 		e := provision(newEndpoint(ns, "svc", nil))
 		svc := &corev1.Service{}
@@ -32,8 +32,9 @@ var _ = Describe("the Service", func() {
 		expectOwnedChild(svc, e)
 		Expect(svc.Spec.Type).To(Equal(corev1.ServiceTypeClusterIP))
 		Expect(svc.Spec.Selector).To(Equal(selectorLabels(e)))
-		Expect(svc.Spec.Ports).To(ConsistOf(corev1.ServicePort{
-			Name: "http", Protocol: corev1.ProtocolTCP, Port: 8080, TargetPort: intstr.FromString("http"),
-		}))
+		Expect(svc.Spec.Ports).To(ConsistOf(
+			corev1.ServicePort{Name: "http", Protocol: corev1.ProtocolTCP, Port: 8080, TargetPort: intstr.FromString("http")},
+			corev1.ServicePort{Name: "metrics", Protocol: corev1.ProtocolTCP, Port: 9090, TargetPort: intstr.FromString("metrics")},
+		))
 	})
 })

@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -26,6 +27,7 @@ import (
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
@@ -42,8 +44,12 @@ const nonRootID = 65532
 // rollout, which OrderedReady would.
 func reconcileStatefulSet(ctx context.Context, s *scope) error {
 	e := s.endpoint
+	image, err := serverImage(ctx, s)
+	if err != nil {
+		return err
+	}
 	live := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: e.Name, Namespace: e.Namespace}}
-	found, err := applyChild(ctx, s, live, desiredStatefulSet(s), appsv1ac.ExtractStatefulSet)
+	found, err := applyChild(ctx, s, live, desiredStatefulSet(s, image), appsv1ac.ExtractStatefulSet)
 	if err != nil {
 		return err
 	}
@@ -60,7 +66,35 @@ func reconcileStatefulSet(ctx context.Context, s *scope) error {
 	return nil
 }
 
+// serverImage is the image the server runs: spec.image if the policy allows
+// it, else --fhirserver-image. A refused spec.image is never rolled out: a
+// server already running an allowed image keeps it (no restart, and no
+// upgrade or downgrade nobody asked for); one running an image the policy no
+// longer allows, or a new one, gets --fhirserver-image.
+func serverImage(ctx context.Context, s *scope) (string, error) {
+	e := s.endpoint
+	if e.Spec.Image == "" {
+		return s.cfg.FhirServerImage, nil
+	}
+	if !s.imageRefused {
+		return e.Spec.Image, nil
+	}
+	live := &appsv1.StatefulSet{}
+	err := s.c.Get(ctx, client.ObjectKeyFromObject(e), live)
+	if client.IgnoreNotFound(err) != nil {
+		return "", fmt.Errorf("get the running StatefulSet %s: %w", e.Name, err)
+	}
+	for _, c := range live.Spec.Template.Spec.Containers {
+		if c.Name == serverName && imageAllowed(s.cfg, c.Image) {
+			return c.Image, nil
+		}
+	}
+	return s.cfg.FhirServerImage, nil
+}
+
 // serverCommand is the fhirserver command line: the contract with cmd/fhirserver.
+// --metrics-listen is explicit, not left to the server's default, because
+// the Service and NetworkPolicy name its port.
 func serverCommand(s *scope) []string {
 	return []string{
 		"fhirserver",
@@ -68,28 +102,27 @@ func serverCommand(s *scope) []string {
 		"--data-dir", dataMountPath,
 		"--base-url", s.baseURL(),
 		"--credentials-dir", credentialsMountPath,
+		"--metrics-listen", fmt.Sprintf(":%d", metricsPort),
 	}
 }
 
 // desiredStatefulSet is the server workload. Everything in the pod template
 // derives from the spec and the Secret's hash only, so an operator upgrade
 // does not restart every tenant unless the template itself had to change.
-func desiredStatefulSet(s *scope) *appsv1ac.StatefulSetApplyConfiguration {
+func desiredStatefulSet(s *scope, image string) *appsv1ac.StatefulSetApplyConfiguration {
 	e := s.endpoint
 	replicas := int32(1)
 	if s.suspended {
 		replicas = 0
-	}
-	image := s.cfg.FhirServerImage
-	if e.Spec.Image != "" {
-		image = e.Spec.Image
 	}
 
 	container := corev1ac.Container().
 		WithName(serverName).
 		WithImage(image).
 		WithCommand(serverCommand(s)...).
-		WithPorts(corev1ac.ContainerPort().WithName(httpPortName).WithContainerPort(httpPort).WithProtocol(corev1.ProtocolTCP)).
+		WithPorts(
+			corev1ac.ContainerPort().WithName(httpPortName).WithContainerPort(httpPort).WithProtocol(corev1.ProtocolTCP),
+			corev1ac.ContainerPort().WithName(metricsPortName).WithContainerPort(metricsPort).WithProtocol(corev1.ProtocolTCP)).
 		WithReadinessProbe(httpProbe("/readyz", 5, 3)).
 		WithLivenessProbe(httpProbe("/healthz", 10, 6)).
 		WithSecurityContext(corev1ac.SecurityContext().

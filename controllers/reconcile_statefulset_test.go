@@ -80,8 +80,10 @@ var _ = Describe("the server StatefulSet", func() {
 		c := pod.Containers[0]
 		Expect(c.Image).To(Equal("registry.example.test/fhirserver:test"))
 		Expect(c.Command).To(Equal([]string{"fhirserver", "--fhir-version", "STU3", "--data-dir", "/var/lib/fhirserver",
-			"--base-url", "https://acme-labs.fhir.example.test", "--credentials-dir", "/etc/fhirserver/credentials"}))
-		Expect(c.Ports).To(ConsistOf(corev1.ContainerPort{Name: "http", ContainerPort: 8080, Protocol: corev1.ProtocolTCP}))
+			"--base-url", "https://acme-labs.fhir.example.test", "--credentials-dir", "/etc/fhirserver/credentials", "--metrics-listen", ":9090"}))
+		Expect(c.Ports).To(ConsistOf(
+			corev1.ContainerPort{Name: "http", ContainerPort: 8080, Protocol: corev1.ProtocolTCP},
+			corev1.ContainerPort{Name: "metrics", ContainerPort: 9090, Protocol: corev1.ProtocolTCP}))
 		Expect(c.ReadinessProbe.HTTPGet.Path).To(Equal("/readyz"))
 		Expect(c.ReadinessProbe.HTTPGet.Port).To(Equal(intstr.FromString("http")))
 		Expect(c.LivenessProbe.HTTPGet.Path).To(Equal("/healthz"))
@@ -139,7 +141,7 @@ func TestServerCommandFollowsURLScheme(t *testing.T) {
 		}
 		got := strings.Join(serverCommand(s), " ")
 		want := "fhirserver --fhir-version R4 --data-dir /var/lib/fhirserver --base-url " + scheme +
-			"://acme-labs.example.test --credentials-dir /etc/fhirserver/credentials"
+			"://acme-labs.example.test --credentials-dir /etc/fhirserver/credentials --metrics-listen :9090"
 		if got != want {
 			t.Errorf("command = %q, want %q", got, want)
 		}
@@ -153,7 +155,7 @@ func TestSuspendScalesToZero(t *testing.T) {
 		if suspended {
 			want = 0
 		}
-		if got := *desiredStatefulSet(s).Spec.Replicas; got != want {
+		if got := *desiredStatefulSet(s, "img").Spec.Replicas; got != want {
 			t.Errorf("suspended=%v: replicas = %d, want %d", suspended, got, want)
 		}
 	}

@@ -53,6 +53,10 @@ type scope struct {
 	// the Secret and carries the hash, so it rolls when the Secret changes.
 	secretName string
 	secretHash string
+	// ingressAnnotations are the spec's annotations the policy allows, and
+	// imageRefused says the policy refused spec.image: set by the policy stage.
+	ingressAnnotations map[string]string
+	imageRefused       bool
 	// suspended holds the server at zero replicas.
 	suspended bool
 	// blockedReason/blockedMessage explain an errBlocked for the Ready condition.
@@ -67,10 +71,12 @@ type stage struct {
 	run  func(ctx context.Context, s *scope) error
 }
 
-// stages are run in this order: the host must be free before anything is
+// stages are run in this order: the policy decides what of the spec may be
+// applied before anything is, the host must be free before anything is
 // provisioned, and the Secret and volume must exist before the pod that mounts them.
 func stages() []stage {
 	return []stage{
+		{"policy", checkSpecPolicy},
 		{"subdomain", reconcileSubdomain},
 		{"secret", reconcileSecret},
 		{"pvc", reconcilePVC},

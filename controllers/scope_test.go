@@ -32,7 +32,7 @@ func TestStagesOrder(t *testing.T) {
 	for _, st := range stages() {
 		names = append(names, st.name)
 	}
-	want := []string{"subdomain", "secret", "pvc", "statefulset", "service", "ingress", "networkpolicy"}
+	want := []string{"policy", "subdomain", "secret", "pvc", "statefulset", "service", "ingress", "networkpolicy"}
 	if fmt.Sprint(names) != fmt.Sprint(want) {
 		t.Fatalf("stages = %v, want %v", names, want)
 	}

@@ -31,6 +31,9 @@ const (
 	ConditionIngressReady = "IngressReady"
 	// ConditionSuspended is True while spec.suspend holds the server at zero replicas.
 	ConditionSuspended = "Suspended"
+	// ConditionSpecAccepted is False when the manager's policy refused part of
+	// the spec (spec.image, spec.ingress.annotations); the message names what.
+	ConditionSpecAccepted = "SpecAccepted"
 )
 
 // Condition reasons. They are CamelCase words a human and a script can both read.
@@ -48,6 +51,12 @@ const (
 	ReasonPodNotReady       = "PodNotReady"
 	ReasonApplied           = "Applied"
 	ReasonNotProvisioned    = "NotProvisioned"
+
+	// SpecAccepted reasons.
+	ReasonAccepted                   = "Accepted"
+	ReasonImageRefused               = "ImageRefused"
+	ReasonAnnotationsRefused         = "AnnotationsRefused"
+	ReasonImageAndAnnotationsRefused = "ImageAndAnnotationsRefused"
 )
 
 // CredentialKeys are the keys of the credentials Secret: the auth contract

@@ -92,7 +92,9 @@ type FhirEndpointSpec struct {
 	// +optional
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
 
-	// Image overrides the operator's fhirserver image for this endpoint.
+	// Image overrides the operator's fhirserver image for this endpoint. It
+	// runs only if it is under the manager's --allowed-image-prefixes;
+	// otherwise SpecAccepted=False names it and the server keeps its image.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	Image string `json:"image,omitempty"`
@@ -137,6 +139,8 @@ type IngressSpec struct {
 	ClassName *string `json:"className,omitempty"`
 
 	// Annotations added to the Ingress, e.g. cert-manager.io/cluster-issuer.
+	// Only keys the manager's --allowed-ingress-annotations allows are copied;
+	// SpecAccepted=False names the others.
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 
@@ -164,8 +168,8 @@ type AggregationSpec struct {
 
 // FhirEndpointStatus is what the operator observed and did.
 type FhirEndpointStatus struct {
-	// Conditions: Ready, and CredentialsReady, Available, IngressReady and
-	// Suspended, which explain it.
+	// Conditions: Ready, and CredentialsReady, Available, IngressReady,
+	// Suspended and SpecAccepted, which explain it.
 	// +optional
 	// +listType=map
 	// +listMapKey=type

@@ -44,6 +44,8 @@ type options struct {
 	qps                    float64
 	burst                  int
 	zap                    zap.Options
+	// The raw lists; parseFlags splits them into Config.
+	allowedAnnotations, allowedImagePrefixes string
 }
 
 // parseFlags reads the command line. getenv supplies POD_NAMESPACE (set by the
@@ -63,6 +65,13 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		podNamespace = "fhirfleet-system"
 	}
 	fs.StringVar(&o.AggregatorNamespace, "aggregator-namespace", podNamespace, "Namespace of the aggregator pods (app.kubernetes.io/name: fhirfleet-aggregator) the NetworkPolicies admit; defaults to the manager's own.")
+	fs.StringVar(&o.MetricsNamespace, "metrics-namespace", "monitoring", "Namespace of the Prometheus that scrapes the servers' metrics port (9090); the NetworkPolicies admit it there and no one else. Empty: no one.")
+	fs.StringVar(&o.allowedAnnotations, "allowed-ingress-annotations", strings.Join(controllers.DefaultAllowedIngressAnnotations(), ","),
+		"Comma-separated spec.ingress.annotations keys copied onto the Ingresses: exact keys, or prefixes ending in \"*\". Others are dropped and named in SpecAccepted. "+
+			"Snippets, server-alias, auth-url, auth-signin, mirror-target/-host and permanent/temporal-redirect are refused even if listed. Empty: none.")
+	fs.StringVar(&o.allowedImagePrefixes, "allowed-image-prefixes", "",
+		"Comma-separated prefixes a FhirEndpoint's spec.image must start with to run (e.g. registry.example.org/fhirfleet/); "+
+			"default: the repository of --fhirserver-image. Set to \"\" to allow only --fhirserver-image itself.")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "Path to a kubeconfig; in-cluster configuration (or $KUBECONFIG) when unset.")
 	fs.StringVar(&o.metricsBindAddress, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
 	fs.StringVar(&o.healthProbeBindAddress, "health-probe-bind-address", ":8081", "Address of /healthz and /readyz.")
@@ -79,7 +88,26 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
+	o.AllowedIngressAnnotations = splitList(o.allowedAnnotations)
+	o.AllowedImagePrefixes = []string{controllers.ImageRepository(o.FhirServerImage)}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "allowed-image-prefixes" {
+			o.AllowedImagePrefixes = splitList(o.allowedImagePrefixes)
+		}
+	})
 	return o, o.validate()
+}
+
+// splitList reads a comma-separated flag: entries trimmed, empty ones dropped,
+// so "" is the empty list.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func (o *options) validate() error {
@@ -106,7 +134,17 @@ func (o *options) validate() error {
 	if o.FhirServerImage == "" {
 		errs = append(errs, errors.New("--fhirserver-image must not be empty"))
 	}
-	for flagName, ns := range map[string]string{"--ingress-namespace": o.IngressNamespace, "--aggregator-namespace": o.AggregatorNamespace} {
+	if err := controllers.ValidateAnnotationPatterns(o.AllowedIngressAnnotations); err != nil {
+		errs = append(errs, fmt.Errorf("--allowed-ingress-annotations: %w", err))
+	}
+	if err := controllers.ValidateImagePrefixes(o.AllowedImagePrefixes); err != nil {
+		errs = append(errs, fmt.Errorf("--allowed-image-prefixes: %w", err))
+	}
+	namespaces := map[string]string{"--ingress-namespace": o.IngressNamespace, "--aggregator-namespace": o.AggregatorNamespace}
+	if o.MetricsNamespace != "" {
+		namespaces["--metrics-namespace"] = o.MetricsNamespace
+	}
+	for flagName, ns := range namespaces {
 		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
 			errs = append(errs, fmt.Errorf("%s %q: %s", flagName, ns, strings.Join(msgs, "; ")))
 		}

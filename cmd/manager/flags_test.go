@@ -18,8 +18,16 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/fhirfleet/fhirfleet/controllers"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -64,6 +72,62 @@ func TestParseFlags(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "policy defaults: safe annotations, the server image's own repository, a monitoring namespace",
+			args: []string{"--base-domain", "fhir.example.com"},
+			check: func(t *testing.T, o *options) {
+				if !reflect.DeepEqual(o.AllowedIngressAnnotations, controllers.DefaultAllowedIngressAnnotations()) {
+					t.Errorf("AllowedIngressAnnotations = %q", o.AllowedIngressAnnotations)
+				}
+				if !reflect.DeepEqual(o.AllowedImagePrefixes, []string{"ghcr.io/fhirfleet/fhirserver"}) {
+					t.Errorf("AllowedImagePrefixes = %q, want the repository of %s", o.AllowedImagePrefixes, defaultImage)
+				}
+				if o.MetricsNamespace != "monitoring" {
+					t.Errorf("MetricsNamespace = %q", o.MetricsNamespace)
+				}
+			},
+		},
+		{
+			name: "image prefix follows --fhirserver-image, digest and registry port included",
+			args: []string{"--base-domain", "x.io", "--fhirserver-image", "localhost:5000/team/fs@sha256:0123"},
+			check: func(t *testing.T, o *options) {
+				if !reflect.DeepEqual(o.AllowedImagePrefixes, []string{"localhost:5000/team/fs"}) {
+					t.Errorf("AllowedImagePrefixes = %q", o.AllowedImagePrefixes)
+				}
+			},
+		},
+		{
+			name: "lists are comma-separated and trimmed",
+			args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations", " example.com/a , nginx.ingress.kubernetes.io/proxy-*,",
+				"--allowed-image-prefixes", "registry.example.org/fhirfleet/,ghcr.io/acme/fhirserver", "--metrics-namespace", "prom"},
+			check: func(t *testing.T, o *options) {
+				if !reflect.DeepEqual(o.AllowedIngressAnnotations, []string{"example.com/a", "nginx.ingress.kubernetes.io/proxy-*"}) {
+					t.Errorf("AllowedIngressAnnotations = %q", o.AllowedIngressAnnotations)
+				}
+				if !reflect.DeepEqual(o.AllowedImagePrefixes, []string{"registry.example.org/fhirfleet/", "ghcr.io/acme/fhirserver"}) {
+					t.Errorf("AllowedImagePrefixes = %q", o.AllowedImagePrefixes)
+				}
+				if o.MetricsNamespace != "prom" {
+					t.Errorf("MetricsNamespace = %q", o.MetricsNamespace)
+				}
+			},
+		},
+		{
+			name: "empty lists allow nothing, and no one scrapes",
+			args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations=", "--allowed-image-prefixes=", "--metrics-namespace="},
+			check: func(t *testing.T, o *options) {
+				if len(o.AllowedIngressAnnotations) != 0 || len(o.AllowedImagePrefixes) != 0 || o.MetricsNamespace != "" {
+					t.Errorf("annotations %q, prefixes %q, metrics namespace %q: want all empty", o.AllowedIngressAnnotations, o.AllowedImagePrefixes, o.MetricsNamespace)
+				}
+			},
+		},
+		{name: "a snippet is never allowed", args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations", "nginx.ingress.kubernetes.io/configuration-snippet"}, wantErr: "never allowed"},
+		{name: "server-alias is never allowed", args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations", "example.com/a,nginx.ingress.kubernetes.io/server-alias"}, wantErr: "server-alias"},
+		{name: "auth-url is never allowed", args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations", "nginx.ingress.kubernetes.io/auth-url"}, wantErr: "never allowed"},
+		{name: "glob only at the end", args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations", "nginx.ingress.kubernetes.io/*-timeout"}, wantErr: "may only end"},
+		{name: "annotation key syntax", args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations", "not a key"}, wantErr: "--allowed-ingress-annotations"},
+		{name: "image prefixes are not globs", args: []string{"--base-domain", "x.io", "--allowed-image-prefixes", "registry.example.org/*"}, wantErr: "--allowed-image-prefixes"},
+		{name: "metrics namespace", args: []string{"--base-domain", "x.io", "--metrics-namespace", "Bad"}, wantErr: "--metrics-namespace"},
 		{name: "base domain required", args: nil, wantErr: "--base-domain is required"},
 		{name: "base domain must be a DNS name", args: []string{"--base-domain", "Not_A_Domain"}, wantErr: "--base-domain"},
 		{name: "scheme", args: []string{"--base-domain", "x.io", "--url-scheme", "ftp"}, wantErr: "--url-scheme"},
@@ -88,5 +152,32 @@ func TestParseFlags(t *testing.T) {
 			}
 			tt.check(t, o)
 		})
+	}
+}
+
+// The install's Deployment passes flags the manager accepts, and its policy
+// is the documented default.
+func TestInstallManifestFlags(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "manager", "manager.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var args []string
+	for _, doc := range strings.Split(string(raw), "\n---\n") {
+		var d appsv1.Deployment
+		if err := yaml.Unmarshal([]byte(doc), &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Kind == "Deployment" {
+			args = d.Spec.Template.Spec.Containers[0].Args
+		}
+	}
+	o, err := parseFlags(args, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatalf("args %q: %v", args, err)
+	}
+	if !reflect.DeepEqual(o.AllowedImagePrefixes, []string{controllers.ImageRepository(o.FhirServerImage)}) ||
+		!reflect.DeepEqual(o.AllowedIngressAnnotations, controllers.DefaultAllowedIngressAnnotations()) || o.MetricsNamespace != "monitoring" {
+		t.Errorf("install policy: images %q, annotations %q, metrics namespace %q", o.AllowedImagePrefixes, o.AllowedIngressAnnotations, o.MetricsNamespace)
 	}
 }

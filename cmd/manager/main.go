@@ -99,7 +99,8 @@ func run(ctx context.Context, o *options) error {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return fmt.Errorf("add ready check: %w", err)
 	}
-	log.Info("starting manager", "baseDomain", o.BaseDomain, "image", o.FhirServerImage, "urlScheme", o.URLScheme)
+	log.Info("starting manager", "baseDomain", o.BaseDomain, "image", o.FhirServerImage, "urlScheme", o.URLScheme,
+		"allowedImagePrefixes", o.AllowedImagePrefixes, "allowedIngressAnnotations", o.AllowedIngressAnnotations)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run manager: %w", err)
 	}

@@ -129,10 +129,19 @@ func TestManagerBinaryProvisionsEndpoints(t *testing.T) {
 	if len(host) != 1 || host[0].(map[string]any)["host"] != "acme-labs.fhir.example.test" {
 		t.Fatalf("Ingress rules %v, want host acme-labs.fhir.example.test", host)
 	}
+	// Only the public API is routed: /metrics, /healthz and the rest stay inside.
+	paths, _, _ := unstructured.NestedSlice(host[0].(map[string]any), "http", "paths")
+	var routed []string
+	for _, p := range paths {
+		routed = append(routed, fmt.Sprint(p.(map[string]any)["path"]))
+	}
+	if fmt.Sprint(routed) != "[/fhir /oauth2 /.well-known]" {
+		t.Fatalf("Ingress routes %v, want only /fhir, /oauth2 and /.well-known", routed)
+	}
 	sts, _ := get(schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "StatefulSet"}, "acme", "acme-labs")
 	containers, _, _ := unstructured.NestedSlice(sts.Object, "spec", "template", "spec", "containers")
 	args := fmt.Sprint(containers[0].(map[string]any)["args"], containers[0].(map[string]any)["command"])
-	for _, want := range []string{"--fhir-version", "R4", "--base-url", "https://acme-labs.fhir.example.test", "--credentials-dir", "--data-dir"} {
+	for _, want := range []string{"--fhir-version", "R4", "--base-url", "https://acme-labs.fhir.example.test", "--credentials-dir", "--data-dir", "--metrics-listen :9090"} {
 		if !strings.Contains(args, want) {
 			t.Fatalf("server command %s lacks %q", args, want)
 		}
