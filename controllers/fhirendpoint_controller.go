@@ -67,6 +67,11 @@ type Config struct {
 	// AllowedImagePrefixes are what spec.image must start with (besides being
 	// FhirServerImage itself) to run. See imageAllowed.
 	AllowedImagePrefixes []string
+	// ServerTrustedProxies are CIDRs passed to every server as
+	// --trusted-proxies: the ingress controller's pods, whose X-Forwarded-For
+	// the token endpoint's per-address throttle believes. Empty passes none,
+	// and every caller behind the Ingress then counts as one address.
+	ServerTrustedProxies []string
 }
 
 // FhirEndpointReconciler turns each FhirEndpoint into its Secret, volume,

@@ -19,6 +19,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -96,7 +97,7 @@ func serverImage(ctx context.Context, s *scope) (string, error) {
 // --metrics-listen is explicit, not left to the server's default, because
 // the Service and NetworkPolicy name its port.
 func serverCommand(s *scope) []string {
-	return []string{
+	cmd := []string{
 		"fhirserver",
 		"--fhir-version", string(s.endpoint.Spec.FHIRVersion),
 		"--data-dir", dataMountPath,
@@ -104,6 +105,12 @@ func serverCommand(s *scope) []string {
 		"--credentials-dir", credentialsMountPath,
 		"--metrics-listen", fmt.Sprintf(":%d", metricsPort),
 	}
+	// Only when set, so that managers without the flag keep the pod
+	// template (and every running server) exactly as it was.
+	if len(s.cfg.ServerTrustedProxies) > 0 {
+		cmd = append(cmd, "--trusted-proxies", strings.Join(s.cfg.ServerTrustedProxies, ","))
+	}
+	return cmd
 }
 
 // desiredStatefulSet is the server workload. Everything in the pod template

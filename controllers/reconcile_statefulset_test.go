@@ -148,6 +148,18 @@ func TestServerCommandFollowsURLScheme(t *testing.T) {
 	}
 }
 
+func TestServerCommandPassesTrustedProxies(t *testing.T) {
+	s := &scope{
+		endpoint: &fhirv1.FhirEndpoint{Spec: fhirv1.FhirEndpointSpec{FHIRVersion: fhirv1.FHIRVersionR4}},
+		cfg:      Config{URLScheme: "https", ServerTrustedProxies: []string{"10.0.0.0/8", "fd00::/8"}},
+		host:     "acme-labs.example.test",
+	}
+	got := strings.Join(serverCommand(s), " ")
+	if !strings.HasSuffix(got, " --metrics-listen :9090 --trusted-proxies 10.0.0.0/8,fd00::/8") {
+		t.Errorf("command = %q, want it to end with the trusted proxies", got)
+	}
+}
+
 func TestSuspendScalesToZero(t *testing.T) {
 	for _, suspended := range []bool{false, true} {
 		s := &scope{endpoint: &fhirv1.FhirEndpoint{ObjectMeta: metav1.ObjectMeta{Name: "ep"}}, suspended: suspended, cfg: Config{URLScheme: "https"}}

@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -46,6 +47,7 @@ type options struct {
 	zap                    zap.Options
 	// The raw lists; parseFlags splits them into Config.
 	allowedAnnotations, allowedImagePrefixes string
+	serverTrustedProxies                     string
 }
 
 // parseFlags reads the command line. getenv supplies POD_NAMESPACE (set by the
@@ -72,6 +74,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.allowedImagePrefixes, "allowed-image-prefixes", "",
 		"Comma-separated prefixes a FhirEndpoint's spec.image must start with to run (e.g. registry.example.org/fhirfleet/); "+
 			"default: the repository of --fhirserver-image. Set to \"\" to allow only --fhirserver-image itself.")
+	fs.StringVar(&o.serverTrustedProxies, "server-trusted-proxies", "",
+		"Comma-separated CIDRs of the ingress controller's pods, passed to every server as --trusted-proxies so its token throttle counts failures per real client address (X-Forwarded-For). Empty: none.")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "Path to a kubeconfig; in-cluster configuration (or $KUBECONFIG) when unset.")
 	fs.StringVar(&o.metricsBindAddress, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
 	fs.StringVar(&o.healthProbeBindAddress, "health-probe-bind-address", ":8081", "Address of /healthz and /readyz.")
@@ -89,6 +93,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	o.AllowedIngressAnnotations = splitList(o.allowedAnnotations)
+	o.ServerTrustedProxies = splitList(o.serverTrustedProxies)
 	o.AllowedImagePrefixes = []string{controllers.ImageRepository(o.FhirServerImage)}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "allowed-image-prefixes" {
@@ -139,6 +144,13 @@ func (o *options) validate() error {
 	}
 	if err := controllers.ValidateImagePrefixes(o.AllowedImagePrefixes); err != nil {
 		errs = append(errs, fmt.Errorf("--allowed-image-prefixes: %w", err))
+	}
+	for _, p := range o.ServerTrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, aerr := netip.ParseAddr(p); aerr != nil {
+				errs = append(errs, fmt.Errorf("--server-trusted-proxies %q: want a CIDR such as 10.0.0.0/8 or an address", p))
+			}
+		}
 	}
 	namespaces := map[string]string{"--ingress-namespace": o.IngressNamespace, "--aggregator-namespace": o.AggregatorNamespace}
 	if o.MetricsNamespace != "" {

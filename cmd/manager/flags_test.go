@@ -113,6 +113,15 @@ func TestParseFlags(t *testing.T) {
 			},
 		},
 		{
+			name: "server trusted proxies are passed on as given",
+			args: []string{"--base-domain", "x.io", "--server-trusted-proxies", "10.0.0.0/8, 192.0.2.7"},
+			check: func(t *testing.T, o *options) {
+				if !reflect.DeepEqual(o.ServerTrustedProxies, []string{"10.0.0.0/8", "192.0.2.7"}) {
+					t.Errorf("ServerTrustedProxies = %q", o.ServerTrustedProxies)
+				}
+			},
+		},
+		{
 			name: "empty lists allow nothing, and no one scrapes",
 			args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations=", "--allowed-image-prefixes=", "--metrics-namespace="},
 			check: func(t *testing.T, o *options) {
@@ -127,6 +136,7 @@ func TestParseFlags(t *testing.T) {
 		{name: "glob only at the end", args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations", "nginx.ingress.kubernetes.io/*-timeout"}, wantErr: "may only end"},
 		{name: "annotation key syntax", args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations", "not a key"}, wantErr: "--allowed-ingress-annotations"},
 		{name: "image prefixes are not globs", args: []string{"--base-domain", "x.io", "--allowed-image-prefixes", "registry.example.org/*"}, wantErr: "--allowed-image-prefixes"},
+		{name: "server trusted proxies", args: []string{"--base-domain", "x.io", "--server-trusted-proxies", "10.0.0.0/8,ingress"}, wantErr: "--server-trusted-proxies"},
 		{name: "metrics namespace", args: []string{"--base-domain", "x.io", "--metrics-namespace", "Bad"}, wantErr: "--metrics-namespace"},
 		{name: "base domain required", args: nil, wantErr: "--base-domain is required"},
 		{name: "base domain must be a DNS name", args: []string{"--base-domain", "Not_A_Domain"}, wantErr: "--base-domain"},
