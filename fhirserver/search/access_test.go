@@ -146,3 +146,51 @@ func TestPolicyRefusesBeforeReading(t *testing.T) {
 		})
 	}
 }
+
+// TestAccessesOfSystemAndCompartmentSearches: the searched types come first,
+// named _type for a system search; the filters of every type are walked.
+func TestAccessesOfSystemAndCompartmentSearches(t *testing.T) {
+	f := smallStore(t, defs.R4, chainWorld...)
+	cases := []struct {
+		name       string
+		req        Request
+		typesParam string
+		searched   []string
+		chain      []string // types of subject:Patient.family
+	}{
+		{"_type", Request{Types: []string{"Observation", "Condition"}, Params: url.Values{"subject:Patient.family": {"smith"}}}, "_type", []string{"Condition", "Observation"}, []string{"Patient"}},
+		{"compartment", Request{ResourceType: "Observation", Compartment: &CompartmentRef{Type: "Patient", ID: "p1"}, Params: url.Values{"subject:Patient.family": {"smith"}}}, "", []string{"Observation"}, []string{"Patient"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pol := &recordPolicy{}
+			if _, err := f.e.Search(WithPolicy(context.Background(), pol), c.req); err != nil {
+				t.Fatal(err)
+			}
+			if a := pol.seen[0]; a.Kind != AccessSearched || a.Param != c.typesParam || !slices.Equal(a.Types, c.searched) {
+				t.Errorf("searched access %+v, want %s %v", a, c.typesParam, c.searched)
+			}
+			if a := pol.accessOf("subject:Patient.family", ""); a == nil || !slices.Equal(a.Types, c.chain) {
+				t.Errorf("chain access %+v, want %v", a, c.chain)
+			}
+		})
+	}
+}
+
+// BenchmarkAuthorize is the planner's extra work per search with a policy:
+// a chain, a _has and an include walked and handed over.
+func BenchmarkAuthorize(b *testing.B) {
+	f := smallStore(b, defs.R4, chainWorld...)
+	q := url.Values{"subject:Patient.family": {"smith"}, "_has:Provenance:target:agent": {"Practitioner/dr1"}, "_include": {"Observation:subject"}}
+	qs, err := f.e.parseQuery("Observation", q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := WithPolicy(context.Background(), &recordPolicy{})
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := f.e.authorize(ctx, "", []string{"Observation"}, queries{"Observation": qs}, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
