@@ -3,7 +3,8 @@ package fhirpath
 import (
 	"fmt"
 	"math/big"
-	"strings"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
 
 // Decimal is a FHIRPath Decimal: an exact rational with the number of
@@ -18,30 +19,39 @@ type Decimal struct {
 // requires at least 8.
 const maxDivScale = 8
 
-// ParseDecimal reads a decimal literal such as "1.50", "-3" or "1e3".
+// ParseDecimal reads a decimal literal such as "1.50", "-3" or "1e3". The
+// literal grammar and the supported range are fhirjson.ParseDecimal's, the
+// one rule validation and search apply too, so a zero with any exponent is
+// zero here as well and no literal can make big.Rat build a huge power.
 func ParseDecimal(s string) (Decimal, error) {
-	r, ok := new(big.Rat).SetString(s)
+	p, err := fhirjson.ParseDecimal(s)
+	if err != nil {
+		return Decimal{}, fmt.Errorf("fhirpath: %w", err)
+	}
+	n, ok := new(big.Int).SetString(p.Digits, 10)
 	if !ok {
 		return Decimal{}, fmt.Errorf("fhirpath: %q is not a decimal", s)
 	}
-	scale := 0
-	mant := s
-	if i := strings.IndexAny(s, "eE"); i >= 0 {
-		mant = s[:i]
+	if p.Neg {
+		n.Neg(n)
 	}
-	if i := strings.IndexByte(mant, '.'); i >= 0 {
-		scale = len(mant) - i - 1
-	}
-	if i := strings.IndexAny(s, "eE"); i >= 0 {
-		var exp int
-		if _, err := fmt.Sscanf(s[i+1:], "%d", &exp); err == nil {
-			scale -= exp
-		}
-		if scale < 0 {
-			scale = 0
+	r := new(big.Rat).SetInt(n)
+	if p.Scale != 0 {
+		pow := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs(p.Scale))), nil))
+		if p.Scale > 0 {
+			r.Quo(r, pow)
+		} else {
+			r.Mul(r, pow)
 		}
 	}
-	return Decimal{r: r, scale: scale}, nil
+	return Decimal{r: r, scale: max(p.Scale, 0)}, nil
+}
+
+func abs(i int) int {
+	if i < 0 {
+		return -i
+	}
+	return i
 }
 
 // DecimalFromInt returns the decimal for an integer.

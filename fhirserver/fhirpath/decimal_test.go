@@ -55,3 +55,34 @@ func mustDiv(t *testing.T, a, b Decimal) Decimal {
 	}
 	return q
 }
+
+// TestParseDecimalSharesTheRange: the literal rule is fhirjson's, so a zero
+// with any exponent is zero and out-of-range values are refused (big.Rat
+// alone failed on the first and built 10^999999 for 1e999999).
+func TestParseDecimalSharesTheRange(t *testing.T) {
+	cases := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"0e99999999999999999999", "0", true},
+		{"1.50", "1.50", true},
+		{"1e3", "1000", true},
+		{"2.5e-3", "0.0025", true},
+		{"1e2147483648", "", false},
+		{"1e999999", "", false},
+		{"1/2", "", false},
+	}
+	for _, c := range cases {
+		d, err := ParseDecimal(c.in)
+		if (err == nil) != c.ok {
+			t.Errorf("ParseDecimal(%q): %v", c.in, err)
+			continue
+		}
+		if c.ok && d.String() != c.want {
+			t.Errorf("ParseDecimal(%q) = %s, want %s", c.in, d, c.want)
+		}
+		if c.ok && c.want == "0" && d.Rat().Sign() != 0 {
+			t.Errorf("ParseDecimal(%q) is not zero", c.in)
+		}
+	}
+}

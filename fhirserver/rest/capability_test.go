@@ -1,12 +1,9 @@
 package rest
 
 import (
-	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 
-	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/search"
 )
@@ -72,24 +69,7 @@ func TestCapabilityStatement(t *testing.T) {
 // bundle entry, and that a configured server without a principal refuses.
 func TestAuthorization(t *testing.T) {
 	e := newEnv(t, versions[0], func(c *Config) { c.Auth = tokenURL("http://x/oauth2/token") })
-	// The principal the next requests act as, as the auth middleware would
-	// put it into the context; atomic because the server reads it.
-	var principal atomic.Pointer[auth.Principal]
-	e.setWrap(func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if p := principal.Load(); p != nil {
-				r = r.WithContext(auth.WithPrincipal(r.Context(), p))
-			}
-			next.ServeHTTP(w, r)
-		})
-	})
-	as := func(scope string) {
-		p, err := auth.NewPrincipal("client", scope)
-		if err != nil {
-			t.Fatal(err)
-		}
-		principal.Store(p)
-	}
+	as := e.actAs()
 	as("system/*.*")
 	pid := e.create("Patient", `{"resourceType":"Patient"}`)
 
@@ -124,11 +104,7 @@ func TestAuthorization(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.scope+" "+tt.method+" "+tt.path, func(t *testing.T) {
-			if tt.scope == "" {
-				principal.Store(nil)
-			} else {
-				as(tt.scope)
-			}
+			as(tt.scope)
 			r := e.do(tt.method, tt.path, tt.body)
 			if r.Status != tt.status {
 				t.Fatalf("%d, want %d: %s", r.Status, tt.status, r.Body)

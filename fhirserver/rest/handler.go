@@ -116,6 +116,7 @@ func New(cfg Config) (*Handler, error) {
 		metrics: cfg.Metrics, now: cfg.Now,
 		types: map[string]bool{},
 	}
+	h.search = guardedSearcher{Searcher: cfg.Searcher, policy: scopePolicy{h}}
 	h.closing, h.close = context.WithCancel(context.Background())
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes

@@ -8,10 +8,12 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/go-logr/logr/testr"
 
+	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/search"
@@ -137,6 +139,31 @@ func (e *env) setWrap(w func(http.Handler) http.Handler) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.wrap = w
+}
+
+// actAs makes the next requests act as a client holding scope, as the auth
+// middleware would put it into the context ("" for no token at all).
+func (e *env) actAs() func(scope string) {
+	var principal atomic.Pointer[auth.Principal] // the server reads it
+	e.setWrap(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if p := principal.Load(); p != nil {
+				r = r.WithContext(auth.WithPrincipal(r.Context(), p))
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	return func(scope string) {
+		if scope == "" {
+			principal.Store(nil)
+			return
+		}
+		p, err := auth.NewPrincipal("client", scope)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		principal.Store(p)
+	}
 }
 
 func newEnv(t *testing.T, ver *defs.Version, mods ...func(*Config)) *env {

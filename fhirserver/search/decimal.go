@@ -3,8 +3,9 @@ package search
 import (
 	"fmt"
 	"math/big"
-	"strconv"
 	"strings"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
 
 // decimal is an exact decimal: unscaled × 10^-scale. FHIR numbers keep their
@@ -16,52 +17,24 @@ type decimal struct {
 	scale    int
 }
 
-// maxDecimalExp bounds exponents so a hostile literal like 1e999999999 cannot
-// make us allocate a huge number.
-const maxDecimalExp = 4000
-
 // parseDecimal reads a JSON/FHIR decimal literal (optionally with exponent).
+// The range it accepts is fhirjson's, the one validation applies to
+// resources, so every decimal a resource may hold is indexed exactly (the
+// encoding below needs |exponent| < 2^15) and every query value is one the
+// index can be compared with.
 func parseDecimal(s string) (decimal, error) {
-	orig := s
-	neg := false
-	if strings.HasPrefix(s, "-") {
-		neg, s = true, s[1:]
-	} else if strings.HasPrefix(s, "+") {
-		s = s[1:]
+	p, err := fhirjson.ParseDecimal(s)
+	if err != nil {
+		return decimal{}, err
 	}
-	exp := 0
-	if i := strings.IndexAny(s, "eE"); i >= 0 {
-		e, err := strconv.Atoi(s[i+1:])
-		if err != nil || e > maxDecimalExp || e < -maxDecimalExp {
-			return decimal{}, fmt.Errorf("invalid decimal %q", orig)
-		}
-		exp, s = e, s[:i]
-	}
-	intPart, frac, hasDot := strings.Cut(s, ".")
-	if intPart == "" || (hasDot && frac == "") || !allDigits(intPart) || !allDigits(frac) {
-		return decimal{}, fmt.Errorf("invalid decimal %q", orig)
-	}
-	digits := intPart + frac
-	if len(digits) > maxDecimalExp {
-		return decimal{}, fmt.Errorf("decimal %q has too many digits", orig)
-	}
-	u, ok := new(big.Int).SetString(digits, 10)
+	u, ok := new(big.Int).SetString(p.Digits, 10)
 	if !ok {
-		return decimal{}, fmt.Errorf("invalid decimal %q", orig)
+		return decimal{}, fmt.Errorf("invalid decimal %q", s)
 	}
-	if neg {
+	if p.Neg {
 		u.Neg(u)
 	}
-	return decimal{unscaled: u, scale: len(frac) - exp}, nil
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return decimal{unscaled: u, scale: p.Scale}, nil
 }
 
 // bounds returns the implicit range of the literal's precision: value ± half a

@@ -216,8 +216,10 @@ func (r *registry) fingerprint() string {
 	return fmt.Sprintf("search-v%d-%s-%x", indexFormat, r.v.Name, h.Sum(nil)[:12])
 }
 
-// indexFormat changes whenever the entry layouts of doc.go change.
-const indexFormat = 5
+// indexFormat changes whenever the entry layouts of doc.go change, or which
+// values get entries: 6 indexes a zero with any exponent (it was skipped),
+// so stores written before rebuild on start.
+const indexFormat = 6
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at

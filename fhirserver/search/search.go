@@ -30,6 +30,13 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 	if err != nil {
 		return nil, err
 	}
+	typesParam := ""
+	if req.ResourceType == "" && len(req.Types) > 0 {
+		typesParam = "_type"
+	}
+	if err := e.authorize(ctx, typesParam, types, qs, req.Params); err != nil {
+		return nil, err
+	}
 	res := &Result{Total: -1, Self: q.self}
 	if len(q.unknown) > 0 {
 		sort.Strings(q.unknown)
@@ -357,6 +364,11 @@ func (e *Engine) match(ctx context.Context, rd storage.Reader, resourceType stri
 	}
 	if len(q.clauses) == 0 {
 		return nil, outcome.BadRequest(outcome.CodeInvalid, "", "a conditional operation needs at least one known search parameter")
+	}
+	// Criteria probe other types through chains and _has like a search
+	// does (a conditional create answers 200 or 201 by what they match).
+	if err := e.authorize(ctx, "", []string{resourceType}, queries{resourceType: q}, nil); err != nil {
+		return nil, err
 	}
 	ids, err := e.matchIDs(ctx, rd, resourceType, q.clauses)
 	return []string(ids), err

@@ -20,6 +20,9 @@ type primRule struct {
 	// integer is a signed 32-bit number).
 	ranged   bool
 	min, max int64
+	// decimal values must also lie in the supported range
+	// (fhirjson.ParseDecimal), which the regex cannot say.
+	decimal bool
 }
 
 // newPrimRule resolves the rule for a primitive type. The text check is the
@@ -64,6 +67,8 @@ func newPrimRule(v *defs.Version, t *defs.Type) (*primRule, error) {
 		return nil, fmt.Errorf("no regex in the definitions")
 	}
 	switch t.Name {
+	case "decimal":
+		r.decimal = true
 	case "integer":
 		r.ranged, r.min, r.max = true, -1<<31, 1<<31-1
 	case "positiveInt":

@@ -152,6 +152,13 @@ func (w *walker) primitiveValue(r *primRule, v *fhirjson.Value) {
 		if r.ranged && !r.inRange(v.Text) {
 			w.add(outcome.CodeValue, "%s is out of range for %s (%d to %d)", shorten(v.Text), r.name, r.min, r.max)
 		}
+		if r.decimal {
+			// The grammar allows what the search index cannot hold; such a
+			// value would be stored and then never found (fhirjson's rule).
+			if _, err := fhirjson.ParseDecimal(v.Text); err != nil {
+				w.add(outcome.CodeValue, "%v", err)
+			}
+		}
 	}
 }
 

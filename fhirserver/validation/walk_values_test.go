@@ -2,7 +2,9 @@ package validation
 
 import (
 	"strings"
+	"testing"
 
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 )
 
@@ -37,6 +39,12 @@ var valueMutations = []mutation{
 	{"positiveInt zero", `{"resourceType":"Patient","telecom":[{"rank":0}]}`, "Patient.telecom[0].rank", outcome.CodeValue, ""},
 	{"unsignedInt negative", `{"resourceType":"Patient","photo":[{"size":-1}]}`, "Patient.photo[0].size", outcome.CodeValue, ""},
 	{"decimal exponent in STU3", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1e2}}`, "Observation.valueQuantity.value", outcome.CodeValue, "STU3"},
+	// decimals the grammar allows but the search index could not hold
+	{"decimal exponent beyond int32", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1e2147483648}}`, "Observation.valueQuantity.value", outcome.CodeValue, "R4"},
+	{"decimal exponent beyond int64", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":-1e9223372036854775809}}`, "Observation.valueQuantity.value", outcome.CodeValue, "R4"},
+	{"decimal just above range", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1e4001}}`, "Observation.valueQuantity.value", outcome.CodeValue, "R4"},
+	{"decimal just below range", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"component":[{"code":{"text":"y"},"valueQuantity":{"value":9e-4001}}]}`, "Observation.component[0].valueQuantity.value", outcome.CodeValue, "R4"},
+	{"decimal with too many digits", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1` + strings.Repeat("0", 4000) + `}}`, "Observation.valueQuantity.value", outcome.CodeValue, ""},
 	{"bad value in contained", `{"resourceType":"Patient","contained":[{"resourceType":"Patient","birthDate":"1-1-2000"}]}`, "Patient.contained[0].birthDate", outcome.CodeValue, ""},
 	// empty things and null
 	{"empty string", `{"resourceType":"Patient","name":[{"given":["A",""]}]}`, "Patient.name[0].given[1]", outcome.CodeValue, ""},
@@ -60,4 +68,17 @@ var valueMutations = []mutation{
 	{"arrays of different length", `{"resourceType":"Patient","name":[{"given":["A","B"],"_given":[{"id":"a"}]}]}`, "Patient.name[0].given", outcome.CodeStructure, ""},
 	{"bad value beside extension", `{"resourceType":"Patient","name":[{"given":["A",""],"_given":[null,{"id":"b"}]}]}`, "Patient.name[0].given[1]", outcome.CodeValue, ""},
 	{"bad id in sibling", `{"resourceType":"Patient","name":[{"given":["A"],"_given":[{"id":1}]}]}`, "Patient.name[0].given[0].id", outcome.CodeStructure, ""},
+}
+
+// TestDecimalRangeEdgesAccepted: R4 decimals with exponents at the edges of
+// the supported range, and zero with an exponent far beyond it, are valid.
+func TestDecimalRangeEdgesAccepted(t *testing.T) {
+	for _, lit := range []string{"0e99999999999999999999", "-0.0e-99999999999999999999", "1e4000", "-9.99e4000", "1e-4000", "0.01e-3998"} {
+		t.Run(lit, func(t *testing.T) {
+			doc := `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":` + lit + `}}`
+			if _, oe := Validate(defs.R4, []byte(doc)); oe != nil {
+				t.Fatalf("rejected: %v", oe)
+			}
+		})
+	}
 }

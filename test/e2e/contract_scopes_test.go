@@ -165,3 +165,69 @@ func TestContractAggregatorReadOnly(t *testing.T) {
 		wantOutcome(t, r, 403, "forbidden")
 	})
 }
+
+// Issue 15, item 2: every type a search reads needs search permission, not
+// only the type searched. A system/Observation.rs token learnt Patient data
+// through subject:Patient.family (one entry or none), a system/Patient.rs
+// token Observation codes through _has; includes returned other types. Now
+// each is a 403 naming the parameter as written, and with enough scopes the
+// same searches answer as before.
+func TestContractScopeChannels(t *testing.T) {
+	cs := startContract(t, "R4")
+	dir := filepath.Join(cs.srv.DataDir, "credentials")
+	id, secret := readCred(t, dir, "client_id"), readCred(t, dir, "client_secret")
+	org := cs.create(t, "Organization", `{"resourceType":"Organization","name":"Acme"}`)
+	pat := cs.create(t, "Patient", `{"resourceType":"Patient","name":[{"family":"Secret"}],"managingOrganization":{"reference":"Organization/`+org+`"}}`)
+	obs := cs.create(t, "Observation", `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"urn:c","code":"hiv"}]},"subject":{"reference":"Patient/`+pat+`"}}`)
+	prov := cs.create(t, "Provenance", `{"resourceType":"Provenance","target":[{"reference":"Observation/`+obs+`"}],"recorded":"2020-01-02T00:00:00Z","agent":[{"who":{"reference":"Organization/`+org+`"}}]}`)
+	as := func(t *testing.T, scope string) *fhirClient {
+		a := postToken(t, cs.srv.Base, url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}, id, secret)
+		if a.status != 200 {
+			t.Fatalf("token for %s: %d %v", scope, a.status, a.body)
+		}
+		return newClient(cs.srv.Base, a.body["access_token"].(string))
+	}
+	cases := []struct {
+		name, narrow, path, expr, wide string
+		want                           []string // Type/id of every entry with wide scopes
+	}{
+		{"typed chain", "system/Observation.rs", "/Observation?subject:Patient.family=secret", "subject:Patient.family", "system/Observation.rs system/Patient.s",
+			[]string{"Observation/" + obs}},
+		{"untyped chain", "system/Observation.rs", "/Observation?subject.family=secret", "subject.family", "system/Observation.rs system/Patient.s",
+			[]string{"Observation/" + obs}},
+		{"nested chain", "system/Observation.rs system/Patient.rs", "/Observation?patient.organization.name=acme", "patient.organization.name", "system/Observation.rs system/Patient.s system/Organization.s",
+			[]string{"Observation/" + obs}},
+		{"_has", "system/Patient.rs", "/Patient?_has:Observation:patient:code=hiv", "_has:Observation:patient:code", "system/Patient.rs system/Observation.s",
+			[]string{"Patient/" + pat}},
+		{"_include", "system/Observation.rs", "/Observation?_include=Observation:subject:Patient", "_include", "system/Observation.rs system/Patient.rs",
+			[]string{"Observation/" + obs, "Patient/" + pat}},
+		{"_include reaching several types", "system/Observation.rs system/Patient.rs", "/Observation?_include=Observation:subject", "_include", "system/*.read",
+			[]string{"Observation/" + obs, "Patient/" + pat}},
+		{"_revinclude", "system/Observation.rs", "/Observation?_revinclude=Provenance:target", "_revinclude", "system/Observation.rs system/Provenance.read",
+			[]string{"Observation/" + obs, "Provenance/" + prov}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := as(t, c.narrow).do(t.Context(), "GET", c.path, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			oo := wantOutcome(t, r, http.StatusForbidden, "forbidden")
+			if ex := issueExpressions(oo); len(ex) != 1 || ex[0] != c.expr {
+				t.Fatalf("expressions %v, want [%s]", ex, c.expr)
+			}
+			for _, scope := range []string{c.wide, "system/*.rs"} {
+				r, err = as(t, scope).do(t.Context(), "GET", c.path, nil, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.Status != http.StatusOK {
+					t.Fatalf("%s: status %d: %s", scope, r.Status, r.Body)
+				}
+				if got := bundleIDs(t, jsonOf(t, r), ""); !sameSet(got, c.want) {
+					t.Fatalf("%s: entries %v, want %v", scope, got, c.want)
+				}
+			}
+		})
+	}
+}
