@@ -54,6 +54,16 @@ func (s *Server) Middleware(next http.Handler) http.Handler {
 		p, err := s.Authenticate(r)
 		if err != nil {
 			s.log.V(1).Info("access token refused", "remote", r.RemoteAddr, "path", r.URL.Path, "reason", err.Error())
+			if r.ContentLength != 0 {
+				// The body is never read. Without this, net/http would try
+				// to read up to 256 KB of it after the handler returns, to
+				// keep the connection for another request, and would send
+				// the 401 only once that arrived: a client that declares a
+				// body and withholds it would hold the connection without
+				// ever having had a token. Closing costs a client with a
+				// bad token one reconnect.
+				w.Header().Set("Connection", "close")
+			}
 			WriteUnauthorized(w, err)
 			return
 		}
