@@ -201,4 +201,8 @@ func TestMiddlewareAnswersBeforeTheBody(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized || !resp.Close {
 		t.Fatalf("status %d, Connection: close %v; want 401 closing the connection", resp.StatusCode, resp.Close)
 	}
+	// And the server does close it, rather than go on waiting for the body.
+	if _, err := io.Copy(io.Discard, conn); err != nil {
+		t.Fatalf("the server kept the connection after its 401: %v", err)
+	}
 }

@@ -166,9 +166,13 @@ func TestBodyTimeout(t *testing.T) {
 func TestAnswerWithoutTheBodyCloses(t *testing.T) {
 	e := newEnv(t, versions[0], func(c *Config) { c.BodyTimeout = time.Hour })
 	body := `{"resourceType":"Patient"}`
-	_, br := rawConn(t, e.srv.URL, postHead("/fhir/NoSuchType", 100000))
+	conn, br := rawConn(t, e.srv.URL, postHead("/fhir/NoSuchType", 100000))
 	if r, closes := readAnswer(t, br); r.Status != http.StatusNotFound || !closes {
 		t.Fatalf("got %d (closing: %v); want 404, closing", r.Status, closes)
+	}
+	// And the server does close it, rather than go on waiting for the body.
+	if _, err := io.Copy(io.Discard, conn); err != nil {
+		t.Fatalf("the server kept the connection after its answer: %v", err)
 	}
 	// A request whose body was read keeps its connection.
 	_, br = rawConn(t, e.srv.URL, postHead("/fhir/Patient", len(body))+body)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
@@ -115,10 +116,12 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	// bodyUnread is true until readBody has read the whole body. net/http
-	// would otherwise read up to 256 KB of a body left unread before
-	// sending the answer, to reuse the connection: a client withholding the
-	// body would get no answer (a 403, a 404, a 503 for a full budget)
-	// until it sent it.
+	// would otherwise read up to 256 KB of a body left unread, to reuse the
+	// connection, before sending the answer and again after the handler,
+	// without a deadline: a client withholding the body would get no
+	// answer (a 403, a 404, a 503 for a full budget) and hold the
+	// connection. So such an answer closes the connection, and the read
+	// deadline passes at once.
 	bodyUnread bool
 }
 
@@ -127,6 +130,7 @@ func (s *statusWriter) WriteHeader(code int) {
 		s.status = code
 		if s.bodyUnread {
 			s.Header().Set("Connection", "close")
+			_ = http.NewResponseController(s.ResponseWriter).SetReadDeadline(time.Now())
 		}
 	}
 	s.ResponseWriter.WriteHeader(code)
