@@ -26,6 +26,13 @@ type Config struct {
 	SecretGrace     time.Duration
 	ShutdownTimeout time.Duration
 	LogFormat       string
+
+	// Bounds against clients that hold connections or memory (issue 15).
+	BodyTimeout              time.Duration
+	MaxInflightBodyBytes     int64
+	MaxElements              int
+	MaxConnections           int
+	MaxConnectionsPerAddress int
 }
 
 // ParseFlags reads the configuration from args, then fills every flag not
@@ -46,6 +53,11 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 	fs.DurationVar(&c.SecretGrace, "secret-grace-period", 24*time.Hour, "how long a rotated-out client secret keeps working")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long SIGTERM waits for in-flight requests")
 	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
+	fs.DurationVar(&c.BodyTimeout, "body-timeout", 20*time.Second, "how long a request body may take to arrive once its headers are handled (408 after); keep it below --shutdown-timeout")
+	fs.Int64Var(&c.MaxInflightBodyBytes, "max-inflight-body-bytes", 16<<20, "bytes of request bodies read and processed at once; a request finding no room within 5s gets 503 with Retry-After")
+	fs.IntVar(&c.MaxElements, "max-elements", 200000, "most elements (JSON values) one resource in a body may have (413 above)")
+	fs.IntVar(&c.MaxConnections, "max-connections", 2048, "most connections open at once; more are closed at once (0: no cap)")
+	fs.IntVar(&c.MaxConnectionsPerAddress, "max-connections-per-address", 512, "most connections open at once from one IP address; more are closed at once (0: no cap)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -89,6 +101,12 @@ func (c *Config) validate() error {
 	}
 	if c.MaxBodyBytes <= 0 || c.MaxDepth <= 0 {
 		return errors.New("--max-body-bytes and --max-depth must be positive")
+	}
+	if c.BodyTimeout <= 0 || c.MaxInflightBodyBytes <= 0 || c.MaxElements <= 0 {
+		return errors.New("--body-timeout, --max-inflight-body-bytes and --max-elements must be positive")
+	}
+	if c.MaxConnections < 0 || c.MaxConnectionsPerAddress < 0 {
+		return errors.New("--max-connections and --max-connections-per-address must not be negative")
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("--log-format %q: want json or text", c.LogFormat)

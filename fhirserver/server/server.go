@@ -94,6 +94,10 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 		MaxDepth:     cfg.MaxDepth,
 		Logger:       log.WithName("rest"),
 		Metrics:      s.metrics,
+
+		MaxElements:          cfg.MaxElements,
+		BodyTimeout:          cfg.BodyTimeout,
+		MaxInflightBodyBytes: cfg.MaxInflightBodyBytes,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("REST API: %w", err)
@@ -113,6 +117,7 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	s.listener = newLimitListener(s.listener, cfg.MaxConnections, cfg.MaxConnectionsPerAddress, s.metrics.Registry())
 	s.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
