@@ -119,7 +119,7 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	}
 	s.listener = newLimitListener(s.listener, cfg.MaxConnections, cfg.MaxConnectionsPerAddress, s.metrics.Registry())
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           bodyDeadline(mux, cfg.BodyTimeout),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          nil,

@@ -51,7 +51,8 @@ func answer(t *testing.T, br *bufio.Reader) (int, string, bool) {
 
 // TestContractHeldBodies: 200 connections send headers and no body. Without
 // a token each is answered 401 at once, and closed; with a token each gets
-// 408 when the body timeout (set by FHIRSERVER_BODY_TIMEOUT) ends. SIGTERM
+// 408 when the body timeout (set by FHIRSERVER_BODY_TIMEOUT) ends, as does
+// a token request. SIGTERM
 // with such connections open exits cleanly, without using its timeout.
 func TestContractHeldBodies(t *testing.T) {
 	dir := t.TempDir()
@@ -70,6 +71,12 @@ func TestContractHeldBodies(t *testing.T) {
 		if status, body, closes := answer(t, br); status != http.StatusUnauthorized || !closes {
 			t.Fatalf("connection %d without a token: %d (closing: %v) %s; want 401, closing", i, status, closes, body)
 		}
+	}
+
+	// The token endpoint reads its form under the same deadline.
+	_, br := heldPost(t, srv.Base, "/oauth2/token", "")
+	if status, body, _ := answer(t, br); status != http.StatusBadRequest || !strings.Contains(body, "invalid_request") {
+		t.Fatalf("token request with its body withheld: %d %s; want 400 invalid_request", status, body)
 	}
 
 	var held []*bufio.Reader
