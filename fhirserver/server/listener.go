@@ -27,13 +27,13 @@ type limitListener struct {
 func newLimitListener(l net.Listener, maxTotal, maxPerAddr int, reg prometheus.Registerer) *limitListener {
 	ll := &limitListener{Listener: l, maxTotal: maxTotal, maxPerAddr: maxPerAddr, byAddr: map[string]int{},
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "fhirserver_connections_refused_total",
+			Name: "fhir_connections_refused_total",
 			Help: "Connections closed as soon as accepted because a cap was reached (reason: total or per_address).",
 		}, []string{"reason"}),
 	}
 	if reg != nil {
 		reg.MustRegister(ll.refused, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "fhirserver_connections_open",
+			Name: "fhir_connections_open",
 			Help: "Connections currently open to the server's listener.",
 		}, func() float64 { ll.mu.Lock(); defer ll.mu.Unlock(); return float64(ll.open) }))
 	}

@@ -139,7 +139,7 @@ func TestContractConnectionCaps(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	metrics, _ := io.ReadAll(resp.Body)
-	if !strings.Contains(string(metrics), `fhirserver_connections_refused_total{reason="per_address"}`) {
+	if !strings.Contains(string(metrics), `fhir_connections_refused_total{reason="per_address"}`) {
 		t.Fatal("/metrics does not count the refused connections")
 	}
 }
