@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 )
@@ -54,11 +55,26 @@ func (s *Server) Middleware(next http.Handler) http.Handler {
 		p, err := s.Authenticate(r)
 		if err != nil {
 			s.log.V(1).Info("access token refused", "remote", r.RemoteAddr, "path", r.URL.Path, "reason", err.Error())
+			if r.ContentLength != 0 {
+				refuseBody(w)
+			}
 			WriteUnauthorized(w, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
+}
+
+// refuseBody makes sure a body the request declared is never waited for.
+// net/http would otherwise read up to 256 KB of it, to reuse the
+// connection: before sending the answer, and again after the handler
+// returns, with no deadline, so a client that declares a body without a
+// token and withholds it would hold the connection, and delay a shutdown,
+// without ever having had a token. Closing the connection at once costs a
+// client with a bad token one reconnect.
+func refuseBody(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }
 
 // WriteUnauthorized answers 401 per RFC 6750 §3 with an OperationOutcome body.

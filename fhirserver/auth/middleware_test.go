@@ -1,12 +1,16 @@
 package auth
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMiddlewareRefusesWithOutcome(t *testing.T) {
@@ -169,5 +173,36 @@ func BenchmarkMiddleware(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		h.ServeHTTP(rec, req)
+	}
+}
+
+// TestMiddlewareAnswersBeforeTheBody is issue 15's attack: a client sends
+// the headers of a POST with a Content-Length and no token, then nothing.
+// The 401 must come without waiting for the body, and the connection end.
+func TestMiddlewareAnswersBeforeTheBody(t *testing.T) {
+	e := newTestEndpoint(t, newCredSet(t, "acme"), newFakeClock())
+	conn, err := net.Dial("tcp", e.ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// A bound for a broken server, not a speed assertion: without the fix
+	// the answer never comes.
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, "POST /fhir/Patient HTTP/1.1\r\nHost: x\r\n"+
+		"Content-Type: application/fhir+json\r\nContent-Length: 100000\r\n\r\n{"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer while the body is withheld: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !resp.Close {
+		t.Fatalf("status %d, Connection: close %v; want 401 closing the connection", resp.StatusCode, resp.Close)
+	}
+	// And the server does close it, rather than go on waiting for the body.
+	if _, err := io.Copy(io.Discard, conn); err != nil {
+		t.Fatalf("the server kept the connection after its 401: %v", err)
 	}
 }

@@ -12,7 +12,8 @@ import (
 // valid JSON, writes out to text that reads back equal, and writing is
 // stable; whatever it rejects that encoding/json accepts must be one of the
 // stricter FHIR rules (duplicate keys, invalid UTF-8, lone surrogates,
-// nesting depth). Seeds are in testdata/fuzz/FuzzParse.
+// nesting depth), and the element cap only refuses, never alters. Seeds
+// are in testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		`{"resourceType":"Patient","name":[{"given":["A","B"]}],"_birthDate":{"extension":[]}}`,
@@ -37,6 +38,15 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("encoding/json accepts what Parse calls a syntax error: %v", err)
 			}
 			return
+		}
+		// The element cap only ever refuses, and says so: a document it
+		// lets through parses to the same tree.
+		if capped, err := Parse(data, WithMaxDepth(64), WithMaxElements(8)); err != nil {
+			if !errors.Is(err, ErrTooManyElements) {
+				t.Fatalf("the element cap turned an accepted document into %v", err)
+			}
+		} else if !capped.Equal(v) {
+			t.Fatal("the element cap changed the tree")
 		}
 		if !json.Valid(body) {
 			t.Fatalf("Parse accepted invalid JSON %q", data)

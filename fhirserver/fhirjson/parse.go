@@ -14,9 +14,10 @@ const DefaultMaxDepth = 100
 // Option changes how Parse reads a document. It is a plain value rather
 // than a function so that passing options costs the hot path no allocation.
 type Option struct {
-	maxDepth int
-	owned    bool
-	arena    *Arena
+	maxDepth    int
+	maxElements int
+	owned       bool
+	arena       *Arena
 }
 
 // WithMaxDepth sets the deepest nesting of arrays and objects Parse accepts
@@ -42,11 +43,14 @@ func OwnInput() Option { return Option{owned: true} }
 // returned tree does not share memory with data (unless OwnInput is given),
 // so the caller may reuse it. Errors are *SyntaxError.
 func Parse(data []byte, opts ...Option) (*Value, error) {
-	maxDepth, owned := DefaultMaxDepth, false
+	maxDepth, maxElements, owned := DefaultMaxDepth, 0, false
 	var arena *Arena
 	for _, o := range opts {
 		if o.maxDepth > 0 {
 			maxDepth = o.maxDepth
+		}
+		if o.maxElements > 0 {
+			maxElements = o.maxElements
 		}
 		owned = owned || o.owned
 		if o.arena != nil {
@@ -61,10 +65,11 @@ func Parse(data []byte, opts ...Option) (*Value, error) {
 		// One conversion for the whole document: every string without
 		// escapes, every member name and every number literal is a
 		// substring of it, so they cost no allocation of their own.
-		s:        documentText(data, owned, arena),
-		pos:      start,
-		maxDepth: maxDepth,
-		arena:    arena,
+		s:           documentText(data, owned, arena),
+		pos:         start,
+		maxDepth:    maxDepth,
+		maxElements: maxElements,
+		arena:       arena,
 	}
 	if arena != nil {
 		p.memberStack, p.itemStack = arena.memberStack[:0], arena.itemStack[:0]
@@ -142,6 +147,14 @@ type parser struct {
 	pos      int
 	depth    int
 	maxDepth int
+
+	// The element cap (see WithMaxElements): elements counts the values of
+	// the resource being read; 0 maxElements means no cap. nextResource
+	// marks the items of the array about to be read as resources of their
+	// own (the array is a "contained").
+	maxElements  int
+	elements     int
+	nextResource bool
 
 	// Slabs: Values, array item slices and member slices are carved out of
 	// chunks instead of being allocated one by one. Each carved slice has
@@ -221,6 +234,11 @@ func (p *parser) value(v *Value) *SyntaxError {
 	p.skipSpace()
 	if p.pos >= len(p.s) {
 		return p.errorf(reasonSyntax, "unexpected end of input, expected a value")
+	}
+	if p.maxElements > 0 {
+		if err := p.countElement(); err != nil {
+			return err
+		}
 	}
 	switch c := p.s[p.pos]; c {
 	case '{':
@@ -331,9 +349,17 @@ func (p *parser) array(v *Value) *SyntaxError {
 		return nil
 	}
 	base := len(p.itemStack)
+	resources := p.nextResource
+	p.nextResource = false
 	for idx := 0; ; idx++ {
 		child := p.newValue()
-		if err := p.value(child); err != nil {
+		var err *SyntaxError
+		if resources {
+			err = p.resource(child)
+		} else {
+			err = p.value(child)
+		}
+		if err != nil {
 			err.addIndex(idx)
 			return err
 		}
@@ -404,7 +430,7 @@ func (p *parser) object(v *Value) *SyntaxError {
 		}
 		p.pos++
 		child := p.newValue()
-		if err := p.value(child); err != nil {
+		if err := p.member(name, child); err != nil {
 			err.addName(name)
 			return err
 		}

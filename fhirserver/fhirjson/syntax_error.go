@@ -34,6 +34,7 @@ const (
 	reasonSurrogate
 	reasonDuplicate
 	reasonDepth
+	reasonElements
 )
 
 func (e *SyntaxError) Error() string {
@@ -45,6 +46,14 @@ func (e *SyntaxError) Error() string {
 	b.WriteString(": ")
 	b.WriteString(e.Msg)
 	return b.String()
+}
+
+// Unwrap lets callers tell a body over a limit from a malformed one.
+func (e *SyntaxError) Unwrap() error {
+	if e.reason == reasonElements {
+		return ErrTooManyElements
+	}
+	return nil
 }
 
 func (p *parser) errorf(r reason, format string, args ...any) *SyntaxError {

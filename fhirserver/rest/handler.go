@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,13 @@ import (
 const (
 	DefaultMaxBodyBytes = 16 << 20
 	DefaultMaxDepth     = 64
+	// DefaultMaxElements passes any resource seen in practice (a
+	// 10,000-entry Bundle has about 70,000 elements of its own) and bounds
+	// one resource's tree to about 16 MB.
+	DefaultMaxElements = 200_000
+	// DefaultBodyTimeout stays below the server's default shutdown timeout,
+	// so SIGTERM never waits its whole timeout for a body that never comes.
+	DefaultBodyTimeout = 20 * time.Second
 	// maxBundleEntries bounds a batch or transaction so one request cannot
 	// hold the serial write section for long.
 	maxBundleEntries = 10000
@@ -56,8 +64,19 @@ type Config struct {
 	BaseURL      string
 	MaxBodyBytes int64
 	MaxDepth     int
-	Logger       logr.Logger
-	Metrics      Metrics
+	// MaxElements caps the elements of one resource in a body (413 above;
+	// see fhirjson.WithMaxElements).
+	MaxElements int
+	// BodyTimeout is how long a body may take to arrive once the handler
+	// starts reading it (408 after).
+	BodyTimeout time.Duration
+	// MaxInflightBodyBytes bounds the bytes of request bodies being read
+	// and processed at once, process-wide; BodyBudgetWait is how long a
+	// request waits for room before it is answered 503 with Retry-After.
+	MaxInflightBodyBytes int64
+	BodyBudgetWait       time.Duration
+	Logger               logr.Logger
+	Metrics              Metrics
 	// Now is the clock for Date-like decisions in tests; default time.Now.
 	Now func() time.Time
 	// RequestTimeout bounds the work of one request (default
@@ -68,17 +87,20 @@ type Config struct {
 
 // Handler serves the FHIR REST API under /fhir.
 type Handler struct {
-	ver      *defs.Version
-	store    *storage.Store
-	search   Searcher
-	auth     AuthInfo
-	base     string // FHIR base: BaseURL + "/fhir"
-	maxBody  int64
-	maxDepth int
-	timeout  time.Duration // RequestTimeout
-	log      logr.Logger
-	metrics  Metrics
-	now      func() time.Time
+	ver         *defs.Version
+	store       *storage.Store
+	search      Searcher
+	auth        AuthInfo
+	base        string // FHIR base: BaseURL + "/fhir"
+	maxBody     int64
+	maxDepth    int
+	maxElements int
+	bodyTimeout time.Duration
+	budget      *bodyBudget
+	timeout     time.Duration // RequestTimeout
+	log         logr.Logger
+	metrics     Metrics
+	now         func() time.Time
 
 	validator *validation.Validator
 	// stubType is the resource type versionEntries indexes its stub as.
@@ -112,7 +134,8 @@ func New(cfg Config) (*Handler, error) {
 	h := &Handler{
 		ver: cfg.Version, store: cfg.Store, search: cfg.Searcher, auth: cfg.Auth,
 		base:    strings.TrimSuffix(cfg.BaseURL, "/") + "/fhir",
-		maxBody: cfg.MaxBodyBytes, maxDepth: cfg.MaxDepth, timeout: cfg.RequestTimeout, log: cfg.Logger,
+		maxBody: cfg.MaxBodyBytes, maxDepth: cfg.MaxDepth, maxElements: cfg.MaxElements, timeout: cfg.RequestTimeout,
+		bodyTimeout: cmp.Or(cfg.BodyTimeout, DefaultBodyTimeout), log: cfg.Logger,
 		metrics: cfg.Metrics, now: cfg.Now,
 		types: map[string]bool{},
 	}
@@ -127,6 +150,11 @@ func New(cfg Config) (*Handler, error) {
 	if h.timeout <= 0 {
 		h.timeout = DefaultRequestTimeout
 	}
+	if h.maxElements <= 0 {
+		h.maxElements = DefaultMaxElements
+	}
+	h.budget = newBodyBudget(cmp.Or(cfg.MaxInflightBodyBytes, DefaultMaxInflightBodyBytes),
+		cmp.Or(cfg.BodyBudgetWait, DefaultBodyBudgetWait))
 	if h.log.GetSink() == nil {
 		h.log = logr.Discard()
 	}
@@ -150,8 +178,9 @@ func New(cfg Config) (*Handler, error) {
 // would drop the connection without an answer.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w}
-	c := &call{h: h, w: sw, r: r, interaction: "unknown"}
+	sw := &statusWriter{ResponseWriter: w, bodyUnread: r.ContentLength != 0}
+	c := &call{h: h, w: sw, r: r, interaction: "unknown", wire: &wire{sw: sw, charge: charge{b: h.budget}}}
+	defer c.wire.charge.release()
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.Error(fmt.Errorf("%w: %v", errPanic, p), "panic", "method", r.Method, "path", r.URL.Path,

@@ -83,7 +83,7 @@ func (h *Handler) bundle(c *call) {
 // again, so an invalid one fails alone (400 in the batch-response) instead
 // of failing the whole batch. A transaction stays all or nothing.
 func (h *Handler) batchDespiteEntries(data []byte) *fhirjson.Value {
-	b, err := fhirjson.Parse(data, fhirjson.OwnInput(), fhirjson.WithMaxDepth(h.maxDepth))
+	b, err := fhirjson.Parse(data, append(h.parseLimits(), fhirjson.OwnInput())...)
 	if err != nil || b.Kind != fhirjson.Object || b.Str("resourceType") != "Bundle" || b.Str("type") != "batch" {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
@@ -30,6 +31,18 @@ type call struct {
 	interaction  string
 	resourceType string
 	status       int
+
+	// wire is set for a request that came over HTTP, nil for a bundle
+	// entry's sub-request.
+	wire *wire
+}
+
+// wire is what only a request over HTTP has: the writer that knows whether
+// its body was read, and its share of the body budget, given back when the
+// request has been answered and its parsed trees are garbage.
+type wire struct {
+	sw     *statusWriter
+	charge charge
 }
 
 // writeBody sends a complete JSON body with status.
@@ -103,22 +116,35 @@ func errorOutcome(err error) *outcome.Error {
 }
 
 // statusWriter remembers the status for metrics when a handler writes
-// directly (the recover path, http.Error).
+// directly (the recover path, http.Error), and closes the connection after
+// an answer given without reading the body the request declared.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// bodyUnread is true until readBody has read the whole body. net/http
+	// would otherwise read up to 256 KB of a body left unread, to reuse the
+	// connection, before sending the answer and again after the handler,
+	// without a deadline: a client withholding the body would get no
+	// answer (a 403, a 404, a 503 for a full budget) and hold the
+	// connection. So such an answer closes the connection, and the read
+	// deadline passes at once.
+	bodyUnread bool
 }
 
 func (s *statusWriter) WriteHeader(code int) {
 	if s.status == 0 {
 		s.status = code
+		if s.bodyUnread {
+			s.Header().Set("Connection", "close")
+			_ = http.NewResponseController(s.ResponseWriter).SetReadDeadline(time.Now())
+		}
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
 func (s *statusWriter) Write(b []byte) (int, error) {
 	if s.status == 0 {
-		s.status = http.StatusOK
+		s.WriteHeader(http.StatusOK)
 	}
 	return s.ResponseWriter.Write(b)
 }

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"errors"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,7 +22,11 @@ func (h *Handler) validate(data []byte) (*fhirjson.Value, error) {
 // validateAs is validate for a body that must be a typ ("" = any): a body of
 // the wrong type is reported as that, before its content is judged.
 func (h *Handler) validateAs(data []byte, typ string, opts ...fhirjson.Option) (*fhirjson.Value, error) {
-	v, err := fhirjson.Parse(data, append(opts, fhirjson.WithMaxDepth(h.maxDepth))...)
+	v, err := fhirjson.Parse(data, append(opts, h.parseLimits()...)...)
+	if errors.Is(err, fhirjson.ErrTooManyElements) {
+		return nil, outcome.New(http.StatusRequestEntityTooLarge, outcome.CodeTooCostly, h.syntaxExpression(err, typ, data),
+			"a resource in the body has more than %d elements; this server accepts at most %d per resource", h.maxElements, h.maxElements)
+	}
 	if err != nil {
 		return nil, outcome.BadRequest(outcome.CodeStructure, h.syntaxExpression(err, typ, data), "the body is not valid JSON: %v", err)
 	}
@@ -42,6 +47,11 @@ func (h *Handler) validateAs(data []byte, typ string, opts ...fhirjson.Option) (
 		return nil, oe
 	}
 	return v, nil
+}
+
+// parseLimits are the limits every request body is parsed within.
+func (h *Handler) parseLimits() []fhirjson.Option {
+	return []fhirjson.Option{fhirjson.WithMaxDepth(h.maxDepth), fhirjson.WithMaxElements(h.maxElements)}
 }
 
 // firstResourceType finds the first "resourceType" string of a body that

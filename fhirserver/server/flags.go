@@ -33,6 +33,13 @@ type Config struct {
 	// endpoint's throttle believes (--trusted-proxies).
 	TrustedProxies []netip.Prefix
 	RequestTimeout time.Duration
+
+	// Bounds against clients that hold connections or memory (issue 15).
+	BodyTimeout              time.Duration
+	MaxInflightBodyBytes     int64
+	MaxElements              int
+	MaxConnections           int
+	MaxConnectionsPerAddress int
 }
 
 // ParseFlags reads the configuration from args, then fills every flag not
@@ -59,6 +66,11 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 		return err
 	})
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "how long one request may work before it stops and answers 503 too-costly (a $changes long poll's wait does not count)")
+	fs.DurationVar(&c.BodyTimeout, "body-timeout", 20*time.Second, "how long a request body may take to arrive once its headers are handled (408 after); keep it below --shutdown-timeout")
+	fs.Int64Var(&c.MaxInflightBodyBytes, "max-inflight-body-bytes", 16<<20, "bytes of request bodies read and processed at once; a request finding no room within 5s gets 503 with Retry-After")
+	fs.IntVar(&c.MaxElements, "max-elements", 200000, "most elements (JSON values) one resource in a body may have (413 above)")
+	fs.IntVar(&c.MaxConnections, "max-connections", 2048, "most connections open at once; more are closed at once (0: no cap)")
+	fs.IntVar(&c.MaxConnectionsPerAddress, "max-connections-per-address", 512, "most connections open at once from one IP address; more are closed at once (0: no cap)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -105,6 +117,12 @@ func (c *Config) validate() error {
 	}
 	if c.RequestTimeout <= 0 {
 		return fmt.Errorf("--request-timeout %s: must be positive", c.RequestTimeout)
+	}
+	if c.BodyTimeout <= 0 || c.MaxInflightBodyBytes <= 0 || c.MaxElements <= 0 {
+		return errors.New("--body-timeout, --max-inflight-body-bytes and --max-elements must be positive")
+	}
+	if c.MaxConnections < 0 || c.MaxConnectionsPerAddress < 0 {
+		return errors.New("--max-connections and --max-connections-per-address must not be negative")
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("--log-format %q: want json or text", c.LogFormat)

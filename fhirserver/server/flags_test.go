@@ -44,6 +44,15 @@ func TestParseFlags(t *testing.T) {
 		{name: "request timeout from environment", args: []string{"--fhir-version", "R4"}, env: map[string]string{"FHIRSERVER_REQUEST_TIMEOUT": "5s"},
 			want: func(c Config) bool { return c.RequestTimeout == 5*time.Second }},
 		{name: "request timeout must be positive", args: []string{"--fhir-version", "R4", "--request-timeout", "0s"}, wantErr: true},
+		{name: "limits against held connections and memory", args: []string{"--fhir-version", "R4"}, env: map[string]string{
+			"FHIRSERVER_BODY_TIMEOUT": "5s", "FHIRSERVER_MAX_INFLIGHT_BODY_BYTES": "1000", "FHIRSERVER_MAX_ELEMENTS": "50",
+			"FHIRSERVER_MAX_CONNECTIONS": "10", "FHIRSERVER_MAX_CONNECTIONS_PER_ADDRESS": "0",
+		}, want: func(c Config) bool {
+			return c.BodyTimeout == 5*time.Second && c.MaxInflightBodyBytes == 1000 && c.MaxElements == 50 &&
+				c.MaxConnections == 10 && c.MaxConnectionsPerAddress == 0
+		}},
+		{name: "zero body timeout", args: []string{"--fhir-version", "R4", "--body-timeout", "0s"}, wantErr: true},
+		{name: "negative connection cap", args: []string{"--fhir-version", "R4", "--max-connections", "-1"}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -105,6 +105,10 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 		// Every request's work stops here (a $changes long poll's wait
 		// excepted), so no single query can hold a core.
 		RequestTimeout: cfg.RequestTimeout,
+
+		MaxElements:          cfg.MaxElements,
+		BodyTimeout:          cfg.BodyTimeout,
+		MaxInflightBodyBytes: cfg.MaxInflightBodyBytes,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("REST API: %w", err)
@@ -124,8 +128,9 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	s.listener = newLimitListener(s.listener, cfg.MaxConnections, cfg.MaxConnectionsPerAddress, s.metrics.Registry())
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           bodyDeadline(mux, cfg.BodyTimeout),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          nil,

@@ -24,8 +24,14 @@ import (
 func main() {
 	bin := flag.String("bin", "bin/fhirserver", "the fhirserver binary to measure")
 	dur := flag.Duration("duration", 10*time.Second, "length of each load run")
+	memory := flag.Bool("memory", false, "measure peak memory under issue 15's large bodies instead")
+	clients := flag.Int("clients", 32, "with -memory: clients posting a 10.5 MB transaction at once")
 	flag.Parse()
-	if err := run(*bin, *dur); err != nil {
+	measure := func() error { return run(*bin, *dur) }
+	if *memory {
+		measure = func() error { return runMemory(*bin, *clients) }
+	}
+	if err := measure(); err != nil {
 		fmt.Fprintln(os.Stderr, "benchserver:", err)
 		os.Exit(1)
 	}
