@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync/atomic"
-	"time"
 
 	"github.com/go-logr/logr"
 
@@ -29,7 +28,12 @@ type Server struct {
 	metrics  *Metrics
 	http     *http.Server
 	listener net.Listener
-	ready    atomic.Bool
+	// The metrics listener is separate so that the Ingress, which routes
+	// only the public paths to --listen, never exposes store size and feed
+	// position; nil when --metrics-listen is empty.
+	metricsHTTP     *http.Server
+	metricsListener net.Listener
+	ready           atomic.Bool
 }
 
 // New opens everything the server needs and binds its listener, but does
@@ -100,9 +104,7 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	}
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET /readyz", s.serveReady)
-	mux.Handle("GET /metrics", s.metrics.Handler())
+	s.handleProbes(mux)
 	mux.Handle("/oauth2/token", s.auth.TokenHandler())
 	mux.Handle("/fhir/.well-known/smart-configuration", s.auth.SMARTConfigHandler())
 	protected := s.auth.Middleware(api)
@@ -113,11 +115,13 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	s.http = &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          nil,
+	s.http = newHTTPServer(mux)
+	if cfg.MetricsListen != "" {
+		s.metricsListener, err = net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			return nil, fmt.Errorf("--metrics-listen %s: %w", cfg.MetricsListen, err)
+		}
+		s.metricsHTTP = newHTTPServer(s.metricsMux())
 	}
 	// Shutdown waits for in-flight requests; a $changes long poll would hold
 	// it for up to a minute, so pending polls are answered at once.
@@ -135,15 +139,28 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 // Addr is the address the server listens on (useful with --listen :0).
 func (s *Server) Addr() net.Addr { return s.listener.Addr() }
 
+// MetricsAddr is the address of the metrics listener, nil when there is none.
+func (s *Server) MetricsAddr() net.Addr {
+	if s.metricsListener == nil {
+		return nil
+	}
+	return s.metricsListener.Addr()
+}
+
 // Serve answers requests until ctx is cancelled, then stops taking new
 // requests, waits up to ShutdownTimeout for in-flight ones, and closes the
 // store. A nil error means every acknowledged write is on disk.
 func (s *Server) Serve(ctx context.Context) error {
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- s.http.Serve(s.listener) }()
+	metricsAddr := ""
+	if s.metricsHTTP != nil {
+		go func() { errc <- s.metricsHTTP.Serve(s.metricsListener) }()
+		metricsAddr = s.metricsListener.Addr().String()
+	}
 	s.ready.Store(true)
-	s.log.Info("serving", "address", s.listener.Addr().String(), "fhirVersion", s.cfg.FHIRVersion,
-		"base", s.cfg.BaseURL+"/fhir", "tokenURL", s.auth.TokenURL())
+	s.log.Info("serving", "address", s.listener.Addr().String(), "metricsAddress", metricsAddr,
+		"fhirVersion", s.cfg.FHIRVersion, "base", s.cfg.BaseURL+"/fhir", "tokenURL", s.auth.TokenURL())
 
 	var serveErr error
 	select {
@@ -156,6 +173,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer cancel()
 	if err := s.http.Shutdown(shutdownCtx); err != nil {
 		s.log.Error(err, "in-flight requests did not finish in time; closing anyway")
+	}
+	if s.metricsHTTP != nil {
+		// Scrapes are short; whatever is left after the API drained is cut.
+		_ = s.metricsHTTP.Close()
 	}
 	if err := s.closeBackends(); err != nil {
 		return err
@@ -184,6 +205,9 @@ func (s *Server) closeBackends() error {
 	}
 	if s.listener != nil && s.http == nil {
 		_ = s.listener.Close()
+	}
+	if s.metricsListener != nil && s.metricsHTTP == nil {
+		_ = s.metricsListener.Close()
 	}
 	if s.store != nil {
 		err := s.store.Close()
