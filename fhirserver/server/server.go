@@ -87,6 +87,14 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	s.metrics = NewMetrics(StoreStats{
 		SizeBytes:    func() float64 { return float64(s.store.Metrics().DiskUsageBytes) },
 		FeedSequence: func() float64 { return float64(s.store.Metrics().LastSeq) },
+		Writable: func() float64 {
+			if s.store.Metrics().Writable {
+				return 1
+			}
+			return 0
+		},
+		DiskFullEvents: func() float64 { return float64(s.store.Metrics().DiskFullEvents) },
+		SyncFailures:   func() float64 { return float64(s.store.Metrics().SyncFailures) },
 	})
 	api, err := rest.New(rest.Config{
 		Version:      version,
@@ -147,9 +155,12 @@ func (s *Server) MetricsAddr() net.Addr {
 	return s.metricsListener.Addr()
 }
 
-// Serve answers requests until ctx is cancelled, then stops taking new
-// requests, waits up to ShutdownTimeout for in-flight ones, and closes the
-// store. A nil error means every acknowledged write is on disk.
+// Serve answers requests until ctx is cancelled or the store fails for
+// good, then stops taking new requests, waits up to ShutdownTimeout for
+// in-flight ones, and closes the store. A nil error means every acknowledged
+// write is on disk and the store closed cleanly; an error that is (or wraps)
+// storage.ErrFailed or storage.ErrDiskFull means the store must be reopened
+// by a new process (the WAL replay keeps every acknowledged write).
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 2)
 	go func() { errc <- s.http.Serve(s.listener) }()
@@ -162,24 +173,35 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.log.Info("serving", "address", s.listener.Addr().String(), "metricsAddress", metricsAddr,
 		"fhirVersion", s.cfg.FHIRVersion, "base", s.cfg.BaseURL+"/fhir", "tokenURL", s.auth.TokenURL())
 
-	var serveErr error
+	var serveErr, storeErr error
 	select {
 	case <-ctx.Done():
 	case serveErr = <-errc:
+	case <-s.store.Failed():
+		// The store logged why; only a new process can write again.
+		storeErr = s.store.Writable()
 	}
 	s.ready.Store(false)
 	s.log.Info("shutting down: draining in-flight requests", "timeout", s.cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := s.http.Shutdown(shutdownCtx); err != nil {
-		s.log.Error(err, "in-flight requests did not finish in time; closing anyway")
+		if s.store.Writable() != nil {
+			// Commits held by a full disk never finish; expected.
+			s.log.Info("in-flight requests did not finish in time; closing anyway", "reason", s.store.Writable().Error())
+		} else {
+			s.log.Error(err, "in-flight requests did not finish in time; closing anyway")
+		}
 	}
 	if s.metricsHTTP != nil {
 		// Scrapes are short; whatever is left after the API drained is cut.
 		_ = s.metricsHTTP.Close()
 	}
 	if err := s.closeBackends(); err != nil {
-		return err
+		return errors.Join(storeErr, err)
+	}
+	if storeErr != nil {
+		return storeErr
 	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", serveErr)
@@ -188,12 +210,19 @@ func (s *Server) Serve(ctx context.Context) error {
 	return nil
 }
 
-// serveReady answers 200 only while the store is open and requests are
-// served; during shutdown it answers 503 so load balancers stop routing here.
+// serveReady answers 200 only while the store is open, requests are served
+// and writes can succeed; during shutdown, while the disk is full and after
+// the store failed it answers 503 so load balancers stop routing here.
 func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
 	if !s.ready.Load() {
-		http.Error(w, "not ready\n", http.StatusServiceUnavailable)
+		http.Error(w, "not ready", http.StatusServiceUnavailable)
 		return
+	}
+	if s.store != nil {
+		if err := s.store.Writable(); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 	}
 	_, _ = w.Write([]byte("ok\n"))
 }

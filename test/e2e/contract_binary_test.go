@@ -85,16 +85,26 @@ func TestContractFlagsFromEnvironment(t *testing.T) {
 	}
 }
 
-// getStatus GETs u and returns the status and the body.
-func getStatus(t *testing.T, u string) (int, []byte) {
-	t.Helper()
+// httpGet returns the status and body of GET u (0 and "" on a transport error).
+func httpGet(u string) (int, string) {
 	resp, err := http.Get(u)
 	if err != nil {
-		t.Fatal(err)
+		return 0, ""
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, body
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// getStatus GETs u and returns the status and the body; a transport error
+// fails the test.
+func getStatus(t *testing.T, u string) (int, []byte) {
+	t.Helper()
+	code, body := httpGet(u)
+	if code == 0 {
+		t.Fatalf("GET %s: no answer", u)
+	}
+	return code, []byte(body)
 }
 
 func TestContractFlagDefaults(t *testing.T) {
