@@ -134,6 +134,7 @@ func TestFullDiskHoldsWritesAndResumes(t *testing.T) {
 		}
 	}
 
+	size := s.Metrics().DiskUsageBytes
 	fs.full.Store(true)
 	held := make(chan error, 1)
 	go func() { held <- putID(s, "held") }()
@@ -143,8 +144,8 @@ func TestFullDiskHoldsWritesAndResumes(t *testing.T) {
 			t.Fatalf("write while the disk is full: %v, want ErrDiskFull", err)
 		}
 	}
-	if m := s.Metrics(); m.Writable || m.DiskFullEvents != 1 {
-		t.Fatalf("metrics while full: %+v", m)
+	if m := s.Metrics(); m.Writable || m.DiskFullEvents != 1 || m.DiskUsageBytes != size || size == 0 {
+		t.Fatalf("metrics while full: %+v, want the size of before (%d)", m, size)
 	}
 	if rec, err := s.Get(context.Background(), "Patient", "before-4"); err != nil || rec.VersionID != 1 {
 		t.Fatalf("reads go on while the disk is full: %+v %v", rec, err)

@@ -82,20 +82,23 @@ type Store struct {
 	// writeMu is the serial write order: every Write function runs holding it.
 	writeMu sync.Mutex
 	// Fields below are owned by writeMu.
-	nextSeq      uint64 // sequence number of the next change
-	liveCounts   map[string]int64
-	lastMicros   int64 // lastUpdated of the last commit (µs)
-	writeClosed  bool
-	inflight     sync.WaitGroup // commits applied but still waiting for fsync
-	failed       atomic.Pointer[error]
-	failedCh     chan struct{} // closed when failed is set
-	disk         *diskWatch
-	commits      atomic.Uint64
-	durable      atomic.Uint64 // highest sequence number known durable
-	durableMu    sync.Mutex
-	durableCh    chan struct{} // closed and replaced whenever durable advances
-	fingerprint  atomic.Pointer[string]
-	closedSignal chan struct{}
+	nextSeq     uint64 // sequence number of the next change
+	liveCounts  map[string]int64
+	lastMicros  int64 // lastUpdated of the last commit (µs)
+	writeClosed bool
+	inflight    sync.WaitGroup // commits applied but still waiting for fsync
+	failed      atomic.Pointer[error]
+	failedCh    chan struct{} // closed when failed is set
+	disk        *diskWatch
+	commits     atomic.Uint64
+	// lastDiskUsage is the size Metrics last read, reported while the disk
+	// is full.
+	lastDiskUsage atomic.Uint64
+	durable       atomic.Uint64 // highest sequence number known durable
+	durableMu     sync.Mutex
+	durableCh     chan struct{} // closed and replaced whenever durable advances
+	fingerprint   atomic.Pointer[string]
+	closedSignal  chan struct{}
 }
 
 // Open opens (creating if needed) the store in dir.
@@ -332,11 +335,13 @@ func (s *Store) Metrics() Metrics {
 	}
 	if s.disk.full.Load() {
 		// Pebble's metrics take its mutex, which a flush held by the
-		// full disk may keep; the size is not what matters now.
+		// full disk may keep: report the size of the last scrape.
+		m.DiskUsageBytes = s.lastDiskUsage.Load()
 		return m
 	}
 	_ = s.read(func() error {
 		m.DiskUsageBytes = s.db.Metrics().DiskSpaceUsage()
+		s.lastDiskUsage.Store(m.DiskUsageBytes)
 		return nil
 	})
 	return m
