@@ -214,3 +214,76 @@ func checkAcked(t *testing.T, dataDir string, ids []string) {
 		}
 	}
 }
+
+// startWaiting runs bin/fhirserver on dataDir without waiting for /readyz:
+// a start on a full disk is expected to wait.
+func startWaiting(t *testing.T, dataDir string) *server {
+	t.Helper()
+	addr, maddr := freeAddr(t), freeAddr(t)
+	s := &server{t: t, Base: "http://" + addr, Metrics: "http://" + maddr, DataDir: dataDir,
+		logs: &syncBuffer{}, exited: make(chan struct{})}
+	s.cmd = exec.Command(filepath.Join(binDir, "fhirserver"), "--fhir-version", "R4", "--data-dir", dataDir,
+		"--listen", addr, "--metrics-listen", maddr, "--base-url", "http://"+addr, "--log-format", "text")
+	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = s.cmd.Wait(); close(s.exited) }()
+	t.Cleanup(s.kill)
+	return s
+}
+
+// waitLog polls s's log until it contains text.
+func waitLog(t *testing.T, s *server, text string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(s.logs.String(), text) {
+		select {
+		case <-s.exited:
+			t.Fatalf("fhirserver exited before logging %q:\n%s", text, s.logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("fhirserver never logged %q:\n%s", text, s.logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestContractDiskFullAtStart: a store whose WAL must be replayed (the last
+// run was killed) on a full volume. The start waits with one ERROR line
+// instead of failing or spinning; SIGTERM meanwhile exits 70; once space is
+// freed the next start serves, with the acknowledged write.
+func TestContractDiskFullAtStart(t *testing.T) {
+	vol := smallVolume(t, "96m")
+	dataDir := filepath.Join(vol, "data")
+	first := startServer(t, "R4", dataDir)
+	c := newClient(first.Base, first.token(false))
+	r, err := c.do(t.Context(), "POST", "/Patient", []byte(`{"resourceType":"Patient","gender":"other"}`), nil)
+	if err != nil || r.Status != http.StatusCreated {
+		t.Fatalf("create: %v %d", err, r.Status)
+	}
+	id := jsonOf(t, r)["id"].(string)
+	first.kill()
+	filler := fillVolume(t, vol)
+
+	waiting := startWaiting(t, dataDir)
+	waitLog(t, waiting, "disk full")
+	if code := waiting.stop(); code != 70 {
+		t.Fatalf("SIGTERM during a start on a full disk: exit %d, want 70:\n%s", code, waiting.logs.String())
+	}
+
+	again := startWaiting(t, dataDir)
+	waitLog(t, again, "disk full")
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, again.Metrics+"/readyz", http.StatusOK)
+	if lines := errorLine.FindAllString(again.logs.String(), -1); len(lines) != 1 {
+		t.Errorf("want one ERROR line for the full disk at start, got %d:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	c = newClient(again.Base, again.token(false))
+	if r, err := c.do(t.Context(), "GET", "/Patient/"+id, nil, nil); err != nil || r.Status != http.StatusOK {
+		t.Fatalf("the acknowledged Patient after a start on a full disk: %v %d", err, r.Status)
+	}
+}
