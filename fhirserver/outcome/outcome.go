@@ -61,6 +61,9 @@ type Issue struct {
 type Error struct {
 	Status int
 	Issues []Issue
+	// RetryAfter, when positive, is sent as Retry-After (seconds): the
+	// server cannot answer now for a known, passing reason (a 503).
+	RetryAfter int
 }
 
 // New returns an Error with one issue of severity error. expression may be "".

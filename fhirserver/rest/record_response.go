@@ -89,8 +89,15 @@ func storageError(err error, what string) error {
 		return outcome.BadRequest(outcome.CodeValue, "", "%s is not a valid type and id", what)
 	case errors.Is(err, storage.ErrBadCursor):
 		return outcome.BadRequest(outcome.CodeValue, "", "the cursor was not issued by this server")
+	case errors.Is(err, storage.ErrDiskFull):
+		oe := outcome.New(http.StatusServiceUnavailable, outcome.Code("transient"), "",
+			"the server's disk is full: writes are refused until space is freed; reads go on")
+		oe.RetryAfter = 30
+		return oe
 	case errors.Is(err, storage.ErrClosed), errors.Is(err, storage.ErrFailed):
-		return outcome.New(http.StatusServiceUnavailable, outcome.Code("transient"), "", "the store is not available; retry later")
+		oe := outcome.New(http.StatusServiceUnavailable, outcome.Code("transient"), "", "the store is not available; retry later")
+		oe.RetryAfter = 5
+		return oe
 	}
 	return err
 }

@@ -11,22 +11,24 @@ import (
 
 func TestStorageError(t *testing.T) {
 	tests := []struct {
-		err    error
-		status int
+		err        error
+		status     int
+		retryAfter bool
 	}{
-		{fmt.Errorf("x: %w", storage.ErrNotFound), 404},
-		{storage.ErrGone, 410},
-		{storage.ErrExists, 409},
-		{storage.ErrVersionConflict, 412},
-		{storage.ErrInvalidKey, 400},
-		{storage.ErrBadCursor, 400},
-		{storage.ErrClosed, 503},
-		{storage.ErrFailed, 503},
+		{fmt.Errorf("x: %w", storage.ErrNotFound), 404, false},
+		{storage.ErrGone, 410, false},
+		{storage.ErrExists, 409, false},
+		{storage.ErrVersionConflict, 412, false},
+		{storage.ErrInvalidKey, 400, false},
+		{storage.ErrBadCursor, 400, false},
+		{storage.ErrClosed, 503, true},
+		{storage.ErrFailed, 503, true},
+		{fmt.Errorf("write: %w", storage.ErrDiskFull), 503, true},
 	}
 	for _, tt := range tests {
 		oe, ok := outcome.As(storageError(tt.err, "Patient/1"))
-		if !ok || oe.Status != tt.status {
-			t.Errorf("%v → %v, want %d", tt.err, oe, tt.status)
+		if !ok || oe.Status != tt.status || (oe.RetryAfter > 0) != tt.retryAfter {
+			t.Errorf("%v → %v (Retry-After %d), want %d", tt.err, oe, oe.RetryAfter, tt.status)
 		}
 	}
 	plain := errors.New("disk on fire")

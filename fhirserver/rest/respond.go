@@ -96,7 +96,13 @@ func (c *call) fail(err error) {
 			"interaction", c.interaction, "resourceType", c.resourceType)
 		oe = outcome.Internal("the server could not complete the request; the error is in its log")
 	}
-	if oe.Status >= 500 && ok {
+	if oe.RetryAfter > 0 {
+		// A known, passing unavailability (the store's disk is full, it
+		// is closing): the store logged it once; one line per refused
+		// request would drown that line.
+		c.w.Header().Set("Retry-After", strconv.Itoa(oe.RetryAfter))
+		c.h.log.V(1).Info("request refused", "method", c.r.Method, "path", c.r.URL.Path, "reason", oe.Error())
+	} else if oe.Status >= 500 && ok {
 		c.h.log.Error(oe, "request failed", "method", c.r.Method, "path", c.r.URL.Path)
 	}
 	c.writeValue(oe.Status, oe.Resource())

@@ -21,6 +21,7 @@ type Config struct {
 	FHIRVersion     string
 	DataDir         string
 	Listen          string
+	MetricsListen   string
 	BaseURL         string
 	CredentialsDir  string
 	MaxBodyBytes    int64
@@ -51,7 +52,8 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&c.FHIRVersion, "fhir-version", "", "FHIR version this server speaks: R4 or STU3 (required)")
 	fs.StringVar(&c.DataDir, "data-dir", "./data", "folder of the Pebble store")
-	fs.StringVar(&c.Listen, "listen", ":8080", "address to listen on")
+	fs.StringVar(&c.Listen, "listen", ":8080", "address of the FHIR API, the token endpoint and the probes")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", ":9090", "address of /metrics and the probes, kept off the public listener; empty (--metrics-listen=): no metrics listener")
 	fs.StringVar(&c.BaseURL, "base-url", "http://localhost:8080", "public origin; the FHIR base is <base-url>/fhir")
 	fs.StringVar(&c.CredentialsDir, "credentials-dir", "", "folder with the endpoint's OAuth credentials (one file per Secret key); empty: generate a set under <data-dir>/credentials")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 16<<20, "largest request body accepted (413 above)")

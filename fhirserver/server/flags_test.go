@@ -14,7 +14,7 @@ func TestParseFlags(t *testing.T) {
 		wantErr bool
 	}{
 		{name: "defaults", args: []string{"--fhir-version", "R4"}, want: func(c Config) bool {
-			return c.FHIRVersion == "R4" && c.DataDir == "./data" && c.Listen == ":8080" &&
+			return c.FHIRVersion == "R4" && c.DataDir == "./data" && c.Listen == ":8080" && c.MetricsListen == ":9090" &&
 				c.BaseURL == "http://localhost:8080" && c.TokenTTL == 600*time.Second && c.SecretGrace == 24*time.Hour
 		}},
 		{name: "version is case-insensitive", args: []string{"--fhir-version=stu3"}, want: func(c Config) bool { return c.FHIRVersion == "STU3" }},
@@ -28,6 +28,11 @@ func TestParseFlags(t *testing.T) {
 		{name: "command line wins over environment", args: []string{"--fhir-version", "R4", "--listen", "127.0.0.1:9"},
 			env:  map[string]string{"FHIRSERVER_LISTEN": ":1", "FHIRSERVER_FHIR_VERSION": "STU3"},
 			want: func(c Config) bool { return c.FHIRVersion == "R4" && c.Listen == "127.0.0.1:9" }},
+		{name: "metrics listener from the environment", args: []string{"--fhir-version", "R4"},
+			env:  map[string]string{"FHIRSERVER_METRICS_LISTEN": "127.0.0.1:9999"},
+			want: func(c Config) bool { return c.MetricsListen == "127.0.0.1:9999" }},
+		{name: "metrics listener switched off", args: []string{"--fhir-version", "R4", "--metrics-listen="},
+			want: func(c Config) bool { return c.MetricsListen == "" }},
 		{name: "version required", args: nil, wantErr: true},
 		{name: "unknown version", args: []string{"--fhir-version", "R5"}, wantErr: true},
 		{name: "bad base url", args: []string{"--fhir-version", "R4", "--base-url", "acme.example"}, wantErr: true},

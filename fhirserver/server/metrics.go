@@ -24,6 +24,12 @@ type StoreStats struct {
 	SizeBytes func() float64
 	// FeedSequence is the change feed's newest durable sequence number.
 	FeedSequence func() float64
+	// Writable is 1 while writes can succeed, 0 while the disk is full or
+	// the store failed.
+	Writable func() float64
+	// DiskFullEvents counts the times the store's disk was found full;
+	// SyncFailures the failed WAL fsyncs (0 or 1: the store then stops).
+	DiskFullEvents, SyncFailures func() float64
 }
 
 // NewMetrics registers the server's metrics, the Go runtime's and the
@@ -48,6 +54,21 @@ func NewMetrics(stats StoreStats) *Metrics {
 			Name: "fhir_store_size_bytes",
 			Help: "Size of the Pebble store on disk.",
 		}, stats.SizeBytes))
+	}
+	if stats.Writable != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "fhir_store_writable",
+			Help: "1 while writes can succeed; 0 while the disk is full (writes resume when space is freed) or after the store failed (the process exits 70).",
+		}, stats.Writable))
+	}
+	for reason, f := range map[string]func() float64{"disk_full": stats.DiskFullEvents, "wal_sync_failed": stats.SyncFailures} {
+		if f != nil {
+			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name:        "fhir_store_unwritable_total",
+				Help:        "Times the store stopped accepting writes, by reason.",
+				ConstLabels: prometheus.Labels{"reason": reason},
+			}, f))
+		}
 	}
 	if stats.FeedSequence != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync/atomic"
-	"time"
 
 	"github.com/go-logr/logr"
 
@@ -29,7 +28,12 @@ type Server struct {
 	metrics  *Metrics
 	http     *http.Server
 	listener net.Listener
-	ready    atomic.Bool
+	// The metrics listener is separate so that the Ingress, which routes
+	// only the public paths to --listen, never exposes store size and feed
+	// position; nil when --metrics-listen is empty.
+	metricsHTTP     *http.Server
+	metricsListener net.Listener
+	ready           atomic.Bool
 }
 
 // New opens everything the server needs and binds its listener, but does
@@ -91,6 +95,14 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	s.metrics = NewMetrics(StoreStats{
 		SizeBytes:    func() float64 { return float64(s.store.Metrics().DiskUsageBytes) },
 		FeedSequence: func() float64 { return float64(s.store.Metrics().LastSeq) },
+		Writable: func() float64 {
+			if s.store.Metrics().Writable {
+				return 1
+			}
+			return 0
+		},
+		DiskFullEvents: func() float64 { return float64(s.store.Metrics().DiskFullEvents) },
+		SyncFailures:   func() float64 { return float64(s.store.Metrics().SyncFailures) },
 	})
 	api, err := rest.New(rest.Config{
 		Version:      version,
@@ -115,9 +127,7 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	}
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	mux.HandleFunc("GET /readyz", s.serveReady)
-	mux.Handle("GET /metrics", s.metrics.Handler())
+	s.handleProbes(mux)
 	mux.Handle("/oauth2/token", s.auth.TokenHandler())
 	mux.Handle("/fhir/.well-known/smart-configuration", s.auth.SMARTConfigHandler())
 	protected := s.auth.Middleware(api)
@@ -129,11 +139,13 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	s.listener = newLimitListener(s.listener, cfg.MaxConnections, cfg.MaxConnectionsPerAddress, s.metrics.Registry())
-	s.http = &http.Server{
-		Handler:           bodyDeadline(mux, cfg.BodyTimeout),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          nil,
+	s.http = newHTTPServer(bodyDeadline(mux, cfg.BodyTimeout))
+	if cfg.MetricsListen != "" {
+		s.metricsListener, err = net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			return nil, fmt.Errorf("--metrics-listen %s: %w", cfg.MetricsListen, err)
+		}
+		s.metricsHTTP = newHTTPServer(s.metricsMux())
 	}
 	// Shutdown waits for in-flight requests; a $changes long poll would hold
 	// it for up to a minute, so pending polls are answered at once.
@@ -151,30 +163,61 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 // Addr is the address the server listens on (useful with --listen :0).
 func (s *Server) Addr() net.Addr { return s.listener.Addr() }
 
-// Serve answers requests until ctx is cancelled, then stops taking new
-// requests, waits up to ShutdownTimeout for in-flight ones, and closes the
-// store. A nil error means every acknowledged write is on disk.
-func (s *Server) Serve(ctx context.Context) error {
-	errc := make(chan error, 1)
-	go func() { errc <- s.http.Serve(s.listener) }()
-	s.ready.Store(true)
-	s.log.Info("serving", "address", s.listener.Addr().String(), "fhirVersion", s.cfg.FHIRVersion,
-		"base", s.cfg.BaseURL+"/fhir", "tokenURL", s.auth.TokenURL())
+// MetricsAddr is the address of the metrics listener, nil when there is none.
+func (s *Server) MetricsAddr() net.Addr {
+	if s.metricsListener == nil {
+		return nil
+	}
+	return s.metricsListener.Addr()
+}
 
-	var serveErr error
+// Serve answers requests until ctx is cancelled or the store fails for
+// good, then stops taking new requests, waits up to ShutdownTimeout for
+// in-flight ones, and closes the store. A nil error means every acknowledged
+// write is on disk and the store closed cleanly; an error that is (or wraps)
+// storage.ErrFailed or storage.ErrDiskFull means the store must be reopened
+// by a new process (the WAL replay keeps every acknowledged write).
+func (s *Server) Serve(ctx context.Context) error {
+	errc := make(chan error, 2)
+	go func() { errc <- s.http.Serve(s.listener) }()
+	metricsAddr := ""
+	if s.metricsHTTP != nil {
+		go func() { errc <- s.metricsHTTP.Serve(s.metricsListener) }()
+		metricsAddr = s.metricsListener.Addr().String()
+	}
+	s.ready.Store(true)
+	s.log.Info("serving", "address", s.listener.Addr().String(), "metricsAddress", metricsAddr,
+		"fhirVersion", s.cfg.FHIRVersion, "base", s.cfg.BaseURL+"/fhir", "tokenURL", s.auth.TokenURL())
+
+	var serveErr, storeErr error
 	select {
 	case <-ctx.Done():
 	case serveErr = <-errc:
+	case <-s.store.Failed():
+		// The store logged why; only a new process can write again.
+		storeErr = s.store.Writable()
 	}
 	s.ready.Store(false)
 	s.log.Info("shutting down: draining in-flight requests", "timeout", s.cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := s.http.Shutdown(shutdownCtx); err != nil {
-		s.log.Error(err, "in-flight requests did not finish in time; closing anyway")
+		if s.store.Writable() != nil {
+			// Commits held by a full disk never finish; expected.
+			s.log.Info("in-flight requests did not finish in time; closing anyway", "reason", s.store.Writable().Error())
+		} else {
+			s.log.Error(err, "in-flight requests did not finish in time; closing anyway")
+		}
+	}
+	if s.metricsHTTP != nil {
+		// Scrapes are short; whatever is left after the API drained is cut.
+		_ = s.metricsHTTP.Close()
 	}
 	if err := s.closeBackends(); err != nil {
-		return err
+		return errors.Join(storeErr, err)
+	}
+	if storeErr != nil {
+		return storeErr
 	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", serveErr)
@@ -183,12 +226,19 @@ func (s *Server) Serve(ctx context.Context) error {
 	return nil
 }
 
-// serveReady answers 200 only while the store is open and requests are
-// served; during shutdown it answers 503 so load balancers stop routing here.
+// serveReady answers 200 only while the store is open, requests are served
+// and writes can succeed; during shutdown, while the disk is full and after
+// the store failed it answers 503 so load balancers stop routing here.
 func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
 	if !s.ready.Load() {
-		http.Error(w, "not ready\n", http.StatusServiceUnavailable)
+		http.Error(w, "not ready", http.StatusServiceUnavailable)
 		return
+	}
+	if s.store != nil {
+		if err := s.store.Writable(); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 	}
 	_, _ = w.Write([]byte("ok\n"))
 }
@@ -200,6 +250,9 @@ func (s *Server) closeBackends() error {
 	}
 	if s.listener != nil && s.http == nil {
 		_ = s.listener.Close()
+	}
+	if s.metricsListener != nil && s.metricsHTTP == nil {
+		_ = s.metricsListener.Close()
 	}
 	if s.store != nil {
 		err := s.store.Close()

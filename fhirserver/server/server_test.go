@@ -20,6 +20,14 @@ import (
 // and a function that stops it and returns Serve's error.
 func startServer(t *testing.T, dataDir string) (string, func() error) {
 	t.Helper()
+	base, _, stop := startServerMetrics(t, dataDir)
+	return base, stop
+}
+
+// startServerMetrics is startServer that also returns the base URL of the
+// metrics listener.
+func startServerMetrics(t *testing.T, dataDir string) (string, string, func() error) {
+	t.Helper()
 	// The base URL (token audience, Location headers) names the port, so
 	// find a free one first.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -30,7 +38,7 @@ func startServer(t *testing.T, dataDir string) (string, func() error) {
 	l.Close()
 	base := "http://" + addr
 	cfg, err := ParseFlags("fhirserver", []string{"--fhir-version", "R4", "--data-dir", dataDir,
-		"--listen", addr, "--base-url", base, "--shutdown-timeout", "5s"}, func(string) string { return "" })
+		"--listen", addr, "--metrics-listen", "127.0.0.1:0", "--base-url", base, "--shutdown-timeout", "5s"}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +51,7 @@ func startServer(t *testing.T, dataDir string) (string, func() error) {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
 	waitReady(t, base)
-	return base, func() error { cancel(); return <-done }
+	return base, "http://" + srv.MetricsAddr().String(), func() error { cancel(); return <-done }
 }
 
 func waitReady(t *testing.T, base string) {
@@ -102,7 +110,7 @@ func do(t *testing.T, method, u, bearer, body string) (int, string) {
 
 func TestServerServesAndStopsCleanly(t *testing.T) {
 	dir := t.TempDir()
-	base, stop := startServer(t, dir)
+	base, metricsBase, stop := startServerMetrics(t, dir)
 
 	if code, body := do(t, "GET", base+"/healthz", "", ""); code != 200 || body != "ok\n" {
 		t.Fatalf("healthz: %d %q", code, body)
@@ -124,7 +132,17 @@ func TestServerServesAndStopsCleanly(t *testing.T) {
 	var created struct{ ID string }
 	_ = json.Unmarshal([]byte(body), &created)
 
-	code, metrics := do(t, "GET", base+"/metrics", "", "")
+	// /metrics is on the metrics listener only: the public one, which the
+	// Ingress routes, must not tell store size and feed position.
+	if code, _ := do(t, "GET", base+"/metrics", "", ""); code != http.StatusNotFound {
+		t.Fatalf("GET /metrics on the public listener: %d, want 404", code)
+	}
+	for _, probe := range []string{"/healthz", "/readyz"} {
+		if code, _ := do(t, "GET", metricsBase+probe, "", ""); code != 200 {
+			t.Fatalf("GET %s on the metrics listener: %d", probe, code)
+		}
+	}
+	code, metrics := do(t, "GET", metricsBase+"/metrics", "", "")
 	if code != 200 || !strings.Contains(metrics, `fhir_requests_total{code="201",interaction="create",resource_type="Patient"} 1`) ||
 		!strings.Contains(metrics, "fhir_change_feed_sequence 1") || !strings.Contains(metrics, "fhir_store_size_bytes") {
 		t.Fatalf("metrics miss the create, the feed position or the store size:\n%s", metrics)

@@ -54,11 +54,17 @@ func TestFailedSyncStopsWritesAndWakesReaders(t *testing.T) {
 	go func() { woke <- s.waitDurable(context.Background(), 50) }()
 	time.Sleep(5 * time.Millisecond)
 	// What Write does when Batch.SyncWait fails.
-	failure := ErrFailed
-	s.failed.CompareAndSwap(nil, &failure)
-	s.signalDurable()
+	s.fail(ErrFailed)
 	if err := <-woke; !errors.Is(err, ErrFailed) {
 		t.Fatalf("reader waiting for durability got %v", err)
+	}
+	select {
+	case <-s.Failed():
+	default:
+		t.Fatal("Failed() is not closed after a failed sync")
+	}
+	if err := s.Writable(); !errors.Is(err, ErrFailed) || s.Metrics().Writable {
+		t.Fatalf("Writable after a failed sync: %v, metrics %+v", err, s.Metrics())
 	}
 	if _, err := s.Write(context.Background(), func(tx *Tx) error { return nil }); !errors.Is(err, ErrFailed) {
 		t.Fatalf("write after failure: %v", err)

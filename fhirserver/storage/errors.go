@@ -22,4 +22,7 @@ var (
 	// ErrFailed: an earlier WAL sync failed, so durability can no longer be
 	// promised; the process should restart (Pebble recovers from the WAL).
 	ErrFailed = errors.New("storage: store failed, restart required")
+	// ErrDiskFull: the store's volume is full; writes are refused until free
+	// space returns, then resume by themselves (reads go on meanwhile).
+	ErrDiskFull = errors.New("storage: disk full, writes refused until space is freed")
 )

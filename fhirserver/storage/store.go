@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -45,6 +46,9 @@ type Options struct {
 	// fs replaces the OS file system in tests (Pebble's crashable MemFS
 	// drops everything not fsynced).
 	fs vfs.FS
+	// diskPoll is how often a full disk is checked for space (tests shorten
+	// it); default diskPollInterval.
+	diskPoll time.Duration
 }
 
 // syncMode is how a commit waits for durability outside the serial section.
@@ -78,18 +82,23 @@ type Store struct {
 	// writeMu is the serial write order: every Write function runs holding it.
 	writeMu sync.Mutex
 	// Fields below are owned by writeMu.
-	nextSeq      uint64 // sequence number of the next change
-	liveCounts   map[string]int64
-	lastMicros   int64 // lastUpdated of the last commit (µs)
-	writeClosed  bool
-	inflight     sync.WaitGroup // commits applied but still waiting for fsync
-	failed       atomic.Pointer[error]
-	commits      atomic.Uint64
-	durable      atomic.Uint64 // highest sequence number known durable
-	durableMu    sync.Mutex
-	durableCh    chan struct{} // closed and replaced whenever durable advances
-	fingerprint  atomic.Pointer[string]
-	closedSignal chan struct{}
+	nextSeq     uint64 // sequence number of the next change
+	liveCounts  map[string]int64
+	lastMicros  int64 // lastUpdated of the last commit (µs)
+	writeClosed bool
+	inflight    sync.WaitGroup // commits applied but still waiting for fsync
+	failed      atomic.Pointer[error]
+	failedCh    chan struct{} // closed when failed is set
+	disk        *diskWatch
+	commits     atomic.Uint64
+	// lastDiskUsage is the size Metrics last read, reported while the disk
+	// is full.
+	lastDiskUsage atomic.Uint64
+	durable       atomic.Uint64 // highest sequence number known durable
+	durableMu     sync.Mutex
+	durableCh     chan struct{} // closed and replaced whenever durable advances
+	fingerprint   atomic.Pointer[string]
+	closedSignal  chan struct{}
 }
 
 // Open opens (creating if needed) the store in dir.
@@ -110,6 +119,17 @@ func Open(dir string, opts Options) (*Store, error) {
 	if memBytes == 0 {
 		memBytes = 16 << 20
 	}
+	baseFS := opts.fs
+	if baseFS == nil {
+		baseFS = vfs.Default
+	}
+	poll := opts.diskPoll
+	if poll <= 0 {
+		poll = diskPollInterval
+	}
+	// Writes resume once a memtable flush and the next pre-allocated WAL
+	// (110% of the memtable) fit, with room to spare.
+	disk := newDiskWatch(baseFS, dir, log, 3*memBytes, poll)
 	cache := pebble.NewCache(cacheBytes)
 	defer cache.Unref()
 	po := &pebble.Options{
@@ -117,34 +137,34 @@ func Open(dir string, opts Options) (*Store, error) {
 		MemTableSize:       memBytes,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             pebbleLogger{log.V(1)},
-		FS:                 opts.fs,
+		FS:                 vfs.OnDiskFull(baseFS, disk.onDiskFull),
 	}
 	// Writes look up keys that mostly do not exist yet (the current header
 	// and index list of a new resource); without Bloom filters each miss
 	// reads an index block of every overlapping sstable. Deeper levels
 	// inherit the policy.
 	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
-	po.EventListener = eventListener(log)
+	po.EventListener = eventListener(log, disk)
 	start := time.Now()
 	db, err := pebble.Open(dir, po)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", dir, err)
+		return nil, fmt.Errorf("open store %s: %w", dir, diskFullError(err))
 	}
 	s := &Store{
-		db: db, dir: dir, log: log, now: now, mode: opts.syncMode,
-		durableCh: make(chan struct{}), closedSignal: make(chan struct{}),
+		db: db, dir: dir, log: log, now: now, mode: opts.syncMode, disk: disk,
+		durableCh: make(chan struct{}), closedSignal: make(chan struct{}), failedCh: make(chan struct{}),
 		liveCounts: map[string]int64{},
 	}
 	if err := s.loadMeta(); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("open store %s: %w", dir, err)
+		return nil, fmt.Errorf("open store %s: %w", dir, diskFullError(err))
 	}
 	// Whatever the WAL replay recovered may have been written but never
 	// fsynced (a killed process leaves it in the page cache); sync it before
 	// the change feed exposes it.
 	if err := db.LogData(nil, pebble.Sync); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("open store %s: sync recovered WAL: %w", dir, err)
+		return nil, fmt.Errorf("open store %s: sync recovered WAL: %w", dir, diskFullError(err))
 	}
 	s.durable.Store(s.nextSeq - 1)
 	log.Info("store open", "dir", dir, "lastSeq", s.nextSeq-1, "storeID", s.storeID,
@@ -217,7 +237,24 @@ func (s *Store) getMeta(name string) ([]byte, error) {
 
 // Close waits for commits in flight, flushes the memtable (so the next Open
 // need not replay the WAL) and closes Pebble. Later calls return ErrClosed.
+//
+// While the disk is full, Pebble's writes are held (see disk_full.go) and
+// closing it would wait for them or fail them: Close then leaves Pebble as
+// it is and returns ErrDiskFull. The WAL has every acknowledged commit, and
+// the next Open replays it, as after a crash.
 func (s *Store) Close() error {
+	if s.disk.full.Load() {
+		s.disk.close()
+		s.lifeMu.Lock()
+		if !s.closed {
+			s.closed = true
+			close(s.closedSignal)
+		}
+		s.lifeMu.Unlock()
+		s.log.Info("store left unclosed: the disk is full; the next start replays the WAL", "dir", s.dir,
+			"lastSeq", s.durable.Load())
+		return fmt.Errorf("close store: %w", ErrDiskFull)
+	}
 	s.writeMu.Lock()
 	if s.writeClosed {
 		s.writeMu.Unlock()
@@ -228,6 +265,10 @@ func (s *Store) Close() error {
 	s.inflight.Wait()
 
 	s.lifeMu.Lock()
+	if s.closed { // left by a Close during a full disk
+		s.lifeMu.Unlock()
+		return ErrClosed
+	}
 	s.closed = true
 	close(s.closedSignal)
 	s.lifeMu.Unlock()
@@ -275,16 +316,73 @@ type Metrics struct {
 	LastSeq uint64
 	// Commits counts Write calls that committed since Open.
 	Commits uint64
+	// Writable is false while writes cannot succeed: the disk is full or
+	// the store failed.
+	Writable bool
+	// DiskFullEvents counts the times the disk was found full since Open.
+	DiskFullEvents uint64
+	// SyncFailures is 1 once a WAL fsync failed (the store then needs a
+	// restart), else 0.
+	SyncFailures uint64
 }
 
 // Metrics returns current figures; cheap enough for every Prometheus scrape.
 func (s *Store) Metrics() Metrics {
-	m := Metrics{LastSeq: s.durable.Load(), Commits: s.commits.Load()}
+	m := Metrics{LastSeq: s.durable.Load(), Commits: s.commits.Load(),
+		Writable: s.Writable() == nil, DiskFullEvents: s.disk.events.Load()}
+	if s.failed.Load() != nil {
+		m.SyncFailures = 1
+	}
+	if s.disk.full.Load() {
+		// Pebble's metrics take its mutex, which a flush held by the
+		// full disk may keep: report the size of the last scrape.
+		m.DiskUsageBytes = s.lastDiskUsage.Load()
+		return m
+	}
 	_ = s.read(func() error {
 		m.DiskUsageBytes = s.db.Metrics().DiskSpaceUsage()
+		s.lastDiskUsage.Store(m.DiskUsageBytes)
 		return nil
 	})
 	return m
+}
+
+// Writable is nil while writes can succeed; ErrDiskFull while the disk is
+// full (writes resume by themselves when space returns); an ErrFailed error
+// once the store failed for good (a restart is needed).
+func (s *Store) Writable() error {
+	if p := s.failed.Load(); p != nil {
+		return *p
+	}
+	if s.disk.full.Load() {
+		return ErrDiskFull
+	}
+	return nil
+}
+
+// Failed is closed when the store fails for good (Writable returns an
+// ErrFailed error): the process should stop and restart, which recovers
+// every acknowledged commit from the WAL.
+func (s *Store) Failed() <-chan struct{} { return s.failedCh }
+
+// fail records a failure that needs a restart, once, and wakes everyone
+// waiting for durability.
+func (s *Store) fail(err error) {
+	if !s.failed.CompareAndSwap(nil, &err) {
+		return
+	}
+	s.log.Error(err, "store failed: refusing writes; restart the process (the WAL replay keeps every acknowledged write)",
+		"dir", s.dir, "lastSeq", s.durable.Load())
+	close(s.failedCh)
+	s.signalDurable()
+}
+
+// diskFullError marks an ENOSPC as ErrDiskFull, so callers can tell it.
+func diskFullError(err error) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("%w: %w", ErrDiskFull, err)
+	}
+	return err
 }
 
 // StoreID is the random id given to the store at creation; change-feed
@@ -294,7 +392,7 @@ func (s *Store) StoreID() string { return s.storeID }
 // eventListener logs the Pebble events an operator needs to explain slow
 // writes: write stalls (compactions falling behind), slow disks and
 // background errors.
-func eventListener(log logr.Logger) *pebble.EventListener {
+func eventListener(log logr.Logger, disk *diskWatch) *pebble.EventListener {
 	return &pebble.EventListener{
 		BackgroundError: func(err error) { log.Error(err, "pebble background error") },
 		WriteStallBegin: func(info pebble.WriteStallBeginInfo) {
@@ -302,6 +400,9 @@ func eventListener(log logr.Logger) *pebble.EventListener {
 		},
 		WriteStallEnd: func() { log.Info("writes resumed") },
 		DiskSlow: func(info pebble.DiskSlowInfo) {
+			if disk.full.Load() {
+				return // held on purpose until space returns (disk_full.go)
+			}
 			log.Info("slow disk", "path", info.Path, "operation", info.OpType.String(), "duration", info.Duration.String())
 		},
 	}

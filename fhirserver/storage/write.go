@@ -49,8 +49,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) (Commit, error
 		// Pebble treats a failed WAL write as fatal; a failed sync leaves the
 		// batch visible but not durable, so stop promising durability.
 		err = fmt.Errorf("%w: sync WAL: %w", ErrFailed, err)
-		s.failed.CompareAndSwap(nil, &err)
-		s.signalDurable()
+		s.fail(err)
 		return Commit{}, err
 	}
 	_ = b.Close()
@@ -63,13 +62,18 @@ func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) (Commit, error
 // for the fsync. It returns a nil batch when there is nothing to sync.
 // On success the caller owns one s.inflight count.
 func (s *Store) stage(ctx context.Context, fn func(tx *Tx) error) (*pebble.Batch, Commit, error) {
+	// Checked before the lock too: a commit held by the full disk may hold
+	// it, and new writers should hear "disk full" at once.
+	if s.disk.full.Load() {
+		return nil, Commit{}, ErrDiskFull
+	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	if s.writeClosed {
 		return nil, Commit{}, ErrClosed
 	}
-	if p := s.failed.Load(); p != nil {
-		return nil, Commit{}, *p
+	if err := s.Writable(); err != nil {
+		return nil, Commit{}, err
 	}
 	// The client may have given up while we queued for the lock.
 	if err := ctx.Err(); err != nil {

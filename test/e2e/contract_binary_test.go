@@ -14,7 +14,8 @@ import (
 )
 
 // Issue 3, "The binary (contract, checked from outside)": flags, their
-// FHIRSERVER_<FLAG> variables and defaults, the probe endpoints, /metrics and
+// FHIRSERVER_<FLAG> variables and defaults, the probe endpoints, /metrics (on
+// the metrics listener only) and
 // SIGTERM.
 
 // runEnvServer starts bin/fhirserver in dir with env and args only and waits
@@ -40,12 +41,13 @@ func getJSON(t *testing.T, u string) map[string]any {
 
 func TestContractFlagsFromEnvironment(t *testing.T) {
 	work := t.TempDir()
-	addr := freeAddr(t)
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	dataDir := filepath.Join(work, "envdata")
 	env := []string{
 		"FHIRSERVER_FHIR_VERSION=STU3",
 		"FHIRSERVER_DATA_DIR=" + dataDir,
 		"FHIRSERVER_LISTEN=" + addr,
+		"FHIRSERVER_METRICS_LISTEN=" + metricsAddr,
 		"FHIRSERVER_BASE_URL=https://fhir.example.test",
 		"FHIRSERVER_MAX_BODY_BYTES=2000",
 		"FHIRSERVER_TOKEN_TTL=2m",
@@ -77,6 +79,32 @@ func TestContractFlagsFromEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantOutcome(t, resp, http.StatusRequestEntityTooLarge, "")
+	// FHIRSERVER_METRICS_LISTEN: /metrics answers there.
+	if code, _ := getStatus(t, "http://"+metricsAddr+"/metrics"); code != 200 {
+		t.Errorf("FHIRSERVER_METRICS_LISTEN: GET /metrics on %s: %d, want 200", metricsAddr, code)
+	}
+}
+
+// httpGet returns the status and body of GET u (0 and "" on a transport error).
+func httpGet(u string) (int, string) {
+	resp, err := http.Get(u)
+	if err != nil {
+		return 0, ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// getStatus GETs u and returns the status and the body; a transport error
+// fails the test.
+func getStatus(t *testing.T, u string) (int, []byte) {
+	t.Helper()
+	code, body := httpGet(u)
+	if code == 0 {
+		t.Fatalf("GET %s: no answer", u)
+	}
+	return code, []byte(body)
 }
 
 func TestContractFlagDefaults(t *testing.T) {
@@ -125,28 +153,26 @@ func TestContractFhirVersionRequired(t *testing.T) {
 
 func TestContractProbesMetricsAndSigterm(t *testing.T) {
 	cs := startContract(t, "R4")
-	for _, path := range []string{"/healthz", "/readyz"} {
-		resp, err := http.Get(cs.srv.Base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Errorf("GET %s: %d, want 200", path, resp.StatusCode)
+	// The probes answer on both listeners.
+	for _, origin := range []string{cs.srv.Base, cs.srv.Metrics} {
+		for _, path := range []string{"/healthz", "/readyz"} {
+			if code, _ := getStatus(t, origin+path); code != 200 {
+				t.Errorf("GET %s%s: %d, want 200", origin, path, code)
+			}
 		}
 	}
 	id := cs.create(t, "Patient", `{"resourceType":"Patient"}`)
 	if r := cs.call(t, "GET", "/Patient/"+id, "", nil); r.Status != 200 {
 		t.Fatalf("read: %d", r.Status)
 	}
-	resp, err := http.Get(cs.srv.Base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	// /metrics needs no token, so it is served only on --metrics-listen,
+	// which the Ingress does not route; the public listener has none.
+	if code, _ := getStatus(t, cs.srv.Base+"/metrics"); code != http.StatusNotFound {
+		t.Errorf("GET /metrics on --listen: %d, want 404", code)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET /metrics: %d", resp.StatusCode)
+	code, body := getStatus(t, cs.srv.Metrics+"/metrics")
+	if code != 200 {
+		t.Fatalf("GET /metrics on --metrics-listen: %d", code)
 	}
 	// Requests and latency per interaction and resource type, store size,
 	// change-feed position.

@@ -133,7 +133,7 @@ func TestContractConnectionCaps(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	resp, err := http.Get(srv.Base + "/metrics")
+	resp, err := http.Get(srv.Metrics + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,9 +42,11 @@ func TestMain(m *testing.M) {
 
 // server is one fhirserver process.
 type server struct {
-	t       *testing.T
-	cmd     *exec.Cmd
-	Base    string // origin, e.g. http://127.0.0.1:41234
+	t    *testing.T
+	cmd  *exec.Cmd
+	Base string // origin, e.g. http://127.0.0.1:41234
+	// Metrics is the origin of the metrics listener (/metrics, probes).
+	Metrics string
 	DataDir string
 	logs    *syncBuffer
 	exited  chan struct{}
@@ -91,15 +93,21 @@ func startServer(t *testing.T, version, dataDir string, extra ...string) *server
 
 // launch runs bin/fhirserver with exactly args (in dir, with env added to
 // the environment, when given) and waits until /readyz on addr answers 200.
-// The process is killed when the test ends.
+// Unless args or env name a metrics listener, FHIRSERVER_METRICS_LISTEN
+// puts it on a free loopback port, so that servers of parallel tests never
+// meet on the default :9090. The process is killed when the test ends.
 func launch(t *testing.T, addr, dir string, env []string, args ...string) *server {
 	t.Helper()
 	s := &server{t: t, Base: "http://" + addr, logs: &syncBuffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(filepath.Join(binDir, "fhirserver"), args...)
 	s.cmd.Dir = dir
-	if env != nil {
-		s.cmd.Env = append(os.Environ(), env...)
+	s.Metrics = metricsOrigin(args, env)
+	if s.Metrics == "" {
+		maddr := freeAddr(t)
+		env = append(env, "FHIRSERVER_METRICS_LISTEN="+maddr)
+		s.Metrics = "http://" + maddr
 	}
+	s.cmd.Env = append(os.Environ(), env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -123,6 +131,25 @@ func launch(t *testing.T, addr, dir string, env []string, args ...string) *serve
 	}
 	t.Fatalf("fhirserver not ready after 30s:\n%s", s.logs.String())
 	return nil
+}
+
+// metricsOrigin is the origin of the metrics listener args or env set
+// ("" when neither does); the command line wins, as in the binary.
+func metricsOrigin(args, env []string) string {
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, "--metrics-listen="); ok {
+			return "http://" + v
+		}
+		if a == "--metrics-listen" && i+1 < len(args) {
+			return "http://" + args[i+1]
+		}
+	}
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "FHIRSERVER_METRICS_LISTEN="); ok {
+			return "http://" + v
+		}
+	}
+	return ""
 }
 
 // kill sends SIGKILL: no flush, no close, as in a power cut or an OOM kill.
