@@ -202,30 +202,19 @@ func TestPowerLossKeepsAcknowledgedWrites(t *testing.T) {
 				wg   sync.WaitGroup
 				stop = make(chan struct{})
 			)
-			for g := range 8 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := 0; ; i++ {
-						select {
-						case <-stop:
-							return
-						default:
-						}
-						c, err := s.Write(ctx, func(tx *Tx) error {
-							_, err := tx.Put(Put{Type: "Patient", ID: fmt.Sprintf("g%d-%d", g, i%5), Stamp: stampJSON})
-							return err
-						})
-						if err != nil {
-							t.Error(err)
-							return
-						}
-						mu.Lock()
-						acks = append(acks, ack{id: c.Records[0].ID, versionID: c.Records[0].VersionID, seq: c.Records[0].Seq})
-						mu.Unlock()
-					}
-				}()
-			}
+			writers(t, &wg, stop, 8, func(g, i int) error {
+				c, err := s.Write(ctx, func(tx *Tx) error {
+					_, err := tx.Put(Put{Type: "Patient", ID: fmt.Sprintf("g%d-%d", g, i%5), Stamp: stampJSON})
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				acks = append(acks, ack{id: c.Records[0].ID, versionID: c.Records[0].VersionID, seq: c.Records[0].Seq})
+				mu.Unlock()
+				return nil
+			})
 			time.Sleep(100 * time.Millisecond)
 			mu.Lock()
 			before := append([]ack(nil), acks...)
