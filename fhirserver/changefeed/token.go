@@ -3,6 +3,7 @@ package changefeed
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,7 +25,9 @@ type TokenSource interface {
 // ClientCredentials obtains tokens with the OAuth 2.0 client-credentials
 // grant (client_secret_basic) and renews each before it expires: a token is
 // replaced once less than a fifth of its lifetime (at most a minute) is
-// left, so a long poll never starts with a token that runs out under it.
+// left, so a long poll never starts with a token that runs out under it;
+// while the token endpoint is unreachable the current token is used until
+// it actually expires.
 //
 // It is not golang.org/x/oauth2/clientcredentials, although that module is
 // in go.mod: its ReuseTokenSource fetches without the caller's context (a
@@ -47,6 +50,7 @@ type ClientCredentials struct {
 	mu      sync.Mutex // held while a token is fetched: one fetch at a time
 	token   string
 	renewAt time.Time
+	expiry  time.Time
 }
 
 // maxRenewAhead caps how early a token is renewed.
@@ -61,11 +65,17 @@ func (c *ClientCredentials) Token(ctx context.Context) (string, error) {
 		return c.token, nil
 	}
 	tok, lifetime, err := c.fetch(ctx)
+	if errors.Is(err, ErrUnavailable) && c.token != "" && now.Before(c.expiry) {
+		// Renewing early is what leaves room for this: the token endpoint
+		// is down for a moment, the current token still works.
+		return c.token, nil
+	}
 	if err != nil {
 		return "", err
 	}
 	c.token = tok
 	c.renewAt = now.Add(lifetime - min(lifetime/5, maxRenewAhead))
+	c.expiry = now.Add(lifetime)
 	return tok, nil
 }
 
