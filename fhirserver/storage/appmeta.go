@@ -11,12 +11,13 @@ import (
 )
 
 // Application metadata is a small area for records the server's other
-// parts keep beside the resources, each part in its own namespace: today
-// the private_key_jwt assertion ids already used (so an assertion is
-// accepted once, even across restarts); an aggregator's cursors could be
-// next. Records are not FHIR data: they are not versioned, not indexed and
-// not in the change feed. Each may carry an expiry after which it counts as
-// absent and DeleteExpired drops it.
+// parts keep beside the resources, each part in its own namespace: the
+// private_key_jwt assertion ids already used (so an assertion is accepted
+// once, even across restarts), and a follower's cursors and source
+// versions, written in the same batch as the copies they describe
+// (appmeta_tx.go). Records are not FHIR data: they are not versioned, not
+// indexed and not in the change feed. Each may carry an expiry after which
+// it counts as absent and DeleteExpired drops it.
 
 // Namespaces of application metadata; docs/storage.md lists them with the
 // shape of their keys.
@@ -24,6 +25,14 @@ const (
 	// AppMetaUsedJTIs: key <client id> 00 <hash of the jti>, no data,
 	// expires when the assertion does.
 	AppMetaUsedJTIs = "auth-jti"
+	// AppMetaFollowCursors: key <source>, data the cursor of that source's
+	// change feed after the last change applied; written in the Write that
+	// applies the changes (appmeta_tx.go), never expires.
+	AppMetaFollowCursors = "follow"
+	// AppMetaSourceVersions: key SourceVersionKey(source, type, id), data
+	// EncodeSourceVersion: the source's version a copy was made from, so a
+	// replayed change is recognised and skipped; never expires.
+	AppMetaSourceVersions = "follow-version"
 )
 
 // maxAppMetaKey bounds a record key.
@@ -52,8 +61,8 @@ func (s *Store) AppMeta(ns string) (*AppMeta, error) {
 // stored it. It returns after the record is fsynced: a caller may act on
 // true as on a durable fact.
 func (m *AppMeta) PutIfAbsent(key string, data []byte, expires, now time.Time) (bool, error) {
-	if key == "" || len(key) > maxAppMetaKey {
-		return false, fmt.Errorf("%w: application metadata key of %d bytes", ErrInvalidKey, len(key))
+	if err := checkAppMetaKey(key); err != nil {
+		return false, err
 	}
 	k := keyAppMeta(m.ns, []byte(key))
 	m.mu.Lock()
@@ -75,12 +84,7 @@ func (m *AppMeta) PutIfAbsent(key string, data []byte, expires, now time.Time) (
 				return nil
 			}
 		}
-		var exp int64
-		if !expires.IsZero() {
-			exp = expires.UnixNano()
-		}
-		val := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(data)), uint64(exp))
-		if err := m.s.db.Set(k, append(val, data...), pebble.Sync); err != nil {
+		if err := m.s.db.Set(k, encodeAppMeta(data, expires), pebble.Sync); err != nil {
 			return fmt.Errorf("write %s record: %w", m.ns, err)
 		}
 		stored = true

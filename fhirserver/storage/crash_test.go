@@ -30,21 +30,33 @@ func TestMain(m *testing.M) {
 
 // crashWriter runs 16 concurrent writers forever; each line on stdout
 // ("<op> <type> <id> <versionId> <seq>") is printed only after Write returned,
-// i.e. after the commit was acknowledged as durable.
+// i.e. after the commit was acknowledged as durable. Like a follower, each
+// writer g also records in the same batch how far it got: follow cursor
+// "g<g>" = its write number i (checked by checkCursors).
 func crashWriter(dir string) {
 	s, err := Open(dir, Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	cursors, _ := s.AppMeta(AppMetaFollowCursors)
 	var out sync.Mutex
 	for g := range 16 {
 		go func() {
-			for i := 0; ; i++ {
+			start := 0 // carry on after the last round's cursor
+			if b, ok, err := cursors.Get(fmt.Sprint("g", g), time.Now()); err == nil && ok {
+				n, _ := strconv.Atoi(string(b))
+				start = n + 1
+			}
+			for i := start; ; i++ {
 				id := fmt.Sprintf("g%d-%d", g, i%4)
 				c, err := s.Write(context.Background(), func(tx *Tx) error {
+					if err := cursors.Put(tx, fmt.Sprint("g", g), []byte(strconv.Itoa(i)), time.Time{}); err != nil {
+						return err
+					}
 					if i%7 == 6 {
-						// Not live (ErrNotFound/ErrGone): nothing is staged.
+						// Not live (ErrNotFound/ErrGone): nothing is staged
+						// but the cursor.
 						_, _ = tx.Delete(Delete{Type: "Patient", ID: id})
 						return nil
 					}
@@ -130,6 +142,52 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 			t.Fatalf("round %d: writer stopped after %d acks", round, n)
 		}
 		checkAcks(t, dir, acks)
+		checkCursors(t, dir)
+	}
+}
+
+// checkCursors replays each crash writer's writes 0…cursor in a model and
+// checks every resource of the writer is at the version the model reaches:
+// a cursor ahead of the versions (or behind them) differs from the store.
+func checkCursors(t *testing.T, dir string) {
+	t.Helper()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cursors, _ := s.AppMeta(AppMetaFollowCursors)
+	for g := range 16 {
+		b, ok, err := cursors.Get(fmt.Sprint("g", g), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cursor := -1 // killed before its first commit
+		if ok {
+			if cursor, err = strconv.Atoi(string(b)); err != nil {
+				t.Fatalf("writer %d cursor %q", g, b)
+			}
+		}
+		var version [4]int64
+		var live [4]bool
+		for i := 0; i <= cursor; i++ {
+			k := i % 4
+			if i%7 == 6 && !live[k] {
+				continue // a delete of nothing staged no version
+			}
+			version[k]++
+			live[k] = i%7 != 6
+		}
+		for k, want := range version {
+			id := fmt.Sprintf("g%d-%d", g, k)
+			var got int64
+			if rec, err := s.Get(context.Background(), "Patient", id); err == nil {
+				got = rec.VersionID
+			}
+			if got != want {
+				t.Fatalf("writer %d: cursor %d wants Patient/%s at version %d, the store has %d", g, cursor, id, want, got)
+			}
+		}
 	}
 }
 
@@ -202,30 +260,19 @@ func TestPowerLossKeepsAcknowledgedWrites(t *testing.T) {
 				wg   sync.WaitGroup
 				stop = make(chan struct{})
 			)
-			for g := range 8 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := 0; ; i++ {
-						select {
-						case <-stop:
-							return
-						default:
-						}
-						c, err := s.Write(ctx, func(tx *Tx) error {
-							_, err := tx.Put(Put{Type: "Patient", ID: fmt.Sprintf("g%d-%d", g, i%5), Stamp: stampJSON})
-							return err
-						})
-						if err != nil {
-							t.Error(err)
-							return
-						}
-						mu.Lock()
-						acks = append(acks, ack{id: c.Records[0].ID, versionID: c.Records[0].VersionID, seq: c.Records[0].Seq})
-						mu.Unlock()
-					}
-				}()
-			}
+			writers(t, &wg, stop, 8, func(g, i int) error {
+				c, err := s.Write(ctx, func(tx *Tx) error {
+					_, err := tx.Put(Put{Type: "Patient", ID: fmt.Sprintf("g%d-%d", g, i%5), Stamp: stampJSON})
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				acks = append(acks, ack{id: c.Records[0].ID, versionID: c.Records[0].VersionID, seq: c.Records[0].Seq})
+				mu.Unlock()
+				return nil
+			})
 			time.Sleep(100 * time.Millisecond)
 			mu.Lock()
 			before := append([]ack(nil), acks...)

@@ -115,24 +115,14 @@ func TestHistoryPagingIsStableUnderConcurrentWrites(t *testing.T) {
 			}
 			var wg sync.WaitGroup
 			stop := make(chan struct{})
-			for w := range 4 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := 0; ; i++ {
-						select {
-						case <-stop:
-							return
-						default:
-						}
-						id := fmt.Sprint("w", w, "-", i%3)
-						if i%2 == 0 {
-							id = "p0"
-						}
-						putOne(t, s, "Patient", id)
-					}
-				}()
-			}
+			writers(t, &wg, stop, 4, func(w, i int) error {
+				id := fmt.Sprint("w", w, "-", i%3)
+				if i%2 == 0 {
+					id = "p0"
+				}
+				putOne(t, s, "Patient", id)
+				return nil
+			})
 			var seqs []uint64
 			for _, r := range first.Records {
 				seqs = append(seqs, r.Seq)

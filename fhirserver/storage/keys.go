@@ -227,3 +227,17 @@ func unescape(b []byte) ([]byte, int, error) {
 		i = bytes.IndexByte(b[pos:], 0)
 	}
 }
+
+// SourceVersionKey is the record key of AppMetaSourceVersions for the copy
+// of source's type/id: <source> 00 <type> 00 <id>. Source, type and id
+// never contain NUL (ErrInvalidKey), so keys of different copies never
+// collide and one source's records form one range.
+func SourceVersionKey(source, typ, id string) (string, error) {
+	if !validName(source, maxAppMetaKey/4) {
+		return "", fmt.Errorf("%w: source %q", ErrInvalidKey, source)
+	}
+	if err := checkTypeID(typ, id); err != nil {
+		return "", err
+	}
+	return source + "\x00" + typ + "\x00" + id, nil
+}

@@ -161,3 +161,25 @@ func TestLogging(t *testing.T) {
 		}
 	}
 }
+
+// writers starts n goroutines calling fn(g, i) for i = 0, 1, … until stop
+// is closed or fn fails (reported with t.Error); wg counts them.
+func writers(t testing.TB, wg *sync.WaitGroup, stop <-chan struct{}, n int, fn func(g, i int) error) {
+	for g := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := fn(g, i); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+}

@@ -17,7 +17,8 @@ type Commit struct {
 	// LastUpdated is shared by every version of the commit.
 	LastUpdated time.Time
 	// Seq is the sequence number of the commit's last change; 0 when the
-	// function staged nothing (then nothing was written or synced).
+	// function staged no version (then nothing was written or synced, or
+	// only application metadata was, see AppMeta.Put).
 	Seq uint64
 }
 
@@ -92,7 +93,7 @@ func (s *Store) stage(ctx context.Context, fn func(tx *Tx) error) (*pebble.Batch
 	if err := fn(tx); err != nil {
 		return nil, Commit{}, err
 	}
-	if len(tx.records) == 0 {
+	if len(tx.records) == 0 && tx.appMetaWrites == 0 {
 		return nil, Commit{}, nil
 	}
 	if err := s.apply(tx.b); err != nil {
@@ -102,9 +103,13 @@ func (s *Store) stage(ctx context.Context, fn func(tx *Tx) error) (*pebble.Batch
 	for typ, d := range tx.deltas {
 		s.liveCounts[typ] += d
 	}
+	s.inflight.Add(1)
+	if len(tx.records) == 0 {
+		// Only application metadata: no stamp or sequence number was used.
+		return tx.b, Commit{}, nil
+	}
 	s.nextSeq = tx.nextSeq
 	s.lastMicros = micros
-	s.inflight.Add(1)
 	return tx.b, Commit{Records: tx.records, LastUpdated: tx.now, Seq: tx.nextSeq - 1}, nil
 }
 
@@ -121,6 +126,9 @@ type Tx struct {
 	nextSeq uint64
 	records []*Record
 	done    bool
+	// appMetaWrites counts application metadata records staged (AppMeta.Put
+	// and Delete), so a commit of only those is still written.
+	appMetaWrites int
 	// deltas are this commit's changes to the live counts, added to
 	// Store.liveCounts once the batch is applied.
 	deltas map[string]int64

@@ -3,12 +3,14 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/changefeed"
 )
 
 // TestChangeFeedFollowerAcrossRestart has writers commit while a reader
@@ -18,16 +20,16 @@ import (
 // order, with no duplicates, and contain every acknowledged write.
 func TestChangeFeedFollowerAcrossRestart(t *testing.T) {
 	dataDir := t.TempDir()
-	var cur atomic.Pointer[fhirClient]
+	var cur atomic.Pointer[changefeed.Client]
 	srv := startServer(t, "R4", dataDir)
-	cur.Store(newClient(srv.Base, srv.token(true))) // the aggregator's read-only client
+	cur.Store(srv.feed()) // the aggregator's read-only client
 
 	var seen []feedEntry
 	var seenMu sync.Mutex
-	var cursor string
 	readerCtx, stopReader := context.WithCancel(context.Background())
 	readerDone := make(chan error, 1)
-	go func() { readerDone <- follow(readerCtx, &cur, &cursor, &seenMu, &seen) }()
+	progress := make(chan struct{}, 1)
+	go func() { readerDone <- follow(readerCtx, &cur, &seenMu, &seen, progress) }()
 
 	var acked atomic.Int64
 	var ackMu sync.Mutex
@@ -67,24 +69,26 @@ func TestChangeFeedFollowerAcrossRestart(t *testing.T) {
 		t.Fatalf("SIGTERM exit code %d", code)
 	}
 	srv = startServer(t, "R4", dataDir)
-	cur.Store(newClient(srv.Base, srv.token(true)))
+	cur.Store(srv.feed())
 	write(srv.Base, srv.token(false), 60)
 
 	// Let the reader catch up with everything committed, then stop it.
-	c := cur.Load()
-	want := readFeed(t, c)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	want := readFeed(t, cur.Load())
+	timeout := time.After(30 * time.Second)
+	for caughtUp := false; !caughtUp; {
 		seenMu.Lock()
-		n := len(seen)
+		caughtUp = len(seen) >= len(want)
 		seenMu.Unlock()
-		if n >= len(want) {
-			break
+		if !caughtUp {
+			select {
+			case <-progress:
+			case <-timeout:
+				caughtUp = true // the comparison below says what is missing
+			}
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 	stopReader()
-	if err := <-readerDone; err != nil {
+	if err := <-readerDone; err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatalf("reader: %v", err)
 	}
 	if len(seen) != len(want) {
@@ -113,46 +117,34 @@ func TestChangeFeedFollowerAcrossRestart(t *testing.T) {
 }
 
 // follow long-polls the feed with the current client, keeping its cursor
-// when the server goes away and comes back.
-func follow(ctx context.Context, cur *atomic.Pointer[fhirClient], cursor *string, mu *sync.Mutex, seen *[]feedEntry) error {
+// when the server goes away and comes back (a new client is stored then),
+// and signals progress after each page.
+func follow(ctx context.Context, cur *atomic.Pointer[changefeed.Client], mu *sync.Mutex, seen *[]feedEntry, progress chan<- struct{}) error {
+	cursor := ""
 	for ctx.Err() == nil {
-		c := cur.Load()
-		resp, err := c.do(ctx, "GET", "/$changes?_count=100&_wait=2&_cursor="+*cursor, nil, nil)
-		if err != nil || resp.Status == 401 {
-			time.Sleep(20 * time.Millisecond) // restarting: retry with the same cursor
+		page, err := cur.Load().Poll(ctx, cursor, 100, 2*time.Second)
+		switch {
+		case errors.Is(err, context.Canceled):
+			return ctx.Err() // stopped: not a failure of the feed
+		case errors.Is(err, changefeed.ErrUnavailable):
+			// Restarting: ask again with the same cursor, soon.
+			select {
+			case <-ctx.Done():
+			case <-time.After(20 * time.Millisecond):
+			}
 			continue
-		}
-		if resp.Status != 200 {
-			return fmt.Errorf("$changes: %d %s", resp.Status, resp.Body)
-		}
-		var b struct {
-			Link  []struct{ Relation, URL string } `json:"link"`
-			Entry []struct {
-				FullURL  string `json:"fullUrl"`
-				Response struct {
-					Etag string `json:"etag"`
-				} `json:"response"`
-			} `json:"entry"`
-		}
-		if err := json.Unmarshal(resp.Body, &b); err != nil {
+		case err != nil:
 			return err
 		}
 		mu.Lock()
-		for _, e := range b.Entry {
-			ref := e.FullURL[strings.Index(e.FullURL, "/fhir/")+len("/fhir/"):]
-			*seen = append(*seen, feedEntry{Ref: ref, Version: strings.Trim(strings.TrimPrefix(e.Response.Etag, "W/"), `"`)})
+		for _, c := range page.Changes {
+			*seen = append(*seen, entryOf(c))
 		}
 		mu.Unlock()
-		for _, l := range b.Link {
-			if l.Relation == "next" {
-				if i := strings.Index(l.URL, "_cursor="); i >= 0 {
-					next := l.URL[i+len("_cursor="):]
-					if j := strings.IndexByte(next, '&'); j >= 0 {
-						next = next[:j]
-					}
-					*cursor = next
-				}
-			}
+		cursor = page.Next
+		select {
+		case progress <- struct{}{}:
+		default:
 		}
 	}
 	return nil

@@ -3,9 +3,9 @@ package e2e
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Issue 15, item 7: every request runs under --request-timeout; past it the
@@ -38,19 +38,12 @@ func TestContractRequestDeadline(t *testing.T) {
 	}
 
 	// A long poll of one second is not cut by the 10 ms deadline.
-	head := jsonOf(t, cs.call(t, "GET", "/$changes", "", nil))
-	cursor := ""
-	for _, l := range head["link"].([]any) {
-		if l := l.(map[string]any); l["relation"] == "next" {
-			u, err := url.Parse(l["url"].(string))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cursor = u.Query().Get("_cursor")
-		}
+	feed := cs.srv.feed()
+	head, err := feed.Poll(t.Context(), "", 1000, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
-	poll := cs.call(t, "GET", "/$changes?_wait=1&_cursor="+url.QueryEscape(cursor), "", nil)
-	if poll.Status != http.StatusOK || jsonOf(t, poll)["resourceType"] != "Bundle" {
-		t.Fatalf("long poll under a 10 ms deadline: %d %s, want 200 and an empty page", poll.Status, poll.Body)
+	if _, err := feed.Poll(t.Context(), head.Next, 0, time.Second); err != nil {
+		t.Fatalf("long poll under a 10 ms deadline: %v, want an empty page", err)
 	}
 }

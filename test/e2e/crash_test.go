@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/changefeed"
 )
 
 // crashRounds is how many kill -9 rounds TestCrashKeepsAcknowledgedWrites
@@ -68,7 +70,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	srv := startServer(t, "R4", dataDir)
 	client := newClient(srv.Base, srv.token(false))
 	verifyAcks(t, client, all, crashRounds()+1)
-	verifyFeed(t, client, all)
+	verifyFeed(t, srv.feed(), all)
 	if code := srv.stop(); code != 0 {
 		t.Fatalf("SIGTERM: exit code %d, want 0", code)
 	}
@@ -157,60 +159,35 @@ type feedEntry struct {
 	Version string
 }
 
+func entryOf(c changefeed.Change) feedEntry {
+	return feedEntry{Ref: c.Type + "/" + c.ID, Version: strconv.FormatInt(c.VersionID, 10)}
+}
+
 // readFeed follows the change feed from the beginning until a page is empty.
-func readFeed(t *testing.T, c *fhirClient) []feedEntry {
+func readFeed(t *testing.T, feed *changefeed.Client) []feedEntry {
 	t.Helper()
 	var out []feedEntry
 	cursor := ""
 	for pages := 0; pages < 100000; pages++ {
-		resp, err := c.do(context.Background(), "GET", "/$changes?_count=500&_cursor="+cursor, nil, nil)
-		if err != nil || resp.Status != 200 {
-			t.Fatalf("$changes: %v %d %s", err, resp.Status, resp.Body)
+		page, err := feed.Poll(context.Background(), cursor, 500, 0)
+		if err != nil {
+			t.Fatalf("$changes: %v", err)
 		}
-		var b struct {
-			Link []struct {
-				Relation, URL string
-			} `json:"link"`
-			Entry []struct {
-				FullURL  string `json:"fullUrl"`
-				Response struct {
-					Etag string `json:"etag"`
-				} `json:"response"`
-			} `json:"entry"`
-		}
-		if err := json.Unmarshal(resp.Body, &b); err != nil {
-			t.Fatal(err)
-		}
-		if len(b.Entry) == 0 {
+		if len(page.Changes) == 0 {
 			return out
 		}
-		for _, e := range b.Entry {
-			ref := e.FullURL[strings.Index(e.FullURL, "/fhir/")+len("/fhir/"):]
-			v := strings.TrimSuffix(strings.TrimPrefix(e.Response.Etag, `W/"`), `"`)
-			out = append(out, feedEntry{Ref: ref, Version: v})
+		for _, c := range page.Changes {
+			out = append(out, entryOf(c))
 		}
-		next := ""
-		for _, l := range b.Link {
-			if l.Relation == "next" {
-				next = l.URL
-			}
-		}
-		i := strings.Index(next, "_cursor=")
-		if i < 0 {
-			t.Fatalf("$changes page without a next cursor: %s", resp.Body)
-		}
-		cursor = next[i+len("_cursor="):]
-		if j := strings.IndexByte(cursor, '&'); j >= 0 {
-			cursor = cursor[:j]
-		}
+		cursor = page.Next
 	}
 	t.Fatal("change feed did not end")
 	return nil
 }
 
-func verifyFeed(t *testing.T, c *fhirClient, acks []ack) {
+func verifyFeed(t *testing.T, fc *changefeed.Client, acks []ack) {
 	t.Helper()
-	feed := readFeed(t, c)
+	feed := readFeed(t, fc)
 	seen := map[feedEntry]bool{}
 	last := map[string]int{}
 	for i, e := range feed {

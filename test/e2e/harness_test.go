@@ -3,12 +3,10 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/changefeed"
 )
 
 // binDir holds the binaries built once for the whole package run.
@@ -171,9 +171,10 @@ func (s *server) stop() int {
 	return s.cmd.ProcessState.ExitCode()
 }
 
-// token obtains a client-credentials token for the customer client (or the
-// aggregator client) from the generated credentials under the data dir.
-func (s *server) token(aggregator bool) string {
+// credentials are the customer client's (or the aggregator client's)
+// client credentials, from the files the server generated under the data
+// dir.
+func (s *server) credentials(aggregator bool) *changefeed.ClientCredentials {
 	s.t.Helper()
 	prefix := ""
 	if aggregator {
@@ -184,22 +185,29 @@ func (s *server) token(aggregator bool) string {
 	if err1 != nil || err2 != nil {
 		s.t.Fatalf("credentials: %v %v", err1, err2)
 	}
-	req, _ := http.NewRequest("POST", s.Base+"/oauth2/token",
-		strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(strings.TrimSpace(string(id)), strings.TrimSpace(string(secret)))
-	resp, err := http.DefaultClient.Do(req)
+	return &changefeed.ClientCredentials{TokenURL: s.Base + "/oauth2/token",
+		ClientID: strings.TrimSpace(string(id)), ClientSecret: strings.TrimSpace(string(secret))}
+}
+
+// token obtains a client-credentials token for the customer client (or the
+// aggregator client).
+func (s *server) token(aggregator bool) string {
+	s.t.Helper()
+	tok, err := s.credentials(aggregator).Token(context.Background())
+	if err != nil {
+		s.t.Fatalf("token: %v", err)
+	}
+	return tok
+}
+
+// feed follows the server's change feed as the aggregator does.
+func (s *server) feed() *changefeed.Client {
+	s.t.Helper()
+	c, err := changefeed.New(s.Base+"/fhir", s.credentials(true), nil)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
-		s.t.Fatalf("token: status %d: %v", resp.StatusCode, err)
-	}
-	return tok.AccessToken
+	return c
 }
 
 // fhirClient is a minimal HTTP client for assertions; the third-party
