@@ -33,7 +33,7 @@ import (
 
 func TestSummaryConditions(t *testing.T) {
 	ready := func(s *scope) {
-		for _, c := range []string{fhirv1.ConditionCredentialsReady, fhirv1.ConditionAvailable, fhirv1.ConditionIngressReady} {
+		for _, c := range childConditions() {
 			setCondition(s, c, metav1.ConditionTrue, "X", "")
 		}
 	}

@@ -25,6 +25,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
@@ -94,6 +95,7 @@ type FhirEndpointReconciler struct {
 // +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=storage.k8s.io,resources=storageclasses,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile brings one FhirEndpoint's children to what its spec asks for and
@@ -148,17 +150,11 @@ func (r *FhirEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}()
 
 	setSuspendedCondition(s)
-	for _, st := range stages() {
-		if err := st.run(ctx, s); err != nil {
-			if errors.Is(err, errBlocked) {
-				log.V(1).Info("endpoint blocked", "stage", st.name, "reason", s.blockedReason)
-				return ctrl.Result{}, nil
-			}
-			return ctrl.Result{}, fmt.Errorf("stage %s: %w", st.name, err)
-		}
+	applied, retErr = runStages(ctx, s, stages())
+	if s.blockedReason != "" {
+		log.V(1).Info("endpoint blocked", "reason", s.blockedReason, "message", s.blockedMessage)
 	}
-	applied = true
-	return ctrl.Result{}, nil
+	return ctrl.Result{}, retErr
 }
 
 // SetupWithManager registers the controller and its watches. The host index
@@ -179,6 +175,8 @@ func (r *FhirEndpointReconciler) SetupWithManager(ctx context.Context, mgr ctrl.
 		// fhir.fhirfleet.io/endpoint rolls the server when it changes, too.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(endpointOfSecret)).
 		Watches(&fhirv1.FhirEndpoint{}, handler.EnqueueRequestsFromMapFunc(r.endpointsSharingSubdomain)).
+		// A class that starts allowing expansion lets a refused resize through.
+		Watches(&storagev1.StorageClass{}, handler.EnqueueRequestsFromMapFunc(r.endpointsOfStorageClass)).
 		Named("fhirendpoint").
 		Complete(r)
 }
