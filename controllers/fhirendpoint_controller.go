@@ -26,7 +26,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	storagev1 "k8s.io/api/storage/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -99,7 +98,8 @@ type FhirEndpointReconciler struct {
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile brings one FhirEndpoint's children to what its spec asks for and
-// reports the outcome in status, written once on the way out.
+// reports the outcome in status, written once on the way out (writeStatus:
+// only the operator's part of it).
 func (r *FhirEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
 	log := logf.FromContext(ctx)
 
@@ -141,11 +141,8 @@ func (r *FhirEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Request
 			endpoint.Status.ObservedGeneration = endpoint.Generation
 		}
 		recordTransitions(s, original)
-		if equality.Semantic.DeepEqual(original.Status, endpoint.Status) {
-			return
-		}
-		if err := r.Client.Status().Patch(ctx, endpoint, client.MergeFrom(original)); err != nil {
-			retErr = errors.Join(retErr, fmt.Errorf("patch status: %w", err))
+		if err := writeStatus(ctx, r.Client, original, endpoint); err != nil {
+			retErr = errors.Join(retErr, err)
 		}
 	}()
 
