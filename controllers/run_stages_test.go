@@ -96,23 +96,6 @@ func TestRunStages(t *testing.T) {
 	}
 }
 
-// bindClaim marks the data claim Bound at its requested size, as the
-// PersistentVolume controller would (envtest runs none). Only a bound claim
-// may be resized at all.
-func bindClaim(e *fhirv1.FhirEndpoint) {
-	GinkgoHelper()
-	Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		pvc := &corev1.PersistentVolumeClaim{}
-		if err := k8sClient.Get(context.Background(), keyOf(e.Namespace, e.DataClaimName()), pvc); err != nil {
-			return err
-		}
-		pvc.Status.Phase = corev1.ClaimBound
-		pvc.Status.AccessModes = pvc.Spec.AccessModes
-		pvc.Status.Capacity = corev1.ResourceList{corev1.ResourceStorage: pvc.Spec.Resources.Requests[corev1.ResourceStorage]}
-		return k8sClient.Status().Update(context.Background(), pvc)
-	})).To(Succeed())
-}
-
 func claimSize(e *fhirv1.FhirEndpoint) string {
 	pvc := &corev1.PersistentVolumeClaim{}
 	Expect(k8sClient.Get(context.Background(), keyOf(e.Namespace, e.DataClaimName()), pvc)).To(Succeed())
@@ -162,6 +145,7 @@ var _ = Describe("a failing child", func() {
 		Expect(c.Message).To(ContainSubstring("storageclass that provisions the pvc must support resize"))
 		Expect(claimSize(e)).To(Equal("1Gi"), "a refused resize leaves the claim as it is")
 		Eventually(condition(e, fhirv1.ConditionReady)).Should(haveCondition(metav1.ConditionFalse, fhirv1.ReasonResizeRefused))
+		Eventually(func() []string { return eventReasons(ns, e.Name) }).Should(ContainElement("Warning/" + fhirv1.ReasonResizeRefused))
 		Expect(condition(e, fhirv1.ConditionSuspended)()).To(haveCondition(metav1.ConditionTrue, fhirv1.ReasonSuspended))
 
 		By("repairing a deleted Service meanwhile")
@@ -185,5 +169,6 @@ var _ = Describe("a failing child", func() {
 		})).To(Succeed())
 		Eventually(func() string { return claimSize(e) }).Should(Equal("2Gi"))
 		Eventually(condition(e, fhirv1.ConditionStorageReady)).Should(haveCondition(metav1.ConditionTrue, fhirv1.ReasonApplied))
+		Eventually(func() []string { return eventReasons(ns, e.Name) }).Should(ContainElement("Normal/" + fhirv1.ReasonApplied))
 	})
 })
