@@ -49,6 +49,19 @@ func setSuspendedCondition(s *scope) {
 	setCondition(s, fhirv1.ConditionSuspended, metav1.ConditionFalse, fhirv1.ReasonNotSuspended, "the server runs")
 }
 
+// childConditions are the conditions that each report one child, in the
+// order the stages apply them: Ready is True only when all are.
+func childConditions() []string {
+	return []string{
+		fhirv1.ConditionCredentialsReady,
+		fhirv1.ConditionStorageReady,
+		fhirv1.ConditionAvailable,
+		fhirv1.ConditionServiceReady,
+		fhirv1.ConditionIngressReady,
+		fhirv1.ConditionNetworkPolicyReady,
+	}
+}
+
 // setSummaryConditions fills in the conditions no stage reached and derives
 // Ready from the rest. It runs once, on the way out of Reconcile.
 func setSummaryConditions(s *scope, applied bool, reconcileErr error) {
@@ -56,7 +69,7 @@ func setSummaryConditions(s *scope, applied bool, reconcileErr error) {
 	// Conditions a blocked or failed reconcile never reached say Unknown,
 	// rather than keeping a stale True.
 	if !applied {
-		for _, t := range []string{fhirv1.ConditionSpecAccepted, fhirv1.ConditionCredentialsReady, fhirv1.ConditionAvailable, fhirv1.ConditionIngressReady} {
+		for _, t := range append([]string{fhirv1.ConditionSpecAccepted}, childConditions()...) {
 			if meta.FindStatusCondition(e.Status.Conditions, t) == nil {
 				setCondition(s, t, metav1.ConditionUnknown, fhirv1.ReasonProgressing, "not yet reconciled")
 			}
@@ -80,7 +93,7 @@ func setSummaryConditions(s *scope, applied bool, reconcileErr error) {
 	case !applied:
 		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, fhirv1.ReasonProgressing, "reconciling")
 	default:
-		for _, t := range []string{fhirv1.ConditionCredentialsReady, fhirv1.ConditionAvailable, fhirv1.ConditionIngressReady} {
+		for _, t := range childConditions() {
 			if c := meta.FindStatusCondition(e.Status.Conditions, t); c == nil || c.Status != metav1.ConditionTrue {
 				msg := "waiting for " + t
 				if c != nil {
@@ -95,7 +108,9 @@ func setSummaryConditions(s *scope, applied bool, reconcileErr error) {
 }
 
 // recordTransitions emits an Event when Ready or Suspended changes status or
-// reason, so `kubectl describe` tells the story without an Event per reconcile.
+// reason, and when a child's condition turns False (a Warning with the API
+// server's reason) or recovers, so `kubectl describe` tells the story without
+// an Event per reconcile.
 func recordTransitions(s *scope, before *fhirv1.FhirEndpoint) {
 	if s.recorder == nil {
 		return
@@ -120,4 +135,32 @@ func recordTransitions(s *scope, before *fhirv1.FhirEndpoint) {
 		}
 		s.recorder.Eventf(s.endpoint, nil, eventType, reason, t, "%s=%s: %s", t, cur.Status, cur.Message)
 	}
+	for _, t := range childConditions() {
+		old := meta.FindStatusCondition(before.Status.Conditions, t)
+		cur := meta.FindStatusCondition(s.endpoint.Status.Conditions, t)
+		if cur == nil || (old != nil && old.Status == cur.Status && old.Reason == cur.Reason) {
+			continue
+		}
+		switch {
+		case childFailed(cur):
+			s.recorder.Eventf(s.endpoint, nil, corev1.EventTypeWarning, cur.Reason, t, "%s=%s: %s", t, cur.Status, cur.Message)
+		case cur.Status == metav1.ConditionTrue && old != nil && childFailed(old):
+			s.recorder.Eventf(s.endpoint, nil, corev1.EventTypeNormal, cur.Reason, t, "%s=%s: %s", t, cur.Status, cur.Message)
+		}
+	}
+}
+
+// childFailed says a child's condition reports its own failure: not a child
+// on its way (a pod not ready yet, a suspended server), nor one skipped for
+// another stage's failure (a subdomain conflict...), whose Event that stage
+// or Ready already tells.
+func childFailed(c *metav1.Condition) bool {
+	if c.Status != metav1.ConditionFalse {
+		return false
+	}
+	switch c.Reason {
+	case fhirv1.ReasonPodNotReady, fhirv1.ReasonSuspended, fhirv1.ReasonProgressing, fhirv1.ReasonNotProvisioned, fhirv1.ReasonSubdomainConflict:
+		return false
+	}
+	return true
 }

@@ -23,17 +23,15 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
 
 func TestSummaryConditions(t *testing.T) {
 	ready := func(s *scope) {
-		for _, c := range []string{fhirv1.ConditionCredentialsReady, fhirv1.ConditionAvailable, fhirv1.ConditionIngressReady} {
+		for _, c := range childConditions() {
 			setCondition(s, c, metav1.ConditionTrue, "X", "")
 		}
 	}
@@ -89,7 +87,6 @@ func TestSummaryConditions(t *testing.T) {
 }
 
 var _ = Describe("conditions", func() {
-	ctx := context.Background()
 
 	It("go from Progressing to Ready as the server pod becomes ready, and back", func() {
 		ns := newNamespace()
@@ -108,17 +105,8 @@ var _ = Describe("conditions", func() {
 		markServerReady(e, 0)
 		Eventually(condition(e, fhirv1.ConditionReady)).Should(haveCondition(metav1.ConditionFalse, fhirv1.ReasonProgressing))
 
-		Eventually(func() []string {
-			var list eventsv1.EventList
-			Expect(k8sClient.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
-			var reasons []string
-			for _, ev := range list.Items {
-				if ev.Regarding.Name == "seq" {
-					reasons = append(reasons, ev.Reason)
-				}
-			}
-			return reasons
-		}).Should(ContainElements("CredentialsGenerated", fhirv1.ReasonReady, fhirv1.ReasonProgressing))
+		Eventually(func() []string { return eventReasons(ns, "seq") }).
+			Should(ContainElements("Normal/CredentialsGenerated", "Normal/"+fhirv1.ReasonReady, "Normal/"+fhirv1.ReasonProgressing))
 	})
 
 	It("follow spec changes: observedGeneration moves only once a generation is applied", func() {

@@ -163,10 +163,16 @@ func (c *countingClient) writesIn(ns string) int64 {
 	return c.byNamespace[ns]
 }
 
-// namespaceOf reads the namespace of an apply configuration.
+// namespaceOf reads the namespace of an apply configuration: a generated
+// one (a *string) or one made from an unstructured object (a string).
 func namespaceOf(obj runtime.ApplyConfiguration) string {
-	if o, ok := obj.(interface{ GetNamespace() *string }); ok && o.GetNamespace() != nil {
-		return *o.GetNamespace()
+	switch o := obj.(type) {
+	case interface{ GetNamespace() *string }:
+		if o.GetNamespace() != nil {
+			return *o.GetNamespace()
+		}
+	case interface{ GetNamespace() string }:
+		return o.GetNamespace()
 	}
 	return ""
 }

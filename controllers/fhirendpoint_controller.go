@@ -25,7 +25,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
+	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -94,10 +94,12 @@ type FhirEndpointReconciler struct {
 // +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=storage.k8s.io,resources=storageclasses,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile brings one FhirEndpoint's children to what its spec asks for and
-// reports the outcome in status, written once on the way out.
+// reports the outcome in status, written once on the way out (writeStatus:
+// only the operator's part of it).
 func (r *FhirEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
 	log := logf.FromContext(ctx)
 
@@ -139,26 +141,17 @@ func (r *FhirEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Request
 			endpoint.Status.ObservedGeneration = endpoint.Generation
 		}
 		recordTransitions(s, original)
-		if equality.Semantic.DeepEqual(original.Status, endpoint.Status) {
-			return
-		}
-		if err := r.Client.Status().Patch(ctx, endpoint, client.MergeFrom(original)); err != nil {
-			retErr = errors.Join(retErr, fmt.Errorf("patch status: %w", err))
+		if err := writeStatus(ctx, r.Client, original, endpoint); err != nil {
+			retErr = errors.Join(retErr, err)
 		}
 	}()
 
 	setSuspendedCondition(s)
-	for _, st := range stages() {
-		if err := st.run(ctx, s); err != nil {
-			if errors.Is(err, errBlocked) {
-				log.V(1).Info("endpoint blocked", "stage", st.name, "reason", s.blockedReason)
-				return ctrl.Result{}, nil
-			}
-			return ctrl.Result{}, fmt.Errorf("stage %s: %w", st.name, err)
-		}
+	applied, retErr = runStages(ctx, s, stages())
+	if s.blockedReason != "" {
+		log.V(1).Info("endpoint blocked", "reason", s.blockedReason, "message", s.blockedMessage)
 	}
-	applied = true
-	return ctrl.Result{}, nil
+	return ctrl.Result{}, retErr
 }
 
 // SetupWithManager registers the controller and its watches. The host index
@@ -179,6 +172,8 @@ func (r *FhirEndpointReconciler) SetupWithManager(ctx context.Context, mgr ctrl.
 		// fhir.fhirfleet.io/endpoint rolls the server when it changes, too.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(endpointOfSecret)).
 		Watches(&fhirv1.FhirEndpoint{}, handler.EnqueueRequestsFromMapFunc(r.endpointsSharingSubdomain)).
+		// A class that starts allowing expansion lets a refused resize through.
+		Watches(&storagev1.StorageClass{}, handler.EnqueueRequestsFromMapFunc(r.endpointsOfStorageClass)).
 		Named("fhirendpoint").
 		Complete(r)
 }

@@ -52,7 +52,7 @@ const (
 	credentialsMountPath = "/etc/fhirserver/credentials"
 	tmpMountPath         = "/tmp"
 	httpPortName         = "http"
-	httpPort             = 8080
+	httpPort             = fhirv1.ServerHTTPPort
 	// The server's /metrics listener (fhirserver --metrics-listen): on the
 	// Service for Prometheus, never behind the Ingress.
 	metricsPortName = "metrics"

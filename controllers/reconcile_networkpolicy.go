@@ -25,6 +25,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
+
+	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
 
 // namespaceNameLabel is set by the API server on every namespace, so a
@@ -41,8 +43,11 @@ const namespaceNameLabel = "kubernetes.io/metadata.name"
 func reconcileNetworkPolicy(ctx context.Context, s *scope) error {
 	e := s.endpoint
 	live := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: e.Name, Namespace: e.Namespace}}
-	_, err := applyChild(ctx, s, live, desiredNetworkPolicy(s), networkingv1ac.ExtractNetworkPolicy)
-	return err
+	if _, err := applyChild(ctx, s, live, desiredNetworkPolicy(s), networkingv1ac.ExtractNetworkPolicy); err != nil {
+		return err
+	}
+	setCondition(s, fhirv1.ConditionNetworkPolicyReady, metav1.ConditionTrue, fhirv1.ReasonApplied, "NetworkPolicy "+e.Name+" admits only the ingress controller, the aggregator and monitoring")
+	return nil
 }
 
 func desiredNetworkPolicy(s *scope) *networkingv1ac.NetworkPolicyApplyConfiguration {

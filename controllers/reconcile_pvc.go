@@ -18,30 +18,65 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
 
 // reconcilePVC applies <name>-data. The claim is owned directly, not through
 // a StatefulSet volumeClaimTemplate, because templates cannot be resized: a
 // larger spec.storage.size is applied here and the storage driver expands
-// the volume (if its class allows expansion).
+// the volume (if its class allows expansion; see refuseResize if not).
 func reconcilePVC(ctx context.Context, s *scope) error {
-	live := &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: s.endpoint.DataClaimName(), Namespace: s.endpoint.Namespace}}
+	e := s.endpoint
+	live := &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: e.DataClaimName(), Namespace: e.Namespace}}
 	// The claim may have been expanded by hand beyond the spec; asking for
 	// less would be refused (claims never shrink), so keep the larger size.
-	size := s.endpoint.StorageSize()
+	size := e.StorageSize()
+	var current *resource.Quantity
 	if err := s.c.Get(ctx, client.ObjectKeyFromObject(live), live); err == nil {
-		if cur, ok := live.Spec.Resources.Requests[corev1.ResourceStorage]; ok && cur.Cmp(size) > 0 {
-			size = cur
+		if cur, ok := live.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
+			current = &cur
+			if cur.Cmp(size) > 0 {
+				size = cur
+			}
 		}
 	}
 	_, err := applyChild(ctx, s, live, desiredPVC(s, size), corev1ac.ExtractPersistentVolumeClaim)
-	return err
+	if err != nil && current != nil && size.Cmp(*current) > 0 && (apierrors.IsForbidden(err) || apierrors.IsInvalid(err)) {
+		return refuseResize(ctx, s, live, size, *current, err)
+	}
+	if err != nil {
+		return err
+	}
+	setCondition(s, fhirv1.ConditionStorageReady, metav1.ConditionTrue, fhirv1.ReasonApplied, fmt.Sprintf("claim %s requests %s", e.DataClaimName(), size.String()))
+	return nil
+}
+
+// refuseResize handles a larger size the API server would not apply: its
+// PersistentVolumeClaimResize admission refuses to grow a claim whose class
+// does not allow expansion, or one not yet bound. The claim keeps its size
+// (and is otherwise still applied, so its labels and owner are repaired), and
+// StorageReady says why in the API server's words. Retrying would be refused
+// alike, so the stage blocks instead of returning an error: the next try
+// comes when the spec changes or the storage class does (the controller
+// watches StorageClasses, see endpointsOfStorageClass).
+func refuseResize(ctx context.Context, s *scope, live *corev1.PersistentVolumeClaim, want, current resource.Quantity, refused error) error {
+	if _, err := applyChild(ctx, s, live, desiredPVC(s, current), corev1ac.ExtractPersistentVolumeClaim); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("claim %s stays at %s, the API server refused %s: %s", live.Name, current.String(), want.String(), apiMessage(refused))
+	setCondition(s, fhirv1.ConditionStorageReady, metav1.ConditionFalse, fhirv1.ReasonResizeRefused, msg)
+	return s.block(fhirv1.ReasonResizeRefused, msg)
 }
 
 // desiredPVC is the data claim: one writer (ReadWriteOnce), the requested size
@@ -59,4 +94,22 @@ func desiredPVC(s *scope, size resource.Quantity) *corev1ac.PersistentVolumeClai
 		WithLabels(childLabels(e)).
 		WithOwnerReferences(s.ownerRef()).
 		WithSpec(spec)
+}
+
+// endpointsOfStorageClass maps a StorageClass event to the endpoints whose
+// claim is of that class, so a resize the class refused is tried again as
+// soon as the class allows expansion. The claims come from the cache, which
+// holds only the operator's own.
+func (r *FhirEndpointReconciler) endpointsOfStorageClass(ctx context.Context, o client.Object) []reconcile.Request {
+	var claims corev1.PersistentVolumeClaimList
+	if err := r.Client.List(ctx, &claims, client.HasLabels{LabelEndpoint}); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, c := range claims.Items {
+		if c.Spec.StorageClassName != nil && *c.Spec.StorageClassName == o.GetName() {
+			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: c.Labels[LabelEndpoint]}})
+		}
+	}
+	return reqs
 }

@@ -23,7 +23,6 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
@@ -59,12 +58,7 @@ var _ = Describe("the data PersistentVolumeClaim", func() {
 			pvc.Spec.VolumeName = "pv-" + ns
 			return k8sClient.Update(ctx, pvc)
 		}).Should(Succeed())
-		Eventually(func() error {
-			fetch(pvc, ns, "grow-data")
-			pvc.Status.Phase = corev1.ClaimBound
-			pvc.Status.Capacity = corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("10Gi")}
-			return k8sClient.Status().Update(ctx, pvc)
-		}).Should(Succeed())
+		bindClaim(e)
 
 		update(e, func(e *fhirv1.FhirEndpoint) { e.Spec.Storage.Size = qty("25Gi") })
 		Eventually(func() string {

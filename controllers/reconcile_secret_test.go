@@ -174,4 +174,28 @@ var _ = Describe("the credentials Secret", func() {
 		fetch(&appsv1.StatefulSet{}, ns, "partial")
 		Eventually(condition(e, fhirv1.ConditionCredentialsReady)).Should(haveCondition(metav1.ConditionTrue, fhirv1.ReasonUserProvided))
 	})
+
+	// Issue 12: a Secret that stops being complete must not keep a suspend
+	// from reaching the running server, which keeps the credentials it runs with.
+	It("lets a suspend through while the Secret lacks keys, without rolling the pod", func() {
+		ns := newNamespace()
+		e := provision(newEndpoint(ns, "broken", nil))
+		sts := &appsv1.StatefulSet{}
+		fetch(sts, ns, "broken")
+		hash := sts.Spec.Template.Annotations[AnnotationCredentialsHash]
+
+		secret := &corev1.Secret{}
+		fetch(secret, ns, e.CredentialsSecretName())
+		delete(secret.Data, "token_signing_key")
+		Expect(k8sClient.Update(ctx, secret)).To(Succeed())
+		Eventually(condition(e, fhirv1.ConditionCredentialsReady)).Should(haveCondition(metav1.ConditionFalse, fhirv1.ReasonInvalidSecret))
+		update(e, func(e *fhirv1.FhirEndpoint) { e.Spec.Suspend = true })
+
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, keyOf(ns, "broken"), sts)).To(Succeed())
+			g.Expect(sts.Spec.Replicas).To(HaveValue(BeZero()))
+		}).Should(Succeed())
+		Expect(sts.Spec.Template.Annotations[AnnotationCredentialsHash]).To(Equal(hash))
+		Expect(condition(e, fhirv1.ConditionReady)()).To(haveCondition(metav1.ConditionFalse, fhirv1.ReasonInvalidSecret))
+	})
 })

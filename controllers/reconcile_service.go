@@ -23,17 +23,23 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+
+	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
 
 // reconcileService applies the ClusterIP Service <name> in front of the server
 // pod, port 8080 "http": the Ingress's backend and the aggregator's address
-// (http://<name>.<namespace>.svc:8080), and the StatefulSet's governing
+// (http://<name>.<namespace>.svc:8080, status.internalURL), and the StatefulSet's governing
 // Service; and port 9090 "metrics" for Prometheus, which no Ingress routes to.
 func reconcileService(ctx context.Context, s *scope) error {
 	e := s.endpoint
 	live := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: e.Name, Namespace: e.Namespace}}
-	_, err := applyChild(ctx, s, live, desiredService(s), corev1ac.ExtractService)
-	return err
+	if _, err := applyChild(ctx, s, live, desiredService(s), corev1ac.ExtractService); err != nil {
+		return err
+	}
+	e.Status.InternalURL = e.InternalURL()
+	setCondition(s, fhirv1.ConditionServiceReady, metav1.ConditionTrue, fhirv1.ReasonApplied, "Service "+e.Name+" serves "+e.Status.InternalURL)
+	return nil
 }
 
 func desiredService(s *scope) *corev1ac.ServiceApplyConfiguration {

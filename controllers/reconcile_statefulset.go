@@ -50,6 +50,18 @@ func reconcileStatefulSet(ctx context.Context, s *scope) error {
 		return err
 	}
 	live := &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: e.Name, Namespace: e.Namespace}}
+	if s.secretHash == "" {
+		// The secret stage failed: keep the hash the server runs with, so
+		// that a suspend or a resources change still gets through without
+		// rolling the pod onto credentials that are not ready.
+		if s.secretHash, err = runningCredentialsHash(ctx, s); err != nil {
+			return err
+		}
+		if s.secretHash == "" {
+			setCondition(s, fhirv1.ConditionAvailable, metav1.ConditionFalse, fhirv1.ReasonNotProvisioned, "waiting for the credentials Secret (see CredentialsReady)")
+			return nil
+		}
+	}
 	found, err := applyChild(ctx, s, live, desiredStatefulSet(s, image), appsv1ac.ExtractStatefulSet)
 	if err != nil {
 		return err
@@ -65,6 +77,17 @@ func reconcileStatefulSet(ctx context.Context, s *scope) error {
 		setCondition(s, fhirv1.ConditionAvailable, metav1.ConditionFalse, fhirv1.ReasonPodNotReady, "waiting for the server pod to become ready")
 	}
 	return nil
+}
+
+// runningCredentialsHash is the credentials hash on the live StatefulSet's
+// pod template, or "" when there is no StatefulSet yet.
+func runningCredentialsHash(ctx context.Context, s *scope) (string, error) {
+	live := &appsv1.StatefulSet{}
+	err := s.c.Get(ctx, client.ObjectKeyFromObject(s.endpoint), live)
+	if client.IgnoreNotFound(err) != nil {
+		return "", fmt.Errorf("get the running StatefulSet %s: %w", s.endpoint.Name, err)
+	}
+	return live.Spec.Template.Annotations[AnnotationCredentialsHash], nil
 }
 
 // serverImage is the image the server runs: spec.image if the policy allows

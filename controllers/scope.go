@@ -59,7 +59,7 @@ type scope struct {
 	imageRefused       bool
 	// suspended holds the server at zero replicas.
 	suspended bool
-	// blockedReason/blockedMessage explain an errBlocked for the Ready condition.
+	// blockedReason/blockedMessage explain the first errBlocked for the Ready condition.
 	blockedReason  string
 	blockedMessage string
 }
@@ -68,22 +68,37 @@ type scope struct {
 // when the endpoint must wait for the user, any other error to retry.
 type stage struct {
 	name string
-	run  func(ctx context.Context, s *scope) error
+	// condition reports this stage's child (True once applied); empty for
+	// the stages that own no child.
+	condition string
+	// needs are the earlier stages whose output this one cannot do without;
+	// it is skipped while any of them failed. Every other failure leaves it
+	// to run (see runStages).
+	needs []string
+	run   func(ctx context.Context, s *scope) error
 }
 
-// stages are run in this order: the policy decides what of the spec may be
-// applied before anything is, the host must be free before anything is
-// provisioned, and the Secret and volume must exist before the pod that mounts them.
+// stages are run in this order, every one on every reconcile: the policy
+// decides what of the spec may be applied before anything is, and the Secret
+// and volume come before the pod that mounts them (the pod waits for a
+// missing claim by itself, so the StatefulSet does not need the pvc stage).
+//
+// Every child needs the subdomain stage: an endpoint whose host another
+// holds gets no children at all, and the StatefulSet (--base-url) and the
+// Ingress are built from the host. The StatefulSet also uses the Secret's
+// hash; when the secret stage failed it keeps the hash it runs with (see
+// credentialsHash), so a suspend still gets through.
 func stages() []stage {
+	host := []string{"subdomain"}
 	return []stage{
-		{"policy", checkSpecPolicy},
-		{"subdomain", reconcileSubdomain},
-		{"secret", reconcileSecret},
-		{"pvc", reconcilePVC},
-		{"statefulset", reconcileStatefulSet},
-		{"service", reconcileService},
-		{"ingress", reconcileIngress},
-		{"networkpolicy", reconcileNetworkPolicy},
+		{name: "policy", run: checkSpecPolicy},
+		{name: "subdomain", run: reconcileSubdomain},
+		{name: "secret", condition: fhirv1.ConditionCredentialsReady, needs: host, run: reconcileSecret},
+		{name: "pvc", condition: fhirv1.ConditionStorageReady, needs: host, run: reconcilePVC},
+		{name: "statefulset", condition: fhirv1.ConditionAvailable, needs: host, run: reconcileStatefulSet},
+		{name: "service", condition: fhirv1.ConditionServiceReady, needs: host, run: reconcileService},
+		{name: "ingress", condition: fhirv1.ConditionIngressReady, needs: host, run: reconcileIngress},
+		{name: "networkpolicy", condition: fhirv1.ConditionNetworkPolicyReady, needs: host, run: reconcileNetworkPolicy},
 	}
 }
 
@@ -101,9 +116,12 @@ func (s *scope) ownerRef() *metav1ac.OwnerReferenceApplyConfiguration {
 		WithBlockOwnerDeletion(true)
 }
 
-// block records why the endpoint cannot proceed and returns errBlocked.
+// block records why the endpoint cannot proceed and returns errBlocked. The
+// first stage to block names the reason Ready reports.
 func (s *scope) block(reason, message string) error {
-	s.blockedReason, s.blockedMessage = reason, message
+	if s.blockedReason == "" {
+		s.blockedReason, s.blockedMessage = reason, message
+	}
 	return errBlocked
 }
 

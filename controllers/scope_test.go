@@ -36,6 +36,18 @@ func TestStagesOrder(t *testing.T) {
 	if fmt.Sprint(names) != fmt.Sprint(want) {
 		t.Fatalf("stages = %v, want %v", names, want)
 	}
+	// The dependencies docs/operator.md names, and no others: a stage that
+	// needed more would again let one child's failure block the rest.
+	var needs []string
+	for _, st := range stages() {
+		if len(st.needs) > 0 {
+			needs = append(needs, st.name+"<-"+fmt.Sprint(st.needs))
+		}
+	}
+	wantNeeds := []string{"secret<-[subdomain]", "pvc<-[subdomain]", "statefulset<-[subdomain]", "service<-[subdomain]", "ingress<-[subdomain]", "networkpolicy<-[subdomain]"}
+	if fmt.Sprint(needs) != fmt.Sprint(wantNeeds) {
+		t.Errorf("needs = %v, want %v", needs, wantNeeds)
+	}
 }
 
 func TestScopeHelpers(t *testing.T) {
@@ -54,5 +66,9 @@ func TestScopeHelpers(t *testing.T) {
 	err := s.block("X", "why")
 	if !errors.Is(err, errBlocked) || s.blockedReason != "X" || s.blockedMessage != "why" {
 		t.Errorf("block() = %v, reason %q message %q", err, s.blockedReason, s.blockedMessage)
+	}
+	// Ready names the first stage that blocked, not the last.
+	if err := s.block("Y", "later"); !errors.Is(err, errBlocked) || s.blockedReason != "X" {
+		t.Errorf("a second block() = %v, reason %q; want errBlocked, reason X", err, s.blockedReason)
 	}
 }

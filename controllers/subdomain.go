@@ -97,7 +97,8 @@ func reconcileSubdomain(ctx context.Context, s *scope) error {
 			return fmt.Errorf("remove the Ingress of a conflicting endpoint: %w", err)
 		}
 	}
-	setCondition(s, fhirv1.ConditionIngressReady, metav1.ConditionFalse, fhirv1.ReasonSubdomainConflict, msg)
+	// Every child's condition, IngressReady included, says SubdomainConflict
+	// with msg: runStages skips the stages that need the host.
 	return s.block(fhirv1.ReasonSubdomainConflict, msg)
 }
 

@@ -26,6 +26,7 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -181,6 +182,36 @@ func markServerReady(e *fhirv1.FhirEndpoint, ready int32) {
 		sts.Status.UpdatedReplicas = ready
 		return k8sClient.Status().Update(context.Background(), sts)
 	})).To(Succeed())
+}
+
+// bindClaim marks the data claim Bound at its requested size, as the
+// PersistentVolume controller would (envtest runs none). Only a bound claim
+// may be resized at all.
+func bindClaim(e *fhirv1.FhirEndpoint) {
+	GinkgoHelper()
+	Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		pvc := &corev1.PersistentVolumeClaim{}
+		if err := k8sClient.Get(context.Background(), keyOf(e.Namespace, e.DataClaimName()), pvc); err != nil {
+			return err
+		}
+		pvc.Status.Phase = corev1.ClaimBound
+		pvc.Status.AccessModes = pvc.Spec.AccessModes
+		pvc.Status.Capacity = corev1.ResourceList{corev1.ResourceStorage: pvc.Spec.Resources.Requests[corev1.ResourceStorage]}
+		return k8sClient.Status().Update(context.Background(), pvc)
+	})).To(Succeed())
+}
+
+// eventReasons lists the reasons of the Events regarding the object name in ns.
+func eventReasons(ns, name string) []string {
+	var list eventsv1.EventList
+	Expect(k8sClient.List(context.Background(), &list, client.InNamespace(ns))).To(Succeed())
+	var reasons []string
+	for _, ev := range list.Items {
+		if ev.Regarding.Name == name {
+			reasons = append(reasons, ev.Type+"/"+ev.Reason)
+		}
+	}
+	return reasons
 }
 
 // reconcileNow runs one reconcile of e directly, outside the manager's queue.

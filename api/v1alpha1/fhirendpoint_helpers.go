@@ -16,7 +16,11 @@ limitations under the License.
 
 package v1alpha1
 
-import "k8s.io/apimachinery/pkg/api/resource"
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+)
 
 // Condition types reported in FhirEndpointStatus.Conditions. Ready summarises
 // the others; each of the rest explains one reason Ready may be False.
@@ -29,6 +33,16 @@ const (
 	ConditionAvailable = "Available"
 	// ConditionIngressReady is True when the Ingress for the host is applied.
 	ConditionIngressReady = "IngressReady"
+	// ConditionStorageReady is True when the data claim is applied at the
+	// requested size; ResizeRefused says why it did not grow.
+	ConditionStorageReady = "StorageReady"
+	// ConditionServiceReady is True when the Service is applied.
+	ConditionServiceReady = "ServiceReady"
+	// ConditionNetworkPolicyReady is True when the NetworkPolicy is applied.
+	ConditionNetworkPolicyReady = "NetworkPolicyReady"
+	// ConditionAggregated is the aggregator's, never the operator's: True
+	// while it reads this endpoint. The operator leaves it alone.
+	ConditionAggregated = "Aggregated"
 	// ConditionSuspended is True while spec.suspend holds the server at zero replicas.
 	ConditionSuspended = "Suspended"
 	// ConditionSpecAccepted is False when the manager's policy refused part of
@@ -51,6 +65,14 @@ const (
 	ReasonPodNotReady       = "PodNotReady"
 	ReasonApplied           = "Applied"
 	ReasonNotProvisioned    = "NotProvisioned"
+	// ReasonResizeRefused: the API server refused to grow the data claim (its
+	// class does not allow expansion, or the claim is not bound); the claim
+	// keeps its size and the message carries the API server's words.
+	ReasonResizeRefused = "ResizeRefused"
+	// ReasonApplyFailed: the API server refused a child for a reason it did not
+	// name; otherwise a failed child's condition carries the API server's
+	// own reason (Forbidden, Invalid, Conflict...).
+	ReasonApplyFailed = "ApplyFailed"
 
 	// SpecAccepted reasons.
 	ReasonAccepted                   = "Accepted"
@@ -102,3 +124,13 @@ func (e *FhirEndpoint) CredentialsSecretName() string { return e.Name + "-creden
 
 // DataClaimName is the name of the endpoint's data PersistentVolumeClaim.
 func (e *FhirEndpoint) DataClaimName() string { return e.Name + "-data" }
+
+// ServerHTTPPort is the Service's (and the server container's) http port.
+const ServerHTTPPort = 8080
+
+// InternalURL is the server's in-cluster address through its Service <name>,
+// http://<name>.<namespace>.svc:8080; the FHIR base is InternalURL() + "/fhir".
+// The aggregator reads it (or status.internalURL, which holds the same).
+func (e *FhirEndpoint) InternalURL() string {
+	return fmt.Sprintf("http://%s.%s.svc:%d", e.Name, e.Namespace, ServerHTTPPort)
+}

@@ -66,3 +66,12 @@ func TestHelpers(t *testing.T) {
 		t.Errorf("CredentialKeys() = %v, want the five keys of the auth contract", CredentialKeys())
 	}
 }
+
+// TestInternalURL pins the address the aggregator dials: the Service the
+// operator names after the endpoint, in its namespace, on the http port.
+func TestInternalURL(t *testing.T) {
+	e := &FhirEndpoint{ObjectMeta: metav1.ObjectMeta{Name: "labs", Namespace: "acme"}}
+	if got, want := e.InternalURL(), "http://labs.acme.svc:8080"; got != want {
+		t.Errorf("InternalURL() = %q, want %q", got, want)
+	}
+}

@@ -168,8 +168,11 @@ type AggregationSpec struct {
 
 // FhirEndpointStatus is what the operator observed and did.
 type FhirEndpointStatus struct {
-	// Conditions: Ready, and CredentialsReady, Available, IngressReady,
-	// Suspended and SpecAccepted, which explain it.
+	// Conditions: Ready, and the ones that explain it: one per child
+	// (CredentialsReady, StorageReady, Available, ServiceReady, IngressReady,
+	// NetworkPolicyReady), Suspended and SpecAccepted, all written by the
+	// operator; and Aggregated, written by the aggregator. Each writer owns its
+	// own entries (server-side apply, keyed by type), so neither erases the other's.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -194,6 +197,49 @@ type FhirEndpointStatus struct {
 	// FHIRVersion is the FHIR release the server runs.
 	// +optional
 	FHIRVersion FHIRVersion `json:"fhirVersion,omitempty"`
+
+	// InternalURL is the server's in-cluster address,
+	// http://<name>.<namespace>.svc:8080 (the Service's http port): what the
+	// aggregator reads. The FHIR base is InternalURL + "/fhir".
+	// +optional
+	InternalURL string `json:"internalURL,omitempty"`
+
+	// Aggregation is the aggregator's progress on this endpoint. The
+	// aggregator writes it (field manager fhirfleet-aggregator); the operator
+	// never does.
+	// +optional
+	Aggregation *AggregationStatus `json:"aggregation,omitempty"`
+}
+
+// AggregationStatus is how far the aggregator has read one endpoint's feed.
+type AggregationStatus struct {
+	// Cursor is where the next read starts (opaque to everyone but the aggregator).
+	// +optional
+	Cursor string `json:"cursor,omitempty"`
+
+	// LastSyncTime is when the aggregator last finished a read.
+	// +optional
+	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
+
+	// LagSeconds is how far behind the endpoint the aggregator is.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	LagSeconds *int64 `json:"lagSeconds,omitempty"`
+
+	// Accepted counts the resources the aggregator took in.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Accepted int64 `json:"accepted,omitempty"`
+
+	// Excluded counts the resources it left out (by policy or as invalid).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Excluded int64 `json:"excluded,omitempty"`
+
+	// Pending counts the resources it has seen but not yet processed.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Pending int64 `json:"pending,omitempty"`
 }
 
 // FhirEndpoint is one customer feed's dedicated FHIR server on its own subdomain.
@@ -208,6 +254,7 @@ type FhirEndpointStatus struct {
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.fhirVersion`
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Lag",type=integer,JSONPath=`.status.aggregation.lagSeconds`,description="seconds the aggregator is behind"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 50",message="metadata.name must be a DNS-1035 label of at most 50 characters (child names are derived from it)"
 type FhirEndpoint struct {
