@@ -20,6 +20,10 @@ RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
 # distroless/static: no shell, no package manager, CA certificates and
 # /etc/passwd with the nonroot user (65532) only.
 FROM gcr.io/distroless/static:nonroot
+# The labels and layout match `make images` (hack/images), which builds the
+# same image without Docker.
+LABEL org.opencontainers.image.title="manager" \
+      org.opencontainers.image.source="https://github.com/fhirfleet/fhirfleet"
 COPY --from=build /out/manager /manager
 USER 65532:65532
 ENTRYPOINT ["/manager"]

@@ -87,6 +87,10 @@ build: ## Build bin/manager, bin/fhirserver and bin/aggregator.
 	$(GO) build -o $(LOCALBIN)/fhirserver ./cmd/fhirserver
 	$(GO) build -o $(LOCALBIN)/aggregator ./cmd/aggregator
 
+.PHONY: images
+images: ## Assemble OCI images of the three binaries in dist/images/ (no daemon; needs the ca-certificates package).
+	$(GO) run ./hack/images -go $(GO) -out dist/images
+
 .PHONY: build-installer
 build-installer: manifests $(KUSTOMIZE) ## Write dist/install.yaml: CRD, RBAC and the manager.
 	mkdir -p dist
