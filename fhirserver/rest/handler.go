@@ -16,6 +16,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 	"github.com/fhirfleet/fhirfleet/fhirserver/validation"
 )
@@ -53,7 +54,11 @@ type AuthInfo interface {
 type Config struct {
 	Version  *defs.Version
 	Store    *storage.Store
-	Searcher Searcher
+	Searcher repository.Searcher
+	// ReadPolicy, when set, wraps every read (read, vread, history, search):
+	// an access policy that hides resources makes them 404 everywhere. The
+	// scope checks of Auth apply besides it.
+	ReadPolicy func(repository.Reader) repository.Reader
 	// Auth is nil when the server runs without authorization (unit tests);
 	// then every request is allowed. When set, a request without a
 	// principal in its context is refused, so a mis-wired middleware fails
@@ -87,9 +92,12 @@ type Config struct {
 
 // Handler serves the FHIR REST API under /fhir.
 type Handler struct {
-	ver         *defs.Version
-	store       *storage.Store
-	search      Searcher
+	ver    *defs.Version
+	store  *storage.Store
+	search repository.Searcher
+	// reads is the repository behind Config.ReadPolicy: every read goes
+	// through it and nothing else.
+	reads       repository.Reader
 	auth        AuthInfo
 	base        string // FHIR base: BaseURL + "/fhir"
 	maxBody     int64
@@ -140,6 +148,14 @@ func New(cfg Config) (*Handler, error) {
 		types: map[string]bool{},
 	}
 	h.search = guardedSearcher{Searcher: cfg.Searcher, policy: scopePolicy{h}}
+	repo, err := repository.New(repository.Config{Store: cfg.Store, Searcher: h.search})
+	if err != nil {
+		return nil, fmt.Errorf("rest: %w", err)
+	}
+	h.reads = repo
+	if cfg.ReadPolicy != nil {
+		h.reads = cfg.ReadPolicy(repo)
+	}
 	h.closing, h.close = context.WithCancel(context.Background())
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes

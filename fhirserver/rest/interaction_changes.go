@@ -9,6 +9,7 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 )
 
 // maxWait bounds a long poll, so proxies and clients with default timeouts
@@ -49,7 +50,7 @@ func (h *Handler) changes(c *call) {
 	defer func() { release() }()
 	page, err := h.store.Changes(c.r.Context(), cursor, count)
 	if err != nil {
-		c.fail(storageError(err, "the change feed"))
+		c.fail(repository.StorageError(err, "the change feed"))
 		return
 	}
 	if len(page.Changes) == 0 && wait > 0 {
@@ -69,13 +70,13 @@ func (h *Handler) changes(c *call) {
 		case err == nil:
 			release = h.withDeadline(c)
 			if page, err = h.store.Changes(c.r.Context(), cursor, count); err != nil {
-				c.fail(storageError(err, "the change feed"))
+				c.fail(repository.StorageError(err, "the change feed"))
 				return
 			}
 		case errors.Is(err, context.DeadlineExceeded):
 			// Nothing new within the wait: answer the empty page.
 		default:
-			c.fail(storageError(err, "the change feed"))
+			c.fail(repository.StorageError(err, "the change feed"))
 			return
 		}
 	}
@@ -85,7 +86,7 @@ func (h *Handler) changes(c *call) {
 	for _, ch := range page.Changes {
 		rec, err := h.store.GetVersion(c.r.Context(), ch.Type, ch.ID, ch.VersionID)
 		if err != nil {
-			c.fail(storageError(err, ch.Type+"/"+ch.ID))
+			c.fail(repository.StorageError(err, ch.Type+"/"+ch.ID))
 			return
 		}
 		var raw []byte

@@ -49,17 +49,9 @@ func (h *Handler) history(c *call, rt route) {
 			return
 		}
 	}
-	if rt.Kind == routeInstHist {
-		// The history of a resource that never existed is a 404, not an
-		// empty list, so that typos are visible.
-		if _, err := h.current(c.r.Context(), rt.Type, rt.ID); err != nil {
-			c.fail(err)
-			return
-		}
-	}
-	page, err := h.store.History(c.r.Context(), q)
+	page, err := h.reads.History(c.r.Context(), q)
 	if err != nil {
-		c.fail(storageError(err, "history"))
+		c.fail(err)
 		return
 	}
 	b := &bundle{Type: "history", Total: -1}

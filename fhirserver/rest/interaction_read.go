@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 
@@ -18,7 +17,7 @@ func (h *Handler) read(c *call, rt route) {
 		c.fail(err)
 		return
 	}
-	rec, err := h.current(c.r.Context(), rt.Type, rt.ID)
+	rec, err := h.reads.Read(c.r.Context(), rt.Type, rt.ID)
 	if err != nil {
 		if rt.Type == "OperationDefinition" && rt.ID == changesDefinitionID {
 			// The built-in definition, unless a client stored its own.
@@ -53,9 +52,9 @@ func (h *Handler) vread(c *call, rt route) {
 		c.fail(outcome.NotFound("%s/%s has no version %q", rt.Type, rt.ID, rt.VersionID))
 		return
 	}
-	rec, err := h.store.GetVersion(c.r.Context(), rt.Type, rt.ID, vid)
+	rec, err := h.reads.VRead(c.r.Context(), rt.Type, rt.ID, vid)
 	if err != nil {
-		c.fail(storageError(err, rt.Type+"/"+rt.ID+"/_history/"+rt.VersionID))
+		c.fail(err)
 		return
 	}
 	if rec.Deleted {
@@ -69,16 +68,6 @@ func (h *Handler) vread(c *call, rt route) {
 		return
 	}
 	c.sendRecord(http.StatusOK, rec)
-}
-
-// current reads the current version (a tombstone included) and maps "never
-// existed" to 404.
-func (h *Handler) current(ctx context.Context, typ, id string) (*storage.Record, error) {
-	rec, err := h.store.Get(ctx, typ, id)
-	if err != nil {
-		return nil, storageError(err, typ+"/"+id)
-	}
-	return rec, nil
 }
 
 func gone(typ, id string) error {

@@ -129,7 +129,7 @@ func (h *Handler) searchParams(c *call) (url.Values, error) {
 func (h *Handler) runSearch(c *call, req search.Request) {
 	req.Strict = c.prefer.Strict
 	req.Cursor = first(c.query, "_cursor")
-	res, err := h.search.Search(c.r.Context(), req)
+	res, err := h.reads.Search(c.r.Context(), req)
 	if err != nil {
 		c.fail(err)
 		return

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
@@ -59,7 +60,7 @@ func (h *Handler) transaction(c *call, items []*fhirjson.Value) {
 		return h.runTransaction(ctx, tx, order)
 	})
 	if err != nil {
-		c.fail(storageError(err, "the transaction"))
+		c.fail(repository.StorageError(err, "the transaction"))
 		return
 	}
 	// Committed: what follows only reports it, so the request deadline must
@@ -70,7 +71,7 @@ func (h *Handler) transaction(c *call, items []*fhirjson.Value) {
 		if te.existing != "" {
 			// As in runWrite: wait until the matched version is durable.
 			if _, err := h.store.GetVersion(ctx, te.res.Rec.Type, te.res.Rec.ID, te.res.Rec.VersionID); err != nil {
-				c.fail(storageError(err, "the transaction"))
+				c.fail(repository.StorageError(err, "the transaction"))
 				return
 			}
 		}
@@ -280,7 +281,7 @@ func (h *Handler) runTxWrite(ctx context.Context, tx *storage.Tx, te *txEntry) (
 	if te.existing != "" {
 		rec, err := tx.Get(ctx, op.Type, te.existing)
 		if err != nil {
-			return writeResult{}, storageError(err, op.Type+"/"+te.existing)
+			return writeResult{}, repository.StorageError(err, op.Type+"/"+te.existing)
 		}
 		return writeResult{Status: http.StatusOK, Rec: rec}, nil
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
@@ -146,7 +147,7 @@ func (h *Handler) runWrite(c *call, op *writeOp) {
 		return err
 	})
 	if err != nil {
-		c.fail(storageError(err, op.Type))
+		c.fail(repository.StorageError(err, op.Type))
 		return
 	}
 	if res.Status == http.StatusOK && op.Method == http.MethodPost {
@@ -155,7 +156,7 @@ func (h *Handler) runWrite(c *call, op *writeOp) {
 		// waited. Reading it through the store waits until it is durable, so
 		// the client is never told of a resource a crash could take back.
 		if res.Rec, err = h.store.GetVersion(ctx, res.Rec.Type, res.Rec.ID, res.Rec.VersionID); err != nil {
-			c.fail(storageError(err, op.Type))
+			c.fail(repository.StorageError(err, op.Type))
 			return
 		}
 	}
@@ -164,7 +165,7 @@ func (h *Handler) runWrite(c *call, op *writeOp) {
 		// a delete whose fsync is still in flight: reading it waits for that,
 		// so "deleted" is only ever reported once it is durable.
 		if _, err := h.store.Get(ctx, op.Type, op.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
-			c.fail(storageError(err, op.Type))
+			c.fail(repository.StorageError(err, op.Type))
 			return
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
@@ -108,7 +109,7 @@ func (h *Handler) execPatch(ctx context.Context, tx *storage.Tx, op *writeOp) (w
 	}
 	cur, err := tx.Get(ctx, op.Type, op.ID)
 	if err != nil {
-		return writeResult{}, storageError(err, op.Type+"/"+op.ID)
+		return writeResult{}, repository.StorageError(err, op.Type+"/"+op.ID)
 	}
 	if cur.Deleted {
 		return writeResult{}, gone(op.Type, op.ID)
@@ -134,7 +135,7 @@ func (h *Handler) execPatch(ctx context.Context, tx *storage.Tx, op *writeOp) (w
 	}
 	rec, err := tx.Put(storage.Put{Type: op.Type, ID: op.ID, IfMatch: cur.VersionID, Index: op.Entries, Stamp: h.stamper(op)})
 	if err != nil {
-		return writeResult{}, storageError(err, op.Type+"/"+op.ID)
+		return writeResult{}, repository.StorageError(err, op.Type+"/"+op.ID)
 	}
 	return writeResult{Status: http.StatusOK, Rec: rec, Info: "patched " + op.Type + "/" + op.ID}, nil
 }

@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -71,26 +70,4 @@ func (c *call) sendWrite(status int, rec *storage.Record, info string) {
 // infoOutcome is the OperationOutcome of a successful write.
 func infoOutcome(msg string) *fhirjson.Value {
 	return outcome.Resource([]outcome.Issue{{Severity: outcome.Information, Code: outcome.CodeInformational, Diagnostics: msg}})
-}
-
-// storageError turns the storage's sentinel errors into client answers; other
-// errors stay server faults.
-func storageError(err error, what string) error {
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		return outcome.NotFound("%s is not known", what)
-	case errors.Is(err, storage.ErrGone):
-		return outcome.New(http.StatusGone, outcome.CodeDeleted, "", "%s has been deleted", what)
-	case errors.Is(err, storage.ErrExists):
-		return outcome.New(http.StatusConflict, outcome.CodeDuplicate, "", "%s already exists", what)
-	case errors.Is(err, storage.ErrVersionConflict):
-		return outcome.New(http.StatusPreconditionFailed, outcome.CodeConflict, "", "If-Match does not name the current version of %s", what)
-	case errors.Is(err, storage.ErrInvalidKey):
-		return outcome.BadRequest(outcome.CodeValue, "", "%s is not a valid type and id", what)
-	case errors.Is(err, storage.ErrBadCursor):
-		return outcome.BadRequest(outcome.CodeValue, "", "the cursor was not issued by this server")
-	case errors.Is(err, storage.ErrClosed), errors.Is(err, storage.ErrFailed):
-		return outcome.New(http.StatusServiceUnavailable, outcome.Code("transient"), "", "the store is not available; retry later")
-	}
-	return err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
@@ -115,7 +116,7 @@ func (h *Handler) execCreate(ctx context.Context, tx *storage.Tx, op *writeOp) (
 	}
 	rec, err := tx.Put(storage.Put{Type: op.Type, ID: op.ID, Create: true, Index: op.Entries, Stamp: h.stamper(op)})
 	if err != nil {
-		return writeResult{}, storageError(err, op.Type+"/"+op.ID)
+		return writeResult{}, repository.StorageError(err, op.Type+"/"+op.ID)
 	}
 	return writeResult{Status: http.StatusCreated, Rec: rec, Info: "created " + op.Type + "/" + op.ID}, nil
 }
@@ -152,7 +153,7 @@ func (h *Handler) execUpdate(ctx context.Context, tx *storage.Tx, op *writeOp) (
 	}
 	rec, err := tx.Put(storage.Put{Type: op.Type, ID: op.ID, IfMatch: op.IfMatch, Index: op.Entries, Stamp: h.stamper(op)})
 	if err != nil {
-		return writeResult{}, storageError(err, op.Type+"/"+op.ID)
+		return writeResult{}, repository.StorageError(err, op.Type+"/"+op.ID)
 	}
 	if rec.Op == storage.OpCreate {
 		return writeResult{Status: http.StatusCreated, Rec: rec, Info: "created " + op.Type + "/" + op.ID}, nil
@@ -199,7 +200,7 @@ func (h *Handler) execDelete(ctx context.Context, tx *storage.Tx, op *writeOp) (
 			// Deleting what is not there succeeds: the end state is the one asked for.
 			continue
 		case err != nil:
-			return writeResult{}, storageError(err, op.Type+"/"+id)
+			return writeResult{}, repository.StorageError(err, op.Type+"/"+id)
 		}
 		res.Rec = rec
 		res.Deleted++

@@ -1,4 +1,4 @@
-package rest
+package repository
 
 import (
 	"errors"
@@ -24,13 +24,13 @@ func TestStorageError(t *testing.T) {
 		{storage.ErrFailed, 503},
 	}
 	for _, tt := range tests {
-		oe, ok := outcome.As(storageError(tt.err, "Patient/1"))
+		oe, ok := outcome.As(StorageError(tt.err, "Patient/1"))
 		if !ok || oe.Status != tt.status {
 			t.Errorf("%v → %v, want %d", tt.err, oe, tt.status)
 		}
 	}
 	plain := errors.New("disk on fire")
-	if got := storageError(plain, "x"); !errors.Is(got, plain) {
+	if got := StorageError(plain, "x"); !errors.Is(got, plain) {
 		t.Errorf("an unknown error must stay a server fault, got %v", got)
 	}
 }
