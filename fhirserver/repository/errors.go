@@ -29,3 +29,8 @@ func StorageError(err error, what string) error {
 	}
 	return err
 }
+
+// Gone is the answer for a resource whose current version is its deletion.
+func Gone(typ, id string) error {
+	return outcome.New(http.StatusGone, outcome.CodeDeleted, "", "%s/%s has been deleted", typ, id)
+}

@@ -9,45 +9,48 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
-// newRepo is a repository over a fresh store and the real search engine.
+// newRepo is an R4 repository over a fresh store and the real search engine.
 func newRepo(t *testing.T) (*Repository, *storage.Store) {
+	t.Helper()
+	return newRepoOf(t, defs.R4)
+}
+
+// newRepoOf is newRepo for version ver.
+func newRepoOf(t *testing.T, ver *defs.Version) (*Repository, *storage.Store) {
 	t.Helper()
 	st, err := storage.Open(t.TempDir(), storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	eng, err := search.NewEngine(defs.R4, st, search.Options{})
+	eng, err := search.NewEngine(ver, st, search.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := New(Config{Store: st, Searcher: eng})
+	r, err := New(Config{Version: ver, Store: st, Searcher: eng})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r, st
 }
 
-// put writes one version of a resource as the store holds it (id and meta
-// stamped), indexed by the engine, and returns its versionId.
+// put writes one version of a resource through Commit (an update, which
+// creates it the first time) and returns its versionId.
 func put(t *testing.T, r *Repository, typ, id, body string) int64 {
 	t.Helper()
-	v, err := fhirjson.Parse([]byte(body))
+	res, err := r.Commit(t.Context(), &Write{Action: ActionUpdate, Type: typ, ID: id, Resource: parse(t, r, body)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v.Set("id", fhirjson.NewString(id))
-	entries, err := r.search.IndexEntries(typ, v)
+	return res.Rec.VersionID
+}
+
+// parse is a validated resource.
+func parse(t *testing.T, r *Repository, body string) *fhirjson.Value {
+	t.Helper()
+	v, err := r.ParseResource([]byte(body), "")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("parse %s: %v", body, err)
 	}
-	var rec *storage.Record
-	_, err = r.store.Write(t.Context(), func(tx *storage.Tx) error {
-		rec, err = tx.Put(storage.Put{Type: typ, ID: id, Index: entries, JSON: fhirjson.Marshal(v)})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rec.VersionID
+	return v
 }

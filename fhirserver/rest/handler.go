@@ -18,17 +18,11 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
-	"github.com/fhirfleet/fhirfleet/fhirserver/validation"
 )
 
 // Defaults for the Config limits.
 const (
 	DefaultMaxBodyBytes = 16 << 20
-	DefaultMaxDepth     = 64
-	// DefaultMaxElements passes any resource seen in practice (a
-	// 10,000-entry Bundle has about 70,000 elements of its own) and bounds
-	// one resource's tree to about 16 MB.
-	DefaultMaxElements = 200_000
 	// DefaultBodyTimeout stays below the server's default shutdown timeout,
 	// so SIGTERM never waits its whole timeout for a body that never comes.
 	DefaultBodyTimeout = 20 * time.Second
@@ -68,9 +62,10 @@ type Config struct {
 	// BaseURL + "/fhir".
 	BaseURL      string
 	MaxBodyBytes int64
-	MaxDepth     int
-	// MaxElements caps the elements of one resource in a body (413 above;
-	// see fhirjson.WithMaxElements).
+	// MaxDepth (default repository.DefaultMaxDepth) bounds the nesting of
+	// a body; MaxElements (default repository.DefaultMaxElements) caps the
+	// elements of one resource in it (413 above).
+	MaxDepth    int
 	MaxElements int
 	// BodyTimeout is how long a body may take to arrive once the handler
 	// starts reading it (408 after).
@@ -101,8 +96,6 @@ type Handler struct {
 	auth        AuthInfo
 	base        string // FHIR base: BaseURL + "/fhir"
 	maxBody     int64
-	maxDepth    int
-	maxElements int
 	bodyTimeout time.Duration
 	budget      *bodyBudget
 	timeout     time.Duration // RequestTimeout
@@ -110,13 +103,11 @@ type Handler struct {
 	metrics     Metrics
 	now         func() time.Time
 
-	validator *validation.Validator
-	// stubType is the resource type versionEntries indexes its stub as.
-	stubType string
+	// repo does every write and parses every body; reads go through reads.
+	repo *repository.Repository
 
 	capability []byte // the CapabilityStatement, built once
 	changesDef []byte // the OperationDefinition of $changes
-	types      map[string]bool
 
 	// closing is cancelled by Close when the server shuts down, so long
 	// polls answer at once instead of holding the shutdown for their wait.
@@ -142,32 +133,27 @@ func New(cfg Config) (*Handler, error) {
 	h := &Handler{
 		ver: cfg.Version, store: cfg.Store, search: cfg.Searcher, auth: cfg.Auth,
 		base:    strings.TrimSuffix(cfg.BaseURL, "/") + "/fhir",
-		maxBody: cfg.MaxBodyBytes, maxDepth: cfg.MaxDepth, maxElements: cfg.MaxElements, timeout: cfg.RequestTimeout,
+		maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
 		bodyTimeout: cmp.Or(cfg.BodyTimeout, DefaultBodyTimeout), log: cfg.Logger,
 		metrics: cfg.Metrics, now: cfg.Now,
-		types: map[string]bool{},
 	}
 	h.search = guardedSearcher{Searcher: cfg.Searcher, policy: scopePolicy{h}}
-	repo, err := repository.New(repository.Config{Store: cfg.Store, Searcher: h.search})
-	if err != nil {
+	if h.repo, err = repository.New(repository.Config{
+		Version: cfg.Version, Store: cfg.Store, Searcher: h.search,
+		MaxDepth: cfg.MaxDepth, MaxElements: cfg.MaxElements, Authorize: h.allow,
+	}); err != nil {
 		return nil, fmt.Errorf("rest: %w", err)
 	}
-	h.reads = repo
+	h.reads = h.repo
 	if cfg.ReadPolicy != nil {
-		h.reads = cfg.ReadPolicy(repo)
+		h.reads = cfg.ReadPolicy(h.repo)
 	}
 	h.closing, h.close = context.WithCancel(context.Background())
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}
-	if h.maxDepth <= 0 {
-		h.maxDepth = DefaultMaxDepth
-	}
 	if h.timeout <= 0 {
 		h.timeout = DefaultRequestTimeout
-	}
-	if h.maxElements <= 0 {
-		h.maxElements = DefaultMaxElements
 	}
 	h.budget = newBodyBudget(cmp.Or(cfg.MaxInflightBodyBytes, DefaultMaxInflightBodyBytes),
 		cmp.Or(cfg.BodyBudgetWait, DefaultBodyBudgetWait))
@@ -177,13 +163,6 @@ func New(cfg Config) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	if h.validator, err = validation.For(h.ver); err != nil {
-		return nil, fmt.Errorf("rest: validation rules of %s: %w", h.ver.Name, err)
-	}
-	for _, t := range h.ver.ResourceTypes() {
-		h.types[t] = true
-	}
-	h.stubType = cheapestType(h.ver.ResourceTypes(), func(t string) int { return len(h.ver.SearchParams(t)) })
 	h.capability = h.buildCapability()
 	h.changesDef = h.buildChangesDefinition()
 	return h, nil
@@ -241,15 +220,15 @@ func (h *Handler) serve(c *call) {
 	if rt.Type != "" {
 		// Only known types become a metrics label: a client inventing type
 		// names must not be able to grow the label set without bound.
-		if h.types[rt.Type] {
+		if h.repo.IsType(rt.Type) {
 			c.resourceType = rt.Type
 		}
-		if !h.types[rt.Type] {
+		if !h.repo.IsType(rt.Type) {
 			c.failf(http.StatusNotFound, outcome.CodeNotSupported, "%q is not a resource type of FHIR %s", rt.Type, h.ver.FHIRVersion)
 			return
 		}
 	}
-	if rt.Kind == routeCompartment && rt.Target != "*" && !h.types[rt.Target] {
+	if rt.Kind == routeCompartment && rt.Target != "*" && !h.repo.IsType(rt.Target) {
 		c.failf(http.StatusNotFound, outcome.CodeNotSupported, "%q is not a resource type of FHIR %s", rt.Target, h.ver.FHIRVersion)
 		return
 	}

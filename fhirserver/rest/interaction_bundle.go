@@ -10,6 +10,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 )
 
 // entry is one parsed Bundle.entry of a batch or transaction.
@@ -40,12 +41,7 @@ func (h *Handler) bundle(c *call) {
 	var b *fhirjson.Value
 	if err == nil {
 		// data is this request's own slice and is only read from here on.
-		b, err = h.parseResource(data, "Bundle", fhirjson.OwnInput())
-		if err != nil {
-			if lenient := h.batchDespiteEntries(data); lenient != nil {
-				b, err = lenient, nil
-			}
-		}
+		b, err = h.repo.ParseBatch(data)
 	}
 	if err != nil {
 		c.fail(err)
@@ -75,40 +71,6 @@ func (h *Handler) bundle(c *call) {
 		return
 	}
 	h.transaction(c, items)
-}
-
-// batchDespiteEntries is the tree of a batch Bundle that failed validation
-// only inside its entries' resources, or nil. Batch entries are processed
-// independently, and each entry's own request validates its resource
-// again, so an invalid one fails alone (400 in the batch-response) instead
-// of failing the whole batch. A transaction stays all or nothing.
-func (h *Handler) batchDespiteEntries(data []byte) *fhirjson.Value {
-	b, err := fhirjson.Parse(data, append(h.parseLimits(), fhirjson.OwnInput())...)
-	if err != nil || b.Kind != fhirjson.Object || b.Str("resourceType") != "Bundle" || b.Str("type") != "batch" {
-		return nil
-	}
-	arr := b.Get("entry")
-	if arr == nil || arr.Kind != fhirjson.Array {
-		return nil
-	}
-	// Validate the Bundle without its entries' resources, then put them back.
-	held := make([]*fhirjson.Value, len(arr.Items))
-	for i, item := range arr.Items {
-		if item != nil && item.Kind == fhirjson.Object {
-			held[i] = item.Get("resource")
-			item.Delete("resource")
-		}
-	}
-	oe := h.validator.ValidateValue(b)
-	for i, item := range arr.Items {
-		if held[i] != nil {
-			item.Set("resource", held[i])
-		}
-	}
-	if oe != nil {
-		return nil
-	}
-	return b
 }
 
 // parseEntry reads entry i's request and resource.
@@ -146,7 +108,7 @@ func (h *Handler) parseEntry(i int, item *fhirjson.Value) (*entry, error) {
 	if e.Route.Kind == routeUnknown || (e.Route.Kind == routeBase && e.Method != "GET" && e.Method != "HEAD") {
 		return nil, outcome.BadRequest(outcome.CodeValue, e.where(".request.url"), "request.url %q is not an endpoint of this server", raw)
 	}
-	if e.Route.Type != "" && !h.types[e.Route.Type] {
+	if e.Route.Type != "" && !h.repo.IsType(e.Route.Type) {
 		return nil, outcome.NotFound("%s: %q is not a resource type of FHIR %s", e.where(".request.url"), e.Route.Type, h.ver.FHIRVersion)
 	}
 	switch e.Method {
@@ -217,9 +179,9 @@ func withEntry(err error, i int) error {
 			if strings.HasPrefix(x, "Bundle.entry[") {
 				continue
 			}
-			if dot := strings.IndexByte(x, '.'); dot > 0 && validTypeName(x[:dot]) {
+			if dot := strings.IndexByte(x, '.'); dot > 0 && repository.IsTypeName(x[:dot]) {
 				is.Expression[j] = prefix + ".resource" + x[dot:]
-			} else if validTypeName(x) {
+			} else if repository.IsTypeName(x) {
 				is.Expression[j] = prefix + ".resource"
 			} else if !strings.HasPrefix(x, prefix) {
 				is.Expression[j] = prefix + "." + x

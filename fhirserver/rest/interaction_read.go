@@ -6,6 +6,7 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
@@ -29,7 +30,7 @@ func (h *Handler) read(c *call, rt route) {
 	}
 	if rec.Deleted {
 		versionHeaders(c.w.Header(), rec)
-		c.fail(gone(rt.Type, rt.ID))
+		c.fail(repository.Gone(rt.Type, rt.ID))
 		return
 	}
 	if notModified(c.r, rec) {
@@ -68,10 +69,6 @@ func (h *Handler) vread(c *call, rt route) {
 		return
 	}
 	c.sendRecord(http.StatusOK, rec)
-}
-
-func gone(typ, id string) error {
-	return outcome.New(http.StatusGone, outcome.CodeDeleted, "", "%s/%s has been deleted", typ, id)
 }
 
 // notModified applies If-None-Match (which wins when present, per RFC 7232)

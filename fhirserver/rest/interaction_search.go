@@ -40,7 +40,7 @@ func (h *Handler) searchSystem(c *call, _ *route) {
 			if t = strings.TrimSpace(t); t == "" {
 				continue
 			}
-			if !h.types[t] {
+			if !h.repo.IsType(t) {
 				c.fail(outcome.BadRequest(outcome.CodeValue, "", "_type names %q, which is not a resource type of FHIR %s", t, h.ver.FHIRVersion))
 				return
 			}

@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
-	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
 // create: POST /fhir/Type, conditional with If-None-Exist.
@@ -25,8 +23,7 @@ func (h *Handler) create(c *call, rt route) {
 		c.fail(err)
 		return
 	}
-	dropServerOwned(res)
-	op := &writeOp{Method: http.MethodPost, Type: rt.Type, Resource: res}
+	op := &repository.Write{Action: repository.ActionCreate, Type: rt.Type, Resource: res}
 	if ine := c.r.Header.Get("If-None-Exist"); ine != "" {
 		if op.IfNoneExist, err = criteria(ine, rt.Type, "If-None-Exist"); err != nil {
 			c.fail(err)
@@ -58,8 +55,7 @@ func (h *Handler) update(c *call, rt route) {
 		c.fail(err)
 		return
 	}
-	dropServerOwned(res)
-	op := &writeOp{Method: http.MethodPut, Type: rt.Type, ID: rt.ID, Resource: res}
+	op := &repository.Write{Action: repository.ActionUpdate, Type: rt.Type, ID: rt.ID, Resource: res}
 	if op.IfMatch, err = ifMatch(c.r.Header); err != nil {
 		c.fail(err)
 		return
@@ -84,8 +80,7 @@ func (h *Handler) conditionalUpdate(c *call, rt route) {
 		c.fail(err)
 		return
 	}
-	dropServerOwned(res)
-	op := &writeOp{Method: http.MethodPut, Type: rt.Type, Cond: cond, Resource: res}
+	op := &repository.Write{Action: repository.ActionUpdate, Type: rt.Type, Cond: cond, Resource: res}
 	if op.IfMatch, err = ifMatch(c.r.Header); err != nil {
 		c.fail(err)
 		return
@@ -100,7 +95,7 @@ func (h *Handler) delete(c *call, rt route) {
 		c.fail(err)
 		return
 	}
-	op := &writeOp{Method: http.MethodDelete, Type: rt.Type, ID: rt.ID}
+	op := &repository.Write{Action: repository.ActionDelete, Type: rt.Type, ID: rt.ID}
 	var err error
 	if op.IfMatch, err = ifMatch(c.r.Header); err != nil {
 		c.fail(err)
@@ -121,7 +116,7 @@ func (h *Handler) conditionalDelete(c *call, rt route) {
 		c.fail(err)
 		return
 	}
-	h.runWrite(c, &writeOp{Method: http.MethodDelete, Type: rt.Type, Cond: cond})
+	h.runWrite(c, &repository.Write{Action: repository.ActionDelete, Type: rt.Type, Cond: cond})
 }
 
 func (h *Handler) allowAll(c *call, typ string, ins ...auth.Interaction) error {
@@ -133,43 +128,14 @@ func (h *Handler) allowAll(c *call, typ string, ins ...auth.Interaction) error {
 	return nil
 }
 
-// runWrite prepares op, runs it in one write section and answers.
-func (h *Handler) runWrite(c *call, op *writeOp) {
-	if err := h.prepare(op); err != nil {
+// runWrite commits op and answers.
+func (h *Handler) runWrite(c *call, op *repository.Write) {
+	res, err := h.repo.Commit(c.r.Context(), op)
+	if err != nil {
 		c.fail(err)
 		return
 	}
-	ctx := c.r.Context()
-	var res writeResult
-	_, err := h.store.Write(ctx, func(tx *storage.Tx) error {
-		var err error
-		res, err = h.exec(ctx, tx, op)
-		return err
-	})
-	if err != nil {
-		c.fail(repository.StorageError(err, op.Type))
-		return
-	}
-	if res.Status == http.StatusOK && op.Method == http.MethodPost {
-		// If-None-Exist found a resource, perhaps one whose commit is still
-		// waiting for its fsync; the write section wrote nothing, so nothing
-		// waited. Reading it through the store waits until it is durable, so
-		// the client is never told of a resource a crash could take back.
-		if res.Rec, err = h.store.GetVersion(ctx, res.Rec.Type, res.Rec.ID, res.Rec.VersionID); err != nil {
-			c.fail(repository.StorageError(err, op.Type))
-			return
-		}
-	}
-	if op.Method == http.MethodDelete && res.Deleted == 0 && op.Cond == nil {
-		// Nothing was deleted because the resource is already gone, maybe by
-		// a delete whose fsync is still in flight: reading it waits for that,
-		// so "deleted" is only ever reported once it is durable.
-		if _, err := h.store.Get(ctx, op.Type, op.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
-			c.fail(repository.StorageError(err, op.Type))
-			return
-		}
-	}
-	if op.Method == http.MethodDelete {
+	if op.Action == repository.ActionDelete {
 		if res.Rec != nil && op.Cond == nil {
 			versionHeaders(c.w.Header(), res.Rec)
 		}
@@ -180,7 +146,18 @@ func (h *Handler) runWrite(c *call, op *writeOp) {
 		c.writeEmpty(http.StatusNoContent)
 		return
 	}
-	c.sendWrite(res.Status, res.Rec, res.Info)
+	c.sendWrite(writeStatus(res.Effect), res.Rec, res.Info)
+}
+
+// writeStatus is the HTTP status of what a write did.
+func writeStatus(e repository.Effect) int {
+	switch e {
+	case repository.EffectCreated:
+		return http.StatusCreated
+	case repository.EffectDeleted:
+		return http.StatusNoContent
+	}
+	return http.StatusOK // updated, or If-None-Exist matched
 }
 
 // checkBodyID enforces that an update's body names the resource of the URL.
