@@ -79,6 +79,10 @@ type Config struct {
 	Metrics              Metrics
 	// Now is the clock for Date-like decisions in tests; default time.Now.
 	Now func() time.Time
+	// ReadOnly serves reads only: every write route (create, update, patch,
+	// delete, batch and transaction) answers 405 with an OperationOutcome,
+	// and the CapabilityStatement lists no write interaction.
+	ReadOnly bool
 	// RequestTimeout bounds the work of one request (default
 	// DefaultRequestTimeout); past it the request answers 503 too-costly.
 	// The wait of a $changes long poll does not count.
@@ -105,6 +109,9 @@ type Handler struct {
 
 	// repo does every write and parses every body; reads go through reads.
 	repo *repository.Repository
+
+	routes   routeTable // the route table, less its writes when read-only
+	readOnly bool
 
 	capability []byte // the CapabilityStatement, built once
 	changesDef []byte // the OperationDefinition of $changes
@@ -136,6 +143,7 @@ func New(cfg Config) (*Handler, error) {
 		maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
 		bodyTimeout: cmp.Or(cfg.BodyTimeout, DefaultBodyTimeout), log: cfg.Logger,
 		metrics: cfg.Metrics, now: cfg.Now,
+		routes: newRouteTable(cfg.ReadOnly), readOnly: cfg.ReadOnly,
 	}
 	h.search = guardedSearcher{Searcher: cfg.Searcher, policy: scopePolicy{h}}
 	if h.repo, err = repository.New(repository.Config{
@@ -238,114 +246,29 @@ func (h *Handler) serve(c *call) {
 	h.dispatch(c, rt)
 }
 
-// dispatch picks the interaction from the route and the method.
+// dispatch runs the route table's row for the route and the method, and
+// answers the error it returns. A method the path does not take is a 405
+// naming the ones it does (in read-only mode, the write methods are not
+// among them).
 func (h *Handler) dispatch(c *call, rt route) {
-	m := c.r.Method
-	get := m == http.MethodGet || m == http.MethodHead
-	switch rt.Kind {
-	case routeBase:
-		switch {
-		case m == http.MethodPost:
-			h.bundle(c)
-			return
-		case get:
-			h.searchSystem(c, nil)
-			return
-		}
-	case routeMetadata:
-		if get {
-			h.capabilities(c)
-			return
-		}
-	case routeSystemSrch:
-		if get || m == http.MethodPost {
-			h.searchSystem(c, nil)
-			return
-		}
-	case routeSystemHist:
-		if get {
-			h.history(c, rt)
-			return
-		}
-	case routeChanges:
-		if get {
-			h.changes(c)
-			return
-		}
-	case routeType:
-		switch {
-		case get:
-			h.searchType(c, rt)
-			return
-		case m == http.MethodPost:
-			h.create(c, rt)
-			return
-		case m == http.MethodPut:
-			h.conditionalUpdate(c, rt)
-			return
-		case m == http.MethodPatch:
-			h.conditionalPatch(c, rt)
-			return
-		case m == http.MethodDelete:
-			h.conditionalDelete(c, rt)
-			return
-		}
-	case routeTypeSearch:
-		if get || m == http.MethodPost {
-			h.searchType(c, rt)
-			return
-		}
-	case routeTypeHist, routeInstHist:
-		if get {
-			h.history(c, rt)
-			return
-		}
-	case routeInstance:
-		switch {
-		case get:
-			h.read(c, rt)
-			return
-		case m == http.MethodPut:
-			h.update(c, rt)
-			return
-		case m == http.MethodPatch:
-			h.patch(c, rt)
-			return
-		case m == http.MethodDelete:
-			h.delete(c, rt)
-			return
-		}
-	case routeVersion:
-		if get {
-			h.vread(c, rt)
-			return
-		}
-	case routeCompartment:
-		if get || m == http.MethodPost {
-			h.searchCompartment(c, rt)
-			return
-		}
-	default:
+	if rt.Kind == routeUnknown {
 		c.failf(http.StatusNotFound, outcome.CodeNotFound, "%s is not a FHIR endpoint of this server", c.r.URL.Path)
 		return
 	}
-	c.w.Header().Set("Allow", allowed(rt.Kind))
-	c.failf(http.StatusMethodNotAllowed, outcome.CodeNotSupported, "%s is not allowed on %s", m, c.r.URL.Path)
-}
-
-// allowed lists the methods a route answers, for 405's Allow header.
-func allowed(k routeKind) string {
-	switch k {
-	case routeBase:
-		return "GET, HEAD, POST"
-	case routeType:
-		return "GET, HEAD, POST, PUT, PATCH, DELETE"
-	case routeInstance:
-		return "GET, HEAD, PUT, PATCH, DELETE"
-	case routeSystemSrch, routeTypeSearch, routeCompartment:
-		return "GET, HEAD, POST"
+	row := h.routes.lookup(rt.Kind, c.r.Method)
+	if row == nil {
+		c.w.Header().Set("Allow", h.routes.allow[rt.Kind])
+		if h.readOnly {
+			c.failf(http.StatusMethodNotAllowed, outcome.CodeNotSupported, "%s is not allowed on %s: this endpoint is read-only", c.r.Method, c.r.URL.Path)
+			return
+		}
+		c.failf(http.StatusMethodNotAllowed, outcome.CodeNotSupported, "%s is not allowed on %s", c.r.Method, c.r.URL.Path)
+		return
 	}
-	return "GET, HEAD"
+	c.interaction = row.interaction
+	if err := row.handle(h, c, rt); err != nil {
+		c.fail(err)
+	}
 }
 
 // allow checks the caller's scopes for one interaction (also per bundle

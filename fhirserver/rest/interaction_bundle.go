@@ -31,8 +31,7 @@ func (e *entry) where(suffix string) string {
 }
 
 // bundle: POST /fhir with a batch or transaction Bundle.
-func (h *Handler) bundle(c *call) {
-	c.interaction = "batch"
+func (h *Handler) bundle(c *call) error {
 	data, bodyKind, err := h.readBody(c)
 	if err == nil && bodyKind != bodyFHIRJSON {
 		err = outcome.New(http.StatusUnsupportedMediaType, outcome.CodeNotSupported, "",
@@ -44,8 +43,7 @@ func (h *Handler) bundle(c *call) {
 		b, err = h.repo.ParseBatch(data)
 	}
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	kind := b.Str("type")
 	switch kind {
@@ -53,24 +51,21 @@ func (h *Handler) bundle(c *call) {
 	case "transaction":
 		c.interaction = "transaction"
 	default:
-		c.fail(outcome.BadRequest(outcome.CodeValue, "Bundle.type",
-			"the base accepts a batch or transaction Bundle, not type %q", kind))
-		return
+		return outcome.BadRequest(outcome.CodeValue, "Bundle.type",
+			"the base accepts a batch or transaction Bundle, not type %q", kind)
 	}
 	var items []*fhirjson.Value
 	if arr := b.Get("entry"); arr != nil && arr.Kind == fhirjson.Array {
 		items = arr.Items
 	}
 	if len(items) > maxBundleEntries {
-		c.fail(outcome.New(http.StatusRequestEntityTooLarge, outcome.CodeTooCostly, "Bundle.entry",
-			"the Bundle has %d entries; at most %d are accepted", len(items), maxBundleEntries))
-		return
+		return outcome.New(http.StatusRequestEntityTooLarge, outcome.CodeTooCostly, "Bundle.entry",
+			"the Bundle has %d entries; at most %d are accepted", len(items), maxBundleEntries)
 	}
 	if kind == "batch" {
-		h.batch(c, items)
-		return
+		return h.batch(c, items)
 	}
-	h.transaction(c, items)
+	return h.transaction(c, items)
 }
 
 // parseEntry reads entry i's request and resource.
@@ -194,7 +189,7 @@ func withEntry(err error, i int) error {
 
 // batch processes every entry on its own, each with its own answer; one
 // failing entry does not affect the others.
-func (h *Handler) batch(c *call, items []*fhirjson.Value) {
+func (h *Handler) batch(c *call, items []*fhirjson.Value) error {
 	resp := &bundle{Type: "batch-response", Total: -1}
 	for i, item := range items {
 		e, err := h.parseEntry(i, item)
@@ -212,7 +207,7 @@ func (h *Handler) batch(c *call, items []*fhirjson.Value) {
 		}
 		resp.Entries = append(resp.Entries, h.entryResponse(h.subRequest(c, e.Method, e.Rel, hdr, body)))
 	}
-	c.sendBundle(resp)
+	return c.sendBundle(resp)
 }
 
 // failedEntry is the response entry of an entry that could not be run.

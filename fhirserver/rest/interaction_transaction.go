@@ -28,7 +28,7 @@ var entryAction = map[string]repository.Action{
 // write in ONE storage write (all or nothing, in the spec's order; see
 // repository.Transaction), then runs the reads, last, as the spec orders
 // them.
-func (h *Handler) transaction(c *call, items []*fhirjson.Value) {
+func (h *Handler) transaction(c *call, items []*fhirjson.Value) error {
 	entries := make([]*txEntry, 0, len(items))
 	var writes []*repository.TxItem
 	for i, item := range items {
@@ -37,14 +37,12 @@ func (h *Handler) transaction(c *call, items []*fhirjson.Value) {
 			err = h.authorize(c, e)
 		}
 		if err != nil {
-			c.fail(withEntry(err, i))
-			return
+			return withEntry(err, i)
 		}
 		te := &txEntry{entry: e}
 		op, err := h.txOp(e)
 		if err != nil {
-			c.fail(withEntry(err, i))
-			return
+			return withEntry(err, i)
 		}
 		if op != nil {
 			te.item = &repository.TxItem{Index: i, FullURL: e.FullURL, Write: op}
@@ -56,8 +54,7 @@ func (h *Handler) transaction(c *call, items []*fhirjson.Value) {
 		if ee := (*repository.EntryError)(nil); errors.As(err, &ee) {
 			err = withEntry(ee.Err, ee.Index)
 		}
-		c.fail(err)
-		return
+		return err
 	}
 	// Committed: what follows only reports it, so the request deadline must
 	// not turn a transaction that happened into an error answer.
@@ -67,8 +64,7 @@ func (h *Handler) transaction(c *call, items []*fhirjson.Value) {
 		if it.Result.Effect == repository.EffectMatched {
 			// As for a single conditional create: report it once durable.
 			if _, err := h.repo.WaitDurable(ctx, it.Result.Rec); err != nil {
-				c.fail(err)
-				return
+				return err
 			}
 		}
 	}
@@ -82,7 +78,7 @@ func (h *Handler) transaction(c *call, items []*fhirjson.Value) {
 	for _, te := range entries {
 		resp.Entries = append(resp.Entries, h.txResponse(c, te))
 	}
-	c.sendBundle(resp)
+	return c.sendBundle(resp)
 }
 
 // txOp turns a write entry into a writeOp (nil for reads), validating its

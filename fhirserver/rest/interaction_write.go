@@ -12,111 +12,90 @@ import (
 )
 
 // create: POST /fhir/Type, conditional with If-None-Exist.
-func (h *Handler) create(c *call, rt route) {
-	c.interaction = "create"
+func (h *Handler) create(c *call, rt route) error {
 	if err := h.allow(c.r.Context(), auth.InteractionCreate, rt.Type); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	res, err := h.readResource(c, rt.Type)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	op := &repository.Write{Action: repository.ActionCreate, Type: rt.Type, Resource: res}
 	if ine := c.r.Header.Get("If-None-Exist"); ine != "" {
 		if op.IfNoneExist, err = criteria(ine, rt.Type, "If-None-Exist"); err != nil {
-			c.fail(err)
-			return
+			return err
 		}
 		// Matching needs search permission as well: a conditional create
 		// reveals whether matching resources exist.
 		if err := h.allow(c.r.Context(), auth.InteractionSearch, rt.Type); err != nil {
-			c.fail(err)
-			return
+			return err
 		}
 	}
-	h.runWrite(c, op)
+	return h.runWrite(c, op)
 }
 
 // update: PUT /fhir/Type/id (create-on-update when id is new).
-func (h *Handler) update(c *call, rt route) {
-	c.interaction = "update"
+func (h *Handler) update(c *call, rt route) error {
 	if err := h.allow(c.r.Context(), auth.InteractionUpdate, rt.Type); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	res, err := h.readResource(c, rt.Type)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	if err := checkBodyID(res, rt.Type, rt.ID); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	op := &repository.Write{Action: repository.ActionUpdate, Type: rt.Type, ID: rt.ID, Resource: res}
 	if op.IfMatch, err = ifMatch(c.r.Header); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	h.runWrite(c, op)
+	return h.runWrite(c, op)
 }
 
 // conditionalUpdate: PUT /fhir/Type?criteria.
-func (h *Handler) conditionalUpdate(c *call, rt route) {
-	c.interaction = "update"
+func (h *Handler) conditionalUpdate(c *call, rt route) error {
 	if err := h.allowAll(c, rt.Type, auth.InteractionUpdate, auth.InteractionSearch); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	cond, err := conditionFromQuery(c.query, "conditional update")
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	res, err := h.readResource(c, rt.Type)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	op := &repository.Write{Action: repository.ActionUpdate, Type: rt.Type, Cond: cond, Resource: res}
 	if op.IfMatch, err = ifMatch(c.r.Header); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	h.runWrite(c, op)
+	return h.runWrite(c, op)
 }
 
 // delete: DELETE /fhir/Type/id.
-func (h *Handler) delete(c *call, rt route) {
-	c.interaction = "delete"
+func (h *Handler) delete(c *call, rt route) error {
 	if err := h.allow(c.r.Context(), auth.InteractionDelete, rt.Type); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	op := &repository.Write{Action: repository.ActionDelete, Type: rt.Type, ID: rt.ID}
 	var err error
 	if op.IfMatch, err = ifMatch(c.r.Header); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	h.runWrite(c, op)
+	return h.runWrite(c, op)
 }
 
 // conditionalDelete: DELETE /fhir/Type?criteria (every match is deleted).
-func (h *Handler) conditionalDelete(c *call, rt route) {
-	c.interaction = "delete"
+func (h *Handler) conditionalDelete(c *call, rt route) error {
 	if err := h.allowAll(c, rt.Type, auth.InteractionDelete, auth.InteractionSearch); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	cond, err := conditionFromQuery(c.query, "conditional delete")
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	h.runWrite(c, &repository.Write{Action: repository.ActionDelete, Type: rt.Type, Cond: cond})
+	return h.runWrite(c, &repository.Write{Action: repository.ActionDelete, Type: rt.Type, Cond: cond})
 }
 
 func (h *Handler) allowAll(c *call, typ string, ins ...auth.Interaction) error {
@@ -129,11 +108,10 @@ func (h *Handler) allowAll(c *call, typ string, ins ...auth.Interaction) error {
 }
 
 // runWrite commits op and answers.
-func (h *Handler) runWrite(c *call, op *repository.Write) {
+func (h *Handler) runWrite(c *call, op *repository.Write) error {
 	res, err := h.repo.Commit(c.r.Context(), op)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	if op.Action == repository.ActionDelete {
 		if res.Rec != nil && op.Cond == nil {
@@ -141,12 +119,12 @@ func (h *Handler) runWrite(c *call, op *repository.Write) {
 		}
 		if c.prefer.Return == returnOutcome {
 			c.writeValue(http.StatusOK, infoOutcome(res.Info))
-			return
+			return nil
 		}
 		c.writeEmpty(http.StatusNoContent)
-		return
+		return nil
 	}
-	c.sendWrite(writeStatus(res.Effect), res.Rec, res.Info)
+	return c.sendWrite(writeStatus(res.Effect), res.Rec, res.Info)
 }
 
 // writeStatus is the HTTP status of what a write did.

@@ -9,46 +9,38 @@ import (
 )
 
 // patch: PATCH /fhir/Type/id.
-func (h *Handler) patch(c *call, rt route) {
-	c.interaction = "patch"
+func (h *Handler) patch(c *call, rt route) error {
 	if err := h.allow(c.r.Context(), auth.InteractionPatch, rt.Type); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	op := &repository.Write{Action: repository.ActionPatch, Type: rt.Type, ID: rt.ID}
-	h.runPatch(c, op)
+	return h.runPatch(c, op)
 }
 
 // conditionalPatch: PATCH /fhir/Type?criteria.
-func (h *Handler) conditionalPatch(c *call, rt route) {
-	c.interaction = "patch"
+func (h *Handler) conditionalPatch(c *call, rt route) error {
 	if err := h.allowAll(c, rt.Type, auth.InteractionPatch, auth.InteractionSearch); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	cond, err := conditionFromQuery(c.query, "conditional patch")
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	h.runPatch(c, &repository.Write{Action: repository.ActionPatch, Type: rt.Type, Cond: cond})
+	return h.runPatch(c, &repository.Write{Action: repository.ActionPatch, Type: rt.Type, Cond: cond})
 }
 
-func (h *Handler) runPatch(c *call, op *repository.Write) {
+func (h *Handler) runPatch(c *call, op *repository.Write) error {
 	data, kind, err := h.readBody(c)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	if op.Patch, err = h.parsePatch(data, kind); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	if op.IfMatch, err = ifMatch(c.r.Header); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	h.runWrite(c, op)
+	return h.runWrite(c, op)
 }
 
 // parsePatch reads a patch body of the given kind.

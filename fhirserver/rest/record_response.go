@@ -35,20 +35,20 @@ func (h *Handler) recordBody(v view, rec *storage.Record) ([]byte, error) {
 }
 
 // sendRecord answers a read with a stored version.
-func (c *call) sendRecord(status int, rec *storage.Record) {
+func (c *call) sendRecord(status int, rec *storage.Record) error {
 	body, err := c.h.recordBody(c.view, rec)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	versionHeaders(c.w.Header(), rec)
 	c.writeBody(status, body)
+	return nil
 }
 
 // sendWrite answers a write (create, update, patch) per Prefer: return=.
 // Location is set for creates (201) and Content-Location otherwise, both
 // naming the version written.
-func (c *call) sendWrite(status int, rec *storage.Record, info string) {
+func (c *call) sendWrite(status int, rec *storage.Record, info string) error {
 	hdr := c.w.Header()
 	versionHeaders(hdr, rec)
 	loc := c.h.versionURL(rec.Type, rec.ID, rec.VersionID)
@@ -63,8 +63,9 @@ func (c *call) sendWrite(status int, rec *storage.Record, info string) {
 	case returnOutcome:
 		c.writeValue(status, infoOutcome(info))
 	default:
-		c.sendRecord(status, rec)
+		return c.sendRecord(status, rec)
 	}
+	return nil
 }
 
 // infoOutcome is the OperationOutcome of a successful write.
