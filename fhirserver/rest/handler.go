@@ -97,6 +97,7 @@ type Handler struct {
 	// reads is the repository behind Config.ReadPolicy: every read goes
 	// through it and nothing else.
 	reads       repository.Reader
+	policed     bool // Config.ReadPolicy is set
 	auth        AuthInfo
 	base        string // FHIR base: BaseURL + "/fhir"
 	maxBody     int64
@@ -154,7 +155,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h.reads = h.repo
 	if cfg.ReadPolicy != nil {
-		h.reads = cfg.ReadPolicy(h.repo)
+		h.reads, h.policed = cfg.ReadPolicy(h.repo), true
 	}
 	h.closing, h.close = context.WithCancel(context.Background())
 	if h.maxBody <= 0 {

@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -77,9 +78,14 @@ func (h *Handler) changes(c *call) error {
 	b.Links = append(b.Links, link{"self", h.selfURL(c, nil)})
 	b.Links = append(b.Links, link{"next", h.selfURL(c, url.Values{"_cursor": {page.Next}})})
 	for _, ch := range page.Changes {
-		rec, err := h.store.GetVersion(c.r.Context(), ch.Type, ch.ID, ch.VersionID)
+		// Through the Reader, so a read policy holds here too: a version it
+		// hides is left out of the page (the cursor still moves past it).
+		rec, err := h.reads.VRead(c.r.Context(), ch.Type, ch.ID, ch.VersionID)
+		if oe, ok := outcome.As(err); ok && oe.Status == http.StatusNotFound && h.policed {
+			continue
+		}
 		if err != nil {
-			return repository.StorageError(err, ch.Type+"/"+ch.ID)
+			return err
 		}
 		var raw []byte
 		if !rec.Deleted {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -109,5 +110,14 @@ func TestReadPolicyWrapsEveryRead(t *testing.T) {
 	r := e.do("GET", "/fhir/Patient?family=Same", "")
 	if n := len(r.json(t).Get("entry").Items); n != 1 {
 		t.Errorf("search found %d entries, want only the visible one", n)
+	}
+	// The change feed reads its versions through the policy too.
+	r = e.do("GET", "/fhir/$changes", "")
+	if r.Status != http.StatusOK {
+		t.Fatalf("$changes: %d %s", r.Status, r.Body)
+	}
+	entries := r.json(t).Get("entry")
+	if entries == nil || len(entries.Items) != 1 || !strings.HasSuffix(entries.Items[0].Str("fullUrl"), "/Patient/shown") {
+		t.Errorf("$changes = %s, want only Patient/shown", r.Body)
 	}
 }
