@@ -46,12 +46,14 @@ type AuthInfo interface {
 
 // Config is everything the handler is built from.
 type Config struct {
-	Version  *defs.Version
+	Version *defs.Version
+	// Store is read and written through a repository.Repository built over
+	// it; the handler itself reads only its change log ($changes).
 	Store    *storage.Store
 	Searcher repository.Searcher
-	// ReadPolicy, when set, wraps every read (read, vread, history, search):
-	// an access policy that hides resources makes them 404 everywhere. The
-	// scope checks of Auth apply besides it.
+	// ReadPolicy, when set, wraps every read (read, vread, history, search
+	// and the versions $changes lists): an access policy that hides a
+	// resource makes it a 404 everywhere. Auth's scope checks apply too.
 	ReadPolicy func(repository.Reader) repository.Reader
 	// Auth is nil when the server runs without authorization (unit tests);
 	// then every request is allowed. When set, a request without a
@@ -91,13 +93,9 @@ type Config struct {
 
 // Handler serves the FHIR REST API under /fhir.
 type Handler struct {
-	ver    *defs.Version
-	store  *storage.Store
-	search repository.Searcher
-	// reads is the repository behind Config.ReadPolicy: every read goes
-	// through it and nothing else.
-	reads       repository.Reader
-	policed     bool // Config.ReadPolicy is set
+	ver         *defs.Version
+	store       *storage.Store // for the change log of $changes only
+	search      repository.Searcher
 	auth        AuthInfo
 	base        string // FHIR base: BaseURL + "/fhir"
 	maxBody     int64
@@ -108,8 +106,12 @@ type Handler struct {
 	metrics     Metrics
 	now         func() time.Time
 
-	// repo does every write and parses every body; reads go through reads.
-	repo *repository.Repository
+	// repo does every write and parses every body. reads is repo behind
+	// Config.ReadPolicy (policed: there is one): every read goes through it
+	// and through nothing else.
+	repo    *repository.Repository
+	reads   repository.Reader
+	policed bool
 
 	routes   routeTable // the route table, less its writes when read-only
 	readOnly bool
