@@ -23,7 +23,7 @@ func StorageError(err error, what string) error {
 	case errors.Is(err, storage.ErrInvalidKey):
 		return outcome.BadRequest(outcome.CodeValue, "", "%s is not a valid type and id", what)
 	case errors.Is(err, storage.ErrBadCursor):
-		return outcome.BadRequest(outcome.CodeValue, "", "the cursor was not issued by this server")
+		return outcome.BadRequest(outcome.CodeValue, "_cursor", "the cursor was not issued by this server")
 	case errors.Is(err, storage.ErrDiskFull):
 		oe := outcome.New(http.StatusServiceUnavailable, outcome.Code("transient"), "",
 			"the server's disk is full: writes are refused until space is freed; reads go on")
