@@ -42,17 +42,17 @@ func (w *walker) stripSourceLabels(o *fhirjson.Value) {
 	if sec == nil || sec.Kind != fhirjson.Array {
 		return
 	}
-	kept := -1 // allocate only when something is removed
+	firstRemoved := -1 // keep is built only once something is removed
 	var keep []*fhirjson.Value
 	for i, c := range sec.Items {
 		if !isSourceSystem(c.Str("system")) {
-			if kept >= 0 {
+			if firstRemoved >= 0 {
 				keep = append(keep, c)
 			}
 			continue
 		}
-		if kept < 0 {
-			kept = i
+		if firstRemoved < 0 {
+			firstRemoved = i
 			keep = append(make([]*fhirjson.Value, 0, len(sec.Items)), sec.Items[:i]...)
 		}
 		w.res.Changes = append(w.res.Changes, Change{
@@ -60,7 +60,7 @@ func (w *walker) stripSourceLabels(o *fhirjson.Value) {
 			Message:    "removed the source label " + c.Str("system") + "|" + c.Str("code") + ": the platform sets source labels",
 		})
 	}
-	if kept < 0 {
+	if firstRemoved < 0 {
 		return
 	}
 	if len(keep) > 0 {
