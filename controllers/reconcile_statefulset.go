@@ -133,11 +133,17 @@ func serverCommand(s *scope) []string {
 	if len(s.cfg.ServerTrustedProxies) > 0 {
 		cmd = append(cmd, "--trusted-proxies", strings.Join(s.cfg.ServerTrustedProxies, ","))
 	}
+	// Only when it differs from the server's default, for the same reason;
+	// status.credentials.previousValidUntil is computed with this value.
+	if g := gracePeriod(s.endpoint); g != defaultGracePeriod {
+		cmd = append(cmd, "--secret-grace-period", g.String())
+	}
 	return cmd
 }
 
 // desiredStatefulSet is the server workload. Everything in the pod template
-// derives from the spec and the Secret's hash only, so an operator upgrade
+// derives from the spec and the hash of the Secret's identity (see
+// credentialsIdentity: rotated secrets are re-read, not restarted for) only, so an operator upgrade
 // does not restart every tenant unless the template itself had to change.
 func desiredStatefulSet(s *scope, image string) *appsv1ac.StatefulSetApplyConfiguration {
 	e := s.endpoint
