@@ -167,7 +167,11 @@ func TestSuspendScalesToZero(t *testing.T) {
 		if suspended {
 			want = 0
 		}
-		if got := *desiredStatefulSet(s, "img").Spec.Replicas; got != want {
+		sts, err := desiredStatefulSet(s, "img")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := *sts.Spec.Replicas; got != want {
 			t.Errorf("suspended=%v: replicas = %d, want %d", suspended, got, want)
 		}
 	}

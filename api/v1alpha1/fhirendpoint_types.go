@@ -118,6 +118,12 @@ type FhirEndpointSpec struct {
 	// +optional
 	// +kubebuilder:default={}
 	Credentials CredentialsSpec `json:"credentials,omitempty"`
+
+	// PodTemplate is merged into the server's pod template: scheduling and
+	// metadata only. The operator's own settings (command, security
+	// context, probes, volumes, its labels and annotations) always win.
+	// +optional
+	PodTemplate PodTemplateOverrides `json:"podTemplate,omitempty"`
 }
 
 // CredentialsSpec drives the rotation of generated credentials. A Secret the
@@ -143,6 +149,51 @@ type CredentialsSpec struct {
 	// +optional
 	// +kubebuilder:default="24h"
 	GracePeriod *metav1.Duration `json:"gracePeriod,omitempty"`
+}
+
+// PodTemplateOverrides are the pod template fields a FhirEndpoint's author
+// may set: where the pod runs and how it is labelled. Everything else in the
+// pod (command, security context, probes, volumes, the service account
+// token's automount) is the operator's and has no field here; the labels
+// and annotations the operator sets win over these on the same key.
+type PodTemplateOverrides struct {
+	// Labels added to the pod; the operator's own labels win.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// Annotations added to the pod; the operator's own annotations win.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// NodeSelector of the pod.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+
+	// Tolerations of the pod.
+	// +optional
+	// +listType=atomic
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+
+	// Affinity of the pod.
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+
+	// TopologySpreadConstraints of the pod.
+	// +optional
+	// +listType=atomic
+	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+
+	// PriorityClassName of the pod.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+
+	// ServiceAccountName the pod runs as (e.g. for a node's image pull
+	// secrets or a policy selecting on it). Its token is still not mounted:
+	// the server needs no Kubernetes API access.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 }
 
 // StorageSpec is the server's data volume (a PersistentVolumeClaim owned directly, so it can grow).
