@@ -140,7 +140,7 @@ func getSecret(ctx context.Context, s *scope, name string) (*corev1.Secret, erro
 // createSecret generates fresh credentials. Create (not apply) fails if the
 // Secret appeared meanwhile, so a race can never overwrite credentials.
 func createSecret(ctx context.Context, s *scope, name string) (*corev1.Secret, error) {
-	data, err := generateCredentials()
+	data, err := GenerateCredentials()
 	if err != nil {
 		return nil, err
 	}
@@ -161,10 +161,12 @@ func createSecret(ctx context.Context, s *scope, name string) (*corev1.Secret, e
 	return secret, nil
 }
 
-// generateCredentials makes the auth contract's keys from crypto/rand: two
+// GenerateCredentials makes the auth contract's keys from crypto/rand: two
 // clients (the customer's and the aggregator's) and an ECDSA P-256 signing
 // key as a PKCS#8 PEM block.
-func generateCredentials() (map[string][]byte, error) {
+// Exported for the end-to-end test that runs a real fhirserver on the files
+// a generated Secret projects.
+func GenerateCredentials() (map[string][]byte, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate signing key: %w", err)

@@ -35,11 +35,11 @@ import (
 )
 
 func TestGenerateCredentials(t *testing.T) {
-	a, err := generateCredentials()
+	a, err := GenerateCredentials()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := generateCredentials()
+	b, err := GenerateCredentials()
 	if err != nil {
 		t.Fatal(err)
 	}

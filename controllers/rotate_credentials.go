@@ -19,6 +19,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -85,20 +86,11 @@ func rotateCredentials(ctx context.Context, s *scope, secret *corev1.Secret, now
 	if secretRotation(secret) >= want {
 		return false, nil
 	}
-	fresh, err := generateCredentials()
+	data, err := RotatedCredentials(secret.Data, s.endpoint.Spec.Credentials.RotateSigningKey)
 	if err != nil {
 		return false, err
 	}
-	keys := []string{"client_secret", "aggregator_client_secret"}
-	if s.endpoint.Spec.Credentials.RotateSigningKey {
-		keys = append(keys, "token_signing_key")
-	}
-	if secret.Data == nil {
-		secret.Data = map[string][]byte{}
-	}
-	for _, k := range keys {
-		secret.Data[k] = fresh[k]
-	}
+	secret.Data = data
 	if secret.Annotations == nil {
 		secret.Annotations = map[string]string{}
 	}
@@ -108,6 +100,29 @@ func rotateCredentials(ctx context.Context, s *scope, secret *corev1.Secret, now
 		return false, fmt.Errorf("rotate Secret %s: %w", secret.Name, err)
 	}
 	return true, nil
+}
+
+// RotatedCredentials is data with new client secrets (the customer's and
+// the aggregator's) and, if signingKey, a new token signing key; every other
+// key, the client ids first, is kept. data is not modified. Exported for the
+// end-to-end test that runs a real fhirserver through a rotation.
+func RotatedCredentials(data map[string][]byte, signingKey bool) (map[string][]byte, error) {
+	fresh, err := GenerateCredentials()
+	if err != nil {
+		return nil, err
+	}
+	keys := []string{"client_secret", "aggregator_client_secret"}
+	if signingKey {
+		keys = append(keys, "token_signing_key")
+	}
+	out := maps.Clone(data)
+	if out == nil {
+		out = map[string][]byte{}
+	}
+	for _, k := range keys {
+		out[k] = fresh[k]
+	}
+	return out, nil
 }
 
 // credentialsStatus is status.credentials for a generated Secret: what it
