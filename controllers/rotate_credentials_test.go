@@ -18,6 +18,9 @@ package controllers
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -25,8 +28,10 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
@@ -56,6 +61,30 @@ func TestCredentialsHashIgnoresWhatTheServerReReads(t *testing.T) {
 				t.Errorf("hash unchanged = %v, want %v", got, tt.same)
 			}
 		})
+	}
+}
+
+// The manager's role lets it write what rotation writes: an Update of the
+// generated Secret (envtest runs as an administrator and cannot catch this).
+func TestManagerRoleMayUpdateSecrets(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "config", "rbac", "role.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var role rbacv1.ClusterRole
+	if err := yaml.Unmarshal(raw, &role); err != nil {
+		t.Fatal(err)
+	}
+	var verbs []string
+	for _, r := range role.Rules {
+		if slices.Contains(r.APIGroups, "") && slices.Contains(r.Resources, "secrets") {
+			verbs = append(verbs, r.Verbs...)
+		}
+	}
+	for _, v := range []string{"get", "create", "update"} {
+		if !slices.Contains(verbs, v) {
+			t.Errorf("the manager role's verbs on secrets are %v, missing %q", verbs, v)
+		}
 	}
 }
 
