@@ -148,6 +148,7 @@ type CredentialsSpec struct {
 	// (its --secret-grace-period). Defaults to 24h, the server's default.
 	// +optional
 	// +kubebuilder:default="24h"
+	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s')",message="credentials.gracePeriod must be positive"
 	GracePeriod *metav1.Duration `json:"gracePeriod,omitempty"`
 }
 
