@@ -1,13 +1,16 @@
 package mapping
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 	"github.com/fhirfleet/fhirfleet/fhirserver/validation"
 	"github.com/fhirfleet/fhirfleet/test/testenv"
 )
@@ -110,4 +113,46 @@ func checkExample(t *testing.T, m *Mapper, r4, stu3 *validation.Validator, ex ex
 	case !isException && err != nil:
 		t.Fatal(err)
 	}
+}
+
+// TestConformanceAllTypes maps the examples of every other STU3 resource
+// type. Where R4 has no such type (DataElement, Sequence, ...) mapping must
+// refuse it; otherwise the R4 validator may only miss elements R4 made
+// required that the STU3 example leaves out (NutritionOrder.intent,
+// Consent.scope, ...), which the mapper cannot invent. Anything else — an
+// unknown property, a wrong type or value — is a mapping fault.
+func TestConformanceAllTypes(t *testing.T) {
+	r4val, err := validation.For(defs.R4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New()
+	var valid, noType, missing int
+	for _, ex := range stu3Examples(t) {
+		if isListed(ex.res.Str("resourceType")) {
+			continue
+		}
+		out, err := m.STU3ToR4(ex.res)
+		if err != nil {
+			var me *Error
+			if errors.As(err, &me) && strings.Contains(me.Reason, "has no R4 counterpart") {
+				noType++
+				continue
+			}
+			t.Errorf("%s: %v", ex.file, err)
+			continue
+		}
+		oe := r4val.ValidateValue(out)
+		if oe == nil {
+			valid++
+			continue
+		}
+		for _, is := range oe.Issues {
+			if is.Code != outcome.CodeRequired && !strings.HasPrefix(is.Diagnostics, "More than") {
+				t.Errorf("%s: %s at %v", ex.file, is.Diagnostics, is.Expression)
+			}
+		}
+		missing++
+	}
+	t.Logf("valid R4: %d; type absent from R4: %d; missing an element R4 requires: %d", valid, noType, missing)
 }

@@ -30,7 +30,7 @@ func (m *Mapper) node(obj *fhirjson.Value, r4, s3 *defs.Node, loc string) error 
 	members := make([]fhirjson.Member, 0, len(obj.Members))
 	for _, mem := range obj.Members {
 		name := mem.Name
-		if name == "resourceType" {
+		if name == "resourceType" && r4.Type.Kind == defs.KindResource && r4.Path == r4.Type.Name {
 			members = append(members, mem)
 			continue
 		}
