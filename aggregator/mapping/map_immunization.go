@@ -3,7 +3,7 @@ package mapping
 import "github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 
 // immunization: notGiven=true → status not-done (notGiven kept as an
-// extension by the generic step); date → occurrenceDateTime;
+// extension); date → occurrenceDateTime;
 // practitioner{role,actor} → performer{function,actor};
 // explanation.reason → reasonCode, explanation.reasonNotGiven →
 // statusReason; vaccinationProtocol → protocolApplied.
@@ -13,6 +13,11 @@ func immunization(c *ruleCtx, obj *fhirjson.Value) error {
 			return err
 		}
 		obj.Set("status", fhirjson.NewString("not-done"))
+	}
+	// notGiven is a STU3 modifier whose meaning status now carries: an
+	// ordinary extension keeps it (see medicationStatement).
+	if err := c.m.keepIn(obj, c.s3, c.loc, "notGiven"); err != nil {
+		return err
 	}
 	rename(obj, "date", "occurrenceDateTime")
 	for _, p := range items(obj.Get("practitioner")) {

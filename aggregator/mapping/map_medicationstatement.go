@@ -2,8 +2,8 @@ package mapping
 
 import "github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 
-// medicationStatement: taken n/unk → status not-taken/unknown (taken
-// and the replaced status have no R4 home, so the generic step keeps it as an extension);
+// medicationStatement: taken n/unk → status not-taken/unknown, with taken
+// and a replaced status kept as extensions;
 // reasonNotTaken → reasonCode, the originals kept as extensions too.
 func medicationStatement(c *ruleCtx, obj *fhirjson.Value) error {
 	status := map[string]string{"n": "not-taken", "unk": "unknown"}[obj.Str("taken")]
@@ -12,6 +12,12 @@ func medicationStatement(c *ruleCtx, obj *fhirjson.Value) error {
 			return err
 		}
 		obj.Set("status", fhirjson.NewString(status))
+	}
+	// taken is a STU3 modifier, but status now carries its meaning: an
+	// ordinary extension keeps it without making R4 readers refuse the
+	// resource, as an unknown modifierExtension would.
+	if err := c.m.keepIn(obj, c.s3, c.loc, "taken"); err != nil {
+		return err
 	}
 	if rnt := obj.Get("reasonNotTaken"); rnt != nil {
 		if err := c.keep(obj, "reasonNotTaken"); err != nil {

@@ -6,7 +6,7 @@ import "github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 var procedureStatus = map[string]string{"suspended": "on-hold", "aborted": "stopped"}
 
 // procedure: context → encounter; notDone=true → status not-done (notDone
-// itself kept as an extension by the generic step); notDoneReason →
+// itself kept as an extension); notDoneReason →
 // statusReason; suspended → on-hold, aborted → stopped. A replaced status
 // is kept as an extension.
 func procedure(c *ruleCtx, obj *fhirjson.Value) error {
@@ -22,7 +22,9 @@ func procedure(c *ruleCtx, obj *fhirjson.Value) error {
 		}
 		obj.Set("status", fhirjson.NewString(status))
 	}
-	return nil
+	// notDone is a STU3 modifier whose meaning status now carries: an
+	// ordinary extension keeps it (see medicationStatement).
+	return c.m.keepIn(obj, c.s3, c.loc, "notDone")
 }
 
 // procedurePerformer: role → function.
