@@ -17,8 +17,24 @@ func R4System(system string) string {
 	if v, n, ok := strings.Cut(rest, "/"); ok && (v == "v2" || v == "v3") {
 		name = v + "-" + n
 	}
+	if to, ok := renamedCodeSystem(name); ok {
+		name = to
+	}
 	if movedCodeSystems[name] {
 		return "http://terminology.hl7.org/CodeSystem/" + name
 	}
 	return system
+}
+
+// renamedCodeSystem is the R4 name of a code system that R4 renamed as it
+// moved it (the table of moves cannot see those: the names differ). A test
+// checks each target is an R4 code system.
+func renamedCodeSystem(name string) (string, bool) {
+	switch name {
+	case "medication-request-category":
+		return "medicationrequest-category", true
+	case "claim-careteamrole":
+		return "claimcareteamrole", true
+	}
+	return "", false
 }

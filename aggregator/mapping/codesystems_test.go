@@ -22,9 +22,20 @@ func TestR4System(t *testing.T) {
 		{"http://hl7.org/fhir/observation-status", "http://hl7.org/fhir/observation-status"}, // stayed in core
 		{"http://hl7.org/fhir/sid/us-ssn", "http://hl7.org/fhir/sid/us-ssn"},
 		{"http://loinc.org", "http://loinc.org"},
+		{"http://hl7.org/fhir/medication-request-category", "http://terminology.hl7.org/CodeSystem/medicationrequest-category"},
+		{"http://hl7.org/fhir/claim-careteamrole", "http://terminology.hl7.org/CodeSystem/claimcareteamrole"},
 	} {
 		if got := R4System(tc.in); got != tc.want {
 			t.Errorf("R4System(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestRenamedCodeSystemsExistInR4(t *testing.T) {
+	for _, from := range []string{"medication-request-category", "claim-careteamrole"} {
+		to, ok := renamedCodeSystem(from)
+		if !ok || !movedCodeSystems[to] {
+			t.Errorf("%s → %q is not an R4 code system", from, to)
 		}
 	}
 }

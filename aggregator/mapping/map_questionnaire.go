@@ -12,7 +12,7 @@ import (
 func questionnaireItem(c *ruleCtx, obj *fhirjson.Value) error {
 	rename(obj, "option", "answerOption")
 	if opts := obj.Get("options"); opts != nil && opts.Kind == fhirjson.Object && len(opts.Members) == 1 && opts.Str("reference") != "" {
-		obj.Delete("options")
+		rename(obj, "options", "answerValueSet")
 		obj.Set("answerValueSet", opts.Get("reference"))
 	}
 	for _, mem := range obj.Members {
