@@ -97,6 +97,9 @@ func (m *Mapper) complex(ext *fhirjson.Value, s3 *defs.Node, v *fhirjson.Value, 
 			ext.Set("id", val)
 			continue
 		case "extension", "modifierExtension":
+			if val == nil || val.Kind != fhirjson.Array {
+				return &Error{Path: at, Reason: "extensions are a JSON array"}
+			}
 			// A modifier extension loses its modifier flag here; it is
 			// still kept, under its own URL.
 			if err := m.node(&fhirjson.Value{Kind: fhirjson.Object, Members: []fhirjson.Member{{Name: "extension", Value: val}}},
