@@ -24,18 +24,16 @@ func immunization(c *ruleCtx, obj *fhirjson.Value) error {
 		rename(p, "role", "function")
 	}
 	rename(obj, "practitioner", "performer")
-	if err := c.explanation(obj); err != nil {
-		return err
-	}
+	explanation(obj)
 	return c.protocols(obj)
 }
 
 // explanation lifts reason and a single reasonNotGiven out of explanation;
 // what remains stays for the generic step.
-func (c *ruleCtx) explanation(obj *fhirjson.Value) error {
+func explanation(obj *fhirjson.Value) {
 	ex := obj.Get("explanation")
 	if ex == nil || ex.Kind != fhirjson.Object {
-		return nil
+		return
 	}
 	if r := ex.Get("reason"); r != nil && ex.Get("_reason") == nil {
 		appendItems(obj, "reasonCode", items(r))
@@ -48,7 +46,6 @@ func (c *ruleCtx) explanation(obj *fhirjson.Value) error {
 	if len(ex.Members) == 0 {
 		obj.Delete("explanation")
 	}
-	return nil
 }
 
 // protocols: vaccinationProtocol → protocolApplied: doseSequence →

@@ -8,9 +8,7 @@ import "github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 // category 0..1 → 0..* is the generic step's.
 func medicationRequest(c *ruleCtx, obj *fhirjson.Value) error {
 	contextToEncounter(obj)
-	if err := definitionToCanonical(obj); err != nil {
-		return err
-	}
+	definitionToCanonical(obj)
 	req := obj.Get("requester")
 	if req == nil || req.Kind != fhirjson.Object || req.Get("agent") == nil {
 		return nil
@@ -38,10 +36,10 @@ func medicationRequest(c *ruleCtx, obj *fhirjson.Value) error {
 
 // definitionToCanonical moves each definition Reference with a reference
 // text to instantiatesCanonical.
-func definitionToCanonical(obj *fhirjson.Value) error {
+func definitionToCanonical(obj *fhirjson.Value) {
 	def := obj.Get("definition")
 	if def == nil || def.Kind != fhirjson.Array || obj.Get("_definition") != nil {
-		return nil
+		return
 	}
 	var rest []*fhirjson.Value
 	for _, d := range def.Items {
@@ -56,7 +54,6 @@ func definitionToCanonical(obj *fhirjson.Value) error {
 	} else {
 		def.Items = rest
 	}
-	return nil
 }
 
 // medicationRequestSubstitution: allowed (boolean) → allowedBoolean.

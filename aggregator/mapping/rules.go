@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
@@ -115,22 +116,14 @@ func codeToConcept(obj *fhirjson.Value, name, system string) {
 	obj.Set(name, cc)
 }
 
-// refersTo reports whether the Reference ref points at a resource of type rt.
+// refersTo reports whether the Reference ref points at a resource of type
+// rt, relatively ("EpisodeOfCare/1") or absolutely (".../EpisodeOfCare/1").
 func refersTo(ref *fhirjson.Value, rt string) bool {
 	if ref == nil || ref.Kind != fhirjson.Object {
 		return false
 	}
 	r := ref.Str("reference")
-	return len(r) > len(rt) && r[:len(rt)+1] == rt+"/" || containsSegment(r, rt)
-}
-
-func containsSegment(r, rt string) bool {
-	for i := 0; i+len(rt)+1 < len(r); i++ {
-		if r[i] == '/' && r[i+1:i+1+len(rt)] == rt && r[i+1+len(rt)] == '/' {
-			return true
-		}
-	}
-	return false
+	return strings.HasPrefix(r, rt+"/") || strings.Contains(r, "/"+rt+"/")
 }
 
 // contextToEncounter renames context to encounter unless it points at an
