@@ -62,8 +62,15 @@ func reconcileStatefulSet(ctx context.Context, s *scope) error {
 			return nil
 		}
 	}
-	found, err := applyChild(ctx, s, live, desiredStatefulSet(s, image), appsv1ac.ExtractStatefulSet)
+	up, err := planUpgrade(ctx, s, image)
 	if err != nil {
+		return err
+	}
+	found, err := applyChild(ctx, s, live, up.annotate(desiredStatefulSet(s, up.image)), appsv1ac.ExtractStatefulSet)
+	if err != nil {
+		return err
+	}
+	if err := reportUpgrade(ctx, s, up); err != nil {
 		return err
 	}
 	e.Status.FHIRVersion = e.Spec.FHIRVersion
