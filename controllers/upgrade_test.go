@@ -37,6 +37,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
@@ -307,4 +308,55 @@ func (tr *readinessTracker) reset() {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	tr.most = 0
+}
+
+// planUpgrade gates only an operator upgrade of a running, unpinned server;
+// one already upgrading moves on to a newer image without a new slot.
+func TestPlanUpgrade(t *testing.T) {
+	ctx := context.Background()
+	cfg := Config{FhirServerImage: "img:3", MaxConcurrentUpgrades: intstr.FromInt32(1), UpgradeReadyTimeout: 10 * time.Minute}
+	tests := []struct {
+		name        string
+		pin         string
+		suspended   bool
+		live        *appsv1.StatefulSet
+		wantImage   string
+		wantStarted bool
+		wantQueued  bool
+	}{
+		{name: "new endpoint", wantImage: "img:3"},
+		{name: "already current", live: fleetSTS("ep", "img:3", time.Time{}, true), wantImage: "img:3"},
+		{name: "no slot: keeps its image", live: fleetSTS("ep", "img:1", time.Time{}, true), wantImage: "img:1", wantQueued: true},
+		{name: "pinned: its author's change", pin: "img:3", live: fleetSTS("ep", "img:1", time.Time{}, true), wantImage: "img:3"},
+		{name: "suspended: no pod to wait for", suspended: true, live: fleetSTS("ep", "img:1", time.Time{}, true), wantImage: "img:3"},
+		{name: "stalled on a bad image: moves to the fixed one with a fresh clock",
+			live: fleetSTS("ep", "img:2", rolloutEpoch.Add(-time.Hour), false), wantImage: "img:3", wantStarted: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The other slot is held by a server upgrading in time.
+			objs := []client.Object{fleetSTS("busy", "img:3", rolloutEpoch.Add(-time.Minute), false)}
+			if tt.live != nil {
+				objs = append(objs, tt.live)
+			}
+			c := fake.NewClientBuilder().WithObjects(objs...).Build()
+			e := &fhirv1.FhirEndpoint{ObjectMeta: metav1.ObjectMeta{Name: "ep", Namespace: "fleet"}}
+			e.Spec.Image = tt.pin
+			s := &scope{endpoint: e, cfg: cfg, c: c, suspended: tt.suspended, rollout: newTestRollout(t)}
+			want := cfg.FhirServerImage
+			if tt.pin != "" {
+				want = tt.pin
+			}
+			up, err := planUpgrade(ctx, s, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if up.image != tt.wantImage || (up.started != "") != tt.wantStarted || (up.queued != "") != tt.wantQueued {
+				t.Errorf("planUpgrade = %+v; want image %s, started %v, queued %v", up, tt.wantImage, tt.wantStarted, tt.wantQueued)
+			}
+			if tt.wantStarted && up.started != rolloutEpoch.Format(time.RFC3339) {
+				t.Errorf("started = %s, want now (%s)", up.started, rolloutEpoch.Format(time.RFC3339))
+			}
+		})
+	}
 }
