@@ -42,7 +42,7 @@ func fleetSTS(name, image string, started time.Time, ready bool) *appsv1.Statefu
 	sts := &appsv1.StatefulSet{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "fleet", Generation: 2, Labels: map[string]string{LabelEndpoint: name}},
 		Spec: appsv1.StatefulSetSpec{Replicas: ptr.To[int32](1), Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
-			Containers: []corev1.Container{{Name: serverName, Image: image}}}}},
+			Containers: []corev1.Container{{Name: serverName, Image: image, Command: []string{"fhirserver", "--v1-flag"}}}}}},
 	}
 	if !started.IsZero() {
 		sts.Annotations = map[string]string{AnnotationUpgradeStarted: started.Format(time.RFC3339)}

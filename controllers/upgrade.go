@@ -19,6 +19,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -40,6 +41,11 @@ const defaultUpgradeRecheck = 10 * time.Second
 // upgradeStep is what the server StatefulSet runs after this reconcile.
 type upgradeStep struct {
 	image string
+	// command, when set, is the running server's command line, kept with its
+	// image while it waits: the command is the contract with one fhirserver
+	// release, and a new manager's (a flag the old server does not know)
+	// would crash it.
+	command []string
 	// started is AnnotationUpgradeStarted's value while the server is
 	// upgrading, "" otherwise.
 	started string
@@ -67,7 +73,7 @@ func planUpgrade(ctx context.Context, s *scope, want string) (upgradeStep, error
 	if err != nil {
 		return upgradeStep{}, fmt.Errorf("get the running StatefulSet %s: %w", e.Name, err)
 	}
-	running := containerImage(live)
+	running, command := serverContainer(live)
 	if s.rollout == nil || e.Spec.Image != "" || s.suspended || running == "" {
 		return upgradeStep{image: want}, nil
 	}
@@ -86,26 +92,41 @@ func planUpgrade(ctx context.Context, s *scope, want string) (upgradeStep, error
 		return upgradeStep{}, err
 	}
 	if !adm.admitted {
-		return upgradeStep{image: running, queued: adm.message}, nil
+		return upgradeStep{image: running, command: command, queued: adm.message}, nil
 	}
 	return upgradeStep{image: want, started: now.UTC().Format(time.RFC3339)}, nil
 }
 
-// containerImage is the image of the server container in sts's template.
-func containerImage(sts *appsv1.StatefulSet) string {
+// serverContainer is the image and command of the server container in
+// sts's template.
+func serverContainer(sts *appsv1.StatefulSet) (image string, command []string) {
 	for _, c := range sts.Spec.Template.Spec.Containers {
 		if c.Name == serverName {
-			return c.Image
+			return c.Image, c.Command
 		}
 	}
-	return ""
+	return "", nil
+}
+
+// containerImage is the image of the server container in sts's template.
+func containerImage(sts *appsv1.StatefulSet) string {
+	image, _ := serverContainer(sts)
+	return image
 }
 
 // annotate marks the StatefulSet as upgrading (or, by leaving the annotation
-// out of what we apply, no longer upgrading).
+// out of what we apply, no longer upgrading), and keeps a waiting server's
+// command.
 func (u upgradeStep) annotate(sts *appsv1ac.StatefulSetApplyConfiguration) *appsv1ac.StatefulSetApplyConfiguration {
 	if u.started != "" {
 		sts.WithAnnotations(map[string]string{AnnotationUpgradeStarted: u.started})
+	}
+	if u.command != nil && sts.Spec != nil && sts.Spec.Template != nil && sts.Spec.Template.Spec != nil {
+		for i := range sts.Spec.Template.Spec.Containers {
+			if c := &sts.Spec.Template.Spec.Containers[i]; c.Name != nil && *c.Name == serverName {
+				c.Command = slices.Clone(u.command)
+			}
+		}
 	}
 	return sts
 }

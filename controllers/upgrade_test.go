@@ -19,6 +19,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -27,6 +28,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/zap/zapcore"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -38,6 +40,8 @@ import (
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
@@ -60,6 +64,8 @@ const (
 // resumes only when a person pins the stalled endpoints back.
 func TestFleetRollout(t *testing.T) {
 	g := NewWithT(t)
+	// Errors only, as the benchmark: the suite may not have set a logger when run alone.
+	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
 	env, cfg, err := startControlPlane()
 	g.Expect(err).NotTo(HaveOccurred())
 	// Managers and the watch end before the API server stops.
@@ -92,17 +98,21 @@ func TestFleetRollout(t *testing.T) {
 	track := watchReadiness(ctx, t, c, ns)
 
 	// The upgrade: at most five servers switched and not ready at any one
-	// time, and every one of the fifty gets there.
+	// time, and every one of the fifty gets there. The new release also
+	// passes the servers a new flag: a server waiting on v1 keeps v1's
+	// command, which is all v1 knows.
 	rollout, err := NewRollout(prometheus.NewRegistry())
 	g.Expect(err).NotTo(HaveOccurred())
 	stopNew := runFleetManager(ctx, t, cfg, func(r *FhirEndpointReconciler) {
 		r.Config.FhirServerImage = imageV2
+		r.Config.ServerTrustedProxies = []string{"10.0.0.0/8"}
 		r.Config.MaxConcurrentUpgrades = intstr.FromInt32(upgradeLimit5)
 		r.Config.UpgradeReadyTimeout = time.Hour
 		r.Config.UpgradeRecheckInterval = 200 * time.Millisecond
 		r.Rollout = rollout
 	})
 	g.Eventually(func(g Gomega) {
+		expectCommandsFollowImages(ctx, g, c, ns)
 		g.Expect(markSwitchedReady(ctx, g, c, ns, imageV2, 1)).To(Equal(fleetSize))
 	}).WithTimeout(90 * time.Second).WithPolling(100 * time.Millisecond).Should(Succeed())
 	g.Expect(track.max()).To(Equal(upgradeLimit5), "most servers not ready at once during the rollout")
@@ -219,6 +229,17 @@ func markReady(ctx context.Context, g Gomega, c client.Client, ns, name string) 
 	})).To(Succeed())
 }
 
+// expectCommandsFollowImages: a server on v1 runs v1's command, one on v2
+// the new release's (with --trusted-proxies).
+func expectCommandsFollowImages(ctx context.Context, g Gomega, c client.Client, ns string) {
+	var list appsv1.StatefulSetList
+	g.Expect(c.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
+	for _, sts := range list.Items {
+		image, command := serverContainer(&sts)
+		g.Expect(slices.Contains(command, "--trusted-proxies")).To(Equal(image == imageV2), "%s on %s runs %q", sts.Name, image, command)
+	}
+}
+
 // onImage names the StatefulSets whose server runs image.
 func onImage(ctx context.Context, g Gomega, c client.Client, ns, image string) []string {
 	var list appsv1.StatefulSetList
@@ -323,10 +344,12 @@ func TestPlanUpgrade(t *testing.T) {
 		wantImage   string
 		wantStarted bool
 		wantQueued  bool
+		wantCommand []string
 	}{
 		{name: "new endpoint", wantImage: "img:3"},
 		{name: "already current", live: fleetSTS("ep", "img:3", time.Time{}, true), wantImage: "img:3"},
-		{name: "no slot: keeps its image", live: fleetSTS("ep", "img:1", time.Time{}, true), wantImage: "img:1", wantQueued: true},
+		{name: "no slot: keeps its image and command", live: fleetSTS("ep", "img:1", time.Time{}, true), wantImage: "img:1", wantQueued: true,
+			wantCommand: []string{"fhirserver", "--v1-flag"}},
 		{name: "pinned: its author's change", pin: "img:3", live: fleetSTS("ep", "img:1", time.Time{}, true), wantImage: "img:3"},
 		{name: "suspended: no pod to wait for", suspended: true, live: fleetSTS("ep", "img:1", time.Time{}, true), wantImage: "img:3"},
 		{name: "stalled on a bad image: moves to the fixed one with a fresh clock",
@@ -353,6 +376,9 @@ func TestPlanUpgrade(t *testing.T) {
 			}
 			if up.image != tt.wantImage || (up.started != "") != tt.wantStarted || (up.queued != "") != tt.wantQueued {
 				t.Errorf("planUpgrade = %+v; want image %s, started %v, queued %v", up, tt.wantImage, tt.wantStarted, tt.wantQueued)
+			}
+			if !slices.Equal(up.command, tt.wantCommand) {
+				t.Errorf("command = %q, want %q", up.command, tt.wantCommand)
 			}
 			if tt.wantStarted && up.started != rolloutEpoch.Format(time.RFC3339) {
 				t.Errorf("started = %s, want now (%s)", up.started, rolloutEpoch.Format(time.RFC3339))
