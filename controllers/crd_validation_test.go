@@ -26,6 +26,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
@@ -89,6 +90,10 @@ var _ = Describe("CRD validation", func() {
 		Entry("a name that is not a DNS-1035 label", "7up", nil, "metadata.name must be a DNS-1035 label"),
 		Entry("a name too long for child names", "a"+strings.Repeat("b", 50), nil, "at most 50 characters"),
 		Entry("an empty volume", "c8", func(e *fhirv1.FhirEndpoint) { e.Spec.Storage.Size = qty("0") }, "storage size must be positive"),
+		Entry("a grace period of zero", "c9", func(e *fhirv1.FhirEndpoint) {
+			e.Spec.Credentials.GracePeriod = &metav1.Duration{}
+		}, "credentials.gracePeriod must be positive"),
+		Entry("a negative rotation", "c10", func(e *fhirv1.FhirEndpoint) { e.Spec.Credentials.Rotation = -1 }, "spec.credentials.rotation"),
 	)
 
 	It("accepts the samples in config/samples", func() {

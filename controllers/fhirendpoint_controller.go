@@ -101,7 +101,7 @@ type FhirEndpointReconciler struct {
 // +kubebuilder:rbac:groups=fhir.fhirfleet.io,resources=fhirendpoints,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=fhir.fhirfleet.io,resources=fhirendpoints/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=fhir.fhirfleet.io,resources=fhirendpoints/finalizers,verbs=update
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;list;watch;create;patch

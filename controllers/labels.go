@@ -43,8 +43,10 @@ const (
 	AggregatorName = "fhirfleet-aggregator"
 
 	// AnnotationCredentialsHash on the pod template is a hash of the
-	// credentials Secret's data: a changed Secret changes the template, which
-	// rolls the pod.
+	// credentials Secret's data but the keys the server re-reads at runtime
+	// (client secrets, signing key, JWKS; see runtimeCredentialKeys): a new
+	// client id changes the template, which rolls the pod, while a rotated
+	// secret is picked up by the running server.
 	AnnotationCredentialsHash = "fhir.fhirfleet.io/credentials-hash"
 
 	// Paths and port inside the server pod.

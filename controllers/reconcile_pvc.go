@@ -21,6 +21,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -76,7 +77,28 @@ func refuseResize(ctx context.Context, s *scope, live *corev1.PersistentVolumeCl
 	}
 	msg := fmt.Sprintf("claim %s stays at %s, the API server refused %s: %s", live.Name, current.String(), want.String(), apiMessage(refused))
 	setCondition(s, fhirv1.ConditionStorageReady, metav1.ConditionFalse, fhirv1.ReasonResizeRefused, msg)
+	if classAllowsExpansion(ctx, s, live) {
+		// The class already allows expansion in our view, so the refusal
+		// came from the API server's admission working from an older copy
+		// of the class (its informer lags the watch event that brought us
+		// here): that one is worth retrying with backoff, not waiting for
+		// another change that may never come.
+		return fmt.Errorf("%s (its storage class allows expansion; retrying)", msg)
+	}
 	return s.block(fhirv1.ReasonResizeRefused, msg)
+}
+
+// classAllowsExpansion reports whether the claim's storage class, as the
+// operator's cache has it, allows volume expansion.
+func classAllowsExpansion(ctx context.Context, s *scope, claim *corev1.PersistentVolumeClaim) bool {
+	if claim.Spec.StorageClassName == nil || *claim.Spec.StorageClassName == "" {
+		return false
+	}
+	class := &storagev1.StorageClass{}
+	if err := s.c.Get(ctx, client.ObjectKey{Name: *claim.Spec.StorageClassName}, class); err != nil {
+		return false
+	}
+	return class.AllowVolumeExpansion != nil && *class.AllowVolumeExpansion
 }
 
 // desiredPVC is the data claim: one writer (ReadWriteOnce), the requested size

@@ -28,7 +28,9 @@ import (
 	"encoding/pem"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -43,8 +45,9 @@ import (
 
 // reconcileSecret makes sure <name>-credentials exists and holds every key
 // of the auth contract. It is the one child that is never applied: generated
-// credentials are created once and never overwritten (rotating them is the
-// user's decision), and a Secret the user made beforehand is used as is.
+// credentials are created once and only their secrets are ever rewritten,
+// when spec.credentials.rotation is raised; a Secret the user made
+// beforehand is used as is and never rotated.
 func reconcileSecret(ctx context.Context, s *scope) error {
 	e := s.endpoint
 	name := e.CredentialsSecretName()
@@ -64,7 +67,8 @@ func reconcileSecret(ctx context.Context, s *scope) error {
 			s.recorder.Eventf(e, secret, corev1.EventTypeNormal, "CredentialsGenerated", "CreateSecret", "generated OAuth clients and a token signing key in Secret %s", name)
 		}
 	}
-	if metav1.IsControlledBy(secret, e) {
+	generated := metav1.IsControlledBy(secret, e)
+	if generated {
 		reason = fhirv1.ReasonGenerated
 	}
 
@@ -73,9 +77,45 @@ func reconcileSecret(ctx context.Context, s *scope) error {
 		setCondition(s, fhirv1.ConditionCredentialsReady, metav1.ConditionFalse, fhirv1.ReasonInvalidSecret, msg)
 		return s.block(fhirv1.ReasonInvalidSecret, msg)
 	}
-	s.secretHash = hashSecretData(secret.Data)
-	setCondition(s, fhirv1.ConditionCredentialsReady, metav1.ConditionTrue, reason, "Secret "+name+" holds every credential")
+	msg := "Secret " + name + " holds every credential"
+	if generated {
+		rotated, err := rotateCredentials(ctx, s, secret, time.Now())
+		if err != nil {
+			return err
+		}
+		if rotated && s.recorder != nil {
+			s.recorder.Eventf(e, secret, corev1.EventTypeNormal, "CredentialsRotated", "RotateSecret",
+				"rotation %d: new client secrets in Secret %s; the previous ones work for %s", e.Spec.Credentials.Rotation, name, gracePeriod(e))
+		}
+		e.Status.Credentials = credentialsStatus(e, secret)
+	} else {
+		e.Status.Credentials = nil
+		if e.Spec.Credentials.Rotation > 0 {
+			msg += "; spec.credentials.rotation is not applied: the operator never rotates a Secret it did not generate"
+		}
+	}
+	s.secretHash = credentialsHash(secret.Data)
+	setCondition(s, fhirv1.ConditionCredentialsReady, metav1.ConditionTrue, reason, msg)
 	return nil
+}
+
+// credentialsHash is the pod template's AnnotationCredentialsHash for a
+// Secret's data.
+func credentialsHash(data map[string][]byte) string {
+	return hashSecretData(credentialsIdentity(data))
+}
+
+// credentialsIdentity is the part of the Secret's data that the pod
+// template's hash covers: all but the keys the server re-reads at runtime
+// (see runtimeCredentialKeys).
+func credentialsIdentity(data map[string][]byte) map[string][]byte {
+	out := make(map[string][]byte, len(data))
+	for k, v := range data {
+		if !slices.Contains(runtimeCredentialKeys(), k) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // getSecret reads the Secret from the cache, which holds only labelled
@@ -100,14 +140,17 @@ func getSecret(ctx context.Context, s *scope, name string) (*corev1.Secret, erro
 // createSecret generates fresh credentials. Create (not apply) fails if the
 // Secret appeared meanwhile, so a race can never overwrite credentials.
 func createSecret(ctx context.Context, s *scope, name string) (*corev1.Secret, error) {
-	data, err := generateCredentials()
+	data, err := GenerateCredentials()
 	if err != nil {
 		return nil, err
 	}
+	// A new Secret is already at the spec's rotation: there is nothing
+	// previous to replace.
 	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.endpoint.Namespace, Labels: childLabels(s.endpoint)},
-		Type:       corev1.SecretTypeOpaque,
-		Data:       data,
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.endpoint.Namespace, Labels: childLabels(s.endpoint),
+			Annotations: map[string]string{AnnotationRotation: strconv.FormatInt(s.endpoint.Spec.Credentials.Rotation, 10)}},
+		Type: corev1.SecretTypeOpaque,
+		Data: data,
 	}
 	if err := controllerutil.SetControllerReference(s.endpoint, secret, s.c.Scheme()); err != nil {
 		return nil, fmt.Errorf("own Secret %s: %w", name, err)
@@ -118,10 +161,12 @@ func createSecret(ctx context.Context, s *scope, name string) (*corev1.Secret, e
 	return secret, nil
 }
 
-// generateCredentials makes the auth contract's keys from crypto/rand: two
+// GenerateCredentials makes the auth contract's keys from crypto/rand: two
 // clients (the customer's and the aggregator's) and an ECDSA P-256 signing
 // key as a PKCS#8 PEM block.
-func generateCredentials() (map[string][]byte, error) {
+// Exported for the end-to-end test that runs a real fhirserver on the files
+// a generated Secret projects.
+func GenerateCredentials() (map[string][]byte, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate signing key: %w", err)

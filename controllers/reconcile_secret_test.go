@@ -35,11 +35,11 @@ import (
 )
 
 func TestGenerateCredentials(t *testing.T) {
-	a, err := generateCredentials()
+	a, err := GenerateCredentials()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := generateCredentials()
+	b, err := GenerateCredentials()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ var _ = Describe("the credentials Secret", func() {
 		Expect(string(secret.Data["client_id"])).To(Equal("mine"))
 		sts := &appsv1.StatefulSet{}
 		fetch(sts, ns, "byo")
-		Expect(sts.Spec.Template.Annotations[AnnotationCredentialsHash]).To(Equal(hashSecretData(secret.Data)))
+		Expect(sts.Spec.Template.Annotations[AnnotationCredentialsHash]).To(Equal(credentialsHash(secret.Data)))
 	})
 
 	It("holds the server back while the user's Secret lacks keys", func() {

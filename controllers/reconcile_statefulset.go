@@ -66,7 +66,11 @@ func reconcileStatefulSet(ctx context.Context, s *scope) error {
 	if err != nil {
 		return err
 	}
-	found, err := applyChild(ctx, s, live, up.annotate(desiredStatefulSet(s, up.image)), appsv1ac.ExtractStatefulSet)
+	desired, err := desiredStatefulSet(s, up.image)
+	if err != nil {
+		return err
+	}
+	found, err := applyChild(ctx, s, live, up.annotate(desired), appsv1ac.ExtractStatefulSet)
 	if err != nil {
 		return err
 	}
@@ -140,13 +144,19 @@ func serverCommand(s *scope) []string {
 	if len(s.cfg.ServerTrustedProxies) > 0 {
 		cmd = append(cmd, "--trusted-proxies", strings.Join(s.cfg.ServerTrustedProxies, ","))
 	}
+	// Only when it differs from the server's default, for the same reason;
+	// status.credentials.previousValidUntil is computed with this value.
+	if g := gracePeriod(s.endpoint); g != defaultGracePeriod {
+		cmd = append(cmd, "--secret-grace-period", g.String())
+	}
 	return cmd
 }
 
 // desiredStatefulSet is the server workload. Everything in the pod template
-// derives from the spec and the Secret's hash only, so an operator upgrade
+// derives from the spec and the hash of the Secret's identity (see
+// credentialsIdentity: rotated secrets are re-read, not restarted for) only, so an operator upgrade
 // does not restart every tenant unless the template itself had to change.
-func desiredStatefulSet(s *scope, image string) *appsv1ac.StatefulSetApplyConfiguration {
+func desiredStatefulSet(s *scope, image string) (*appsv1ac.StatefulSetApplyConfiguration, error) {
 	e := s.endpoint
 	replicas := int32(1)
 	if s.suspended {
@@ -194,6 +204,10 @@ func desiredStatefulSet(s *scope, image string) *appsv1ac.StatefulSetApplyConfig
 				corev1ac.SecretVolumeSource().WithSecretName(s.secretName).WithDefaultMode(0o440)),
 			corev1ac.Volume().WithName("tmp").WithEmptyDir(corev1ac.EmptyDirVolumeSource()),
 		)
+	if err := applyPodOverrides(pod, e.Spec.PodTemplate); err != nil {
+		return nil, err
+	}
+	labels, annotations := podMetadata(e, s.secretHash)
 
 	return appsv1ac.StatefulSet(e.Name, e.Namespace).
 		WithLabels(childLabels(e)).
@@ -204,9 +218,9 @@ func desiredStatefulSet(s *scope, image string) *appsv1ac.StatefulSetApplyConfig
 			WithPodManagementPolicy(appsv1.ParallelPodManagement).
 			WithSelector(metav1ac.LabelSelector().WithMatchLabels(selectorLabels(e))).
 			WithTemplate(corev1ac.PodTemplateSpec().
-				WithLabels(podLabels(e)).
-				WithAnnotations(map[string]string{AnnotationCredentialsHash: s.secretHash}).
-				WithSpec(pod)))
+				WithLabels(labels).
+				WithAnnotations(annotations).
+				WithSpec(pod))), nil
 }
 
 func httpProbe(path string, period, failures int32) *corev1ac.ProbeApplyConfiguration {

@@ -68,7 +68,7 @@ var _ = Describe("the server StatefulSet", func() {
 
 		secret := &corev1.Secret{}
 		fetch(secret, ns, "labs-credentials")
-		Expect(sts.Spec.Template.Annotations).To(HaveKeyWithValue(AnnotationCredentialsHash, hashSecretData(secret.Data)))
+		Expect(sts.Spec.Template.Annotations).To(HaveKeyWithValue(AnnotationCredentialsHash, credentialsHash(secret.Data)))
 
 		pod := sts.Spec.Template.Spec
 		Expect(pod.AutomountServiceAccountToken).To(Equal(ptr.To(false)))
@@ -112,7 +112,7 @@ var _ = Describe("the server StatefulSet", func() {
 		Expect(e.Status.FHIRVersion).To(Equal(fhirv1.FHIRVersionSTU3))
 	})
 
-	It("uses spec.image over the manager's image, and rolls the pod when the Secret changes", func() {
+	It("uses spec.image over the manager's image, and rolls the pod when a client id changes", func() {
 		ns := newNamespace()
 		provision(newEndpoint(ns, "img", func(e *fhirv1.FhirEndpoint) { e.Spec.Image = "example.test/custom:1" }))
 		sts := &appsv1.StatefulSet{}
@@ -122,13 +122,13 @@ var _ = Describe("the server StatefulSet", func() {
 
 		secret := &corev1.Secret{}
 		fetch(secret, ns, "img-credentials")
-		secret.Data["client_secret"] = []byte("rotated-by-the-user")
+		secret.Data["client_id"] = []byte("replaced-by-the-user")
 		Expect(k8sClient.Update(context.Background(), secret)).To(Succeed())
 		Eventually(func() string {
 			fetch(sts, ns, "img")
 			return sts.Spec.Template.Annotations[AnnotationCredentialsHash]
 		}).ShouldNot(Equal(before))
-		Expect(sts.Spec.Template.Annotations[AnnotationCredentialsHash]).To(Equal(hashSecretData(secret.Data)))
+		Expect(sts.Spec.Template.Annotations[AnnotationCredentialsHash]).To(Equal(credentialsHash(secret.Data)))
 	})
 })
 
@@ -167,7 +167,11 @@ func TestSuspendScalesToZero(t *testing.T) {
 		if suspended {
 			want = 0
 		}
-		if got := *desiredStatefulSet(s, "img").Spec.Replicas; got != want {
+		sts, err := desiredStatefulSet(s, "img")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := *sts.Spec.Replicas; got != want {
 			t.Errorf("suspended=%v: replicas = %d, want %d", suspended, got, want)
 		}
 	}

@@ -51,7 +51,8 @@ type scope struct {
 	// host is <subdomain>.<base-domain>, set by the subdomain stage.
 	host string
 	// secretName and secretHash are set by the Secret stage: the pod mounts
-	// the Secret and carries the hash, so it rolls when the Secret changes.
+	// the Secret and carries the hash of its identity (credentialsHash), so
+	// it rolls for a new client id but not for a rotated secret.
 	secretName string
 	secretHash string
 	// ingressAnnotations are the spec's annotations the policy allows, and

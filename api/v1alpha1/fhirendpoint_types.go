@@ -113,6 +113,88 @@ type FhirEndpointSpec struct {
 	// +optional
 	// +kubebuilder:default=Retain
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// Credentials asks the operator to rotate the credentials it generated.
+	// +optional
+	// +kubebuilder:default={}
+	Credentials CredentialsSpec `json:"credentials,omitempty"`
+
+	// PodTemplate is merged into the server's pod template: scheduling and
+	// metadata only. The operator's own settings (command, security
+	// context, probes, volumes, its labels and annotations) always win.
+	// +optional
+	PodTemplate PodTemplateOverrides `json:"podTemplate,omitempty"`
+}
+
+// CredentialsSpec drives the rotation of generated credentials. A Secret the
+// user provided is never rotated by the operator.
+type CredentialsSpec struct {
+	// Rotation is a counter: raising it makes the operator write a new
+	// client_secret and aggregator_client_secret into the generated Secret.
+	// The server keeps the previous secrets valid for GracePeriod. It may
+	// never be lowered.
+	// +optional
+	// +kubebuilder:default=0
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:XValidation:rule="self >= oldSelf",message="credentials.rotation may be raised but never lowered"
+	Rotation int64 `json:"rotation,omitempty"`
+
+	// RotateSigningKey makes a rotation write a new token signing key too;
+	// tokens signed with the previous key stay valid until they expire.
+	// +optional
+	RotateSigningKey bool `json:"rotateSigningKey,omitempty"`
+
+	// GracePeriod is how long the server honours a replaced client secret
+	// (its --secret-grace-period). Defaults to 24h, the server's default.
+	// +optional
+	// +kubebuilder:default="24h"
+	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s')",message="credentials.gracePeriod must be positive"
+	GracePeriod *metav1.Duration `json:"gracePeriod,omitempty"`
+}
+
+// PodTemplateOverrides are the pod template fields a FhirEndpoint's author
+// may set: where the pod runs and how it is labelled. Everything else in the
+// pod (command, security context, probes, volumes, the service account
+// token's automount) is the operator's and has no field here; the labels
+// and annotations the operator sets win over these on the same key.
+type PodTemplateOverrides struct {
+	// Labels added to the pod; the operator's own labels win.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// Annotations added to the pod; the operator's own annotations win.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// NodeSelector of the pod.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+
+	// Tolerations of the pod.
+	// +optional
+	// +listType=atomic
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+
+	// Affinity of the pod.
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+
+	// TopologySpreadConstraints of the pod.
+	// +optional
+	// +listType=atomic
+	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+
+	// PriorityClassName of the pod.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+
+	// ServiceAccountName the pod runs as (e.g. for a node's image pull
+	// secrets or a policy selecting on it). Its token is still not mounted:
+	// the server needs no Kubernetes API access.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 }
 
 // StorageSpec is the server's data volume (a PersistentVolumeClaim owned directly, so it can grow).
@@ -215,6 +297,29 @@ type FhirEndpointStatus struct {
 	// never does.
 	// +optional
 	Aggregation *AggregationStatus `json:"aggregation,omitempty"`
+
+	// Credentials is the state of the generated credentials' rotation.
+	// Absent for a Secret the user provided.
+	// +optional
+	Credentials *CredentialsStatus `json:"credentials,omitempty"`
+}
+
+// CredentialsStatus is the state of the generated credentials' rotation.
+type CredentialsStatus struct {
+	// Rotation is the spec.credentials.rotation the Secret holds.
+	// +optional
+	Rotation int64 `json:"rotation,omitempty"`
+
+	// RotatedAt is when the operator last wrote new secrets.
+	// +optional
+	RotatedAt *metav1.Time `json:"rotatedAt,omitempty"`
+
+	// PreviousValidUntil is until when the server honours the secrets
+	// replaced at RotatedAt: RotatedAt plus the grace period. The server
+	// starts the grace when it sees the new files (the kubelet may take a
+	// minute or two), so the previous secrets work at least until then.
+	// +optional
+	PreviousValidUntil *metav1.Time `json:"previousValidUntil,omitempty"`
 }
 
 // AggregationStatus is how far the aggregator has read one endpoint's feed.

@@ -188,14 +188,16 @@ func TestParseFlags(t *testing.T) {
 	}
 }
 
-// The install's Deployment passes flags the manager accepts, and its policy
-// is the documented default.
+// The install's Deployment passes flags the manager accepts, its policy is
+// the documented default, and it runs two replicas of which leader election
+// lets only one reconcile (issue 12: a manager survives losing its node).
 func TestInstallManifestFlags(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "manager", "manager.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var args []string
+	var replicas int32
 	for _, doc := range strings.Split(string(raw), "\n---\n") {
 		var d appsv1.Deployment
 		if err := yaml.Unmarshal([]byte(doc), &d); err != nil {
@@ -203,6 +205,9 @@ func TestInstallManifestFlags(t *testing.T) {
 		}
 		if d.Kind == "Deployment" {
 			args = d.Spec.Template.Spec.Containers[0].Args
+			if d.Spec.Replicas != nil {
+				replicas = *d.Spec.Replicas
+			}
 		}
 	}
 	o, err := parseFlags(args, func(string) string { return "" }, io.Discard)
@@ -212,5 +217,8 @@ func TestInstallManifestFlags(t *testing.T) {
 	if !reflect.DeepEqual(o.AllowedImagePrefixes, []string{controllers.ImageRepository(o.FhirServerImage)}) ||
 		!reflect.DeepEqual(o.AllowedIngressAnnotations, controllers.DefaultAllowedIngressAnnotations()) || o.MetricsNamespace != "monitoring" {
 		t.Errorf("install policy: images %q, annotations %q, metrics namespace %q", o.AllowedImagePrefixes, o.AllowedIngressAnnotations, o.MetricsNamespace)
+	}
+	if replicas != 2 || !o.leaderElect {
+		t.Errorf("install runs %d replicas, leader election %v; want 2 replicas with leader election", replicas, o.leaderElect)
 	}
 }

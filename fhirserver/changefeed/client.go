@@ -150,8 +150,8 @@ type outcome struct {
 }
 
 // rejectsCursor reports whether a 400's OperationOutcome is about the
-// cursor: an issue at expression _cursor, or (fhirserver today) whose
-// diagnostics name the cursor. The client sends valid _count and _wait,
+// cursor: an issue at expression _cursor (what fhirserver answers), or,
+// from an older server, one whose diagnostics name the cursor. The client sends valid _count and _wait,
 // so a 400 on a request with a cursor is about little else.
 func rejectsCursor(body []byte) bool {
 	var oo outcome

@@ -2,8 +2,6 @@ package rest
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"io"
 	"net/http"
@@ -90,66 +88,5 @@ func (h *Handler) readResource(c *call, typ string) (*fhirjson.Value, error) {
 	}
 	// data is this request's own fresh slice and nothing writes to it
 	// again, so the tree may point into it instead of into a copy.
-	return h.parseResource(data, typ, fhirjson.OwnInput())
-}
-
-// parseResource parses and validates one resource of type typ ("" = any).
-func (h *Handler) parseResource(data []byte, typ string, opts ...fhirjson.Option) (*fhirjson.Value, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, outcome.BadRequest(outcome.CodeRequired, "", "the request body is empty; a %s resource is required", orAny(typ))
-	}
-	return h.validateAs(data, typ, opts...)
-}
-
-func orAny(typ string) string {
-	if typ == "" {
-		return "FHIR"
-	}
-	return typ
-}
-
-// setIdentity stamps the server-owned elements: id, meta.versionId and
-// meta.lastUpdated, placing id and meta right after resourceType as every
-// FHIR server writes them (readers find them without scanning).
-func setIdentity(v *fhirjson.Value, id string, versionID string, lastUpdated time.Time) {
-	meta := v.Get("meta")
-	if meta == nil || meta.Kind != fhirjson.Object {
-		meta = fhirjson.NewObject()
-	}
-	meta.Delete("versionId")
-	meta.Delete("lastUpdated")
-	meta.Members = append([]fhirjson.Member{
-		{Name: "versionId", Value: fhirjson.NewString(versionID)},
-		{Name: "lastUpdated", Value: fhirjson.NewString(formatInstant(lastUpdated))},
-	}, meta.Members...)
-	out := make([]fhirjson.Member, 0, len(v.Members)+2)
-	rt := v.Get("resourceType")
-	out = append(out, fhirjson.Member{Name: "resourceType", Value: rt},
-		fhirjson.Member{Name: "id", Value: fhirjson.NewString(id)},
-		fhirjson.Member{Name: "meta", Value: meta})
-	for _, m := range v.Members {
-		switch m.Name {
-		case "resourceType", "id", "meta", "_id":
-			continue
-		}
-		out = append(out, m)
-	}
-	v.Members = out
-}
-
-// formatInstant writes a FHIR instant with the store's microsecond precision.
-func formatInstant(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
-}
-
-// idEncoding writes ids in lower-case base32: letters and digits only, so
-// they are valid FHIR ids and safe in URLs.
-var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-// newID returns a fresh server-assigned id: 80 random bits, 16 characters,
-// so ids never collide in practice and say nothing about volumes.
-func newID() string {
-	var b [10]byte
-	_, _ = rand.Read(b[:])
-	return idEncoding.EncodeToString(b[:])
+	return h.repo.ParseResource(data, typ, fhirjson.OwnInput())
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
@@ -182,7 +183,7 @@ func (h *Handler) historyEntry(rec *storage.Record, raw []byte) bundleEntry {
 	switch rec.Op {
 	case storage.OpCreate:
 		status = "201 Created"
-		if rec.VersionID == 1 && isServerID(rec.ID) {
+		if rec.VersionID == 1 && repository.IsServerID(rec.ID) {
 			// The store does not record the request; a create has a
 			// server-assigned id unless it was a create-on-update, whose
 			// client id rarely has that shape.
@@ -194,23 +195,9 @@ func (h *Handler) historyEntry(rec *storage.Record, raw []byte) bundleEntry {
 	}
 	e.Request = object("method", method, "url", url)
 	e.Response = object("status", status, "etag", etag(strconv.FormatInt(rec.VersionID, 10)),
-		"lastModified", formatInstant(rec.LastUpdated))
+		"lastModified", repository.FormatInstant(rec.LastUpdated))
 	if rec.Op == storage.OpCreate {
 		e.Response.Set("location", fhirjson.NewString(rec.Type+"/"+rec.ID+"/_history/"+strconv.FormatInt(rec.VersionID, 10)))
 	}
 	return e
-}
-
-// isServerID reports whether id has the shape newID gives: 16 characters of
-// idEncoding's lower-case base32. An id of any other shape was the client's.
-func isServerID(id string) bool {
-	if len(id) != 16 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; (c < 'a' || c > 'z') && (c < '2' || c > '7') {
-			return false
-		}
-	}
-	return true
 }

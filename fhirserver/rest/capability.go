@@ -7,28 +7,30 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
 
-// The interactions every resource type supports, in the spec's order.
-var typeInteractions = []string{"read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"}
+// The interaction codes of a CapabilityStatement, in the spec's order; the
+// statement lists those the route table serves.
+var (
+	typeInteractions   = []string{"read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"}
+	systemInteractions = []string{"transaction", "batch", "search-system", "history-system"}
+)
 
 // capabilities: GET /fhir/metadata. The statement is built once at start
 // from the definitions and the server's real features, so it cannot drift
 // from what the handler does.
-func (h *Handler) capabilities(c *call) {
-	c.interaction = "capabilities"
+func (h *Handler) capabilities(c *call) error {
 	if err := h.allow(c.r.Context(), auth.InteractionCapabilities, ""); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	if c.view.Pretty {
 		v, err := fhirjson.Parse(h.capability)
 		if err != nil {
-			c.fail(err)
-			return
+			return err
 		}
 		c.writeValue(http.StatusOK, v)
-		return
+		return nil
 	}
 	c.writeBody(http.StatusOK, h.capability)
+	return nil
 }
 
 // buildCapability assembles the CapabilityStatement for the version.
@@ -50,11 +52,17 @@ func (h *Handler) buildCapability() []byte {
 		cs.Set("acceptUnknown", fhirjson.NewString("no"))
 	}
 	cs.Set("format", stringArray("application/fhir+json", "json"))
-	cs.Set("patchFormat", stringArray(patchFormats(stu3)...))
+	if h.routes.serves("patch") {
+		cs.Set("patchFormat", stringArray(patchFormats(stu3)...))
+	}
 
 	rest := fhirjson.NewObject()
 	rest.Set("mode", fhirjson.NewString("server"))
-	rest.Set("documentation", fhirjson.NewString("Every interaction of every resource type; see docs/rest-api.md."))
+	doc := "Every interaction of every resource type; see docs/rest-api.md."
+	if h.readOnly {
+		doc = "A read-only endpoint: read, vread, history and search of every resource type; see docs/rest-api.md."
+	}
+	rest.Set("documentation", fhirjson.NewString(doc))
 	if sec := h.security(stu3); sec != nil {
 		rest.Set("security", sec)
 	}
@@ -64,8 +72,10 @@ func (h *Handler) buildCapability() []byte {
 	}
 	rest.Set("resource", resources)
 	sys := fhirjson.NewArray()
-	for _, code := range []string{"transaction", "batch", "search-system", "history-system"} {
-		sys.Items = append(sys.Items, object("code", code))
+	for _, code := range systemInteractions {
+		if h.routes.serves(code) {
+			sys.Items = append(sys.Items, object("code", code))
+		}
 	}
 	rest.Set("interaction", sys)
 	op := object("name", "changes")
@@ -102,16 +112,27 @@ func (h *Handler) resourceCapability(typ string, stu3 bool) *fhirjson.Value {
 	r := object("type", typ)
 	in := fhirjson.NewArray()
 	for _, code := range typeInteractions {
-		in.Items = append(in.Items, object("code", code))
+		if h.routes.serves(code) {
+			in.Items = append(in.Items, object("code", code))
+		}
 	}
 	r.Set("interaction", in)
-	r.Set("versioning", fhirjson.NewString("versioned-update"))
+	writes := h.routes.serves("create")
+	if writes {
+		r.Set("versioning", fhirjson.NewString("versioned-update"))
+	} else {
+		r.Set("versioning", fhirjson.NewString("versioned"))
+	}
 	r.Set("readHistory", fhirjson.NewBool(true))
-	r.Set("updateCreate", fhirjson.NewBool(true))
-	r.Set("conditionalCreate", fhirjson.NewBool(true))
+	if writes {
+		r.Set("updateCreate", fhirjson.NewBool(true))
+		r.Set("conditionalCreate", fhirjson.NewBool(true))
+	}
 	r.Set("conditionalRead", fhirjson.NewString("full-support"))
-	r.Set("conditionalUpdate", fhirjson.NewBool(true))
-	r.Set("conditionalDelete", fhirjson.NewString("multiple"))
+	if writes {
+		r.Set("conditionalUpdate", fhirjson.NewBool(true))
+		r.Set("conditionalDelete", fhirjson.NewString("multiple"))
+	}
 	refs := fhirjson.NewArray(fhirjson.NewString("literal"), fhirjson.NewString("logical"), fhirjson.NewString("resolves"))
 	if !stu3 {
 		refs.Items = append(refs.Items, fhirjson.NewString("local"))

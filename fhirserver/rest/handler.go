@@ -16,18 +16,13 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
-	"github.com/fhirfleet/fhirfleet/fhirserver/validation"
 )
 
 // Defaults for the Config limits.
 const (
 	DefaultMaxBodyBytes = 16 << 20
-	DefaultMaxDepth     = 64
-	// DefaultMaxElements passes any resource seen in practice (a
-	// 10,000-entry Bundle has about 70,000 elements of its own) and bounds
-	// one resource's tree to about 16 MB.
-	DefaultMaxElements = 200_000
 	// DefaultBodyTimeout stays below the server's default shutdown timeout,
 	// so SIGTERM never waits its whole timeout for a body that never comes.
 	DefaultBodyTimeout = 20 * time.Second
@@ -51,9 +46,15 @@ type AuthInfo interface {
 
 // Config is everything the handler is built from.
 type Config struct {
-	Version  *defs.Version
+	Version *defs.Version
+	// Store is read and written through a repository.Repository built over
+	// it; the handler itself reads only its change log ($changes).
 	Store    *storage.Store
-	Searcher Searcher
+	Searcher repository.Searcher
+	// ReadPolicy, when set, wraps every read (read, vread, history, search
+	// and the versions $changes lists): an access policy that hides a
+	// resource makes it a 404 everywhere. Auth's scope checks apply too.
+	ReadPolicy func(repository.Reader) repository.Reader
 	// Auth is nil when the server runs without authorization (unit tests);
 	// then every request is allowed. When set, a request without a
 	// principal in its context is refused, so a mis-wired middleware fails
@@ -63,9 +64,10 @@ type Config struct {
 	// BaseURL + "/fhir".
 	BaseURL      string
 	MaxBodyBytes int64
-	MaxDepth     int
-	// MaxElements caps the elements of one resource in a body (413 above;
-	// see fhirjson.WithMaxElements).
+	// MaxDepth (default repository.DefaultMaxDepth) bounds the nesting of
+	// a body; MaxElements (default repository.DefaultMaxElements) caps the
+	// elements of one resource in it (413 above).
+	MaxDepth    int
 	MaxElements int
 	// BodyTimeout is how long a body may take to arrive once the handler
 	// starts reading it (408 after).
@@ -79,6 +81,10 @@ type Config struct {
 	Metrics              Metrics
 	// Now is the clock for Date-like decisions in tests; default time.Now.
 	Now func() time.Time
+	// ReadOnly serves reads only: every write route (create, update, patch,
+	// delete, batch and transaction) answers 405 with an OperationOutcome,
+	// and the CapabilityStatement lists no write interaction.
+	ReadOnly bool
 	// RequestTimeout bounds the work of one request (default
 	// DefaultRequestTimeout); past it the request answers 503 too-costly.
 	// The wait of a $changes long poll does not count.
@@ -88,13 +94,11 @@ type Config struct {
 // Handler serves the FHIR REST API under /fhir.
 type Handler struct {
 	ver         *defs.Version
-	store       *storage.Store
-	search      Searcher
+	store       *storage.Store // for the change log of $changes only
+	search      repository.Searcher
 	auth        AuthInfo
 	base        string // FHIR base: BaseURL + "/fhir"
 	maxBody     int64
-	maxDepth    int
-	maxElements int
 	bodyTimeout time.Duration
 	budget      *bodyBudget
 	timeout     time.Duration // RequestTimeout
@@ -102,13 +106,18 @@ type Handler struct {
 	metrics     Metrics
 	now         func() time.Time
 
-	validator *validation.Validator
-	// stubType is the resource type versionEntries indexes its stub as.
-	stubType string
+	// repo does every write and parses every body. reads is repo behind
+	// Config.ReadPolicy (policed: there is one): every read goes through it
+	// and through nothing else.
+	repo    *repository.Repository
+	reads   repository.Reader
+	policed bool
+
+	routes   routeTable // the route table, less its writes when read-only
+	readOnly bool
 
 	capability []byte // the CapabilityStatement, built once
 	changesDef []byte // the OperationDefinition of $changes
-	types      map[string]bool
 
 	// closing is cancelled by Close when the server shuts down, so long
 	// polls answer at once instead of holding the shutdown for their wait.
@@ -134,24 +143,28 @@ func New(cfg Config) (*Handler, error) {
 	h := &Handler{
 		ver: cfg.Version, store: cfg.Store, search: cfg.Searcher, auth: cfg.Auth,
 		base:    strings.TrimSuffix(cfg.BaseURL, "/") + "/fhir",
-		maxBody: cfg.MaxBodyBytes, maxDepth: cfg.MaxDepth, maxElements: cfg.MaxElements, timeout: cfg.RequestTimeout,
+		maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
 		bodyTimeout: cmp.Or(cfg.BodyTimeout, DefaultBodyTimeout), log: cfg.Logger,
 		metrics: cfg.Metrics, now: cfg.Now,
-		types: map[string]bool{},
+		routes: newRouteTable(cfg.ReadOnly), readOnly: cfg.ReadOnly,
 	}
 	h.search = guardedSearcher{Searcher: cfg.Searcher, policy: scopePolicy{h}}
+	if h.repo, err = repository.New(repository.Config{
+		Version: cfg.Version, Store: cfg.Store, Searcher: h.search,
+		MaxDepth: cfg.MaxDepth, MaxElements: cfg.MaxElements, Authorize: h.allow,
+	}); err != nil {
+		return nil, fmt.Errorf("rest: %w", err)
+	}
+	h.reads = h.repo
+	if cfg.ReadPolicy != nil {
+		h.reads, h.policed = cfg.ReadPolicy(h.repo), true
+	}
 	h.closing, h.close = context.WithCancel(context.Background())
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}
-	if h.maxDepth <= 0 {
-		h.maxDepth = DefaultMaxDepth
-	}
 	if h.timeout <= 0 {
 		h.timeout = DefaultRequestTimeout
-	}
-	if h.maxElements <= 0 {
-		h.maxElements = DefaultMaxElements
 	}
 	h.budget = newBodyBudget(cmp.Or(cfg.MaxInflightBodyBytes, DefaultMaxInflightBodyBytes),
 		cmp.Or(cfg.BodyBudgetWait, DefaultBodyBudgetWait))
@@ -161,13 +174,6 @@ func New(cfg Config) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	if h.validator, err = validation.For(h.ver); err != nil {
-		return nil, fmt.Errorf("rest: validation rules of %s: %w", h.ver.Name, err)
-	}
-	for _, t := range h.ver.ResourceTypes() {
-		h.types[t] = true
-	}
-	h.stubType = cheapestType(h.ver.ResourceTypes(), func(t string) int { return len(h.ver.SearchParams(t)) })
 	h.capability = h.buildCapability()
 	h.changesDef = h.buildChangesDefinition()
 	return h, nil
@@ -225,15 +231,15 @@ func (h *Handler) serve(c *call) {
 	if rt.Type != "" {
 		// Only known types become a metrics label: a client inventing type
 		// names must not be able to grow the label set without bound.
-		if h.types[rt.Type] {
+		if h.repo.IsType(rt.Type) {
 			c.resourceType = rt.Type
 		}
-		if !h.types[rt.Type] {
+		if !h.repo.IsType(rt.Type) {
 			c.failf(http.StatusNotFound, outcome.CodeNotSupported, "%q is not a resource type of FHIR %s", rt.Type, h.ver.FHIRVersion)
 			return
 		}
 	}
-	if rt.Kind == routeCompartment && rt.Target != "*" && !h.types[rt.Target] {
+	if rt.Kind == routeCompartment && rt.Target != "*" && !h.repo.IsType(rt.Target) {
 		c.failf(http.StatusNotFound, outcome.CodeNotSupported, "%q is not a resource type of FHIR %s", rt.Target, h.ver.FHIRVersion)
 		return
 	}
@@ -243,114 +249,29 @@ func (h *Handler) serve(c *call) {
 	h.dispatch(c, rt)
 }
 
-// dispatch picks the interaction from the route and the method.
+// dispatch runs the route table's row for the route and the method, and
+// answers the error it returns. A method the path does not take is a 405
+// naming the ones it does (in read-only mode, the write methods are not
+// among them).
 func (h *Handler) dispatch(c *call, rt route) {
-	m := c.r.Method
-	get := m == http.MethodGet || m == http.MethodHead
-	switch rt.Kind {
-	case routeBase:
-		switch {
-		case m == http.MethodPost:
-			h.bundle(c)
-			return
-		case get:
-			h.searchSystem(c, nil)
-			return
-		}
-	case routeMetadata:
-		if get {
-			h.capabilities(c)
-			return
-		}
-	case routeSystemSrch:
-		if get || m == http.MethodPost {
-			h.searchSystem(c, nil)
-			return
-		}
-	case routeSystemHist:
-		if get {
-			h.history(c, rt)
-			return
-		}
-	case routeChanges:
-		if get {
-			h.changes(c)
-			return
-		}
-	case routeType:
-		switch {
-		case get:
-			h.searchType(c, rt)
-			return
-		case m == http.MethodPost:
-			h.create(c, rt)
-			return
-		case m == http.MethodPut:
-			h.conditionalUpdate(c, rt)
-			return
-		case m == http.MethodPatch:
-			h.conditionalPatch(c, rt)
-			return
-		case m == http.MethodDelete:
-			h.conditionalDelete(c, rt)
-			return
-		}
-	case routeTypeSearch:
-		if get || m == http.MethodPost {
-			h.searchType(c, rt)
-			return
-		}
-	case routeTypeHist, routeInstHist:
-		if get {
-			h.history(c, rt)
-			return
-		}
-	case routeInstance:
-		switch {
-		case get:
-			h.read(c, rt)
-			return
-		case m == http.MethodPut:
-			h.update(c, rt)
-			return
-		case m == http.MethodPatch:
-			h.patch(c, rt)
-			return
-		case m == http.MethodDelete:
-			h.delete(c, rt)
-			return
-		}
-	case routeVersion:
-		if get {
-			h.vread(c, rt)
-			return
-		}
-	case routeCompartment:
-		if get || m == http.MethodPost {
-			h.searchCompartment(c, rt)
-			return
-		}
-	default:
+	if rt.Kind == routeUnknown {
 		c.failf(http.StatusNotFound, outcome.CodeNotFound, "%s is not a FHIR endpoint of this server", c.r.URL.Path)
 		return
 	}
-	c.w.Header().Set("Allow", allowed(rt.Kind))
-	c.failf(http.StatusMethodNotAllowed, outcome.CodeNotSupported, "%s is not allowed on %s", m, c.r.URL.Path)
-}
-
-// allowed lists the methods a route answers, for 405's Allow header.
-func allowed(k routeKind) string {
-	switch k {
-	case routeBase:
-		return "GET, HEAD, POST"
-	case routeType:
-		return "GET, HEAD, POST, PUT, PATCH, DELETE"
-	case routeInstance:
-		return "GET, HEAD, PUT, PATCH, DELETE"
-	case routeSystemSrch, routeTypeSearch, routeCompartment:
-		return "GET, HEAD, POST"
+	row := h.routes.lookup(rt.Kind, c.r.Method)
+	if row == nil {
+		c.w.Header().Set("Allow", h.routes.allow[rt.Kind])
+		if h.readOnly {
+			c.failf(http.StatusMethodNotAllowed, outcome.CodeNotSupported, "%s is not allowed on %s: this endpoint is read-only", c.r.Method, c.r.URL.Path)
+			return
+		}
+		c.failf(http.StatusMethodNotAllowed, outcome.CodeNotSupported, "%s is not allowed on %s", c.r.Method, c.r.URL.Path)
+		return
 	}
-	return "GET, HEAD"
+	c.interaction = row.interaction
+	if err := row.handle(h, c, rt); err != nil {
+		c.fail(err)
+	}
 }
 
 // allow checks the caller's scopes for one interaction (also per bundle

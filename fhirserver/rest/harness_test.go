@@ -278,3 +278,12 @@ func issueCode(t *testing.T, r resp) string {
 }
 
 func newGet(path string) (*http.Request, error) { return http.NewRequest("GET", path, nil) }
+
+func mustParse(t testing.TB, s string) *fhirjson.Value {
+	t.Helper()
+	v, err := fhirjson.Parse([]byte(s))
+	if err != nil {
+		t.Fatalf("parse %s: %v", s, err)
+	}
+	return v
+}

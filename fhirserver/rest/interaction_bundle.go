@@ -10,6 +10,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 )
 
 // entry is one parsed Bundle.entry of a batch or transaction.
@@ -30,8 +31,7 @@ func (e *entry) where(suffix string) string {
 }
 
 // bundle: POST /fhir with a batch or transaction Bundle.
-func (h *Handler) bundle(c *call) {
-	c.interaction = "batch"
+func (h *Handler) bundle(c *call) error {
 	data, bodyKind, err := h.readBody(c)
 	if err == nil && bodyKind != bodyFHIRJSON {
 		err = outcome.New(http.StatusUnsupportedMediaType, outcome.CodeNotSupported, "",
@@ -40,16 +40,10 @@ func (h *Handler) bundle(c *call) {
 	var b *fhirjson.Value
 	if err == nil {
 		// data is this request's own slice and is only read from here on.
-		b, err = h.parseResource(data, "Bundle", fhirjson.OwnInput())
-		if err != nil {
-			if lenient := h.batchDespiteEntries(data); lenient != nil {
-				b, err = lenient, nil
-			}
-		}
+		b, err = h.repo.ParseBatch(data)
 	}
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	kind := b.Str("type")
 	switch kind {
@@ -57,58 +51,21 @@ func (h *Handler) bundle(c *call) {
 	case "transaction":
 		c.interaction = "transaction"
 	default:
-		c.fail(outcome.BadRequest(outcome.CodeValue, "Bundle.type",
-			"the base accepts a batch or transaction Bundle, not type %q", kind))
-		return
+		return outcome.BadRequest(outcome.CodeValue, "Bundle.type",
+			"the base accepts a batch or transaction Bundle, not type %q", kind)
 	}
 	var items []*fhirjson.Value
 	if arr := b.Get("entry"); arr != nil && arr.Kind == fhirjson.Array {
 		items = arr.Items
 	}
 	if len(items) > maxBundleEntries {
-		c.fail(outcome.New(http.StatusRequestEntityTooLarge, outcome.CodeTooCostly, "Bundle.entry",
-			"the Bundle has %d entries; at most %d are accepted", len(items), maxBundleEntries))
-		return
+		return outcome.New(http.StatusRequestEntityTooLarge, outcome.CodeTooCostly, "Bundle.entry",
+			"the Bundle has %d entries; at most %d are accepted", len(items), maxBundleEntries)
 	}
 	if kind == "batch" {
-		h.batch(c, items)
-		return
+		return h.batch(c, items)
 	}
-	h.transaction(c, items)
-}
-
-// batchDespiteEntries is the tree of a batch Bundle that failed validation
-// only inside its entries' resources, or nil. Batch entries are processed
-// independently, and each entry's own request validates its resource
-// again, so an invalid one fails alone (400 in the batch-response) instead
-// of failing the whole batch. A transaction stays all or nothing.
-func (h *Handler) batchDespiteEntries(data []byte) *fhirjson.Value {
-	b, err := fhirjson.Parse(data, append(h.parseLimits(), fhirjson.OwnInput())...)
-	if err != nil || b.Kind != fhirjson.Object || b.Str("resourceType") != "Bundle" || b.Str("type") != "batch" {
-		return nil
-	}
-	arr := b.Get("entry")
-	if arr == nil || arr.Kind != fhirjson.Array {
-		return nil
-	}
-	// Validate the Bundle without its entries' resources, then put them back.
-	held := make([]*fhirjson.Value, len(arr.Items))
-	for i, item := range arr.Items {
-		if item != nil && item.Kind == fhirjson.Object {
-			held[i] = item.Get("resource")
-			item.Delete("resource")
-		}
-	}
-	oe := h.validator.ValidateValue(b)
-	for i, item := range arr.Items {
-		if held[i] != nil {
-			item.Set("resource", held[i])
-		}
-	}
-	if oe != nil {
-		return nil
-	}
-	return b
+	return h.transaction(c, items)
 }
 
 // parseEntry reads entry i's request and resource.
@@ -146,7 +103,7 @@ func (h *Handler) parseEntry(i int, item *fhirjson.Value) (*entry, error) {
 	if e.Route.Kind == routeUnknown || (e.Route.Kind == routeBase && e.Method != "GET" && e.Method != "HEAD") {
 		return nil, outcome.BadRequest(outcome.CodeValue, e.where(".request.url"), "request.url %q is not an endpoint of this server", raw)
 	}
-	if e.Route.Type != "" && !h.types[e.Route.Type] {
+	if e.Route.Type != "" && !h.repo.IsType(e.Route.Type) {
 		return nil, outcome.NotFound("%s: %q is not a resource type of FHIR %s", e.where(".request.url"), e.Route.Type, h.ver.FHIRVersion)
 	}
 	switch e.Method {
@@ -217,9 +174,9 @@ func withEntry(err error, i int) error {
 			if strings.HasPrefix(x, "Bundle.entry[") {
 				continue
 			}
-			if dot := strings.IndexByte(x, '.'); dot > 0 && validTypeName(x[:dot]) {
+			if dot := strings.IndexByte(x, '.'); dot > 0 && repository.IsTypeName(x[:dot]) {
 				is.Expression[j] = prefix + ".resource" + x[dot:]
-			} else if validTypeName(x) {
+			} else if repository.IsTypeName(x) {
 				is.Expression[j] = prefix + ".resource"
 			} else if !strings.HasPrefix(x, prefix) {
 				is.Expression[j] = prefix + "." + x
@@ -232,7 +189,7 @@ func withEntry(err error, i int) error {
 
 // batch processes every entry on its own, each with its own answer; one
 // failing entry does not affect the others.
-func (h *Handler) batch(c *call, items []*fhirjson.Value) {
+func (h *Handler) batch(c *call, items []*fhirjson.Value) error {
 	resp := &bundle{Type: "batch-response", Total: -1}
 	for i, item := range items {
 		e, err := h.parseEntry(i, item)
@@ -250,7 +207,7 @@ func (h *Handler) batch(c *call, items []*fhirjson.Value) {
 		}
 		resp.Entries = append(resp.Entries, h.entryResponse(h.subRequest(c, e.Method, e.Rel, hdr, body)))
 	}
-	c.sendBundle(resp)
+	return c.sendBundle(resp)
 }
 
 // failedEntry is the response entry of an entry that could not be run.

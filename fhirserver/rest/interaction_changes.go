@@ -3,12 +3,14 @@ package rest
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 )
 
 // maxWait bounds a long poll, so proxies and clients with default timeouts
@@ -21,25 +23,21 @@ const maxWait = 60 * time.Second
 // next link carries the cursor to ask with next time (also when the page
 // is empty). With _wait the request waits up to that many seconds for a
 // first change instead of answering an empty page at once.
-func (h *Handler) changes(c *call) {
-	c.interaction = "changes"
+func (h *Handler) changes(c *call) error {
 	ctx := c.r.Context()
 	if err := h.allow(ctx, auth.InteractionChangeFeed, ""); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	cursor := first(c.query, "_cursor")
 	count, err := pageSize(c.query)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	var wait time.Duration
 	if s := first(c.query, "_wait"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
-			c.fail(outcome.BadRequest(outcome.CodeValue, "", "_wait must be a number of seconds, not %q", s))
-			return
+			return outcome.BadRequest(outcome.CodeValue, "", "_wait must be a number of seconds, not %q", s)
 		}
 		wait = min(time.Duration(n)*time.Second, maxWait)
 	}
@@ -49,8 +47,7 @@ func (h *Handler) changes(c *call) {
 	defer func() { release() }()
 	page, err := h.store.Changes(c.r.Context(), cursor, count)
 	if err != nil {
-		c.fail(storageError(err, "the change feed"))
-		return
+		return repository.StorageError(err, "the change feed")
 	}
 	if len(page.Changes) == 0 && wait > 0 {
 		release()
@@ -62,40 +59,41 @@ func (h *Handler) changes(c *call) {
 		cancel()
 		switch {
 		case ctx.Err() != nil:
-			return // the client went away
+			return nil // the client went away
 		case err != nil && h.closing.Err() != nil:
 			// Shutting down: answer the empty page now, so the drain does
 			// not wait out the poll; the client asks again elsewhere.
 		case err == nil:
 			release = h.withDeadline(c)
 			if page, err = h.store.Changes(c.r.Context(), cursor, count); err != nil {
-				c.fail(storageError(err, "the change feed"))
-				return
+				return repository.StorageError(err, "the change feed")
 			}
 		case errors.Is(err, context.DeadlineExceeded):
 			// Nothing new within the wait: answer the empty page.
 		default:
-			c.fail(storageError(err, "the change feed"))
-			return
+			return repository.StorageError(err, "the change feed")
 		}
 	}
 	b := &bundle{Type: "history", Total: -1}
 	b.Links = append(b.Links, link{"self", h.selfURL(c, nil)})
 	b.Links = append(b.Links, link{"next", h.selfURL(c, url.Values{"_cursor": {page.Next}})})
 	for _, ch := range page.Changes {
-		rec, err := h.store.GetVersion(c.r.Context(), ch.Type, ch.ID, ch.VersionID)
+		// Through the Reader, so a read policy holds here too: a version it
+		// hides is left out of the page (the cursor still moves past it).
+		rec, err := h.reads.VRead(c.r.Context(), ch.Type, ch.ID, ch.VersionID)
+		if oe, ok := outcome.As(err); ok && oe.Status == http.StatusNotFound && h.policed {
+			continue
+		}
 		if err != nil {
-			c.fail(storageError(err, ch.Type+"/"+ch.ID))
-			return
+			return err
 		}
 		var raw []byte
 		if !rec.Deleted {
 			if raw, err = h.recordBody(view{Summary: c.view.Summary, Elements: c.view.Elements}, rec); err != nil {
-				c.fail(err)
-				return
+				return err
 			}
 		}
 		b.Entries = append(b.Entries, h.historyEntry(rec, raw))
 	}
-	c.sendBundle(b)
+	return c.sendBundle(b)
 }

@@ -231,3 +231,20 @@ func TestChangesLongPollEndsOnClose(t *testing.T) {
 	}
 	e.h.Close() // a second Close is harmless
 }
+
+// A cursor the store did not issue is a 400 whose issue names _cursor, so a
+// follower (fhirserver/changefeed) can tell "start over" from other 400s
+// without reading the message.
+func TestChangeFeedRejectedCursorNamesIt(t *testing.T) {
+	e := newEnv(t, versions[0])
+	for _, cursor := range []string{"zzz", "0123456789abcdef-7"} {
+		r := e.do("GET", "/fhir/$changes?_cursor="+url.QueryEscape(cursor), "")
+		if r.Status != http.StatusBadRequest {
+			t.Fatalf("cursor %q: status %d, want 400: %s", cursor, r.Status, r.Body)
+		}
+		issue := r.json(t).Get("issue").Items[0]
+		if got := issue.Get("expression"); got == nil || len(got.Items) != 1 || got.Items[0].Text != "_cursor" {
+			t.Errorf("cursor %q: expression = %s, want [\"_cursor\"]", cursor, r.Body)
+		}
+	}
+}

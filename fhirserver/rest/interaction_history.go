@@ -19,48 +19,28 @@ const (
 // history: GET /fhir/_history, /fhir/Type/_history, /fhir/Type/id/_history,
 // newest first, paged by an opaque cursor (_cursor) that stays valid while
 // writes continue.
-func (h *Handler) history(c *call, rt route) {
-	c.interaction = "history-system"
-	switch rt.Kind {
-	case routeTypeHist:
-		c.interaction = "history-type"
-	case routeInstHist:
-		c.interaction = "history-instance"
-	}
+func (h *Handler) history(c *call, rt route) error {
 	if err := h.allow(c.r.Context(), auth.InteractionHistory, rt.Type); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	q := storage.HistoryQuery{Type: rt.Type, ID: rt.ID, Cursor: first(c.query, "_cursor")}
 	var err error
 	if q.Count, err = pageSize(c.query); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	if s := first(c.query, "_since"); s != "" {
 		if q.Since, _, err = parseDatePeriod("_since", s); err != nil {
-			c.fail(err)
-			return
+			return err
 		}
 	}
 	if s := first(c.query, "_at"); s != "" {
 		if q.At.Start, q.At.End, err = parseDatePeriod("_at", s); err != nil {
-			c.fail(err)
-			return
+			return err
 		}
 	}
-	if rt.Kind == routeInstHist {
-		// The history of a resource that never existed is a 404, not an
-		// empty list, so that typos are visible.
-		if _, err := h.current(c.r.Context(), rt.Type, rt.ID); err != nil {
-			c.fail(err)
-			return
-		}
-	}
-	page, err := h.store.History(c.r.Context(), q)
+	page, err := h.reads.History(c.r.Context(), q)
 	if err != nil {
-		c.fail(storageError(err, "history"))
-		return
+		return err
 	}
 	b := &bundle{Type: "history", Total: -1}
 	b.Links = append(b.Links, link{"self", h.selfURL(c, nil)})
@@ -71,23 +51,22 @@ func (h *Handler) history(c *call, rt route) {
 		var raw []byte
 		if !rec.Deleted {
 			if raw, err = h.recordBody(view{Summary: c.view.Summary, Elements: c.view.Elements}, rec); err != nil {
-				c.fail(err)
-				return
+				return err
 			}
 		}
 		b.Entries = append(b.Entries, h.historyEntry(rec, raw))
 	}
-	c.sendBundle(b)
+	return c.sendBundle(b)
 }
 
 // sendBundle writes a Bundle response.
-func (c *call) sendBundle(b *bundle) {
+func (c *call) sendBundle(b *bundle) error {
 	body, err := b.encode(c.view.Pretty)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	c.writeBody(http.StatusOK, body)
+	return nil
 }
 
 // pageSize reads _count within 1..maxPageSize (0 asks for no entries where

@@ -1,88 +1,65 @@
 package rest
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
 // read: GET /fhir/Type/id. A deleted resource answers 410 with the ETag of
 // its tombstone; If-None-Match and If-Modified-Since can answer 304.
-func (h *Handler) read(c *call, rt route) {
-	c.interaction = "read"
+func (h *Handler) read(c *call, rt route) error {
 	if err := h.allow(c.r.Context(), auth.InteractionRead, rt.Type); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	rec, err := h.current(c.r.Context(), rt.Type, rt.ID)
+	rec, err := h.reads.Read(c.r.Context(), rt.Type, rt.ID)
 	if err != nil {
 		if rt.Type == "OperationDefinition" && rt.ID == changesDefinitionID {
 			// The built-in definition, unless a client stored its own.
 			c.writeBody(http.StatusOK, h.changesDef)
-			return
+			return nil
 		}
-		c.fail(err)
-		return
+		return err
 	}
 	if rec.Deleted {
 		versionHeaders(c.w.Header(), rec)
-		c.fail(gone(rt.Type, rt.ID))
-		return
+		return repository.Gone(rt.Type, rt.ID)
 	}
 	if notModified(c.r, rec) {
 		versionHeaders(c.w.Header(), rec)
 		c.writeEmpty(http.StatusNotModified)
-		return
+		return nil
 	}
-	c.sendRecord(http.StatusOK, rec)
+	return c.sendRecord(http.StatusOK, rec)
 }
 
 // vread: GET /fhir/Type/id/_history/vid. A tombstone version answers 410.
-func (h *Handler) vread(c *call, rt route) {
-	c.interaction = "vread"
+func (h *Handler) vread(c *call, rt route) error {
 	if err := h.allow(c.r.Context(), auth.InteractionVRead, rt.Type); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	vid, err := strconv.ParseInt(rt.VersionID, 10, 64)
 	if err != nil || vid <= 0 {
-		c.fail(outcome.NotFound("%s/%s has no version %q", rt.Type, rt.ID, rt.VersionID))
-		return
+		return outcome.NotFound("%s/%s has no version %q", rt.Type, rt.ID, rt.VersionID)
 	}
-	rec, err := h.store.GetVersion(c.r.Context(), rt.Type, rt.ID, vid)
+	rec, err := h.reads.VRead(c.r.Context(), rt.Type, rt.ID, vid)
 	if err != nil {
-		c.fail(storageError(err, rt.Type+"/"+rt.ID+"/_history/"+rt.VersionID))
-		return
+		return err
 	}
 	if rec.Deleted {
 		versionHeaders(c.w.Header(), rec)
-		c.fail(outcome.New(http.StatusGone, outcome.CodeDeleted, "", "version %d of %s/%s is its deletion", vid, rt.Type, rt.ID))
-		return
+		return outcome.New(http.StatusGone, outcome.CodeDeleted, "", "version %d of %s/%s is its deletion", vid, rt.Type, rt.ID)
 	}
 	if notModified(c.r, rec) {
 		versionHeaders(c.w.Header(), rec)
 		c.writeEmpty(http.StatusNotModified)
-		return
+		return nil
 	}
-	c.sendRecord(http.StatusOK, rec)
-}
-
-// current reads the current version (a tombstone included) and maps "never
-// existed" to 404.
-func (h *Handler) current(ctx context.Context, typ, id string) (*storage.Record, error) {
-	rec, err := h.store.Get(ctx, typ, id)
-	if err != nil {
-		return nil, storageError(err, typ+"/"+id)
-	}
-	return rec, nil
-}
-
-func gone(typ, id string) error {
-	return outcome.New(http.StatusGone, outcome.CodeDeleted, "", "%s/%s has been deleted", typ, id)
+	return c.sendRecord(http.StatusOK, rec)
 }
 
 // notModified applies If-None-Match (which wins when present, per RFC 7232)

@@ -11,28 +11,23 @@ import (
 )
 
 // searchType: GET /fhir/Type?…, GET|POST /fhir/Type/_search.
-func (h *Handler) searchType(c *call, rt route) {
-	c.interaction = "search-type"
+func (h *Handler) searchType(c *call, rt route) error {
 	if err := h.allow(c.r.Context(), auth.InteractionSearch, rt.Type); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	params, err := h.searchParams(c)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	h.runSearch(c, search.Request{ResourceType: rt.Type, Params: params})
+	return h.runSearch(c, search.Request{ResourceType: rt.Type, Params: params})
 }
 
 // searchSystem: GET /fhir?_type=…, GET|POST /fhir/_search. With _type the
 // caller needs search permission on each type named, else on the system.
-func (h *Handler) searchSystem(c *call, _ *route) {
-	c.interaction = "search-system"
+func (h *Handler) searchSystem(c *call) error {
 	params, err := h.searchParams(c)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	var types []string
 	for _, v := range params["_type"] {
@@ -40,50 +35,43 @@ func (h *Handler) searchSystem(c *call, _ *route) {
 			if t = strings.TrimSpace(t); t == "" {
 				continue
 			}
-			if !h.types[t] {
-				c.fail(outcome.BadRequest(outcome.CodeValue, "", "_type names %q, which is not a resource type of FHIR %s", t, h.ver.FHIRVersion))
-				return
+			if !h.repo.IsType(t) {
+				return outcome.BadRequest(outcome.CodeValue, "", "_type names %q, which is not a resource type of FHIR %s", t, h.ver.FHIRVersion)
 			}
 			types = append(types, t)
 		}
 	}
 	if len(types) == 0 {
 		if err := h.allow(c.r.Context(), auth.InteractionSearch, ""); err != nil {
-			c.fail(err)
-			return
+			return err
 		}
 	}
 	for _, t := range types {
 		if err := h.allow(c.r.Context(), auth.InteractionSearch, t); err != nil {
-			c.fail(err)
-			return
+			return err
 		}
 	}
 	delete(params, "_type")
-	h.runSearch(c, search.Request{Types: types, Params: params})
+	return h.runSearch(c, search.Request{Types: types, Params: params})
 }
 
 // searchCompartment: GET /fhir/Patient/id/Observation (or /*).
-func (h *Handler) searchCompartment(c *call, rt route) {
-	c.interaction = "search-compartment"
+func (h *Handler) searchCompartment(c *call, rt route) error {
 	if h.ver.Compartment(rt.Type) == nil {
-		c.fail(outcome.NotFound("%s is not a compartment of FHIR %s", rt.Type, h.ver.FHIRVersion))
-		return
+		return outcome.NotFound("%s is not a compartment of FHIR %s", rt.Type, h.ver.FHIRVersion)
 	}
 	target := rt.Target
 	if target == "*" {
 		target = ""
 	}
 	if err := h.allow(c.r.Context(), auth.InteractionSearch, target); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	params, err := h.searchParams(c)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	h.runSearch(c, search.Request{ResourceType: target, Compartment: &search.CompartmentRef{Type: rt.Type, ID: rt.ID}, Params: params})
+	return h.runSearch(c, search.Request{ResourceType: target, Compartment: &search.CompartmentRef{Type: rt.Type, ID: rt.ID}, Params: params})
 }
 
 // searchParams merges the query string and, for POST, the form body; the
@@ -126,13 +114,12 @@ func (h *Handler) searchParams(c *call) (url.Values, error) {
 }
 
 // runSearch runs req and answers the searchset Bundle.
-func (h *Handler) runSearch(c *call, req search.Request) {
+func (h *Handler) runSearch(c *call, req search.Request) error {
 	req.Strict = c.prefer.Strict
 	req.Cursor = first(c.query, "_cursor")
-	res, err := h.search.Search(c.r.Context(), req)
+	res, err := h.reads.Search(c.r.Context(), req)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	if len(req.Types) > 0 && res.Self != nil && res.Self.Get("_type") == "" {
 		res.Self.Set("_type", strings.Join(req.Types, ","))
@@ -155,8 +142,7 @@ func (h *Handler) runSearch(c *call, req search.Request) {
 		}
 		raw, err := h.recordBody(v, e.Record)
 		if err != nil {
-			c.fail(err)
-			return
+			return err
 		}
 		mode := e.Mode
 		if mode == "" {
@@ -174,7 +160,7 @@ func (h *Handler) runSearch(c *call, req search.Request) {
 			Search:   object("mode", "outcome"),
 		})
 	}
-	c.sendBundle(b)
+	return c.sendBundle(b)
 }
 
 // linkURL builds a self/next/previous link: the request's path with the

@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,118 +8,94 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
-	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 )
 
 // create: POST /fhir/Type, conditional with If-None-Exist.
-func (h *Handler) create(c *call, rt route) {
-	c.interaction = "create"
+func (h *Handler) create(c *call, rt route) error {
 	if err := h.allow(c.r.Context(), auth.InteractionCreate, rt.Type); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	res, err := h.readResource(c, rt.Type)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	dropServerOwned(res)
-	op := &writeOp{Method: http.MethodPost, Type: rt.Type, Resource: res}
+	op := &repository.Write{Action: repository.ActionCreate, Type: rt.Type, Resource: res}
 	if ine := c.r.Header.Get("If-None-Exist"); ine != "" {
 		if op.IfNoneExist, err = criteria(ine, rt.Type, "If-None-Exist"); err != nil {
-			c.fail(err)
-			return
+			return err
 		}
 		// Matching needs search permission as well: a conditional create
 		// reveals whether matching resources exist.
 		if err := h.allow(c.r.Context(), auth.InteractionSearch, rt.Type); err != nil {
-			c.fail(err)
-			return
+			return err
 		}
 	}
-	h.runWrite(c, op)
+	return h.runWrite(c, op)
 }
 
 // update: PUT /fhir/Type/id (create-on-update when id is new).
-func (h *Handler) update(c *call, rt route) {
-	c.interaction = "update"
+func (h *Handler) update(c *call, rt route) error {
 	if err := h.allow(c.r.Context(), auth.InteractionUpdate, rt.Type); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	res, err := h.readResource(c, rt.Type)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	if err := checkBodyID(res, rt.Type, rt.ID); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	dropServerOwned(res)
-	op := &writeOp{Method: http.MethodPut, Type: rt.Type, ID: rt.ID, Resource: res}
+	op := &repository.Write{Action: repository.ActionUpdate, Type: rt.Type, ID: rt.ID, Resource: res}
 	if op.IfMatch, err = ifMatch(c.r.Header); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	h.runWrite(c, op)
+	return h.runWrite(c, op)
 }
 
 // conditionalUpdate: PUT /fhir/Type?criteria.
-func (h *Handler) conditionalUpdate(c *call, rt route) {
-	c.interaction = "update"
+func (h *Handler) conditionalUpdate(c *call, rt route) error {
 	if err := h.allowAll(c, rt.Type, auth.InteractionUpdate, auth.InteractionSearch); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	cond, err := conditionFromQuery(c.query, "conditional update")
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	res, err := h.readResource(c, rt.Type)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	dropServerOwned(res)
-	op := &writeOp{Method: http.MethodPut, Type: rt.Type, Cond: cond, Resource: res}
+	op := &repository.Write{Action: repository.ActionUpdate, Type: rt.Type, Cond: cond, Resource: res}
 	if op.IfMatch, err = ifMatch(c.r.Header); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	h.runWrite(c, op)
+	return h.runWrite(c, op)
 }
 
 // delete: DELETE /fhir/Type/id.
-func (h *Handler) delete(c *call, rt route) {
-	c.interaction = "delete"
+func (h *Handler) delete(c *call, rt route) error {
 	if err := h.allow(c.r.Context(), auth.InteractionDelete, rt.Type); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	op := &writeOp{Method: http.MethodDelete, Type: rt.Type, ID: rt.ID}
+	op := &repository.Write{Action: repository.ActionDelete, Type: rt.Type, ID: rt.ID}
 	var err error
 	if op.IfMatch, err = ifMatch(c.r.Header); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	h.runWrite(c, op)
+	return h.runWrite(c, op)
 }
 
 // conditionalDelete: DELETE /fhir/Type?criteria (every match is deleted).
-func (h *Handler) conditionalDelete(c *call, rt route) {
-	c.interaction = "delete"
+func (h *Handler) conditionalDelete(c *call, rt route) error {
 	if err := h.allowAll(c, rt.Type, auth.InteractionDelete, auth.InteractionSearch); err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	cond, err := conditionFromQuery(c.query, "conditional delete")
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
-	h.runWrite(c, &writeOp{Method: http.MethodDelete, Type: rt.Type, Cond: cond})
+	return h.runWrite(c, &repository.Write{Action: repository.ActionDelete, Type: rt.Type, Cond: cond})
 }
 
 func (h *Handler) allowAll(c *call, typ string, ins ...auth.Interaction) error {
@@ -132,54 +107,35 @@ func (h *Handler) allowAll(c *call, typ string, ins ...auth.Interaction) error {
 	return nil
 }
 
-// runWrite prepares op, runs it in one write section and answers.
-func (h *Handler) runWrite(c *call, op *writeOp) {
-	if err := h.prepare(op); err != nil {
-		c.fail(err)
-		return
-	}
-	ctx := c.r.Context()
-	var res writeResult
-	_, err := h.store.Write(ctx, func(tx *storage.Tx) error {
-		var err error
-		res, err = h.exec(ctx, tx, op)
-		return err
-	})
+// runWrite commits op and answers.
+func (h *Handler) runWrite(c *call, op *repository.Write) error {
+	res, err := h.repo.Commit(c.r.Context(), op)
 	if err != nil {
-		c.fail(storageError(err, op.Type))
-		return
+		return err
 	}
-	if res.Status == http.StatusOK && op.Method == http.MethodPost {
-		// If-None-Exist found a resource, perhaps one whose commit is still
-		// waiting for its fsync; the write section wrote nothing, so nothing
-		// waited. Reading it through the store waits until it is durable, so
-		// the client is never told of a resource a crash could take back.
-		if res.Rec, err = h.store.GetVersion(ctx, res.Rec.Type, res.Rec.ID, res.Rec.VersionID); err != nil {
-			c.fail(storageError(err, op.Type))
-			return
-		}
-	}
-	if op.Method == http.MethodDelete && res.Deleted == 0 && op.Cond == nil {
-		// Nothing was deleted because the resource is already gone, maybe by
-		// a delete whose fsync is still in flight: reading it waits for that,
-		// so "deleted" is only ever reported once it is durable.
-		if _, err := h.store.Get(ctx, op.Type, op.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
-			c.fail(storageError(err, op.Type))
-			return
-		}
-	}
-	if op.Method == http.MethodDelete {
+	if op.Action == repository.ActionDelete {
 		if res.Rec != nil && op.Cond == nil {
 			versionHeaders(c.w.Header(), res.Rec)
 		}
 		if c.prefer.Return == returnOutcome {
 			c.writeValue(http.StatusOK, infoOutcome(res.Info))
-			return
+			return nil
 		}
 		c.writeEmpty(http.StatusNoContent)
-		return
+		return nil
 	}
-	c.sendWrite(res.Status, res.Rec, res.Info)
+	return c.sendWrite(writeStatus(res.Effect), res.Rec, res.Info)
+}
+
+// writeStatus is the HTTP status of what a write did.
+func writeStatus(e repository.Effect) int {
+	switch e {
+	case repository.EffectCreated:
+		return http.StatusCreated
+	case repository.EffectDeleted:
+		return http.StatusNoContent
+	}
+	return http.StatusOK // updated, or If-None-Exist matched
 }
 
 // checkBodyID enforces that an update's body names the resource of the URL.

@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -36,20 +35,20 @@ func (h *Handler) recordBody(v view, rec *storage.Record) ([]byte, error) {
 }
 
 // sendRecord answers a read with a stored version.
-func (c *call) sendRecord(status int, rec *storage.Record) {
+func (c *call) sendRecord(status int, rec *storage.Record) error {
 	body, err := c.h.recordBody(c.view, rec)
 	if err != nil {
-		c.fail(err)
-		return
+		return err
 	}
 	versionHeaders(c.w.Header(), rec)
 	c.writeBody(status, body)
+	return nil
 }
 
 // sendWrite answers a write (create, update, patch) per Prefer: return=.
 // Location is set for creates (201) and Content-Location otherwise, both
 // naming the version written.
-func (c *call) sendWrite(status int, rec *storage.Record, info string) {
+func (c *call) sendWrite(status int, rec *storage.Record, info string) error {
 	hdr := c.w.Header()
 	versionHeaders(hdr, rec)
 	loc := c.h.versionURL(rec.Type, rec.ID, rec.VersionID)
@@ -64,40 +63,12 @@ func (c *call) sendWrite(status int, rec *storage.Record, info string) {
 	case returnOutcome:
 		c.writeValue(status, infoOutcome(info))
 	default:
-		c.sendRecord(status, rec)
+		return c.sendRecord(status, rec)
 	}
+	return nil
 }
 
 // infoOutcome is the OperationOutcome of a successful write.
 func infoOutcome(msg string) *fhirjson.Value {
 	return outcome.Resource([]outcome.Issue{{Severity: outcome.Information, Code: outcome.CodeInformational, Diagnostics: msg}})
-}
-
-// storageError turns the storage's sentinel errors into client answers; other
-// errors stay server faults.
-func storageError(err error, what string) error {
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		return outcome.NotFound("%s is not known", what)
-	case errors.Is(err, storage.ErrGone):
-		return outcome.New(http.StatusGone, outcome.CodeDeleted, "", "%s has been deleted", what)
-	case errors.Is(err, storage.ErrExists):
-		return outcome.New(http.StatusConflict, outcome.CodeDuplicate, "", "%s already exists", what)
-	case errors.Is(err, storage.ErrVersionConflict):
-		return outcome.New(http.StatusPreconditionFailed, outcome.CodeConflict, "", "If-Match does not name the current version of %s", what)
-	case errors.Is(err, storage.ErrInvalidKey):
-		return outcome.BadRequest(outcome.CodeValue, "", "%s is not a valid type and id", what)
-	case errors.Is(err, storage.ErrBadCursor):
-		return outcome.BadRequest(outcome.CodeValue, "", "the cursor was not issued by this server")
-	case errors.Is(err, storage.ErrDiskFull):
-		oe := outcome.New(http.StatusServiceUnavailable, outcome.Code("transient"), "",
-			"the server's disk is full: writes are refused until space is freed; reads go on")
-		oe.RetryAfter = 30
-		return oe
-	case errors.Is(err, storage.ErrClosed), errors.Is(err, storage.ErrFailed):
-		oe := outcome.New(http.StatusServiceUnavailable, outcome.Code("transient"), "", "the store is not available; retry later")
-		oe.RetryAfter = 5
-		return oe
-	}
-	return err
 }

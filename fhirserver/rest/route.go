@@ -2,6 +2,8 @@ package rest
 
 import (
 	"strings"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 )
 
 // routeKind names what a path under /fhir addresses; the method then picks the
@@ -74,7 +76,7 @@ func parseRoute(path string) route {
 		}
 		return route{}
 	}
-	if !validTypeName(seg[0]) {
+	if !repository.IsTypeName(seg[0]) {
 		return route{}
 	}
 	r := route{Type: seg[0]}
@@ -105,27 +107,12 @@ func parseRoute(path string) route {
 		r.Kind = routeInstHist
 	case len(seg) == 4 && seg[2] == "_history" && validID(seg[3]):
 		r.Kind, r.VersionID = routeVersion, seg[3]
-	case len(seg) == 3 && (seg[2] == "*" || validTypeName(seg[2])):
+	case len(seg) == 3 && (seg[2] == "*" || repository.IsTypeName(seg[2])):
 		r.Kind, r.Target = routeCompartment, seg[2]
 	default:
 		return route{}
 	}
 	return r
-}
-
-// validTypeName is the shape of a resource type name: an ASCII letter
-// followed by letters or digits. Membership in the version is checked later.
-func validTypeName(s string) bool {
-	if s == "" || len(s) > 64 || s[0] < 'A' || s[0] > 'Z' {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		if !isAlnum(c) {
-			return false
-		}
-	}
-	return true
 }
 
 // validID is FHIR's id datatype: [A-Za-z0-9\-\.]{1,64}.

@@ -1,6 +1,10 @@
 package rest
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
+)
 
 func TestParseRoute(t *testing.T) {
 	tests := []struct {
@@ -51,7 +55,7 @@ func FuzzParseRoute(f *testing.F) {
 		if r.ID != "" && !validID(r.ID) {
 			t.Fatalf("invalid id %q accepted", r.ID)
 		}
-		if r.Type != "" && !validTypeName(r.Type) {
+		if r.Type != "" && !repository.IsTypeName(r.Type) {
 			t.Fatalf("invalid type %q accepted", r.Type)
 		}
 	})

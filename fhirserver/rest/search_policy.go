@@ -9,6 +9,7 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 	"github.com/fhirfleet/fhirfleet/fhirserver/search"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
@@ -18,7 +19,7 @@ import (
 // transaction entries, conditional create/update/delete/patch, conditional
 // references) goes through h.search, so none can forget the check.
 type guardedSearcher struct {
-	Searcher
+	repository.Searcher
 	policy search.Policy
 }
 

@@ -1,4 +1,4 @@
-package rest
+package repository
 
 import (
 	"testing"
@@ -7,7 +7,7 @@ import (
 )
 
 func TestValidate(t *testing.T) {
-	e := newEnv(t, versions[0])
+	r, _ := newRepo(t)
 	tests := []struct {
 		body string
 		ok   bool
@@ -18,15 +18,16 @@ func TestValidate(t *testing.T) {
 		{`{"resourceType":"Unicorn"}`, false},
 		{`{"resourceType":"Patient","a":1,"a":2}`, false},
 		{`{"resourceType":"Patient"`, false},
+		{` `, false},
 	}
 	for _, tt := range tests {
-		_, err := e.h.validate([]byte(tt.body))
+		_, err := r.ParseResource([]byte(tt.body), "")
 		if (err == nil) != tt.ok {
-			t.Errorf("validate(%s) = %v", tt.body, err)
+			t.Errorf("ParseResource(%s) = %v", tt.body, err)
 		}
 		if err != nil {
 			if oe, ok := outcome.As(err); !ok || oe.Status != 400 {
-				t.Errorf("validate(%s): %v is not a 400 outcome", tt.body, err)
+				t.Errorf("ParseResource(%s): %v is not a 400 outcome", tt.body, err)
 			}
 		}
 	}
@@ -35,7 +36,7 @@ func TestValidate(t *testing.T) {
 // TestSyntaxErrorExpression: a parse error carries the FHIRPath location it
 // knows as the issue's expression, with the resource type in front.
 func TestSyntaxErrorExpression(t *testing.T) {
-	e := newEnv(t, versions[0])
+	r, _ := newRepo(t)
 	tests := []struct {
 		name, typ, body, want string
 	}{
@@ -48,7 +49,7 @@ func TestSyntaxErrorExpression(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.h.validateAs([]byte(tt.body), tt.typ)
+			_, err := r.ParseResource([]byte(tt.body), tt.typ)
 			oe, ok := outcome.As(err)
 			if !ok || oe.Status != 400 {
 				t.Fatalf("%v is not a 400 outcome", err)

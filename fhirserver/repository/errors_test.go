@@ -1,4 +1,4 @@
-package rest
+package repository
 
 import (
 	"errors"
@@ -26,13 +26,13 @@ func TestStorageError(t *testing.T) {
 		{fmt.Errorf("write: %w", storage.ErrDiskFull), 503, true},
 	}
 	for _, tt := range tests {
-		oe, ok := outcome.As(storageError(tt.err, "Patient/1"))
+		oe, ok := outcome.As(StorageError(tt.err, "Patient/1"))
 		if !ok || oe.Status != tt.status || (oe.RetryAfter > 0) != tt.retryAfter {
 			t.Errorf("%v → %v (Retry-After %d), want %d", tt.err, oe, oe.RetryAfter, tt.status)
 		}
 	}
 	plain := errors.New("disk on fire")
-	if got := storageError(plain, "x"); !errors.Is(got, plain) {
+	if got := StorageError(plain, "x"); !errors.Is(got, plain) {
 		t.Errorf("an unknown error must stay a server fault, got %v", got)
 	}
 }

@@ -3,14 +3,12 @@ package rest
 import (
 	"testing"
 
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 	"github.com/fhirfleet/fhirfleet/fhirserver/search"
 )
 
-// The seam holds: the real engine and the tests' fake are both Searchers.
-var (
-	_ Searcher = (*search.Engine)(nil)
-	_ Searcher = (*fakeSearch)(nil)
-)
+// The tests' fake is a repository.Searcher, as the real engine is.
+var _ repository.Searcher = (*fakeSearch)(nil)
 
 // TestFakeMatchesLikeTheEngine keeps the fake honest for the parameters
 // the tests use: both answer the same ids for the same conditional query.

@@ -1,4 +1,4 @@
-package rest
+package repository
 
 import (
 	"testing"
@@ -35,9 +35,22 @@ func TestNewID(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 1000; i++ {
 		id := newID()
-		if !validID(id) || len(id) != 16 || seen[id] {
+		if !IsServerID(id) || seen[id] {
 			t.Fatalf("bad or repeated id %q", id)
 		}
 		seen[id] = true
+	}
+}
+
+func TestIsServerID(t *testing.T) {
+	for _, id := range []string{newID(), newID(), "abcdefghijklmnop"} {
+		if !IsServerID(id) {
+			t.Errorf("IsServerID(%q) = false", id)
+		}
+	}
+	for _, id := range []string{"", "abc", "abcdefghijklmno1", "abcdefghijklmnopq", "abcdefghijklmn-p"} {
+		if IsServerID(id) {
+			t.Errorf("IsServerID(%q) = true", id)
+		}
 	}
 }

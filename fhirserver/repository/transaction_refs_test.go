@@ -1,4 +1,4 @@
-package rest
+package repository
 
 import (
 	"sort"
@@ -50,12 +50,20 @@ func TestConditionalRefs(t *testing.T) {
 	}
 }
 
-func TestEntryRank(t *testing.T) {
-	order := []string{"DELETE", "POST", "PUT", "PATCH", "GET", "HEAD"}
-	want := []int{0, 1, 2, 2, 3, 3}
-	for i, m := range order {
-		if got := entryRank(m); got != want[i] {
-			t.Errorf("entryRank(%s) = %d, want %d", m, got, want[i])
+func TestActionRank(t *testing.T) {
+	order := []Action{ActionDelete, ActionCreate, ActionUpdate, ActionPatch}
+	want := []int{0, 1, 2, 2}
+	for i, a := range order {
+		if got := actionRank(a); got != want[i] {
+			t.Errorf("actionRank(%s) = %d, want %d", a, got, want[i])
+		}
+	}
+}
+
+func TestIsTypeName(t *testing.T) {
+	for s, want := range map[string]bool{"Patient": true, "A1": true, "": false, "patient": false, "Pa-t": false, "Pa/t": false} {
+		if got := IsTypeName(s); got != want {
+			t.Errorf("IsTypeName(%q) = %v", s, got)
 		}
 	}
 }

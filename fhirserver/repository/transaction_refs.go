@@ -1,4 +1,4 @@
-package rest
+package repository
 
 import (
 	"net/url"
@@ -7,19 +7,18 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
 
-// entryRank is the order a transaction processes entries in (FHIR http.html
-// "Transaction Processing Rules"): deletes, then creates, then updates and
-// patches, then reads. Entries of one rank keep their bundle order.
-func entryRank(method string) int {
-	switch method {
-	case "DELETE":
+// actionRank is the order a transaction processes its writes in (FHIR
+// http.html "Transaction Processing Rules"): deletes, then creates, then
+// updates and patches; the reads come after all of them. Writes of one rank
+// keep their bundle order.
+func actionRank(a Action) int {
+	switch a {
+	case ActionDelete:
 		return 0
-	case "POST":
+	case ActionCreate:
 		return 1
-	case "PUT", "PATCH":
-		return 2
 	}
-	return 3 // GET, HEAD
+	return 2 // update, patch
 }
 
 // isPlaceholder reports whether a fullUrl is a bundle-local identity that the
@@ -86,7 +85,7 @@ func conditionalRefs(v *fhirjson.Value, into map[string]bool) {
 	case fhirjson.Object:
 		for _, m := range v.Members {
 			if m.Name == "reference" && m.Value.Kind == fhirjson.String {
-				if typ, _, ok := splitConditional(m.Value.Text); ok && validTypeName(typ) {
+				if typ, _, ok := splitConditional(m.Value.Text); ok && IsTypeName(typ) {
 					into[m.Value.Text] = true
 				}
 				continue
@@ -107,4 +106,19 @@ func splitConditional(s string) (typ string, query url.Values, ok bool) {
 		return "", nil, false
 	}
 	return typ, q, true
+}
+
+// IsTypeName reports whether s has the shape of a resource type name: an
+// ASCII capital letter followed by letters or digits. Whether it is a type of
+// the version is another question (Repository.IsType).
+func IsTypeName(s string) bool {
+	if s == "" || len(s) > 64 || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }

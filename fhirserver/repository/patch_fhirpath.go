@@ -1,4 +1,4 @@
-package rest
+package repository
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ import (
 // applyFHIRPathPatch applies the operations of a FHIRPath Patch Parameters
 // resource (R4 fhirpatch.html) to res in place, in order. Every failure is a
 // 422 naming the operation by its index.
-func (h *Handler) applyFHIRPathPatch(params, res *fhirjson.Value) error {
+func (r *Repository) applyFHIRPathPatch(params, res *fhirjson.Value) error {
 	ops := params.Get("parameter")
 	if ops == nil || ops.Kind != fhirjson.Array || len(ops.Items) == 0 {
 		return outcome.BadRequest(outcome.CodeRequired, "Parameters.parameter", "the FHIRPath Patch has no operation")
@@ -24,7 +24,7 @@ func (h *Handler) applyFHIRPathPatch(params, res *fhirjson.Value) error {
 		if op.Str("name") != "operation" {
 			return outcome.BadRequest(outcome.CodeInvalid, where+".name", "a FHIRPath Patch parameter must be named operation")
 		}
-		if err := h.fhirPathOp(op, res); err != nil {
+		if err := r.fhirPathOp(op, res); err != nil {
 			return outcome.Unprocessable(outcome.CodeProcessing, where, "%v", err)
 		}
 	}
@@ -32,7 +32,7 @@ func (h *Handler) applyFHIRPathPatch(params, res *fhirjson.Value) error {
 }
 
 // fhirPathOp is one operation: add, insert, delete, replace or move.
-func (h *Handler) fhirPathOp(op, res *fhirjson.Value) error {
+func (r *Repository) fhirPathOp(op, res *fhirjson.Value) error {
 	parts := map[string]*fhirjson.Value{}
 	if ps := op.Get("part"); ps != nil && ps.Kind == fhirjson.Array {
 		for _, p := range ps.Items {
@@ -60,7 +60,7 @@ func (h *Handler) fhirPathOp(op, res *fhirjson.Value) error {
 	}
 	switch typ {
 	case "add":
-		target, err := h.single(path, res)
+		target, err := r.single(path, res)
 		if err != nil {
 			return err
 		}
@@ -79,13 +79,13 @@ func (h *Handler) fhirPathOp(op, res *fhirjson.Value) error {
 			cur.Items = append(cur.Items, val)
 			return nil
 		}
-		if h.repeats(res, path, name) {
+		if r.repeats(res, path, name) {
 			val = fhirjson.NewArray(val)
 		}
 		target.Set(name, val)
 		return nil
 	case "insert", "move":
-		arr, err := h.collection(path, res)
+		arr, err := r.collection(path, res)
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func (h *Handler) fhirPathOp(op, res *fhirjson.Value) error {
 		arr.Items = append(arr.Items[:dst], append([]*fhirjson.Value{v}, arr.Items[dst:]...)...)
 		return nil
 	case "delete":
-		items, err := h.eval(path, res)
+		items, err := r.eval(path, res)
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func (h *Handler) fhirPathOp(op, res *fhirjson.Value) error {
 		}
 		return nil
 	case "replace":
-		target, err := h.single(path, res)
+		target, err := r.single(path, res)
 		if err != nil {
 			return err
 		}
@@ -140,12 +140,12 @@ func (h *Handler) fhirPathOp(op, res *fhirjson.Value) error {
 	return fmt.Errorf("unknown operation type %q (add, insert, delete, replace or move)", typ)
 }
 
-func (h *Handler) eval(path string, res *fhirjson.Value) ([]*fhirjson.Value, error) {
+func (r *Repository) eval(path string, res *fhirjson.Value) ([]*fhirjson.Value, error) {
 	expr, err := fhirpath.Compile(path)
 	if err != nil {
 		return nil, fmt.Errorf("path %q: %w", path, err)
 	}
-	items, err := expr.Evaluate(&fhirpath.Env{}, res, h.ver)
+	items, err := expr.Evaluate(&fhirpath.Env{}, res, r.ver)
 	if err != nil {
 		return nil, fmt.Errorf("path %q: %w", path, err)
 	}
@@ -159,8 +159,8 @@ func (h *Handler) eval(path string, res *fhirjson.Value) ([]*fhirjson.Value, err
 	return out, nil
 }
 
-func (h *Handler) single(path string, res *fhirjson.Value) (*fhirjson.Value, error) {
-	items, err := h.eval(path, res)
+func (r *Repository) single(path string, res *fhirjson.Value) (*fhirjson.Value, error) {
+	items, err := r.eval(path, res)
 	if err != nil {
 		return nil, err
 	}
@@ -176,12 +176,12 @@ var lastSegment = regexp.MustCompile(`^(.*)\.([A-Za-z][A-Za-z0-9_]*)$`)
 
 // collection returns the JSON array a path names ("Patient.identifier"),
 // as insert and move work on the list rather than its members.
-func (h *Handler) collection(path string, res *fhirjson.Value) (*fhirjson.Value, error) {
+func (r *Repository) collection(path string, res *fhirjson.Value) (*fhirjson.Value, error) {
 	m := lastSegment.FindStringSubmatch(path)
 	if m == nil {
 		return nil, fmt.Errorf("path %q must end with an element name", path)
 	}
-	parent, err := h.single(m[1], res)
+	parent, err := r.single(m[1], res)
 	if err != nil {
 		return nil, err
 	}
@@ -194,19 +194,19 @@ func (h *Handler) collection(path string, res *fhirjson.Value) (*fhirjson.Value,
 
 // repeats reports whether element name under path is a list, from the
 // definitions, so an added value gets the JSON shape validation expects.
-func (h *Handler) repeats(res *fhirjson.Value, path, name string) bool {
+func (r *Repository) repeats(res *fhirjson.Value, path, name string) bool {
 	expr, err := fhirpath.Compile(path)
 	if err != nil {
 		return false
 	}
-	items, err := expr.Evaluate(&fhirpath.Env{}, res, h.ver)
+	items, err := expr.Evaluate(&fhirpath.Env{}, res, r.ver)
 	if err != nil || len(items) != 1 {
 		return false
 	}
 	var node *defs.Node
-	if t := h.ver.Type(items[0].FHIRType()); t != nil && t.Kind != defs.KindPrimitive && t.Name != "BackboneElement" && t.Name != "Element" {
+	if t := r.ver.Type(items[0].FHIRType()); t != nil && t.Kind != defs.KindPrimitive && t.Name != "BackboneElement" && t.Name != "Element" {
 		node = t.Root
-	} else if rt := h.ver.Resource(res.Str("resourceType")); rt != nil {
+	} else if rt := r.ver.Resource(res.Str("resourceType")); rt != nil {
 		node = rt.Node(stripIndexes(items[0].Path()))
 	}
 	if node == nil {
