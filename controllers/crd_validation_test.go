@@ -54,7 +54,7 @@ func TestCRDShape(t *testing.T) {
 	for _, c := range crd.Spec.Versions[0].AdditionalPrinterColumns {
 		columns = append(columns, c.Name)
 	}
-	if got, want := strings.Join(columns, ","), "Customer,Feed,Version,URL,Ready,Lag,Age"; got != want {
+	if got, want := strings.Join(columns, ","), "Customer,Feed,Version,URL,Ready,UpToDate,Image,Lag,Age"; got != want {
 		t.Errorf("printer columns = %s, want %s", got, want)
 	}
 }

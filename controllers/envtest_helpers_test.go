@@ -104,6 +104,14 @@ func startControlPlane() (*envtest.Environment, *rest.Config, error) {
 // startManager runs the FhirEndpoint controller against cfg the way
 // cmd/manager does (with workers reconciles at a time), every write counted.
 func startManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, workers int) (*FhirEndpointReconciler, *countingClient, error) {
+	r, counting, _, err := startManagerWith(ctx, cfg, scheme, workers, nil)
+	return r, counting, err
+}
+
+// startManagerWith is startManager with configure changing the reconciler
+// (its Config, a Rollout) before it starts; stopped is closed once the
+// manager has stopped after ctx ends, so a test can start another in its place.
+func startManagerWith(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, workers int, configure func(*FhirEndpointReconciler)) (*FhirEndpointReconciler, *countingClient, <-chan struct{}, error) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Cache:                  CacheOptions(),
@@ -112,7 +120,7 @@ func startManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme,
 		Controller:             config.Controller{SkipNameValidation: ptr.To(true), MaxConcurrentReconciles: workers},
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("create manager: %w", err)
+		return nil, nil, nil, fmt.Errorf("create manager: %w", err)
 	}
 	counting := &countingClient{Client: mgr.GetClient()}
 	r := &FhirEndpointReconciler{
@@ -121,18 +129,23 @@ func startManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme,
 		Recorder:  mgr.GetEventRecorder("fhirfleet-test"),
 		Config:    testConfig(),
 	}
-	if err := r.SetupWithManager(ctx, mgr); err != nil {
-		return nil, nil, err
+	if configure != nil {
+		configure(r)
 	}
+	if err := r.SetupWithManager(ctx, mgr); err != nil {
+		return nil, nil, nil, err
+	}
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		if err := mgr.Start(ctx); err != nil {
 			fmt.Fprintln(os.Stderr, "manager:", err)
 		}
 	}()
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
-		return nil, nil, fmt.Errorf("cache did not sync")
+		return nil, nil, nil, fmt.Errorf("cache did not sync")
 	}
-	return r, counting, nil
+	return r, counting, stopped, nil
 }
 
 // countingClient counts the requests that write: what a steady state must

@@ -27,6 +27,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -72,6 +73,15 @@ type Config struct {
 	// the token endpoint's per-address throttle believes. Empty passes none,
 	// and every caller behind the Ingress then counts as one address.
 	ServerTrustedProxies []string
+
+	// MaxConcurrentUpgrades bounds the servers upgrading to a new
+	// FhirServerImage at once, fleet-wide: a number or a percentage of the
+	// fleet (see Rollout). UpgradeReadyTimeout is how long one may take to be
+	// ready before the rollout halts (0: never). UpgradeRecheckInterval is how
+	// often a waiting endpoint asks again (0: defaultUpgradeRecheck).
+	MaxConcurrentUpgrades  intstr.IntOrString
+	UpgradeReadyTimeout    time.Duration
+	UpgradeRecheckInterval time.Duration
 }
 
 // FhirEndpointReconciler turns each FhirEndpoint into its Secret, volume,
@@ -83,6 +93,9 @@ type FhirEndpointReconciler struct {
 	APIReader client.Reader
 	Recorder  events.EventRecorder
 	Config    Config
+	// Rollout gates operator upgrades fleet-wide; nil switches every
+	// server to a new FhirServerImage at once.
+	Rollout *Rollout
 }
 
 // +kubebuilder:rbac:groups=fhir.fhirfleet.io,resources=fhirendpoints,verbs=get;list;watch;update;patch
@@ -132,6 +145,7 @@ func (r *FhirEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		reader:    r.APIReader,
 		recorder:  r.Recorder,
 		suspended: endpoint.Spec.Suspend,
+		rollout:   r.Rollout,
 	}
 	original := endpoint.DeepCopy()
 	applied := false
@@ -151,7 +165,10 @@ func (r *FhirEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if s.blockedReason != "" {
 		log.V(1).Info("endpoint blocked", "reason", s.blockedReason, "message", s.blockedMessage)
 	}
-	return ctrl.Result{}, retErr
+	if retErr != nil {
+		return ctrl.Result{}, retErr
+	}
+	return ctrl.Result{RequeueAfter: s.requeueAfter}, nil
 }
 
 // SetupWithManager registers the controller and its watches. The host index

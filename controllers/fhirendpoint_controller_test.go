@@ -45,7 +45,8 @@ var _ = Describe("Reconcile", func() {
 		for _, c := range e.Status.Conditions {
 			types = append(types, c.Type)
 		}
-		Expect(types).To(ConsistOf("Ready", "CredentialsReady", "StorageReady", "Available", "ServiceReady", "IngressReady", "NetworkPolicyReady", "Suspended", "SpecAccepted"))
+		Expect(types).To(ConsistOf("Ready", "CredentialsReady", "StorageReady", "Available", "ServiceReady", "IngressReady", "NetworkPolicyReady", "Suspended", "SpecAccepted", "UpToDate"))
+		Expect(e.Status.Image).To(Equal(testConfig().FhirServerImage))
 		Expect(e.Status.InternalURL).To(Equal("http://status." + ns + ".svc:8080"))
 	})
 })

@@ -62,12 +62,19 @@ func reconcileStatefulSet(ctx context.Context, s *scope) error {
 			return nil
 		}
 	}
-	desired, err := desiredStatefulSet(s, image)
+	up, err := planUpgrade(ctx, s, image)
 	if err != nil {
 		return err
 	}
-	found, err := applyChild(ctx, s, live, desired, appsv1ac.ExtractStatefulSet)
+	desired, err := desiredStatefulSet(s, up.image)
 	if err != nil {
+		return err
+	}
+	found, err := applyChild(ctx, s, live, up.annotate(desired), appsv1ac.ExtractStatefulSet)
+	if err != nil {
+		return err
+	}
+	if err := reportUpgrade(ctx, s, up); err != nil {
 		return err
 	}
 	e.Status.FHIRVersion = e.Spec.FHIRVersion

@@ -19,6 +19,7 @@ package controllers
 import (
 	"context"
 	"errors"
+	"time"
 
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -60,6 +61,10 @@ type scope struct {
 	imageRefused       bool
 	// suspended holds the server at zero replicas.
 	suspended bool
+	// rollout gates an operator upgrade (nil: no gate); requeueAfter asks for
+	// another reconcile when no watch would bring one (see reportUpgrade).
+	rollout      *Rollout
+	requeueAfter time.Duration
 	// blockedReason/blockedMessage explain the first errBlocked for the Ready condition.
 	blockedReason  string
 	blockedMessage string

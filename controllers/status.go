@@ -34,7 +34,7 @@ import (
 // operatorConditions are the condition types the operator writes; every
 // other type (the aggregator's Aggregated) belongs to another writer.
 func operatorConditions() []string {
-	return append([]string{fhirv1.ConditionReady, fhirv1.ConditionSuspended, fhirv1.ConditionSpecAccepted}, childConditions()...)
+	return append([]string{fhirv1.ConditionReady, fhirv1.ConditionSuspended, fhirv1.ConditionSpecAccepted, fhirv1.ConditionUpToDate}, childConditions()...)
 }
 
 // ownedStatus is the part of st the operator owns: every field but

@@ -48,6 +48,11 @@ const (
 	// ConditionSpecAccepted is False when the manager's policy refused part of
 	// the spec (spec.image, spec.ingress.annotations); the message names what.
 	ConditionSpecAccepted = "SpecAccepted"
+	// ConditionUpToDate is True when the server runs the image it should
+	// (spec.image, or else --fhirserver-image) and is ready on it; during an
+	// operator upgrade the reason says whether it waits for its turn, is
+	// rolling, or stalled the fleet's rollout.
+	ConditionUpToDate = "UpToDate"
 )
 
 // Condition reasons. They are CamelCase words a human and a script can both read.
@@ -79,6 +84,15 @@ const (
 	ReasonImageRefused               = "ImageRefused"
 	ReasonAnnotationsRefused         = "AnnotationsRefused"
 	ReasonImageAndAnnotationsRefused = "ImageAndAnnotationsRefused"
+
+	// UpToDate reasons (see docs/operator.md, "Upgrades").
+	ReasonImageCurrent  = "ImageCurrent"
+	ReasonUpgradeQueued = "UpgradeQueued"
+	ReasonUpgrading     = "Upgrading"
+	// ReasonUpgradeStalled: the server did not become ready on the new image
+	// within --upgrade-ready-timeout; no further upgrade starts in the fleet
+	// until a person acts.
+	ReasonUpgradeStalled = "UpgradeStalled"
 )
 
 // CredentialKeys are the keys of the credentials Secret: the auth contract

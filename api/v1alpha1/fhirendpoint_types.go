@@ -286,6 +286,12 @@ type FhirEndpointStatus struct {
 	// +optional
 	InternalURL string `json:"internalURL,omitempty"`
 
+	// Image is the fhirserver image the server's StatefulSet runs. During an
+	// operator upgrade it lags --fhirserver-image until the fleet-wide
+	// rollout reaches this endpoint; UpToDate says where it stands.
+	// +optional
+	Image string `json:"image,omitempty"`
+
 	// Aggregation is the aggregator's progress on this endpoint. The
 	// aggregator writes it (field manager fhirfleet-aggregator); the operator
 	// never does.
@@ -359,6 +365,8 @@ type AggregationStatus struct {
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.fhirVersion`
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="UpToDate",type=string,JSONPath=`.status.conditions[?(@.type=="UpToDate")].status`,description="runs the image it should, and is ready on it"
+// +kubebuilder:printcolumn:name="Image",type=string,JSONPath=`.status.image`,priority=1
 // +kubebuilder:printcolumn:name="Lag",type=integer,JSONPath=`.status.aggregation.lagSeconds`,description="seconds the aggregator is behind"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 50",message="metadata.name must be a DNS-1035 label of at most 50 characters (child names are derived from it)"

@@ -24,6 +24,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -48,6 +49,7 @@ type options struct {
 	// The raw lists; parseFlags splits them into Config.
 	allowedAnnotations, allowedImagePrefixes string
 	serverTrustedProxies                     string
+	maxConcurrentUpgrades                    string
 }
 
 // parseFlags reads the command line. getenv supplies POD_NAMESPACE (set by the
@@ -76,6 +78,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 			"default: the repository of --fhirserver-image. Set to \"\" to allow only --fhirserver-image itself.")
 	fs.StringVar(&o.serverTrustedProxies, "server-trusted-proxies", "",
 		"Comma-separated CIDRs of the ingress controller's pods, passed to every server as --trusted-proxies so its token throttle counts failures per real client address (X-Forwarded-For). Empty: none.")
+	fs.StringVar(&o.maxConcurrentUpgrades, "max-concurrent-upgrades", "5",
+		"Servers upgraded to a new --fhirserver-image at once across the fleet (those whose FhirEndpoint sets no spec.image): a number, or a percentage of the fleet such as 10%. 0: all at once.")
+	fs.DurationVar(&o.UpgradeReadyTimeout, "upgrade-ready-timeout", 10*time.Minute,
+		"How long an upgraded server may take to be ready on the new image; past it, the rollout halts (UpToDate=False, UpgradeStalled) until a person acts. 0: wait forever.")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "Path to a kubeconfig; in-cluster configuration (or $KUBECONFIG) when unset.")
 	fs.StringVar(&o.metricsBindAddress, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
 	fs.StringVar(&o.healthProbeBindAddress, "health-probe-bind-address", ":8081", "Address of /healthz and /readyz.")
@@ -92,6 +98,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
+	limit, limitErr := controllers.ParseUpgradeLimit(o.maxConcurrentUpgrades)
+	o.MaxConcurrentUpgrades = limit
 	o.AllowedIngressAnnotations = splitList(o.allowedAnnotations)
 	o.ServerTrustedProxies = splitList(o.serverTrustedProxies)
 	o.AllowedImagePrefixes = []string{controllers.ImageRepository(o.FhirServerImage)}
@@ -100,6 +108,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 			o.AllowedImagePrefixes = splitList(o.allowedImagePrefixes)
 		}
 	})
+	if limitErr != nil {
+		return o, errors.Join(fmt.Errorf("--max-concurrent-upgrades %w", limitErr), o.validate())
+	}
 	return o, o.validate()
 }
 
@@ -135,6 +146,9 @@ func (o *options) validate() error {
 	}
 	if o.qps <= 0 || o.burst < 1 {
 		errs = append(errs, fmt.Errorf("--kube-api-qps %g and --kube-api-burst %d must be positive", o.qps, o.burst))
+	}
+	if o.UpgradeReadyTimeout < 0 {
+		errs = append(errs, fmt.Errorf("--upgrade-ready-timeout %s: want 0 or more", o.UpgradeReadyTimeout))
 	}
 	if o.FhirServerImage == "" {
 		errs = append(errs, errors.New("--fhirserver-image must not be empty"))

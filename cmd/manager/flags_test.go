@@ -23,8 +23,10 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
 	"github.com/fhirfleet/fhirfleet/controllers"
@@ -147,6 +149,27 @@ func TestParseFlags(t *testing.T) {
 		{name: "tls secret", args: []string{"--base-domain", "x.io", "--default-tls-secret", "Bad_Name"}, wantErr: "--default-tls-secret"},
 		{name: "stray argument", args: []string{"--base-domain", "x.io", "extra"}, wantErr: "unexpected arguments"},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "not defined"},
+		{
+			name: "upgrades: five at a time, ten minutes each, by default",
+			args: []string{"--base-domain", "x.io"},
+			check: func(t *testing.T, o *options) {
+				if o.MaxConcurrentUpgrades != intstr.FromInt32(5) || o.UpgradeReadyTimeout != 10*time.Minute {
+					t.Errorf("upgrades = %s, %s", o.MaxConcurrentUpgrades.String(), o.UpgradeReadyTimeout)
+				}
+			},
+		},
+		{
+			name: "upgrades: a percentage of the fleet",
+			args: []string{"--base-domain", "x.io", "--max-concurrent-upgrades", "10%", "--upgrade-ready-timeout", "90s"},
+			check: func(t *testing.T, o *options) {
+				if o.MaxConcurrentUpgrades != intstr.FromString("10%") || o.UpgradeReadyTimeout != 90*time.Second {
+					t.Errorf("upgrades = %s, %s", o.MaxConcurrentUpgrades.String(), o.UpgradeReadyTimeout)
+				}
+			},
+		},
+		{name: "upgrade limit", args: []string{"--base-domain", "x.io", "--max-concurrent-upgrades", "ten"}, wantErr: "--max-concurrent-upgrades"},
+		{name: "upgrade percentage", args: []string{"--base-domain", "x.io", "--max-concurrent-upgrades", "150%"}, wantErr: "--max-concurrent-upgrades"},
+		{name: "upgrade timeout", args: []string{"--base-domain", "x.io", "--upgrade-ready-timeout", "-1s"}, wantErr: "--upgrade-ready-timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
@@ -90,6 +91,11 @@ func run(ctx context.Context, o *options) error {
 		Recorder:  mgr.GetEventRecorder("fhirfleet-manager"),
 		Config:    o.Config,
 	}
+	if o.MaxConcurrentUpgrades.String() != "0" {
+		if r.Rollout, err = controllers.NewRollout(metrics.Registry); err != nil {
+			return err
+		}
+	}
 	if err := r.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("set up the FhirEndpoint controller: %w", err)
 	}
@@ -100,7 +106,8 @@ func run(ctx context.Context, o *options) error {
 		return fmt.Errorf("add ready check: %w", err)
 	}
 	log.Info("starting manager", "baseDomain", o.BaseDomain, "image", o.FhirServerImage, "urlScheme", o.URLScheme,
-		"allowedImagePrefixes", o.AllowedImagePrefixes, "allowedIngressAnnotations", o.AllowedIngressAnnotations)
+		"allowedImagePrefixes", o.AllowedImagePrefixes, "allowedIngressAnnotations", o.AllowedIngressAnnotations,
+		"maxConcurrentUpgrades", o.MaxConcurrentUpgrades.String(), "upgradeReadyTimeout", o.UpgradeReadyTimeout)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run manager: %w", err)
 	}
