@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
 
@@ -48,4 +49,13 @@ func patient(ids ...string) string {
 		s += `{"system":"` + sys + `","value":"` + val + `"}`
 	}
 	return s + `]}`
+}
+
+func humanNameGiven(t testing.TB) *defs.Prop {
+	t.Helper()
+	p := defs.R4.Type("HumanName")
+	if p == nil {
+		t.Fatal("no HumanName")
+	}
+	return p.Root.Props["given"]
 }
