@@ -124,7 +124,8 @@ func (h *Handler) readAggOutcome(c *call, rt route) error {
 // — the resources whose latest reported outcome has that status, a
 // searchset Bundle of their OperationOutcomes (each entry's fullUrl is
 // where that resource's outcome is read), in Type/id order, paged by an
-// opaque cursor in the next link. Needs read on the whole system.
+// opaque cursor in the next link. Needs read on the whole system; a
+// read policy applies as to $changes.
 func (h *Handler) listAggOutcomes(c *call, _ route) error {
 	if err := h.allow(c.r.Context(), auth.InteractionRead, ""); err != nil {
 		return err
@@ -169,6 +170,17 @@ func (h *Handler) listAggOutcomes(c *call, _ route) error {
 		}
 		if o.Status != status {
 			continue
+		}
+		if h.policed {
+			// A resource the read policy hides is left out, as from
+			// $changes: its outcome would tell that it exists.
+			_, err := h.reads.Read(c.r.Context(), o.Type, o.ID)
+			if oe, ok := outcome.As(err); ok && oe.Status == http.StatusNotFound {
+				continue
+			}
+			if err != nil {
+				return err
+			}
 		}
 		b.Entries = append(b.Entries, bundleEntry{
 			FullURL:  h.resourceURL(o.Type, o.ID) + "/" + opAggOutcome,
