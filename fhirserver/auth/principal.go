@@ -80,7 +80,13 @@ type Principal struct {
 	// TokenID is the token's jti, for audit logs.
 	TokenID string
 	Expires time.Time
-	grants  []Scope
+	// Aggregator: the token was issued to the endpoint's aggregator client
+	// (its id in the credentials when the token was verified). Only it may
+	// report the aggregator's outcomes ($aggregation-outcome), whatever
+	// its scopes: that right belongs to the role, not to a scope a
+	// customer could also hold.
+	Aggregator bool
+	grants     []Scope
 }
 
 // NewPrincipal builds a Principal from a client id and a space-separated

@@ -87,6 +87,9 @@ func (s *Server) VerifyToken(raw string) (*Principal, error) {
 		return nil, tokenErr("scope: %v", err)
 	}
 	p := &Principal{ClientID: c.ClientID, TokenID: c.ID, Expires: c.Expiry.Time(), grants: grants}
+	if r, ok := ring.knows(c.ClientID, now); ok && r == roleAggregator {
+		p.Aggregator = true
+	}
 	for _, g := range grants {
 		p.Scopes = append(p.Scopes, g.text)
 	}

@@ -256,3 +256,24 @@ func FuzzVerifyToken(f *testing.F) {
 		}
 	})
 }
+
+// The aggregator's token says so; the customer's does not, whatever its
+// scopes, so $aggregation-outcome can tell them apart.
+func TestVerifyTokenMarksTheAggregator(t *testing.T) {
+	e := newTestEndpoint(t, newCredSet(t, "acme"), newFakeClock())
+	for _, tc := range []struct {
+		name, id, secret string
+		want             bool
+	}{
+		{"customer", e.creds.clientID, e.creds.clientSecret, false},
+		{"aggregator", e.creds.aggID, e.creds.aggSecret, true},
+	} {
+		p, err := e.srv.VerifyToken(e.token(t, tc.id, tc.secret, ""))
+		if err != nil {
+			t.Fatal(tc.name, err)
+		}
+		if p.Aggregator != tc.want {
+			t.Errorf("%s: Aggregator = %v, want %v", tc.name, p.Aggregator, tc.want)
+		}
+	}
+}

@@ -89,7 +89,18 @@ func (h *Handler) buildCapability() []byte {
 		op.Set("documentation", fhirjson.NewString(
 			"GET [base]/$changes?_cursor=&_count=&_wait= : every committed change in commit order, as a history Bundle whose next link carries the cursor; see docs/change-feed.md."))
 	}
-	rest.Set("operation", fhirjson.NewArray(op))
+	agg := object("name", "aggregation-outcome")
+	aggDef := h.base + "/OperationDefinition/" + aggOutcomeDefinitionID
+	if stu3 {
+		agg.Set("definition", object("reference", aggDef))
+	} else {
+		agg.Set("definition", fhirjson.NewString(aggDef))
+		agg.Set("documentation", fhirjson.NewString(
+			"GET [base]/[type]/[id]/$aggregation-outcome : what the aggregator did with the current version (information accepted, error excluded, warning pending); "+
+				"GET [base]/$aggregation-outcome?outcome=excluded|pending&_count= : a searchset Bundle of them; "+
+				"POST [base]/$aggregation-outcome : the aggregator client reports outcomes. See docs/aggregator.md."))
+	}
+	rest.Set("operation", fhirjson.NewArray(op, agg))
 	cs.Set("rest", fhirjson.NewArray(rest))
 	return fhirjson.Marshal(cs)
 }

@@ -94,7 +94,7 @@ type Config struct {
 // Handler serves the FHIR REST API under /fhir.
 type Handler struct {
 	ver         *defs.Version
-	store       *storage.Store // for the change log of $changes only
+	store       *storage.Store // for the change log of $changes and the aggregator's outcomes
 	search      repository.Searcher
 	auth        AuthInfo
 	base        string // FHIR base: BaseURL + "/fhir"
@@ -118,6 +118,11 @@ type Handler struct {
 
 	capability []byte // the CapabilityStatement, built once
 	changesDef []byte // the OperationDefinition of $changes
+	aggDef     []byte // the OperationDefinition of $aggregation-outcome
+
+	// The aggregator's outcomes and their index by status
+	// (interaction_aggregation_outcome.go).
+	aggOutcomes, aggByStatus *storage.AppMeta
 
 	// closing is cancelled by Close when the server shuts down, so long
 	// polls answer at once instead of holding the shutdown for their wait.
@@ -176,6 +181,13 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h.capability = h.buildCapability()
 	h.changesDef = h.buildChangesDefinition()
+	h.aggDef = h.buildAggOutcomeDefinition()
+	if h.aggOutcomes, err = cfg.Store.AppMeta(storage.AppMetaAggOutcomes); err != nil {
+		return nil, fmt.Errorf("rest: %w", err)
+	}
+	if h.aggByStatus, err = cfg.Store.AppMeta(storage.AppMetaAggOutcomesByStatus); err != nil {
+		return nil, fmt.Errorf("rest: %w", err)
+	}
 	return h, nil
 }
 

@@ -23,6 +23,10 @@ func (h *Handler) read(c *call, rt route) error {
 			c.writeBody(http.StatusOK, h.changesDef)
 			return nil
 		}
+		if rt.Type == "OperationDefinition" && rt.ID == aggOutcomeDefinitionID {
+			c.writeBody(http.StatusOK, h.aggDef)
+			return nil
+		}
 		return err
 	}
 	if rec.Deleted {

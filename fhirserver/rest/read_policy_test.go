@@ -79,6 +79,9 @@ func TestReadPolicyWrapsEveryRead(t *testing.T) {
 			t.Fatalf("put %s: %d %s", id, r.Status, r.Body)
 		}
 	}
+	if r := e.do("POST", "/fhir/$aggregation-outcome", aggReport("Patient/secret 1 excluded rule=r1", "Patient/shown 1 excluded rule=r1")); r.Status != http.StatusOK {
+		t.Fatalf("report: %d %s", r.Status, r.Body)
+	}
 	tests := []struct {
 		path   string
 		status int
@@ -87,6 +90,7 @@ func TestReadPolicyWrapsEveryRead(t *testing.T) {
 		{"/fhir/Patient/secret", http.StatusNotFound, "Read"},
 		{"/fhir/Patient/secret/_history/1", http.StatusNotFound, "VRead"},
 		{"/fhir/Patient/secret/_history", http.StatusNotFound, "History"},
+		{"/fhir/Patient/secret/$aggregation-outcome", http.StatusNotFound, "Read"},
 		{"/fhir/Patient/shown", http.StatusOK, "Read"},
 		{"/fhir/Patient/_history", http.StatusOK, "History"},
 		{"/fhir/Patient?family=Same", http.StatusOK, "Search"},
@@ -110,6 +114,12 @@ func TestReadPolicyWrapsEveryRead(t *testing.T) {
 	r := e.do("GET", "/fhir/Patient?family=Same", "")
 	if n := len(r.json(t).Get("entry").Items); n != 1 {
 		t.Errorf("search found %d entries, want only the visible one", n)
+	}
+	// So does the list of the aggregator's outcomes.
+	r = e.do("GET", "/fhir/$aggregation-outcome?outcome=excluded", "")
+	if entries := r.json(t).Get("entry"); entries == nil || len(entries.Items) != 1 ||
+		!strings.Contains(entries.Items[0].Str("fullUrl"), "/Patient/shown/") {
+		t.Errorf("$aggregation-outcome = %s, want only Patient/shown", r.Body)
 	}
 	// The change feed reads its versions through the policy too.
 	r = e.do("GET", "/fhir/$changes", "")

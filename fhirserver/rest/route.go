@@ -11,19 +11,21 @@ import (
 type routeKind uint8
 
 const (
-	routeUnknown     routeKind = iota
-	routeBase                  // /fhir            batch/transaction, system search
-	routeMetadata              // /fhir/metadata
-	routeSystemSrch            // /fhir/_search
-	routeSystemHist            // /fhir/_history
-	routeChanges               // /fhir/$changes
-	routeType                  // /fhir/Type       create, search, conditional update/delete/patch
-	routeTypeSearch            // /fhir/Type/_search
-	routeTypeHist              // /fhir/Type/_history
-	routeInstance              // /fhir/Type/id
-	routeInstHist              // /fhir/Type/id/_history
-	routeVersion               // /fhir/Type/id/_history/vid
-	routeCompartment           // /fhir/Type/id/Type2 or /fhir/Type/id/*
+	routeUnknown        routeKind = iota
+	routeBase                     // /fhir            batch/transaction, system search
+	routeMetadata                 // /fhir/metadata
+	routeSystemSrch               // /fhir/_search
+	routeSystemHist               // /fhir/_history
+	routeChanges                  // /fhir/$changes
+	routeType                     // /fhir/Type       create, search, conditional update/delete/patch
+	routeTypeSearch               // /fhir/Type/_search
+	routeTypeHist                 // /fhir/Type/_history
+	routeInstance                 // /fhir/Type/id
+	routeInstHist                 // /fhir/Type/id/_history
+	routeVersion                  // /fhir/Type/id/_history/vid
+	routeCompartment              // /fhir/Type/id/Type2 or /fhir/Type/id/*
+	routeAggOutcomes              // /fhir/$aggregation-outcome
+	routeInstAggOutcome           // /fhir/Type/id/$aggregation-outcome
 )
 
 // route is a parsed path. Type, ID, VersionID and Target are only as trusted
@@ -75,6 +77,11 @@ func parseRoute(path string) route {
 			return route{Kind: routeChanges}
 		}
 		return route{}
+	case opAggOutcome:
+		if len(seg) == 1 {
+			return route{Kind: routeAggOutcomes}
+		}
+		return route{}
 	}
 	if !repository.IsTypeName(seg[0]) {
 		return route{}
@@ -107,6 +114,8 @@ func parseRoute(path string) route {
 		r.Kind = routeInstHist
 	case len(seg) == 4 && seg[2] == "_history" && validID(seg[3]):
 		r.Kind, r.VersionID = routeVersion, seg[3]
+	case len(seg) == 3 && seg[2] == opAggOutcome:
+		r.Kind = routeInstAggOutcome
 	case len(seg) == 3 && (seg[2] == "*" || repository.IsTypeName(seg[2])):
 		r.Kind, r.Target = routeCompartment, seg[2]
 	default:

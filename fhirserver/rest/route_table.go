@@ -50,6 +50,11 @@ var routes = []routeDef{
 	{kind: routeVersion, method: http.MethodGet, interaction: "vread", handle: (*Handler).vread},
 	{kind: routeCompartment, method: http.MethodGet, interaction: "search-compartment", handle: (*Handler).searchCompartment},
 	{kind: routeCompartment, method: http.MethodPost, interaction: "search-compartment", handle: (*Handler).searchCompartment},
+	// The aggregator's outcomes (aggregation_outcome.go): a write of
+	// application metadata, not of resources, still refused when read-only.
+	{kind: routeAggOutcomes, method: http.MethodGet, interaction: "aggregation-outcome-list", handle: (*Handler).listAggOutcomes},
+	{kind: routeAggOutcomes, method: http.MethodPost, interaction: "aggregation-outcome-report", write: true, handle: (*Handler).reportAggOutcomes},
+	{kind: routeInstAggOutcome, method: http.MethodGet, interaction: "aggregation-outcome", handle: (*Handler).readAggOutcome},
 }
 
 // The route table's handlers that need no route.

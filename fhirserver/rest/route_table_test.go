@@ -26,6 +26,8 @@ func TestRouteTableAllow(t *testing.T) {
 		{routeInstHist, "GET, HEAD", "GET, HEAD"},
 		{routeVersion, "GET, HEAD", "GET, HEAD"},
 		{routeCompartment, "GET, HEAD, POST", "GET, HEAD, POST"},
+		{routeAggOutcomes, "GET, HEAD, POST", "GET, HEAD"},
+		{routeInstAggOutcome, "GET, HEAD", "GET, HEAD"},
 	}
 	full, ro := newRouteTable(false), newRouteTable(true)
 	for _, tt := range tests {
@@ -39,8 +41,8 @@ func TestRouteTableAllow(t *testing.T) {
 			t.Errorf("kind %d: HEAD is not answered", tt.kind)
 		}
 	}
-	if len(tests) != int(routeCompartment) {
-		t.Errorf("the test covers %d kinds of path, there are %d", len(tests), routeCompartment)
+	if len(tests) != int(routeInstAggOutcome) {
+		t.Errorf("the test covers %d kinds of path, there are %d", len(tests), routeInstAggOutcome)
 	}
 }
 

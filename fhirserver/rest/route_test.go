@@ -17,6 +17,8 @@ func TestParseRoute(t *testing.T) {
 		{"/fhir/_search", route{Kind: routeSystemSrch}},
 		{"/fhir/_history", route{Kind: routeSystemHist}},
 		{"/fhir/$changes", route{Kind: routeChanges}},
+		{"/fhir/$aggregation-outcome", route{Kind: routeAggOutcomes}},
+		{"/fhir/Patient/p1/$aggregation-outcome", route{Kind: routeInstAggOutcome, Type: "Patient", ID: "p1"}},
 		{"/fhir/Patient", route{Kind: routeType, Type: "Patient"}},
 		{"/fhir/Patient/", route{Kind: routeType, Type: "Patient"}},
 		{"/fhir/Patient/_search", route{Kind: routeTypeSearch, Type: "Patient"}},
@@ -35,6 +37,8 @@ func TestParseRoute(t *testing.T) {
 		{"/fhir/Patient/1/_history/2/3", route{}},
 		{"/fhir/metadata/x", route{}},
 		{"/fhir/$changes/x", route{}},
+		{"/fhir/$aggregation-outcome/x", route{}},
+		{"/fhir/Patient/$aggregation-outcome", route{}},
 		{"/fhir/Patient/1/observation", route{}},
 	}
 	for _, tt := range tests {

@@ -33,6 +33,13 @@ const (
 	// EncodeSourceVersion: the source's version a copy was made from, so a
 	// replayed change is recognised and skipped; never expires.
 	AppMetaSourceVersions = "follow-version"
+	// AppMetaAggOutcomes: key <type>/<id>, data the aggregator's latest
+	// outcome for that resource (fhirserver/rest's encoding), never expires.
+	AppMetaAggOutcomes = "agg-outcome"
+	// AppMetaAggOutcomesByStatus: key <status>/<type>/<id>, no data: the
+	// index the list of outcomes by status is read from, written in the
+	// same batch as the outcome it points at; never expires.
+	AppMetaAggOutcomesByStatus = "agg-outcome-status"
 )
 
 // maxAppMetaKey bounds a record key.
