@@ -43,6 +43,7 @@ func (v *Version) load() {
 		if err := v.build(); err != nil {
 			panic(fmt.Sprintf("defs: load %s definitions: %v", v.Name, err))
 		}
+		v.loaded.Store(true)
 	})
 }
 

@@ -3,6 +3,7 @@ package defs
 import (
 	"regexp"
 	"sync"
+	"sync/atomic"
 )
 
 // The shapes below are the contract the validator, the FHIRPath engine, the
@@ -27,6 +28,7 @@ type Version struct {
 	// from, once, on first use (see load.go), and lookups precomputed then.
 	file            string
 	once            sync.Once
+	loaded          atomic.Bool // set once the definitions are decoded (Loaded)
 	typeNames       []string
 	paramLists      map[string][]*SearchParam // resource type -> params incl. inherited, by code
 	compartmentList []*Compartment

@@ -243,3 +243,18 @@ func TestConcurrentFirstUse(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadedOnFirstUse(t *testing.T) {
+	// A fresh Version, so the package's R4 (loaded by other tests) does
+	// not decide the answer.
+	v := newVersion("R4", "4.0.1", "generated/r4.defs")
+	if v.Loaded() {
+		t.Fatal("Loaded before any lookup")
+	}
+	if v.Resource("Patient") == nil {
+		t.Fatal("no Patient")
+	}
+	if !v.Loaded() {
+		t.Fatal("not Loaded after a lookup")
+	}
+}

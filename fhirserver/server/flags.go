@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
 // EnvPrefix is the prefix of the environment variables that stand in for
@@ -41,6 +42,10 @@ type Config struct {
 	MaxElements              int
 	MaxConnections           int
 	MaxConnectionsPerAddress int
+
+	// CacheBytes is the Pebble block cache (--cache-size): small by default
+	// so a small tenant's endpoint stays small under load too.
+	CacheBytes int64
 }
 
 // ParseFlags reads the configuration from args, then fills every flag not
@@ -73,6 +78,8 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 	fs.IntVar(&c.MaxElements, "max-elements", 200000, "most elements (JSON values) one resource in a body may have (413 above)")
 	fs.IntVar(&c.MaxConnections, "max-connections", 2048, "most connections open at once; more are closed at once (0: no cap)")
 	fs.IntVar(&c.MaxConnectionsPerAddress, "max-connections-per-address", 512, "most connections open at once from one IP address; more are closed at once (0: no cap)")
+	c.CacheBytes = storage.DefaultCacheBytes
+	fs.Var(byteSize{&c.CacheBytes}, "cache-size", "Pebble block cache: bytes, or with a unit (64MiB); filled only as blocks are read, so an idle server does not pay for it. Raise it for a tenant with many resources")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -125,6 +132,9 @@ func (c *Config) validate() error {
 	}
 	if c.MaxConnections < 0 || c.MaxConnectionsPerAddress < 0 {
 		return errors.New("--max-connections and --max-connections-per-address must not be negative")
+	}
+	if c.CacheBytes < 1<<20 {
+		return fmt.Errorf("--cache-size %d: want at least 1MiB", c.CacheBytes)
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("--log-format %q: want json or text", c.LogFormat)

@@ -54,7 +54,7 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	if err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
-	s.store, err = storage.Open(filepath.Join(dataDir, "store"), storage.Options{Logger: log.WithName("storage")})
+	s.store, err = storage.Open(filepath.Join(dataDir, "store"), storage.Options{Logger: log.WithName("storage"), CacheBytes: cfg.CacheBytes})
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

@@ -8,12 +8,15 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-logr/logr"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 )
 
 // startServer runs a real server on a loopback port and returns its base URL
@@ -188,3 +191,31 @@ func httptestRecorder() *recorder               { return &recorder{code: 200, h:
 func (r *recorder) Header() http.Header         { return r.h }
 func (r *recorder) Write(b []byte) (int, error) { return len(b), nil }
 func (r *recorder) WriteHeader(c int)           { r.code = c }
+
+// TestServerLoadsOnlyItsVersion: an R4 server never decodes the STU3
+// definitions (about 3.5 MB of heap it would keep for nothing). Other tests
+// of this package use STU3, so the check runs in a fresh process of this
+// test binary.
+func TestServerLoadsOnlyItsVersion(t *testing.T) {
+	if os.Getenv("FHIRSERVER_TEST_ONLY_R4") == "1" {
+		if defs.R4.Loaded() || defs.STU3.Loaded() {
+			t.Fatal("definitions decoded before the server started")
+		}
+		_, stop := startServer(t, t.TempDir())
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		if !defs.R4.Loaded() {
+			t.Fatal("R4 server did not load R4")
+		}
+		if defs.STU3.Loaded() {
+			t.Fatal("R4 server decoded the STU3 definitions")
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServerLoadsOnlyItsVersion$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "FHIRSERVER_TEST_ONLY_R4=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+}

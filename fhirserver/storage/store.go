@@ -22,6 +22,11 @@ import (
 // refuses a store written by a newer format.
 const storeFormat = 1
 
+// DefaultCacheBytes is the block cache of a small tenant's store. Most
+// endpoints are small, and every one of them would otherwise grow by up to
+// the cache size once read; a large tenant raises it (--cache-size).
+const DefaultCacheBytes = 8 << 20
+
 // Options configure Open. The zero value is usable.
 type Options struct {
 	// Logger receives store events (open, rebuild progress, close). Pebble's
@@ -29,11 +34,12 @@ type Options struct {
 	Logger logr.Logger
 	// Now is the clock for lastUpdated; tests may set it. Default time.Now.
 	Now func() time.Time
-	// CacheBytes is the Pebble block cache size. Default 32 MiB. The cache
-	// fills only as blocks are read, so idle memory does not pay for it;
-	// under write load it keeps the index and filter blocks of fresh
-	// sstables cached, which the existence checks of every create read (at
-	// 8 MiB they were read from the file again and again).
+	// CacheBytes is the Pebble block cache size. Default DefaultCacheBytes.
+	// The cache fills only as blocks are read, so idle memory does not pay
+	// for it; under load it is what a tenant's RSS grows by. It keeps the
+	// index and filter blocks of fresh sstables cached, which the existence
+	// checks of every create read: a tenant with many sstables (bulk loads,
+	// millions of resources) wants 32 MiB or more (--cache-size).
 	CacheBytes int64
 	// MemTableBytes is the Pebble memtable size. Default 16 MiB. Pebble
 	// starts with a 256 KiB memtable and doubles up to this, so idle memory
@@ -113,7 +119,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	cacheBytes := opts.CacheBytes
 	if cacheBytes <= 0 {
-		cacheBytes = 32 << 20
+		cacheBytes = DefaultCacheBytes
 	}
 	memBytes := opts.MemTableBytes
 	if memBytes == 0 {

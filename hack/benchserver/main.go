@@ -25,11 +25,15 @@ func main() {
 	bin := flag.String("bin", "bin/fhirserver", "the fhirserver binary to measure")
 	dur := flag.Duration("duration", 10*time.Second, "length of each load run")
 	memory := flag.Bool("memory", false, "measure peak memory under issue 15's large bodies instead")
+	idle := flag.Bool("idle", false, "measure where an idle server's memory goes instead")
 	clients := flag.Int("clients", 32, "with -memory: clients posting a 10.5 MB transaction at once")
 	flag.Parse()
 	measure := func() error { return run(*bin, *dur) }
 	if *memory {
 		measure = func() error { return runMemory(*bin, *clients) }
+	}
+	if *idle {
+		measure = func() error { return runIdle(*bin) }
 	}
 	if err := measure(); err != nil {
 		fmt.Fprintln(os.Stderr, "benchserver:", err)
@@ -53,13 +57,13 @@ func freeAddr() (string, error) {
 }
 
 // start launches the server and returns it with the time until /readyz said 200.
-func start(bin, dir string) (*proc, time.Duration, error) {
+func start(bin, dir string, extra ...string) (*proc, time.Duration, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, 0, err
 	}
 	p := &proc{base: "http://" + addr, dir: dir}
-	p.cmd = exec.Command(bin, "--fhir-version", "R4", "--data-dir", dir, "--listen", addr, "--base-url", p.base)
+	p.cmd = exec.Command(bin, append([]string{"--fhir-version", "R4", "--data-dir", dir, "--listen", addr, "--base-url", p.base}, extra...)...)
 	p.cmd.Stderr = io.Discard
 	t0 := time.Now()
 	if err := p.cmd.Start(); err != nil {

@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Issue 3, "The binary (contract, checked from outside)": flags, their
@@ -51,6 +54,7 @@ func TestContractFlagsFromEnvironment(t *testing.T) {
 		"FHIRSERVER_BASE_URL=https://fhir.example.test",
 		"FHIRSERVER_MAX_BODY_BYTES=2000",
 		"FHIRSERVER_TOKEN_TTL=2m",
+		"FHIRSERVER_CACHE_SIZE=64MiB",
 	}
 	s := runEnvServer(t, work, addr, env)
 	cap := getJSON(t, s.Base+"/fhir/metadata")
@@ -237,5 +241,29 @@ func TestContractGeneratedCredentials(t *testing.T) {
 	after, _ := os.ReadFile(filepath.Join(dir, "client_secret"))
 	if string(before) != string(after) {
 		t.Errorf("a restart replaced the generated client_secret")
+	}
+}
+
+// TestContractCacheSizeRefused: a --cache-size the server cannot read
+// exactly (a decimal unit, a typo) stops the start, naming the variable,
+// instead of running with a cache nobody asked for.
+func TestContractCacheSizeRefused(t *testing.T) {
+	for _, v := range []string{"64MB", "lots", "512KiB"} {
+		t.Run(v, func(t *testing.T) {
+			// A server that ignores the variable starts and never exits.
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, filepath.Join(binDir, "fhirserver"), "--fhir-version", "R4",
+				"--data-dir", t.TempDir(), "--listen", freeAddr(t), "--metrics-listen=")
+			cmd.Env = append(os.Environ(), "FHIRSERVER_CACHE_SIZE="+v)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+				t.Fatalf("FHIRSERVER_CACHE_SIZE=%s: %v, want exit code 2:\n%s", v, err, out)
+			}
+			if !strings.Contains(string(out), "cache-size") && !strings.Contains(string(out), "CACHE_SIZE") {
+				t.Errorf("error does not name the cache size:\n%s", out)
+			}
+		})
 	}
 }
