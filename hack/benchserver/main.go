@@ -65,6 +65,10 @@ func start(bin, dir string, extra ...string) (*proc, time.Duration, error) {
 	p := &proc{base: "http://" + addr, dir: dir}
 	p.cmd = exec.Command(bin, append([]string{"--fhir-version", "R4", "--data-dir", dir, "--listen", addr, "--base-url", p.base}, extra...)...)
 	p.cmd.Stderr = io.Discard
+	// The metrics listener on loopback and a free port unless a mode asks
+	// for one (a flag beats the environment): never all interfaces, and
+	// never a fixed port two servers would fight over.
+	p.cmd.Env = append(os.Environ(), "FHIRSERVER_METRICS_LISTEN=127.0.0.1:0")
 	t0 := time.Now()
 	if err := p.cmd.Start(); err != nil {
 		return nil, 0, err
