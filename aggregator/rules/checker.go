@@ -77,7 +77,6 @@ func (c *Checker) Check(res *fhirjson.Value) (Result, error) {
 			"%s is not an aggregated resource type", t.Name)
 		return w.result(), nil
 	}
-	w.path = append(w.path, t.Name...)
-	w.resource(res, t, true)
+	w.check(res, t)
 	return w.result(), nil
 }
