@@ -57,7 +57,9 @@ func (s *Sources) Run(ctx context.Context, update func([]source.Spec)) error {
 	defer func() {
 		cancel()
 		if !stopped {
-			<-started
+			if err := <-started; err != nil {
+				s.log.Debug("kubesource: watches ended", "error", err)
+			}
 		}
 	}()
 	syncCtx, cancelSync := context.WithTimeout(ctx, s.syncTimeout)
@@ -144,7 +146,9 @@ type discovery struct {
 
 // current is the set of Specs now, sorted by name. An endpoint whose Secret
 // could not be read keeps its Spec of last (the error is returned too), so a
-// passing API server error does not stop and restart its follower.
+// passing API server error does not stop and restart its follower. An
+// endpoint that is no longer followed is parked first (see statusSink.park),
+// so the follower's last words cannot land after the condition saying why.
 func (d *discovery) current(ctx context.Context, last []source.Spec) ([]source.Spec, error) {
 	var list fhirv1.FhirEndpointList
 	if err := d.cache.List(ctx, &list); err != nil {
@@ -156,10 +160,15 @@ func (d *discovery) current(ctx context.Context, last []source.Spec) ([]source.S
 	for i := range list.Items {
 		e := &list.Items[i]
 		name := e.Namespace + "/" + e.Name
-		if !e.AggregationEnabled() || e.DeletionTimestamp != nil {
+		if e.DeletionTimestamp != nil {
 			continue
 		}
 		seen[name] = true
+		if !e.AggregationEnabled() {
+			delete(d.skipped, name)
+			errs = append(errs, d.s.sink.park(ctx, e, notFollowed{ReasonAggregationDisabled, "spec.aggregation.enabled is false"}))
+			continue
+		}
 		data, err := d.secrets.get(ctx, types.NamespacedName{Namespace: e.Namespace, Name: secretName(e)})
 		if err != nil {
 			errs = append(errs, err)
@@ -168,12 +177,13 @@ func (d *discovery) current(ctx context.Context, last []source.Spec) ([]source.S
 			}
 			continue
 		}
-		spec, why := specFor(e, data, d.s.address)
-		if why != "" {
-			if d.skipped[name] != why {
-				d.s.log.Info("kubesource: FhirEndpoint not followed yet", "endpoint", name, "reason", why)
-				d.skipped[name] = why
+		spec, not := specFor(e, data, d.s.address)
+		if not != nil {
+			if d.skipped[name] != not.message {
+				d.s.log.Info("kubesource: FhirEndpoint not followed", "endpoint", name, "reason", not.reason, "message", not.message)
+				d.skipped[name] = not.message
 			}
+			errs = append(errs, d.s.sink.park(ctx, e, *not))
 			continue
 		}
 		delete(d.skipped, name)
@@ -184,6 +194,7 @@ func (d *discovery) current(ctx context.Context, last []source.Spec) ([]source.S
 			delete(d.skipped, name)
 		}
 	}
+	d.s.sink.keepParked(seen)
 	d.secrets.sweep()
 	slices.SortFunc(specs, func(a, b source.Spec) int { return strings.Compare(a.Name, b.Name) })
 	return specs, errors.Join(errs...)

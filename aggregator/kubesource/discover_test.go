@@ -6,9 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/fhirfleet/fhirfleet/aggregator/source"
+	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
 
 // TestDiscovery follows one namespace's FhirEndpoints through one Run:
@@ -87,11 +91,68 @@ func TestDiscovery(t *testing.T) {
 		rec.waitSpec(t, ns+"/bare", "appears", func(s source.Spec) bool { return s.ClientID == "agg-bare" })
 	})
 
-	t.Run("a disabled endpoint leaves the set, and comes back", func(t *testing.T) {
+	t.Run("a disabled endpoint leaves the set, says so, and comes back", func(t *testing.T) {
+		ctx := context.Background()
+		spec, _ := rec.spec(ns + "/labs")
+		following := source.State{Cursor: "c7", Lag: 2 * time.Second, Accepted: 4, Healthy: true, Reason: source.ReasonFollowing}
+		if err := s.StatusSink().Publish(ctx, spec, following); err != nil {
+			t.Fatal(err)
+		}
 		setEnabled(t, labs, false)
 		rec.waitGone(t, ns+"/labs")
+		var c *metav1.Condition
+		eventually(t, "Aggregated=False AggregationDisabled", func() bool {
+			c = aggregated(t, labs)
+			return c != nil && c.Status == metav1.ConditionFalse && c.Reason == ReasonAggregationDisabled
+		})
+		got := endpoint(t, labs)
+		if a := got.Status.Aggregation; a == nil || a.Cursor != "c7" || a.Accepted != 4 || a.LagSeconds != nil {
+			t.Errorf("a parked endpoint's status.aggregation = %+v, want the cursor and counts without a lag", a)
+		}
+		// The follower, still stopping, publishes once more: no effect.
+		if err := s.StatusSink().Publish(ctx, spec, following); err != nil {
+			t.Fatal(err)
+		}
+		if c := aggregated(t, labs); c.Reason != ReasonAggregationDisabled {
+			t.Errorf("a late publish overwrote the parked condition: %+v", c)
+		}
+
 		setEnabled(t, labs, true)
-		rec.waitSpec(t, ns+"/labs", "back", func(source.Spec) bool { return true })
+		spec = rec.waitSpec(t, ns+"/labs", "back", func(source.Spec) bool { return true })
+		if err := s.StatusSink().Publish(ctx, spec, following); err != nil {
+			t.Fatal(err)
+		}
+		if c := aggregated(t, labs); c.Status != metav1.ConditionTrue {
+			t.Errorf("followed again, yet Aggregated = %+v", c)
+		}
+	})
+
+	t.Run("an endpoint whose Secret loses the aggregator client says so", func(t *testing.T) {
+		delete(labsSecret.Data, keyClientSecret)
+		if err := adminClient.Update(context.Background(), labsSecret); err != nil {
+			t.Fatal(err)
+		}
+		rec.waitGone(t, ns+"/labs")
+		eventually(t, "Aggregated=False CredentialsMissing", func() bool {
+			c := aggregated(t, labs)
+			return c != nil && c.Status == metav1.ConditionFalse && c.Reason == ReasonCredentialsMissing &&
+				strings.Contains(c.Message, keyClientSecret)
+		})
+		setSecret(t, labsSecret, "fifth")
+		rec.waitSpec(t, ns+"/labs", "back", func(s source.Spec) bool { return s.ClientSecret == "fifth" })
+	})
+
+	t.Run("an endpoint never reported on gets no condition", func(t *testing.T) {
+		own := endpoint(t, &fhirv1.FhirEndpoint{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "own"}})
+		setEnabled(t, own, false)
+		rec.waitGone(t, ns+"/own")
+		setSecret(t, labsSecret, "sixth")
+		rec.waitSpec(t, ns+"/labs", "sixth secret", func(s source.Spec) bool { return s.ClientSecret == "sixth" })
+		if c := aggregated(t, own); c != nil {
+			t.Errorf("Aggregated written on an endpoint never followed: %+v", c)
+		}
+		setEnabled(t, own, true)
+		rec.waitSpec(t, ns+"/own", "back", func(source.Spec) bool { return true })
 	})
 
 	t.Run("a deleted endpoint leaves the set", func(t *testing.T) {
@@ -162,4 +223,20 @@ func TestDiscoveryWithoutRBAC(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "fhirfleet-aggregator") {
 		t.Fatalf("Run = %v, want an error naming the ClusterRole", err)
 	}
+}
+
+// endpoint reads e as it is now.
+func endpoint(t *testing.T, e *fhirv1.FhirEndpoint) *fhirv1.FhirEndpoint {
+	t.Helper()
+	got := &fhirv1.FhirEndpoint{}
+	if err := adminClient.Get(context.Background(), client.ObjectKeyFromObject(e), got); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// aggregated is e's Aggregated condition now, nil without one.
+func aggregated(t *testing.T, e *fhirv1.FhirEndpoint) *metav1.Condition {
+	t.Helper()
+	return meta.FindStatusCondition(endpoint(t, e).Status.Conditions, fhirv1.ConditionAggregated)
 }

@@ -25,15 +25,35 @@ func secretName(e *fhirv1.FhirEndpoint) string {
 	return e.CredentialsSecretName()
 }
 
+// Reasons of the Aggregated condition on an endpoint the aggregator once
+// followed and follows no more (see park); the follower's reasons are the
+// source.Reason constants.
+const (
+	// ReasonAggregationDisabled: spec.aggregation.enabled is false.
+	ReasonAggregationDisabled = "AggregationDisabled"
+	// ReasonNotProvisioned: the operator publishes no status.url (the
+	// endpoint lost its subdomain, say).
+	ReasonNotProvisioned = "NotProvisioned"
+	// ReasonCredentialsMissing: the credentials Secret, or its aggregator
+	// client, is gone.
+	ReasonCredentialsMissing = "CredentialsMissing"
+)
+
+// notFollowed says why an endpoint is not followed: a reason of the
+// Aggregated condition and a message.
+type notFollowed struct {
+	reason, message string
+}
+
 // specFor is the Spec of one FhirEndpoint whose aggregation is enabled, given
 // its credentials Secret's data (nil when there is no such Secret), or why it
 // cannot be followed yet.
-func specFor(e *fhirv1.FhirEndpoint, secret map[string][]byte, address string) (source.Spec, string) {
+func specFor(e *fhirv1.FhirEndpoint, secret map[string][]byte, address string) (source.Spec, *notFollowed) {
 	if e.Status.URL == "" {
-		return source.Spec{}, "the operator has not published status.url yet"
+		return source.Spec{}, &notFollowed{ReasonNotProvisioned, "the operator has not published status.url"}
 	}
 	if secret == nil {
-		return source.Spec{}, "Secret " + secretName(e) + " does not exist"
+		return source.Spec{}, &notFollowed{ReasonCredentialsMissing, "Secret " + secretName(e) + " does not exist"}
 	}
 	var missing []string
 	for _, k := range []string{keyClientID, keyClientSecret} {
@@ -42,7 +62,7 @@ func specFor(e *fhirv1.FhirEndpoint, secret map[string][]byte, address string) (
 		}
 	}
 	if len(missing) > 0 {
-		return source.Spec{}, fmt.Sprintf("Secret %s lacks %s", secretName(e), strings.Join(missing, ", "))
+		return source.Spec{}, &notFollowed{ReasonCredentialsMissing, fmt.Sprintf("Secret %s lacks %s", secretName(e), strings.Join(missing, ", "))}
 	}
 	spec := source.Spec{
 		Name:         e.Namespace + "/" + e.Name,
@@ -60,7 +80,7 @@ func specFor(e *fhirv1.FhirEndpoint, secret map[string][]byte, address string) (
 			// The operator writes both together; derive it as it would.
 			origin, err := originOf(e.Status.URL)
 			if err != nil {
-				return source.Spec{}, "status.url " + err.Error()
+				return source.Spec{}, &notFollowed{ReasonNotProvisioned, "status.url " + err.Error()}
 			}
 			spec.TokenURL = origin + "/oauth2/token"
 		}
@@ -75,7 +95,7 @@ func specFor(e *fhirv1.FhirEndpoint, secret map[string][]byte, address string) (
 		spec.FetchBase = internal + "/fhir"
 		spec.TokenURL = internal + "/oauth2/token"
 	}
-	return spec, ""
+	return spec, nil
 }
 
 // originOf is scheme://host of a URL.

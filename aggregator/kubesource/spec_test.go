@@ -46,6 +46,7 @@ func TestSpecFor(t *testing.T) {
 		secret   map[string][]byte
 		address  string
 		want     source.Spec
+		reason   string
 		why      string
 	}{
 		{name: "service", endpoint: endpoint(nil), secret: secret, address: AddressService, want: service},
@@ -55,26 +56,26 @@ func TestSpecFor(t *testing.T) {
 		{name: "public without status.tokenURL derives it", endpoint: endpoint(func(e *fhirv1.FhirEndpoint) { e.Status.TokenURL = "" }),
 			secret: secret, address: AddressPublic, want: public},
 		{name: "public with a bad status.url", endpoint: endpoint(func(e *fhirv1.FhirEndpoint) { e.Status.TokenURL, e.Status.URL = "", "acme/fhir" }),
-			secret: secret, address: AddressPublic, why: `status.url "acme/fhir" is not an absolute URL`},
+			secret: secret, address: AddressPublic, reason: ReasonNotProvisioned, why: `status.url "acme/fhir" is not an absolute URL`},
 		{name: "not provisioned", endpoint: endpoint(func(e *fhirv1.FhirEndpoint) { e.Status.URL = "" }),
-			secret: secret, address: AddressService, why: "status.url"},
-		{name: "no Secret", endpoint: endpoint(nil), address: AddressService, why: "Secret labs-credentials does not exist"},
+			secret: secret, address: AddressService, reason: ReasonNotProvisioned, why: "status.url"},
+		{name: "no Secret", endpoint: endpoint(nil), address: AddressService, reason: ReasonCredentialsMissing, why: "Secret labs-credentials does not exist"},
 		{name: "Secret without the aggregator client", endpoint: endpoint(nil), secret: map[string][]byte{"client_id": []byte("c")},
-			address: AddressService, why: "lacks aggregator_client_id, aggregator_client_secret"},
+			address: AddressService, reason: ReasonCredentialsMissing, why: "lacks aggregator_client_id, aggregator_client_secret"},
 		{name: "empty secret", endpoint: endpoint(nil), secret: map[string][]byte{keyClientID: []byte("agg"), keyClientSecret: {}},
-			address: AddressService, why: "lacks aggregator_client_secret"},
+			address: AddressService, reason: ReasonCredentialsMissing, why: "lacks aggregator_client_secret"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, why := specFor(tc.endpoint, tc.secret, tc.address)
+			got, not := specFor(tc.endpoint, tc.secret, tc.address)
 			if tc.why != "" {
-				if !strings.Contains(why, tc.why) {
-					t.Fatalf("why = %q, want it to contain %q", why, tc.why)
+				if not == nil || not.reason != tc.reason || !strings.Contains(not.message, tc.why) {
+					t.Fatalf("not followed: %+v, want %s containing %q", not, tc.reason, tc.why)
 				}
 				return
 			}
-			if why != "" {
-				t.Fatalf("not followed: %s", why)
+			if not != nil {
+				t.Fatalf("not followed: %+v", *not)
 			}
 			if got != tc.want {
 				t.Errorf("spec =\n %+v\nwant\n %+v", got, tc.want)

@@ -3,6 +3,7 @@ package kubesource
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"regexp"
 	"sync"
@@ -32,21 +33,36 @@ type statusSink struct {
 	c   client.Client
 	now func() time.Time
 
+	// locks serialise the writes to one endpoint (striped by name), so a
+	// Publish and a park of the same endpoint never cross.
+	locks [64]sync.Mutex
+
 	mu sync.Mutex
 	// last is what was last applied per source (Spec.Name): an unchanged
 	// State costs no write, and the condition keeps its lastTransitionTime
 	// while its status stays.
 	last map[string]applied
+	// parked are the endpoints no longer followed; Publish leaves them alone.
+	parked map[string]bool
 }
 
-// applied is one source's last apply.
+// applied is one source's last apply. A nil aggregation is not sent.
 type applied struct {
 	aggregation map[string]any
 	condition   metav1.Condition
 }
 
+// lock locks the writes to the endpoint name and returns the unlock.
+func (k *statusSink) lock(name string) func() {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	m := &k.locks[h.Sum32()%uint32(len(k.locks))]
+	m.Lock()
+	return m.Unlock
+}
+
 func newStatusSink(c client.Client) *statusSink {
-	return &statusSink{c: c, now: time.Now, last: map[string]applied{}}
+	return &statusSink{c: c, now: time.Now, last: map[string]applied{}, parked: map[string]bool{}}
 }
 
 // Publish applies st to the FhirEndpoint spec.Namespace/spec.Object. An
@@ -57,9 +73,15 @@ func (k *statusSink) Publish(ctx context.Context, spec source.Spec, st source.St
 		return fmt.Errorf("kubesource: source %q names no FhirEndpoint", spec.Name)
 	}
 	key := types.NamespacedName{Namespace: spec.Namespace, Name: spec.Object}
+	defer k.lock(spec.Name)()
 	k.mu.Lock()
 	prev, known := k.last[spec.Name]
+	parked := k.parked[spec.Name]
 	k.mu.Unlock()
+	if parked {
+		// No longer a source: a follower still stopping has nothing to say.
+		return nil
+	}
 	if !known {
 		// The first publish of this process: carry on the condition the
 		// previous aggregator left, so a restart is no transition.
@@ -108,18 +130,19 @@ func (k *statusSink) currentCondition(ctx context.Context, key types.NamespacedN
 
 func (k *statusSink) apply(ctx context.Context, key types.NamespacedName, a applied) error {
 	c := a.condition
-	u := &unstructured.Unstructured{Object: map[string]any{
-		"status": map[string]any{
-			"aggregation": a.aggregation,
-			"conditions": []any{map[string]any{
-				"type":               c.Type,
-				"status":             string(c.Status),
-				"reason":             c.Reason,
-				"message":            c.Message,
-				"lastTransitionTime": c.LastTransitionTime.UTC().Format(time.RFC3339),
-			}},
-		},
-	}}
+	status := map[string]any{
+		"conditions": []any{map[string]any{
+			"type":               c.Type,
+			"status":             string(c.Status),
+			"reason":             c.Reason,
+			"message":            c.Message,
+			"lastTransitionTime": c.LastTransitionTime.UTC().Format(time.RFC3339),
+		}},
+	}
+	if a.aggregation != nil {
+		status["aggregation"] = a.aggregation
+	}
+	u := &unstructured.Unstructured{Object: map[string]any{"status": status}}
 	u.SetGroupVersionKind(fhirv1.GroupVersion.WithKind("FhirEndpoint"))
 	u.SetNamespace(key.Namespace)
 	u.SetName(key.Name)
@@ -140,7 +163,8 @@ func (k *statusSink) forget(name string) {
 }
 
 // keepOnly forgets the sources not in specs, so an endpoint deleted and
-// made again under its name starts from its own (empty) status.
+// made again under its name starts from its own (empty) status, and lets
+// Publish write again to those in specs that were parked.
 func (k *statusSink) keepOnly(specs []source.Spec) {
 	names := make(map[string]bool, len(specs))
 	for _, s := range specs {
@@ -152,6 +176,9 @@ func (k *statusSink) keepOnly(specs []source.Spec) {
 		if !names[name] {
 			delete(k.last, name)
 		}
+	}
+	for name := range names {
+		delete(k.parked, name)
 	}
 }
 
