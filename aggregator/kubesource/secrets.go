@@ -54,7 +54,9 @@ func (r *secretReader) get(ctx context.Context, key types.NamespacedName) (map[s
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.used[key] = true
-	if m, ok := r.memo[key]; ok && r.now().Sub(m.at) < r.resync {
+	// Half the period: the resync tick that comes about one period after
+	// the last read must find it stale, whatever the timers' jitter.
+	if m, ok := r.memo[key]; ok && r.now().Sub(m.at) < r.resync/2 {
 		return m.data, nil
 	}
 	read := directRead{at: r.now()}

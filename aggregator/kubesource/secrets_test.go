@@ -48,3 +48,36 @@ func (emptyReader) Get(_ context.Context, key client.ObjectKey, _ client.Object,
 }
 
 func (emptyReader) List(context.Context, client.ObjectList, ...client.ListOption) error { return nil }
+
+// TestSecretReaderResync: a Secret read directly is read again once half
+// the resync period has passed, and not before.
+func TestSecretReaderResync(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	e := createEndpoint(t, ns, "labs", "acme", nil)
+	s := createSecret(t, e, "agg", "old", false)
+	clock := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	r := newSecretReader(emptyReader{}, adminClient, time.Minute)
+	r.now = func() time.Time { return clock }
+	key := types.NamespacedName{Namespace: ns, Name: s.Name}
+	read := func() string {
+		t.Helper()
+		data, err := r.get(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data[keyClientSecret])
+	}
+	if got := read(); got != "old" {
+		t.Fatalf("first read %q", got)
+	}
+	setSecret(t, s, "new")
+	clock = clock.Add(29 * time.Second)
+	if got := read(); got != "old" {
+		t.Errorf("read again before its time: %q", got)
+	}
+	clock = clock.Add(time.Second)
+	if got := read(); got != "new" {
+		t.Errorf("not read again at the resync: %q", got)
+	}
+}
