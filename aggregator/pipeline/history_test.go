@@ -91,7 +91,7 @@ func history(t testing.TB) []page {
 		{src: a, changes: []changefeed.Change{put(1, patient("pa9", "9000000025", "Late"))}},
 		{src: a, changes: []changefeed.Change{del(2, "Patient", "pa1"), del(3, "Observation", "oa1")}},
 		{src: b, changes: []changefeed.Change{del(3, "Organization", "ob-org"), put(2, mrnPatient("pb2", "7", "9000000033"))}},
-		{src: s3, stu3: true, changes: []changefeed.Change{put(2, stu3Patient[:len(stu3Patient)-1] + `,"active":true}`)}},
+		{src: s3, stu3: true, changes: []changefeed.Change{put(2, stu3Patient[:len(stu3Patient)-1]+`,"active":true}`)}},
 		{src: b, changes: []changefeed.Change{del(2, "Observation", "ob1"), del(2, "Patient", "pb1")}},
 	}
 }
