@@ -39,34 +39,33 @@ func (p *Pipeline) Apply(ctx context.Context, src source.Spec, stu3 bool, change
 		}
 		preps[i] = p.prepare(src, checker, stu3, ch)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if err := p.fresh(); err != nil {
-		return Applied{}, err
-	}
-	b := p.newBatch()
-	resetting, err := b.resetting(src.Name)
+	var applied Applied
+	err := p.write(ctx, func(b *batch) error {
+		resetting, err := b.resetting(src.Name)
+		if err != nil {
+			return err
+		}
+		for i, prep := range preps {
+			if prep.skip && resetting {
+				// A Reset came between the look without the lock and
+				// now: a replay may have to be applied after all.
+				prep = p.prepare(src, checker, stu3, changes[i])
+			}
+			if err := b.change(prep, resetting); err != nil {
+				return err
+			}
+		}
+		b.cursors.put(src.Name, []byte(next))
+		if err := b.settle(); err != nil {
+			return err
+		}
+		applied.Outcomes = b.outcomes
+		return nil
+	})
 	if err != nil {
 		return Applied{}, err
 	}
-	for i, prep := range preps {
-		if prep.skip && resetting {
-			// A Reset came between the look without the lock and now: a
-			// replay may have to be applied after all.
-			prep = p.prepare(src, checker, stu3, changes[i])
-		}
-		if err := b.change(prep, resetting); err != nil {
-			return Applied{}, p.fail(err)
-		}
-	}
-	b.cursors.put(src.Name, []byte(next))
-	if err := b.settle(); err != nil {
-		return Applied{}, p.fail(err)
-	}
-	if err := b.commit(ctx); err != nil {
-		return Applied{}, p.fail(err)
-	}
-	return Applied{Outcomes: b.outcomes}, nil
+	return applied, nil
 }
 
 // replayed tells, without the lock, whether a change is certainly a replay
@@ -84,22 +83,6 @@ func (p *Pipeline) replayed(source string, ch changefeed.Change) bool {
 	}
 	v, err := storage.DecodeSourceVersion(data)
 	return err == nil && v.VersionID >= ch.VersionID
-}
-
-// fresh reloads the merge groups when a failed commit left them ahead of
-// the store. REQUIRES: p.mu held.
-func (p *Pipeline) fresh() error {
-	if !p.stale {
-		return nil
-	}
-	return p.loadGroups()
-}
-
-// fail marks the in-memory groups stale: the batch may have changed them
-// and its commit did not happen. REQUIRES: p.mu held.
-func (p *Pipeline) fail(err error) error {
-	p.stale = true
-	return err
 }
 
 // resetting reports whether the source is replaying after a Reset.

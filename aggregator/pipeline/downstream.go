@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -112,36 +110,6 @@ func (b *batch) put(typ, id string, res *fhirjson.Value) error {
 		return fmt.Errorf("pipeline: index %s/%s: %w", typ, id, err)
 	}
 	b.puts = append(b.puts, downPut{typ: typ, id: id, res: res, index: entries})
-	return nil
-}
-
-// commit writes everything the batch staged in one storage.Write: the
-// downstream versions, then every metadata record. A crash before the
-// fsync loses all of it, after it none.
-func (b *batch) commit(ctx context.Context) error {
-	_, err := b.p.store.Write(ctx, func(tx *storage.Tx) error {
-		for _, d := range b.deletes {
-			if _, err := tx.Delete(storage.Delete{Type: d.typ, ID: d.id}); err != nil &&
-				!errors.Is(err, storage.ErrNotFound) && !errors.Is(err, storage.ErrGone) {
-				return fmt.Errorf("delete %s/%s: %w", d.typ, d.id, err)
-			}
-		}
-		for i := range b.puts {
-			d := &b.puts[i]
-			if _, err := tx.Put(storage.Put{Type: d.typ, ID: d.id, Index: d.index, Stamp: b.stamper(d)}); err != nil {
-				return fmt.Errorf("put %s/%s: %w", d.typ, d.id, err)
-			}
-		}
-		for _, v := range []*view{b.cursors, b.versions, b.state, b.resources, b.referrers, b.outbox, b.counts, b.reset, b.seen} {
-			if err := v.stage(tx); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("pipeline: commit: %w", err)
-	}
 	return nil
 }
 

@@ -37,6 +37,10 @@ const (
 	// nsSeen: key memberKey, no data: resources the replay after a Reset
 	// brought again (CaughtUp removes the others).
 	nsSeen = "agg-seen"
+	// nsEpoch: key "commits", data the number of batches the pipeline
+	// committed (decimal), so a batch that never reached the store is
+	// noticed (write.go).
+	nsEpoch = "agg-epoch"
 )
 
 // memberKey is the key of one upstream resource: <source> 00 <type> 00 <id>,
