@@ -1,14 +1,11 @@
 package pipeline
 
 import (
-	"context"
 	"fmt"
-	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/changefeed"
-	"github.com/fhirfleet/fhirfleet/fhirserver/search"
 )
 
 // Resources of the tests. NHS number 9000000009 is valid (modulus 11);
@@ -175,27 +172,6 @@ func TestBehaviour(t *testing.T) {
 				t.Errorf("downstream has %d resources, want %d: %v", len(down), tc.downstream, keys(down))
 			}
 		})
-	}
-}
-
-// TestDownstreamIsSearchable: downstream resources carry their index
-// entries (the stamp's _lastUpdated included), so the R4 search engine over
-// the same store finds them.
-func TestDownstreamIsSearchable(t *testing.T) {
-	e := newEnv(t)
-	a := spec("acme-gp", "acme")
-	e.apply(a, false, put(1, patient("p1", "9000000009", "Smith")), put(1, observation("o1", "Patient/p1")))
-	pat := e.outcome(a.Name, "Patient", "p1").Downstream
-	engine := e.p.index.(*search.Engine)
-	for _, q := range []string{"subject=" + pat, "_lastUpdated=gt2000-01-01", "code:text=pulse"} {
-		query, _ := url.ParseQuery(q)
-		res, err := engine.Search(context.Background(), search.Request{ResourceType: "Observation", Params: query, Strict: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(res.Entries) != 1 {
-			t.Errorf("Observation?%s found %d", q, len(res.Entries))
-		}
 	}
 }
 
