@@ -103,10 +103,13 @@ func Open(ctx context.Context, store *storage.Store, cfg Config) (*Pipeline, err
 			return nil, err
 		}
 	}
+	start := time.Now()
 	p.stale = true
 	if err := p.sync(); err != nil {
 		return nil, err
 	}
+	p.log.Info("pipeline state loaded", "mergeGroups", len(p.groups.IDs()), "commits", p.epoch,
+		"took", time.Since(start).Round(time.Millisecond))
 	return p, nil
 }
 

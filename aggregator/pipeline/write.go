@@ -61,7 +61,9 @@ func (p *Pipeline) sync() error {
 	if err != nil {
 		return err
 	}
-	if stored != p.epoch {
+	if stored != p.epoch && p.groups != nil {
+		p.log.Info("a pipeline batch did not reach the store; rebuilding the merge groups from it",
+			"storedCommits", stored, "stagedCommits", p.epoch)
 		p.stale = true
 	}
 	if !p.stale {
