@@ -26,6 +26,10 @@ type Applied struct {
 // resource is a replay and does nothing. Parsing, mapping, rules and
 // validation run before the pipeline's mutex is taken, so pages of
 // different sources overlap there.
+//
+// REQUIRES: the pages of one source are applied in feed order, one at a
+// time (the follower's loop per source); Apply for different sources may
+// run concurrently.
 func (p *Pipeline) Apply(ctx context.Context, src source.Spec, stu3 bool, changes []changefeed.Change, next string) (Applied, error) {
 	if src.Name == "" {
 		return Applied{}, fmt.Errorf("pipeline: a source needs a name")
