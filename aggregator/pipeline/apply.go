@@ -24,7 +24,7 @@ type Applied struct {
 // sources), check the rules, validate, then merge or copy with references
 // rewritten; a change at or below the version already applied for that
 // resource is a replay and does nothing. Parsing, mapping, rules and
-// validation run before the pipeline's mutex is taken, so pages of
+// validation run before the store's write section, so pages of
 // different sources overlap there.
 //
 // REQUIRES: the pages of one source are applied in feed order, one at a
@@ -54,7 +54,7 @@ func (p *Pipeline) Apply(ctx context.Context, src source.Spec, stu3 bool, change
 		}
 		for i, prep := range preps {
 			if prep.skip {
-				// Judged a replay without the lock; a Reset or Forget
+				// Judged a replay before the write section; a Reset or Forget
 				// that came in between may have made it none.
 				replay, err := b.replay(prep, resetting)
 				if err != nil {
@@ -81,9 +81,9 @@ func (p *Pipeline) Apply(ctx context.Context, src source.Spec, stu3 bool, change
 	return applied, nil
 }
 
-// replayed tells, without the lock, whether a change is certainly a replay
+// replayed tells, before the write section, whether a change is certainly a replay
 // (a version at or below the one applied), to skip preparing it. Apply
-// checks again under the lock; pages of one source are applied in order,
+// checks again inside it; pages of one source are applied in order,
 // so the answer cannot go stale in between for a plain replay.
 func (p *Pipeline) replayed(source string, ch changefeed.Change) bool {
 	key, err := storage.SourceVersionKey(source, ch.Type, ch.ID)

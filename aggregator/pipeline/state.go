@@ -11,9 +11,10 @@ import (
 )
 
 // The pipeline's application-metadata namespaces (docs/storage.md lists
-// them with the shape of their keys). Every one is written only inside the
-// pipeline's Writes, under its mutex, so reading them outside a storage
-// transaction while holding the mutex sees exactly the committed state.
+// them with the shape of their keys). Every one is written only by the
+// pipeline's batches, inside the store's serial write section, so a batch
+// reading them there (outside its transaction) sees every earlier batch,
+// and its views add what it staged itself.
 const (
 	// nsState: key memberKey, data stateRecord (JSON): the latest upstream
 	// version of one resource, what the rules said, its references and its
