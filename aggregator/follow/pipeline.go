@@ -1,0 +1,48 @@
+package follow
+
+import (
+	"context"
+
+	"github.com/fhirfleet/fhirfleet/aggregator/source"
+	"github.com/fhirfleet/fhirfleet/fhirserver/changefeed"
+)
+
+// Pipeline is what the follower needs of aggregator/pipeline (its
+// *pipeline.Pipeline), kept as an interface so the follower is tested
+// against a fake and the pipeline against no follower.
+type Pipeline interface {
+	// Cursor is the source's stored change-feed cursor ("" = the start).
+	Cursor(source string) (string, error)
+	// Apply applies one page and stores next as the source's cursor in
+	// the same batch.
+	Apply(ctx context.Context, src source.Spec, stu3 bool, changes []changefeed.Change, next string) (Applied, error)
+	// Reports returns up to limit outcomes of source not yet acknowledged;
+	// Ack removes them (unless a newer outcome replaced one since).
+	Reports(source string, limit int) ([]Outcome, error)
+	Ack(ctx context.Context, source string, reported []Outcome) error
+	// Counts are the source's resources by current outcome.
+	Counts(source string) (accepted, excluded, pending int64, err error)
+	// Reset forgets the cursor the source rejected; CaughtUp is called at
+	// each empty page (after a Reset, the first one reconciles).
+	Reset(ctx context.Context, source string) error
+	CaughtUp(ctx context.Context, source string) error
+	// Forget removes everything the source contributed.
+	Forget(ctx context.Context, source string) error
+}
+
+// Applied is what one Apply decided (pipeline.Applied).
+type Applied struct {
+	Outcomes []Outcome
+}
+
+// Outcome is the decision on one upstream version (pipeline.Outcome); its
+// fields are the parts of POST <source>/fhir/$aggregation-outcome.
+type Outcome struct {
+	Source                    string
+	Type, ID                  string
+	VersionID                 int64
+	Status                    string // "accepted" | "excluded" | "pending"
+	Downstream                string // "Type/id" in the aggregated store, when accepted
+	Rule, Expression, Message string // when excluded
+	WaitingFor                string // when pending: the upstream "Type/id" it waits for
+}
