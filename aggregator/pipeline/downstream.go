@@ -1,0 +1,181 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/fhirfleet/fhirfleet/aggregator/merge"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+)
+
+// downPut is one downstream resource to write, prepared (built, indexed)
+// before the storage write.
+type downPut struct {
+	typ, id string
+	res     *fhirjson.Value
+	index   []storage.IndexEntry
+}
+
+// downRef names one downstream resource to delete.
+type downRef struct{ typ, id string }
+
+// plan builds the downstream writes of the batch: the dirty groups merged
+// again (or deleted when empty) and the dirty copies made again (or
+// deleted when no longer accepted), each with its references pointing at
+// downstream ids.
+func (b *batch) plan(groups map[string]string, copies map[merge.Member]bool) error {
+	for _, id := range sortedKeys(groups) {
+		typ := groups[id]
+		cs := b.p.groups.Contributors(id)
+		if len(cs) == 0 {
+			b.deletes = append(b.deletes, downRef{typ, id})
+			continue
+		}
+		rewritten := make([]merge.Contributor, len(cs))
+		for i, c := range cs {
+			c.Resource = c.Resource.Clone()
+			if err := b.rewrite(c.Member(), c.Resource); err != nil {
+				return err
+			}
+			rewritten[i] = c
+		}
+		res := merge.Merge(typ, rewritten)
+		if res == nil {
+			return fmt.Errorf("pipeline: merge of %s/%s gave nothing", typ, id)
+		}
+		if err := b.put(typ, id, res); err != nil {
+			return err
+		}
+	}
+	for _, m := range sortedMembers(copies) {
+		r := b.recs[m]
+		if r == nil || r.Status != StatusAccepted {
+			if was := b.orig[m].Downstream; was != "" {
+				typ, id, _ := strings.Cut(was, "/")
+				b.deletes = append(b.deletes, downRef{typ, id})
+			}
+			continue
+		}
+		c, err := b.contributor(m, r)
+		if err != nil {
+			return err
+		}
+		typ, id, _ := strings.Cut(r.Downstream, "/")
+		res := merge.Copy(c, id)
+		if err := b.rewrite(m, res); err != nil {
+			return err
+		}
+		if err := b.put(typ, id, res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rewrite points the references of a contributor's resource (those of
+// member m's source) at their downstream ids. Every target of an accepted
+// resource is accepted, so none can be missing.
+func (b *batch) rewrite(m merge.Member, res *fhirjson.Value) error {
+	var failed error
+	missing := merge.RewriteReferences(res, func(typ, id string) (string, bool) {
+		r, err := b.rec(merge.Member{Source: m.Source, Type: typ, ID: id})
+		if err != nil {
+			failed = err
+			return "", false
+		}
+		if r == nil || r.Status != StatusAccepted || r.Downstream == "" {
+			return "", false
+		}
+		_, down, _ := strings.Cut(r.Downstream, "/")
+		return down, true
+	})
+	if failed != nil {
+		return failed
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("pipeline: %s/%s of %s is accepted but %s (%s/%s) has no downstream resource",
+			m.Type, m.ID, m.Source, missing[0].Expression, missing[0].Type, missing[0].ID)
+	}
+	return nil
+}
+
+// put indexes a downstream resource for the batch's write.
+func (b *batch) put(typ, id string, res *fhirjson.Value) error {
+	res.Set("id", fhirjson.NewString(id))
+	entries, err := b.p.index.IndexEntries(typ, res)
+	if err != nil {
+		return fmt.Errorf("pipeline: index %s/%s: %w", typ, id, err)
+	}
+	b.puts = append(b.puts, downPut{typ: typ, id: id, res: res, index: entries})
+	return nil
+}
+
+// commit writes everything the batch staged in one storage.Write: the
+// downstream versions, then every metadata record. A crash before the
+// fsync loses all of it, after it none.
+func (b *batch) commit(ctx context.Context) error {
+	_, err := b.p.store.Write(ctx, func(tx *storage.Tx) error {
+		for _, d := range b.deletes {
+			if _, err := tx.Delete(storage.Delete{Type: d.typ, ID: d.id}); err != nil &&
+				!errors.Is(err, storage.ErrNotFound) && !errors.Is(err, storage.ErrGone) {
+				return fmt.Errorf("delete %s/%s: %w", d.typ, d.id, err)
+			}
+		}
+		for i := range b.puts {
+			d := &b.puts[i]
+			if _, err := tx.Put(storage.Put{Type: d.typ, ID: d.id, Index: d.index, Stamp: b.stamper(d)}); err != nil {
+				return fmt.Errorf("put %s/%s: %w", d.typ, d.id, err)
+			}
+		}
+		for _, v := range []*view{b.cursors, b.versions, b.state, b.resources, b.referrers, b.outbox, b.counts, b.reset, b.seen} {
+			if err := v.stage(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("pipeline: commit: %w", err)
+	}
+	return nil
+}
+
+// stamper sets the version's id, versionId and lastUpdated and adds the
+// _lastUpdated index entries, which only the store's commit fixes.
+func (b *batch) stamper(d *downPut) func(storage.Version) ([]byte, []storage.IndexEntry, error) {
+	return func(v storage.Version) ([]byte, []storage.IndexEntry, error) {
+		meta := d.res.Get("meta")
+		if meta == nil || meta.Kind != fhirjson.Object {
+			meta = fhirjson.NewObject()
+		}
+		meta.Delete("versionId")
+		meta.Delete("lastUpdated")
+		lu := fhirjson.NewString(repository.FormatInstant(v.LastUpdated))
+		meta.Members = append([]fhirjson.Member{
+			{Name: "versionId", Value: fhirjson.NewString(strconv.FormatInt(v.VersionID, 10))},
+			{Name: "lastUpdated", Value: lu},
+		}, meta.Members...)
+		d.res.Set("meta", meta)
+		stub := fhirjson.NewObject()
+		stub.Set("resourceType", fhirjson.NewString(d.typ))
+		stubMeta := fhirjson.NewObject()
+		stubMeta.Set("lastUpdated", lu)
+		stub.Set("meta", stubMeta)
+		all, err := b.p.index.IndexEntries(d.typ, stub)
+		if err != nil {
+			return nil, nil, fmt.Errorf("index _lastUpdated: %w", err)
+		}
+		extra := all[:0]
+		for _, e := range all {
+			if e.Param == "_lastUpdated" {
+				extra = append(extra, e)
+			}
+		}
+		return fhirjson.Marshal(d.res), extra, nil
+	}
+}
