@@ -3,13 +3,14 @@ package follow
 import (
 	"context"
 
+	"github.com/fhirfleet/fhirfleet/aggregator/pipeline"
 	"github.com/fhirfleet/fhirfleet/aggregator/source"
 	"github.com/fhirfleet/fhirfleet/fhirserver/changefeed"
 )
 
 // Pipeline is what the follower needs of aggregator/pipeline (its
-// *pipeline.Pipeline), kept as an interface so the follower is tested
-// against a fake and the pipeline against no follower.
+// *pipeline.Pipeline), kept as an interface so the follower's tests can
+// make the pipeline slow, fail or record what it was asked.
 type Pipeline interface {
 	// Cursor is the source's stored change-feed cursor ("" = the start).
 	Cursor(source string) (string, error)
@@ -30,19 +31,11 @@ type Pipeline interface {
 	Forget(ctx context.Context, source string) error
 }
 
-// Applied is what one Apply decided (pipeline.Applied).
-type Applied struct {
-	Outcomes []Outcome
-}
+// Applied and Outcome are the pipeline's.
+type (
+	Applied = pipeline.Applied
+	Outcome = pipeline.Outcome
+)
 
-// Outcome is the decision on one upstream version (pipeline.Outcome); its
-// fields are the parts of POST <source>/fhir/$aggregation-outcome.
-type Outcome struct {
-	Source                    string
-	Type, ID                  string
-	VersionID                 int64
-	Status                    string // "accepted" | "excluded" | "pending"
-	Downstream                string // "Type/id" in the aggregated store, when accepted
-	Rule, Expression, Message string // when excluded
-	WaitingFor                string // when pending: the upstream "Type/id" it waits for
-}
+// The aggregator's pipeline is the Pipeline the follower follows into.
+var _ Pipeline = (*pipeline.Pipeline)(nil)

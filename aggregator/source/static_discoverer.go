@@ -31,8 +31,10 @@ const DefaultRereadInterval = 2 * time.Second
 // The files are read, not just stat'ed: two tiny files per source every
 // few seconds cost nothing, and a modification time can miss a rewrite of
 // the same size within its granularity. A source whose files cannot be
-// read (not written yet, no aggregator client) is left out of the set,
-// and logged, until they can.
+// read yet (not written, no aggregator client) is left out of the set,
+// and logged, until they can; one whose files become unreadable later
+// keeps the client last read, since a source leaving the set is a source
+// deleted (with --forget-deleted its data would go).
 type StaticDiscoverer struct {
 	sources  []Static
 	interval time.Duration
@@ -59,8 +61,9 @@ func (d *StaticDiscoverer) Run(ctx context.Context, update func([]Spec)) error {
 	defer t.Stop()
 	var last []Spec
 	lastErr := map[string]string{} // per source, so a lasting error is logged once
+	good := map[string]Spec{}      // per source, the last Spec read
 	for first := true; ; first = false {
-		specs := d.read(lastErr)
+		specs := d.read(lastErr, good)
 		if first || !slices.Equal(specs, last) {
 			update(specs)
 			last = specs
@@ -74,15 +77,22 @@ func (d *StaticDiscoverer) Run(ctx context.Context, update func([]Spec)) error {
 }
 
 // read is one reading of every source's credentials.
-func (d *StaticDiscoverer) read(lastErr map[string]string) []Spec {
+func (d *StaticDiscoverer) read(lastErr map[string]string, good map[string]Spec) []Spec {
 	specs := make([]Spec, 0, len(d.sources))
 	for _, s := range d.sources {
 		id, secret, err := readClient(s.CredentialsDir)
 		if err != nil {
+			prev, known := good[s.Name]
 			if lastErr[s.Name] != err.Error() {
-				d.log.Error("cannot read the source's aggregator client; not following it until it can be read",
-					"source", s.Name, "err", err)
+				msg := "cannot read the source's aggregator client; not following it until it can be read"
+				if known {
+					msg = "cannot read the source's aggregator client; following it with the one last read"
+				}
+				d.log.Error(msg, "source", s.Name, "err", err)
 				lastErr[s.Name] = err.Error()
+			}
+			if known {
+				specs = append(specs, prev)
 			}
 			continue
 		}
@@ -90,7 +100,8 @@ func (d *StaticDiscoverer) read(lastErr map[string]string) []Spec {
 			d.log.Info("the source's aggregator client can be read again", "source", s.Name)
 			delete(lastErr, s.Name)
 		}
-		specs = append(specs, s.Spec(id, secret))
+		good[s.Name] = s.Spec(id, secret)
+		specs = append(specs, good[s.Name])
 	}
 	return specs
 }

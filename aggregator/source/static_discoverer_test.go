@@ -25,7 +25,7 @@ func writeClient(t *testing.T, dir, id, secret string) {
 
 // TestStaticDiscoverer: the first update comes at once with every readable
 // source; a rotated secret and a source whose files appear later each
-// bring a new update; nothing else does.
+// bring a new update; files that become unreadable do not remove a source.
 func TestStaticDiscoverer(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
 	writeClient(t, a, "agg-a", "secret-a-1")
@@ -60,6 +60,14 @@ func TestStaticDiscoverer(t *testing.T) {
 	writeClient(t, b, "agg-b", "secret-b")
 	if s := next("b's files appeared"); len(s) != 2 || s[1].Name != "b" || s[1].Customer != "c2" {
 		t.Fatalf("after b appeared: %+v", s)
+	}
+	// Unreadable files later keep the client last read: no update.
+	if err := os.Remove(filepath.Join(a, fileClientSecret)); err != nil {
+		t.Fatal(err)
+	}
+	writeClient(t, b, "agg-b", "secret-b-2")
+	if s := next("b rotated"); len(s) != 2 || s[0].ClientSecret != "secret-a-2" || s[1].ClientSecret != "secret-b-2" {
+		t.Fatalf("after a's files went and b rotated: %+v", s)
 	}
 	select {
 	case s := <-updates:
