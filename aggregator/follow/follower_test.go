@@ -57,6 +57,9 @@ func TestFollowAppliesAndReports(t *testing.T) {
 			if got := r.metric(t, "aggregator_source_lag_seconds", map[string]string{"source": "acme"}); got != 0 {
 				t.Errorf("lag at the head %v, want 0", got)
 			}
+			if got := r.metric(t, "aggregator_source_last_sync_timestamp_seconds", map[string]string{"source": "acme"}); got < float64(time.Now().Add(-time.Minute).Unix()) {
+				t.Errorf("last sync %v, want a moment ago", got)
+			}
 		})
 	}
 }

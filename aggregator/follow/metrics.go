@@ -10,6 +10,7 @@ import (
 // them on its own registry (no package-level state), served at /metrics.
 type Metrics struct {
 	lag        *prometheus.GaugeVec
+	lastSync   *prometheus.GaugeVec
 	applied    *prometheus.CounterVec
 	outcomes   *prometheus.CounterVec
 	pollErrors *prometheus.CounterVec
@@ -23,6 +24,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "aggregator_source_lag_seconds",
 			Help: "Age of the oldest change of the source not yet applied; 0 at the head of its feed.",
+		}, []string{"source"}),
+		lastSync: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "aggregator_source_last_sync_timestamp_seconds",
+			Help: "When the follower last reached the head of the source's feed (Unix time); every change the source committed before it is applied.",
 		}, []string{"source"}),
 		applied: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aggregator_changes_applied_total",
@@ -48,7 +53,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 21),
 		}),
 	}
-	reg.MustRegister(m.lag, m.applied, m.outcomes, m.pollErrors, m.reports, m.delay)
+	reg.MustRegister(m.lag, m.lastSync, m.applied, m.outcomes, m.pollErrors, m.reports, m.delay)
 	return m
 }
 
@@ -58,6 +63,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func (m *Metrics) setLag(src string, lag time.Duration) {
 	if m != nil {
 		m.lag.WithLabelValues(src).Set(lag.Seconds())
+	}
+}
+
+func (m *Metrics) setLastSync(src string, t time.Time) {
+	if m != nil {
+		m.lastSync.WithLabelValues(src).Set(float64(t.UnixNano()) / 1e9)
 	}
 }
 
@@ -86,10 +97,11 @@ func (m *Metrics) reported(src, result string, n int) {
 	}
 }
 
-// forget drops the lag of a source no longer followed, so a stale gauge
-// does not alert; counters stay, as counters do.
+// forget drops the gauges of a source no longer followed, so a stale
+// gauge does not alert; counters stay, as counters do.
 func (m *Metrics) forget(src string) {
 	if m != nil {
 		m.lag.DeleteLabelValues(src)
+		m.lastSync.DeleteLabelValues(src)
 	}
 }

@@ -99,9 +99,11 @@ func (s *status) applied(cursor string, more bool, last time.Time) {
 
 // caughtUp records an empty page: the head of the feed.
 func (s *status) caughtUp(cursor string) {
+	now := s.now()
+	s.metrics.setLastSync(s.spec.Name, now)
 	s.set(func(st *source.State) {
 		st.Cursor = cursor
-		st.LastSync = s.now()
+		st.LastSync = now
 		s.oldest = time.Time{}
 		s.replaying = false
 		s.following(st)

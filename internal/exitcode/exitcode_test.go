@@ -1,4 +1,4 @@
-package main
+package exitcode
 
 import (
 	"errors"
@@ -23,8 +23,8 @@ func TestExitCode(t *testing.T) {
 		{errors.New("listen on :8080: address already in use"), 1},
 		{storage.ErrWrongFHIRVersion, 1},
 	} {
-		if got := exitCode(tt.err); got != tt.want {
-			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		if got := For(tt.err); got != tt.want {
+			t.Errorf("For(%v) = %d, want %d", tt.err, got, tt.want)
 		}
 	}
 }
