@@ -45,9 +45,10 @@ func (s *status) set(fn func(st *source.State)) {
 	fn(&s.st)
 	s.dirty = true
 	changed := healthy != s.st.Healthy || reason != s.st.Reason
-	lag := s.lagLocked()
+	// Set under the lock, so a publish computing an older lag cannot
+	// overwrite a newer one.
+	s.metrics.setLag(s.spec.Name, s.lagLocked())
 	s.mu.Unlock()
-	s.metrics.setLag(s.spec.Name, lag)
 	if changed {
 		select {
 		case s.urgent <- struct{}{}:
@@ -157,8 +158,8 @@ func (s *status) publish(ctx context.Context) {
 	dirty := s.dirty
 	s.dirty = false
 	lag := s.lagLocked()
-	s.mu.Unlock()
 	s.metrics.setLag(s.spec.Name, lag)
+	s.mu.Unlock()
 	if (!dirty && lag == 0) || s.sink == nil {
 		return
 	}

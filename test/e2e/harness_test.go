@@ -29,11 +29,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "fhirserver"), "github.com/fhirfleet/fhirfleet/cmd/fhirserver")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build fhirserver:", err)
-		os.Exit(1)
+	for _, name := range []string{"fhirserver", "aggregator"} {
+		build := exec.Command("go", "build", "-o", filepath.Join(dir, name), "github.com/fhirfleet/fhirfleet/cmd/"+name)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n", name, err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
