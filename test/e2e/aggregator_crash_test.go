@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -19,12 +18,7 @@ import (
 // aggCrashRounds is how many times TestAggregatorCrash kills the
 // aggregator: 20 by default, more with AGG_CRASH_ROUNDS (make
 // crash-test-aggregator).
-func aggCrashRounds() int {
-	if n, err := strconv.Atoi(os.Getenv("AGG_CRASH_ROUNDS")); err == nil && n > 0 {
-		return n
-	}
-	return 20
-}
+func aggCrashRounds() int { return rounds("AGG_CRASH_ROUNDS", 20) }
 
 // validNHS is the i-th of a few valid NHS numbers (modulus 11): the
 // writers of every source draw from the same ones, so Patients of
