@@ -24,54 +24,66 @@ type Applied struct {
 // sources), check the rules, validate, then merge or copy with references
 // rewritten; a change at or below the version already applied for that
 // resource is a replay and does nothing. Parsing, mapping, rules and
-// validation run before the pipeline's mutex is taken, so pages of
+// validation run before the store's write section, so pages of
 // different sources overlap there.
+//
+// REQUIRES: the pages of one source are applied in feed order, one at a
+// time (the follower's loop per source); Apply for different sources may
+// run concurrently.
 func (p *Pipeline) Apply(ctx context.Context, src source.Spec, stu3 bool, changes []changefeed.Change, next string) (Applied, error) {
 	if src.Name == "" {
 		return Applied{}, fmt.Errorf("pipeline: a source needs a name")
 	}
 	checker := p.checker(src.Base)
+	// While a Reset's replay runs, a replay is judged by its content too,
+	// so every change is prepared.
+	_, resetting, _ := p.reset.Get(src.Name, time.Time{})
 	preps := make([]prepared, len(changes))
 	for i, ch := range changes {
-		if p.replayed(src.Name, ch) {
+		if !resetting && p.replayed(src.Name, ch) {
 			preps[i] = prepared{ch: ch, member: memberOf(src.Name, ch), skip: true}
 			continue
 		}
 		preps[i] = p.prepare(src, checker, stu3, ch)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if err := p.fresh(); err != nil {
-		return Applied{}, err
-	}
-	b := p.newBatch()
-	resetting, err := b.resetting(src.Name)
+	var applied Applied
+	err := p.write(ctx, func(b *batch) error {
+		resetting, err := b.resetting(src.Name)
+		if err != nil {
+			return err
+		}
+		for i, prep := range preps {
+			if prep.skip {
+				// Judged a replay before the write section; a Reset or Forget
+				// that came in between may have made it none.
+				replay, err := b.replay(prep, resetting)
+				if err != nil {
+					return err
+				}
+				if !replay {
+					prep = p.prepare(src, checker, stu3, changes[i])
+				}
+			}
+			if err := b.change(prep, resetting); err != nil {
+				return err
+			}
+		}
+		b.cursors.put(src.Name, []byte(next))
+		if err := b.settle(); err != nil {
+			return err
+		}
+		applied.Outcomes = b.outcomes
+		return nil
+	})
 	if err != nil {
 		return Applied{}, err
 	}
-	for i, prep := range preps {
-		if prep.skip && resetting {
-			// A Reset came between the look without the lock and now: a
-			// replay may have to be applied after all.
-			prep = p.prepare(src, checker, stu3, changes[i])
-		}
-		if err := b.change(prep, resetting); err != nil {
-			return Applied{}, p.fail(err)
-		}
-	}
-	b.cursors.put(src.Name, []byte(next))
-	if err := b.settle(); err != nil {
-		return Applied{}, p.fail(err)
-	}
-	if err := b.commit(ctx); err != nil {
-		return Applied{}, p.fail(err)
-	}
-	return Applied{Outcomes: b.outcomes}, nil
+	return applied, nil
 }
 
-// replayed tells, without the lock, whether a change is certainly a replay
+// replayed tells, before the write section, whether a change is certainly a replay
 // (a version at or below the one applied), to skip preparing it. Apply
-// checks again under the lock; pages of one source are applied in order,
+// checks again inside it; pages of one source are applied in order,
 // so the answer cannot go stale in between for a plain replay.
 func (p *Pipeline) replayed(source string, ch changefeed.Change) bool {
 	key, err := storage.SourceVersionKey(source, ch.Type, ch.ID)
@@ -84,22 +96,6 @@ func (p *Pipeline) replayed(source string, ch changefeed.Change) bool {
 	}
 	v, err := storage.DecodeSourceVersion(data)
 	return err == nil && v.VersionID >= ch.VersionID
-}
-
-// fresh reloads the merge groups when a failed commit left them ahead of
-// the store. REQUIRES: p.mu held.
-func (p *Pipeline) fresh() error {
-	if !p.stale {
-		return nil
-	}
-	return p.loadGroups()
-}
-
-// fail marks the in-memory groups stale: the batch may have changed them
-// and its commit did not happen. REQUIRES: p.mu held.
-func (p *Pipeline) fail(err error) error {
-	p.stale = true
-	return err
 }
 
 // resetting reports whether the source is replaying after a Reset.
@@ -118,27 +114,12 @@ func (b *batch) change(prep prepared, resetting bool) error {
 	if resetting {
 		b.seen.put(memberKey(m), nil)
 	}
+	if replay, err := b.replay(prep, resetting); err != nil || replay {
+		return err
+	}
 	old, err := b.rec(m)
 	if err != nil {
 		return err
-	}
-	data, ok, err := b.versions.get(key)
-	if err != nil {
-		return err
-	}
-	if ok {
-		sv, err := storage.DecodeSourceVersion(data)
-		if err != nil {
-			return fmt.Errorf("pipeline: source version of %s/%s: %w", m.Type, m.ID, err)
-		}
-		if b.isReplay(sv, old, prep, resetting) {
-			return nil
-		}
-	}
-	if prep.skip {
-		// Judged a replay without the lock; the versions say otherwise,
-		// which only a concurrent Apply of the same source could cause.
-		return fmt.Errorf("pipeline: %s/%s of %s: pages of one source applied concurrently", m.Type, m.ID, m.Source)
 	}
 	ch := prep.ch
 	b.versions.put(key, storage.EncodeSourceVersion(storage.SourceVersion{
@@ -169,18 +150,38 @@ func (b *batch) replace(m merge.Member, old *stateRecord, prep prepared) {
 	}
 }
 
-// isReplay: outside a Reset, any version at or below the one applied; while
-// replaying after a Reset (the source may have been wiped and numbers its
-// versions anew), only the very version applied with the same content.
-func (b *batch) isReplay(sv storage.SourceVersion, old *stateRecord, prep prepared, resetting bool) bool {
+// replay tells whether the change was applied already: outside a Reset,
+// any version at or below the one applied; while replaying after a Reset
+// (the source may have been wiped and numbers its versions anew), only the
+// very version applied, with the same content.
+func (b *batch) replay(prep prepared, resetting bool) (bool, error) {
+	m := prep.member
+	key, err := storage.SourceVersionKey(m.Source, m.Type, m.ID)
+	if err != nil {
+		return false, fmt.Errorf("pipeline: change %s/%s: %w", m.Type, m.ID, err)
+	}
+	data, ok, err := b.versions.get(key)
+	if err != nil || !ok {
+		return false, err
+	}
+	sv, err := storage.DecodeSourceVersion(data)
+	if err != nil {
+		return false, fmt.Errorf("pipeline: source version of %s/%s: %w", m.Type, m.ID, err)
+	}
 	if !resetting {
-		return sv.VersionID >= prep.ch.VersionID
+		return sv.VersionID >= prep.ch.VersionID, nil
 	}
-	if sv.VersionID != prep.ch.VersionID {
-		return false
+	if prep.skip || sv.VersionID != prep.ch.VersionID {
+		// skip: not prepared, so the content cannot be compared; Apply
+		// prepares it and asks again.
+		return false, nil
 	}
-	if prep.rec == nil {
-		return sv.Deleted
+	if prep.ch.Op == changefeed.OpDelete {
+		return sv.Deleted, nil
 	}
-	return !sv.Deleted && old != nil && old.Hash == prep.rec.Hash
+	old, err := b.rec(m)
+	if err != nil {
+		return false, err
+	}
+	return !sv.Deleted && old != nil && prep.rec != nil && old.Hash == prep.rec.Hash, nil
 }

@@ -174,3 +174,44 @@ func TestBehaviour(t *testing.T) {
 		})
 	}
 }
+
+// TestReplay: which changes count as already applied, outside and during
+// a Reset's replay (stored: Patient/p1 at version 2).
+func TestReplay(t *testing.T) {
+	a := spec("acme-gp", "acme")
+	e := newEnv(t)
+	v2 := put(2, patient("p1", "9000000009", "Two"))
+	e.apply(a, false, put(1, patient("p1", "9000000009", "One")), v2)
+	e.apply(a, false, put(1, patient("d1", "9000000017", "D")), del(2, "Patient", "d1"))
+	cases := []struct {
+		name      string
+		ch        changefeed.Change
+		resetting bool
+		skip      bool
+		want      bool
+	}{
+		{"an older version", put(1, patient("p1", "9000000009", "One")), false, false, true},
+		{"the same version", v2, false, false, true},
+		{"a newer version", put(3, patient("p1", "9000000009", "Three")), false, false, false},
+		{"an unknown resource", put(1, patient("p9", "9000000009", "N")), false, false, false},
+		{"resetting: the same version and content", v2, true, false, true},
+		{"resetting: the same version, other content", put(2, patient("p1", "9000000009", "Other")), true, false, false},
+		{"resetting: an older version", put(1, patient("p1", "9000000009", "One")), true, false, false},
+		{"resetting: not prepared yet", v2, true, true, false},
+		{"resetting: the same delete", del(2, "Patient", "d1"), true, false, true},
+		{"resetting: a delete of a live one", del(2, "Patient", "p1"), true, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			prep := e.p.prepare(a, e.p.checker(a.Base), false, tc.ch)
+			prep.skip = tc.skip
+			got, err := e.p.newBatch().replay(prep, tc.resetting)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Fatalf("replay = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

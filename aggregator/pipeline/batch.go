@@ -5,14 +5,14 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
 
-// batch is the work of one Apply (or Reset, CaughtUp, Forget, Ack) under
-// the pipeline's mutex: it reads the committed state through views, stages
-// every change in them and in the downstream writes, and commit turns all
-// of it into one storage.Write.
+// batch is the work of one Apply (or Reset, CaughtUp, Forget, Ack) inside
+// the store's write section (Pipeline.write): it reads the committed state
+// through views, stages every change in them and in the downstream writes,
+// and stage turns all of it into the one Pebble batch of that Write.
 type batch struct {
 	p *Pipeline
 
-	cursors, versions, state, resources, referrers, outbox, counts, reset, seen *view
+	cursors, versions, state, resources, referrers, outbox, counts, reset, seen, epoch *view
 
 	// recs are the state records as the batch sees them (nil: absent);
 	// orig their decisions when the batch began.
@@ -36,7 +36,7 @@ func (p *Pipeline) newBatch() *batch {
 		p:       p,
 		cursors: newView(p.cursors), versions: newView(p.versions), state: newView(p.state),
 		resources: newView(p.resources), referrers: newView(p.referrers), outbox: newView(p.outbox),
-		counts: newView(p.counts), reset: newView(p.reset), seen: newView(p.seen),
+		counts: newView(p.counts), reset: newView(p.reset), seen: newView(p.seen), epoch: newView(p.epochs),
 		recs: map[merge.Member]*stateRecord{}, orig: map[merge.Member]decision{},
 		parsed: map[merge.Member]*fhirjson.Value{}, changed: map[merge.Member]bool{}, touched: map[merge.Member]bool{},
 	}

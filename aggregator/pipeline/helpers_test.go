@@ -18,14 +18,23 @@ import (
 // openStore opens a Pebble store for R4 in dir.
 func openStore(t testing.TB, dir string) *storage.Store {
 	t.Helper()
-	st, err := storage.Open(dir, storage.Options{})
+	st, err := openStoreErr(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.ClaimFHIRVersion("R4"); err != nil {
-		t.Fatal(err)
-	}
 	return st
+}
+
+func openStoreErr(dir string) (*storage.Store, error) {
+	st, err := storage.Open(dir, storage.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.ClaimFHIRVersion("R4"); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	return st, nil
 }
 
 // env is a pipeline over a real store in a temporary directory.

@@ -38,6 +38,11 @@ func stu3Example(t testing.TB, file string) string {
 // their targets, excluded resources and their referrers, updates, deletes,
 // and merge groups that join and split again.
 func history(t testing.TB) []page {
+	return scriptedHistory(func(file string) string { return stu3Example(t, file) })
+}
+
+// scriptedHistory is history with the official examples read by stu3.
+func scriptedHistory(stu3Example func(file string) string) []page {
 	s3 := spec("legacy-stu3", "acme")
 	a := spec("acme-gp", "acme")
 	b := spec("bravo-gp", "bravo")
@@ -54,8 +59,8 @@ func history(t testing.TB) []page {
 	}
 	return []page{
 		{src: s3, stu3: true, changes: []changefeed.Change{
-			put(1, stu3Example(t, "Condition-example.json")),
-			put(1, stu3Example(t, "Observation-example.json")),
+			put(1, stu3Example("Condition-example.json")),
+			put(1, stu3Example("Observation-example.json")),
 		}},
 		{src: b, changes: []changefeed.Change{put(1, observation("ob1", "Patient/pb1"))}},
 		{src: a, changes: []changefeed.Change{
@@ -64,7 +69,7 @@ func history(t testing.TB) []page {
 			put(1, observation("oa1", "Patient/pa1")),
 		}},
 		{src: s3, stu3: true, changes: []changefeed.Change{
-			put(1, stu3Example(t, "Encounter-example.json")),
+			put(1, stu3Example("Encounter-example.json")),
 			put(1, stu3Patient),
 		}},
 		{src: b, changes: []changefeed.Change{
@@ -91,7 +96,7 @@ func history(t testing.TB) []page {
 		{src: a, changes: []changefeed.Change{put(1, patient("pa9", "9000000025", "Late"))}},
 		{src: a, changes: []changefeed.Change{del(2, "Patient", "pa1"), del(3, "Observation", "oa1")}},
 		{src: b, changes: []changefeed.Change{del(3, "Organization", "ob-org"), put(2, mrnPatient("pb2", "7", "9000000033"))}},
-		{src: s3, stu3: true, changes: []changefeed.Change{put(2, stu3Patient[:len(stu3Patient)-1] + `,"active":true}`)}},
+		{src: s3, stu3: true, changes: []changefeed.Change{put(2, stu3Patient[:len(stu3Patient)-1]+`,"active":true}`)}},
 		{src: b, changes: []changefeed.Change{del(2, "Observation", "ob1"), del(2, "Patient", "pb1")}},
 	}
 }

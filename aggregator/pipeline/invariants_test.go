@@ -4,11 +4,14 @@ import (
 	"time"
 
 	"github.com/fhirfleet/fhirfleet/aggregator/rules"
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/validation"
 )
 
 // checkInvariants checks what must hold after every commit: every
-// reference downstream resolves to a live downstream resource.
+// downstream resource passes the R4 validator, and every reference in it
+// resolves to a live downstream resource.
 func (e *env) checkInvariants() {
 	e.t.Helper()
 	down := e.downstream()
@@ -16,6 +19,9 @@ func (e *env) checkInvariants() {
 		v, err := fhirjson.Parse([]byte(js))
 		if err != nil {
 			e.t.Fatal(err)
+		}
+		if oe := validation.ValidateValue(defs.R4, v); oe != nil {
+			e.t.Errorf("%s fails the R4 validator: %v", k, oe)
 		}
 		w := &rules.TypedWalk{}
 		w.Visit = func(typeCode string, r *fhirjson.Value) bool {

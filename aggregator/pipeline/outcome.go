@@ -114,13 +114,16 @@ func (p *Pipeline) Reports(source string, limit int) ([]Outcome, error) {
 // Ack removes reported outcomes from the outbox, unless a newer outcome for
 // the same resource replaced one since it was read.
 func (p *Pipeline) Ack(ctx context.Context, source string, reported []Outcome) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	b := p.newBatch()
 	for _, o := range reported {
 		if o.Source != source {
 			return fmt.Errorf("pipeline: acknowledging an outcome of %q as %q", o.Source, source)
 		}
+	}
+	return p.write(ctx, func(b *batch) error { return b.ack(reported) })
+}
+
+func (b *batch) ack(reported []Outcome) error {
+	for _, o := range reported {
 		key := memberKey(merge.Member{Source: o.Source, Type: o.Type, ID: o.ID})
 		data, ok, err := b.outbox.get(key)
 		if err != nil {
@@ -137,7 +140,7 @@ func (p *Pipeline) Ack(ctx context.Context, source string, reported []Outcome) e
 			b.outbox.del(key)
 		}
 	}
-	return b.commit(ctx)
+	return nil
 }
 
 // Counts are the source's resources by current outcome.

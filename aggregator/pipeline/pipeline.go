@@ -55,18 +55,21 @@ type Pipeline struct {
 	referrers, outbox *storage.AppMeta
 	counts            *storage.AppMeta
 	reset, seen       *storage.AppMeta
+	epochs            *storage.AppMeta
 
 	checkers sync.Map // source base → *rules.Checker
 
-	// mu serialises every write of the pipeline's state and of the
-	// downstream resources: the merge groups, the state namespaces and
-	// the store's commits of them change together.
+	// mu guards the merge groups. It is taken inside the store's write
+	// section (Pipeline.write), which already serialises the batches;
+	// the mutex makes that explicit for the race detector and for reads.
 	mu sync.Mutex
 	// groups are the merge groups of every accepted contributor of a
-	// merged type, rebuilt from the store by Open (and after a failed
-	// Write, which may have left them ahead of the store). Guarded by mu.
+	// merged type, rebuilt from the store by Open (and after a batch that
+	// failed, which may have left them ahead of the store). Guarded by mu.
 	groups *merge.Groups
 	stale  bool
+	// epoch is the pipeline's commit count the groups follow (see sync).
+	epoch uint64
 }
 
 // Open builds the pipeline over the aggregator's R4 store (opened by the
@@ -94,21 +97,26 @@ func Open(ctx context.Context, store *storage.Store, cfg Config) (*Pipeline, err
 		{&p.cursors, storage.AppMetaFollowCursors}, {&p.versions, storage.AppMetaSourceVersions},
 		{&p.state, nsState}, {&p.resources, nsResource}, {&p.referrers, nsReferrers},
 		{&p.outbox, nsOutbox}, {&p.counts, nsCounts}, {&p.reset, nsReset}, {&p.seen, nsSeen},
+		{&p.epochs, nsEpoch},
 	} {
 		if *ns.m, err = store.AppMeta(ns.name); err != nil {
 			return nil, err
 		}
 	}
-	if err := p.loadGroups(); err != nil {
+	start := time.Now()
+	p.stale = true
+	if err := p.sync(); err != nil {
 		return nil, err
 	}
+	p.log.Info("pipeline state loaded", "mergeGroups", len(p.groups.IDs()), "commits", p.epoch,
+		"took", time.Since(start).Round(time.Millisecond))
 	return p, nil
 }
 
 // loadGroups rebuilds the merge groups from the accepted contributors of
 // merged types in the store. The ids depend on the groups' contents only,
 // so the order of the scan does not matter.
-// REQUIRES: p.mu held, or p not yet shared.
+// REQUIRES: p.mu held inside the store's write section, or p not yet shared.
 func (p *Pipeline) loadGroups() error {
 	p.groups = merge.NewGroups()
 	after := ""
@@ -140,7 +148,6 @@ func (p *Pipeline) loadGroups() error {
 		}
 		after = recs[len(recs)-1].Key
 	}
-	p.stale = false
 	return nil
 }
 

@@ -13,7 +13,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
 
-// prepared is one change made ready outside the pipeline's mutex: parsed,
+// prepared is one change made ready before the store's write section: parsed,
 // mapped, checked and validated.
 type prepared struct {
 	ch     changefeed.Change
@@ -24,7 +24,7 @@ type prepared struct {
 	// its encoding; nil otherwise.
 	res     *fhirjson.Value
 	resJSON []byte
-	// skip: a replay, found before the lock was taken.
+	// skip: a replay, found before the write section.
 	skip bool
 }
 

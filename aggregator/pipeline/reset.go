@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/fhirfleet/fhirfleet/aggregator/merge"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
@@ -16,15 +17,11 @@ import (
 // resource the replay brings is remembered; the first CaughtUp after it
 // removes the rest.
 func (p *Pipeline) Reset(ctx context.Context, source string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	b := p.newBatch()
-	b.cursors.del(source)
-	b.reset.put(source, []byte("1"))
-	if err := b.clearPrefix(b.seen, sourcePrefix(source)); err != nil {
-		return err
-	}
-	return b.commit(ctx)
+	return p.write(ctx, func(b *batch) error {
+		b.cursors.del(source)
+		b.reset.put(source, []byte("1"))
+		return b.clearPrefix(b.seen, sourcePrefix(source))
+	})
 }
 
 // CaughtUp is called each time the follower reached the head of the
@@ -32,75 +29,60 @@ func (p *Pipeline) Reset(ctx context.Context, source string) error {
 // contribution of the source that the replay did not bring again (the
 // source no longer has it), as if the source had deleted it.
 func (p *Pipeline) CaughtUp(ctx context.Context, source string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if err := p.fresh(); err != nil {
-		return err
+	if _, ok, err := p.reset.Get(source, time.Time{}); err != nil || !ok {
+		return err // no Reset: nothing to do, and no commit for it
 	}
-	b := p.newBatch()
-	if resetting, err := b.resetting(source); err != nil || !resetting {
-		return err
-	}
-	members, err := b.members(source)
-	if err != nil {
-		return err
-	}
-	for _, m := range members {
-		if _, seen, err := b.seen.get(memberKey(m)); err != nil {
+	return p.write(ctx, func(b *batch) error {
+		if resetting, err := b.resetting(source); err != nil || !resetting {
 			return err
-		} else if !seen {
-			if err := b.remove(m, true); err != nil {
-				return p.fail(err)
+		}
+		members, err := b.members(source)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			if _, seen, err := b.seen.get(memberKey(m)); err != nil {
+				return err
+			} else if !seen {
+				if err := b.remove(m, true); err != nil {
+					return err
+				}
 			}
 		}
-	}
-	if err := b.clearPrefix(b.seen, sourcePrefix(source)); err != nil {
-		return err
-	}
-	b.reset.del(source)
-	if err := b.settle(); err != nil {
-		return p.fail(err)
-	}
-	return p.failed(b.commit(ctx))
+		if err := b.clearPrefix(b.seen, sourcePrefix(source)); err != nil {
+			return err
+		}
+		b.reset.del(source)
+		return b.settle()
+	})
 }
 
 // Forget removes everything the source contributed downstream (merged
 // resources are recomputed from their other contributors) and all of its
 // state: cursor, versions, outcomes, counts.
 func (p *Pipeline) Forget(ctx context.Context, source string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if err := p.fresh(); err != nil {
-		return err
-	}
-	b := p.newBatch()
-	members, err := b.members(source)
-	if err != nil {
-		return err
-	}
-	for _, m := range members {
-		if err := b.remove(m, false); err != nil {
-			return p.fail(err)
+	return p.write(ctx, func(b *batch) error {
+		members, err := b.members(source)
+		if err != nil {
+			return err
 		}
-	}
-	if err := b.settle(); err != nil {
-		return p.fail(err)
-	}
-	for _, v := range []*view{b.versions, b.outbox, b.seen, b.counts} {
-		if err := b.clearPrefix(v, sourcePrefix(source)); err != nil {
-			return p.fail(err)
+		for _, m := range members {
+			if err := b.remove(m, false); err != nil {
+				return err
+			}
 		}
-	}
-	b.cursors.del(source)
-	b.reset.del(source)
-	return p.failed(b.commit(ctx))
-}
-
-func (p *Pipeline) failed(err error) error {
-	if err != nil {
-		return p.fail(err)
-	}
-	return nil
+		if err := b.settle(); err != nil {
+			return err
+		}
+		for _, v := range []*view{b.versions, b.outbox, b.seen, b.counts} {
+			if err := b.clearPrefix(v, sourcePrefix(source)); err != nil {
+				return err
+			}
+		}
+		b.cursors.del(source)
+		b.reset.del(source)
+		return nil
+	})
 }
 
 // members lists the source's resources that have a state record.

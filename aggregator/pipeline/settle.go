@@ -11,15 +11,15 @@ import (
 // at them, the merge groups, the downstream ids, the outcomes, and the list
 // of downstream resources to write or delete.
 func (b *batch) settle() error {
-	S := map[merge.Member]bool{}
+	region := map[merge.Member]bool{}
 	for m := range b.changed {
-		S[m] = true
+		region[m] = true
 	}
-	dec, err := b.grow(S)
+	dec, err := b.grow(region)
 	if err != nil {
 		return err
 	}
-	members := sortedMembers(S)
+	members := sortedMembers(region)
 	for _, m := range members {
 		if r := b.recs[m]; r != nil {
 			d := dec[m]
@@ -123,22 +123,22 @@ func (b *batch) settle() error {
 	return b.plan(groupType, dirtyCopies)
 }
 
-// grow computes the statuses of S, growing it by the referrers of every
+// grow computes the statuses of the region, growing it by the referrers of every
 // member whose status is or was anything but accepted, until no member
 // outside depends on it: a referrer of a resource that stayed accepted
 // keeps its status (its other targets did not change), while one of a
 // resource that is or was pending or excluded may change with it — also
 // through a cycle, which is why a member that stays pending still brings
 // its referrers in.
-func (b *batch) grow(S map[merge.Member]bool) (map[merge.Member]decision, error) {
+func (b *batch) grow(region map[merge.Member]bool) (map[merge.Member]decision, error) {
 	expanded := map[merge.Member]bool{}
 	for {
-		dec, err := b.region(S)
+		dec, err := b.region(region)
 		if err != nil {
 			return nil, err
 		}
 		var more []merge.Member
-		for _, m := range sortedMembers(S) {
+		for _, m := range sortedMembers(region) {
 			if expanded[m] || (b.orig[m].Status == StatusAccepted && dec[m].Status == StatusAccepted) {
 				continue
 			}
@@ -148,7 +148,7 @@ func (b *batch) grow(S map[merge.Member]bool) (map[merge.Member]decision, error)
 				return nil, err
 			}
 			for _, f := range refs {
-				if !S[f] {
+				if !region[f] {
 					more = append(more, f)
 				}
 			}
@@ -157,7 +157,7 @@ func (b *batch) grow(S map[merge.Member]bool) (map[merge.Member]decision, error)
 			return dec, nil
 		}
 		for _, f := range more {
-			S[f] = true
+			region[f] = true
 		}
 	}
 }

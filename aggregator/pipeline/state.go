@@ -11,9 +11,10 @@ import (
 )
 
 // The pipeline's application-metadata namespaces (docs/storage.md lists
-// them with the shape of their keys). Every one is written only inside the
-// pipeline's Writes, under its mutex, so reading them outside a storage
-// transaction while holding the mutex sees exactly the committed state.
+// them with the shape of their keys). Every one is written only by the
+// pipeline's batches, inside the store's serial write section, so a batch
+// reading them there (outside its transaction) sees every earlier batch,
+// and its views add what it staged itself.
 const (
 	// nsState: key memberKey, data stateRecord (JSON): the latest upstream
 	// version of one resource, what the rules said, its references and its
@@ -37,6 +38,10 @@ const (
 	// nsSeen: key memberKey, no data: resources the replay after a Reset
 	// brought again (CaughtUp removes the others).
 	nsSeen = "agg-seen"
+	// nsEpoch: key "commits", data the number of batches the pipeline
+	// committed (decimal), so a batch that never reached the store is
+	// noticed (write.go).
+	nsEpoch = "agg-epoch"
 )
 
 // memberKey is the key of one upstream resource: <source> 00 <type> 00 <id>,

@@ -20,12 +20,12 @@ import (
 // another is accepted once nothing outside it holds it back. That makes a
 // replay, a restart or a different page size give the same result.
 
-// region computes the statuses of the members of S afresh, taking those of
-// every other member as they are. settle grows S until every member outside
+// region computes the statuses of the members of the region afresh, taking those of
+// every other member as they are. settle grows the region until every member outside
 // it is known not to depend on it.
-func (b *batch) region(S map[merge.Member]bool) (map[merge.Member]decision, error) {
-	members := sortedMembers(S)
-	// status of a member outside S, as committed ("" = absent)
+func (b *batch) region(region map[merge.Member]bool) (map[merge.Member]decision, error) {
+	members := sortedMembers(region)
+	// status of a member outside the region, as committed ("" = absent)
 	outside := func(t merge.Member) (string, error) {
 		r, err := b.rec(t)
 		if err != nil || r == nil {
@@ -36,7 +36,7 @@ func (b *batch) region(S map[merge.Member]bool) (map[merge.Member]decision, erro
 	target := func(m merge.Member, t ref) merge.Member {
 		return merge.Member{Source: m.Source, Type: t.Type, ID: t.ID}
 	}
-	inS := map[merge.Member][]merge.Member{} // target in S → referrers in S
+	inS := map[merge.Member][]merge.Member{} // target in the region → its referrers there
 	excluded := map[merge.Member]bool{}
 	pending := map[merge.Member]bool{}
 	var queue []merge.Member
@@ -55,7 +55,7 @@ func (b *batch) region(S map[merge.Member]bool) (map[merge.Member]decision, erro
 		}
 		for _, t := range r.Refs {
 			tm := target(m, t)
-			if S[tm] {
+			if region[tm] {
 				inS[tm] = append(inS[tm], m)
 				continue
 			}
@@ -79,7 +79,7 @@ func (b *batch) region(S map[merge.Member]bool) (map[merge.Member]decision, erro
 		for _, t := range r.Refs {
 			tm := target(m, t)
 			var st string
-			if S[tm] {
+			if region[tm] {
 				if b.recs[tm] == nil {
 					st = ""
 				} else {
@@ -102,7 +102,7 @@ func (b *batch) region(S map[merge.Member]bool) (map[merge.Member]decision, erro
 
 	// The reasons: the first reference, in document order, at fault.
 	status := func(t merge.Member) string {
-		if S[t] {
+		if region[t] {
 			switch {
 			case b.recs[t] == nil:
 				return ""
