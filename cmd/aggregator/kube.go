@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
@@ -16,8 +15,11 @@ import (
 // built in; while it is nil the aggregator follows static sources only.
 var kubeSources func(ctx context.Context, kubeconfig string, namespaces []string, sourceAddress string, log *slog.Logger) (source.Discoverer, source.StatusSink, error)
 
-// errUsage is a configuration that cannot run: the binary exits 2.
-var errUsage = errors.New("usage")
+// usageError is a configuration that cannot run: the binary exits 2 with
+// its message.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
 
 // staticUsage is how to name a static source, for the errors that ask
 // for one.
@@ -31,10 +33,10 @@ func discovery(ctx context.Context, cfg config, getenv func(string) string, log 
 		return source.NewStaticDiscoverer(cfg.Sources, 0, log.With("discovery", "static")), nil, nil
 	}
 	if cfg.Kubeconfig == "" && getenv("KUBERNETES_SERVICE_HOST") == "" {
-		return nil, nil, fmt.Errorf("%w: no --source given and not running in a Kubernetes cluster: pass %s, or --kubeconfig to follow the FhirEndpoints of a cluster", errUsage, staticUsage)
+		return nil, nil, &usageError{fmt.Sprintf("no --source given and not running in a Kubernetes cluster: pass %s, or --kubeconfig to follow the FhirEndpoints of a cluster", staticUsage)}
 	}
 	if kubeSources == nil {
-		return nil, nil, fmt.Errorf("%w: this aggregator is built without Kubernetes discovery; pass %s", errUsage, staticUsage)
+		return nil, nil, &usageError{fmt.Sprintf("this aggregator is built without Kubernetes discovery; pass %s", staticUsage)}
 	}
 	d, sink, err := kubeSources(ctx, cfg.Kubeconfig, cfg.Namespaces, cfg.SourceAddress, log.With("discovery", "kubernetes"))
 	if err != nil {

@@ -47,8 +47,9 @@ func run(args []string, getenv func(string) string) int {
 	defer stop()
 
 	disc, sink, err := discovery(ctx, cfg, getenv, log)
-	if errors.Is(err, errUsage) {
-		fmt.Fprintf(os.Stderr, "aggregator: %v\n", errors.Unwrap(err))
+	var usage *usageError
+	if errors.As(err, &usage) {
+		fmt.Fprintf(os.Stderr, "aggregator: %v\n", usage)
 		return exitcode.Usage
 	}
 	if err != nil {

@@ -41,7 +41,8 @@ func TestDiscovery(t *testing.T) {
 	kubeSources = nil
 	for name, getenv := range map[string]func(string) string{"outside a cluster": noCluster, "not built in": inCluster} {
 		_, _, err := discovery(t.Context(), config{SourceAddress: "service"}, getenv, log)
-		if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "pass --source name=<n>") {
+		var usage *usageError
+		if !errors.As(err, &usage) || !strings.Contains(err.Error(), "pass --source name=<n>") {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

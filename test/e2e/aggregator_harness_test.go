@@ -53,10 +53,18 @@ func startAggregator(t testing.TB, dataDir string, sources []aggSource, extra ..
 	for _, s := range sources {
 		args = append(args, "--source", s.flag())
 	}
+	return launchAggregator(t, addr, maddr, dataDir, nil, append(args, extra...)...)
+}
+
+// launchAggregator runs bin/aggregator with exactly args and env added to
+// the environment, and waits until /readyz on the metrics address maddr
+// answers 200.
+func launchAggregator(t testing.TB, addr, maddr, dataDir string, env []string, args ...string) *aggregator {
+	t.Helper()
 	a := &aggregator{t: t, Base: "http://" + addr, Metrics: "http://" + maddr, DataDir: dataDir,
 		logs: &syncBuffer{}, exited: make(chan struct{})}
-	a.cmd = exec.Command(filepath.Join(binDir, "aggregator"), append(args, extra...)...)
-	a.cmd.Env = os.Environ()
+	a.cmd = exec.Command(filepath.Join(binDir, "aggregator"), args...)
+	a.cmd.Env = append(os.Environ(), env...)
 	a.cmd.Stdout, a.cmd.Stderr = a.logs, a.logs
 	if err := a.cmd.Start(); err != nil {
 		t.Fatal(err)
