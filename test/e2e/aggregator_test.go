@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fhirfleet/fhirfleet/aggregator/merge"
+	"github.com/fhirfleet/fhirfleet/controllers"
 )
 
 const nhsSystem = "https://fhir.nhs.uk/Id/nhs-number"
@@ -218,5 +222,60 @@ func TestAggregatorEndToEnd(t *testing.T) {
 	deleted := "Observation/" + merge.CopyID("beta-r4", "Observation", "od")
 	if _, ok := live[deleted]; ok || !gone[deleted] {
 		t.Errorf("the deleted Observation's copy: live %v, deleted %v", ok, gone[deleted])
+	}
+}
+
+// TestAggregatorFollowsRotatedSecret: the source's credentials folder is a
+// projected Secret; when the operator rotates it (the aggregator client's
+// secret too, with a grace period of a second), the running aggregator
+// reads the new secret and goes on following, without a restart.
+func TestAggregatorFollowsRotatedSecret(t *testing.T) {
+	before, err := controllers.GenerateCredentials()
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := t.TempDir()
+	projectSecret(t, secret, before, 1)
+	srv := startServer(t, "R4", t.TempDir(), "--credentials-dir", secret, "--secret-grace-period", "1s")
+	// The harness reads a server's credentials under its data dir.
+	if err := os.Symlink(secret, filepath.Join(srv.DataDir, "credentials")); err != nil {
+		t.Fatal(err)
+	}
+	src := []aggSource{{"rotating", "acme", srv}}
+	agg := startAggregator(t, t.TempDir(), src)
+	pid := agg.cmd.Process.Pid
+	put(t, srv, "Patient/p1", `{"resourceType":"Patient","id":"p1","identifier":[{"system":"https://acme.example/mrn","value":"1"}]}`)
+	waitOutcome(t, srv, "Patient/p1", "information", "Patient/")
+
+	after, err := controllers.RotatedCredentials(before, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	projectSecret(t, secret, after, 2)
+	// Once the grace period is over only the new aggregator secret works.
+	form := url.Values{"grant_type": {"client_credentials"}}
+	deadline := time.Now().Add(20 * time.Second)
+	for postToken(t, srv.Base, form, string(before["aggregator_client_id"]), string(before["aggregator_client_secret"])).status != 401 {
+		if time.Now().After(deadline) {
+			t.Fatal("the old aggregator secret still works 20 s after the rotation")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// The aggregator re-reads the folder within seconds and follows with
+	// the new secret (a token of the old one works until it expires, so
+	// the follower is only seen to change by its log).
+	for !strings.Contains(agg.logs.String(), "source changed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the aggregator did not see the rotated secret:\n%s", agg.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	put(t, srv, "Patient/p2", `{"resourceType":"Patient","id":"p2","identifier":[{"system":"https://acme.example/mrn","value":"2"}]}`)
+	waitOutcome(t, srv, "Patient/p2", "information", "Patient/")
+	if agg.cmd.Process.Pid != pid {
+		t.Fatal("the aggregator was restarted")
+	}
+	if n, ok := agg.metric("aggregator_poll_errors_total", map[string]string{"source": "rotating", "kind": "unauthorized"}); ok && n > 0 {
+		t.Errorf("%v polls refused: the new secret was not used", n)
 	}
 }
