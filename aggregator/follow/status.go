@@ -30,7 +30,16 @@ type status struct {
 	replaying bool
 	dirty     bool
 	urgent    chan struct{} // one slot: Healthy or Reason changed
+	// published is the last State the sink took (nil before the first);
+	// only the publisher goroutine uses it.
+	published *source.State
 }
+
+// lastSyncRefresh is how stale a published LastSync may get while nothing
+// else changes. An idle source reaches its head at every long poll (25 s);
+// publishing each of those would be a status write per source every 25 s
+// (forty a second for a thousand endpoints) that tells nobody anything.
+const lastSyncRefresh = time.Minute
 
 func newStatus(spec source.Spec, f *Follower) *status {
 	return &status{spec: spec, sink: f.cfg.Status, pipe: f.cfg.Pipeline, metrics: f.cfg.Metrics,
@@ -163,10 +172,22 @@ func (s *status) publish(ctx context.Context) {
 	if (!dirty && lag == 0) || s.sink == nil {
 		return
 	}
-	if err := s.sink.Publish(ctx, s.spec, s.snapshot()); err != nil && ctx.Err() == nil {
-		s.log.Warn("cannot publish the source's state; trying again", "err", err)
+	st := s.snapshot()
+	if p := s.published; p != nil && lag == 0 && st.LastSync.Sub(p.LastSync) < lastSyncRefresh {
+		same := *p
+		same.LastSync = st.LastSync
+		if same == st {
+			return // only LastSync moved, and not by much
+		}
+	}
+	if err := s.sink.Publish(ctx, s.spec, st); err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("cannot publish the source's state; trying again", "err", err)
+		}
 		s.mu.Lock()
 		s.dirty = true
 		s.mu.Unlock()
+		return
 	}
+	s.published = &st
 }

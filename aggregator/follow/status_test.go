@@ -63,3 +63,36 @@ func TestStatusLag(t *testing.T) {
 		t.Fatalf("lag %s after the last page", got)
 	}
 }
+
+// TestStatusIdleHeadPublishesRarely: an idle source reaches its head at
+// every long poll; that alone is published once a minute, not each time.
+func TestStatusIdleHeadPublishesRarely(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	sk := &sink{}
+	f, err := New(Config{Pipeline: newFakePipeline(), Status: sk, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := newStatus(source.Spec{Name: "acme"}, f)
+	published := func() int {
+		sk.mu.Lock()
+		defer sk.mu.Unlock()
+		return len(sk.states["acme"])
+	}
+	for i := range 5 { // five long polls 25 s apart, 100 s in all
+		st.caughtUp("c1")
+		st.publish(t.Context())
+		if i < 4 {
+			now = now.Add(25 * time.Second)
+		}
+	}
+	// Published at 0 s and again at 75 s, the first head a minute after.
+	if n := published(); n != 2 {
+		t.Fatalf("%d publishes of an idle head in 100 s, want 2", n)
+	}
+	st.caughtUp("c2") // a new cursor is news
+	st.publish(t.Context())
+	if n := published(); n != 3 {
+		t.Fatalf("a new cursor was not published")
+	}
+}
