@@ -95,3 +95,22 @@ func TestReadiness(t *testing.T) {
 		t.Fatal("not ready once marked")
 	}
 }
+
+// TestRunRefusesWhatCannotRun: bad flags and no way to find sources exit
+// 2 before anything is opened; --help exits 0.
+func TestRunRefusesWhatCannotRun(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	for _, tt := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--source", "name=a"}, 2},
+		{[]string{"--max-concurrent-sources", "-1"}, 2},
+		{nil, 2}, // no --source, not in a cluster
+		{[]string{"--help"}, 0},
+	} {
+		if got := run(tt.args, noEnv); got != tt.want {
+			t.Errorf("run(%q) = %d, want %d", tt.args, got, tt.want)
+		}
+	}
+}
