@@ -75,6 +75,10 @@ test: vet lint ## Run the whole test suite (the README's and CI's test command).
 crash-test: ## Run the kill -9 crash test for many rounds (make test runs 3).
 	FHIRFLEET_CRASH_ROUNDS=$${FHIRFLEET_CRASH_ROUNDS:-25} $(GO) test ./test/e2e/ -run TestCrashKeepsAcknowledgedWrites -count=1 -v -timeout 30m
 
+.PHONY: crash-test-aggregator
+crash-test-aggregator: ## Kill -9 the aggregator for many rounds under live writers (make test runs 20).
+	AGG_CRASH_ROUNDS=$${AGG_CRASH_ROUNDS:-200} $(GO) test ./test/e2e/ -run TestAggregatorCrash -count=1 -v -timeout 60m
+
 .PHONY: bench
 bench: ## Run the benchmarks and write the figures to BENCHMARKS.md.
 	hack/bench.sh

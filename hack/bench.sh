@@ -40,9 +40,12 @@ section() { # the benchmark lines of one run, in a code block
 }
 
 # Packages with benchmarks, found rather than listed, so a new one is never missed.
-pkgs=$(grep -l '^func Benchmark' $(git ls-files '*_test.go') | xargs -n1 dirname | sort -u | sed 's#^#./#')
+pkgs=$(grep -l '^func Benchmark' $(git ls-files '*_test.go') | xargs -n1 dirname | sort -u | sed 's#^#./#' | grep -vx './test/e2e')
 gobench go -bench . -skip 'Million|Fleet' -benchtime "$BENCHTIME" -timeout 60m $pkgs
 gobench fleet -bench Fleet -benchtime 1x -timeout 30m ./controllers/
+# The aggregator over real processes: fhirservers, writers and bin/aggregator
+# on the same cores, once each at the sizes (AGG_BENCH_* to change).
+gobench aggregator -bench Aggregator -benchtime 1x -timeout 30m ./test/e2e/
 SEARCH_BENCH_1M=1 gobench million -bench Million -benchtime 200x -timeout 90m ./fhirserver/search/
 echo "bench: HTTP load on loopback ($LOAD_DURATION per run)" >&2
 go run ./hack/benchserver -bin bin/fhirserver -duration "$LOAD_DURATION" >"$tmp/http.txt"
@@ -79,6 +82,15 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 	echo "steady-writes/reconcile: API writes per reconcile of an unchanged endpoint (target 0)."
 	echo
 	section fleet
+	echo
+	echo "## The aggregator's lag (test/e2e, bin/aggregator over real fhirservers on loopback)"
+	echo
+	echo "BenchmarkAggregatorLag: 10 sources written at 1,000 resources/s in total for 10 s; p50/p99/max-ms from"
+	echo "the commit upstream to the commit in the aggregated store, per change (target p99 ≤ 500 ms)."
+	echo "BenchmarkAggregatorBacklog: a 100,000-resource backlog drains beside a source written 20 times a second;"
+	echo "live-p99-ms/live-max-ms are that source's lag meanwhile (target ≤ 1 s)."
+	echo
+	section aggregator
 	echo
 	echo "## Targets derived from the Go benchmarks below"
 	echo

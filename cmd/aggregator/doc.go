@@ -1,5 +1,6 @@
-// Command aggregator will serve the cluster-wide read-only R4 endpoint: it
-// follows every FhirEndpoint's change feed ($changes), maps STU3 to R4 and
-// applies the business rules. None of that is built yet; until it is, the
-// binary says so and exits, rather than pretending to aggregate.
+// Command aggregator follows every customer feed's change feed into one
+// aggregated R4 store (aggregator/follow over aggregator/pipeline) and
+// serves it read-only at <base-url>/fhir. Sources are static (--source)
+// or the FhirEndpoints of a Kubernetes cluster. This package is flags and
+// wiring only; docs/aggregator.md, "Running the aggregator", has the flags.
 package main

@@ -13,7 +13,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/server"
-	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+	"github.com/fhirfleet/fhirfleet/internal/exitcode"
 )
 
 func main() {
@@ -27,7 +27,7 @@ func run(args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "fhirserver: %v\n", err)
-		return 2
+		return exitcode.Usage
 	}
 	var handler slog.Handler = slog.NewJSONHandler(os.Stderr, nil)
 	if cfg.LogFormat == "text" {
@@ -44,8 +44,8 @@ func run(args []string) int {
 	go func() {
 		select {
 		case <-ctx.Done():
-			log.Info("stopped before the start finished; the next start replays the WAL", "exitCode", exitStoreFailed)
-			os.Exit(exitStoreFailed)
+			log.Info("stopped before the start finished; the next start replays the WAL", "exitCode", exitcode.StoreFailed)
+			os.Exit(exitcode.StoreFailed)
 		case <-started:
 		}
 	}()
@@ -53,33 +53,17 @@ func run(args []string) int {
 	close(started)
 	if err != nil {
 		log.Error(err, "cannot start")
-		return exitCode(err)
+		return exitcode.For(err)
 	}
 	if err := srv.Serve(ctx); err != nil {
-		if code := exitCode(err); code == exitStoreFailed {
+		if code := exitcode.For(err); code == exitcode.StoreFailed {
 			// The store logged its ERROR line when the failure happened.
 			log.Info("stopped: the store needs a restart; the next start replays the WAL",
 				"reason", err.Error(), "exitCode", code)
 			return code
 		}
 		log.Error(err, "stopped with an error")
-		return exitCode(err)
+		return exitcode.For(err)
 	}
 	return 0
-}
-
-// exitStoreFailed is the exit code when the store was not closed cleanly and
-// a new process must reopen it (a failed WAL fsync, SIGTERM while the disk
-// is full or before the start finished, a Pebble fatal error): the WAL
-// replay recovers every acknowledged write (docs/storage.md). 70 is
-// EX_SOFTWARE of sysexits.h.
-const exitStoreFailed = 70
-
-// exitCode is the exit code for an error of New or Serve: 70 when the store
-// failed, 1 for anything else.
-func exitCode(err error) int {
-	if errors.Is(err, storage.ErrFailed) || errors.Is(err, storage.ErrDiskFull) {
-		return exitStoreFailed
-	}
-	return 1
 }

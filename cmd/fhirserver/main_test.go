@@ -1,30 +1,21 @@
 package main
 
-import (
-	"errors"
-	"fmt"
-	"testing"
+import "testing"
 
-	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
-)
-
-// TestExitCode: a store that cannot go on exits 70 (docs/storage.md), so
-// the orchestrator restarts the process and the WAL replay recovers it;
-// anything else that stops the server exits 1.
-func TestExitCode(t *testing.T) {
+// TestRunRefusesBadFlags: bad flags exit 2 (internal/exitcode.Usage)
+// before anything is opened; --help exits 0.
+func TestRunRefusesBadFlags(t *testing.T) {
 	for _, tt := range []struct {
-		err  error
+		args []string
 		want int
 	}{
-		{fmt.Errorf("close store: %w", storage.ErrDiskFull), 70},
-		{fmt.Errorf("open store: %w: no space left on device", storage.ErrDiskFull), 70},
-		{fmt.Errorf("%w: sync WAL: input/output error", storage.ErrFailed), 70},
-		{errors.Join(storage.ErrFailed, errors.New("close store: flush")), 70},
-		{errors.New("listen on :8080: address already in use"), 1},
-		{storage.ErrWrongFHIRVersion, 1},
+		{[]string{"--fhir-version", "R5"}, 2},
+		{[]string{"--fhir-version", "R4", "--log-format", "xml"}, 2},
+		{[]string{"--no-such-flag"}, 2},
+		{[]string{"--help"}, 0},
 	} {
-		if got := exitCode(tt.err); got != tt.want {
-			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		if got := run(tt.args); got != tt.want {
+			t.Errorf("run(%q) = %d, want %d", tt.args, got, tt.want)
 		}
 	}
 }

@@ -121,7 +121,6 @@ func (c *Client) get(ctx context.Context, u, token string, timeout time.Duration
 
 // answer turns one response into a page or the error a follower branches on.
 func (c *Client) answer(status int, hdr http.Header, body []byte, cursor string) (*Page, error) {
-	resp := &http.Response{StatusCode: status, Header: hdr}
 	switch {
 	case status == http.StatusOK:
 		p, err := parsePage(body)
@@ -129,16 +128,10 @@ func (c *Client) answer(status int, hdr http.Header, body []byte, cursor string)
 			return nil, &Error{Kind: ErrProtocol, Status: status, Detail: err.Error()}
 		}
 		return p, nil
-	case status == http.StatusUnauthorized:
-		return nil, &Error{Kind: ErrUnauthorized, Status: status, Detail: diagnostics(body)}
-	case status == http.StatusForbidden:
-		return nil, &Error{Kind: ErrForbidden, Status: status, Detail: diagnostics(body)}
-	case status == http.StatusTooManyRequests || status >= 500:
-		return nil, unavailable(resp, c.now(), diagnostics(body))
 	case status == http.StatusBadRequest && cursor != "" && rejectsCursor(body):
 		return nil, &Error{Kind: ErrCursorRejected, Status: status, Detail: diagnostics(body)}
 	}
-	return nil, &Error{Kind: ErrProtocol, Status: status, Detail: diagnostics(body)}
+	return nil, StatusError(status, hdr, body, c.now())
 }
 
 // outcome is the part of an OperationOutcome the client reads.

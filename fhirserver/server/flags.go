@@ -11,6 +11,7 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+	"github.com/fhirfleet/fhirfleet/internal/envflag"
 )
 
 // EnvPrefix is the prefix of the environment variables that stand in for
@@ -86,21 +87,7 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var errs []error
-	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] {
-			return
-		}
-		env := EnvPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := getenv(env); v != "" {
-			if err := fs.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", env, err))
-			}
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
+	if err := envflag.Apply(fs, EnvPrefix, getenv); err != nil {
 		return c, err
 	}
 	return c, c.validate()

@@ -2,50 +2,36 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+
+	aggfollow "github.com/fhirfleet/fhirfleet/aggregator/follow"
 )
 
-// aggOutcome is one outcome the aggregator reports; reportOutcomes is the
-// aggregator's call (its pipeline will make the same one).
+// aggOutcome is one outcome the aggregator reports.
 type aggOutcome struct {
 	Reference, VersionID, Status                      string
 	Downstream, Rule, Expression, Message, WaitingFor string
 }
 
 // reportOutcomes posts outcomes to POST /fhir/$aggregation-outcome as c's
-// client and returns the answer.
+// client, in the body the aggregator's reporter sends (follow.ReportBody),
+// and returns the answer.
 func reportOutcomes(ctx context.Context, c *fhirClient, outcomes ...aggOutcome) (response, error) {
-	type part struct {
-		Name           string            `json:"name"`
-		ValueString    string            `json:"valueString,omitempty"`
-		ValueCode      string            `json:"valueCode,omitempty"`
-		ValueID        string            `json:"valueId,omitempty"`
-		ValueReference map[string]string `json:"valueReference,omitempty"`
-	}
-	type param struct {
-		Name string `json:"name"`
-		Part []part `json:"part"`
-	}
-	var params []param
+	var outs []aggfollow.Outcome
 	for _, o := range outcomes {
-		parts := []part{
-			{Name: "reference", ValueReference: map[string]string{"reference": o.Reference}},
-			{Name: "versionId", ValueID: o.VersionID},
-			{Name: "status", ValueCode: o.Status},
+		typ, id, _ := strings.Cut(o.Reference, "/")
+		v, err := strconv.ParseInt(o.VersionID, 10, 64)
+		if err != nil {
+			return response{}, err
 		}
-		for _, kv := range [][2]string{{"downstream", o.Downstream}, {"rule", o.Rule}, {"expression", o.Expression},
-			{"message", o.Message}, {"waitingFor", o.WaitingFor}} {
-			if kv[1] != "" {
-				parts = append(parts, part{Name: kv[0], ValueString: kv[1]})
-			}
-		}
-		params = append(params, param{Name: "outcome", Part: parts})
+		outs = append(outs, aggfollow.Outcome{Type: typ, ID: id, VersionID: v, Status: o.Status, Downstream: o.Downstream,
+			Rule: o.Rule, Expression: o.Expression, Message: o.Message, WaitingFor: o.WaitingFor})
 	}
-	body, err := json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": params})
+	body, err := aggfollow.ReportBody(outs)
 	if err != nil {
 		return response{}, err
 	}

@@ -17,11 +17,14 @@ import (
 
 // crashRounds is how many kill -9 rounds TestCrashKeepsAcknowledgedWrites
 // runs: 3 in `make test`, more with FHIRFLEET_CRASH_ROUNDS (make crash-test).
-func crashRounds() int {
-	if n, err := strconv.Atoi(os.Getenv("FHIRFLEET_CRASH_ROUNDS")); err == nil && n > 0 {
+func crashRounds() int { return rounds("FHIRFLEET_CRASH_ROUNDS", 3) }
+
+// rounds is the positive number in the environment variable env, else def.
+func rounds(env string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(env)); err == nil && n > 0 {
 		return n
 	}
-	return 3
+	return def
 }
 
 // ack is a write the server acknowledged: this version of this resource,

@@ -29,11 +29,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "fhirserver"), "github.com/fhirfleet/fhirfleet/cmd/fhirserver")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build fhirserver:", err)
-		os.Exit(1)
+	for _, name := range []string{"fhirserver", "aggregator"} {
+		build := exec.Command("go", "build", "-o", filepath.Join(dir, name), "github.com/fhirfleet/fhirfleet/cmd/"+name)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n", name, err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -42,7 +44,7 @@ func TestMain(m *testing.M) {
 
 // server is one fhirserver process.
 type server struct {
-	t    *testing.T
+	t    testing.TB
 	cmd  *exec.Cmd
 	Base string // origin, e.g. http://127.0.0.1:41234
 	// Metrics is the origin of the metrics listener (/metrics, probes).
@@ -69,7 +71,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -81,7 +83,7 @@ func freeAddr(t *testing.T) string {
 
 // startServer runs bin/fhirserver on a fresh loopback port over dataDir and
 // waits until /readyz answers 200.
-func startServer(t *testing.T, version, dataDir string, extra ...string) *server {
+func startServer(t testing.TB, version, dataDir string, extra ...string) *server {
 	t.Helper()
 	addr := freeAddr(t)
 	args := append([]string{"--fhir-version", version, "--data-dir", dataDir, "--listen", addr,
@@ -96,7 +98,7 @@ func startServer(t *testing.T, version, dataDir string, extra ...string) *server
 // Unless args or env name a metrics listener, FHIRSERVER_METRICS_LISTEN
 // puts it on a free loopback port, so that servers of parallel tests never
 // meet on the default :9090. The process is killed when the test ends.
-func launch(t *testing.T, addr, dir string, env []string, args ...string) *server {
+func launch(t testing.TB, addr, dir string, env []string, args ...string) *server {
 	t.Helper()
 	s := &server{t: t, Base: "http://" + addr, logs: &syncBuffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(filepath.Join(binDir, "fhirserver"), args...)

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fhirfleet/fhirfleet/aggregator/source"
+	"github.com/fhirfleet/fhirfleet/internal/envflag"
+)
+
+// envPrefix is the prefix of the environment variables that stand in for
+// flags: --data-dir is also read from AGGREGATOR_DATA_DIR.
+const envPrefix = "AGGREGATOR_"
+
+// config is everything the aggregator binary is told at start.
+type config struct {
+	DataDir         string
+	Listen          string
+	MetricsListen   string
+	BaseURL         string
+	LogFormat       string
+	ShutdownTimeout time.Duration
+
+	// Where the sources come from: static (--source) or Kubernetes.
+	Sources              []source.Static
+	Kubeconfig           string
+	Namespaces           []string
+	SourceAddress        string
+	ForgetDeleted        bool
+	MaxConcurrentSources int
+
+	// The aggregated endpoint (issue 10), passed to its handler.
+	Endpoint endpointConfig
+}
+
+// endpointConfig is what the aggregated FHIR endpoint is told: its
+// clients, its own credentials and the patient tokens it trusts.
+type endpointConfig struct {
+	ClientsDir         string
+	CredentialsDir     string
+	PatientIssuer      string
+	PatientJWKS        string
+	PatientAudience    string
+	PatientMinProofing string
+}
+
+// parseFlags reads the configuration from args, then fills every flag not
+// on the command line from its AGGREGATOR_<FLAG> environment variable.
+func parseFlags(name string, args []string, getenv func(string) string) (config, error) {
+	var c config
+	var sources []string
+	var namespaces string
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&c.DataDir, "data-dir", "./data", "folder of the aggregator's Pebble store (R4)")
+	fs.StringVar(&c.Listen, "listen", ":8080", "address of the aggregated FHIR API (<base-url>/fhir), its token endpoint and the probes")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", ":9090", "address of /metrics, /healthz and /readyz; empty (--metrics-listen=): no metrics listener")
+	fs.StringVar(&c.BaseURL, "base-url", "http://localhost:8080", "public origin; the aggregated FHIR base is <base-url>/fhir")
+	fs.Func("source", "a source to follow without Kubernetes: name=<n>,customer=<c>,url=<origin>,credentials-dir=<dir> (repeatable; several in one value separated by ';', as AGGREGATOR_SOURCE takes them)", func(v string) error {
+		for one := range strings.SplitSeq(v, ";") {
+			if one = strings.TrimSpace(one); one != "" {
+				sources = append(sources, one)
+			}
+		}
+		return nil
+	})
+	fs.StringVar(&c.Kubeconfig, "kubeconfig", "", "kubeconfig of the cluster whose FhirEndpoints are followed; empty: in-cluster")
+	fs.StringVar(&namespaces, "namespace", "", "comma-separated namespaces whose FhirEndpoints are followed; empty: all")
+	fs.StringVar(&c.SourceAddress, "source-address", "service", "how a FhirEndpoint is reached: service (its Service, in the cluster) or public (its status.url, from outside)")
+	fs.BoolVar(&c.ForgetDeleted, "forget-deleted", false, "remove the aggregated data of a source that is deleted; by default it stays")
+	fs.IntVar(&c.MaxConcurrentSources, "max-concurrent-sources", 8, "how many sources apply a page of changes at once (waiting on a source takes no slot)")
+	fs.StringVar(&c.Endpoint.ClientsDir, "clients-dir", "", "folder of the aggregated endpoint's clients (issue 10)")
+	fs.StringVar(&c.Endpoint.CredentialsDir, "credentials-dir", "", "folder of the aggregated endpoint's own credentials (issue 10)")
+	fs.StringVar(&c.Endpoint.PatientIssuer, "patient-issuer", "", "issuer of the patient tokens the aggregated endpoint accepts (issue 10)")
+	fs.StringVar(&c.Endpoint.PatientJWKS, "patient-jwks", "", "JWKS URL or file of the patient token issuer (issue 10)")
+	fs.StringVar(&c.Endpoint.PatientAudience, "patient-audience", "", "audience patient tokens must name (issue 10)")
+	fs.StringVar(&c.Endpoint.PatientMinProofing, "patient-min-proofing", "P9", "lowest identity proofing level of a patient token accepted (issue 10)")
+	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long SIGTERM waits for in-flight requests")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if err := envflag.Apply(fs, envPrefix, getenv); err != nil {
+		return c, err
+	}
+	for ns := range strings.SplitSeq(namespaces, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			c.Namespaces = append(c.Namespaces, ns)
+		}
+	}
+	var err error
+	if c.Sources, err = source.ParseStatics(sources); err != nil {
+		return c, err
+	}
+	return c, c.validate()
+}
+
+func (c *config) validate() error {
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		return fmt.Errorf("--base-url %q: want an http:// or https:// origin", c.BaseURL)
+	}
+	if c.SourceAddress != "service" && c.SourceAddress != "public" {
+		return fmt.Errorf("--source-address %q: want service or public", c.SourceAddress)
+	}
+	if c.MaxConcurrentSources < 1 {
+		return fmt.Errorf("--max-concurrent-sources %d: want at least 1", c.MaxConcurrentSources)
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("--shutdown-timeout %s: must be positive", c.ShutdownTimeout)
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return fmt.Errorf("--log-format %q: want json or text", c.LogFormat)
+	}
+	if len(c.Sources) > 0 && (c.Kubeconfig != "" || len(c.Namespaces) > 0) {
+		return errors.New("--kubeconfig and --namespace are for Kubernetes mode; with --source the sources are the static ones given")
+	}
+	return nil
+}
