@@ -55,6 +55,7 @@ var routes = []routeDef{
 	{kind: routeAggOutcomes, method: http.MethodGet, interaction: "aggregation-outcome-list", handle: (*Handler).listAggOutcomes},
 	{kind: routeAggOutcomes, method: http.MethodPost, interaction: "aggregation-outcome-report", write: true, handle: (*Handler).reportAggOutcomes},
 	{kind: routeInstAggOutcome, method: http.MethodGet, interaction: "aggregation-outcome", handle: (*Handler).readAggOutcome},
+	{kind: routeEverything, method: http.MethodGet, interaction: "everything", handle: (*Handler).everything},
 }
 
 // The route table's handlers that need no route.
