@@ -47,7 +47,8 @@ func (e *GrantError) Error() string { return e.Code + ": " + e.Description }
 
 // serveExchange answers a token exchange request. The subject token is the
 // only credential (the patient's app is a public client), so a refused one
-// counts as a failed authentication for throttling.
+// (invalid_grant) counts as a failed authentication for throttling; a
+// malformed request does not.
 func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, form url.Values) attemptResult {
 	g, err := s.cfg.Exchange.Exchange(r.Context(), form)
 	if err != nil {
@@ -59,7 +60,10 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, form url.
 		}
 		s.log.V(1).Info("token exchange refused", "remote", r.RemoteAddr, "code", ge.Code, "reason", ge.Description)
 		s.writeOAuthError(w, &oauthError{status: http.StatusBadRequest, code: ge.Code, desc: ge.Description})
-		return outcomeFailed
+		if ge.Code == "invalid_grant" {
+			return outcomeFailed // the credential was wrong, as a bad secret is
+		}
+		return outcomeNone
 	}
 	if _, err := parseScopes(g.Scope, g.Patient != ""); err != nil || g.Subject == "" {
 		s.log.Error(errors.Join(err, errors.New("empty subject or bad scope")), "token exchange grant", "scope", g.Scope)
