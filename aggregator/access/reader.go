@@ -40,10 +40,13 @@ func (pr policed) Read(ctx context.Context, typ, id string) (*storage.Record, er
 	if err != nil {
 		return nil, err
 	}
-	if ok, err := v.Visible(ctx, typ, id); err != nil || !ok {
+	// The version the decision read is the answer: reading it again
+	// through r would cost a second store read for the same record.
+	rec, ok, err := v.current(ctx, typ, id)
+	if err != nil || !ok {
 		return nil, hiddenErr(err, typ+"/"+id)
 	}
-	return pr.r.Read(ctx, typ, id)
+	return rec, nil
 }
 
 func (pr policed) VRead(ctx context.Context, typ, id string, versionID int64) (*storage.Record, error) {
@@ -118,10 +121,11 @@ func (pr policed) Search(ctx context.Context, req search.Request) (*search.Resul
 	return pr.r.Search(search.WithVisibility(ctx, v), req)
 }
 
-// hiddenErr is the error of a missing resource, or err when deciding failed.
+// hiddenErr is the error of a missing resource, or err (as the
+// repository answers it) when deciding failed.
 func hiddenErr(err error, what string) error {
 	if err != nil {
-		return err
+		return repository.StorageError(err, what)
 	}
 	return repository.StorageError(storage.ErrNotFound, what)
 }

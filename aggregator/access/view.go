@@ -3,10 +3,9 @@ package access
 import (
 	"context"
 	"errors"
-	"fmt"
+	"slices"
 	"sync"
 
-	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/search"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
@@ -16,6 +15,7 @@ import (
 type Policy struct {
 	store  *storage.Store
 	engine *search.Engine
+	facts  factCache
 }
 
 // NewPolicy returns the policy over the aggregated store and its search
@@ -32,7 +32,7 @@ type View struct {
 	who Subject
 
 	mu     sync.Mutex
-	seen   map[string]bool // "Type/id" → visible
+	seen   map[string]bool // "Type/id" → visible (allocated on first use: a read asks once)
 	linked map[string]bool // Patient id → linked to who.Customer
 }
 
@@ -40,12 +40,14 @@ var _ search.Visibility = (*View)(nil)
 
 // View returns a fresh view for who.
 func (p *Policy) View(who Subject) *View {
-	return &View{p: p, who: who, seen: map[string]bool{}, linked: map[string]bool{}}
+	return &View{p: p, who: who}
 }
 
 // Visible implements search.Visibility: the current version decides, or
 // for a deleted resource its last live version (so a deleted resource the
-// subject never saw is a 404, not a 410).
+// subject never saw is a 404, not a 410). A search asks this of every
+// index hit, so it reads the version's header only, and its body only
+// when the version's facts are not cached yet.
 func (v *View) Visible(ctx context.Context, typ, id string) (bool, error) {
 	key := typ + "/" + id
 	v.mu.Lock()
@@ -54,26 +56,62 @@ func (v *View) Visible(ctx context.Context, typ, id string) (bool, error) {
 	if known {
 		return ok, nil
 	}
-	rec, err := v.p.store.Get(ctx, typ, id)
+	vid, deleted, err := v.p.store.CurrentVersion(ctx, typ, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	if rec.Deleted {
-		if rec, err = v.lastLive(ctx, rec); err != nil || rec == nil {
-			return false, err
+	if deleted {
+		_, ok, err = v.current(ctx, typ, id)
+		if err == nil {
+			v.remember(key, ok)
 		}
+		return ok, err
 	}
-	ok, err = v.decide(ctx, rec)
+	f, err := v.factsOf(ctx, typ, id, vid)
 	if err != nil {
 		return false, err
 	}
-	v.mu.Lock()
-	v.seen[key] = ok
-	v.mu.Unlock()
+	if ok, err = v.decideFacts(ctx, f); err != nil {
+		return false, err
+	}
+	v.remember(key, ok)
 	return ok, nil
+}
+
+// current reads the current version of typ/id (a tombstone when deleted;
+// nil when it never existed) and decides whether the subject sees it.
+func (v *View) current(ctx context.Context, typ, id string) (*storage.Record, bool, error) {
+	rec, err := v.p.store.Get(ctx, typ, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	judged := rec
+	if rec.Deleted {
+		if judged, err = v.lastLive(ctx, rec); err != nil || judged == nil {
+			return rec, false, err
+		}
+	}
+	ok, err := v.decide(ctx, judged)
+	if err != nil {
+		return nil, false, err
+	}
+	return rec, ok, nil
+}
+
+// remember keeps a search's answer for the rest of the request.
+func (v *View) remember(key string, ok bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.seen == nil {
+		v.seen = map[string]bool{}
+	}
+	v.seen[key] = ok
 }
 
 // VisibleVersion reports whether the subject may see one version: the
@@ -88,14 +126,30 @@ func (v *View) VisibleVersion(ctx context.Context, rec *storage.Record) (bool, e
 	return v.decide(ctx, rec)
 }
 
+// factsOf returns the facts of one live version, reading its body only
+// when they are not cached.
+func (v *View) factsOf(ctx context.Context, typ, id string, vid int64) (*facts, error) {
+	if f, ok := v.p.facts.lookup(typ, id, vid); ok {
+		return f, nil
+	}
+	rec, err := v.p.store.GetVersion(ctx, typ, id, vid)
+	if err != nil {
+		return nil, err
+	}
+	return v.p.facts.get(v.p.engine, rec)
+}
+
 // decide applies the rule to one live version.
 func (v *View) decide(ctx context.Context, rec *storage.Record) (bool, error) {
-	res, err := fhirjson.Parse(rec.JSON)
+	f, err := v.p.facts.get(v.p.engine, rec)
 	if err != nil {
-		return false, fmt.Errorf("access: parse %s/%s: %w", rec.Type, rec.ID, err)
+		return false, err
 	}
-	owners := v.p.engine.CompartmentOwners("Patient", rec.Type, res)
-	return decide(v.who, res, owners, func(pid string) (bool, error) { return v.isLinked(ctx, pid) })
+	return v.decideFacts(ctx, f)
+}
+
+func (v *View) decideFacts(ctx context.Context, f *facts) (bool, error) {
+	return decide(v.who, f, func(pid string) (bool, error) { return v.isLinked(ctx, pid) })
 }
 
 // isLinked reports whether the merged Patient pid has a contributor of the
@@ -107,19 +161,22 @@ func (v *View) isLinked(ctx context.Context, pid string) (bool, error) {
 	if known {
 		return ok, nil
 	}
-	rec, err := v.p.store.Get(ctx, "Patient", pid)
+	vid, deleted, err := v.p.store.CurrentVersion(ctx, "Patient", pid)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 	case err != nil:
 		return false, err
-	case !rec.Deleted:
-		res, err := fhirjson.Parse(rec.JSON)
+	case !deleted:
+		f, err := v.factsOf(ctx, "Patient", pid, vid)
 		if err != nil {
-			return false, fmt.Errorf("access: parse Patient/%s: %w", pid, err)
+			return false, err
 		}
-		ok = linkedTo(res, v.who.Customer)
+		ok = slices.Contains(f.customers, v.who.Customer)
 	}
 	v.mu.Lock()
+	if v.linked == nil {
+		v.linked = map[string]bool{}
+	}
 	v.linked[pid] = ok
 	v.mu.Unlock()
 	return ok, nil
