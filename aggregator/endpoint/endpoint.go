@@ -14,8 +14,6 @@ import (
 	"github.com/fhirfleet/fhirfleet/aggregator/access"
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
-	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
-	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 	"github.com/fhirfleet/fhirfleet/fhirserver/rest"
 	"github.com/fhirfleet/fhirfleet/fhirserver/search"
 )
@@ -86,7 +84,7 @@ func New(ctx context.Context, cfg Config) (*Endpoint, error) {
 	policy := access.NewPolicy(cfg.Store, engine)
 	e.rest, err = rest.New(rest.Config{
 		Version: defs.R4, Store: cfg.Store, Searcher: engine, ReadPolicy: policy.Wrap,
-		Auth: e.auth, BaseURL: base, ReadOnly: true, Logger: cfg.Logger,
+		Auth: e.auth, BaseURL: base, ReadOnly: true, NoFeedOperations: true, Logger: cfg.Logger,
 	})
 	if err != nil {
 		e.auth.Close()
@@ -126,7 +124,7 @@ func (e *Endpoint) routes() http.Handler {
 	mux.Handle("/oauth2/token", e.auth.TokenHandler())
 	mux.Handle("/fhir/.well-known/smart-configuration", e.auth.SMARTConfigHandler())
 	mux.Handle("/.well-known/smart-configuration", e.auth.SMARTConfigHandler())
-	api := e.auth.Middleware(e.withSubject(refuseCustomerOps(e.rest)))
+	api := e.auth.Middleware(e.withSubject(e.rest))
 	mux.Handle("/fhir", api)
 	mux.Handle("/fhir/", api)
 	return mux
@@ -150,23 +148,6 @@ func (e *Endpoint) withSubject(next http.Handler) http.Handler {
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(access.WithSubject(r.Context(), who)))
-	})
-}
-
-// refuseCustomerOps answers 404 for the customer servers' own operations
-// ($changes, $aggregation-outcome): the aggregated store has no change feed
-// of its own to offer, and no outcomes.
-func refuseCustomerOps(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := strings.TrimSuffix(r.URL.Path, "/")
-		if strings.HasSuffix(p, "/$changes") || strings.HasSuffix(p, "/$aggregation-outcome") {
-			oe := outcome.NotFound("%s is not an operation of the aggregated endpoint", p[strings.LastIndexByte(p, '/')+1:])
-			w.Header().Set("Content-Type", "application/fhir+json")
-			w.WriteHeader(oe.Status)
-			_, _ = w.Write(fhirjson.Marshal(outcome.Resource(oe.Issues)))
-			return
-		}
-		next.ServeHTTP(w, r)
 	})
 }
 
