@@ -19,19 +19,20 @@ import (
 )
 
 // clientsReloadEvery is how often the clients and the signing key are
-// re-read even without a change notice: a Secret the operator updated in a
-// customer's folder is picked up within it (a new client is picked up at
-// once: its first failed token request re-reads).
+// re-read even without a change notice (clients_watch.go watches the
+// folders; a new client's first failed token request re-reads too).
 const clientsReloadEvery = 10 * time.Second
 
 // Endpoint is the aggregated endpoint: its REST handler, authorization
 // server and the customers' clients.
 type Endpoint struct {
-	auth    *auth.Server
-	rest    *rest.Handler
-	clients *directory
-	log     logr.Logger
-	handler http.Handler
+	stopWatch context.CancelFunc
+	watchDone chan struct{}
+	auth      *auth.Server
+	rest      *rest.Handler
+	clients   *directory
+	log       logr.Logger
+	handler   http.Handler
 }
 
 // New builds the endpoint over cfg.Store. It reads (or generates) the
@@ -91,6 +92,9 @@ func New(ctx context.Context, cfg Config) (*Endpoint, error) {
 		return nil, fmt.Errorf("endpoint: %w", err)
 	}
 	e.handler = e.routes()
+	wctx, cancel := context.WithCancel(ctx)
+	e.stopWatch, e.watchDone = cancel, make(chan struct{})
+	go d.watchClients(wctx, e.auth.Reload, e.watchDone)
 	return e, nil
 }
 
@@ -165,8 +169,11 @@ func (e *Endpoint) EnsureCustomer(name string) error {
 	return e.auth.Reload()
 }
 
-// Close stops the credential watchers and ends the REST handler's waits.
+// Close stops the credential and client watchers and ends the REST
+// handler's waits.
 func (e *Endpoint) Close() {
+	e.stopWatch()
+	<-e.watchDone
 	e.rest.Close()
 	e.auth.Close()
 }
