@@ -69,8 +69,19 @@ func TestClientsDir(t *testing.T) {
 		t.Fatalf("new customer delta: %d %v", rep.status, rep.body)
 	}
 	// delta follows no one: only what is in no compartment.
-	if got := total(e.get(rep.str("access_token"), "/fhir/Condition?_summary=count").json(t)); got != "0" {
+	deltaTok := rep.str("access_token")
+	if got := total(e.get(deltaTok, "/fhir/Condition?_summary=count").json(t)); got != "0" {
 		t.Errorf("delta counts %s conditions", got)
+	}
+	// A customer removed: its unexpired token reads nothing more.
+	if err := os.RemoveAll(d); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ep.auth.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.get(deltaTok, "/fhir/Organization"); r.status != http.StatusUnauthorized {
+		t.Errorf("removed customer's token: %d %s", r.status, r.body)
 	}
 
 	// A broken folder: the reload fails and the clients stay.
