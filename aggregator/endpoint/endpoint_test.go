@@ -74,6 +74,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		"issuer without jwks": func(c *Config) { c.PatientJWKS = "" },
 		"bad proofing level":  func(c *Config) { c.PatientMinProofing = "P10" },
 		"missing clients dir": func(c *Config) { c.ClientsDir = t.TempDir() + "/none" },
+		"credentials dir without token_signing_key": func(c *Config) { c.CredentialsDir = t.TempDir() },
 	} {
 		c := ok
 		mod(&c)
