@@ -14,10 +14,19 @@ type accessClaims struct {
 	jwt.Claims
 	ClientID string `json:"client_id"`
 	Scope    string `json:"scope"`
+	// Patient is SMART's patient context: the token reads that patient's
+	// compartment (patient/ scopes, token exchange only).
+	Patient string `json:"patient,omitempty"`
 }
 
 // issueToken signs an access token for clientID with the granted scope.
 func (s *Server) issueToken(k *keyring, clientID, scope string) (string, time.Time, error) {
+	return s.issueTokenFor(k, clientID, scope, "")
+}
+
+// issueTokenFor signs an access token, in a patient's context when patient
+// is set.
+func (s *Server) issueTokenFor(k *keyring, clientID, scope, patient string) (string, time.Time, error) {
 	now := s.now()
 	exp := now.Add(s.cfg.TokenTTL)
 	jti, err := randomJTI()
@@ -35,6 +44,7 @@ func (s *Server) issueToken(k *keyring, clientID, scope string) (string, time.Ti
 		},
 		ClientID: clientID,
 		Scope:    scope,
+		Patient:  patient,
 	}
 	raw, err := jwt.Signed(k.signer).Claims(c).Serialize()
 	if err != nil {

@@ -55,17 +55,27 @@ func (s *Server) verifyAssertion(ring *keyring, assertion, formClientID string, 
 	}
 	h := tok.Headers[0]
 	var c jwt.Claims
-	verified := false
-	for _, k := range ring.creds.jwks {
-		if !keyFits(k, h) {
-			continue
+	verified, owner := false, ""
+	try := func(keys []jose.JSONWebKey) bool {
+		for _, k := range keys {
+			if keyFits(k, h) && tok.Claims(k.Key, &c) == nil {
+				return true
+			}
 		}
-		if err := tok.Claims(k.Key, &c); err == nil {
-			verified = true
+		return false
+	}
+	verified = try(ring.creds.jwks)
+	for _, l := range ring.creds.listed {
+		if verified {
 			break
 		}
+		verified, owner = try(l.jwks), l.id
 	}
 	if !verified {
+		return fail("not signed by a key in the client's JWK Set")
+	}
+	if owner != "" && owner != c.Issuer {
+		// A listed client's keys speak for that client only.
 		return fail("not signed by a key in the client's JWK Set")
 	}
 	if c.Issuer == "" || c.Issuer != c.Subject {

@@ -39,6 +39,7 @@ const maxCredentialFile = 1 << 20
 type clientCreds struct {
 	id     string
 	secret string
+	jwks   []jose.JSONWebKey // a listed client's keys for private_key_jwt
 }
 
 // credentials is one consistent reading of the credentials directory.
@@ -47,6 +48,9 @@ type credentials struct {
 	aggregator clientCreds // zero when the endpoint has no aggregator client
 	key        *signingKey
 	jwks       []jose.JSONWebKey // the customer's public keys for private_key_jwt
+	// listed are the clients of Config.Clients (customer and aggregator
+	// are then empty): each may get tokens as a customer would.
+	listed []clientCreds
 	// digest covers every file's bytes so a re-read that changes nothing is a no-op.
 	digest [sha256.Size]byte
 }

@@ -65,7 +65,12 @@ func nextKeyring(prev *keyring, c *credentials, now time.Time, grace, keyKeep ti
 		return nil, err
 	}
 	k := &keyring{creds: c, signKey: c.key, signer: signer}
-	k.clients = append(k.clients, clientEntry{role: roleCustomer, id: c.customer.id, secret: sha256.Sum256([]byte(c.customer.secret))})
+	if c.customer.id != "" {
+		k.clients = append(k.clients, clientEntry{role: roleCustomer, id: c.customer.id, secret: sha256.Sum256([]byte(c.customer.secret))})
+	}
+	for _, l := range c.listed {
+		k.clients = append(k.clients, clientEntry{role: roleCustomer, id: l.id, secret: sha256.Sum256([]byte(l.secret))})
+	}
 	if c.aggregator.id != "" {
 		k.clients = append(k.clients, clientEntry{role: roleAggregator, id: c.aggregator.id, secret: sha256.Sum256([]byte(c.aggregator.secret))})
 	}

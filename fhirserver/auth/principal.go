@@ -86,7 +86,12 @@ type Principal struct {
 	// its scopes: that right belongs to the role, not to a scope a
 	// customer could also hold.
 	Aggregator bool
-	grants     []Scope
+	// Patient is the patient context of a token from a token exchange: the
+	// id of the Patient whose compartment it may read ("" for a system
+	// client). Its patient/ scopes are checked per type like system/ ones;
+	// which resources of a type it sees is the endpoint's visibility filter.
+	Patient string
+	grants  []Scope
 }
 
 // NewPrincipal builds a Principal from a client id and a space-separated
@@ -122,7 +127,7 @@ func (p *Principal) Allow(interaction Interaction, resourceType string) error {
 	if grants == nil && len(p.Scopes) > 0 {
 		// Built by hand rather than by the verifier: parse on the fly.
 		for _, s := range p.Scopes {
-			if g, err := ParseScope(s); err == nil {
+			if g, err := parseScope(s, p.Patient != ""); err == nil {
 				grants = append(grants, g)
 			}
 		}

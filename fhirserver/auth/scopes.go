@@ -53,15 +53,23 @@ var (
 	ErrInvalidScope = errors.New("invalid scope")
 )
 
-// ParseScope parses one scope.
-func ParseScope(s string) (Scope, error) {
+// ParseScope parses one system-level scope.
+func ParseScope(s string) (Scope, error) { return parseScope(s, false) }
+
+// parseScope parses one scope; patient/ scopes are accepted only in a
+// token that carries a patient context.
+func parseScope(s string, patient bool) (Scope, error) {
 	ctx, rest, ok := strings.Cut(s, "/")
 	if !ok {
 		return Scope{}, fmt.Errorf("%w %q: want system/<type>.<permissions>", ErrInvalidScope, s)
 	}
 	switch ctx {
 	case "system":
-	case "patient", "user":
+	case "patient":
+		if !patient {
+			return Scope{}, fmt.Errorf("%q: %w", s, ErrContextScope)
+		}
+	case "user":
 		return Scope{}, fmt.Errorf("%q: %w", s, ErrContextScope)
 	default:
 		return Scope{}, fmt.Errorf("%w %q: want system/<type>.<permissions>", ErrInvalidScope, s)
@@ -122,7 +130,9 @@ func validTypeName(t string) bool {
 
 // ParseScopes parses a space-separated scope string (as in a token request
 // or the scope claim). Duplicates are dropped; an empty string yields nil.
-func ParseScopes(s string) ([]Scope, error) {
+func ParseScopes(s string) ([]Scope, error) { return parseScopes(s, false) }
+
+func parseScopes(s string, patient bool) ([]Scope, error) {
 	var out []Scope
 	seen := map[string]bool{}
 	for _, f := range strings.Fields(s) {
@@ -130,7 +140,7 @@ func ParseScopes(s string) ([]Scope, error) {
 			continue
 		}
 		seen[f] = true
-		sc, err := ParseScope(f)
+		sc, err := parseScope(f, patient)
 		if err != nil {
 			return nil, err
 		}
@@ -148,24 +158,31 @@ func (r role) maxPerms() perms {
 	return permAll
 }
 
-// defaultScope is granted when a token request names no scope.
-func (r role) defaultScope() string {
-	return "system/*." + r.maxPerms().String()
-}
-
 // grantScopes decides the scope of a token for a client of role r asking for
 // requested (maybe empty). A request is narrowed only by the client: asking
 // for more than the role allows is refused, not silently cut down, so a
 // misconfigured client learns at once instead of failing later with 403s.
 func grantScopes(r role, requested string) (string, error) {
+	return grantScopesWithin(r, r.maxPerms(), requested)
+}
+
+// grantScopes is grantScopes capped at read and search on a read-only
+// endpoint.
+func (s *Server) grantScopes(r role, requested string) (string, error) {
+	if s.cfg.ReadOnly {
+		return grantScopesWithin(r, permRead, requested)
+	}
+	return grantScopes(r, requested)
+}
+
+func grantScopesWithin(r role, allowed perms, requested string) (string, error) {
 	if strings.TrimSpace(requested) == "" {
-		return r.defaultScope(), nil
+		return "system/*." + allowed.String(), nil
 	}
 	scopes, err := ParseScopes(requested)
 	if err != nil {
 		return "", err
 	}
-	allowed := r.maxPerms()
 	texts := make([]string, len(scopes))
 	for i, sc := range scopes {
 		if extra := sc.perms &^ allowed; extra != 0 {

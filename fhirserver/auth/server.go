@@ -52,6 +52,17 @@ type Config struct {
 	// an assertion could be replayed after a restart.
 	UsedJTIs UsedJTIStore
 	Logger   logr.Logger
+	// Clients, when set, lists the clients that may get tokens (called on
+	// every reload), instead of the client files: the credentials
+	// directory then needs only token_signing_key, and only it is
+	// generated. Every listed client gets tokens as a customer.
+	Clients func() ([]Client, error)
+	// ReadOnly caps every client's scopes at read and search (.rs): the
+	// endpoint serves no writes, so a token should not claim them.
+	ReadOnly bool
+	// Exchange, when set, serves the RFC 8693 token exchange grant at the
+	// token endpoint (token_exchange.go).
+	Exchange Exchanger
 	// Clock returns the current time; tests inject one. Default time.Now.
 	Clock func() time.Time
 }
@@ -125,7 +136,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, errors.New("auth: either CredentialsDir or DataDir must be set")
 		}
 		s.dir = filepath.Join(cfg.DataDir, "credentials")
-		created, err := generateCredentials(s.dir)
+		generate := generateCredentials
+		if cfg.Clients != nil {
+			generate = func(dir string) ([]string, error) {
+				made, err := generateSigningKeyFile(dir)
+				if made {
+					return []string{FileTokenSigningKey}, err
+				}
+				return nil, err
+			}
+		}
+		created, err := generate(s.dir)
 		if err != nil {
 			return nil, fmt.Errorf("auth: default credentials: %w", err)
 		}
@@ -163,7 +184,13 @@ func (s *Server) Audience() string { return s.audience }
 func (s *Server) Reload() error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
-	c, err := readCredentials(s.dir)
+	var c *credentials
+	var err error
+	if s.cfg.Clients != nil {
+		c, err = readListedCredentials(s.dir, s.cfg.Clients)
+	} else {
+		c, err = readCredentials(s.dir)
+	}
 	if err != nil {
 		return fmt.Errorf("auth: load credentials from %s: %w", s.dir, err)
 	}
@@ -178,7 +205,7 @@ func (s *Server) Reload() error {
 	}
 	s.ring.Store(next)
 	kv := []any{"dir", s.dir, "clientID", c.customer.id, "aggregatorClientID", c.aggregator.id,
-		"signingKeyID", c.key.kid, "signingAlg", c.key.alg, "clientJWKS", len(c.jwks)}
+		"signingKeyID", c.key.kid, "signingAlg", c.key.alg, "clientJWKS", len(c.jwks), "listedClients", len(c.listed)}
 	if prev == nil {
 		s.log.Info("credentials loaded", kv...)
 	} else {

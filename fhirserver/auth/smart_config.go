@@ -32,6 +32,16 @@ func (s *Server) SMARTConfigHandler() http.Handler {
 		},
 		Capabilities: []string{"client-confidential-symmetric", "client-confidential-asymmetric", "permission-v1", "permission-v2"},
 	}
+	if s.cfg.ReadOnly {
+		doc.ScopesSupported = []string{"system/*.rs", "system/*.read"}
+	}
+	if s.cfg.Exchange != nil {
+		// A patient's app exchanges its ID token for a token in the
+		// patient's context (docs/auth.md, "Token exchange").
+		doc.GrantTypesSupported = append(doc.GrantTypesSupported, GrantTypeTokenExchange)
+		doc.ScopesSupported = append(doc.ScopesSupported, "patient/*.rs", "patient/*.read")
+		doc.Capabilities = append(doc.Capabilities, "permission-patient")
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")

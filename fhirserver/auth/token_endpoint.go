@@ -43,6 +43,13 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	// is public (SMART configuration), so this tells a caller nothing.
 	switch form.Get("grant_type") {
 	case "client_credentials":
+	case GrantTypeTokenExchange:
+		if s.cfg.Exchange != nil {
+			result = s.serveExchange(w, r, form)
+			return
+		}
+		s.writeOAuthError(w, &oauthError{status: 400, code: "unsupported_grant_type", desc: "only client_credentials is supported"})
+		return
 	case "":
 		s.writeOAuthError(w, &oauthError{status: 400, code: "invalid_request", desc: "grant_type is missing"})
 		return
@@ -74,12 +81,12 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	result = outcomeSucceeded
 
-	scope, err := grantScopes(client.role, form.Get("scope"))
+	scope, err := s.grantScopes(client.role, form.Get("scope"))
 	if err != nil {
 		s.writeOAuthError(w, &oauthError{status: 400, code: "invalid_scope", desc: err.Error()})
 		return
 	}
-	token, _, err := s.issueToken(s.ring.Load(), client.id, scope)
+	token, _, err := s.issueTokenFor(s.ring.Load(), client.id, scope, "")
 	if err != nil {
 		s.log.Error(err, "issue access token")
 		s.writeOAuthError(w, &oauthError{status: 500, code: "server_error", desc: "could not issue a token"})

@@ -82,11 +82,11 @@ func (s *Server) VerifyToken(raw string) (*Principal, error) {
 	if c.Subject != c.ClientID {
 		return nil, tokenErr("sub and client_id differ")
 	}
-	grants, err := ParseScopes(c.Scope)
+	grants, err := parseScopes(c.Scope, c.Patient != "")
 	if err != nil {
 		return nil, tokenErr("scope: %v", err)
 	}
-	p := &Principal{ClientID: c.ClientID, TokenID: c.ID, Expires: c.Expiry.Time(), grants: grants}
+	p := &Principal{ClientID: c.ClientID, TokenID: c.ID, Expires: c.Expiry.Time(), Patient: c.Patient, grants: grants}
 	if r, ok := ring.knows(c.ClientID, now); ok && r == roleAggregator {
 		p.Aggregator = true
 	}

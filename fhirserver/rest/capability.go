@@ -100,7 +100,21 @@ func (h *Handler) buildCapability() []byte {
 				"GET [base]/$aggregation-outcome?outcome=excluded|pending&_count= : a searchset Bundle of them; "+
 				"POST [base]/$aggregation-outcome : the aggregator client reports outcomes. See docs/aggregator.md."))
 	}
-	rest.Set("operation", fhirjson.NewArray(op, agg))
+	ops := fhirjson.NewArray()
+	if h.routes.serves("changes") {
+		ops.Items = append(ops.Items, op)
+	}
+	if h.routes.serves("aggregation-outcome") {
+		ops.Items = append(ops.Items, agg)
+	}
+	if !stu3 {
+		ev := object("name", "everything")
+		ev.Set("definition", fhirjson.NewString(everythingDefinition))
+		ev.Set("documentation", fhirjson.NewString(
+			"GET [base]/Patient/[id]/$everything?_count=&_cursor= : the patient and every resource in its compartment, as a paged searchset Bundle."))
+		ops.Items = append(ops.Items, ev)
+	}
+	rest.Set("operation", ops)
 	cs.Set("rest", fhirjson.NewArray(rest))
 	return fhirjson.Marshal(cs)
 }

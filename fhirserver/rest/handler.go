@@ -85,6 +85,11 @@ type Config struct {
 	// delete, batch and transaction) answers 405 with an OperationOutcome,
 	// and the CapabilityStatement lists no write interaction.
 	ReadOnly bool
+	// NoFeedOperations leaves out the operations a customer server offers
+	// its aggregator — $changes and $aggregation-outcome answer 404 and
+	// the CapabilityStatement does not list them — for a handler over the
+	// aggregated store, which has no such feed of its own.
+	NoFeedOperations bool
 	// RequestTimeout bounds the work of one request (default
 	// DefaultRequestTimeout); past it the request answers 503 too-costly.
 	// The wait of a $changes long poll does not count.
@@ -151,7 +156,7 @@ func New(cfg Config) (*Handler, error) {
 		maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
 		bodyTimeout: cmp.Or(cfg.BodyTimeout, DefaultBodyTimeout), log: cfg.Logger,
 		metrics: cfg.Metrics, now: cfg.Now,
-		routes: newRouteTable(cfg.ReadOnly), readOnly: cfg.ReadOnly,
+		routes: newRouteTable(cfg.ReadOnly, cfg.NoFeedOperations), readOnly: cfg.ReadOnly,
 	}
 	h.search = guardedSearcher{Searcher: cfg.Searcher, policy: scopePolicy{h}}
 	if h.repo, err = repository.New(repository.Config{
@@ -271,6 +276,11 @@ func (h *Handler) dispatch(c *call, rt route) {
 		return
 	}
 	row := h.routes.lookup(rt.Kind, c.r.Method)
+	if row == nil && h.routes.allow[rt.Kind] == "" {
+		// Nothing is served on this kind of path (feed operations left out).
+		c.failf(http.StatusNotFound, outcome.CodeNotFound, "%s is not a FHIR endpoint of this server", c.r.URL.Path)
+		return
+	}
 	if row == nil {
 		c.w.Header().Set("Allow", h.routes.allow[rt.Kind])
 		if h.readOnly {

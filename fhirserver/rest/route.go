@@ -26,6 +26,7 @@ const (
 	routeCompartment              // /fhir/Type/id/Type2 or /fhir/Type/id/*
 	routeAggOutcomes              // /fhir/$aggregation-outcome
 	routeInstAggOutcome           // /fhir/Type/id/$aggregation-outcome
+	routeEverything               // /fhir/Patient/id/$everything
 )
 
 // route is a parsed path. Type, ID, VersionID and Target are only as trusted
@@ -116,6 +117,8 @@ func parseRoute(path string) route {
 		r.Kind, r.VersionID = routeVersion, seg[3]
 	case len(seg) == 3 && seg[2] == opAggOutcome:
 		r.Kind = routeInstAggOutcome
+	case len(seg) == 3 && seg[2] == opEverything:
+		r.Kind = routeEverything
 	case len(seg) == 3 && (seg[2] == "*" || repository.IsTypeName(seg[2])):
 		r.Kind, r.Target = routeCompartment, seg[2]
 	default:

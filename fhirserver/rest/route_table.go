@@ -21,7 +21,11 @@ type routeDef struct {
 	// are not just its interaction.
 	codes []string
 	// write rows change the store; a read-only handler refuses them (405).
-	write  bool
+	write bool
+	// feed rows are the customer server's own operations for its
+	// aggregator ($changes, $aggregation-outcome); a handler serving an
+	// aggregated store has neither (404).
+	feed   bool
 	handle func(h *Handler, c *call, rt route) error
 }
 
@@ -33,7 +37,7 @@ var routes = []routeDef{
 	{kind: routeSystemSrch, method: http.MethodGet, interaction: "search-system", handle: (*Handler).searchSystemRoute},
 	{kind: routeSystemSrch, method: http.MethodPost, interaction: "search-system", handle: (*Handler).searchSystemRoute},
 	{kind: routeSystemHist, method: http.MethodGet, interaction: "history-system", handle: (*Handler).history},
-	{kind: routeChanges, method: http.MethodGet, interaction: "changes", handle: (*Handler).changesRoute},
+	{kind: routeChanges, method: http.MethodGet, interaction: "changes", feed: true, handle: (*Handler).changesRoute},
 	{kind: routeType, method: http.MethodGet, interaction: "search-type", handle: (*Handler).searchType},
 	{kind: routeType, method: http.MethodPost, interaction: "create", write: true, handle: (*Handler).create},
 	{kind: routeType, method: http.MethodPut, interaction: "update", write: true, handle: (*Handler).conditionalUpdate},
@@ -52,9 +56,10 @@ var routes = []routeDef{
 	{kind: routeCompartment, method: http.MethodPost, interaction: "search-compartment", handle: (*Handler).searchCompartment},
 	// The aggregator's outcomes (aggregation_outcome.go): a write of
 	// application metadata, not of resources, still refused when read-only.
-	{kind: routeAggOutcomes, method: http.MethodGet, interaction: "aggregation-outcome-list", handle: (*Handler).listAggOutcomes},
-	{kind: routeAggOutcomes, method: http.MethodPost, interaction: "aggregation-outcome-report", write: true, handle: (*Handler).reportAggOutcomes},
-	{kind: routeInstAggOutcome, method: http.MethodGet, interaction: "aggregation-outcome", handle: (*Handler).readAggOutcome},
+	{kind: routeAggOutcomes, method: http.MethodGet, interaction: "aggregation-outcome-list", feed: true, handle: (*Handler).listAggOutcomes},
+	{kind: routeAggOutcomes, method: http.MethodPost, interaction: "aggregation-outcome-report", write: true, feed: true, handle: (*Handler).reportAggOutcomes},
+	{kind: routeInstAggOutcome, method: http.MethodGet, interaction: "aggregation-outcome", feed: true, handle: (*Handler).readAggOutcome},
+	{kind: routeEverything, method: http.MethodGet, interaction: "everything", handle: (*Handler).everything},
 }
 
 // The route table's handlers that need no route.
@@ -64,7 +69,8 @@ func (h *Handler) capabilitiesRoute(c *call, _ route) error { return h.capabilit
 func (h *Handler) changesRoute(c *call, _ route) error      { return h.changes(c) }
 
 // routeTable is the route table as one handler serves it: without the
-// write rows when it is read-only.
+// write rows when it is read-only, without the feed rows when it has no
+// feed operations.
 type routeTable struct {
 	rows map[routeKey]*routeDef
 	// allow is the Allow header of each kind: its methods, HEAD with GET.
@@ -79,12 +85,12 @@ type routeKey struct {
 // methodOrder is the order Allow lists methods in.
 var methodOrder = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 
-func newRouteTable(readOnly bool) routeTable {
+func newRouteTable(readOnly, noFeed bool) routeTable {
 	t := routeTable{rows: map[routeKey]*routeDef{}, allow: map[routeKind]string{}}
 	methods := map[routeKind]map[string]bool{}
 	for i := range routes {
 		r := &routes[i]
-		if r.write && readOnly {
+		if r.write && readOnly || r.feed && noFeed {
 			continue
 		}
 		t.rows[routeKey{r.kind, r.method}] = r

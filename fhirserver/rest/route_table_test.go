@@ -2,8 +2,10 @@ package rest
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/repository"
 )
 
@@ -29,7 +31,7 @@ func TestRouteTableAllow(t *testing.T) {
 		{routeAggOutcomes, "GET, HEAD, POST", "GET, HEAD"},
 		{routeInstAggOutcome, "GET, HEAD", "GET, HEAD"},
 	}
-	full, ro := newRouteTable(false), newRouteTable(true)
+	full, ro := newRouteTable(false, false), newRouteTable(true, false)
 	for _, tt := range tests {
 		if got := full.allow[tt.kind]; got != tt.full {
 			t.Errorf("kind %d: Allow %q, want %q", tt.kind, got, tt.full)
@@ -117,5 +119,30 @@ func TestReadOnly(t *testing.T) {
 				t.Error("a read-only CapabilityStatement lists patch formats")
 			}
 		})
+	}
+}
+
+// TestNoFeedOperations: without the feed operations, $changes and
+// $aggregation-outcome are unknown paths (404) and the CapabilityStatement
+// lists neither; with them (the default) it lists both.
+func TestNoFeedOperations(t *testing.T) {
+	opNames := func(e *env) []string {
+		var out []string
+		for _, op := range e.do("GET", "/fhir/metadata", "").json(t).Get("rest").Items[0].Get("operation").Items {
+			out = append(out, op.Str("name"))
+		}
+		return out
+	}
+	e := newEnv(t, defs.R4, func(c *Config) { c.ReadOnly, c.NoFeedOperations = true, true })
+	for _, path := range []string{"/fhir/$changes", "/fhir/$aggregation-outcome?outcome=excluded", "/fhir/Patient/a/$aggregation-outcome"} {
+		if r := e.do("GET", path, ""); r.Status != http.StatusNotFound {
+			t.Errorf("GET %s: %d %s", path, r.Status, r.Body)
+		}
+	}
+	if got := opNames(e); slices.Contains(got, "changes") || slices.Contains(got, "aggregation-outcome") || !slices.Contains(got, "everything") {
+		t.Errorf("operations %v", got)
+	}
+	if got := opNames(newEnv(t, defs.R4)); !slices.Contains(got, "changes") || !slices.Contains(got, "aggregation-outcome") {
+		t.Errorf("default operations %v", got)
 	}
 }

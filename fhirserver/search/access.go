@@ -87,11 +87,10 @@ func (a Access) NarrowTo(typ string) string {
 // *outcome.Error, e.g. 403 naming a.Param) ends the search with it.
 //
 // A visibility filter (the aggregator's client sees only some resources of
-// a type) faces the same channels and plugs in here: it receives the same
-// accesses, and would extend this interface with a restriction per type
-// that the planner ANDs into every clause reading that type — searched,
-// chained, _has and included alike — rather than each path filtering on
-// its own.
+// a type) faces the same channels but decides per resource: it is a
+// Visibility (visibility.go), applied to every read of the store the
+// planner makes — searched, chained, _has and included alike — rather than
+// each path filtering on its own.
 type Policy interface {
 	CheckAccess(ctx context.Context, a Access) error
 }

@@ -22,6 +22,7 @@ func (e *Engine) now() time.Time {
 
 // search runs req against rd.
 func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*Result, error) {
+	rd = visibleReaderFor(ctx, rd)
 	types, err := e.searchTypes(req)
 	if err != nil {
 		return nil, err
@@ -347,6 +348,7 @@ func (e *Engine) count(ctx context.Context, rd storage.Reader, types []string, q
 
 // match evaluates the filters of query on resourceType (no paging).
 func (e *Engine) match(ctx context.Context, rd storage.Reader, resourceType string, query url.Values) ([]string, error) {
+	rd = visibleReaderFor(ctx, rd)
 	if !e.reg.isType[resourceType] {
 		return nil, outcome.NotFound("unknown resource type %s", resourceType)
 	}

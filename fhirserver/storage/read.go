@@ -166,6 +166,34 @@ func (s *Store) Get(ctx context.Context, typ, id string) (*Record, error) {
 	return rec, nil
 }
 
+// CurrentVersion returns the version id of typ/id's current version and
+// whether it is a tombstone, from its header alone (no body is read or
+// copied): for a caller that caches what it derives from a version's body
+// by version, as the aggregator's visibility filter does for every index
+// hit of a search. ErrNotFound when it never existed. Like Get, it waits
+// for that version's fsync.
+func (s *Store) CurrentVersion(ctx context.Context, typ, id string) (versionID int64, deleted bool, err error) {
+	var h header
+	err = s.read(func() error {
+		if err := checkTypeID(typ, id); err != nil {
+			return err
+		}
+		var ok bool
+		var err error
+		if h, ok, err = (reader{s.db}).header(typ, id); err == nil && !ok {
+			err = fmt.Errorf("%w: %s/%s", ErrNotFound, typ, id)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	if err := s.waitDurable(ctx, h.seq); err != nil {
+		return 0, false, err
+	}
+	return h.versionID, h.deleted(), nil
+}
+
 // GetVersion returns one version of typ/id (vread); ErrNotFound when that
 // version does not exist. A tombstone version has Deleted set.
 func (s *Store) GetVersion(ctx context.Context, typ, id string, versionID int64) (*Record, error) {

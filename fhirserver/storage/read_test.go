@@ -129,3 +129,31 @@ func TestTxReadsSeeStagedWrites(t *testing.T) {
 		t.Errorf("count after commit = %d", n)
 	}
 }
+
+// TestCurrentVersion: the header's version and tombstone flag, as Get sees
+// them; ErrNotFound for what never existed; bad keys refused.
+func TestCurrentVersion(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	putOne(t, s, "Patient", "a")
+	putOne(t, s, "Patient", "a")
+	putOne(t, s, "Patient", "d")
+	deleteOne(t, s, "Patient", "d")
+	for _, tc := range []struct {
+		id      string
+		vid     int64
+		deleted bool
+	}{{"a", 2, false}, {"d", 2, true}} {
+		vid, del, err := s.CurrentVersion(ctx, "Patient", tc.id)
+		rec, gerr := s.Get(ctx, "Patient", tc.id)
+		if err != nil || gerr != nil || vid != tc.vid || del != tc.deleted || rec.VersionID != vid || rec.Deleted != del {
+			t.Errorf("%s: version %d deleted %v (%v); want %d %v as Get (%v)", tc.id, vid, del, err, tc.vid, tc.deleted, gerr)
+		}
+	}
+	if _, _, err := s.CurrentVersion(ctx, "Patient", "none"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown: %v", err)
+	}
+	if _, _, err := s.CurrentVersion(ctx, "Patient", ""); !errors.Is(err, ErrInvalidKey) {
+		t.Errorf("empty id: %v", err)
+	}
+}
