@@ -69,7 +69,7 @@ func (c cacheRunnable) GetCache() cache.Cache { return c.Cache }
 // the aggregator's children's cache holds.
 func isAggregatorChild(obj any) bool {
 	switch obj.(type) {
-	case *corev1.Secret, *corev1.SecretList, *corev1.PersistentVolumeClaim, *corev1.Service, *corev1.ServiceAccount,
+	case *corev1.Secret, *corev1.SecretList, *corev1.PersistentVolumeClaim, *corev1.PersistentVolumeClaimList, *corev1.Service, *corev1.ServiceAccount,
 		*appsv1.StatefulSet, *networkingv1.Ingress,
 		*rbacv1.RoleBinding, *rbacv1.RoleBindingList, *rbacv1.ClusterRoleBinding, *rbacv1.ClusterRoleBindingList:
 		return true

@@ -54,18 +54,21 @@ type aggregatorScope struct {
 
 // aggregatorStages are run in this order, every one on every reconcile (see
 // runStages): the policy decides what of the spec may be applied before
-// anything is; the Secrets, RBAC and volume come before the pod that uses
-// them (a pod waits for a missing Secret or claim by itself, so no stage
-// needs another); sources only reads the fleet into status.
+// anything is; as for a FhirEndpoint, an aggregator whose host an older
+// FhirEndpoint or FhirAggregator holds gets no children; the Secrets, RBAC
+// and volume come before the pod that uses them (a pod waits for a missing
+// Secret or claim by itself); sources only reads the fleet into status.
 func aggregatorStages() []stage[*aggregatorScope] {
+	host := []string{"subdomain"}
 	return []stage[*aggregatorScope]{
 		{name: "policy", run: checkAggregatorPolicy},
-		{name: "secrets", condition: fhirv1.ConditionCredentialsReady, run: reconcileAggregatorSecrets},
-		{name: "rbac", condition: fhirv1.ConditionRBACReady, run: reconcileAggregatorRBAC},
-		{name: "pvc", condition: fhirv1.ConditionStorageReady, run: reconcileAggregatorPVC},
-		{name: "statefulset", condition: fhirv1.ConditionAvailable, run: reconcileAggregatorStatefulSet},
-		{name: "service", condition: fhirv1.ConditionServiceReady, run: reconcileAggregatorService},
-		{name: "ingress", condition: fhirv1.ConditionIngressReady, run: reconcileAggregatorIngress},
+		{name: "subdomain", run: reconcileAggregatorSubdomain},
+		{name: "secrets", condition: fhirv1.ConditionCredentialsReady, needs: host, run: reconcileAggregatorSecrets},
+		{name: "rbac", condition: fhirv1.ConditionRBACReady, needs: host, run: reconcileAggregatorRBAC},
+		{name: "pvc", condition: fhirv1.ConditionStorageReady, needs: host, run: reconcileAggregatorPVC},
+		{name: "statefulset", condition: fhirv1.ConditionAvailable, needs: host, run: reconcileAggregatorStatefulSet},
+		{name: "service", condition: fhirv1.ConditionServiceReady, needs: host, run: reconcileAggregatorService},
+		{name: "ingress", condition: fhirv1.ConditionIngressReady, needs: host, run: reconcileAggregatorIngress},
 		{name: "sources", run: reconcileAggregatorSources},
 	}
 }

@@ -28,6 +28,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -110,8 +111,6 @@ func (r *FhirAggregatorReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		}
 	}()
 
-	a.Status.URL = s.baseURL() + "/fhir"
-	a.Status.TokenURL = s.baseURL() + "/oauth2/token"
 	setSuspendedCondition(s)
 	applied, retErr = runStages(ctx, s, aggregatorStages())
 	if reason, msg := s.blocked(); reason != "" {
@@ -157,6 +156,10 @@ func (r *FhirAggregatorReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WatchesRawSource(source.Kind(children, &rbacv1.ClusterRoleBinding{}, handler.TypedEnqueueRequestsFromMapFunc(aggregatorOfBinding[*rbacv1.ClusterRoleBinding]))).
 		WatchesRawSource(source.Kind(children, &rbacv1.RoleBinding{}, handler.TypedEnqueueRequestsFromMapFunc(aggregatorOfBinding[*rbacv1.RoleBinding]))).
 		Watches(&fhirv1.FhirEndpoint{}, handler.EnqueueRequestsFromMapFunc(r.aggregatorsFollowing)).
+		// A class that starts allowing expansion lets a refused resize through.
+		Watches(&storagev1.StorageClass{}, handler.EnqueueRequestsFromMapFunc(r.aggregatorsOfStorageClass)).
+		// The next claim on a host another aggregator leaves takes it.
+		Watches(&fhirv1.FhirAggregator{}, handler.EnqueueRequestsFromMapFunc(r.aggregatorsSharingSubdomain)).
 		Named("fhiraggregator")
 	return b.Complete(r)
 }
@@ -177,7 +180,8 @@ func aggregatorOfBinding[T client.Object](_ context.Context, o T) []reconcile.Re
 }
 
 // aggregatorsFollowing maps a FhirEndpoint event to the FhirAggregators
-// following its namespace: their status counts it and its lag.
+// following its namespace (their status counts it and its lag) and those
+// claiming its subdomain (a conflict may begin or end).
 func (r *FhirAggregatorReconciler) aggregatorsFollowing(ctx context.Context, o client.Object) []reconcile.Request {
 	var list fhirv1.FhirAggregatorList
 	if err := r.Client.List(ctx, &list); err != nil {
@@ -185,11 +189,17 @@ func (r *FhirAggregatorReconciler) aggregatorsFollowing(ctx context.Context, o c
 	}
 	var reqs []reconcile.Request
 	for _, a := range list.Items {
-		if a.Follows(o.GetNamespace()) {
+		if a.Follows(o.GetNamespace()) || a.EffectiveSubdomain() == claimedSubdomain(o) {
 			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: a.Namespace, Name: a.Name}})
 		}
 	}
 	return reqs
+}
+
+// aggregatorsSharingSubdomain maps a FhirAggregator event to the other
+// aggregators claiming its subdomain.
+func (r *FhirAggregatorReconciler) aggregatorsSharingSubdomain(ctx context.Context, o client.Object) []reconcile.Request {
+	return sharingSubdomain(ctx, r.Client, o, &fhirv1.FhirAggregatorList{})
 }
 
 // ensureFinalizer adds name to obj's finalizers. requeue says our cached copy

@@ -173,6 +173,9 @@ func (r *FhirEndpointReconciler) SetupWithManager(ctx context.Context, mgr ctrl.
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &fhirv1.FhirEndpoint{}, subdomainIndex, indexSubdomain); err != nil {
 		return fmt.Errorf("index FhirEndpoints by subdomain: %w", err)
 	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &fhirv1.FhirAggregator{}, subdomainIndex, indexSubdomain); err != nil {
+		return fmt.Errorf("index FhirAggregators by subdomain: %w", err)
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&fhirv1.FhirEndpoint{}).
 		Owns(&corev1.PersistentVolumeClaim{}).
@@ -184,6 +187,8 @@ func (r *FhirEndpointReconciler) SetupWithManager(ctx context.Context, mgr ctrl.
 		// fhir.fhirfleet.io/endpoint rolls the server when it changes, too.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(endpointOfSecret)).
 		Watches(&fhirv1.FhirEndpoint{}, handler.EnqueueRequestsFromMapFunc(r.endpointsSharingSubdomain)).
+		// An aggregator on an endpoint's host conflicts with it, too.
+		Watches(&fhirv1.FhirAggregator{}, handler.EnqueueRequestsFromMapFunc(r.endpointsSharingSubdomain)).
 		// A class that starts allowing expansion lets a refused resize through.
 		Watches(&storagev1.StorageClass{}, handler.EnqueueRequestsFromMapFunc(r.endpointsOfStorageClass)).
 		Named("fhirendpoint").

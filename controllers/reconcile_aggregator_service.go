@@ -37,20 +37,3 @@ func reconcileAggregatorService(ctx context.Context, s *aggregatorScope) error {
 	setCondition(s, fhirv1.ConditionServiceReady, metav1.ConditionTrue, fhirv1.ReasonApplied, "Service "+a.Name+" is applied")
 	return nil
 }
-
-// reconcileAggregatorIngress applies the Ingress <name> on
-// <subdomain>.<base-domain>, built as a FhirEndpoint's: /fhir, /oauth2 and
-// /.well-known to the Service's http port, nothing else.
-func reconcileAggregatorIngress(ctx context.Context, s *aggregatorScope) error {
-	a := s.aggregator
-	return applyIngress(ctx, s, s.c, s.cfg, ingressChild{name: a.Name, namespace: a.Namespace, labels: aggregatorChildLabels(a),
-		owner: s.ownerRef(), host: s.host, spec: a.Spec.Ingress, annotations: s.ingressAnnotations})
-}
-
-// reconcileAggregatorPVC applies <name>-data, grow-only, as a FhirEndpoint's.
-func reconcileAggregatorPVC(ctx context.Context, s *aggregatorScope) error {
-	a := s.aggregator
-	return reconcileClaim(ctx, s, s.c, dataClaim{
-		name: a.DataClaimName(), namespace: a.Namespace, labels: aggregatorChildLabels(a), owner: s.ownerRef(), storage: a.Spec.Storage,
-	})
-}

@@ -23,22 +23,12 @@ import (
 	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
 
-// The aggregator's Service and Ingress are built by the FhirEndpoint's
-// builders: the same ports, paths and TLS rules.
-func TestAggregatorServiceAndIngressShape(t *testing.T) {
+// The aggregator's Service is built by the FhirEndpoint's builder: the same ports.
+func TestAggregatorServiceShape(t *testing.T) {
 	a := &fhirv1.FhirAggregator{ObjectMeta: metav1.ObjectMeta{Name: "agg", Namespace: "ops"}}
 	s := &aggregatorScope{aggregator: a}
 	svc := serviceFor(a.Name, a.Namespace, aggregatorChildLabels(a), s.ownerRef(), aggregatorSelectorLabels(a))
 	if len(svc.Spec.Ports) != 2 || *svc.Spec.Ports[0].Port != 8080 || *svc.Spec.Ports[1].Port != 9090 {
 		t.Errorf("ports = %+v", svc.Spec.Ports)
-	}
-	in := ingressChild{name: a.Name, namespace: a.Namespace, owner: s.ownerRef(), host: "aggregated.example.test",
-		spec: fhirv1.IngressSpec{TLS: &fhirv1.IngressTLS{SecretName: "agg-tls"}}}
-	ing := desiredIngress(Config{IngressClass: "nginx"}, in)
-	if *ing.Spec.Rules[0].Host != "aggregated.example.test" || *ing.Spec.TLS[0].SecretName != "agg-tls" || *ing.Spec.IngressClassName != "nginx" {
-		t.Errorf("ingress = %+v", ing.Spec)
-	}
-	if len(ing.Spec.Rules[0].HTTP.Paths) != len(publicPaths()) {
-		t.Errorf("paths = %d, want the public ones", len(ing.Spec.Rules[0].HTTP.Paths))
 	}
 }

@@ -141,14 +141,21 @@ func desiredPVC(claim dataClaim, size resource.Quantity) *corev1ac.PersistentVol
 // soon as the class allows expansion. The claims come from the cache, which
 // holds only the operator's own.
 func (r *FhirEndpointReconciler) endpointsOfStorageClass(ctx context.Context, o client.Object) []reconcile.Request {
+	return claimOwnersOfClass(ctx, r.Client, LabelEndpoint, o.GetName())
+}
+
+// claimOwnersOfClass lists the claims labelled ownerLabel (whose value names
+// their FhirEndpoint or FhirAggregator, in the claim's namespace) that are of
+// storage class class, as requests for their owners.
+func claimOwnersOfClass(ctx context.Context, c client.Reader, ownerLabel, class string) []reconcile.Request {
 	var claims corev1.PersistentVolumeClaimList
-	if err := r.Client.List(ctx, &claims, client.HasLabels{LabelEndpoint}); err != nil {
+	if err := c.List(ctx, &claims, client.HasLabels{ownerLabel}); err != nil {
 		return nil
 	}
 	var reqs []reconcile.Request
-	for _, c := range claims.Items {
-		if c.Spec.StorageClassName != nil && *c.Spec.StorageClassName == o.GetName() {
-			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: c.Labels[LabelEndpoint]}})
+	for _, pvc := range claims.Items {
+		if pvc.Spec.StorageClassName != nil && *pvc.Spec.StorageClassName == class {
+			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: pvc.Namespace, Name: pvc.Labels[ownerLabel]}})
 		}
 	}
 	return reqs

@@ -160,15 +160,21 @@ var _ = Describe("a failing child", func() {
 		Expect(condition(e, fhirv1.ConditionServiceReady)()).To(haveCondition(metav1.ConditionTrue, fhirv1.ReasonApplied))
 
 		By("growing the volume once the class allows expansion, with no edit of the endpoint")
-		Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
-			if err := k8sClient.Get(ctx, keyOf("", class.Name), class); err != nil {
-				return err
-			}
-			class.AllowVolumeExpansion = ptr.To(true)
-			return k8sClient.Update(ctx, class)
-		})).To(Succeed())
+		allowExpansion(class)
 		Eventually(func() string { return claimSize(e) }).Should(Equal("2Gi"))
 		Eventually(condition(e, fhirv1.ConditionStorageReady)).Should(haveCondition(metav1.ConditionTrue, fhirv1.ReasonApplied))
 		Eventually(func() []string { return eventReasons(ns, e.Name) }).Should(ContainElement("Normal/" + fhirv1.ReasonApplied))
 	})
 })
+
+// allowExpansion lets class expand volumes, as a cluster admin would.
+func allowExpansion(class *storagev1.StorageClass) {
+	GinkgoHelper()
+	Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := k8sClient.Get(context.Background(), keyOf("", class.Name), class); err != nil {
+			return err
+		}
+		class.AllowVolumeExpansion = ptr.To(true)
+		return k8sClient.Update(context.Background(), class)
+	})).To(Succeed())
+}
