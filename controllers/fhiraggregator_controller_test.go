@@ -296,6 +296,16 @@ var _ = Describe("a FhirAggregator", func() {
 		Eventually(aggregatorCondition(a, fhirv1.ConditionSuspended)).Should(haveCondition(metav1.ConditionTrue, fhirv1.ReasonSuspended))
 		Expect(aggregatorCondition(a, fhirv1.ConditionReady)()).To(haveCondition(metav1.ConditionFalse, fhirv1.ReasonSuspended))
 		Expect(aggregatorCondition(a, fhirv1.ConditionAvailable)()).To(haveCondition(metav1.ConditionFalse, fhirv1.ReasonSuspended))
+		Eventually(func() []string { return eventReasons(ns, a.Name) }).Should(ContainElement("Normal/" + fhirv1.ReasonSuspended))
+
+		By("running again when resumed")
+		updateAggregator(a, func(a *fhirv1.FhirAggregator) { a.Spec.Suspend = false })
+		Eventually(func() int32 {
+			sts := &appsv1.StatefulSet{}
+			fetch(sts, ns, a.Name)
+			return *sts.Spec.Replicas
+		}).Should(Equal(int32(1)))
+		Eventually(func() []string { return eventReasons(ns, a.Name) }).Should(ContainElement("Normal/Resumed"))
 	})
 
 	It("follows the listed namespaces only: RoleBindings there, --namespace, and sources and lag from their FhirEndpoints", func() {
