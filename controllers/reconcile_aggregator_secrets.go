@@ -110,7 +110,10 @@ func ensureAggregatorSecret(ctx context.Context, s *aggregatorScope, name string
 		}
 		if err := s.c.Create(ctx, secret, client.FieldOwner(FieldManager)); err != nil {
 			if apierrors.IsAlreadyExists(err) {
-				return fmt.Errorf("create Secret %s: a Secret of that name exists without the label %s; the operator does not take it over: %w", name, LabelAggregator, err)
+				// Either the cache has not seen our own Secret yet (the next
+				// reconcile finds it), or somebody else's holds the name
+				// without our label: the operator never takes that over.
+				return fmt.Errorf("create Secret %s: one of that name exists; if it lacks the label %s the operator will not take it over: %w", name, LabelAggregator, err)
 			}
 			return fmt.Errorf("create Secret %s: %w", name, err)
 		}
