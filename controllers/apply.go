@@ -36,9 +36,9 @@ import (
 // we own are forced back, fields others own are left alone.
 //
 // It reports whether live was found (so callers may read its status).
-func applyChild[T client.Object, A runtime.ApplyConfiguration](ctx context.Context, s *scope, live T, desired A, extract func(T, string) (A, error)) (found bool, err error) {
+func applyChild[T client.Object, A runtime.ApplyConfiguration](ctx context.Context, c client.Client, live T, desired A, extract func(T, string) (A, error)) (found bool, err error) {
 	key := client.ObjectKeyFromObject(live)
-	err = s.c.Get(ctx, key, live)
+	err = c.Get(ctx, key, live)
 	switch {
 	case apierrors.IsNotFound(err):
 	case err != nil:
@@ -53,7 +53,7 @@ func applyChild[T client.Object, A runtime.ApplyConfiguration](ctx context.Conte
 			return found, nil
 		}
 	}
-	if err := s.c.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+	if err := c.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
 		return found, fmt.Errorf("apply %T %s: %w", live, key, err)
 	}
 	return found, nil

@@ -30,19 +30,19 @@ import (
 // setCondition sets one condition, stamped with the generation it speaks
 // for. meta.SetStatusCondition moves lastTransitionTime only when the status
 // changes, so a steady state writes nothing.
-func setCondition(s *scope, condType string, status metav1.ConditionStatus, reason, message string) {
-	meta.SetStatusCondition(&s.endpoint.Status.Conditions, metav1.Condition{
+func setCondition(s reporter, condType string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(s.conditions(), metav1.Condition{
 		Type:               condType,
 		Status:             status,
 		Reason:             reason,
 		Message:            message,
-		ObservedGeneration: s.endpoint.Generation,
+		ObservedGeneration: s.object().GetGeneration(),
 	})
 }
 
 // setSuspendedCondition reports spec.suspend before any stage runs.
-func setSuspendedCondition(s *scope) {
-	if s.suspended {
+func setSuspendedCondition(s reporter) {
+	if s.suspendedNow() {
 		setCondition(s, fhirv1.ConditionSuspended, metav1.ConditionTrue, fhirv1.ReasonSuspended, "spec.suspend holds the server at zero replicas")
 		return
 	}
@@ -64,13 +64,13 @@ func childConditions() []string {
 
 // setSummaryConditions fills in the conditions no stage reached and derives
 // Ready from the rest. It runs once, on the way out of Reconcile.
-func setSummaryConditions(s *scope, applied bool, reconcileErr error) {
-	e := s.endpoint
+func setSummaryConditions(s reporter, applied bool, reconcileErr error) {
+	conds := s.conditions()
 	// Conditions a blocked or failed reconcile never reached say Unknown,
 	// rather than keeping a stale True.
 	if !applied {
-		for _, t := range append([]string{fhirv1.ConditionSpecAccepted}, childConditions()...) {
-			if meta.FindStatusCondition(e.Status.Conditions, t) == nil {
+		for _, t := range append([]string{fhirv1.ConditionSpecAccepted}, s.children()...) {
+			if meta.FindStatusCondition(*conds, t) == nil {
 				setCondition(s, t, metav1.ConditionUnknown, fhirv1.ReasonProgressing, "not yet reconciled")
 			}
 		}
@@ -80,21 +80,22 @@ func setSummaryConditions(s *scope, applied bool, reconcileErr error) {
 	// author asked for something they did not get, and `kubectl wait` or a
 	// GitOps health check must say so rather than report success. It comes
 	// before Suspended so the Ready Event always names what was refused.
-	accepted := meta.FindStatusCondition(e.Status.Conditions, fhirv1.ConditionSpecAccepted)
+	accepted := meta.FindStatusCondition(*conds, fhirv1.ConditionSpecAccepted)
+	blockedReason, blockedMessage := s.blocked()
 	switch {
 	case reconcileErr != nil && !errors.Is(reconcileErr, errBlocked):
 		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, fhirv1.ReasonReconcileError, reconcileErr.Error())
-	case s.blockedReason != "":
-		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, s.blockedReason, s.blockedMessage)
+	case blockedReason != "":
+		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, blockedReason, blockedMessage)
 	case accepted != nil && accepted.Status == metav1.ConditionFalse:
 		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, accepted.Reason, accepted.Message)
-	case s.suspended:
+	case s.suspendedNow():
 		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, fhirv1.ReasonSuspended, "spec.suspend holds the server at zero replicas")
 	case !applied:
 		setCondition(s, fhirv1.ConditionReady, metav1.ConditionFalse, fhirv1.ReasonProgressing, "reconciling")
 	default:
-		for _, t := range childConditions() {
-			if c := meta.FindStatusCondition(e.Status.Conditions, t); c == nil || c.Status != metav1.ConditionTrue {
+		for _, t := range s.children() {
+			if c := meta.FindStatusCondition(*conds, t); c == nil || c.Status != metav1.ConditionTrue {
 				msg := "waiting for " + t
 				if c != nil {
 					msg = fmt.Sprintf("%s: %s", t, c.Message)
@@ -103,7 +104,7 @@ func setSummaryConditions(s *scope, applied bool, reconcileErr error) {
 				return
 			}
 		}
-		setCondition(s, fhirv1.ConditionReady, metav1.ConditionTrue, fhirv1.ReasonReady, "serving "+e.Status.URL)
+		setCondition(s, fhirv1.ConditionReady, metav1.ConditionTrue, fhirv1.ReasonReady, s.readyMessage())
 	}
 }
 
@@ -111,13 +112,15 @@ func setSummaryConditions(s *scope, applied bool, reconcileErr error) {
 // reason, and when a child's condition turns False (a Warning with the API
 // server's reason) or recovers, so `kubectl describe` tells the story without
 // an Event per reconcile.
-func recordTransitions(s *scope, before *fhirv1.FhirEndpoint) {
-	if s.recorder == nil {
+func recordTransitions(s reporter, before []metav1.Condition) {
+	recorder := s.eventRecorder()
+	if recorder == nil {
 		return
 	}
+	obj, conds := s.object(), *s.conditions()
 	for _, t := range []string{fhirv1.ConditionReady, fhirv1.ConditionSuspended} {
-		old := meta.FindStatusCondition(before.Status.Conditions, t)
-		cur := meta.FindStatusCondition(s.endpoint.Status.Conditions, t)
+		old := meta.FindStatusCondition(before, t)
+		cur := meta.FindStatusCondition(conds, t)
 		if cur == nil || (old != nil && old.Status == cur.Status && old.Reason == cur.Reason) {
 			continue
 		}
@@ -133,19 +136,19 @@ func recordTransitions(s *scope, before *fhirv1.FhirEndpoint) {
 		if t == fhirv1.ConditionSuspended && cur.Status == metav1.ConditionFalse {
 			reason = "Resumed"
 		}
-		s.recorder.Eventf(s.endpoint, nil, eventType, reason, t, "%s=%s: %s", t, cur.Status, cur.Message)
+		recorder.Eventf(obj, nil, eventType, reason, t, "%s=%s: %s", t, cur.Status, cur.Message)
 	}
-	for _, t := range childConditions() {
-		old := meta.FindStatusCondition(before.Status.Conditions, t)
-		cur := meta.FindStatusCondition(s.endpoint.Status.Conditions, t)
+	for _, t := range s.children() {
+		old := meta.FindStatusCondition(before, t)
+		cur := meta.FindStatusCondition(conds, t)
 		if cur == nil || (old != nil && old.Status == cur.Status && old.Reason == cur.Reason) {
 			continue
 		}
 		switch {
 		case childFailed(cur):
-			s.recorder.Eventf(s.endpoint, nil, corev1.EventTypeWarning, cur.Reason, t, "%s=%s: %s", t, cur.Status, cur.Message)
+			recorder.Eventf(obj, nil, corev1.EventTypeWarning, cur.Reason, t, "%s=%s: %s", t, cur.Status, cur.Message)
 		case cur.Status == metav1.ConditionTrue && old != nil && childFailed(old):
-			s.recorder.Eventf(s.endpoint, nil, corev1.EventTypeNormal, cur.Reason, t, "%s=%s: %s", t, cur.Status, cur.Message)
+			recorder.Eventf(obj, nil, corev1.EventTypeNormal, cur.Reason, t, "%s=%s: %s", t, cur.Status, cur.Message)
 		}
 	}
 }

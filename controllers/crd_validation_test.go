@@ -97,7 +97,7 @@ var _ = Describe("CRD validation", func() {
 	)
 
 	It("accepts the samples in config/samples", func() {
-		files, err := filepath.Glob(filepath.Join("..", "config", "samples", "fhir_*.yaml"))
+		files, err := filepath.Glob(filepath.Join("..", "config", "samples", "fhir_v1alpha1_fhirendpoint_*.yaml"))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(files).To(HaveLen(2))
 		versions := map[fhirv1.FHIRVersion]bool{}

@@ -14,9 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package controllers holds the FhirEndpoint reconciler. Reconcile reads top to
-// bottom: get the FhirEndpoint, handle the finalizer, decide suspension, run the
-// stages (one file per child kind, each applied with server-side apply under one
-// field manager) and write status once. See docs/operator.md for what each
-// FhirEndpoint becomes.
+// Package controllers holds the FhirEndpoint and FhirAggregator reconcilers.
+// Each Reconcile reads top to bottom: get the object, handle the finalizer,
+// decide suspension, run the stages (one file per child kind, each applied
+// with server-side apply under one field manager, through the shared runStages)
+// and write status once. See docs/operator.md for what each becomes.
 package controllers

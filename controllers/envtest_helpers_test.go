@@ -43,15 +43,17 @@ import (
 // manager's default policy, plus one more allowed registry folder.
 func testConfig() Config {
 	return Config{
-		BaseDomain:                "fhir.example.test",
-		FhirServerImage:           "registry.example.test/fhirserver:test",
-		IngressClass:              "nginx",
-		URLScheme:                 "https",
-		IngressNamespace:          "ingress-nginx",
-		AggregatorNamespace:       "fhirfleet-system",
-		MetricsNamespace:          "monitoring",
-		AllowedIngressAnnotations: DefaultAllowedIngressAnnotations(),
-		AllowedImagePrefixes:      []string{"registry.example.test/fhirserver", "example.test/"},
+		BaseDomain:                     "fhir.example.test",
+		FhirServerImage:                "registry.example.test/fhirserver:test",
+		AggregatorImage:                "registry.example.test/aggregator:test",
+		IngressClass:                   "nginx",
+		URLScheme:                      "https",
+		IngressNamespace:               "ingress-nginx",
+		AggregatorNamespace:            "fhirfleet-system",
+		MetricsNamespace:               "monitoring",
+		AllowedIngressAnnotations:      DefaultAllowedIngressAnnotations(),
+		AllowedImagePrefixes:           []string{"registry.example.test/fhirserver", "example.test/"},
+		AllowedAggregatorImagePrefixes: []string{"registry.example.test/aggregator"},
 	}
 }
 
@@ -108,7 +110,8 @@ func startManager(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme,
 	return r, counting, err
 }
 
-// startManagerWith is startManager with configure changing the reconciler
+// startManagerWith is startManager (with the FhirAggregator controller
+// beside, as cmd/manager runs it) with configure changing the reconciler
 // (its Config, a Rollout) before it starts; stopped is closed once the
 // manager has stopped after ctx ends, so a test can start another in its place.
 func startManagerWith(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, workers int, configure func(*FhirEndpointReconciler)) (*FhirEndpointReconciler, *countingClient, <-chan struct{}, error) {
@@ -133,6 +136,10 @@ func startManagerWith(ctx context.Context, cfg *rest.Config, scheme *runtime.Sch
 		configure(r)
 	}
 	if err := r.SetupWithManager(ctx, mgr); err != nil {
+		return nil, nil, nil, err
+	}
+	agg := &FhirAggregatorReconciler{Client: counting, Recorder: mgr.GetEventRecorder("fhirfleet-test"), Config: r.Config}
+	if err := agg.SetupWithManager(mgr); err != nil {
 		return nil, nil, nil, err
 	}
 	stopped := make(chan struct{})

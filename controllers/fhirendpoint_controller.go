@@ -26,12 +26,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	storagev1 "k8s.io/api/storage/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -44,6 +42,8 @@ type Config struct {
 	BaseDomain string
 	// FhirServerImage runs unless spec.image overrides it.
 	FhirServerImage string
+	// AggregatorImage runs a FhirAggregator unless its spec.image overrides it.
+	AggregatorImage string
 	// IngressClass is used unless spec.ingress.className overrides it; empty
 	// leaves the cluster's default IngressClass in charge.
 	IngressClass string
@@ -68,6 +68,10 @@ type Config struct {
 	// AllowedImagePrefixes are what spec.image must start with (besides being
 	// FhirServerImage itself) to run. See imageAllowed.
 	AllowedImagePrefixes []string
+	// AllowedAggregatorImagePrefixes are the same for a FhirAggregator's
+	// spec.image (besides AggregatorImage itself): --allowed-image-prefixes
+	// when given, else the repository of AggregatorImage.
+	AllowedAggregatorImagePrefixes []string
 	// ServerTrustedProxies are CIDRs passed to every server as
 	// --trusted-proxies: the ingress controller's pods, whose X-Forwarded-For
 	// the token endpoint's per-address throttle believes. Empty passes none,
@@ -124,18 +128,9 @@ func (r *FhirEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if !endpoint.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.finalize(ctx, endpoint)
 	}
-	if !controllerutil.ContainsFinalizer(endpoint, Finalizer) {
-		// The optimistic lock keeps a merge patch of the finalizer list from
-		// dropping a finalizer another controller added meanwhile.
-		patch := client.MergeFromWithOptions(endpoint.DeepCopy(), client.MergeFromWithOptimisticLock{})
-		controllerutil.AddFinalizer(endpoint, Finalizer)
-		if err := r.Client.Patch(ctx, endpoint, patch); err != nil {
-			if apierrors.IsConflict(err) {
-				// Our cached copy was stale; the newer one is on its way.
-				return ctrl.Result{RequeueAfter: time.Second}, nil
-			}
-			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
-		}
+	if requeue, err := ensureFinalizer(ctx, r.Client, endpoint, Finalizer); err != nil || requeue {
+		// On a conflict our cached copy was stale; the newer one is on its way.
+		return ctrl.Result{RequeueAfter: requeueAfterConflict(requeue)}, err
 	}
 
 	s := &scope{
@@ -154,7 +149,7 @@ func (r *FhirEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		if applied {
 			endpoint.Status.ObservedGeneration = endpoint.Generation
 		}
-		recordTransitions(s, original)
+		recordTransitions(s, original.Status.Conditions)
 		if err := writeStatus(ctx, r.Client, original, endpoint); err != nil {
 			retErr = errors.Join(retErr, err)
 		}
@@ -162,8 +157,8 @@ func (r *FhirEndpointReconciler) Reconcile(ctx context.Context, req ctrl.Request
 
 	setSuspendedCondition(s)
 	applied, retErr = runStages(ctx, s, stages())
-	if s.blockedReason != "" {
-		log.V(1).Info("endpoint blocked", "reason", s.blockedReason, "message", s.blockedMessage)
+	if reason, msg := s.blocked(); reason != "" {
+		log.V(1).Info("endpoint blocked", "reason", reason, "message", msg)
 	}
 	if retErr != nil {
 		return ctrl.Result{}, retErr
@@ -178,6 +173,9 @@ func (r *FhirEndpointReconciler) SetupWithManager(ctx context.Context, mgr ctrl.
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &fhirv1.FhirEndpoint{}, subdomainIndex, indexSubdomain); err != nil {
 		return fmt.Errorf("index FhirEndpoints by subdomain: %w", err)
 	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &fhirv1.FhirAggregator{}, subdomainIndex, indexSubdomain); err != nil {
+		return fmt.Errorf("index FhirAggregators by subdomain: %w", err)
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&fhirv1.FhirEndpoint{}).
 		Owns(&corev1.PersistentVolumeClaim{}).
@@ -189,6 +187,8 @@ func (r *FhirEndpointReconciler) SetupWithManager(ctx context.Context, mgr ctrl.
 		// fhir.fhirfleet.io/endpoint rolls the server when it changes, too.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(endpointOfSecret)).
 		Watches(&fhirv1.FhirEndpoint{}, handler.EnqueueRequestsFromMapFunc(r.endpointsSharingSubdomain)).
+		// An aggregator on an endpoint's host conflicts with it, too.
+		Watches(&fhirv1.FhirAggregator{}, handler.EnqueueRequestsFromMapFunc(r.endpointsSharingSubdomain)).
 		// A class that starts allowing expansion lets a refused resize through.
 		Watches(&storagev1.StorageClass{}, handler.EnqueueRequestsFromMapFunc(r.endpointsOfStorageClass)).
 		Named("fhirendpoint").

@@ -39,8 +39,18 @@ const (
 	serverComponent = "fhir-server"
 
 	// AggregatorName is the app.kubernetes.io/name label of the aggregator pods
-	// the NetworkPolicy admits (in the aggregator's namespace).
+	// the NetworkPolicy admits (in the aggregator's namespace); see
+	// aggregatorPeerLabels.
 	AggregatorName = "fhirfleet-aggregator"
+	// LabelAggregator is on every child of a FhirAggregator, naming it; the
+	// aggregator's own cache (aggregatorChildCache) selects on it.
+	// LabelAggregatorNamespace is on the bindings the aggregator gets in other
+	// namespaces (and cluster-wide), where no owner reference can point at it.
+	LabelAggregator          = "fhir.fhirfleet.io/aggregator"
+	LabelAggregatorNamespace = "fhir.fhirfleet.io/aggregator-namespace"
+	// LabelCustomer is on a customer's client Secret of a FhirAggregator.
+	LabelCustomer       = "fhir.fhirfleet.io/customer"
+	aggregatorComponent = "aggregator"
 
 	// AnnotationCredentialsHash on the pod template is a hash of the
 	// credentials Secret's data but the keys the server re-reads at runtime
@@ -86,4 +96,14 @@ func podLabels(e *fhirv1.FhirEndpoint) map[string]string {
 	}
 	l[labelName] = serverName
 	return l
+}
+
+// aggregatorPeerLabels are the labels every FhirAggregator's pod carries and
+// the FhirEndpoints' NetworkPolicies admit (in --aggregator-namespace): one
+// definition for both sides, so they cannot drift apart.
+func aggregatorPeerLabels() map[string]string {
+	return map[string]string{
+		labelName:      AggregatorName,
+		labelComponent: aggregatorComponent,
+	}
 }

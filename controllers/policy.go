@@ -170,7 +170,13 @@ func ValidateImagePrefixes(prefixes []string) error {
 // "ghcr.io/fhirfleet/fhirserver-evil"; a prefix ending in "/" allows a whole
 // registry or folder.
 func imageAllowed(cfg Config, image string) bool {
-	if image == cfg.FhirServerImage {
+	return imageAllowedAs(cfg.AllowedImagePrefixes, cfg.FhirServerImage, image)
+}
+
+// imageAllowedAs is imageAllowed for a workload whose own image (the
+// manager's flag) is own: that image, or one under an allowed prefix.
+func imageAllowedAs(prefixes []string, own, image string) bool {
+	if image == own {
 		return true
 	}
 	// No runtime resolves "..", but a prefix check must not depend on that.
@@ -179,7 +185,7 @@ func imageAllowed(cfg Config, image string) bool {
 			return false
 		}
 	}
-	for _, p := range cfg.AllowedImagePrefixes {
+	for _, p := range prefixes {
 		rest, ok := strings.CutPrefix(image, p)
 		if !ok || p == "" {
 			continue
@@ -203,21 +209,37 @@ const maxNamedInMessage = 20
 // so tightening the manager's flags takes effect on every endpoint at once.
 func checkSpecPolicy(_ context.Context, s *scope) error {
 	e := s.endpoint
-	kept, refusedKeys := filterAnnotations(s.cfg.AllowedIngressAnnotations, e.Spec.Ingress.Annotations)
-	s.ingressAnnotations = kept
-	s.imageRefused = e.Spec.Image != "" && !imageAllowed(s.cfg, e.Spec.Image)
+	v := judgeSpec(s.cfg.AllowedIngressAnnotations, s.cfg.AllowedImagePrefixes, "--fhirserver-image", s.cfg.FhirServerImage, e.Spec.Image, e.Spec.Ingress.Annotations)
+	s.ingressAnnotations, s.imageRefused = v.annotations, v.imageRefused
+	v.report(s)
+	return nil
+}
 
-	var reason string
+// specVerdict is what the manager's policy makes of a spec's image and
+// Ingress annotations.
+type specVerdict struct {
+	// annotations are the ones the Ingress gets.
+	annotations  map[string]string
+	imageRefused bool
+	// reason and message are SpecAccepted's when something was refused.
+	reason, message string
+}
+
+// judgeSpec applies the policy to image (empty: the manager's own, named
+// by ownFlag) and the Ingress annotations.
+func judgeSpec(allowedAnnotations, allowedPrefixes []string, ownFlag, ownImage, image string, annotations map[string]string) specVerdict {
+	kept, refusedKeys := filterAnnotations(allowedAnnotations, annotations)
+	v := specVerdict{annotations: kept, imageRefused: image != "" && !imageAllowedAs(allowedPrefixes, ownImage, image)}
 	var msgs []string
-	if s.imageRefused {
-		reason = fhirv1.ReasonImageRefused
-		msgs = append(msgs, fmt.Sprintf("spec.image %s is not run: it is neither --fhirserver-image nor under --allowed-image-prefixes (%s)",
-			quoteBounded(e.Spec.Image), strings.Join(s.cfg.AllowedImagePrefixes, ", ")))
+	if v.imageRefused {
+		v.reason = fhirv1.ReasonImageRefused
+		msgs = append(msgs, fmt.Sprintf("spec.image %s is not run: it is neither %s nor under --allowed-image-prefixes (%s)",
+			quoteBounded(image), ownFlag, strings.Join(allowedPrefixes, ", ")))
 	}
 	if len(refusedKeys) > 0 {
-		reason = fhirv1.ReasonAnnotationsRefused
-		if s.imageRefused {
-			reason = fhirv1.ReasonImageAndAnnotationsRefused
+		v.reason = fhirv1.ReasonAnnotationsRefused
+		if v.imageRefused {
+			v.reason = fhirv1.ReasonImageAndAnnotationsRefused
 		}
 		named := refusedKeys
 		more := ""
@@ -226,12 +248,17 @@ func checkSpecPolicy(_ context.Context, s *scope) error {
 		}
 		msgs = append(msgs, "spec.ingress.annotations not applied: "+strings.Join(named, ", ")+more)
 	}
-	if reason == "" {
+	v.message = strings.Join(msgs, "; ")
+	return v
+}
+
+// report sets SpecAccepted from the verdict.
+func (v specVerdict) report(s reporter) {
+	if v.reason == "" {
 		setCondition(s, fhirv1.ConditionSpecAccepted, metav1.ConditionTrue, fhirv1.ReasonAccepted, "spec.image and spec.ingress.annotations are within the manager's policy")
-		return nil
+		return
 	}
-	setCondition(s, fhirv1.ConditionSpecAccepted, metav1.ConditionFalse, reason, strings.Join(msgs, "; "))
-	return nil
+	setCondition(s, fhirv1.ConditionSpecAccepted, metav1.ConditionFalse, v.reason, v.message)
 }
 
 // bounded cuts a spec value to a readable length for a message: the CRD does

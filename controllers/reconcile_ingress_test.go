@@ -107,7 +107,8 @@ var _ = Describe("the Ingress", func() {
 
 func TestDesiredIngressRoutesOnlyThePublicAPI(t *testing.T) {
 	e := &fhirv1.FhirEndpoint{ObjectMeta: metav1.ObjectMeta{Name: "ep", Namespace: "ns"}}
-	ing := desiredIngress(&scope{endpoint: e, host: "h.example.test"})
+	s := &scope{endpoint: e, host: "h.example.test"}
+	ing := desiredIngress(s.cfg, s.ingressChild())
 	var got []string
 	for _, p := range ing.Spec.Rules[0].HTTP.Paths {
 		got = append(got, *p.Path)
@@ -136,7 +137,7 @@ func TestDesiredIngressTLS(t *testing.T) {
 			e := &fhirv1.FhirEndpoint{ObjectMeta: metav1.ObjectMeta{Name: "ep", Namespace: "ns"}}
 			e.Spec.Ingress.TLS = tt.specTLS
 			s := &scope{endpoint: e, cfg: Config{DefaultTLSSecret: tt.defaultTLS}, host: "h.example.test"}
-			ing := desiredIngress(s)
+			ing := desiredIngress(s.cfg, s.ingressChild())
 			got := ""
 			if len(ing.Spec.TLS) > 0 {
 				got = *ing.Spec.TLS[0].SecretName

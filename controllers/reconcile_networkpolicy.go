@@ -36,14 +36,15 @@ const namespaceNameLabel = "kubernetes.io/metadata.name"
 // reconcileNetworkPolicy applies the NetworkPolicy <name>: the server pod
 // accepts traffic on port 8080 only from the ingress controller's namespace
 // and, when aggregation is enabled, from the aggregator's pods
-// (app.kubernetes.io/name: fhirfleet-aggregator in the aggregator's namespace);
+// (aggregatorPeerLabels: app.kubernetes.io/name: fhirfleet-aggregator and
+// app.kubernetes.io/component: aggregator, in the aggregator's namespace);
 // and on the metrics port 9090 only from the monitoring namespace
 // (--metrics-namespace), so neither the ingress controller nor the tenant's
 // neighbours read store sizes and feed positions.
 func reconcileNetworkPolicy(ctx context.Context, s *scope) error {
 	e := s.endpoint
 	live := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: e.Name, Namespace: e.Namespace}}
-	if _, err := applyChild(ctx, s, live, desiredNetworkPolicy(s), networkingv1ac.ExtractNetworkPolicy); err != nil {
+	if _, err := applyChild(ctx, s.c, live, desiredNetworkPolicy(s), networkingv1ac.ExtractNetworkPolicy); err != nil {
 		return err
 	}
 	setCondition(s, fhirv1.ConditionNetworkPolicyReady, metav1.ConditionTrue, fhirv1.ReasonApplied, "NetworkPolicy "+e.Name+" admits only the ingress controller, the aggregator and monitoring")
@@ -67,7 +68,7 @@ func desiredNetworkPolicy(s *scope) *networkingv1ac.NetworkPolicyApplyConfigurat
 		rules = append(rules, networkingv1ac.NetworkPolicyIngressRule().
 			WithFrom(networkingv1ac.NetworkPolicyPeer().
 				WithNamespaceSelector(namespace(s.cfg.AggregatorNamespace)).
-				WithPodSelector(metav1ac.LabelSelector().WithMatchLabels(map[string]string{labelName: AggregatorName}))).
+				WithPodSelector(metav1ac.LabelSelector().WithMatchLabels(aggregatorPeerLabels()))).
 			WithPorts(port(httpPort)))
 	}
 	if s.cfg.MetricsNamespace != "" {

@@ -41,7 +41,7 @@ var _ = Describe("the NetworkPolicy", func() {
 	fromAggregator := networkingv1.NetworkPolicyIngressRule{
 		From: []networkingv1.NetworkPolicyPeer{{
 			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "fhirfleet-system"}},
-			PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "fhirfleet-aggregator"}},
+			PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "fhirfleet-aggregator", "app.kubernetes.io/component": "aggregator"}},
 		}},
 		Ports: port,
 	}

@@ -27,24 +27,43 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
 
-// reconcilePVC applies <name>-data. The claim is owned directly, not through
-// a StatefulSet volumeClaimTemplate, because templates cannot be resized: a
-// larger spec.storage.size is applied here and the storage driver expands
-// the volume (if its class allows expansion; see refuseResize if not).
+// dataClaim is a workload's data volume as its reconciler asks for it: the
+// FhirEndpoint's <name>-data and the FhirAggregator's <name>-data are both
+// reconciled by reconcileClaim.
+type dataClaim struct {
+	name, namespace string
+	labels          map[string]string
+	owner           *metav1ac.OwnerReferenceApplyConfiguration
+	storage         fhirv1.StorageSpec
+}
+
+// reconcilePVC applies <name>-data.
 func reconcilePVC(ctx context.Context, s *scope) error {
 	e := s.endpoint
-	live := &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: e.DataClaimName(), Namespace: e.Namespace}}
+	return reconcileClaim(ctx, s, s.c, dataClaim{
+		name: e.DataClaimName(), namespace: e.Namespace, labels: childLabels(e), owner: s.ownerRef(), storage: e.Spec.Storage,
+	})
+}
+
+// reconcileClaim applies a data claim and reports it in StorageReady. The
+// claim is owned directly, not through a StatefulSet volumeClaimTemplate,
+// because templates cannot be resized: a larger spec.storage.size is
+// applied here and the storage driver expands the volume (if its class
+// allows expansion; see refuseResize if not).
+func reconcileClaim(ctx context.Context, s reporter, c client.Client, claim dataClaim) error {
+	live := &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: claim.name, Namespace: claim.namespace}}
 	// The claim may have been expanded by hand beyond the spec; asking for
 	// less would be refused (claims never shrink), so keep the larger size.
-	size := e.StorageSize()
+	size := claim.storage.EffectiveSize()
 	var current *resource.Quantity
-	if err := s.c.Get(ctx, client.ObjectKeyFromObject(live), live); err == nil {
+	if err := c.Get(ctx, client.ObjectKeyFromObject(live), live); err == nil {
 		if cur, ok := live.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
 			current = &cur
 			if cur.Cmp(size) > 0 {
@@ -52,14 +71,14 @@ func reconcilePVC(ctx context.Context, s *scope) error {
 			}
 		}
 	}
-	_, err := applyChild(ctx, s, live, desiredPVC(s, size), corev1ac.ExtractPersistentVolumeClaim)
+	_, err := applyChild(ctx, c, live, desiredPVC(claim, size), corev1ac.ExtractPersistentVolumeClaim)
 	if err != nil && current != nil && size.Cmp(*current) > 0 && (apierrors.IsForbidden(err) || apierrors.IsInvalid(err)) {
-		return refuseResize(ctx, s, live, size, *current, err)
+		return refuseResize(ctx, s, c, claim, live, size, *current, err)
 	}
 	if err != nil {
 		return err
 	}
-	setCondition(s, fhirv1.ConditionStorageReady, metav1.ConditionTrue, fhirv1.ReasonApplied, fmt.Sprintf("claim %s requests %s", e.DataClaimName(), size.String()))
+	setCondition(s, fhirv1.ConditionStorageReady, metav1.ConditionTrue, fhirv1.ReasonApplied, fmt.Sprintf("claim %s requests %s", claim.name, size.String()))
 	return nil
 }
 
@@ -71,13 +90,13 @@ func reconcilePVC(ctx context.Context, s *scope) error {
 // alike, so the stage blocks instead of returning an error: the next try
 // comes when the spec changes or the storage class does (the controller
 // watches StorageClasses, see endpointsOfStorageClass).
-func refuseResize(ctx context.Context, s *scope, live *corev1.PersistentVolumeClaim, want, current resource.Quantity, refused error) error {
-	if _, err := applyChild(ctx, s, live, desiredPVC(s, current), corev1ac.ExtractPersistentVolumeClaim); err != nil {
+func refuseResize(ctx context.Context, s reporter, c client.Client, claim dataClaim, live *corev1.PersistentVolumeClaim, want, current resource.Quantity, refused error) error {
+	if _, err := applyChild(ctx, c, live, desiredPVC(claim, current), corev1ac.ExtractPersistentVolumeClaim); err != nil {
 		return err
 	}
 	msg := fmt.Sprintf("claim %s stays at %s, the API server refused %s: %s", live.Name, current.String(), want.String(), apiMessage(refused))
 	setCondition(s, fhirv1.ConditionStorageReady, metav1.ConditionFalse, fhirv1.ReasonResizeRefused, msg)
-	if classAllowsExpansion(ctx, s, live) {
+	if classAllowsExpansion(ctx, c, live) {
 		// The class already allows expansion in our view, so the refusal
 		// came from the API server's admission working from an older copy
 		// of the class (its informer lags the watch event that brought us
@@ -90,12 +109,12 @@ func refuseResize(ctx context.Context, s *scope, live *corev1.PersistentVolumeCl
 
 // classAllowsExpansion reports whether the claim's storage class, as the
 // operator's cache has it, allows volume expansion.
-func classAllowsExpansion(ctx context.Context, s *scope, claim *corev1.PersistentVolumeClaim) bool {
+func classAllowsExpansion(ctx context.Context, c client.Client, claim *corev1.PersistentVolumeClaim) bool {
 	if claim.Spec.StorageClassName == nil || *claim.Spec.StorageClassName == "" {
 		return false
 	}
 	class := &storagev1.StorageClass{}
-	if err := s.c.Get(ctx, client.ObjectKey{Name: *claim.Spec.StorageClassName}, class); err != nil {
+	if err := c.Get(ctx, client.ObjectKey{Name: *claim.Spec.StorageClassName}, class); err != nil {
 		return false
 	}
 	return class.AllowVolumeExpansion != nil && *class.AllowVolumeExpansion
@@ -103,18 +122,17 @@ func classAllowsExpansion(ctx context.Context, s *scope, claim *corev1.Persisten
 
 // desiredPVC is the data claim: one writer (ReadWriteOnce), the requested size
 // and, if set, the storage class.
-func desiredPVC(s *scope, size resource.Quantity) *corev1ac.PersistentVolumeClaimApplyConfiguration {
-	e := s.endpoint
+func desiredPVC(claim dataClaim, size resource.Quantity) *corev1ac.PersistentVolumeClaimApplyConfiguration {
 	spec := corev1ac.PersistentVolumeClaimSpec().
 		WithAccessModes(corev1.ReadWriteOnce).
 		WithResources(corev1ac.VolumeResourceRequirements().
 			WithRequests(corev1.ResourceList{corev1.ResourceStorage: size}))
-	if e.Spec.Storage.StorageClassName != nil {
-		spec.WithStorageClassName(*e.Spec.Storage.StorageClassName)
+	if claim.storage.StorageClassName != nil {
+		spec.WithStorageClassName(*claim.storage.StorageClassName)
 	}
-	return corev1ac.PersistentVolumeClaim(e.DataClaimName(), e.Namespace).
-		WithLabels(childLabels(e)).
-		WithOwnerReferences(s.ownerRef()).
+	return corev1ac.PersistentVolumeClaim(claim.name, claim.namespace).
+		WithLabels(claim.labels).
+		WithOwnerReferences(claim.owner).
 		WithSpec(spec)
 }
 
@@ -123,14 +141,21 @@ func desiredPVC(s *scope, size resource.Quantity) *corev1ac.PersistentVolumeClai
 // soon as the class allows expansion. The claims come from the cache, which
 // holds only the operator's own.
 func (r *FhirEndpointReconciler) endpointsOfStorageClass(ctx context.Context, o client.Object) []reconcile.Request {
+	return claimOwnersOfClass(ctx, r.Client, LabelEndpoint, o.GetName())
+}
+
+// claimOwnersOfClass lists the claims labelled ownerLabel (whose value names
+// their FhirEndpoint or FhirAggregator, in the claim's namespace) that are of
+// storage class class, as requests for their owners.
+func claimOwnersOfClass(ctx context.Context, c client.Reader, ownerLabel, class string) []reconcile.Request {
 	var claims corev1.PersistentVolumeClaimList
-	if err := r.Client.List(ctx, &claims, client.HasLabels{LabelEndpoint}); err != nil {
+	if err := c.List(ctx, &claims, client.HasLabels{ownerLabel}); err != nil {
 		return nil
 	}
 	var reqs []reconcile.Request
-	for _, c := range claims.Items {
-		if c.Spec.StorageClassName != nil && *c.Spec.StorageClassName == o.GetName() {
-			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: c.Labels[LabelEndpoint]}})
+	for _, pvc := range claims.Items {
+		if pvc.Spec.StorageClassName != nil && *pvc.Spec.StorageClassName == class {
+			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: pvc.Namespace, Name: pvc.Labels[ownerLabel]}})
 		}
 	}
 	return reqs

@@ -167,6 +167,23 @@ func createSecret(ctx context.Context, s *scope, name string) (*corev1.Secret, e
 // Exported for the end-to-end test that runs a real fhirserver on the files
 // a generated Secret projects.
 func GenerateCredentials() (map[string][]byte, error) {
+	key, err := generateSigningKey()
+	if err != nil {
+		return nil, err
+	}
+	data := map[string][]byte{"token_signing_key": key}
+	for _, prefix := range []string{"", "aggregator_"} {
+		id, secret, err := generateClient()
+		if err != nil {
+			return nil, err
+		}
+		data[prefix+"client_id"], data[prefix+"client_secret"] = id, secret
+	}
+	return data, nil
+}
+
+// generateSigningKey makes an ECDSA P-256 token signing key as a PKCS#8 PEM block.
+func generateSigningKey() ([]byte, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate signing key: %w", err)
@@ -175,21 +192,20 @@ func GenerateCredentials() (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode signing key: %w", err)
 	}
-	data := map[string][]byte{
-		"token_signing_key": pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}),
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// generateClient makes an OAuth client: a 128-bit id in hex and a 256-bit
+// secret in base64url.
+func generateClient() (id, secret []byte, err error) {
+	idBytes, secretBytes := make([]byte, 16), make([]byte, 32)
+	if _, err := rand.Read(idBytes); err != nil {
+		return nil, nil, fmt.Errorf("generate client id: %w", err)
 	}
-	for k, n := range map[string]int{"client_id": 16, "aggregator_client_id": 16, "client_secret": 32, "aggregator_client_secret": 32} {
-		b := make([]byte, n)
-		if _, err := rand.Read(b); err != nil {
-			return nil, fmt.Errorf("generate %s: %w", k, err)
-		}
-		if strings.HasSuffix(k, "_id") {
-			data[k] = []byte(hex.EncodeToString(b))
-		} else {
-			data[k] = []byte(base64.RawURLEncoding.EncodeToString(b))
-		}
+	if _, err := rand.Read(secretBytes); err != nil {
+		return nil, nil, fmt.Errorf("generate client secret: %w", err)
 	}
-	return data, nil
+	return []byte(hex.EncodeToString(idBytes)), []byte(base64.RawURLEncoding.EncodeToString(secretBytes)), nil
 }
 
 // missingKeys lists the contract's keys absent or empty in the Secret.

@@ -23,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 
 	fhirv1 "github.com/fhirfleet/fhirfleet/api/v1alpha1"
 )
@@ -34,7 +35,7 @@ import (
 func reconcileService(ctx context.Context, s *scope) error {
 	e := s.endpoint
 	live := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: e.Name, Namespace: e.Namespace}}
-	if _, err := applyChild(ctx, s, live, desiredService(s), corev1ac.ExtractService); err != nil {
+	if _, err := applyChild(ctx, s.c, live, desiredService(s), corev1ac.ExtractService); err != nil {
 		return err
 	}
 	e.Status.InternalURL = e.InternalURL()
@@ -44,12 +45,19 @@ func reconcileService(ctx context.Context, s *scope) error {
 
 func desiredService(s *scope) *corev1ac.ServiceApplyConfiguration {
 	e := s.endpoint
-	return corev1ac.Service(e.Name, e.Namespace).
-		WithLabels(childLabels(e)).
-		WithOwnerReferences(s.ownerRef()).
+	return serviceFor(e.Name, e.Namespace, childLabels(e), s.ownerRef(), selectorLabels(e))
+}
+
+// serviceFor is a ClusterIP Service in front of a workload's http (8080)
+// and metrics (9090) ports: the fhirserver's and the aggregator's, which
+// listen on the same ones.
+func serviceFor(name, namespace string, labels map[string]string, owner *metav1ac.OwnerReferenceApplyConfiguration, selector map[string]string) *corev1ac.ServiceApplyConfiguration {
+	return corev1ac.Service(name, namespace).
+		WithLabels(labels).
+		WithOwnerReferences(owner).
 		WithSpec(corev1ac.ServiceSpec().
 			WithType(corev1.ServiceTypeClusterIP).
-			WithSelector(selectorLabels(e)).
+			WithSelector(selector).
 			WithPorts(
 				corev1ac.ServicePort().
 					WithName(httpPortName).

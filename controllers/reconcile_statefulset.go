@@ -70,7 +70,7 @@ func reconcileStatefulSet(ctx context.Context, s *scope) error {
 	if err != nil {
 		return err
 	}
-	found, err := applyChild(ctx, s, live, up.annotate(desired), appsv1ac.ExtractStatefulSet)
+	found, err := applyChild(ctx, s.c, live, up.annotate(desired), appsv1ac.ExtractStatefulSet)
 	if err != nil {
 		return err
 	}
@@ -172,12 +172,7 @@ func desiredStatefulSet(s *scope, image string) (*appsv1ac.StatefulSetApplyConfi
 			corev1ac.ContainerPort().WithName(metricsPortName).WithContainerPort(metricsPort).WithProtocol(corev1.ProtocolTCP)).
 		WithReadinessProbe(httpProbe("/readyz", 5, 3)).
 		WithLivenessProbe(httpProbe("/healthz", 10, 6)).
-		WithSecurityContext(corev1ac.SecurityContext().
-			WithRunAsNonRoot(true).
-			WithReadOnlyRootFilesystem(true).
-			WithAllowPrivilegeEscalation(false).
-			WithCapabilities(corev1ac.Capabilities().WithDrop("ALL")).
-			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))).
+		WithSecurityContext(restrictedContainerSecurity()).
 		WithVolumeMounts(
 			corev1ac.VolumeMount().WithName("data").WithMountPath(dataMountPath),
 			corev1ac.VolumeMount().WithName("credentials").WithMountPath(credentialsMountPath).WithReadOnly(true),
@@ -190,12 +185,7 @@ func desiredStatefulSet(s *scope, image string) (*appsv1ac.StatefulSetApplyConfi
 	pod := corev1ac.PodSpec().
 		WithAutomountServiceAccountToken(false).
 		WithEnableServiceLinks(false).
-		WithSecurityContext(corev1ac.PodSecurityContext().
-			WithRunAsNonRoot(true).
-			WithRunAsUser(nonRootID).
-			WithRunAsGroup(nonRootID).
-			WithFSGroup(nonRootID).
-			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))).
+		WithSecurityContext(restrictedPodSecurity()).
 		WithContainers(container).
 		WithVolumes(
 			corev1ac.Volume().WithName("data").WithPersistentVolumeClaim(
@@ -223,9 +213,37 @@ func desiredStatefulSet(s *scope, image string) (*appsv1ac.StatefulSetApplyConfi
 				WithSpec(pod))), nil
 }
 
+// restrictedContainerSecurity is what the restricted Pod Security Standard
+// asks of a container, and a read-only root: the images need to write only
+// to their volumes.
+func restrictedContainerSecurity() *corev1ac.SecurityContextApplyConfiguration {
+	return corev1ac.SecurityContext().
+		WithRunAsNonRoot(true).
+		WithReadOnlyRootFilesystem(true).
+		WithAllowPrivilegeEscalation(false).
+		WithCapabilities(corev1ac.Capabilities().WithDrop("ALL")).
+		WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))
+}
+
+// restrictedPodSecurity runs the pod as the images' nonroot user, which
+// also owns the mounted volumes (fsGroup).
+func restrictedPodSecurity() *corev1ac.PodSecurityContextApplyConfiguration {
+	return corev1ac.PodSecurityContext().
+		WithRunAsNonRoot(true).
+		WithRunAsUser(nonRootID).
+		WithRunAsGroup(nonRootID).
+		WithFSGroup(nonRootID).
+		WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))
+}
+
 func httpProbe(path string, period, failures int32) *corev1ac.ProbeApplyConfiguration {
+	return probeOn(httpPortName, path, period, failures)
+}
+
+// probeOn is an HTTP GET probe of path on the named container port.
+func probeOn(port, path string, period, failures int32) *corev1ac.ProbeApplyConfiguration {
 	return corev1ac.Probe().
-		WithHTTPGet(corev1ac.HTTPGetAction().WithPath(path).WithPort(intstr.FromString(httpPortName))).
+		WithHTTPGet(corev1ac.HTTPGetAction().WithPath(path).WithPort(intstr.FromString(port))).
 		WithPeriodSeconds(period).
 		WithFailureThreshold(failures)
 }

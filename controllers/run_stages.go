@@ -39,7 +39,7 @@ import (
 // errBlocked are returned joined, so the controller retries with backoff;
 // a blocked stage waits for the watch on its cause instead.
 // applied reports that every stage succeeded.
-func runStages(ctx context.Context, s *scope, all []stage) (applied bool, err error) {
+func runStages[S reporter](ctx context.Context, s S, all []stage[S]) (applied bool, err error) {
 	failed := map[string]error{}
 	var errs []error
 	for _, st := range all {
@@ -78,9 +78,9 @@ func firstFailed(needs []string, failed map[string]error) string {
 // setSkippedCondition reports a child not applied because the stage it needs
 // failed: with the blocking reason (SubdomainConflict...) when that stage
 // waits for the user, NotProvisioned when it failed otherwise.
-func setSkippedCondition(s *scope, condType, dep string, depErr error) {
-	if errors.Is(depErr, errBlocked) && s.blockedReason != "" {
-		setCondition(s, condType, metav1.ConditionFalse, s.blockedReason, s.blockedMessage)
+func setSkippedCondition(s reporter, condType, dep string, depErr error) {
+	if reason, msg := s.blocked(); errors.Is(depErr, errBlocked) && reason != "" {
+		setCondition(s, condType, metav1.ConditionFalse, reason, msg)
 		return
 	}
 	setCondition(s, condType, metav1.ConditionFalse, fhirv1.ReasonNotProvisioned, fmt.Sprintf("not applied: stage %s failed: %v", dep, depErr))

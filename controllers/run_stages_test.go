@@ -53,28 +53,28 @@ func TestRunStages(t *testing.T) {
 	block := func(_ context.Context, s *scope) error { return s.block(fhirv1.ReasonSubdomainConflict, "taken") }
 	tests := []struct {
 		name        string
-		stages      []stage
+		stages      []stage[*scope]
 		wantApplied bool
 		wantErr     bool
 		want        map[string]string // condition type -> status/reason
 	}{
-		{"all succeed", []stage{
+		{"all succeed", []stage[*scope]{
 			{name: "a", condition: "A", run: ok("A")},
 			{name: "b", condition: "B", run: ok("B")},
 		}, true, false, map[string]string{"A": "True/Applied", "B": "True/Applied"}},
-		{"a failure leaves the rest to run", []stage{
+		{"a failure leaves the rest to run", []stage[*scope]{
 			{name: "a", condition: "A", run: fail(forbidden)},
 			{name: "b", condition: "B", run: ok("B")},
 		}, false, true, map[string]string{"A": "False/Forbidden", "B": "True/Applied"}},
-		{"an error without a reason", []stage{
+		{"an error without a reason", []stage[*scope]{
 			{name: "a", condition: "A", run: fail(errors.New("boom"))},
 		}, false, true, map[string]string{"A": "False/ApplyFailed"}},
-		{"a need that failed skips", []stage{
+		{"a need that failed skips", []stage[*scope]{
 			{name: "a", run: fail(errors.New("boom"))},
 			{name: "b", condition: "B", needs: []string{"a"}, run: ok("B")},
 			{name: "c", condition: "C", run: ok("C")},
 		}, false, true, map[string]string{"B": "False/NotProvisioned", "C": "True/Applied"}},
-		{"a need that blocked skips with its reason, and no error", []stage{
+		{"a need that blocked skips with its reason, and no error", []stage[*scope]{
 			{name: "a", run: block},
 			{name: "b", condition: "B", needs: []string{"a"}, run: ok("B")},
 		}, false, false, map[string]string{"B": "False/SubdomainConflict"}},
@@ -160,15 +160,21 @@ var _ = Describe("a failing child", func() {
 		Expect(condition(e, fhirv1.ConditionServiceReady)()).To(haveCondition(metav1.ConditionTrue, fhirv1.ReasonApplied))
 
 		By("growing the volume once the class allows expansion, with no edit of the endpoint")
-		Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
-			if err := k8sClient.Get(ctx, keyOf("", class.Name), class); err != nil {
-				return err
-			}
-			class.AllowVolumeExpansion = ptr.To(true)
-			return k8sClient.Update(ctx, class)
-		})).To(Succeed())
+		allowExpansion(class)
 		Eventually(func() string { return claimSize(e) }).Should(Equal("2Gi"))
 		Eventually(condition(e, fhirv1.ConditionStorageReady)).Should(haveCondition(metav1.ConditionTrue, fhirv1.ReasonApplied))
 		Eventually(func() []string { return eventReasons(ns, e.Name) }).Should(ContainElement("Normal/" + fhirv1.ReasonApplied))
 	})
 })
+
+// allowExpansion lets class expand volumes, as a cluster admin would.
+func allowExpansion(class *storagev1.StorageClass) {
+	GinkgoHelper()
+	Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := k8sClient.Get(context.Background(), keyOf("", class.Name), class); err != nil {
+			return err
+		}
+		class.AllowVolumeExpansion = ptr.To(true)
+		return k8sClient.Update(context.Background(), class)
+	})).To(Succeed())
+}

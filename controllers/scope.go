@@ -21,6 +21,7 @@ import (
 	"errors"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -65,14 +66,13 @@ type scope struct {
 	// another reconcile when no watch would bring one (see reportUpgrade).
 	rollout      *Rollout
 	requeueAfter time.Duration
-	// blockedReason/blockedMessage explain the first errBlocked for the Ready condition.
-	blockedReason  string
-	blockedMessage string
+	blockState
 }
 
-// stage reconciles one kind of child. It returns errBlocked (wrapped or not)
-// when the endpoint must wait for the user, any other error to retry.
-type stage struct {
+// stage reconciles one kind of child of the object a scope S is about. It
+// returns errBlocked (wrapped or not) when the object must wait for the
+// user, any other error to retry.
+type stage[S reporter] struct {
 	name string
 	// condition reports this stage's child (True once applied); empty for
 	// the stages that own no child.
@@ -81,7 +81,7 @@ type stage struct {
 	// it is skipped while any of them failed. Every other failure leaves it
 	// to run (see runStages).
 	needs []string
-	run   func(ctx context.Context, s *scope) error
+	run   func(ctx context.Context, s S) error
 }
 
 // stages are run in this order, every one on every reconcile: the policy
@@ -94,9 +94,9 @@ type stage struct {
 // Ingress are built from the host. The StatefulSet also uses the Secret's
 // hash; when the secret stage failed it keeps the hash it runs with (see
 // credentialsHash), so a suspend still gets through.
-func stages() []stage {
+func stages() []stage[*scope] {
 	host := []string{"subdomain"}
-	return []stage{
+	return []stage[*scope]{
 		{name: "policy", run: checkSpecPolicy},
 		{name: "subdomain", run: reconcileSubdomain},
 		{name: "secret", condition: fhirv1.ConditionCredentialsReady, needs: host, run: reconcileSecret},
@@ -122,14 +122,12 @@ func (s *scope) ownerRef() *metav1ac.OwnerReferenceApplyConfiguration {
 		WithBlockOwnerDeletion(true)
 }
 
-// block records why the endpoint cannot proceed and returns errBlocked. The
-// first stage to block names the reason Ready reports.
-func (s *scope) block(reason, message string) error {
-	if s.blockedReason == "" {
-		s.blockedReason, s.blockedMessage = reason, message
-	}
-	return errBlocked
-}
+func (s *scope) object() client.Object               { return s.endpoint }
+func (s *scope) conditions() *[]metav1.Condition     { return &s.endpoint.Status.Conditions }
+func (s *scope) children() []string                  { return childConditions() }
+func (s *scope) suspendedNow() bool                  { return s.suspended }
+func (s *scope) readyMessage() string                { return "serving " + s.endpoint.Status.URL }
+func (s *scope) eventRecorder() events.EventRecorder { return s.recorder }
 
 // baseURL is <scheme>://<host>, the server's --base-url.
 func (s *scope) baseURL() string { return s.cfg.URLScheme + "://" + s.host }

@@ -66,15 +66,21 @@ func writeStatus(ctx context.Context, c client.Client, before, after *fhirv1.Fhi
 	if equality.Semantic.DeepEqual(ownedStatus(before.Status), want) {
 		return nil
 	}
-	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&want)
+	return applyStatus(ctx, c, "FhirEndpoint", after, &want)
+}
+
+// applyStatus server-side applies status (a pointer to a typed status) on
+// the status subresource of obj, a kind of this API group, under
+// FieldManager. ForceOwnership takes back a field of ours another writer set.
+func applyStatus(ctx context.Context, c client.Client, kind string, obj client.Object, status any) error {
+	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(status)
 	if err != nil {
 		return fmt.Errorf("convert status: %w", err)
 	}
 	u := &unstructured.Unstructured{Object: map[string]any{"status": content}}
-	u.SetGroupVersionKind(fhirv1.GroupVersion.WithKind("FhirEndpoint"))
-	u.SetName(after.Name)
-	u.SetNamespace(after.Namespace)
-	// ForceOwnership takes back a field of ours another writer set.
+	u.SetGroupVersionKind(fhirv1.GroupVersion.WithKind(kind))
+	u.SetName(obj.GetName())
+	u.SetNamespace(obj.GetNamespace())
 	if err := c.Status().Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
 		return fmt.Errorf("apply status: %w", err)
 	}

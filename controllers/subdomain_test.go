@@ -58,6 +58,17 @@ func TestClaimsBefore(t *testing.T) {
 	if got := indexSubdomain(ep("a", "b", t0)); len(got) != 1 || got[0] != "-" {
 		t.Errorf("indexSubdomain of an empty spec = %v", got)
 	}
+	if got := indexSubdomain(&fhirv1.FhirAggregator{}); len(got) != 1 || got[0] != "aggregated" {
+		t.Errorf("indexSubdomain of an aggregator = %v, want its default", got)
+	}
+	// An endpoint and an aggregator of one namespace and name, in one second:
+	// exactly one of them wins.
+	x := ep("a", "a", t0)
+	x.UID = "1"
+	y := &fhirv1.FhirAggregator{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "a", CreationTimestamp: t0, UID: "2"}}
+	if !claimsBefore(x, y) || claimsBefore(y, x) {
+		t.Errorf("claimsBefore does not decide between two kinds alike but for the UID")
+	}
 }
 
 var _ = Describe("a subdomain conflict", func() {
@@ -110,5 +121,34 @@ var _ = Describe("a subdomain conflict", func() {
 		}).Should(BeTrue(), "only the holder's Ingress may route the host")
 		// Its data stays.
 		fetch(&corev1.PersistentVolumeClaim{}, ns, "newer-data")
+	})
+
+	// Endpoints and aggregators share one host namespace. No sleep needed
+	// to order the claims: a claim made in the same second is decided by
+	// namespace, and the namespaces here sort the way the creations go.
+	It("is found between an aggregator and an endpoint, whichever came first", func() {
+		home := aggregatorHome()
+		early := newNamespace() // fhe-..., before fhirfleet-system
+		holder := provision(newEndpoint(early, "holder", func(e *fhirv1.FhirEndpoint) { e.Spec.Subdomain = "clash-" + early }))
+		a := newAggregator(home, "agg-late", func(a *fhirv1.FhirAggregator) { a.Spec.Subdomain = "clash-" + early })
+		Expect(k8sClient.Create(ctx, a)).To(Succeed())
+		Eventually(aggregatorCondition(a, fhirv1.ConditionReady)).Should(haveCondition(metav1.ConditionFalse, fhirv1.ReasonSubdomainConflict))
+		Expect(aggregatorCondition(a, fhirv1.ConditionReady)().Message).To(ContainSubstring("FhirEndpoint " + early + "/holder"))
+		Expect(apierrors.IsNotFound(k8sClient.Get(ctx, keyOf(home, a.Name), &appsv1.StatefulSet{}))).To(BeTrue())
+
+		By("taking the host once the endpoint moves away")
+		update(holder, func(e *fhirv1.FhirEndpoint) { e.Spec.Subdomain = "moved-" + early })
+		ing := &networkingv1.Ingress{}
+		fetch(ing, home, a.Name)
+		Expect(ing.Spec.Rules[0].Host).To(Equal("clash-" + early + ".fhir.example.test"))
+
+		By("holding it against a later endpoint")
+		late := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "zz-"}} // after fhirfleet-system
+		Expect(k8sClient.Create(ctx, late)).To(Succeed())
+		e := newEndpoint(late.Name, "late", func(e *fhirv1.FhirEndpoint) { e.Spec.Subdomain = "clash-" + early })
+		Expect(k8sClient.Create(ctx, e)).To(Succeed())
+		Eventually(condition(e, fhirv1.ConditionReady)).Should(haveCondition(metav1.ConditionFalse, fhirv1.ReasonSubdomainConflict))
+		Expect(condition(e, fhirv1.ConditionReady)().Message).To(ContainSubstring("FhirAggregator " + home + "/agg-late"))
+		Expect(apierrors.IsNotFound(k8sClient.Get(ctx, keyOf(late.Name, "late"), &networkingv1.Ingress{}))).To(BeTrue())
 	})
 })

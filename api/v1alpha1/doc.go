@@ -14,8 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package v1alpha1 holds the FhirEndpoint API (group fhir.fhirfleet.io): one
-// FhirEndpoint asks for one customer feed's FHIR server. Validation lives in the
+// Package v1alpha1 holds the FhirEndpoint and FhirAggregator API (group
+// fhir.fhirfleet.io): one FhirEndpoint asks for one customer feed's FHIR
+// server, one FhirAggregator for the aggregated read-only endpoint over them. Validation lives in the
 // CRD itself as markers and CEL rules, so the types here are the whole contract
 // a platform engineer writes against.
 //

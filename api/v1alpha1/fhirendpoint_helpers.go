@@ -126,11 +126,14 @@ func (e *FhirEndpoint) EffectiveDeletionPolicy() DeletionPolicy {
 const DefaultStorageSize = "10Gi"
 
 // StorageSize is spec.storage.size, or DefaultStorageSize (as the CRD defaults it).
-func (e *FhirEndpoint) StorageSize() resource.Quantity {
-	if e.Spec.Storage.Size == nil {
+func (e *FhirEndpoint) StorageSize() resource.Quantity { return e.Spec.Storage.EffectiveSize() }
+
+// EffectiveSize is size, or DefaultStorageSize (as the CRD defaults it).
+func (s StorageSpec) EffectiveSize() resource.Quantity {
+	if s.Size == nil {
 		return resource.MustParse(DefaultStorageSize)
 	}
-	return *e.Spec.Storage.Size
+	return *s.Size
 }
 
 // CredentialsSecretName is the name of the endpoint's credentials Secret.

@@ -35,7 +35,7 @@ var (
 )
 
 func addKnownTypes(scheme *runtime.Scheme) error {
-	scheme.AddKnownTypes(GroupVersion, &FhirEndpoint{}, &FhirEndpointList{})
+	scheme.AddKnownTypes(GroupVersion, &FhirEndpoint{}, &FhirEndpointList{}, &FhirAggregator{}, &FhirAggregatorList{})
 	metav1.AddToGroupVersion(scheme, GroupVersion)
 	return nil
 }

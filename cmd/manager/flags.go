@@ -35,6 +35,9 @@ import (
 // defaultImage is the fhirserver image matching this manager's release.
 const defaultImage = "ghcr.io/fhirfleet/fhirserver:latest"
 
+// defaultAggregatorImage is the aggregator image matching this manager's release.
+const defaultAggregatorImage = "ghcr.io/fhirfleet/aggregator:latest"
+
 // options are the manager's command line.
 type options struct {
 	controllers.Config
@@ -60,6 +63,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.BaseDomain, "base-domain", "", "Required. Each FhirEndpoint is served at <subdomain>.<base-domain>.")
 	fs.StringVar(&o.FhirServerImage, "fhirserver-image", defaultImage, "The fhirserver image, unless a FhirEndpoint's spec.image overrides it.")
+	fs.StringVar(&o.AggregatorImage, "aggregator-image", defaultAggregatorImage, "The aggregator image, unless a FhirAggregator's spec.image overrides it.")
 	fs.StringVar(&o.IngressClass, "ingress-class", "", "IngressClass of the Ingresses, unless spec.ingress.className overrides it; empty uses the cluster default.")
 	fs.StringVar(&o.DefaultTLSSecret, "default-tls-secret", "", "Secret with the certificate for Ingresses whose FhirEndpoint sets no spec.ingress.tls (looked up in the endpoint's namespace, e.g. a wildcard for *.<base-domain>); empty: no TLS on those Ingresses.")
 	fs.StringVar(&o.URLScheme, "url-scheme", "https", "Scheme of the public URLs (https, or http where nothing terminates TLS).")
@@ -75,7 +79,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 			"Snippets, server-alias, auth-url, auth-signin, mirror-target/-host and permanent/temporal-redirect are refused even if listed. Empty: none.")
 	fs.StringVar(&o.allowedImagePrefixes, "allowed-image-prefixes", "",
 		"Comma-separated prefixes a FhirEndpoint's spec.image must start with to run (e.g. registry.example.org/fhirfleet/); "+
-			"default: the repository of --fhirserver-image. Set to \"\" to allow only --fhirserver-image itself.")
+			"default: the repository of --fhirserver-image (for a FhirAggregator's spec.image: of --aggregator-image). Set to \"\" to allow only --fhirserver-image (--aggregator-image) itself.")
 	fs.StringVar(&o.serverTrustedProxies, "server-trusted-proxies", "",
 		"Comma-separated CIDRs of the ingress controller's pods, passed to every server as --trusted-proxies so its token throttle counts failures per real client address (X-Forwarded-For). Empty: none.")
 	fs.StringVar(&o.maxConcurrentUpgrades, "max-concurrent-upgrades", "5",
@@ -103,9 +107,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	o.AllowedIngressAnnotations = splitList(o.allowedAnnotations)
 	o.ServerTrustedProxies = splitList(o.serverTrustedProxies)
 	o.AllowedImagePrefixes = []string{controllers.ImageRepository(o.FhirServerImage)}
+	o.AllowedAggregatorImagePrefixes = []string{controllers.ImageRepository(o.AggregatorImage)}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "allowed-image-prefixes" {
 			o.AllowedImagePrefixes = splitList(o.allowedImagePrefixes)
+			o.AllowedAggregatorImagePrefixes = o.AllowedImagePrefixes
 		}
 	})
 	if limitErr != nil {
@@ -152,6 +158,9 @@ func (o *options) validate() error {
 	}
 	if o.FhirServerImage == "" {
 		errs = append(errs, errors.New("--fhirserver-image must not be empty"))
+	}
+	if o.AggregatorImage == "" {
+		errs = append(errs, errors.New("--aggregator-image must not be empty"))
 	}
 	if err := controllers.ValidateAnnotationPatterns(o.AllowedIngressAnnotations); err != nil {
 		errs = append(errs, fmt.Errorf("--allowed-ingress-annotations: %w", err))

@@ -55,9 +55,9 @@ func TestParseFlags(t *testing.T) {
 			name: "everything",
 			args: []string{"--base-domain=fhir.example.com", "--fhirserver-image=reg/fs:1", "--ingress-class=nginx", "--url-scheme=http",
 				"--ingress-namespace=ingress", "--aggregator-namespace=agg", "--kubeconfig=/k", "--metrics-bind-address=:9", "--health-probe-bind-address=:10", "--leader-elect",
-				"--max-concurrent-reconciles=8", "--default-tls-secret=wildcard-tls", "--kube-api-qps=100", "--kube-api-burst=200"},
+				"--max-concurrent-reconciles=8", "--default-tls-secret=wildcard-tls", "--kube-api-qps=100", "--kube-api-burst=200", "--aggregator-image=reg/agg:1"},
 			check: func(t *testing.T, o *options) {
-				if o.FhirServerImage != "reg/fs:1" || o.IngressClass != "nginx" || o.URLScheme != "http" || o.IngressNamespace != "ingress" ||
+				if o.FhirServerImage != "reg/fs:1" || o.AggregatorImage != "reg/agg:1" || o.IngressClass != "nginx" || o.URLScheme != "http" || o.IngressNamespace != "ingress" ||
 					o.AggregatorNamespace != "agg" || o.kubeconfig != "/k" || o.metricsBindAddress != ":9" || o.healthProbeBindAddress != ":10" || !o.leaderElect ||
 					o.maxConcurrent != 8 || o.qps != 100 || o.burst != 200 || o.DefaultTLSSecret != "wildcard-tls" {
 					t.Errorf("options = %+v", o)
@@ -84,6 +84,9 @@ func TestParseFlags(t *testing.T) {
 				if !reflect.DeepEqual(o.AllowedImagePrefixes, []string{"ghcr.io/fhirfleet/fhirserver"}) {
 					t.Errorf("AllowedImagePrefixes = %q, want the repository of %s", o.AllowedImagePrefixes, defaultImage)
 				}
+				if o.AggregatorImage != defaultAggregatorImage || !reflect.DeepEqual(o.AllowedAggregatorImagePrefixes, []string{"ghcr.io/fhirfleet/aggregator"}) {
+					t.Errorf("aggregator image %q, prefixes %q, want the repository of %s", o.AggregatorImage, o.AllowedAggregatorImagePrefixes, defaultAggregatorImage)
+				}
 				if o.MetricsNamespace != "monitoring" {
 					t.Errorf("MetricsNamespace = %q", o.MetricsNamespace)
 				}
@@ -108,6 +111,9 @@ func TestParseFlags(t *testing.T) {
 				}
 				if !reflect.DeepEqual(o.AllowedImagePrefixes, []string{"registry.example.org/fhirfleet/", "ghcr.io/acme/fhirserver"}) {
 					t.Errorf("AllowedImagePrefixes = %q", o.AllowedImagePrefixes)
+				}
+				if !reflect.DeepEqual(o.AllowedAggregatorImagePrefixes, o.AllowedImagePrefixes) {
+					t.Errorf("AllowedAggregatorImagePrefixes = %q, want --allowed-image-prefixes for both kinds", o.AllowedAggregatorImagePrefixes)
 				}
 				if o.MetricsNamespace != "prom" {
 					t.Errorf("MetricsNamespace = %q", o.MetricsNamespace)

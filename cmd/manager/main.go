@@ -67,7 +67,7 @@ func run(ctx context.Context, o *options) error {
 		return fmt.Errorf("register Kubernetes types: %w", err)
 	}
 	if err := fhirv1.AddToScheme(scheme); err != nil {
-		return fmt.Errorf("register FhirEndpoint: %w", err)
+		return fmt.Errorf("register FhirEndpoint and FhirAggregator: %w", err)
 	}
 
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
@@ -99,13 +99,21 @@ func run(ctx context.Context, o *options) error {
 	if err := r.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("set up the FhirEndpoint controller: %w", err)
 	}
+	agg := &controllers.FhirAggregatorReconciler{
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("fhirfleet-manager"),
+		Config:   o.Config,
+	}
+	if err := agg.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("set up the FhirAggregator controller: %w", err)
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("add health check: %w", err)
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return fmt.Errorf("add ready check: %w", err)
 	}
-	log.Info("starting manager", "baseDomain", o.BaseDomain, "image", o.FhirServerImage, "urlScheme", o.URLScheme,
+	log.Info("starting manager", "baseDomain", o.BaseDomain, "image", o.FhirServerImage, "aggregatorImage", o.AggregatorImage, "urlScheme", o.URLScheme,
 		"allowedImagePrefixes", o.AllowedImagePrefixes, "allowedIngressAnnotations", o.AllowedIngressAnnotations,
 		"maxConcurrentUpgrades", o.MaxConcurrentUpgrades.String(), "upgradeReadyTimeout", o.UpgradeReadyTimeout)
 	if err := mgr.Start(ctx); err != nil {
