@@ -5,27 +5,49 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
-	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/go-logr/logr"
+
+	"github.com/fhirfleet/fhirfleet/aggregator/endpoint"
+	"github.com/fhirfleet/fhirfleet/aggregator/source"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
 // mountAggregatedEndpoint mounts the aggregated, read-only R4 endpoint
-// (issue 10) on the public listener's mux: <base-url>/fhir and whatever it
-// needs beside it (its token endpoint /oauth2/token). The returned close
-// is called at shutdown, after the listener stopped and before the store
-// closes. This is the one place the endpoint is wired in; until it is
-// built, every /fhir request gets 503 with an OperationOutcome saying so.
-func mountAggregatedEndpoint(_ context.Context, mux *http.ServeMux, _ config, _ *storage.Store, _ *slog.Logger) (closeFn func(), err error) {
-	notYet := outcome.New(http.StatusServiceUnavailable, outcome.CodeNotSupported, "",
-		"aggregated endpoint not built yet: the aggregator follows its sources into its store, but does not serve it")
-	body := fhirjson.Marshal(notYet.Resource())
-	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/fhir+json")
-		w.WriteHeader(notYet.Status)
-		_, _ = w.Write(body)
+// (issue 10) on the public listener's mux: <base-url>/fhir, its token
+// endpoint /oauth2/token and SMART discovery. The returned endpoint is
+// closed at shutdown, after the listener stopped and before the store
+// closes.
+func mountAggregatedEndpoint(ctx context.Context, mux *http.ServeMux, cfg config, dataDir string, store *storage.Store, log *slog.Logger) (*endpoint.Endpoint, error) {
+	ec := *cfg.Endpoint
+	ec.Store = store
+	ec.BaseURL = cfg.BaseURL
+	ec.DataDir = dataDir
+	ec.Logger = logr.FromSlogHandler(log.Handler())
+	ep, err := endpoint.New(ctx, ec)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/", ep.Handler())
+	return ep, nil
+}
+
+// withCustomers gives every customer the follower is about to follow its
+// client at the aggregated endpoint (generated when there is no
+// --clients-dir) before the follower sees the source, so a customer can
+// read its data as soon as the first of it arrives.
+type withCustomers struct {
+	source.Discoverer
+	ensure func(customer string) error
+	log    *slog.Logger
+}
+
+func (d withCustomers) Run(ctx context.Context, update func([]source.Spec)) error {
+	return d.Discoverer.Run(ctx, func(specs []source.Spec) {
+		for _, s := range specs {
+			if err := d.ensure(s.Customer); err != nil {
+				d.log.Error("cannot give the customer a client at the aggregated endpoint", "customer", s.Customer, "err", err)
+			}
+		}
+		update(specs)
 	})
-	mux.Handle("/fhir", h)
-	mux.Handle("/fhir/", h)
-	return func() {}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fhirfleet/fhirfleet/aggregator/endpoint"
 	"github.com/fhirfleet/fhirfleet/aggregator/source"
 	"github.com/fhirfleet/fhirfleet/internal/envflag"
 )
@@ -32,19 +33,10 @@ type config struct {
 	ForgetDeleted        bool
 	MaxConcurrentSources int
 
-	// The aggregated endpoint (issue 10), passed to its handler.
-	Endpoint endpointConfig
-}
-
-// endpointConfig is what the aggregated FHIR endpoint is told: its
-// clients, its own credentials and the patient tokens it trusts.
-type endpointConfig struct {
-	ClientsDir         string
-	CredentialsDir     string
-	PatientIssuer      string
-	PatientJWKS        string
-	PatientAudience    string
-	PatientMinProofing string
+	// Endpoint is the aggregated endpoint's configuration (its flags are
+	// registered by package endpoint); Store, BaseURL, DataDir and Logger
+	// are set when it is mounted.
+	Endpoint *endpoint.Config
 }
 
 // parseFlags reads the configuration from args, then fills every flag not
@@ -71,12 +63,7 @@ func parseFlags(name string, args []string, getenv func(string) string) (config,
 	fs.StringVar(&c.SourceAddress, "source-address", "service", "how a FhirEndpoint is reached: service (its Service, in the cluster) or public (its status.url, from outside)")
 	fs.BoolVar(&c.ForgetDeleted, "forget-deleted", false, "remove the aggregated data of a source that is deleted; by default it stays")
 	fs.IntVar(&c.MaxConcurrentSources, "max-concurrent-sources", 8, "how many sources apply a page of changes at once (waiting on a source takes no slot)")
-	fs.StringVar(&c.Endpoint.ClientsDir, "clients-dir", "", "folder of the aggregated endpoint's clients (issue 10)")
-	fs.StringVar(&c.Endpoint.CredentialsDir, "credentials-dir", "", "folder of the aggregated endpoint's own credentials (issue 10)")
-	fs.StringVar(&c.Endpoint.PatientIssuer, "patient-issuer", "", "issuer of the patient tokens the aggregated endpoint accepts (issue 10)")
-	fs.StringVar(&c.Endpoint.PatientJWKS, "patient-jwks", "", "JWKS URL or file of the patient token issuer (issue 10)")
-	fs.StringVar(&c.Endpoint.PatientAudience, "patient-audience", "", "audience patient tokens must name (issue 10)")
-	fs.StringVar(&c.Endpoint.PatientMinProofing, "patient-min-proofing", "P9", "lowest identity proofing level of a patient token accepted (issue 10)")
+	c.Endpoint = endpoint.RegisterFlags(fs)
 	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long SIGTERM waits for in-flight requests")
 	if err := fs.Parse(args); err != nil {

@@ -5,15 +5,26 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/fhirfleet/fhirfleet/aggregator/kubesource"
 	"github.com/fhirfleet/fhirfleet/aggregator/source"
 )
 
 // kubeSources finds the sources in Kubernetes — every FhirEndpoint with
 // aggregation enabled, in namespaces (empty: all), reached at its Service
 // or public URL (sourceAddress) — and publishes each source's State on its
-// FhirEndpoint. The package of Kubernetes discovery sets it when it is
-// built in; while it is nil the aggregator follows static sources only.
-var kubeSources func(ctx context.Context, kubeconfig string, namespaces []string, sourceAddress string, log *slog.Logger) (source.Discoverer, source.StatusSink, error)
+// FhirEndpoint (package kubesource). A variable so a test can stand in
+// for a cluster; nil means static sources only.
+var kubeSources = func(_ context.Context, kubeconfig string, namespaces []string, sourceAddress string, log *slog.Logger) (source.Discoverer, source.StatusSink, error) {
+	rc, err := kubesource.RESTConfig(kubeconfig)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := kubesource.New(kubesource.Config{RESTConfig: rc, Namespaces: namespaces, SourceAddress: sourceAddress, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, s.StatusSink(), nil
+}
 
 // usageError is a configuration that cannot run: the binary exits 2 with
 // its message.

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/fhirfleet/fhirfleet/aggregator/endpoint"
 	"github.com/fhirfleet/fhirfleet/aggregator/follow"
 	"github.com/fhirfleet/fhirfleet/aggregator/pipeline"
 	"github.com/fhirfleet/fhirfleet/aggregator/source"
@@ -77,7 +78,7 @@ type aggregator struct {
 	store    *storage.Store
 	follower *follow.Follower
 	ready    *readiness
-	closeFn  func() // the aggregated endpoint's
+	endpoint *endpoint.Endpoint // the aggregated endpoint
 
 	http, metricsHTTP         *http.Server
 	listener, metricsListener net.Listener
@@ -124,7 +125,7 @@ func start(ctx context.Context, cfg config, sink source.StatusSink, log *slog.Lo
 
 	mux := http.NewServeMux()
 	a.ready.handleProbes(mux)
-	if a.closeFn, err = mountAggregatedEndpoint(ctx, mux, cfg, a.store, log.With("component", "endpoint")); err != nil {
+	if a.endpoint, err = mountAggregatedEndpoint(ctx, mux, cfg, dataDir, a.store, log.With("component", "endpoint")); err != nil {
 		return nil, fmt.Errorf("aggregated endpoint: %w", err)
 	}
 	if a.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
@@ -155,6 +156,7 @@ func (a *aggregator) serve(ctx context.Context, disc source.Discoverer) error {
 	followCtx, stopFollowing := context.WithCancel(ctx)
 	defer stopFollowing()
 	followed := make(chan error, 1)
+	disc = withCustomers{Discoverer: disc, ensure: a.endpoint.EnsureCustomer, log: a.log}
 	go func() { followed <- a.follower.Run(followCtx, disc) }()
 	go func() {
 		select {
@@ -209,9 +211,9 @@ func (a *aggregator) closeAll() error {
 	if a.http == nil && a.listener != nil {
 		_ = a.listener.Close()
 	}
-	if a.closeFn != nil {
-		a.closeFn()
-		a.closeFn = nil
+	if a.endpoint != nil {
+		a.endpoint.Close()
+		a.endpoint = nil
 	}
 	if a.store != nil {
 		err := a.store.Close()

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/aggregator/source"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
 type fakeDiscoverer struct{}
@@ -60,21 +62,71 @@ func TestDiscovery(t *testing.T) {
 	}
 }
 
-// TestAggregatedEndpointPlaceholder: until the endpoint is built, /fhir
-// answers 503 with an OperationOutcome that says so.
-func TestAggregatedEndpointPlaceholder(t *testing.T) {
-	mux := http.NewServeMux()
-	if _, err := mountAggregatedEndpoint(t.Context(), mux, config{}, nil, slog.New(slog.DiscardHandler)); err != nil {
+// TestAggregatedEndpointMounted: the public listener serves the
+// aggregated endpoint over the aggregator's store — read-only R4, its
+// token endpoint beside it — and the probes stay where they are.
+func TestAggregatedEndpointMounted(t *testing.T) {
+	dir := t.TempDir()
+	store, err := storage.Open(filepath.Join(dir, "store"), storage.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{"/fhir", "/fhir/Patient/1", "/fhir/metadata"} {
+	t.Cleanup(func() { _ = store.Close() })
+	if err := store.ClaimFHIRVersion("R4"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := parseFlags("aggregator", []string{"--base-url", "http://agg.example"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	(&readiness{}).handleProbes(mux)
+	ep, err := mountAggregatedEndpoint(t.Context(), mux, cfg, dir, store, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ep.Close)
+	for _, tt := range []struct {
+		method, path string
+		want         int
+		body         string
+	}{
+		{"GET", "/fhir/metadata", 200, `"CapabilityStatement"`},
+		{"POST", "/fhir/Patient", 401, `"OperationOutcome"`}, // 405 once authenticated: aggregator/endpoint
+		{"GET", "/fhir/Patient/1", 401, `"OperationOutcome"`},
+		{"POST", "/oauth2/token", 400, `"error"`},
+		{"GET", "/healthz", 200, ""},
+	} {
 		w := httptest.NewRecorder()
-		mux.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
-		if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), `"OperationOutcome"`) ||
-			!strings.Contains(w.Body.String(), "aggregated endpoint not built yet") || w.Header().Get("Content-Type") != "application/fhir+json" {
-			t.Errorf("%s: %d %s", path, w.Code, w.Body)
+		mux.ServeHTTP(w, httptest.NewRequest(tt.method, tt.path, nil))
+		if w.Code != tt.want || !strings.Contains(w.Body.String(), tt.body) {
+			t.Errorf("%s %s: %d %s, want %d with %s", tt.method, tt.path, w.Code, w.Body, tt.want, tt.body)
 		}
 	}
+}
+
+// TestWithCustomers: every customer of a source set gets its client
+// before the follower hears of the set.
+func TestWithCustomers(t *testing.T) {
+	var log []string
+	d := withCustomers{
+		Discoverer: staticSet{{Name: "a", Customer: "acme"}, {Name: "b", Customer: "beta"}},
+		ensure:     func(c string) error { log = append(log, "ensure "+c); return nil },
+		log:        slog.New(slog.DiscardHandler),
+	}
+	if err := d.Run(t.Context(), func(specs []source.Spec) { log = append(log, fmt.Sprintf("update %d", len(specs))) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(log, "; "); got != "ensure acme; ensure beta; update 2" {
+		t.Fatalf("got %s", got)
+	}
+}
+
+type staticSet []source.Spec
+
+func (s staticSet) Run(_ context.Context, update func([]source.Spec)) error {
+	update(s)
+	return nil
 }
 
 // TestReadiness: not ready until marked, then ready.
