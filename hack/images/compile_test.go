@@ -78,7 +78,8 @@ func TestBinariesRun(t *testing.T) {
 		{"manager", []string{"--help"}, 0, "-leader-elect"},
 		{"fhirserver", []string{"--help"}, 0, "-fhir-version"},
 		{"fhirserver", []string{"--fhir-version", "R5"}, 2, "R5"},
-		{"aggregator", nil, 2, "not built yet"},
+		{"aggregator", []string{"--help"}, 0, "-patient-issuer"},
+		{"aggregator", nil, 2, "pass --source"}, // outside a cluster, with no source named
 	} {
 		t.Run(tc.name+" "+strings.Join(tc.args, " "), func(t *testing.T) {
 			s := specByName(t, tc.name)
