@@ -19,6 +19,8 @@ package controllers
 import (
 	"context"
 	"errors"
+	"net"
+	"strconv"
 	"time"
 
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
@@ -132,4 +134,9 @@ func (s *scope) block(reason, message string) error {
 }
 
 // baseURL is <scheme>://<host>, the server's --base-url.
-func (s *scope) baseURL() string { return s.cfg.URLScheme + "://" + s.host }
+func (s *scope) baseURL() string {
+	if s.cfg.URLPort != 0 {
+		return s.cfg.URLScheme + "://" + net.JoinHostPort(s.host, strconv.Itoa(s.cfg.URLPort))
+	}
+	return s.cfg.URLScheme + "://" + s.host
+}

@@ -55,11 +55,11 @@ func TestParseFlags(t *testing.T) {
 			name: "everything",
 			args: []string{"--base-domain=fhir.example.com", "--fhirserver-image=reg/fs:1", "--ingress-class=nginx", "--url-scheme=http",
 				"--ingress-namespace=ingress", "--aggregator-namespace=agg", "--kubeconfig=/k", "--metrics-bind-address=:9", "--health-probe-bind-address=:10", "--leader-elect",
-				"--max-concurrent-reconciles=8", "--default-tls-secret=wildcard-tls", "--kube-api-qps=100", "--kube-api-burst=200"},
+				"--max-concurrent-reconciles=8", "--default-tls-secret=wildcard-tls", "--kube-api-qps=100", "--kube-api-burst=200", "--url-port=8080"},
 			check: func(t *testing.T, o *options) {
 				if o.FhirServerImage != "reg/fs:1" || o.IngressClass != "nginx" || o.URLScheme != "http" || o.IngressNamespace != "ingress" ||
 					o.AggregatorNamespace != "agg" || o.kubeconfig != "/k" || o.metricsBindAddress != ":9" || o.healthProbeBindAddress != ":10" || !o.leaderElect ||
-					o.maxConcurrent != 8 || o.qps != 100 || o.burst != 200 || o.DefaultTLSSecret != "wildcard-tls" {
+					o.maxConcurrent != 8 || o.qps != 100 || o.burst != 200 || o.DefaultTLSSecret != "wildcard-tls" || o.URLPort != 8080 {
 					t.Errorf("options = %+v", o)
 				}
 			},
@@ -132,6 +132,7 @@ func TestParseFlags(t *testing.T) {
 				}
 			},
 		},
+		{name: "url port out of range", args: []string{"--base-domain", "x.io", "--url-port", "70000"}, wantErr: "--url-port 70000"},
 		{name: "a snippet is never allowed", args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations", "nginx.ingress.kubernetes.io/configuration-snippet"}, wantErr: "never allowed"},
 		{name: "server-alias is never allowed", args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations", "example.com/a,nginx.ingress.kubernetes.io/server-alias"}, wantErr: "server-alias"},
 		{name: "auth-url is never allowed", args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations", "nginx.ingress.kubernetes.io/auth-url"}, wantErr: "never allowed"},
