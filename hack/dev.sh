@@ -10,7 +10,7 @@
 # the kubeconfig, the volumes and logs/. A second run resumes from it;
 # `make dev-clean` removes it. Ports (override for a second fleet, as the
 # tests do): DEV_GATEWAY_PORT 8080, DEV_APISERVER_PORT 16443, DEV_ETCD_PORT
-# 12379 (and +1 for its peers), DEV_MANAGER_PROBE_PORT 18081.
+# 12379, DEV_ETCD_PEER_PORT (DEV_ETCD_PORT+1), DEV_MANAGER_PROBE_PORT 18081.
 # DEV_READY_TIMEOUT (default 180) bounds the wait for Ready, in seconds.
 set -euo pipefail
 
@@ -21,7 +21,7 @@ bin="$root/bin"
 gateway_port=${DEV_GATEWAY_PORT:-8080}
 apiserver_port=${DEV_APISERVER_PORT:-16443}
 etcd_port=${DEV_ETCD_PORT:-12379}
-etcd_peer_port=$((etcd_port + 1))
+etcd_peer_port=${DEV_ETCD_PEER_PORT:-$((etcd_port + 1))}
 probe_port=${DEV_MANAGER_PROBE_PORT:-18081}
 ready_timeout=${DEV_READY_TIMEOUT:-180}
 logs="$state/logs"
@@ -140,6 +140,12 @@ chmod 600 "$kubeconfig.tmp"
 mv "$kubeconfig.tmp" "$kubeconfig"
 wait_until kube-apiserver 60 "${kubectl[@]}" get --raw /readyz
 
+"${kubectl[@]}" apply --server-side --force-conflicts -f "$root/config/crd/bases" >>"$logs/dev.log"
+"${kubectl[@]}" wait --for condition=established --timeout 60s -f "$root/config/crd/bases" >>"$logs/dev.log"
+
+# After the CRDs: its garbage collector only notices kinds that exist when
+# it starts (or at its next discovery, 30 s later), and deleting a
+# FhirEndpoint must take its StatefulSet along at once.
 # Off: the endpoint controllers (the node agent publishes the processes' own
 # ports), the volume binder (the agent binds claims to folders) and node
 # lifecycle (one local node, always there).
@@ -147,8 +153,6 @@ start kube-controller-manager "$assets/kube-controller-manager" --kubeconfig "$k
 	--leader-elect=false --secure-port 0 --service-account-private-key-file "$state/pki/sa.key" \
 	--controllers '*,-endpoint,-endpointslice,-endpointslicemirroring,-persistentvolume-binder,-persistentvolume-expander,-nodelifecycle,-nodeipam'
 
-"${kubectl[@]}" apply --server-side --force-conflicts -f "$root/config/crd/bases" >>"$logs/dev.log"
-"${kubectl[@]}" wait --for condition=established --timeout 60s -f "$root/config/crd/bases" >>"$logs/dev.log"
 
 # --- the product ---
 start manager "$bin/manager" --kubeconfig "$kubeconfig" --base-domain localhost --url-scheme http \

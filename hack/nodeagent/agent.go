@@ -130,6 +130,11 @@ func (a *agent) sync(ctx context.Context) {
 			a.ensure(ctx, pod)
 		}
 	}
+	for uid := range a.startFailures {
+		if !seen[uid] {
+			delete(a.startFailures, uid)
+		}
+	}
 	for uid, r := range a.procs {
 		if !seen[uid] && !r.gone {
 			a.log.Info("pod gone, stopping its process", "pod", r.pod)
@@ -160,8 +165,11 @@ func (a *agent) bind(ctx context.Context, pod *corev1.Pod) {
 func (a *agent) ensure(ctx context.Context, pod *corev1.Pod) {
 	r, ok := a.procs[pod.UID]
 	if ok && !r.gone {
-		if _, err := prepareVolumes(a.state, pod, a.secretGetter(pod.Namespace)); err != nil {
-			a.log.Error("refresh volumes", "pod", pod.Namespace+"/"+pod.Name, "err", err)
+		if _, err := prepareVolumes(a.state, pod, a.secretGetter(pod.Namespace)); err != nil && a.startFailures[pod.UID] != err.Error() {
+			// Once per distinct error: a Secret deleted with its endpoint
+			// is gone a moment before the pod.
+			a.startFailures[pod.UID] = err.Error()
+			a.log.Warn("refresh volumes", "pod", pod.Namespace+"/"+pod.Name, "err", err)
 		}
 		a.report(ctx, pod, r)
 		return

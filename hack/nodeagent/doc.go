@@ -34,7 +34,9 @@
 // numbers are the local ports, so that the gateway (hack/gateway) and anyone
 // reading EndpointSlices reach the process. Its address is the name
 // dev.localhost (type FQDN): the API server refuses loopback IPs there, and
-// every name under .localhost is loopback (RFC 6761). The pod's IP is 127.0.0.1.
+// every name under .localhost is loopback (RFC 6761). The API server calls
+// FQDN EndpointSlices deprecated (still served by the pinned release); the
+// pod's IP is 127.0.0.1.
 //
 // The pod's status is what a kubelet reports: phase, the readinessProbe
 // (HTTP GET, polled every --probe-interval) as the Ready condition, the

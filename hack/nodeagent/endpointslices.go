@@ -142,7 +142,9 @@ func (a *agent) syncEndpointSlices(ctx context.Context) {
 		case sliceKey(w) != sliceKey(h):
 			u := h.DeepCopy()
 			u.Endpoints, u.Ports = w.Endpoints, w.Ports
-			if _, err := api(h.Namespace).Update(ctx, u, metav1.UpdateOptions{}); err != nil {
+			if _, err := api(h.Namespace).Update(ctx, u, metav1.UpdateOptions{}); apierrors.IsConflict(err) {
+				a.wake() // the cache was behind: again on the next sync
+			} else if err != nil {
 				a.log.Error("update EndpointSlice", "slice", key, "err", err)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -43,6 +44,8 @@ func run(kubeconfig, node, state, binDir string, interval time.Duration, log *sl
 		return err
 	}
 	cfg.QPS, cfg.Burst = 200, 400
+	// FQDN EndpointSlices are deprecated (see doc.go): said once there, not per write.
+	cfg.WarningHandler = rest.NoWarnings{}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return err
