@@ -109,7 +109,9 @@ func (p *proc) runOnce(ctx context.Context) error {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Its own process group: a stop reaches anything it started, and a
 	// Ctrl-C in make dev's terminal reaches the agent, which stops it in order.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: an agent killed outright (kill -9) still takes its
+	// servers along, gracefully.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		p.set(func(s *procState) { s.Waiting = "StartError" })
 		return fmt.Errorf("start %s: %w", p.bin, err)

@@ -40,8 +40,9 @@ func startDevFleet(t *testing.T) *devFleet {
 	f.cmd.Env = append(os.Environ(), "DEV_STATE_DIR="+f.state, "DEV_GATEWAY_PORT="+f.gatewayPort,
 		"DEV_APISERVER_PORT="+port(), "DEV_ETCD_PORT="+port(), "DEV_ETCD_PEER_PORT="+port(), "DEV_MANAGER_PROBE_PORT="+port())
 	f.cmd.Stdout, f.cmd.Stderr = f.out, f.errs
-	// Its own process group, so that stop can press Ctrl-C on it alone.
-	f.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so that the test can press Ctrl-C on it alone;
+	// SIGTERM (make dev's other way out) should the test binary die first.
+	f.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := f.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
