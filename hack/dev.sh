@@ -158,7 +158,8 @@ start kube-controller-manager "$assets/kube-controller-manager" --kubeconfig "$k
 start manager "$bin/manager" --kubeconfig "$kubeconfig" --base-domain localhost --url-scheme http \
 	--url-port "$gateway_port" --metrics-bind-address 0 --health-probe-bind-address "127.0.0.1:$probe_port" \
 	--metrics-namespace ""
-start nodeagent "$bin/nodeagent" --kubeconfig "$kubeconfig" --state-dir "$state" --bin-dir "$bin"
+start nodeagent "$bin/nodeagent" --kubeconfig "$kubeconfig" --state-dir "$state" --bin-dir "$bin" \
+	--http-proxy "http://127.0.0.1:$gateway_port"
 start gateway "$bin/gateway" --kubeconfig "$kubeconfig" --listen "127.0.0.1:$gateway_port"
 wait_until manager 60 curl -sf "http://127.0.0.1:$probe_port/readyz"
 

@@ -10,6 +10,12 @@
 // and X-Forwarded-For/-Host/-Proto set; responses stream through unbuffered
 // and no timeout is added, so long polls ($changes?_wait) work.
 //
+// A request for a Service's cluster name, <service>.<namespace>.svc[:port]
+// (port 80 when absent), goes to that Service's port of that number: the node
+// agent gives its processes HTTP_PROXY=<this gateway>, so that an aggregator
+// following http://<endpoint>.<namespace>.svc:8080 reaches the server there,
+// as no resolver here knows cluster names.
+//
 // No rule for the host or path: 404; no ready endpoint or the process
 // refusing the connection: 502 — both as a FHIR OperationOutcome naming what
 // was looked for. TLS sections of an Ingress are ignored (plain HTTP only).

@@ -133,9 +133,12 @@ func handler(s state, log *slog.Logger) http.Handler {
 		if err != nil {
 			var re *routeError
 			if errors.As(err, &re) {
-				code := "not-found"
-				if re.status != http.StatusNotFound {
-					code = "transient"
+				code := "transient"
+				switch re.status {
+				case http.StatusNotFound:
+					code = "not-found"
+				case http.StatusBadRequest:
+					code = "invalid"
 				}
 				outcome(w, re.status, code, re.msg)
 				return

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -34,10 +35,14 @@ type backend struct {
 
 // route finds the backend for host and path.
 func route(s state, host, path string) (*backend, error) {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+	port := "80"
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		host, port = h, p
 	}
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if ns, svc, ok := serviceHost(host); ok {
+		return serviceRoute(s, ns, svc, port)
+	}
 	ings, err := s.ingresses()
 	if err != nil {
 		return nil, &routeError{502, "reading Ingresses: " + err.Error()}
@@ -72,6 +77,36 @@ func route(s state, host, path string) (*backend, error) {
 		return nil, err
 	}
 	return &backend{namespace: bestNS, service: best.Service.Name, addr: addr}, nil
+}
+
+// serviceHost recognises a Service's cluster DNS name,
+// <service>.<namespace>.svc[.cluster.local]: requests for it come from
+// processes the node agent gave HTTP_PROXY=<this gateway>, since no resolver
+// here knows those names.
+func serviceHost(host string) (ns, svc string, ok bool) {
+	host = strings.TrimSuffix(host, ".cluster.local")
+	rest, ok := strings.CutSuffix(host, ".svc")
+	if !ok {
+		return "", "", false
+	}
+	svc, ns, ok = strings.Cut(rest, ".")
+	if !ok || svc == "" || ns == "" || strings.Contains(ns, ".") {
+		return "", "", false
+	}
+	return ns, svc, true
+}
+
+// serviceRoute is a ready endpoint of the Service's port numbered port.
+func serviceRoute(s state, ns, svc, port string) (*backend, error) {
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, &routeError{400, fmt.Sprintf("port %q of Service %s/%s is not a number", port, ns, svc)}
+	}
+	addr, err := endpoint(s, ns, &networkingv1.IngressServiceBackend{Name: svc, Port: networkingv1.ServiceBackendPort{Number: int32(n)}})
+	if err != nil {
+		return nil, err
+	}
+	return &backend{namespace: ns, service: svc, addr: addr}, nil
 }
 
 func hostMatches(ruleHost, host string) bool {

@@ -81,6 +81,11 @@ func TestRoute(t *testing.T) {
 		{"acme-labs.localhost", "/metrics", "", 404, "matches /metrics"},
 		{"nobody.localhost", "/fhir", "", 404, "no Ingress rule serves host nobody.localhost"},
 		{"globex-adt.localhost", "/fhir/Patient", "", 502, `Service globex/globex has no ready endpoint on port "http"`},
+		// A Service's cluster name (a proxied request from a pod): its port by number.
+		{"acme-labs.acme.svc:8080", "/fhir/$changes", "127.0.0.1:40001", 0, ""},
+		{"acme-labs.acme.svc.cluster.local:8080", "/anything", "127.0.0.1:40001", 0, ""},
+		{"acme-labs.acme.svc", "/fhir", "", 502, "has no port 80"},
+		{"acme-labs.acme.svc:http", "/fhir", "", 400, "is not a number"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.host+tc.path, func(t *testing.T) {

@@ -34,6 +34,7 @@ type agent struct {
 	node          string
 	state, binDir string
 	kubeconfig    string
+	httpProxy     string
 	probeInterval time.Duration
 	log           *slog.Logger
 	pods          corelisters.PodLister
@@ -204,7 +205,7 @@ func (a *agent) startPod(pod *corev1.Pod) (*running, error) {
 			}
 		}
 	}
-	l, err := buildLaunch(pod, vols, ports, a.kubeconfig, envLookup{
+	l, err := buildLaunch(pod, vols, ports, a.kubeconfig, a.httpProxy, envLookup{
 		secret: func(name, key string) (string, error) {
 			s, err := a.secrets.Secrets(pod.Namespace).Get(name)
 			if err != nil {

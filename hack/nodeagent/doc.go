@@ -45,6 +45,10 @@
 // being deleted gets SIGTERM, up to its grace period, then SIGKILL, and is
 // then removed. Each process's output goes to <state>/logs/<ns>_<pod>.log.
 //
+// With --http-proxy (make dev: the gateway) every process gets HTTP_PROXY,
+// so that plain HTTP to a Service's cluster name (<svc>.<ns>.svc:<port>), which
+// no resolver here knows, reaches the Service's process through the gateway.
+//
 // Not simulated: liveness and startup probes, resource limits, init and
 // sidecar containers (only the first container runs), the pod's security
 // context and network policy (every process runs as this user on loopback),

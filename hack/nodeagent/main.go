@@ -23,6 +23,7 @@ func main() {
 	node := fs.String("node-name", "dev", "Name of the Node this agent registers.")
 	state := fs.String("state-dir", ".dev", "Folder for volumes (<state>/volumes), pod folders (<state>/pods) and logs (<state>/logs).")
 	binDir := fs.String("bin-dir", "bin", "Folder with the binaries pods run (fhirserver, aggregator).")
+	proxy := fs.String("http-proxy", "", "HTTP_PROXY given to every process (make dev: the gateway, which routes <svc>.<ns>.svc names); empty: none.")
 	interval := fs.Duration("probe-interval", 500*time.Millisecond, "How often a running pod's readinessProbe is polled.")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
@@ -32,13 +33,13 @@ func main() {
 		os.Exit(2)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(*kubeconfig, *node, *state, *binDir, *interval, log); err != nil {
+	if err := run(*kubeconfig, *node, *state, *binDir, *proxy, *interval, log); err != nil {
 		log.Error("nodeagent stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(kubeconfig, node, state, binDir string, interval time.Duration, log *slog.Logger) error {
+func run(kubeconfig, node, state, binDir, proxy string, interval time.Duration, log *slog.Logger) error {
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		return err
@@ -52,7 +53,7 @@ func run(kubeconfig, node, state, binDir string, interval time.Duration, log *sl
 	}
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
 	a := &agent{
-		cs: cs, node: node, state: abs(state), binDir: abs(binDir), kubeconfig: abs(kubeconfig),
+		cs: cs, node: node, state: abs(state), binDir: abs(binDir), kubeconfig: abs(kubeconfig), httpProxy: proxy,
 		probeInterval: interval, log: log, kick: make(chan struct{}, 1),
 		procs: map[types.UID]*running{}, startFailures: map[types.UID]string{},
 	}

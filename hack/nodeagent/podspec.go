@@ -88,7 +88,7 @@ type envLookup struct {
 // buildLaunch turns the pod's first container into a local command. mounts
 // maps each volume name to its local folder; ports maps each container port
 // to a free local port; kubeconfig is handed to an aggregator.
-func buildLaunch(pod *corev1.Pod, volumes map[string]string, ports map[int32]int, kubeconfig string, look envLookup) (*launch, error) {
+func buildLaunch(pod *corev1.Pod, volumes map[string]string, ports map[int32]int, kubeconfig, httpProxy string, look envLookup) (*launch, error) {
 	if len(pod.Spec.Containers) == 0 {
 		return nil, fmt.Errorf("pod %s/%s has no container", pod.Namespace, pod.Name)
 	}
@@ -148,6 +148,12 @@ func buildLaunch(pod *corev1.Pod, volumes map[string]string, ports map[int32]int
 	}
 	if bin == "aggregator" && kubeconfig != "" && !hasFlag(l.Args, "--kubeconfig") && !set[prefix+"KUBECONFIG"] {
 		l.Env = append(l.Env, prefix+"KUBECONFIG="+kubeconfig)
+	}
+	// Cluster names (<svc>.<ns>.svc) resolve nowhere here: plain HTTP to
+	// them (and to *.localhost hosts) goes through the gateway, which knows
+	// the Services. Loopback addresses are never proxied (Go's rule).
+	if httpProxy != "" && !set["HTTP_PROXY"] && !set["http_proxy"] {
+		l.Env = append(l.Env, "HTTP_PROXY="+httpProxy, "http_proxy="+httpProxy)
 	}
 	if dir, ok := r.mounts["/tmp"]; ok && !set["TMPDIR"] {
 		l.Env = append(l.Env, "TMPDIR="+dir)

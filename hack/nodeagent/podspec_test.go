@@ -56,7 +56,7 @@ var testLookup = envLookup{
 
 func TestBuildLaunchRewritesMountsAndPorts(t *testing.T) {
 	vols := map[string]string{"data": "/s/volumes/acme/acme-labs-data", "credentials": "/s/pods/acme_acme-labs-0/credentials", "tmp": "/s/pods/acme_acme-labs-0/tmp"}
-	l, err := buildLaunch(serverPod("ghcr.io/fhirfleet/fhirserver:v1"), vols, map[int32]int{8080: 40001, 9090: 40002}, "/s/kubeconfig", testLookup)
+	l, err := buildLaunch(serverPod("ghcr.io/fhirfleet/fhirserver:v1"), vols, map[int32]int{8080: 40001, 9090: 40002}, "/s/kubeconfig", "http://127.0.0.1:8080", testLookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestBuildLaunchRewritesMountsAndPorts(t *testing.T) {
 	}
 	env := strings.Join(l.Env, " ")
 	for _, want := range []string{"POD=acme-labs-0", "KEY=acme-id", "CACHE=/s/pods/acme_acme-labs-0/tmp/cache",
-		"FHIRSERVER_LISTEN=127.0.0.1:40001", "TMPDIR=/s/pods/acme_acme-labs-0/tmp"} {
+		"FHIRSERVER_LISTEN=127.0.0.1:40001", "TMPDIR=/s/pods/acme_acme-labs-0/tmp", "HTTP_PROXY=http://127.0.0.1:8080"} {
 		if !slices.Contains(l.Env, want) {
 			t.Errorf("env %s lacks %s", env, want)
 		}
@@ -85,7 +85,7 @@ func TestBuildLaunchGivesTheAggregatorAKubeconfig(t *testing.T) {
 	pod := serverPod("ghcr.io/fhirfleet/aggregator:v1")
 	pod.Spec.Containers[0].Command = nil
 	pod.Spec.Containers[0].Args = []string{"--data-dir", "/data"}
-	l, err := buildLaunch(pod, map[string]string{"data": "/d", "credentials": "/c", "tmp": "/t"}, map[int32]int{8080: 1, 9090: 2}, "/s/kubeconfig", testLookup)
+	l, err := buildLaunch(pod, map[string]string{"data": "/d", "credentials": "/c", "tmp": "/t"}, map[int32]int{8080: 1, 9090: 2}, "/s/kubeconfig", "", testLookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestBuildLaunchRefuses(t *testing.T) {
 		"an unsupported fieldRef":       {badField, vols, "not supported"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := buildLaunch(tc.pod, tc.vols, map[int32]int{8080: 1, 9090: 2}, "", testLookup)
+			_, err := buildLaunch(tc.pod, tc.vols, map[int32]int{8080: 1, 9090: 2}, "", "", testLookup)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err %v, want %q", err, tc.want)
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -199,6 +200,15 @@ func TestMakeDevJourney(t *testing.T) {
 		if !strings.Contains(table, want) {
 			t.Errorf("kubectl get fhe lacks %q:\n%s", want, table)
 		}
+	}
+	// A pod's process reaches a Service by its cluster name through
+	// HTTP_PROXY (the gateway), as the aggregator follows its sources.
+	gateway, _ := url.Parse("http://127.0.0.1:" + f.gatewayPort)
+	viaProxy := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: http.ProxyURL(gateway)}}
+	if resp, err := viaProxy.Get("http://journey-stu3.journey.svc:8080/fhir/metadata"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("a Service by its cluster name through the gateway: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	secret := func(name, key string) string {
 		b, err := base64.StdEncoding.DecodeString(f.mustKubectl("", "-n", "journey", "get", "secret", name+"-credentials", "-o", "jsonpath={.data."+key+"}"))
