@@ -55,12 +55,21 @@ func TestParseFlags(t *testing.T) {
 			name: "everything",
 			args: []string{"--base-domain=fhir.example.com", "--fhirserver-image=reg/fs:1", "--ingress-class=nginx", "--url-scheme=http",
 				"--ingress-namespace=ingress", "--aggregator-namespace=agg", "--kubeconfig=/k", "--metrics-bind-address=:9", "--health-probe-bind-address=:10", "--leader-elect",
-				"--max-concurrent-reconciles=8", "--default-tls-secret=wildcard-tls", "--kube-api-qps=100", "--kube-api-burst=200", "--url-port=8080"},
+				"--max-concurrent-reconciles=8", "--default-tls-secret=wildcard-tls", "--kube-api-qps=100", "--kube-api-burst=200"},
 			check: func(t *testing.T, o *options) {
 				if o.FhirServerImage != "reg/fs:1" || o.IngressClass != "nginx" || o.URLScheme != "http" || o.IngressNamespace != "ingress" ||
 					o.AggregatorNamespace != "agg" || o.kubeconfig != "/k" || o.metricsBindAddress != ":9" || o.healthProbeBindAddress != ":10" || !o.leaderElect ||
-					o.maxConcurrent != 8 || o.qps != 100 || o.burst != 200 || o.DefaultTLSSecret != "wildcard-tls" || o.URLPort != 8080 {
+					o.maxConcurrent != 8 || o.qps != 100 || o.burst != 200 || o.DefaultTLSSecret != "wildcard-tls" {
 					t.Errorf("options = %+v", o)
+				}
+			},
+		},
+		{
+			name: "a gateway's port in the public URLs",
+			args: []string{"--base-domain", "localhost", "--url-scheme", "http", "--url-port", "8080"},
+			check: func(t *testing.T, o *options) {
+				if o.URLPort != 8080 {
+					t.Errorf("URLPort = %d, want 8080", o.URLPort)
 				}
 			},
 		},
