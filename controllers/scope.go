@@ -134,9 +134,13 @@ func (s *scope) block(reason, message string) error {
 }
 
 // baseURL is <scheme>://<host>, the server's --base-url.
-func (s *scope) baseURL() string {
-	if s.cfg.URLPort != 0 {
-		return s.cfg.URLScheme + "://" + net.JoinHostPort(s.host, strconv.Itoa(s.cfg.URLPort))
+func (s *scope) baseURL() string { return s.cfg.baseURL(s.host) }
+
+// baseURL is the public origin of host: <scheme>://<host>[:<URLPort>]. Every
+// workload's public URL (endpoints' and the aggregator's) is built here.
+func (c Config) baseURL(host string) string {
+	if c.URLPort != 0 {
+		return c.URLScheme + "://" + net.JoinHostPort(host, strconv.Itoa(c.URLPort))
 	}
-	return s.cfg.URLScheme + "://" + s.host
+	return c.URLScheme + "://" + host
 }
