@@ -151,6 +151,7 @@ wait_until kube-apiserver 60 "${kubectl[@]}" get --raw /readyz
 # lifecycle (one local node, always there).
 start kube-controller-manager "$assets/kube-controller-manager" --kubeconfig "$kubeconfig" \
 	--leader-elect=false --secure-port 0 --service-account-private-key-file "$state/pki/sa.key" \
+	--kube-api-qps 100 --kube-api-burst 200 --concurrent-statefulset-syncs 10 \
 	--controllers '*,-endpoint,-endpointslice,-endpointslicemirroring,-persistentvolume-binder,-persistentvolume-expander,-nodelifecycle,-nodeipam'
 
 

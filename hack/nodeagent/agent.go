@@ -51,10 +51,11 @@ type agent struct {
 
 // running is a pod this agent has started.
 type running struct {
-	pod   types.NamespacedName
-	ports map[string]int
-	proc  *proc
-	gone  bool // stop has been asked for
+	pod     types.NamespacedName
+	ports   map[string]int
+	proc    *proc
+	gone    bool   // stop has been asked for
+	secrets string // the versions of the Secrets its volumes were written from
 }
 
 func (a *agent) wake() {
@@ -166,11 +167,19 @@ func (a *agent) bind(ctx context.Context, pod *corev1.Pod) {
 func (a *agent) ensure(ctx context.Context, pod *corev1.Pod) {
 	r, ok := a.procs[pod.UID]
 	if ok && !r.gone {
-		if _, err := prepareVolumes(a.state, pod, a.secretGetter(pod.Namespace)); err != nil && a.startFailures[pod.UID] != err.Error() {
-			// Once per distinct error: a Secret deleted with its endpoint
-			// is gone a moment before the pod.
-			a.startFailures[pod.UID] = err.Error()
-			a.log.Warn("refresh volumes", "pod", pod.Namespace+"/"+pod.Name, "err", err)
+		// Rewritten only when a Secret changed: a sync must stay cheap
+		// with hundreds of pods.
+		if v := a.secretVersions(pod); v != r.secrets {
+			_, err := prepareVolumes(a.state, pod, a.secretGetter(pod.Namespace))
+			switch {
+			case err == nil:
+				r.secrets = v
+			case a.startFailures[pod.UID] != err.Error():
+				// Once per distinct error: a Secret deleted with its
+				// endpoint is gone a moment before the pod.
+				a.startFailures[pod.UID] = err.Error()
+				a.log.Warn("refresh volumes", "pod", pod.Namespace+"/"+pod.Name, "err", err)
+			}
 		}
 		a.report(ctx, pod, r)
 		return
@@ -188,6 +197,7 @@ func (a *agent) ensure(ctx context.Context, pod *corev1.Pod) {
 		return
 	}
 	delete(a.startFailures, pod.UID)
+	r.secrets = a.secretVersions(pod)
 	a.procs[pod.UID] = r
 	a.report(ctx, pod, r)
 }
@@ -241,6 +251,7 @@ func (a *agent) startPod(pod *corev1.Pod) (*running, error) {
 		logPath:  filepath.Join(a.state, "logs", pod.Namespace+"_"+pod.Name+".log"),
 		launch:   l,
 		interval: a.probeInterval,
+		period:   10 * time.Second,
 		changed:  a.wake,
 		grace:    30 * time.Second,
 	}
@@ -253,6 +264,9 @@ func (a *agent) startPod(pod *corev1.Pod) (*running, error) {
 			return nil, err
 		}
 		p.probe = httpProbe("http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + rp.HTTPGet.Path)
+		if rp.PeriodSeconds > 0 {
+			p.period = time.Duration(rp.PeriodSeconds) * time.Second
+		}
 	}
 	a.log.Info("starting pod", "pod", pod.Namespace+"/"+pod.Name, "binary", l.Binary, "ports", l.Ports, "log", p.logPath)
 	p.run(context.Background())
@@ -273,6 +287,33 @@ func probePort(port intstr.IntOrString, c corev1.Container, ports map[int32]int)
 		}
 	}
 	return 0, fmt.Errorf("readinessProbe port %q is not a container port", port.StrVal)
+}
+
+// secretVersions names the resourceVersion of every Secret the pod's volumes
+// read ("-" for one missing).
+func (a *agent) secretVersions(pod *corev1.Pod) string {
+	var names []string
+	for _, v := range pod.Spec.Volumes {
+		if v.Secret != nil {
+			names = append(names, v.Secret.SecretName)
+		}
+		if v.Projected != nil {
+			for _, src := range v.Projected.Sources {
+				if src.Secret != nil {
+					names = append(names, src.Secret.Name)
+				}
+			}
+		}
+	}
+	out := ""
+	for _, n := range names {
+		rv := "-"
+		if s, err := a.secrets.Secrets(pod.Namespace).Get(n); err == nil {
+			rv = s.ResourceVersion
+		}
+		out += n + "@" + rv + ";"
+	}
+	return out
 }
 
 func (a *agent) secretGetter(ns string) secretGetter {

@@ -39,7 +39,8 @@
 // pod's IP is 127.0.0.1.
 //
 // The pod's status is what a kubelet reports: phase, the readinessProbe
-// (HTTP GET, polled every --probe-interval) as the Ready condition, the
+// (HTTP GET, polled every --probe-interval until it passes, then every
+// periodSeconds as a kubelet does) as the Ready condition, the
 // container state, restartCount. A process that exits is restarted with
 // back-off (1 s doubling up to 30 s, reset after a minute of running); a pod
 // being deleted gets SIGTERM, up to its grace period, then SIGKILL, and is

@@ -101,15 +101,18 @@ func (a *agent) syncEndpointSlices(ctx context.Context) {
 	if err != nil {
 		return
 	}
+	byNamespace := map[string][]*running{}
+	for _, r := range a.procs {
+		if !r.gone {
+			byNamespace[r.pod.Namespace] = append(byNamespace[r.pod.Namespace], r)
+		}
+	}
 	for _, svc := range svcs {
 		if len(svc.Spec.Selector) == 0 {
 			continue
 		}
 		sel := labels.SelectorFromSet(svc.Spec.Selector)
-		for _, r := range a.procs {
-			if r.gone || r.pod.Namespace != svc.Namespace {
-				continue
-			}
+		for _, r := range byNamespace[svc.Namespace] {
 			pod, err := a.pods.Pods(r.pod.Namespace).Get(r.pod.Name)
 			if err != nil || !sel.Matches(labels.Set(pod.Labels)) {
 				continue

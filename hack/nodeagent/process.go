@@ -39,8 +39,9 @@ type proc struct {
 	bin, logPath string
 	launch       *launch
 	probe        func(ctx context.Context) bool // nil: ready once running
-	interval     time.Duration
-	changed      func() // called after every state change
+	interval     time.Duration                  // probing until ready: quick, so a new pod is Ready soon
+	period       time.Duration                  // probing once ready: the probe's periodSeconds, as a kubelet does
+	changed      func()                         // called after every state change
 
 	mu    sync.Mutex
 	state procState
@@ -128,6 +129,7 @@ func (p *proc) runOnce(ctx context.Context) error {
 	tick := time.NewTicker(p.interval)
 	defer tick.Stop()
 	var killAt <-chan time.Time
+	var probed time.Time
 	for {
 		select {
 		case err := <-exited:
@@ -141,9 +143,10 @@ func (p *proc) runOnce(ctx context.Context) error {
 		case <-killAt:
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		case <-tick.C:
-			if stopping == nil {
+			if stopping == nil || p.snapshot().Ready && time.Since(probed) < p.period {
 				continue
 			}
+			probed = time.Now()
 			ready := p.probe == nil
 			if !ready {
 				pctx, cancel := context.WithTimeout(ctx, p.interval)
