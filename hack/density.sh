@@ -33,6 +33,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 until grep -q "Ctrl-C stops everything" "$work/dev.out"; do
 	kill -0 "$dev_pid" 2>/dev/null || { cat "$work/dev.err" >&2; exit 1; }
 	sleep 0.5
@@ -49,6 +50,7 @@ start=$(date +%s.%N)
 ready=0
 while [ "$ready" -lt "$n" ]; do
 	sleep 2
+	kill -0 "$dev_pid" 2>/dev/null || { say "make dev stopped: $(tail -3 "$work/dev.err")"; exit 1; }
 	# A shared machine: stop before the fleet starves everyone else.
 	avail_mb=$(awk '/^MemAvailable/ {print int($2 / 1024)}' /proc/meminfo)
 	if [ "$avail_mb" -lt "${DENSITY_MIN_FREE_MB:-3000}" ]; then

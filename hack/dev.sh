@@ -113,7 +113,7 @@ wait_until etcd 30 curl -sf "http://127.0.0.1:$etcd_port/health"
 start kube-apiserver "$assets/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_port" \
 	--bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$apiserver_port" \
 	--cert-dir "$state/pki/apiserver" --token-auth-file "$state/pki/tokens.csv" \
-	--service-cluster-ip-range 10.0.0.0/24 --allow-privileged=true --authorization-mode RBAC \
+	--service-cluster-ip-range 10.96.0.0/16 --allow-privileged=true --authorization-mode RBAC \
 	--disable-admission-plugins ServiceAccount \
 	--service-account-issuer "https://127.0.0.1:$apiserver_port" \
 	--service-account-key-file "$state/pki/sa.pub" --service-account-signing-key-file "$state/pki/sa.key"

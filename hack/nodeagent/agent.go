@@ -44,6 +44,7 @@ type agent struct {
 	claims        corelisters.PersistentVolumeClaimLister
 	slices        discoverylisters.EndpointSliceLister
 	kick          chan struct{}
+	ports         *portAllocator
 	procs         map[types.UID]*running
 	stopping      sync.WaitGroup
 	startFailures map[types.UID]string
@@ -143,6 +144,7 @@ func (a *agent) sync(ctx context.Context) {
 			a.stopAsync(r)
 		}
 		if r.gone && r.proc.snapshot().Stopped && !seen[uid] {
+			a.ports.release(r.ports)
 			delete(a.procs, uid)
 		}
 	}
@@ -208,9 +210,17 @@ func (a *agent) startPod(pod *corev1.Pod) (*running, error) {
 		return nil, err
 	}
 	ports := map[int32]int{}
+	taken := false
+	defer func() {
+		if !taken {
+			for _, p := range ports {
+				a.ports.release(map[string]int{"": p})
+			}
+		}
+	}()
 	if len(pod.Spec.Containers) > 0 {
 		for _, p := range pod.Spec.Containers[0].Ports {
-			if ports[p.ContainerPort], err = freePort(); err != nil {
+			if ports[p.ContainerPort], err = a.ports.take(); err != nil {
 				return nil, err
 			}
 		}
@@ -270,6 +280,7 @@ func (a *agent) startPod(pod *corev1.Pod) (*running, error) {
 	}
 	a.log.Info("starting pod", "pod", pod.Namespace+"/"+pod.Name, "binary", l.Binary, "ports", l.Ports, "log", p.logPath)
 	p.run(context.Background())
+	taken = true
 	return &running{pod: types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name}, ports: l.Ports, proc: p}, nil
 }
 
@@ -362,15 +373,6 @@ func (a *agent) stopAll() {
 		}
 	}
 	a.stopping.Wait()
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func portsJSON(ports map[string]int) string {

@@ -54,7 +54,7 @@ func run(kubeconfig, node, state, binDir, proxy string, interval time.Duration, 
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
 	a := &agent{
 		cs: cs, node: node, state: abs(state), binDir: abs(binDir), kubeconfig: abs(kubeconfig), httpProxy: proxy,
-		probeInterval: interval, log: log, kick: make(chan struct{}, 1),
+		probeInterval: interval, log: log, kick: make(chan struct{}, 1), ports: newPortAllocator(),
 		procs: map[types.UID]*running{}, startFailures: map[types.UID]string{},
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
