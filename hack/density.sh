@@ -76,6 +76,9 @@ done
 say "${#servers[@]} server processes; idle for ${idle_seconds}s"
 sleep 10
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# RssAnon: a process's own pages, without the binary's file pages that every
+# fhirserver shares through the page cache.
+anon_kb() { awk '/^RssAnon/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 ticks() { # ticks <pid...>: user+system CPU ticks, summed
 	local sum=0 p t
 	for p in "$@"; do
@@ -91,6 +94,9 @@ hz=$(getconf CLK_TCK)
 server_cpu=$(echo "scale=2; 100 * ($s1 - $s0) / $hz / $idle_seconds" | bc)
 other_cpu=$(echo "scale=2; 100 * ($o1 - $o0) / $hz / $idle_seconds" | bc)
 mapfile -t rss < <(for p in "${servers[@]}"; do rss_kb "$p"; done | sort -n)
+mapfile -t anon < <(for p in "${servers[@]}"; do anon_kb "$p"; done | sort -n)
+anon_total_kb=0
+for r in "${anon[@]}"; do anon_total_kb=$((anon_total_kb + r)); done
 total_kb=0
 for r in "${rss[@]}"; do total_kb=$((total_kb + r)); done
 median_kb=${rss[$((${#rss[@]} / 2))]}
@@ -109,6 +115,7 @@ operator's defaults (\`--cache-size\` default), empty stores, run by the node ag
 | all $n Ready, from \`kubectl apply\` | ${ready_seconds} s | ≤ 300 s |
 | server RSS, idle: total | $(mib "$total_kb") MiB | |
 | server RSS, idle: median / largest | $(mib "$median_kb") / $(mib "$max_kb") MiB | ≤ 25 MB each |
+| server RssAnon (its own pages; the binary's are shared), idle: total / median | $(mib "$anon_total_kb") / $(mib "${anon[$((${#anon[@]} / 2))]}") MiB | |
 | idle CPU of the $n servers (${idle_seconds} s) | ${server_cpu} % of one core | ≤ 5 % |
 | idle CPU of the rest (control plane, manager, node agent, gateway) | ${other_cpu} % of one core | |
 | manager RSS | $(mib "$manager_kb") MiB | |
