@@ -29,7 +29,15 @@ help: ## Show the targets.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
 .PHONY: dev
-dev: tools envtest fhir-packages build ## Set up a development machine: tools, control plane, FHIR packages, binaries.
+dev: ## Run the whole product locally: control plane, operator, servers as processes, gateway on :8080 (hack/dev.sh).
+	@hack/dev.sh
+
+.PHONY: dev-clean
+dev-clean: ## Forget make dev's state (.dev/: etcd data, volumes, logs).
+	rm -rf .dev
+
+.PHONY: setup
+setup: tools envtest fhir-packages build ## Set up a development machine: tools, control plane, FHIR packages, binaries.
 
 ##@ Development
 
@@ -62,12 +70,12 @@ fhir-packages: ## Fetch the official FHIR packages into the cache (needs npm).
 	@hack/fhir-packages.sh
 
 .PHONY: envtest
-envtest: ## Build kube-apiserver, etcd and kube-controller-manager from source into the cache.
-	@WITH_CONTROLLER_MANAGER=1 hack/setup-envtest.sh
+envtest: ## Build kube-apiserver, etcd, kube-controller-manager and kubectl from source into the cache.
+	@WITH_CONTROLLER_MANAGER=1 WITH_KUBECTL=1 hack/setup-envtest.sh
 
 .PHONY: test
 test: vet lint ## Run the whole test suite (the README's and CI's test command).
-	KUBEBUILDER_ASSETS="$$(hack/setup-envtest.sh)" \
+	KUBEBUILDER_ASSETS="$$(WITH_CONTROLLER_MANAGER=1 WITH_KUBECTL=1 hack/setup-envtest.sh)" \
 	FHIRFLEET_FHIR_PACKAGES="$$(hack/fhir-packages.sh)" \
 	$(GO) test ./... -count=1 -timeout 45m
 
@@ -86,10 +94,12 @@ bench: ## Run the benchmarks and write the figures to BENCHMARKS.md.
 ##@ Build
 
 .PHONY: build
-build: ## Build bin/manager, bin/fhirserver and bin/aggregator.
+build: ## Build bin/manager, bin/fhirserver and bin/aggregator (and make dev's bin/nodeagent, bin/gateway).
 	$(GO) build -o $(LOCALBIN)/manager ./cmd/manager
 	$(GO) build -o $(LOCALBIN)/fhirserver ./cmd/fhirserver
 	$(GO) build -o $(LOCALBIN)/aggregator ./cmd/aggregator
+	$(GO) build -o $(LOCALBIN)/nodeagent ./hack/nodeagent
+	$(GO) build -o $(LOCALBIN)/gateway ./hack/gateway
 
 .PHONY: images
 images: ## Assemble OCI images of the three binaries in dist/images/ (no daemon; needs the ca-certificates package).

@@ -53,6 +53,10 @@ type Config struct {
 	DefaultTLSSecret string
 	// URLScheme is the scheme of the public URLs (https unless TLS ends elsewhere).
 	URLScheme string
+	// URLPort is the port of the public URLs when it is not the scheme's
+	// own (0): a local gateway on :8080, as `make dev` runs. The Ingress
+	// host never carries it.
+	URLPort int
 	// IngressNamespace is where the ingress controller runs; the NetworkPolicy admits it.
 	IngressNamespace string
 	// AggregatorNamespace is where the aggregator runs (the manager's own

@@ -19,6 +19,8 @@ package controllers
 import (
 	"context"
 	"errors"
+	"net"
+	"strconv"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -130,4 +132,13 @@ func (s *scope) readyMessage() string                { return "serving " + s.end
 func (s *scope) eventRecorder() events.EventRecorder { return s.recorder }
 
 // baseURL is <scheme>://<host>, the server's --base-url.
-func (s *scope) baseURL() string { return s.cfg.URLScheme + "://" + s.host }
+func (s *scope) baseURL() string { return s.cfg.baseURL(s.host) }
+
+// baseURL is the public origin of host: <scheme>://<host>[:<URLPort>]. Every
+// workload's public URL (endpoints' and the aggregator's) is built here.
+func (c Config) baseURL(host string) string {
+	if c.URLPort != 0 {
+		return c.URLScheme + "://" + net.JoinHostPort(host, strconv.Itoa(c.URLPort))
+	}
+	return c.URLScheme + "://" + host
+}

@@ -59,6 +59,11 @@ func TestScopeHelpers(t *testing.T) {
 	if got := s.baseURL(); got != "http://acme-labs.example.com" {
 		t.Errorf("baseURL() = %q", got)
 	}
+	// A gateway on another port (make dev's :8080) is part of every public URL.
+	withPort := &scope{cfg: Config{URLScheme: "http", URLPort: 8080}, host: "acme-labs.localhost"}
+	if got := withPort.baseURL(); got != "http://acme-labs.localhost:8080" {
+		t.Errorf("baseURL() with URLPort = %q", got)
+	}
 	ref := s.ownerRef()
 	if *ref.Name != "ep" || *ref.UID != "u1" || !*ref.Controller || *ref.Kind != "FhirEndpoint" || *ref.APIVersion != "fhir.fhirfleet.io/v1alpha1" {
 		t.Errorf("ownerRef() = %+v", ref)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds a real kube-apiserver, etcd and kube-controller-manager from source
+# Builds a real kube-apiserver, etcd, kube-controller-manager and kubectl from source
 # through the Go module proxy (no binary downloads are possible here), caches
 # them outside the checkout keyed by version, and prints the absolute folder
 # that holds them on stdout -- nothing else goes to stdout, so callers can do
@@ -20,6 +20,8 @@ cache_root="${FHIRFLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fhirfleet}"
 dest="$cache_root/k8s/v${K8S_VERSION}-etcd-v${ETCD_VERSION}"
 wanted=(kube-apiserver etcd)
 [ "${WITH_CONTROLLER_MANAGER:-0}" = 1 ] && wanted+=(kube-controller-manager)
+# make dev's kubectl: the same release as the control plane, never the machine's own.
+[ "${WITH_KUBECTL:-0}" = 1 ] && wanted+=(kubectl)
 
 missing=()
 for b in "${wanted[@]}"; do [ -x "$dest/$b" ] || missing+=("$b"); done
@@ -61,9 +63,15 @@ cat >"$work/doc.go" <<'GO'
 package binaries
 GO
 
+# The release's version, as `kubectl version` reports it (a module build has
+# no git metadata to take it from).
+version_ldflags=""
+for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+	version_ldflags+=" -X $pkg.gitVersion=v${K8S_VERSION} -X $pkg.gitMajor=${K8S_VERSION%%.*} -X $pkg.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2) -X $pkg.gitTreeState=clean"
+done
 build() { # build <output> <package>
 	log "building $1 from $2 (this takes minutes on a small machine; cached afterwards)"
-	(cd "$work" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$dest/$1.tmp" "$2")
+	(cd "$work" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w${version_ldflags}" -o "$dest/$1.tmp" "$2")
 	mv "$dest/$1.tmp" "$dest/$1"
 }
 for b in "${missing[@]}"; do
@@ -71,6 +79,7 @@ for b in "${missing[@]}"; do
 	kube-apiserver) build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver ;;
 	kube-controller-manager) build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager ;;
 	etcd) build etcd go.etcd.io/etcd/server/v3 ;;
+	kubectl) build kubectl k8s.io/kubernetes/cmd/kubectl ;;
 	esac
 done
 echo "$dest"

@@ -67,6 +67,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.IngressClass, "ingress-class", "", "IngressClass of the Ingresses, unless spec.ingress.className overrides it; empty uses the cluster default.")
 	fs.StringVar(&o.DefaultTLSSecret, "default-tls-secret", "", "Secret with the certificate for Ingresses whose FhirEndpoint sets no spec.ingress.tls (looked up in the endpoint's namespace, e.g. a wildcard for *.<base-domain>); empty: no TLS on those Ingresses.")
 	fs.StringVar(&o.URLScheme, "url-scheme", "https", "Scheme of the public URLs (https, or http where nothing terminates TLS).")
+	fs.IntVar(&o.URLPort, "url-port", 0, "Port of the public URLs when it is not the scheme's default (0), e.g. 8080 for make dev's local gateway; the Ingress host never carries it.")
 	fs.StringVar(&o.IngressNamespace, "ingress-namespace", "ingress-nginx", "Namespace of the ingress controller; the only namespace the NetworkPolicies admit besides the aggregator.")
 	podNamespace := getenv("POD_NAMESPACE")
 	if podNamespace == "" {
@@ -141,6 +142,9 @@ func (o *options) validate() error {
 	}
 	if o.URLScheme != "https" && o.URLScheme != "http" {
 		errs = append(errs, fmt.Errorf("--url-scheme %q: want https or http", o.URLScheme))
+	}
+	if o.URLPort < 0 || o.URLPort > 65535 {
+		errs = append(errs, fmt.Errorf("--url-port %d: want 0 (the scheme's default) or a port up to 65535", o.URLPort))
 	}
 	if o.DefaultTLSSecret != "" {
 		if msgs := validation.IsDNS1123Subdomain(o.DefaultTLSSecret); len(msgs) > 0 {

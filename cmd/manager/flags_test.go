@@ -65,6 +65,15 @@ func TestParseFlags(t *testing.T) {
 			},
 		},
 		{
+			name: "a gateway's port in the public URLs",
+			args: []string{"--base-domain", "localhost", "--url-scheme", "http", "--url-port", "8080"},
+			check: func(t *testing.T, o *options) {
+				if o.URLPort != 8080 {
+					t.Errorf("URLPort = %d, want 8080", o.URLPort)
+				}
+			},
+		},
+		{
 			name: "aggregator namespace from the pod",
 			args: []string{"--base-domain", "fhir.example.com"},
 			env:  map[string]string{"POD_NAMESPACE": "ops"},
@@ -138,6 +147,7 @@ func TestParseFlags(t *testing.T) {
 				}
 			},
 		},
+		{name: "url port out of range", args: []string{"--base-domain", "x.io", "--url-port", "70000"}, wantErr: "--url-port 70000"},
 		{name: "a snippet is never allowed", args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations", "nginx.ingress.kubernetes.io/configuration-snippet"}, wantErr: "never allowed"},
 		{name: "server-alias is never allowed", args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations", "example.com/a,nginx.ingress.kubernetes.io/server-alias"}, wantErr: "server-alias"},
 		{name: "auth-url is never allowed", args: []string{"--base-domain", "x.io", "--allowed-ingress-annotations", "nginx.ingress.kubernetes.io/auth-url"}, wantErr: "never allowed"},

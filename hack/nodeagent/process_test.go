@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestProcRestartsACrashAndStops(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "runs")
+	// The first run crashes, the second stays up until SIGTERM.
+	script := `echo run >> ` + marker + `; [ $(wc -l < ` + marker + `) -ge 2 ] || exit 3; trap 'exit 0' TERM; while :; do sleep 0.05; done`
+	p := &proc{
+		bin: "/bin/sh", logPath: filepath.Join(dir, "p.log"), launch: &launch{Args: []string{"-c", script}},
+		interval: 20 * time.Millisecond, changed: func() {}, grace: 5 * time.Second,
+	}
+	p.run(context.Background())
+	waitFor(t, "the restarted process to run", func() bool { s := p.snapshot(); return s.Running && s.Restarts == 1 })
+	s := p.snapshot()
+	if s.LastExitCode != 3 || !s.Ready {
+		t.Errorf("state after restart %+v (no probe: ready once running)", s)
+	}
+	p.stop()
+	if s := p.snapshot(); !s.Stopped || s.Running || s.Ready {
+		t.Errorf("state after stop %+v", s)
+	}
+	log, _ := os.ReadFile(p.logPath)
+	if !strings.Contains(string(log), "ended: exit code 3") || strings.Count(string(log), "ended:") != 2 {
+		t.Errorf("log:\n%s", log)
+	}
+}
+
+func TestProcReadinessFollowsTheProbe(t *testing.T) {
+	ready := make(chan bool, 1)
+	ready <- false
+	var current bool
+	p := &proc{
+		bin: "/bin/sh", logPath: filepath.Join(t.TempDir(), "p.log"), launch: &launch{Args: []string{"-c", "trap 'exit 0' TERM; while :; do sleep 0.05; done"}},
+		interval: 10 * time.Millisecond, changed: func() {}, grace: 5 * time.Second,
+		probe: func(context.Context) bool {
+			select {
+			case current = <-ready:
+			default:
+			}
+			return current
+		},
+	}
+	p.run(context.Background())
+	defer p.stop()
+	waitFor(t, "running", func() bool { return p.snapshot().Running })
+	if p.snapshot().Ready {
+		t.Fatal("ready before the probe passed")
+	}
+	ready <- true
+	waitFor(t, "ready", func() bool { return p.snapshot().Ready })
+}
