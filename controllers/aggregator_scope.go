@@ -95,7 +95,7 @@ func (s *aggregatorScope) readyMessage() string {
 func (s *aggregatorScope) eventRecorder() events.EventRecorder { return s.recorder }
 
 // baseURL is <scheme>://<host>, the aggregator's --base-url.
-func (s *aggregatorScope) baseURL() string { return s.cfg.URLScheme + "://" + s.host }
+func (s *aggregatorScope) baseURL() string { return s.cfg.baseURL(s.host) }
 
 // ownerRef is the controller reference every namespaced child carries, so
 // the garbage collector deletes them with their FhirAggregator.

@@ -60,6 +60,10 @@ func TestAggregatorScopeReports(t *testing.T) {
 	if got := s.baseURL(); got != "https://aggregated.example.test" {
 		t.Errorf("baseURL = %q", got)
 	}
+	s.cfg.URLPort = 8080 // make dev's gateway: the aggregator names itself like the servers do
+	if got := s.baseURL(); got != "https://aggregated.example.test:8080" {
+		t.Errorf("baseURL with URLPort = %q", got)
+	}
 	ref := s.ownerRef()
 	if *ref.Kind != "FhirAggregator" || !*ref.Controller || *ref.Name != "agg" {
 		t.Errorf("ownerRef = %+v", ref)
