@@ -10,13 +10,13 @@ import (
 )
 
 // newRepo is an R4 repository over a fresh store and the real search engine.
-func newRepo(t *testing.T) (*Repository, *storage.Store) {
+func newRepo(t testing.TB) (*Repository, *storage.Store) {
 	t.Helper()
 	return newRepoOf(t, defs.R4)
 }
 
 // newRepoOf is newRepo for version ver.
-func newRepoOf(t *testing.T, ver *defs.Version) (*Repository, *storage.Store) {
+func newRepoOf(t testing.TB, ver *defs.Version) (*Repository, *storage.Store) {
 	t.Helper()
 	st, err := storage.Open(t.TempDir(), storage.Options{})
 	if err != nil {

@@ -30,23 +30,52 @@ func (r *Repository) ParseResource(data []byte, typ string, opts ...fhirjson.Opt
 	if err != nil {
 		return nil, outcome.BadRequest(outcome.CodeStructure, r.syntaxExpression(err, typ, data), "the body is not valid JSON: %v", err)
 	}
-	if v.Kind != fhirjson.Object {
-		return nil, outcome.BadRequest(outcome.CodeStructure, "", "the body is not a JSON object")
-	}
-	rt := v.Str("resourceType")
-	if rt == "" {
-		return nil, outcome.BadRequest(outcome.CodeRequired, "resourceType", "the body has no resourceType")
-	}
-	if !r.types[rt] {
-		return nil, outcome.BadRequest(outcome.CodeNotSupported, "resourceType", "%q is not a resource type of FHIR %s", rt, r.ver.FHIRVersion)
-	}
-	if typ != "" && rt != typ {
-		return nil, outcome.BadRequest(outcome.CodeInvalid, "resourceType", "the body is a %s but the URL names %s", rt, typ)
+	if err := r.checkType(v, typ); err != nil {
+		return nil, err
 	}
 	if oe := r.validator.ValidateValue(v); oe != nil {
 		return nil, oe
 	}
 	return v, nil
+}
+
+// EntryResource is the resource of an entry of a transaction Bundle that
+// ParseBatch accepted, as a write of type typ: the Bundle was parsed within
+// the limits (which count each entry's resource on its own) and validated
+// with its entries' resources, so the resource is used as it is, and only
+// its type is checked against the entry's request.url. Marshalling it and
+// parsing and validating it again, as a single create does with its body,
+// would repeat that work for every entry. The write takes the resource
+// over: it changes the Bundle's tree, which must not be used afterwards for
+// anything but the response. (A batch is not for this: ParseBatch accepts
+// one whose entries' resources are invalid.)
+func (r *Repository) EntryResource(v *fhirjson.Value, typ string) (*fhirjson.Value, error) {
+	if v == nil {
+		return nil, outcome.BadRequest(outcome.CodeRequired, "", "the entry has no resource; a %s resource is required", orAny(typ))
+	}
+	if err := r.checkType(v, typ); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// checkType checks that v is a resource of a known type, and of type typ
+// unless typ is "".
+func (r *Repository) checkType(v *fhirjson.Value, typ string) error {
+	if v.Kind != fhirjson.Object {
+		return outcome.BadRequest(outcome.CodeStructure, "", "the body is not a JSON object")
+	}
+	rt := v.Str("resourceType")
+	if rt == "" {
+		return outcome.BadRequest(outcome.CodeRequired, "resourceType", "the body has no resourceType")
+	}
+	if !r.types[rt] {
+		return outcome.BadRequest(outcome.CodeNotSupported, "resourceType", "%q is not a resource type of FHIR %s", rt, r.ver.FHIRVersion)
+	}
+	if typ != "" && rt != typ {
+		return outcome.BadRequest(outcome.CodeInvalid, "resourceType", "the body is a %s but the URL names %s", rt, typ)
+	}
+	return nil
 }
 
 // ParseLimits are the limits every body is parsed within.

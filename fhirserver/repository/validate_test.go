@@ -64,3 +64,40 @@ func TestSyntaxErrorExpression(t *testing.T) {
 		})
 	}
 }
+
+// TestEntryResource: a transaction entry's resource is taken from the
+// validated Bundle's tree itself (no copy, no second parse), and only its
+// type is judged, against the entry's request.url.
+func TestEntryResource(t *testing.T) {
+	r, _ := newRepo(t)
+	b, err := r.ParseBatch([]byte(`{"resourceType":"Bundle","type":"transaction","entry":[
+		{"resource":{"resourceType":"Patient","gender":"male"},"request":{"method":"POST","url":"Patient"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := b.Get("entry").Items[0].Get("resource")
+	tests := []struct {
+		typ  string
+		want string // expression of the error; "" for none
+	}{
+		{"Patient", ""},
+		{"", ""},
+		{"Observation", "resourceType"},
+	}
+	for _, tt := range tests {
+		got, err := r.EntryResource(res, tt.typ)
+		if tt.want == "" {
+			if err != nil || got != res {
+				t.Errorf("EntryResource(%q) = %p, %v; want the entry's own tree %p", tt.typ, got, err, res)
+			}
+			continue
+		}
+		oe, ok := outcome.As(err)
+		if !ok || oe.Status != 400 || len(oe.Issues) == 0 || oe.Issues[0].Expression == nil || oe.Issues[0].Expression[0] != tt.want {
+			t.Errorf("EntryResource(%q) = %v; want a 400 at %s", tt.typ, err, tt.want)
+		}
+	}
+	if _, err := r.EntryResource(nil, "Patient"); err == nil {
+		t.Error("EntryResource(nil) accepted no resource")
+	}
+}

@@ -113,7 +113,8 @@ func (h *Handler) txOp(e *entry) (*repository.Write, error) {
 	}
 	switch e.Method {
 	case "POST", "PUT":
-		if op.Resource, err = h.repo.ParseResource(fhirjson.Marshal(e.Resource), rt.Type); err != nil {
+		// Parsed and validated with the Bundle: used as it is, not again.
+		if op.Resource, err = h.repo.EntryResource(e.Resource, rt.Type); err != nil {
 			return nil, err
 		}
 		if id := op.Resource.Str("id"); e.Method == "PUT" && op.Cond == nil && id != "" && id != rt.ID {

@@ -200,19 +200,8 @@ func (e *Engine) streamPage(ctx context.Context, rd storage.Reader, types []stri
 			hits = append(hits, hit{typ: typ, id: id})
 		}
 	case len(q.sort) == 1:
-		// With filters, the match set is built (sorted ids) but not sorted
-		// by the key: the sort entries are read in order from the cursor
-		// and the members kept, which stops after one page.
-		var keep func(string) bool
-		if len(q.clauses) > 0 {
-			ids, err := e.matchIDs(ctx, rd, typ, q.clauses)
-			if err != nil {
-				return nil, false, err
-			}
-			keep = ids.contains
-		}
 		var exhausted bool
-		hits, exhausted, err = streamSorted(ctx, rd, typ, q.sort[0], cur, q.count+1, keep)
+		hits, exhausted, err = e.streamSortedFiltered(ctx, rd, typ, q, cur)
 		if err != nil || exhausted {
 			return nil, false, err
 		}

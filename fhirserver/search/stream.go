@@ -181,6 +181,12 @@ func streamIDs(ctx context.Context, rd storage.Reader, streams []seeker, after s
 // before limit (resources without a value then follow, which only the
 // materialising path knows).
 func streamSorted(ctx context.Context, rd storage.Reader, typ string, key sortKey, cur *cursor, limit int, keep func(id string) bool) (hits []hit, exhausted bool, err error) {
+	return streamSortedUntil(ctx, rd, typ, key, cur, limit, keep, nil)
+}
+
+// streamSortedUntil is streamSorted that also stops (not exhausted) as soon
+// as stop (nil: never) says so after a rejected entry.
+func streamSortedUntil(ctx context.Context, rd storage.Reader, typ string, key sortKey, cur *cursor, limit int, keep func(id string) bool, stop func() bool) (hits []hit, exhausted bool, err error) {
 	tag := byte(tagSortAsc)
 	if key.desc {
 		tag = tagSortDesc
@@ -198,6 +204,9 @@ func streamSorted(ctx context.Context, rd storage.Reader, typ string, key sortKe
 			return nil, false, fmt.Errorf("sort %s by %s: %w", typ, key.code, err)
 		}
 		if keep != nil && !keep(h.ID) {
+			if stop != nil && stop() {
+				return hits, false, nil
+			}
 			continue
 		}
 		hits = append(hits, hit{typ: typ, id: h.ID, keys: [][]byte{append([]byte(nil), h.Value[1:]...)}})
@@ -206,4 +215,62 @@ func streamSorted(ctx context.Context, rd storage.Reader, typ string, key sortKe
 		}
 	}
 	return hits, true, nil
+}
+
+// maxSortProbes bounds the sort entries streamSortedFiltered checks one by
+// one before it gives up on the filters being common: past it, building
+// their id set is the cheaper way to fill the page.
+const maxSortProbes = 256
+
+// streamSortedFiltered returns a page of typ sorted by q's one key, after
+// cur, keeping the matches of q's clauses. When every clause is of exact
+// values, each sort entry is checked against them (one seek per clause),
+// so a filter that most resources pass (category=vital-signs&_sort=-date)
+// reads about a page of sort entries whatever the number of matches. A rare
+// filter would make that walk long, so after maxSortProbes entries it falls
+// back to what every other filter does: build the match set (sorted ids)
+// once and keep the sort entries in it. exhausted is as for streamSorted.
+func (e *Engine) streamSortedFiltered(ctx context.Context, rd storage.Reader, typ string, q *query, cur *cursor) (hits []hit, exhausted bool, err error) {
+	key, limit := q.sort[0], q.count+1
+	if len(q.clauses) == 0 {
+		return streamSorted(ctx, rd, typ, key, cur, limit, nil)
+	}
+	if streams, ok := e.exactStreams(typ, q.clauses); ok {
+		probes, given := 0, false
+		var probeErr error
+		keep := func(id string) bool {
+			if probes++; probes > maxSortProbes {
+				given = true
+				return false
+			}
+			in, err := memberOfAll(ctx, rd, streams, id)
+			if err != nil {
+				probeErr = err
+			}
+			return in
+		}
+		hits, exhausted, err = streamSortedUntil(ctx, rd, typ, key, cur, limit, keep, func() bool { return given || probeErr != nil })
+		if err == nil {
+			err = probeErr
+		}
+		if err != nil || !given {
+			return hits, exhausted, err
+		}
+	}
+	ids, err := e.matchIDs(ctx, rd, typ, q.clauses)
+	if err != nil {
+		return nil, false, err
+	}
+	return streamSorted(ctx, rd, typ, key, cur, limit, ids.contains)
+}
+
+// memberOfAll reports whether id is in every stream (a seek to it in each).
+func memberOfAll(ctx context.Context, rd storage.Reader, streams []seeker, id string) (bool, error) {
+	for _, s := range streams {
+		got, err := s.first(ctx, rd, id, false)
+		if err != nil || got != id {
+			return false, err
+		}
+	}
+	return true, nil
 }

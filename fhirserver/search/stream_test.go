@@ -2,11 +2,14 @@ package search
 
 import (
 	"context"
+	"fmt"
+	"iter"
 	"net/url"
 	"slices"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
 // TestStreamedPagesEqualMaterialised runs queries the streaming paths take
@@ -132,5 +135,83 @@ func TestSystemSearchStreamsAcrossTypes(t *testing.T) {
 		if !slices.Equal(got, want) || len(want) == 0 {
 			t.Errorf("%q: paged %v, want %v", qs, got, want)
 		}
+	}
+}
+
+// hitCountingReader counts the index entries each parameter's scans yield.
+type hitCountingReader struct {
+	storage.Reader
+	hits map[string]int
+}
+
+func (r hitCountingReader) ScanIndex(ctx context.Context, q storage.IndexQuery) iter.Seq2[storage.IndexHit, error] {
+	return func(yield func(storage.IndexHit, error) bool) {
+		for h, err := range r.Reader.ScanIndex(ctx, q) {
+			r.hits[q.Param]++
+			if !yield(h, err) {
+				return
+			}
+		}
+	}
+}
+
+// TestSortedFilterChecksPerHit: a date sort with a filter most resources
+// pass walks the sort entries and checks the filter per entry, reading
+// about a page of each index instead of the filter's whole id set; a rare
+// filter falls back to the set after maxSortProbes entries. Both page
+// exactly like the materialised order.
+func TestSortedFilterChecksPerHit(t *testing.T) {
+	var res []string
+	for i := range maxSortProbes + 150 {
+		gender := "male"
+		if i%100 == 0 {
+			gender = "female"
+		}
+		res = append(res, fmt.Sprintf(`{"resourceType":"Patient","id":"p%03d","gender":"%s","birthDate":"%04d-01-01"}`, i, gender, 1600+(i*7)%400))
+	}
+	f := smallStore(t, defs.R4, res...)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		query   string
+		maxRead int // index entries of gender read for the first page
+	}{
+		{"gender=male&_sort=-birthdate&_count=10", 22}, // a page (and the few females passed over), not the 400 males
+		{"gender=male&_sort=birthdate&_count=10", 22},
+		{"gender=female&_sort=-birthdate&_count=2", len(res)},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			params, _ := url.ParseQuery(tc.query)
+			q, err := f.e.parseQuery("Patient", params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, err := f.e.allHits(ctx, f.store, []string{"Patient"}, map[string]*query{"Patient": q}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, h := range all {
+				want = append(want, h.typ+"/"+h.id)
+			}
+			var got []string
+			cur := ""
+			for page := 0; page < 100; page++ {
+				rd := hitCountingReader{Reader: f.store, hits: map[string]int{}}
+				r, err := f.e.search(ctx, rd, Request{ResourceType: "Patient", Params: params, Cursor: cur})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if page == 0 && rd.hits["gender"] > tc.maxRead {
+					t.Errorf("first page read %d gender entries, want at most %d", rd.hits["gender"], tc.maxRead)
+				}
+				got = append(got, names(r)...)
+				if cur = r.Next; cur == "" {
+					break
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("paged %v\nwant  %v", got, want)
+			}
+		})
 	}
 }
