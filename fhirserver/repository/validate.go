@@ -54,6 +54,15 @@ func (r *Repository) EntryResource(v *fhirjson.Value, typ string) (*fhirjson.Val
 		return nil, outcome.BadRequest(outcome.CodeRequired, "", "the entry has no resource; a %s resource is required", orAny(typ))
 	}
 	if err := r.checkType(v, typ); err != nil {
+		// checkType names the body's own elements; here the body is the
+		// entry's resource, and the entry prefixes its own path.
+		if oe, ok := outcome.As(err); ok {
+			for i := range oe.Issues {
+				for j, e := range oe.Issues[i].Expression {
+					oe.Issues[i].Expression[j] = "resource." + e
+				}
+			}
+		}
 		return nil, err
 	}
 	return v, nil

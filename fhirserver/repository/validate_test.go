@@ -82,7 +82,7 @@ func TestEntryResource(t *testing.T) {
 	}{
 		{"Patient", ""},
 		{"", ""},
-		{"Observation", "resourceType"},
+		{"Observation", "resource.resourceType"}, // relative to the entry, like every finding in its resource
 	}
 	for _, tt := range tests {
 		got, err := r.EntryResource(res, tt.typ)

@@ -88,7 +88,7 @@ func TestTransactionIsAtomic(t *testing.T) {
 				// Entries' resources are validated with the Bundle, once; the
 				// write uses that tree, checking its type against request.url.
 				{"unknown element in a resource", `{"resource":{"resourceType":"Patient","unicorn":1},"request":{"method":"POST","url":"Patient"}}`, 400, "Bundle.entry[2].resource.unicorn"},
-				{"resource of another type", `{"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"}},"request":{"method":"POST","url":"Patient"}}`, 400, "Bundle.entry[2].resourceType"},
+				{"resource of another type", `{"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"}},"request":{"method":"POST","url":"Patient"}}`, 400, "Bundle.entry[2].resource.resourceType"},
 				{"missing request", `{"resource":{"resourceType":"Patient"}}`, 400, "Bundle.entry[2].request"},
 				{"bad method", `{"resource":{"resourceType":"Patient"},"request":{"method":"FLY","url":"Patient"}}`, 400, "Bundle.entry[2].request.method"},
 				{"unknown type", `{"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Unicorn"}}`, 404, ""},
