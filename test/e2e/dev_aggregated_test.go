@@ -230,8 +230,11 @@ func (f *devFleet) aggregatedJourney(t *testing.T, patients map[string]string, t
 	})
 
 	t.Run("nothing of another customer's unlinked patients", func(t *testing.T) {
-		// acme's Patient of the printed commands is aggregated (acme's
-		// client found it above), but not linked to initech.
+		// acme's Patient of the printed commands is aggregated, but not
+		// linked to initech.
+		if code, body := search(f.aggregatedClientToken("acme"), byNHS(acmeNHS)); code != http.StatusOK || len(entryIDs(body)) != 1 {
+			t.Fatalf("acme's client does not find acme's patient, so the checks below would prove nothing: %d %s", code, body)
+		}
 		if code, body := search(customer, byNHS(acmeNHS)); code != http.StatusOK || len(entryIDs(body)) != 0 {
 			t.Errorf("initech's client finds acme's patient: %d %s", code, body)
 		}
