@@ -3,14 +3,17 @@
 # starts and supervises etcd, kube-apiserver, kube-controller-manager, the
 # CRDs, bin/manager, the node agent (pods as local processes, hack/nodeagent)
 # and the gateway (every Ingress host on one port, hack/gateway); applies
-# config/samples/, waits until every FhirEndpoint is Ready and prints what to
-# do next. Ctrl-C (or SIGTERM) stops every process it started.
+# config/dev/ (config/samples/ with patients logging in through make dev's
+# own OpenID issuer, hack/devissuer), waits until every FhirEndpoint and
+# FhirAggregator is Ready and prints what to do next. Ctrl-C (or SIGTERM)
+# stops every process it started.
 #
-# All state is under DEV_STATE_DIR (default .dev/): etcd's data, the keys,
-# the kubeconfig, the volumes and logs/. A second run resumes from it;
-# `make dev-clean` removes it. Ports (override for a second fleet, as the
-# tests do): DEV_GATEWAY_PORT 8080, DEV_APISERVER_PORT 16443, DEV_ETCD_PORT
-# 12379, DEV_ETCD_PEER_PORT (DEV_ETCD_PORT+1), DEV_MANAGER_PROBE_PORT 18081.
+# All state is under DEV_STATE_DIR (default .dev/): etcd's data, the keys
+# (the dev issuer's in issuer/), the kubeconfig, the volumes and logs/. A
+# second run resumes from it; `make dev-clean` removes it. Ports (override
+# for a second fleet, as the tests do): DEV_GATEWAY_PORT 8080,
+# DEV_APISERVER_PORT 16443, DEV_ETCD_PORT 12379, DEV_ETCD_PEER_PORT
+# (DEV_ETCD_PORT+1), DEV_MANAGER_PROBE_PORT 18081.
 # DEV_READY_TIMEOUT (default 180) bounds the wait for Ready, in seconds.
 set -euo pipefail
 
@@ -44,7 +47,7 @@ if ! cmp -s "$assets/kubectl" "$bin/kubectl"; then
 	mkdir -p "$bin"
 	cp "$assets/kubectl" "$bin/kubectl.tmp" && mv "$bin/kubectl.tmp" "$bin/kubectl"
 fi
-(cd "$root" && go build -o "$bin/" ./cmd/manager ./cmd/fhirserver ./cmd/aggregator ./hack/nodeagent ./hack/gateway)
+(cd "$root" && go build -o "$bin/" ./cmd/manager ./cmd/fhirserver ./cmd/aggregator ./hack/nodeagent ./hack/gateway ./hack/devissuer)
 
 # --- processes: started in order, stopped in reverse, none left behind ---
 pids=()
@@ -164,7 +167,7 @@ start nodeagent "$bin/nodeagent" --kubeconfig "$kubeconfig" --state-dir "$state"
 start gateway "$bin/gateway" --kubeconfig "$kubeconfig" --listen "127.0.0.1:$gateway_port"
 wait_until manager 60 curl -sf "http://127.0.0.1:$probe_port/readyz"
 
-# --- the samples: namespaces first; a kind whose CRD is not here yet is skipped ---
+# --- the samples (config/dev/: config/samples/ and the dev issuer): namespaces first ---
 samples=()
 for f in "$root"/config/samples/*.yaml; do
 	[ "$(basename "$f")" = kustomization.yaml ] || samples+=("$f")
@@ -172,59 +175,74 @@ done
 for ns in $(sed -n 's/^  namespace: *//p' "${samples[@]}" | sort -u) fhirfleet-system; do
 	"${kubectl[@]}" create namespace "$ns" --dry-run=client -o yaml | "${kubectl[@]}" apply -f - >>"$logs/dev.log"
 done
-for f in "${samples[@]}"; do
-	if ! out=$("${kubectl[@]}" apply -f "$f" 2>&1); then
-		if grep -q "no matches for kind\|ensure CRDs are installed" <<<"$out"; then
-			say "warning: skipped $(basename "$f"): its kind has no CRD here yet ($out)"
-			continue
-		fi
-		die "apply $f: $out"
-	fi
-	echo "$out" >>"$logs/dev.log"
-done
+# The FhirAggregator's patients log in with make dev's own OpenID issuer:
+# its key is made once and kept in the state folder (so ID tokens minted
+# earlier keep verifying), its public JWK Set goes into the Secret that
+# config/dev/ names in patientAccess.jwksSecret.
+jwks=$("$bin/devissuer" keys --dir "$state/issuer")
+"${kubectl[@]}" -n fhirfleet-system create secret generic dev-patient-issuer --from-file=jwks.json="$jwks" \
+	--dry-run=client -o yaml | "${kubectl[@]}" apply -f - >>"$logs/dev.log"
+"${kubectl[@]}" apply -k "$root/config/dev" >>"$logs/dev.log" 2>&1 || die "apply config/dev: $(tail -5 "$logs/dev.log")"
 
-say "waiting until every FhirEndpoint is Ready"
+say "waiting until every FhirEndpoint and FhirAggregator is Ready"
 deadline=$(($(date +%s) + ready_timeout))
-until "${kubectl[@]}" wait --for condition=Ready fhe --all -A --timeout 2s >/dev/null 2>&1; do
-	[ "$(date +%s)" -lt "$deadline" ] || die "not every FhirEndpoint is Ready within ${ready_timeout}s: $("${kubectl[@]}" get fhe -A 2>&1)"
+until "${kubectl[@]}" wait --for condition=Ready fhe,fha --all -A --timeout 2s >/dev/null 2>&1; do
+	[ "$(date +%s)" -lt "$deadline" ] || die "not every FhirEndpoint and FhirAggregator is Ready within ${ready_timeout}s: $("${kubectl[@]}" get fhe,fha -A 2>&1)"
 	for i in "${!pids[@]}"; do
 		kill -0 "${pids[$i]}" 2>/dev/null || die "${names[$i]} exited; see $logs/${names[$i]}.log"
 	done
 done
 # A resumed fleet's endpoints say Ready from before: the answer through the
 # gateway is what counts.
-for url in $("${kubectl[@]}" get fhe -A -o jsonpath='{.items[*].status.url}'); do
+for url in $("${kubectl[@]}" get fhe,fha -A -o jsonpath='{.items[*].status.url}'); do
 	wait_until "$url" 60 curl -sf "$url/metadata"
 done
 ready_after=$(($(date +%s) - started_at))
 
 # --- what to do next ---
-endpoints=$("${kubectl[@]}" get fhe -A -o jsonpath='{range .items[*]}{.metadata.namespace}{" "}{.metadata.name}{" "}{.status.fhirVersion}{" "}{.status.url}{" "}{.status.tokenURL}{" "}{.status.credentialsSecret}{"\n"}{end}')
-read -r first_ns first_name _ first_url first_token first_secret <<<"$(head -1 <<<"$endpoints")"
+endpoints=$("${kubectl[@]}" get fhe -A -o jsonpath='{range .items[*]}{.metadata.namespace}{" "}{.metadata.name}{" "}{.status.fhirVersion}{" "}{.status.url}{" "}{.status.tokenURL}{" "}{.status.credentialsSecret}{" "}{.spec.customer}{"\n"}{end}')
+read -r first_ns first_name _ first_url first_token first_secret first_customer <<<"$(head -1 <<<"$endpoints")"
 hosts=$("${kubectl[@]}" get ingress -A -o jsonpath='{range .items[*]}{range .spec.rules[*]}{.host}{" "}{end}{end}')
-aggregated="not running: the FhirAggregator kind is not installed yet"
-if "${kubectl[@]}" get crd fhiraggregators.fhir.fhirfleet.io >/dev/null 2>&1; then
-	aggregated=$("${kubectl[@]}" get fhiraggregators -A -o jsonpath='{range .items[*]}{.status.url}{"\n"}{end}' 2>/dev/null | head -1)
-	[ -n "$aggregated" ] || aggregated="(no FhirAggregator reports a URL yet: kubectl get fhiraggregators -A)"
-fi
+read -r agg_ns agg_name agg_url <<<"$("${kubectl[@]}" get fha -A -o jsonpath='{range .items[*]}{.metadata.namespace}{" "}{.metadata.name}{" "}{.status.url}{"\n"}{end}' | head -1)"
+agg_origin=${agg_url%/fhir}
+# The Patient the first create below makes, whose ID token the dev issuer signs.
+nhs=9000000009
 k="$bin/kubectl --kubeconfig $kubeconfig"
+token_of="sed -n 's/.*\"access_token\": *\"\\([^\"]*\\)\".*/\\1/p'"
 cat <<EOF
 
-fhirfleet is running: every FhirEndpoint Ready ${ready_after}s after make dev started.
+fhirfleet is running: every FhirEndpoint and the FhirAggregator Ready ${ready_after}s after make dev started.
 State: $state   Logs: $logs/
 
 Endpoints (namespace, name, version, FHIR base):
 $(awk '{printf "  %-10s %-20s %-5s %s\n", $1, $2, $3, $4}' <<<"$endpoints")
 
-Aggregated endpoint: $aggregated
+Aggregated endpoint: ${agg_url:-none (no FhirAggregator: $k get fha -A)}
 
 Try it:
   $k get fhe -A
   CLIENT_ID=\$($k -n $first_ns get secret $first_secret -o jsonpath='{.data.client_id}' | base64 -d)
   CLIENT_SECRET=\$($k -n $first_ns get secret $first_secret -o jsonpath='{.data.client_secret}' | base64 -d)
-  TOKEN=\$(curl -s -u "\$CLIENT_ID:\$CLIENT_SECRET" -d grant_type=client_credentials $first_token | sed -n 's/.*"access_token": *"\([^"]*\)".*/\1/p')
-  curl -s -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/fhir+json' -d '{"resourceType":"Patient","name":[{"family":"Smith"}]}' $first_url/Patient
+  TOKEN=\$(curl -s -u "\$CLIENT_ID:\$CLIENT_SECRET" -d grant_type=client_credentials $first_token | $token_of)
+  curl -s -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/fhir+json' -d '{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"$nhs"}],"name":[{"family":"Smith"}]}' $first_url/Patient
 
+EOF
+if [ -n "$agg_url" ]; then
+	cat <<EOF
+Read it aggregated (R4, every feed mapped and merged) as customer $first_customer, a moment later:
+  AGG_ID=\$($k -n $agg_ns get secret $agg_name-client-$first_customer -o jsonpath='{.data.client_id}' | base64 -d)
+  AGG_SECRET=\$($k -n $agg_ns get secret $agg_name-client-$first_customer -o jsonpath='{.data.client_secret}' | base64 -d)
+  AGG_TOKEN=\$(curl -s -u "\$AGG_ID:\$AGG_SECRET" -d grant_type=client_credentials $agg_origin/oauth2/token | $token_of)
+  curl -s -H "Authorization: Bearer \$AGG_TOKEN" '$agg_url/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number%7C$nhs'
+
+As the patient: an ID token of make dev's own OpenID issuer (hack/devissuer), exchanged for an access token:
+  ID_TOKEN=\$($bin/devissuer token --dir $state/issuer --nhs-number $nhs)
+  PATIENT_TOKEN=\$(curl -s -d grant_type=urn:ietf:params:oauth:grant-type:token-exchange -d subject_token_type=urn:ietf:params:oauth:token-type:id_token --data-urlencode "subject_token=\$ID_TOKEN" $agg_origin/oauth2/token | $token_of)
+  curl -s -H "Authorization: Bearer \$PATIENT_TOKEN" $agg_url/Patient
+
+EOF
+fi
+cat <<EOF
 curl resolves *.localhost by itself; for other clients (Node, Go, Python) add this line to /etc/hosts:
   127.0.0.1 $hosts
 

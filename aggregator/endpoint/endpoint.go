@@ -111,7 +111,7 @@ func newPatients(ctx context.Context, cfg Config, engine *search.Engine) (*patie
 	if !ok {
 		return nil, fmt.Errorf("endpoint: --patient-min-proofing %q is not P0 … P9", lv)
 	}
-	keys, err := newKeySet(ctx, cfg.PatientJWKS, cfg.HTTPClient, cfg.Clock)
+	keys, err := newKeySet(ctx, cfg.PatientJWKS, cfg.HTTPClient, cfg.Clock, cfg.Logger.WithName("endpoint"))
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-logr/logr"
 )
 
 // maxJWKS bounds a JWK Set read from a file or fetched.
@@ -29,13 +30,18 @@ type keySet struct {
 	client *http.Client
 	now    func() time.Time
 
-	mu      sync.Mutex
-	keys    []jose.JSONWebKey
-	fetched time.Time
+	mu    sync.Mutex
+	keys  []jose.JSONWebKey
+	tried time.Time // the last read, whether it worked or not
 }
 
-// newKeySet checks the source's form and reads it once.
-func newKeySet(ctx context.Context, src string, client *http.Client, now func() time.Time) (*keySet, error) {
+// newKeySet checks the source's form and reads it once. A file that cannot
+// be read is an error: it is this aggregator's own configuration. A URL
+// that cannot be fetched is only logged: the provider being down when the
+// aggregator starts must not stop the customers' endpoint and the
+// following of every feed with it; patients' exchanges are refused until a
+// token makes the set be fetched again (at most every jwksRefreshEvery).
+func newKeySet(ctx context.Context, src string, client *http.Client, now func() time.Time, log logr.Logger) (*keySet, error) {
 	if u, err := url.Parse(src); err == nil && u.Scheme != "" && len(u.Scheme) > 1 {
 		if u.Scheme != "https" {
 			return nil, fmt.Errorf("endpoint: --patient-jwks %q: a URL must be https", src)
@@ -43,7 +49,10 @@ func newKeySet(ctx context.Context, src string, client *http.Client, now func() 
 	}
 	ks := &keySet{src: src, client: client, now: now}
 	if err := ks.refresh(ctx); err != nil {
-		return nil, err
+		if !ks.isURL() {
+			return nil, err
+		}
+		log.Error(err, "the patient issuer's keys cannot be fetched yet: patients' token exchanges are refused until they can be; fetched again at a patient's token", "retryAfter", jwksRefreshEvery)
 	}
 	return ks, nil
 }
@@ -55,6 +64,9 @@ func (ks *keySet) isURL() bool {
 
 // refresh reads the set again; the previous keys stay on failure.
 func (ks *keySet) refresh(ctx context.Context) error {
+	ks.mu.Lock()
+	ks.tried = ks.now()
+	ks.mu.Unlock()
 	var b []byte
 	var err error
 	if ks.isURL() {
@@ -79,7 +91,7 @@ func (ks *keySet) refresh(ctx context.Context) error {
 		return fmt.Errorf("endpoint: patient JWK Set %s holds no public signing key", ks.src)
 	}
 	ks.mu.Lock()
-	ks.keys, ks.fetched = keys, ks.now()
+	ks.keys = keys
 	ks.mu.Unlock()
 	return nil
 }
@@ -119,8 +131,8 @@ func (ks *keySet) fetch(ctx context.Context) ([]byte, error) {
 }
 
 // lookup returns the keys that may have signed a token with this header:
-// by key id when it names one. An unknown key id reads the set again, at
-// most once per jwksRefreshEvery.
+// by key id when it names one. An unknown key id (or a set never fetched)
+// reads the set again, at most once per jwksRefreshEvery.
 func (ks *keySet) lookup(ctx context.Context, h jose.Header) []jose.JSONWebKey {
 	match := func() []jose.JSONWebKey {
 		ks.mu.Lock()
@@ -137,7 +149,7 @@ func (ks *keySet) lookup(ctx context.Context, h jose.Header) []jose.JSONWebKey {
 		return keys
 	}
 	ks.mu.Lock()
-	stale := ks.now().Sub(ks.fetched) >= jwksRefreshEvery
+	stale := ks.now().Sub(ks.tried) >= jwksRefreshEvery
 	ks.mu.Unlock()
 	if stale && ks.refresh(ctx) == nil {
 		return match()

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -133,10 +132,15 @@ func processesOnState(state string) []string {
 // resolver does not know *.localhost either).
 func (f *devFleet) gatewayGet(sub, path, token string) (int, string) {
 	req, _ := http.NewRequest("GET", "http://127.0.0.1:"+f.gatewayPort+path, nil)
-	req.Host = sub + ".localhost:" + f.gatewayPort
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return f.gatewayDo(sub, req)
+}
+
+// gatewayDo sends req through the gateway as a request for sub's host.
+func (f *devFleet) gatewayDo(sub string, req *http.Request) (int, string) {
+	req.Host = sub + ".localhost:" + f.gatewayPort
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		return 0, err.Error()
@@ -170,25 +174,46 @@ func TestMakeDevJourney(t *testing.T) {
 	t.Run("the printed instructions work as printed", func(t *testing.T) {
 		for _, want := range []string{
 			f.origin("acme-labs") + "/fhir", f.origin("globex-adt") + "/fhir", "Aggregated endpoint:",
-			"127.0.0.1 acme-labs.localhost globex-adt.localhost",
+			"127.0.0.1 acme-labs.localhost aggregated.localhost globex-adt.localhost",
+			"aggregator-client-acme", filepath.Join(f.root, "bin", "devissuer") + " token",
 		} {
 			if !strings.Contains(printed, want) {
 				t.Errorf("make dev's message lacks %q:\n%s", want, printed)
 			}
 		}
-		_, block, ok := strings.Cut(printed, "Try it:\n")
-		block, _, _ = strings.Cut(block, "\n\n")
-		if !ok || block == "" {
-			t.Fatalf("no commands to try in:\n%s", printed)
+		block := func(heading string) string {
+			_, b, ok := strings.Cut(printed, heading)
+			_, b, _ = strings.Cut(b, "\n")
+			b, _, _ = strings.Cut(b, "\n\n")
+			if !ok || b == "" {
+				t.Fatalf("no commands under %q in:\n%s", heading, printed)
+			}
+			return b
 		}
-		out, err := exec.Command("bash", "-euc", block).CombinedOutput()
-		if err != nil {
-			t.Fatalf("the printed commands failed: %v\n%s\n%s", err, block, out)
+		run := func(b string) string {
+			out, err := exec.Command("bash", "-euc", b).CombinedOutput()
+			if err != nil {
+				t.Fatalf("the printed commands failed: %v\n%s\n%s", err, b, out)
+			}
+			return string(out)
 		}
+		out := run(block("Try it:"))
 		// kubectl get fhe shows URL and Ready; the curl created a Patient.
 		urlReady := regexp.MustCompile(regexp.QuoteMeta(f.origin("acme-labs")+"/fhir") + `\s+True`)
-		if !urlReady.MatchString(string(out)) || !strings.Contains(string(out), `"resourceType":"Patient"`) {
+		if !urlReady.MatchString(out) || !strings.Contains(out, `"resourceType":"Patient"`) {
 			t.Fatalf("the printed commands printed:\n%s", out)
+		}
+		// The aggregator follows acme-labs: the Patient is at the
+		// aggregated endpoint for acme's client a moment later (valid
+		// credentials, so asking again is no failed authentication)...
+		var agg string
+		f.waitFor(30*time.Second, "the printed aggregated search to find the Patient", func() bool {
+			agg = run(block("Read it aggregated"))
+			return strings.Contains(agg, `"family":"Smith"`)
+		})
+		// ...and to the patient, by the ID token the dev issuer signs.
+		if out := run(block("As the patient")); !strings.Contains(out, `"family":"Smith"`) || len(entryIDs(out)) != 1 {
+			t.Fatalf("the printed patient commands printed:\n%s", out)
 		}
 	})
 
@@ -210,15 +235,9 @@ func TestMakeDevJourney(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
-	secret := func(name, key string) string {
-		b, err := base64.StdEncoding.DecodeString(f.mustKubectl("", "-n", "journey", "get", "secret", name+"-credentials", "-o", "jsonpath={.data."+key+"}"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
+	secret := func(name, key string) string { return f.secretValue("journey", name+"-credentials", key) }
 
-	var r4Patient string
+	journeyPatients := map[string]string{} // endpoint → the journey's Patient id there
 	for _, ep := range []struct{ name, sub string }{{"journey-r4", "initech-labs"}, {"journey-stu3", "initech-adt"}} {
 		t.Run("Medplum writes and fhir-kit-client reads through the gateway: "+ep.name, func(t *testing.T) {
 			cmd := exec.Command("node", "--experimental-websocket", "journey.mjs", medplum, fhirkit, f.origin(ep.sub), secret(ep.name, "client_id"), secret(ep.name, "client_secret"))
@@ -243,30 +262,17 @@ func TestMakeDevJourney(t *testing.T) {
 				got.DeletedRead != float64(410) {
 				t.Fatalf("journey through %s: %+v", ep.name, got)
 			}
-			if ep.name == "journey-r4" {
-				r4Patient = got.PatientID
-			}
+			journeyPatients[ep.name] = got.PatientID
 		})
 	}
 
 	tokenFor := func(name, sub string) string {
-		req, _ := http.NewRequest("POST", "http://127.0.0.1:"+f.gatewayPort+"/oauth2/token", strings.NewReader("grant_type=client_credentials"))
-		req.Host = sub + ".localhost:" + f.gatewayPort
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(secret(name, "client_id"), secret(name, "client_secret"))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		code, body := f.gatewayPost(sub, "/oauth2/token", "", "grant_type=client_credentials", "", secret(name, "client_id"), secret(name, "client_secret"))
+		tok := accessToken(body)
+		if tok == "" {
+			t.Fatalf("no token for %s: %d %s", name, code, body)
 		}
-		defer resp.Body.Close()
-		var tok struct {
-			AccessToken string `json:"access_token"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&tok)
-		if tok.AccessToken == "" {
-			t.Fatalf("no token for %s: %d", name, resp.StatusCode)
-		}
-		return tok.AccessToken
+		return tok
 	}
 	serverOf := func(ns, name string) func() bool {
 		return func() bool {
@@ -275,6 +281,10 @@ func TestMakeDevJourney(t *testing.T) {
 			})
 		}
 	}
+
+	t.Run("the aggregated endpoint shows the customer its R4 data and the patient theirs, nothing of another customer", func(t *testing.T) {
+		f.aggregatedJourney(t, journeyPatients, tokenFor)
+	})
 
 	t.Run("suspend scales the process away and back, data kept", func(t *testing.T) {
 		if !serverOf("journey", "journey-r4")() {
@@ -291,7 +301,7 @@ func TestMakeDevJourney(t *testing.T) {
 			code, _ := f.gatewayGet("initech-labs", "/fhir/metadata", "")
 			return code == http.StatusOK
 		})
-		code, body := f.gatewayGet("initech-labs", "/fhir/Patient/"+r4Patient, tokenFor("journey-r4", "initech-labs"))
+		code, body := f.gatewayGet("initech-labs", "/fhir/Patient/"+journeyPatients["journey-r4"], tokenFor("journey-r4", "initech-labs"))
 		if code != http.StatusOK || !strings.Contains(body, "Journeyed") {
 			t.Fatalf("the patient after a resume: %d %s", code, body)
 		}
