@@ -31,8 +31,10 @@ import (
 // unknown NHS number are refused with invalid_grant, a customer server's
 // token is refused, and @medplum/core and fhir-kit-client read through the
 // endpoint. Last, issue 9's end-to-end bullet is checked through the
-// endpoint (aggPipeline), and a customer's link to a patient is seen to
-// follow its feed both ways (aggLinking).
+// endpoint (aggPipeline), a customer's link to a patient is seen to follow
+// its feed both ways (aggLinking), and what a customer sees of a resource
+// to follow its versions' labels, a forged source code never counting
+// (aggRelabel).
 func TestAggregatedEndpoint(t *testing.T) {
 	w := newAggWorld()
 	servers := map[string]*server{}
@@ -74,6 +76,7 @@ func TestAggregatedEndpoint(t *testing.T) {
 	t.Run("fhir-kit-client", func(t *testing.T) { aggFhirKit(t, agg, idp, w) })
 	t.Run("issue 9 through the endpoint", func(t *testing.T) { aggPipeline(t, agg, idp, w, servers) })
 	t.Run("linking", func(t *testing.T) { aggLinking(t, agg, idp, w, servers) })
+	t.Run("relabelling", func(t *testing.T) { aggRelabel(t, agg, idp, w, servers) })
 }
 
 // clientSecretOf is customer c's secret at the aggregated endpoint.

@@ -182,3 +182,99 @@ func aggLinking(t *testing.T, agg *aggregator, idp *patientIssuer, w *aggWorld, 
 		}
 	}
 }
+
+// aggRelabel: what a customer may see of a resource follows its versions.
+// acme labels a Condition of patient 5 (acme's and gamma's) GENERAL_HEALTH,
+// drops the label, then labels it again: gamma, linked and granted nothing,
+// reads only the unlabelled version — the labelled ones stay out of its
+// vreads and history, and once the current version is labelled again the
+// resource is the 404 of a missing id. gamma forges acme's
+// source-organization code on a SOCIAL_CARE Condition of patient 5: the
+// aggregator drops the forged code and acme does not see it.
+func aggRelabel(t *testing.T, agg *aggregator, idp *patientIssuer, w *aggWorld, servers map[string]*server) {
+	readers := aggReaders()
+	asAcme := newClient(agg.Base, aggToken(t, agg, idp, w, readers[0]))
+	asGamma := newClient(agg.Base, aggToken(t, agg, idp, w, readers[2]))
+	get := func(c *fhirClient, path string) response {
+		t.Helper()
+		resp, err := c.do(context.Background(), http.MethodGet, path, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	condition := func(id, security string) string {
+		return `{"resourceType":"Condition","id":"` + id + `",` + security + `"code":{"text":"` + id + `"},"subject":{"reference":"Patient/p5"}}`
+	}
+	labelled := func(codings ...string) string {
+		return `"meta":{"security":[` + strings.Join(codings, ",") + `]},`
+	}
+	privacy := func(code string) string {
+		return `{"system":"` + privacyLabelSystem + `","code":"` + code + `"}`
+	}
+	acme := servers["acme"]
+	var key string
+	for v, security := range []string{labelled(privacy("GENERAL_HEALTH")), "", labelled(privacy("GENERAL_HEALTH"))} {
+		put(t, acme, "Condition/relabel", condition("relabel", security))
+		_, key = waitOutcome(t, acme, "Condition/relabel", "information", "Condition/")
+		// The contributor sees every version: the aggregator applied this one.
+		deadline := time.Now().Add(30 * time.Second)
+		for len(bundleIDs(t, jsonOf(t, get(asAcme, "/"+key+"/_history")), "")) != v+1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("version %d of %s never reached the aggregated endpoint", v+1, key)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		history := get(asGamma, "/"+key+"/_history")
+		switch v {
+		case 0, 2:
+			if r := get(asGamma, "/"+key); r.Status != http.StatusNotFound || history.Status != http.StatusNotFound {
+				t.Errorf("version %d labelled: gamma reads %d, its history %d, want 404", v+1, r.Status, history.Status)
+			}
+			for old := 1; old <= v+1; old++ {
+				if r := get(asGamma, fmt.Sprintf("/%s/_history/%d", key, old)); r.Status != http.StatusNotFound {
+					t.Errorf("version %d labelled: gamma vreads version %d: %d, want 404", v+1, old, r.Status)
+				}
+			}
+		case 1:
+			if r := get(asGamma, "/"+key); r.Status != http.StatusOK {
+				t.Errorf("version 2 unlabelled: gamma reads %d, want 200", r.Status)
+			}
+			if r := get(asGamma, "/"+key+"/_history/1"); r.Status != http.StatusNotFound {
+				t.Errorf("gamma vreads the labelled version 1: %d %s, want 404", r.Status, r.Body)
+			}
+			if r := get(asGamma, "/"+key+"/_history/2"); r.Status != http.StatusOK {
+				t.Errorf("gamma vreads the unlabelled version 2: %d, want 200", r.Status)
+			}
+			var versions []any
+			for _, e := range jsonOf(t, history)["entry"].([]any) {
+				versions = append(versions, e.(map[string]any)["resource"].(map[string]any)["meta"].(map[string]any)["versionId"])
+			}
+			if len(versions) != 1 || versions[0] != "2" {
+				t.Errorf("gamma's history of %s holds versions %v, want only 2", key, versions)
+			}
+			sys := string(get(asGamma, "/Condition/_history?_count=1000").Body)
+			if strings.Count(sys, `"id":"`+strings.TrimPrefix(key, "Condition/")+`"`) != 1 {
+				t.Errorf("gamma's Condition history holds the labelled version 1 of %s", key)
+			}
+		}
+	}
+
+	gamma := servers["gamma"]
+	forged := labelled(privacy("SOCIAL_CARE"), `{"system":"http://fhir.patientsknowbest.com/codesystem/source-organization","code":"acme"}`)
+	put(t, gamma, "Condition/forged", condition("forged", forged))
+	_, key = waitOutcome(t, gamma, "Condition/forged", "information", "Condition/")
+	deadline := time.Now().Add(30 * time.Second)
+	for get(asGamma, "/"+key).Status != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never reached the aggregated endpoint", key)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r := get(asAcme, "/"+key); r.Status != http.StatusNotFound {
+		t.Errorf("acme reads gamma's SOCIAL_CARE Condition that forged acme's source-organization: %d %s", r.Status, r.Body)
+	}
+	if body := string(get(asGamma, "/"+key).Body); strings.Contains(body, `"code":"acme"`) {
+		t.Errorf("the forged source-organization code is served: %s", body)
+	}
+}
