@@ -19,14 +19,23 @@ import (
 
 // aggWrites: every write interaction answers 405 with an OperationOutcome,
 // to a customer and to a patient, on a resource each may read; the public
-// CapabilityStatement offers none.
+// CapabilityStatement offers none, names the aggregated endpoint and says
+// patients exchange ID tokens for theirs.
 func aggWrites(t *testing.T, agg *aggregator, idp *patientIssuer, w *aggWorld) {
 	resp, err := newClient(agg.Base, "").do(context.Background(), "GET", "/metadata", nil, nil)
 	if err != nil || resp.Status != http.StatusOK {
 		t.Fatalf("metadata: %v %d %s", err, resp.Status, resp.Body)
 	}
+	cs := jsonOf(t, resp)
+	if d := cs["implementation"].(map[string]any)["description"]; !strings.Contains(d.(string), "aggregated endpoint") {
+		t.Errorf("the CapabilityStatement describes the endpoint as %q", d)
+	}
+	security := cs["rest"].([]any)[0].(map[string]any)["security"].(map[string]any)
+	if d, _ := security["description"].(string); !strings.Contains(d, "token exchange") {
+		t.Errorf("the CapabilityStatement's security does not mention the patients' token exchange: %q", d)
+	}
 	readOnly := map[string]bool{"read": true, "vread": true, "search-type": true, "history-instance": true, "history-type": true}
-	rest := jsonOf(t, resp)["rest"].([]any)[0].(map[string]any)
+	rest := cs["rest"].([]any)[0].(map[string]any)
 	for _, r := range rest["resource"].([]any) {
 		res := r.(map[string]any)
 		for _, i := range res["interaction"].([]any) {
