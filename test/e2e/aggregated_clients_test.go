@@ -87,13 +87,16 @@ func aggWrites(t *testing.T, agg *aggregator, idp *patientIssuer, w *aggWorld) {
 	}
 }
 
-// aggTokens: a patient proofed below P9, an NHS number no record holds and
-// an ID token of another issuer are refused with invalid_grant saying why;
+// aggTokens: a patient proofed below P9, an NHS number no record holds or
+// that is no NHS number, an ID token of another issuer or for another
+// audience are refused with invalid_grant saying why;
 // a customer server's own token is refused by the aggregated endpoint and
 // the aggregated endpoint's by the customer server.
 func aggTokens(t *testing.T, agg *aggregator, idp *patientIssuer, w *aggWorld, acme *server) {
 	other := *idp
 	other.iss = "https://impostor.example"
+	elsewhere := *idp
+	elsewhere.aud = "another-app"
 	unknown := nhsNumbers(len(w.nhs) + 1)[len(w.nhs)]
 	for _, c := range []struct {
 		name, idToken, says string
@@ -101,6 +104,8 @@ func aggTokens(t *testing.T, agg *aggregator, idp *patientIssuer, w *aggWorld, a
 		{"proofed at P5", idp.idToken(t, w.nhs[0], "P5"), "P9"},
 		{"unknown NHS number", idp.idToken(t, unknown, "P9"), "no record"},
 		{"another issuer", other.idToken(t, w.nhs[0], "P9"), "issuer"},
+		{"another audience", elsewhere.idToken(t, w.nhs[0], "P9"), "audience"},
+		{"NHS number with a wrong check digit", idp.idToken(t, "9434765911", "P9"), "NHS number"},
 	} {
 		a := idp.exchange(t, agg.Base, c.idToken)
 		desc, _ := a.body["error_description"].(string)
