@@ -86,6 +86,7 @@ func New(ctx context.Context, cfg Config) (*Endpoint, error) {
 	e.rest, err = rest.New(rest.Config{
 		Version: defs.R4, Store: cfg.Store, Searcher: engine, ReadPolicy: policy.Wrap,
 		Auth: e.auth, BaseURL: base, ReadOnly: true, NoFeedOperations: true, Logger: cfg.Logger,
+		Description: "fhirfleet aggregated endpoint: every customer feed, read-only",
 	})
 	if err != nil {
 		e.auth.Close()

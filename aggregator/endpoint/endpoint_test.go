@@ -36,6 +36,16 @@ func TestServing(t *testing.T) {
 	if meta.status != http.StatusOK || !strings.Contains(string(meta.body), "read-only") {
 		t.Errorf("metadata: %d %s", meta.status, meta.body)
 	}
+	// It says what it is and that patients get tokens here too, as
+	// discovery does (it said "customer endpoint" and "system-level scopes
+	// only").
+	cs := meta.json(t)
+	if d := cs.Get("implementation").Str("description"); !strings.Contains(d, "aggregated endpoint") {
+		t.Errorf("implementation.description %q", d)
+	}
+	if d := cs.Get("rest").Items[0].Get("security").Str("description"); !strings.Contains(d, "token exchange") || strings.Contains(d, "scopes only") {
+		t.Errorf("rest.security.description %q", d)
+	}
 	for _, p := range []string{"/.well-known/smart-configuration", "/fhir/.well-known/smart-configuration"} {
 		r := e.get("", p)
 		if r.status != http.StatusOK || !strings.Contains(string(r.body), "token-exchange") || !strings.Contains(string(r.body), e.srv.URL+"/oauth2/token") {

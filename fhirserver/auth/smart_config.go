@@ -52,6 +52,22 @@ func (s *Server) SMARTConfigHandler() http.Handler {
 	})
 }
 
+// SecurityDescription says, for CapabilityStatement.rest.security, what
+// this token endpoint grants: the same facts as the discovery document
+// (client credentials always; system scopes capped at read and search on a
+// read-only endpoint; a patient's token exchange when configured), so a
+// client reading either learns the same.
+func (s *Server) SecurityDescription() string {
+	d := "OAuth 2.0 client credentials (SMART Backend Services) at the token URL; system-level scopes only."
+	if s.cfg.ReadOnly {
+		d = "OAuth 2.0 client credentials (SMART Backend Services) at the token URL, read-only system scopes (system/*.rs, system/*.read)."
+	}
+	if s.cfg.Exchange != nil {
+		d += " Patients exchange an OpenID Connect ID token at the same URL (RFC 8693 token exchange) for patient scopes (patient/*.rs, patient/*.read) on their own compartment."
+	}
+	return d
+}
+
 // The URIs CapabilityStatement.rest.security uses.
 const (
 	oauthURIsExtension   = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"

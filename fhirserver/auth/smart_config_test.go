@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -74,5 +75,36 @@ func TestCapabilitySecurity(t *testing.T) {
 		if c := sec.Service[0].Coding[0]; c.System != tc.system || c.Code != "SMART-on-FHIR" {
 			t.Fatalf("service %+v", c)
 		}
+	}
+}
+
+// TestSecurityDescription: the CapabilityStatement's security text says
+// what the token endpoint grants, as discovery does: system scopes only on
+// a customer server, read-only ones on a read-only endpoint, and the
+// patient token exchange where it is served.
+func TestSecurityDescription(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		opt        func(*Config)
+		want, deny []string
+	}{
+		{"customer server", func(*Config) {}, []string{"client credentials", "system-level scopes only"}, []string{"read-only", "exchange", "patient"}},
+		{"read-only", func(c *Config) { c.ReadOnly = true }, []string{"client credentials", "read-only system scopes"}, []string{"exchange", "patient"}},
+		{"read-only with patients", func(c *Config) { c.ReadOnly = true; c.Exchange = fakeExchanger{} },
+			[]string{"client credentials", "read-only system scopes", "token exchange", "patient/*.rs"}, []string{"scopes only"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := newTestEndpointWith(t, newFakeClock(), tc.opt).srv.SecurityDescription()
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("%q lacks %q", got, w)
+				}
+			}
+			for _, d := range tc.deny {
+				if strings.Contains(got, d) {
+					t.Errorf("%q says %q", got, d)
+				}
+			}
+		})
 	}
 }

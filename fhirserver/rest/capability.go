@@ -45,7 +45,7 @@ func (h *Handler) buildCapability() []byte {
 	cs.Set("publisher", fhirjson.NewString("fhirfleet"))
 	cs.Set("kind", fhirjson.NewString("instance"))
 	cs.Set("software", object("name", "fhirfleet"))
-	cs.Set("implementation", object("description", "fhirfleet customer endpoint", "url", h.base))
+	cs.Set("implementation", object("description", h.description, "url", h.base))
 	cs.Set("fhirVersion", fhirjson.NewString(h.ver.FHIRVersion))
 	if stu3 {
 		// STU3 requires acceptUnknown: unknown elements are rejected by validation.
@@ -203,8 +203,7 @@ func (h *Handler) security(stu3 bool) *fhirjson.Value {
 	sec.Set("extension", fhirjson.NewArray(uris))
 	sec.Set("cors", fhirjson.NewBool(false))
 	sec.Set("service", fhirjson.NewArray(svc))
-	sec.Set("description", fhirjson.NewString(
-		"OAuth 2.0 client credentials (SMART Backend Services) at the token URL; system-level scopes only."))
+	sec.Set("description", fhirjson.NewString(h.auth.SecurityDescription()))
 	return sec
 }
 

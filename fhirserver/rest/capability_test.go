@@ -12,6 +12,8 @@ type tokenURL string
 
 func (u tokenURL) TokenURL() string { return string(u) }
 
+func (u tokenURL) SecurityDescription() string { return "grants of " + string(u) }
+
 func TestCapabilityStatement(t *testing.T) {
 	for _, ver := range versions {
 		t.Run(ver.Name, func(t *testing.T) {
@@ -55,13 +57,26 @@ func TestCapabilityStatement(t *testing.T) {
 				t.Error("the change feed operation is missing")
 			}
 			sec := string(fhirjson.Marshal(rest.Get("security")))
-			if !strings.Contains(sec, "SMART-on-FHIR") || !strings.Contains(sec, "http://x/oauth2/token") {
+			if !strings.Contains(sec, "SMART-on-FHIR") || !strings.Contains(sec, "http://x/oauth2/token") ||
+				rest.Get("security").Str("description") != "grants of http://x/oauth2/token" {
 				t.Errorf("security %s", sec)
+			}
+			if d := cs.Get("implementation").Str("description"); d != "fhirfleet customer endpoint" {
+				t.Errorf("implementation.description %q", d)
 			}
 			if pr := e.do("GET", "/fhir/metadata?_pretty=true", ""); !strings.Contains(string(pr.Body), "\n") {
 				t.Error("_pretty ignored")
 			}
 		})
+	}
+}
+
+// TestCapabilityDescription: Config.Description names the endpoint in
+// implementation.description (the aggregated endpoint is no customer's).
+func TestCapabilityDescription(t *testing.T) {
+	e := newEnv(t, versions[0], func(c *Config) { c.Description = "the aggregated endpoint" })
+	if d := e.do("GET", "/fhir/metadata", "").json(t).Get("implementation").Str("description"); d != "the aggregated endpoint" {
+		t.Errorf("implementation.description %q", d)
 	}
 }
 

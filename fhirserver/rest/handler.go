@@ -38,10 +38,12 @@ type Metrics interface {
 }
 
 // AuthInfo is what the REST layer needs to know of the authorization server
-// (satisfied by *auth.Server): the OAuth URIs for the CapabilityStatement.
-// Authentication itself is middleware in front of the handler.
+// (satisfied by *auth.Server): the OAuth URIs and what the token endpoint
+// grants, for the CapabilityStatement. Authentication itself is middleware
+// in front of the handler.
 type AuthInfo interface {
 	TokenURL() string
+	SecurityDescription() string
 }
 
 // Config is everything the handler is built from.
@@ -62,7 +64,10 @@ type Config struct {
 	Auth AuthInfo
 	// BaseURL is the public origin ("https://acme.example"); the FHIR base is
 	// BaseURL + "/fhir".
-	BaseURL      string
+	BaseURL string
+	// Description is the CapabilityStatement's implementation.description
+	// (default "fhirfleet customer endpoint"): what this endpoint is.
+	Description  string
 	MaxBodyBytes int64
 	// MaxDepth (default repository.DefaultMaxDepth) bounds the nesting of
 	// a body; MaxElements (default repository.DefaultMaxElements) caps the
@@ -103,6 +108,7 @@ type Handler struct {
 	search      repository.Searcher
 	auth        AuthInfo
 	base        string // FHIR base: BaseURL + "/fhir"
+	description string // Config.Description
 	maxBody     int64
 	bodyTimeout time.Duration
 	budget      *bodyBudget
@@ -152,8 +158,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h := &Handler{
 		ver: cfg.Version, store: cfg.Store, search: cfg.Searcher, auth: cfg.Auth,
-		base:    strings.TrimSuffix(cfg.BaseURL, "/") + "/fhir",
-		maxBody: cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
+		base:        strings.TrimSuffix(cfg.BaseURL, "/") + "/fhir",
+		description: cmp.Or(cfg.Description, "fhirfleet customer endpoint"),
+		maxBody:     cfg.MaxBodyBytes, timeout: cfg.RequestTimeout,
 		bodyTimeout: cmp.Or(cfg.BodyTimeout, DefaultBodyTimeout), log: cfg.Logger,
 		metrics: cfg.Metrics, now: cfg.Now,
 		routes: newRouteTable(cfg.ReadOnly, cfg.NoFeedOperations), readOnly: cfg.ReadOnly,
