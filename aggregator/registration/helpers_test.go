@@ -2,8 +2,10 @@ package registration
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -30,7 +32,7 @@ type world struct {
 
 const nhsSystem = "https://fhir.nhs.uk/Id/nhs-number"
 
-func newWorld(t testing.TB) *world {
+func newWorld(t testing.TB, mods ...func(*Config)) *world {
 	t.Helper()
 	st, err := storage.Open(t.TempDir(), storage.Options{})
 	if err != nil {
@@ -45,8 +47,12 @@ func newWorld(t testing.TB) *world {
 	if w.repo, err = repository.New(repository.Config{Version: defs.R4, Store: st, Searcher: eng}); err != nil {
 		t.Fatal(err)
 	}
-	if w.svc, err = New(Config{Store: st, BaseURL: "http://127.0.0.1:1", PatientIssuer: "http://issuer.test",
-		PatientAudience: "agg", Clock: w.clock}); err != nil {
+	cfg := Config{Store: st, BaseURL: "http://127.0.0.1:1", PatientIssuer: "http://issuer.test",
+		PatientAudience: "agg", Clock: w.clock}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	if w.svc, err = New(cfg); err != nil {
 		t.Fatal(err)
 	}
 	return w
@@ -147,3 +153,9 @@ func statusOf(err error) int {
 	}
 	return 0
 }
+
+func searchReq(typ, param, value string) search.Request {
+	return search.Request{ResourceType: typ, Params: url.Values{param: {value}}}
+}
+
+func jsonUnmarshal(b []byte, v any) bool { return json.Unmarshal(b, v) == nil }

@@ -41,5 +41,18 @@ func (s *Service) Operations() []rest.Operation {
 			},
 			Invoke: s.readReceiptQuery,
 		},
+		{
+			Type: "Patient", Name: "process-message", AffectsState: true,
+			Description: "Deprecating, kept for existing integrations: one Patient with an NHS number creates the calling customer's record of the patient or updates its demographics, " +
+				"through the customer's platform-owned source and the aggregator's pipeline (rules, merge, outcomes). With an email (telecom system email) and a patient who may be invited, " +
+				"an invitation mail is queued and sent through --smtp-url, retried until the server takes it. Not the FHIR $process-message. System clients only. See docs/mass-registration.md.",
+			Params: []rest.OperationParam{
+				{Name: "resource", Use: "in", Min: "1", Max: "1", Type: "Patient", Documentation: "The Patient, with an identifier of system https://fhir.nhs.uk/Id/nhs-number."},
+				{Name: "outcome", Use: "out", Min: "1", Max: "1", Type: "OperationOutcome", Documentation: "What the pipeline decided: accepted with the merged Patient, or pending (an excluded Patient is a 422 naming the rule)."},
+				{Name: "patient", Use: "out", Min: "0", Max: "1", Type: "Reference", Documentation: "The merged Patient, when accepted."},
+				{Name: "invitation", Use: "out", Min: "0", Max: "1", Type: "string", Documentation: "With an email: queued, or not sent and why."},
+			},
+			Invoke: s.processMessage,
+		},
 	}
 }

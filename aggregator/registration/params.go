@@ -21,6 +21,9 @@ func customer(ctx context.Context, op string) (access.Subject, error) {
 	return who, nil
 }
 
+// subjectOf is the customer as a reader.
+func subjectOf(customer string) access.Subject { return access.Subject{Customer: customer} }
+
 // identifiers reads the Identifier parameters called name, between 1 and
 // max of them; anything else in the Parameters is a 400 naming it.
 func identifiers(in *fhirjson.Value, name string, limit int) ([]identifier, error) {

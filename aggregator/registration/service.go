@@ -34,7 +34,12 @@ type Config struct {
 	// join page sends the patient to (its <issuer>/authorize) and the
 	// client_id it asks for an ID token for.
 	PatientIssuer, PatientAudience string
-	Logger                         logr.Logger
+	// Pipeline is what $process-message feeds (nil: it answers 501).
+	Pipeline Applier
+	// SMTPURL is where invitation mails go (smtp://host:port); empty: none
+	// are sent.
+	SMTPURL string
+	Logger  logr.Logger
 	// Clock is for tests; default time.Now.
 	Clock func() time.Time
 }
@@ -45,7 +50,10 @@ type Service struct {
 	engine                       *search.Engine
 	policy                       *access.Policy
 	registered, invites, receipt *storage.AppMeta
+	outbox                       *storage.AppMeta
 	now                          func() time.Time
+	msgs                         messages
+	wake                         chan struct{} // a mail was queued
 }
 
 // New builds the service over cfg.Store.
@@ -66,7 +74,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Logger.GetSink() == nil {
 		cfg.Logger = logr.Discard()
 	}
-	s := &Service{cfg: cfg, now: cfg.Clock}
+	s := &Service{cfg: cfg, now: cfg.Clock, wake: make(chan struct{}, 1)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -76,7 +84,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s.policy = access.NewPolicy(cfg.Store, s.engine)
 	for ns, m := range map[string]**storage.AppMeta{storage.AppMetaRegistrations: &s.registered,
-		storage.AppMetaInvitations: &s.invites, storage.AppMetaReadReceipts: &s.receipt} {
+		storage.AppMetaInvitations: &s.invites, storage.AppMetaReadReceipts: &s.receipt, storage.AppMetaMailOutbox: &s.outbox} {
 		if *m, err = cfg.Store.AppMeta(ns); err != nil {
 			return nil, fmt.Errorf("registration: %w", err)
 		}

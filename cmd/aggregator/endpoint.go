@@ -18,8 +18,9 @@ import (
 // endpoint /oauth2/token and SMART discovery, with the mass registration
 // operations and the join URL (issue 14). The returned endpoint is
 // closed at shutdown, after the listener stopped and before the store
-// closes.
-func mountAggregatedEndpoint(ctx context.Context, mux *http.ServeMux, cfg config, dataDir string, store *storage.Store, log *slog.Logger) (*endpoint.Endpoint, error) {
+// closes; the registration service's mailer runs while the process serves.
+func mountAggregatedEndpoint(ctx context.Context, mux *http.ServeMux, cfg config, dataDir string, store *storage.Store,
+	pipe registration.Applier, log *slog.Logger) (*endpoint.Endpoint, *registration.Service, error) {
 	ec := *cfg.Endpoint
 	ec.Store = store
 	ec.BaseURL = cfg.BaseURL
@@ -28,16 +29,17 @@ func mountAggregatedEndpoint(ctx context.Context, mux *http.ServeMux, cfg config
 	reg, err := registration.New(registration.Config{
 		Store: store, BaseURL: cfg.BaseURL, JoinBaseURL: cfg.JoinBaseURL, InvitationTTL: cfg.InvitationTTL,
 		PatientIssuer: ec.PatientIssuer, PatientAudience: ec.PatientAudience, Logger: ec.Logger.WithName("registration"),
+		Pipeline: pipe, SMTPURL: cfg.SMTPURL,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ec.Operations = reg.Operations()
 	ec.OnPatientSignIn = reg.Register
 	ec.OnPatientRead = reg.NoteRead
 	ep, err := endpoint.New(ctx, ec)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mux.Handle("/", ep.Handler())
 	// The join URL (docs/mass-registration.md): its page and the issuer's
@@ -45,7 +47,7 @@ func mountAggregatedEndpoint(ctx context.Context, mux *http.ServeMux, cfg config
 	join := reg.JoinHandler(ep.VerifyPatient)
 	mux.Handle("/join", join)
 	mux.Handle("/join/", join)
-	return ep, nil
+	return ep, reg, nil
 }
 
 // withCustomers gives every customer the follower is about to follow its

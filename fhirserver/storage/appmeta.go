@@ -50,6 +50,10 @@ const (
 	// AppMetaReadReceipts: key DocumentReference/<id>, data the first read
 	// by a patient token; never expires.
 	AppMetaReadReceipts = "reg-read-receipt"
+	// AppMetaMailOutbox: key <unix nanos>-<random>, data an invitation mail
+	// of $process-message waiting to be sent; deleted once the SMTP server
+	// took it.
+	AppMetaMailOutbox = "reg-mail-outbox"
 )
 
 // maxAppMetaKey bounds a record key.
