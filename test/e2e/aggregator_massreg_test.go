@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	gosmtp "github.com/emersion/go-smtp"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 )
@@ -99,6 +101,7 @@ type massreg struct {
 	sms      []string          // the NHS numbers of the SMS patients
 	tokens   map[string]string // customer → access token at the aggregator
 	tokensMu sync.Mutex
+	mail     *mailInbox
 }
 
 const smsCount = 500
@@ -133,8 +136,9 @@ func newMassreg(t *testing.T) *massreg {
 		"identifier":[{"system":"urn:beta:letters","value":"B-1"}],"subject":{"reference":"Patient/pb"},
 		"content":[{"attachment":{"contentType":"text/plain","data":"aGVsbG8="}}]}`)
 	m.iss = newTestIssuer(t)
+	m.mail = newMailInbox(t)
 	sources := []aggSource{{"acme-r4", "acme", m.acme}, {"beta-r4", "beta", beta}}
-	m.agg = startAggregator(t, t.TempDir(), sources, m.iss.flags()...)
+	m.agg = startAggregator(t, t.TempDir(), sources, append(m.iss.flags(), "--smtp-url", m.mail.url)...)
 	m.agg.waitCaughtUp(t, sources)
 	return m
 }
@@ -268,6 +272,7 @@ func TestMassRegistration(t *testing.T) {
 	t.Run("limits", m.limits)
 	t.Run("read receipts", m.readReceipts)
 	t.Run("capability", m.capability)
+	t.Run("process-message", m.processMessage)
 }
 
 // kiosk: status-query → invitation → join URL → the issuer → registered;
@@ -496,3 +501,101 @@ func between(s, from, to string) string {
 }
 
 func htmlUnescape(s string) string { return html.UnescapeString(s) }
+
+// processMessage: a Patient sent with $process-message becomes acme's
+// merged Patient through the pipeline; its invitation mail arrives at the
+// SMTP server and its join URL registers the patient.
+func (m *massreg) processMessage(t *testing.T) {
+	nhs := validNHS(60)
+	body := `{"resourceType":"Parameters","parameter":[{"name":"resource","resource":{"resourceType":"Patient",
+		"identifier":[{"system":"` + nhsSystem + `","value":"` + nhs + `"}],"name":[{"family":"Message"}],"birthDate":"1985-03-04",
+		"telecom":[{"system":"email","value":"msg@example.org"}]}}]}`
+	r, err := newClient(m.agg.Base, m.token("acme")).do(context.Background(), "POST", "/Patient/$process-message", []byte(body), nil)
+	if err != nil || r.Status != 200 || !strings.Contains(string(r.Body), `"queued"`) {
+		t.Fatalf("$process-message: %v %d %s", err, r.Status, r.Body)
+	}
+	_, out := m.op("acme", "/Patient/$status-query", "patientIdentifier", nhsID(nhs))
+	if g := groups(out); g[0]["dateOfBirth"] != "1985-03-04" || g[0]["registered"] != "false" {
+		t.Fatalf("the new patient's status: %v", g)
+	}
+	var data string
+	deadline := time.Now().Add(30 * time.Second)
+	for data == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("no invitation mail within 30s")
+		}
+		data = m.mail.first("msg@example.org")
+		time.Sleep(20 * time.Millisecond)
+	}
+	link := between(data, "Open ", "\r\n")
+	status, page := getPage(t, link)
+	href := between(page, `href="`, `"`)
+	if status != 200 || href == "" {
+		t.Fatalf("the mail's join URL %s: %d %s", link, status, page)
+	}
+	m.iss.signsIn(nhs)
+	if status, page = getPage(t, htmlUnescape(href)); status != 200 {
+		t.Fatalf("sign-in from the mail: %d %s", status, page)
+	}
+	_, out = m.op("acme", "/Patient/$status-query", "patientIdentifier", nhsID(nhs))
+	if g := groups(out); g[0]["registered"] != "true" {
+		t.Errorf("after joining from the mail: %v", g)
+	}
+}
+
+// mailInbox is a real SMTP server on loopback (emersion/go-smtp) keeping
+// the messages it is sent.
+type mailInbox struct {
+	url string
+	mu  sync.Mutex
+	got map[string][]string // recipient → messages
+}
+
+func newMailInbox(t *testing.T) *mailInbox {
+	in := &mailInbox{got: map[string][]string{}}
+	srv := gosmtp.NewServer(in)
+	srv.Domain = "localhost"
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	in.url = "smtp://" + l.Addr().String()
+	return in
+}
+
+func (in *mailInbox) NewSession(*gosmtp.Conn) (gosmtp.Session, error) {
+	return &inboxSession{in: in}, nil
+}
+
+func (in *mailInbox) first(to string) string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if len(in.got[to]) == 0 {
+		return ""
+	}
+	return in.got[to][0]
+}
+
+type inboxSession struct {
+	in *mailInbox
+	to []string
+}
+
+func (s *inboxSession) Reset()                                 { s.to = nil }
+func (s *inboxSession) Logout() error                          { return nil }
+func (s *inboxSession) Mail(string, *gosmtp.MailOptions) error { return nil }
+func (s *inboxSession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
+	s.to = append(s.to, to)
+	return nil
+}
+func (s *inboxSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	s.in.mu.Lock()
+	defer s.in.mu.Unlock()
+	for _, to := range s.to {
+		s.in.got[to] = append(s.in.got[to], string(b))
+	}
+	return err
+}
