@@ -1,12 +1,14 @@
 package endpoint
 
 import (
+	"context"
 	"flag"
 	"net/http"
 	"time"
 
 	"github.com/go-logr/logr"
 
+	"github.com/fhirfleet/fhirfleet/fhirserver/rest"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
@@ -54,6 +56,21 @@ type Config struct {
 	HTTPClient *http.Client
 	// Clock is for tests; default time.Now.
 	Clock func() time.Time
+
+	// Operations are type-level operations served besides the reads
+	// (aggregator/registration's mass registration operations).
+	Operations []rest.Operation
+	// OnPatientSignIn, when set, is called after each successful patient
+	// token exchange with the ID token's NHS number and the merged
+	// Patient: a sign-in registers the patient. Its error fails the
+	// exchange (500): a sign-in that could not be recorded is retried by
+	// the patient rather than lost.
+	OnPatientSignIn func(ctx context.Context, nhsNumber, patientID string) error
+	// OnPatientRead, when set, is called after a patient token's
+	// successful read of one resource (GET <base>/fhir/<type>/<id>, or a
+	// version of it): read receipts. Its error is logged; the read has
+	// been answered.
+	OnPatientRead func(ctx context.Context, patientID, typ, id string) error
 }
 
 // RegisterFlags registers the endpoint's flags on fs and returns the Config

@@ -33,6 +33,8 @@ type Endpoint struct {
 	clients   *directory
 	log       logr.Logger
 	handler   http.Handler
+	patients  *patients // nil without patient access
+	onRead    func(ctx context.Context, patientID, typ, id string) error
 }
 
 // New builds the endpoint over cfg.Store. It reads (or generates) the
@@ -71,14 +73,15 @@ func New(ctx context.Context, cfg Config) (*Endpoint, error) {
 		TokenTTL: cfg.TokenTTL, ReloadInterval: clientsReloadEvery, Logger: cfg.Logger,
 		Clients: d.list, ReadOnly: true, Clock: cfg.Clock,
 	}
+	var px *patients
 	if cfg.PatientIssuer != "" {
-		px, err := newPatients(ctx, cfg, engine)
+		px, err = newPatients(ctx, cfg, engine)
 		if err != nil {
 			return nil, err
 		}
 		acfg.Exchange = px
 	}
-	e := &Endpoint{clients: d, log: log}
+	e := &Endpoint{clients: d, log: log, patients: px, onRead: cfg.OnPatientRead}
 	if e.auth, err = auth.New(ctx, acfg); err != nil {
 		return nil, fmt.Errorf("endpoint: %w", err)
 	}
@@ -87,6 +90,7 @@ func New(ctx context.Context, cfg Config) (*Endpoint, error) {
 		Version: defs.R4, Store: cfg.Store, Searcher: engine, ReadPolicy: policy.Wrap,
 		Auth: e.auth, BaseURL: base, ReadOnly: true, NoFeedOperations: true, Logger: cfg.Logger,
 		Description: "fhirfleet aggregated endpoint: every customer feed, read-only",
+		Operations: cfg.Operations,
 	})
 	if err != nil {
 		e.auth.Close()
@@ -117,7 +121,7 @@ func newPatients(ctx context.Context, cfg Config, engine *search.Engine) (*patie
 		return nil, err
 	}
 	return &patients{issuer: cfg.PatientIssuer, audience: cfg.PatientAudience, minLevel: level,
-		keys: keys, engine: engine, now: cfg.Clock}, nil
+		keys: keys, engine: engine, now: cfg.Clock, onSignIn: cfg.OnPatientSignIn}, nil
 }
 
 // Handler serves <base>/fhir, <base>/oauth2/token and SMART discovery (at
@@ -129,7 +133,7 @@ func (e *Endpoint) routes() http.Handler {
 	mux.Handle("/oauth2/token", e.auth.TokenHandler())
 	mux.Handle("/fhir/.well-known/smart-configuration", e.auth.SMARTConfigHandler())
 	mux.Handle("/.well-known/smart-configuration", e.auth.SMARTConfigHandler())
-	api := e.auth.Middleware(e.withSubject(e.rest))
+	api := e.auth.Middleware(e.withSubject(e.noteReads(e.rest)))
 	mux.Handle("/fhir", api)
 	mux.Handle("/fhir/", api)
 	return mux

@@ -40,6 +40,7 @@ type patients struct {
 	keys             *keySet
 	engine           *search.Engine
 	now              func() time.Time
+	onSignIn         func(ctx context.Context, nhsNumber, patientID string) error
 }
 
 // proofingLevel reads "P0" … "P9".
@@ -70,11 +71,7 @@ func (p *patients) Exchange(ctx context.Context, form url.Values) (auth.Exchange
 	if raw == "" {
 		return auth.ExchangeGrant{}, grantErr("invalid_request", "subject_token is missing")
 	}
-	c, err := p.verify(ctx, raw)
-	if err != nil {
-		return auth.ExchangeGrant{}, err
-	}
-	id, err := p.patientFor(ctx, c.NHSNumber)
+	c, id, err := p.signIn(ctx, raw)
 	if err != nil {
 		return auth.ExchangeGrant{}, err
 	}
@@ -83,6 +80,25 @@ func (p *patients) Exchange(ctx context.Context, form url.Values) (auth.Exchange
 		scope = "patient/*.rs"
 	}
 	return auth.ExchangeGrant{Subject: "patient:" + c.Subject, Patient: id, Scope: scope}, nil
+}
+
+// signIn verifies the ID token, finds the patient's merged Patient and
+// records the sign-in (onSignIn).
+func (p *patients) signIn(ctx context.Context, raw string) (*idClaims, string, error) {
+	c, err := p.verify(ctx, raw)
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := p.patientFor(ctx, c.NHSNumber)
+	if err != nil {
+		return nil, "", err
+	}
+	if p.onSignIn != nil {
+		if err := p.onSignIn(ctx, c.NHSNumber, id); err != nil {
+			return nil, "", err
+		}
+	}
+	return c, id, nil
 }
 
 // verify checks the ID token: signature against the issuer's JWK Set,

@@ -8,27 +8,46 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/fhirfleet/fhirfleet/aggregator/endpoint"
+	"github.com/fhirfleet/fhirfleet/aggregator/registration"
 	"github.com/fhirfleet/fhirfleet/aggregator/source"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
 // mountAggregatedEndpoint mounts the aggregated, read-only R4 endpoint
 // (issue 10) on the public listener's mux: <base-url>/fhir, its token
-// endpoint /oauth2/token and SMART discovery. The returned endpoint is
+// endpoint /oauth2/token and SMART discovery, with the mass registration
+// operations and the join URL (issue 14). The returned endpoint is
 // closed at shutdown, after the listener stopped and before the store
-// closes.
-func mountAggregatedEndpoint(ctx context.Context, mux *http.ServeMux, cfg config, dataDir string, store *storage.Store, log *slog.Logger) (*endpoint.Endpoint, error) {
+// closes; the registration service's mailer runs while the process serves.
+func mountAggregatedEndpoint(ctx context.Context, mux *http.ServeMux, cfg config, dataDir string, store *storage.Store,
+	pipe registration.Applier, log *slog.Logger) (*endpoint.Endpoint, *registration.Service, error) {
 	ec := *cfg.Endpoint
 	ec.Store = store
 	ec.BaseURL = cfg.BaseURL
 	ec.DataDir = dataDir
 	ec.Logger = logr.FromSlogHandler(log.Handler())
+	reg, err := registration.New(registration.Config{
+		Store: store, BaseURL: cfg.BaseURL, JoinBaseURL: cfg.JoinBaseURL, InvitationTTL: cfg.InvitationTTL,
+		PatientIssuer: ec.PatientIssuer, PatientAudience: ec.PatientAudience, Logger: ec.Logger.WithName("registration"),
+		Pipeline: pipe, SMTPURL: cfg.SMTPURL,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	ec.Operations = reg.Operations()
+	ec.OnPatientSignIn = reg.Register
+	ec.OnPatientRead = reg.NoteRead
 	ep, err := endpoint.New(ctx, ec)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mux.Handle("/", ep.Handler())
-	return ep, nil
+	// The join URL (docs/mass-registration.md): its page and the issuer's
+	// callback, at /join whatever --join-base-url's public path.
+	join := reg.JoinHandler(ep.VerifyPatient)
+	mux.Handle("/join", join)
+	mux.Handle("/join/", join)
+	return ep, reg, nil
 }
 
 // withCustomers gives every customer the follower is about to follow its

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/fhirfleet/fhirfleet/aggregator/endpoint"
+	"github.com/fhirfleet/fhirfleet/aggregator/registration"
 	"github.com/fhirfleet/fhirfleet/aggregator/source"
 	"github.com/fhirfleet/fhirfleet/internal/envflag"
 )
@@ -37,6 +39,14 @@ type config struct {
 	// registered by package endpoint); Store, BaseURL, DataDir and Logger
 	// are set when it is mounted.
 	Endpoint *endpoint.Config
+
+	// JoinBaseURL and InvitationTTL are mass registration's (issue 14):
+	// the join URL invitations point at (default <base-url>/join) and how
+	// long an invitation lasts.
+	JoinBaseURL   string
+	InvitationTTL time.Duration
+	// SMTPURL is where $process-message's invitation mails go.
+	SMTPURL string
 }
 
 // parseFlags reads the configuration from args, then fills every flag not
@@ -64,6 +74,9 @@ func parseFlags(name string, args []string, getenv func(string) string) (config,
 	fs.BoolVar(&c.ForgetDeleted, "forget-deleted", false, "remove the aggregated data of a source that is deleted; by default it stays")
 	fs.IntVar(&c.MaxConcurrentSources, "max-concurrent-sources", 8, "how many sources apply a page of changes at once (waiting on a source takes no slot)")
 	c.Endpoint = endpoint.RegisterFlags(fs)
+	fs.StringVar(&c.JoinBaseURL, "join-base-url", "", "the join URL invitation tokens are sent with (<join-base-url>?t1=<code>&t2=<token>&e=<email>); the aggregator serves it at /join; empty: <base-url>/join")
+	fs.StringVar(&c.SMTPURL, "smtp-url", "", "SMTP server for $process-message's invitation mails, smtp://[sender%40domain@]host:port; empty: no mail is sent")
+	fs.DurationVar(&c.InvitationTTL, "invitation-ttl", registration.DefaultInvitationTTL, "how long an invitation token of $generate-invitation-tokens can be redeemed")
 	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "how long SIGTERM waits for in-flight requests")
 	if err := fs.Parse(args); err != nil {
@@ -103,6 +116,18 @@ func (c *config) validate() error {
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("--log-format %q: want json or text", c.LogFormat)
+	}
+	if c.InvitationTTL <= 0 {
+		return fmt.Errorf("--invitation-ttl %s: must be positive", c.InvitationTTL)
+	}
+	if c.JoinBaseURL != "" && !strings.HasPrefix(c.JoinBaseURL, "http://") && !strings.HasPrefix(c.JoinBaseURL, "https://") {
+		return fmt.Errorf("--join-base-url %q: want an http:// or https:// URL", c.JoinBaseURL)
+	}
+	c.JoinBaseURL = strings.TrimRight(c.JoinBaseURL, "/")
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || u.Scheme != "smtp" || u.Host == "" {
+			return fmt.Errorf("--smtp-url %q: want smtp://host:port", c.SMTPURL)
+		}
 	}
 	if len(c.Sources) > 0 && (c.Kubeconfig != "" || len(c.Namespaces) > 0) {
 		return errors.New("--kubeconfig and --namespace are for Kubernetes mode; with --source the sources are the static ones given")

@@ -20,6 +20,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/aggregator/endpoint"
 	"github.com/fhirfleet/fhirfleet/aggregator/follow"
 	"github.com/fhirfleet/fhirfleet/aggregator/pipeline"
+	"github.com/fhirfleet/fhirfleet/aggregator/registration"
 	"github.com/fhirfleet/fhirfleet/aggregator/source"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 	"github.com/fhirfleet/fhirfleet/internal/exitcode"
@@ -79,6 +80,7 @@ type aggregator struct {
 	follower *follow.Follower
 	ready    *readiness
 	endpoint *endpoint.Endpoint // the aggregated endpoint
+	reg      *registration.Service
 
 	http, metricsHTTP         *http.Server
 	listener, metricsListener net.Listener
@@ -125,7 +127,7 @@ func start(ctx context.Context, cfg config, sink source.StatusSink, log *slog.Lo
 
 	mux := http.NewServeMux()
 	a.ready.handleProbes(mux)
-	if a.endpoint, err = mountAggregatedEndpoint(ctx, mux, cfg, dataDir, a.store, log.With("component", "endpoint")); err != nil {
+	if a.endpoint, a.reg, err = mountAggregatedEndpoint(ctx, mux, cfg, dataDir, a.store, pipe, log.With("component", "endpoint")); err != nil {
 		return nil, fmt.Errorf("aggregated endpoint: %w", err)
 	}
 	if a.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
@@ -158,6 +160,8 @@ func (a *aggregator) serve(ctx context.Context, disc source.Discoverer) error {
 	followed := make(chan error, 1)
 	disc = withCustomers{Discoverer: disc, ensure: a.endpoint.EnsureCustomer, log: a.log}
 	go func() { followed <- a.follower.Run(followCtx, disc) }()
+	mailed := make(chan struct{})
+	go func() { a.reg.RunMailer(followCtx); close(mailed) }()
 	go func() {
 		select {
 		case <-a.follower.Ready():
@@ -187,6 +191,7 @@ func (a *aggregator) serve(ctx context.Context, disc source.Discoverer) error {
 		a.log.Warn("in-flight requests did not finish in time; closing anyway", "err", err)
 	}
 	stopFollowing()
+	<-mailed
 	if err := <-followed; err != nil && runErr == nil {
 		runErr = fmt.Errorf("finding sources: %w", err)
 	}

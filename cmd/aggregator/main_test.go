@@ -81,7 +81,7 @@ func TestAggregatedEndpointMounted(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	(&readiness{}).handleProbes(mux)
-	ep, err := mountAggregatedEndpoint(t.Context(), mux, cfg, dir, store, slog.New(slog.DiscardHandler))
+	ep, _, err := mountAggregatedEndpoint(t.Context(), mux, cfg, dir, store, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

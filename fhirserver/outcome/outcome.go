@@ -45,6 +45,7 @@ const (
 	CodeTimeout       Code = "timeout"
 	CodeThrottled     Code = "throttled"
 	CodeInformational Code = "informational"
+	CodeBusinessRule  Code = "business-rule"
 )
 
 // Issue is one OperationOutcome.issue.

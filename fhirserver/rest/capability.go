@@ -177,6 +177,15 @@ func (h *Handler) resourceCapability(typ string, stu3 bool) *fhirjson.Value {
 	if len(params.Items) > 0 {
 		r.Set("searchParam", params)
 	}
+	if ops := h.ops.forType(typ); len(ops) > 0 && !stu3 {
+		arr := fhirjson.NewArray()
+		for _, o := range ops {
+			op := object("name", o.Name, "definition", h.base+"/OperationDefinition/"+o.definitionID())
+			op.Set("documentation", fhirjson.NewString("POST [base]/"+typ+"/$"+o.Name+" : "+o.Description))
+			arr.Items = append(arr.Items, op)
+		}
+		r.Set("operation", arr)
+	}
 	return r
 }
 

@@ -99,6 +99,9 @@ type Config struct {
 	// DefaultRequestTimeout); past it the request answers 503 too-costly.
 	// The wait of a $changes long poll does not count.
 	RequestTimeout time.Duration
+	// Operations are the embedder's type-level operations
+	// (type_operation.go).
+	Operations []Operation
 }
 
 // Handler serves the FHIR REST API under /fhir.
@@ -130,6 +133,7 @@ type Handler struct {
 	capability []byte // the CapabilityStatement, built once
 	changesDef []byte // the OperationDefinition of $changes
 	aggDef     []byte // the OperationDefinition of $aggregation-outcome
+	ops        typeOps
 
 	// The aggregator's outcomes and their index by status
 	// (interaction_aggregation_outcome.go).
@@ -164,6 +168,7 @@ func New(cfg Config) (*Handler, error) {
 		bodyTimeout: cmp.Or(cfg.BodyTimeout, DefaultBodyTimeout), log: cfg.Logger,
 		metrics: cfg.Metrics, now: cfg.Now,
 		routes: newRouteTable(cfg.ReadOnly, cfg.NoFeedOperations), readOnly: cfg.ReadOnly,
+		ops: newTypeOps(cfg.Operations),
 	}
 	h.search = guardedSearcher{Searcher: cfg.Searcher, policy: scopePolicy{h}}
 	if h.repo, err = repository.New(repository.Config{
@@ -317,6 +322,15 @@ func (h *Handler) allow(ctx context.Context, in auth.Interaction, resourceType s
 		return outcome.New(http.StatusUnauthorized, outcome.CodeLogin, "", "no access token")
 	}
 	return p.Allow(in, resourceType)
+}
+
+// allowAny admits any authenticated caller: the embedder's operations
+// decide who may call them.
+func (h *Handler) allowAny(ctx context.Context) error {
+	if _, ok := auth.PrincipalFrom(ctx); !ok {
+		return outcome.New(http.StatusUnauthorized, outcome.CodeLogin, "", "no access token")
+	}
+	return nil
 }
 
 // resourceURL is the absolute URL of a resource.

@@ -27,6 +27,12 @@ func (h *Handler) read(c *call, rt route) error {
 			c.writeBody(http.StatusOK, h.aggDef)
 			return nil
 		}
+		if rt.Type == "OperationDefinition" {
+			if def := h.typeOpDefinition(rt.ID); def != nil {
+				c.writeBody(http.StatusOK, def)
+				return nil
+			}
+		}
 		return err
 	}
 	if rec.Deleted {

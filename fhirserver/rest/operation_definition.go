@@ -29,6 +29,7 @@ type opDef struct {
 	id, code, description string
 	affectsState          bool
 	system, instance      bool
+	typ                   string // a type-level operation's resource type
 	params                []*fhirjson.Value
 }
 
@@ -48,7 +49,10 @@ func (h *Handler) operationDefinition(o opDef) []byte {
 	d.Set("description", fhirjson.NewString(o.description))
 	d.Set("code", fhirjson.NewString(o.code))
 	d.Set("system", fhirjson.NewBool(o.system))
-	d.Set("type", fhirjson.NewBool(false))
+	d.Set("type", fhirjson.NewBool(o.typ != ""))
+	if o.typ != "" {
+		d.Set("resource", stringArray(o.typ))
+	}
 	d.Set("instance", fhirjson.NewBool(o.instance))
 	d.Set("parameter", fhirjson.NewArray(o.params...))
 	return fhirjson.Marshal(d)

@@ -27,6 +27,7 @@ const (
 	routeAggOutcomes              // /fhir/$aggregation-outcome
 	routeInstAggOutcome           // /fhir/Type/id/$aggregation-outcome
 	routeEverything               // /fhir/Patient/id/$everything
+	routeTypeOp                   // /fhir/Type/$name (Config.Operations)
 )
 
 // route is a parsed path. Type, ID, VersionID and Target are only as trusted
@@ -99,6 +100,11 @@ func parseRoute(path string) route {
 		case "_history":
 			r.Kind = routeTypeHist
 		default:
+			if name, ok := strings.CutPrefix(seg[1], "$"); ok && validID(name) {
+				// ID holds "$name": typeOperation looks it up.
+				r.Kind, r.ID = routeTypeOp, seg[1]
+				return r
+			}
 			if !validID(seg[1]) {
 				return route{}
 			}

@@ -60,6 +60,9 @@ var routes = []routeDef{
 	{kind: routeAggOutcomes, method: http.MethodPost, interaction: "aggregation-outcome-report", write: true, feed: true, handle: (*Handler).reportAggOutcomes},
 	{kind: routeInstAggOutcome, method: http.MethodGet, interaction: "aggregation-outcome", feed: true, handle: (*Handler).readAggOutcome},
 	{kind: routeEverything, method: http.MethodGet, interaction: "everything", handle: (*Handler).everything},
+	// The embedder's type-level operations (type_operation.go): they
+	// decide themselves what they change, so a read-only handler has them.
+	{kind: routeTypeOp, method: http.MethodPost, interaction: "operation", handle: (*Handler).typeOperation},
 }
 
 // The route table's handlers that need no route.

@@ -38,7 +38,8 @@ func TestParseRoute(t *testing.T) {
 		{"/fhir/metadata/x", route{}},
 		{"/fhir/$changes/x", route{}},
 		{"/fhir/$aggregation-outcome/x", route{}},
-		{"/fhir/Patient/$aggregation-outcome", route{}},
+		{"/fhir/Patient/$aggregation-outcome", route{Kind: routeTypeOp, Type: "Patient", ID: "$aggregation-outcome"}}, // an embedder operation: 404 unless one is named so
+		{"/fhir/Patient/$", route{}},
 		{"/fhir/Patient/1/observation", route{}},
 	}
 	for _, tt := range tests {

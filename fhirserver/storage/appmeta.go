@@ -40,6 +40,20 @@ const (
 	// index the list of outcomes by status is read from, written in the
 	// same batch as the outcome it points at; never expires.
 	AppMetaAggOutcomesByStatus = "agg-outcome-status"
+	// AppMetaRegistrations: key <NHS number>, data when the patient first
+	// signed in (aggregator/registration), never expires.
+	AppMetaRegistrations = "reg-registered"
+	// AppMetaInvitations: key the hex SHA-256 of an invitation token, data
+	// the invitation (code, patient, customer, expiry, when used); expires
+	// with the invitation.
+	AppMetaInvitations = "reg-invitation"
+	// AppMetaReadReceipts: key DocumentReference/<id>, data the first read
+	// by a patient token; never expires.
+	AppMetaReadReceipts = "reg-read-receipt"
+	// AppMetaMailOutbox: key <unix nanos>-<random>, data an invitation mail
+	// of $process-message waiting to be sent; deleted once the SMTP server
+	// took it.
+	AppMetaMailOutbox = "reg-mail-outbox"
 )
 
 // maxAppMetaKey bounds a record key.

@@ -44,7 +44,8 @@ func TestContractAggregatorFlags(t *testing.T) {
 	}
 	for _, f := range []string{"data-dir", "listen", "metrics-listen", "base-url", "source", "kubeconfig", "namespace",
 		"source-address", "forget-deleted", "max-concurrent-sources", "clients-dir", "credentials-dir", "patient-issuer",
-		"patient-jwks", "patient-audience", "patient-min-proofing", "log-format", "shutdown-timeout"} {
+		"patient-jwks", "patient-audience", "patient-min-proofing", "log-format", "shutdown-timeout",
+		"join-base-url", "invitation-ttl", "smtp-url"} {
 		if !strings.Contains(help, "-"+f+" ") && !strings.Contains(help, "-"+f+"\n") {
 			t.Errorf("--help does not list --%s:\n%s", f, help)
 		}
@@ -65,6 +66,9 @@ func TestContractAggregatorFlags(t *testing.T) {
 		{"AGGREGATOR_FORGET_DELETED", []string{"AGGREGATOR_FORGET_DELETED=maybe"}, nil, "AGGREGATOR_FORGET_DELETED"},
 		{"AGGREGATOR_LOG_FORMAT", []string{"AGGREGATOR_LOG_FORMAT=xml"}, nil, "--log-format"},
 		{"AGGREGATOR_BASE_URL", []string{"AGGREGATOR_BASE_URL=agg.example"}, nil, "--base-url"},
+		{"AGGREGATOR_INVITATION_TTL", []string{"AGGREGATOR_INVITATION_TTL=0s"}, nil, "--invitation-ttl"},
+		{"AGGREGATOR_JOIN_BASE_URL", []string{"AGGREGATOR_JOIN_BASE_URL=join.example"}, nil, "--join-base-url"},
+		{"AGGREGATOR_SMTP_URL", []string{"AGGREGATOR_SMTP_URL=mail.example:25"}, nil, "--smtp-url"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out := runAggregatorOnce(t, tt.env, tt.args...)
