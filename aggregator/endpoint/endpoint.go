@@ -90,7 +90,7 @@ func New(ctx context.Context, cfg Config) (*Endpoint, error) {
 		Version: defs.R4, Store: cfg.Store, Searcher: engine, ReadPolicy: policy.Wrap,
 		Auth: e.auth, BaseURL: base, ReadOnly: true, NoFeedOperations: true, Logger: cfg.Logger,
 		Description: "fhirfleet aggregated endpoint: every customer feed, read-only",
-		Operations: cfg.Operations,
+		Operations:  cfg.Operations,
 	})
 	if err != nil {
 		e.auth.Close()
