@@ -151,6 +151,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	// inherit the policy.
 	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
 	po.EventListener = eventListener(log, disk)
+	po.Experimental.CompactionScheduler = newEventScheduler() // no 100 ms poll while idle
 	start := time.Now()
 	db, err := pebble.Open(dir, po)
 	if err != nil {

@@ -1,0 +1,150 @@
+package storage
+
+import (
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// An idle store must cost nothing: a tenant fleet runs hundreds of idle
+// servers on one machine. Pebble's default compaction scheduler
+// (pebble.ConcurrencyLimitScheduler) wakes every 100 ms to look for
+// waiting compactions, which keeps the Go runtime of an otherwise idle
+// process busy (0.3 % of a core per server measured; 65 % of a core across
+// 500). That poll exists to coordinate several stores of one node; a
+// server has one store, and everything that can make a compaction
+// runnable is an event the scheduler hears of: the store asks
+// (TrySchedule), a compaction ends (Done), or a flush raises the allowed
+// concurrency (UpdateGetAllowedWithoutPermission). eventScheduler grants
+// on those events, and keeps a slow safety sweep for anything else.
+
+// compactionSweepEvery is the safety sweep's period.
+const compactionSweepEvery = 10 * time.Second
+
+// eventScheduler is a pebble.CompactionScheduler for a single store that
+// grants compactions up to the store's own allowance, on events.
+type eventScheduler struct {
+	db   pebble.DBForCompaction
+	stop chan struct{}
+	done chan struct{}
+
+	mu       sync.Mutex
+	running  int
+	closed   bool
+	granting bool
+	idle     *sync.Cond // signalled when granting ends
+}
+
+var _ pebble.CompactionScheduler = (*eventScheduler)(nil)
+
+func newEventScheduler() *eventScheduler {
+	s := &eventScheduler{stop: make(chan struct{}), done: make(chan struct{})}
+	s.idle = sync.NewCond(&s.mu)
+	return s
+}
+
+// Register implements pebble.CompactionScheduler.
+func (s *eventScheduler) Register(_ int, db pebble.DBForCompaction) {
+	s.db = db
+	go s.sweep()
+}
+
+// Unregister implements pebble.CompactionScheduler: no grant is made after
+// it returns.
+func (s *eventScheduler) Unregister() {
+	close(s.stop)
+	<-s.done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for s.granting {
+		s.idle.Wait()
+	}
+}
+
+// TrySchedule implements pebble.CompactionScheduler.
+func (s *eventScheduler) TrySchedule() (bool, pebble.CompactionGrantHandle) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.db.GetAllowedWithoutPermission() <= s.running {
+		return false, nil
+	}
+	s.running++
+	return true, s
+}
+
+// UpdateGetAllowedWithoutPermission implements pebble.CompactionScheduler.
+// It runs under the store's locks, so the grant (which calls back into
+// the store) happens on a goroutine of its own.
+func (s *eventScheduler) UpdateGetAllowedWithoutPermission() { go s.grant() }
+
+// Started, MeasureCPU and CumulativeStats implement
+// pebble.CompactionGrantHandle; this scheduler paces nothing.
+func (s *eventScheduler) Started()                                          {}
+func (s *eventScheduler) MeasureCPU(pebble.CompactionGoroutineKind)         {}
+func (s *eventScheduler) CumulativeStats(pebble.CompactionGrantHandleStats) {}
+
+// Done implements pebble.CompactionGrantHandle: a slot is free, so a
+// waiting compaction may start.
+func (s *eventScheduler) Done() {
+	s.mu.Lock()
+	s.running--
+	s.mu.Unlock()
+	s.grant()
+}
+
+// grant starts waiting compactions while the store allows more than run.
+func (s *eventScheduler) grant() {
+	s.mu.Lock()
+	for s.granting {
+		s.idle.Wait()
+	}
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.granting = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.granting = false
+		s.idle.Broadcast()
+		s.mu.Unlock()
+	}()
+	for {
+		s.mu.Lock()
+		free := s.db.GetAllowedWithoutPermission() > s.running
+		s.mu.Unlock()
+		if !free {
+			return
+		}
+		if waiting, _ := s.db.GetWaitingCompaction(); !waiting {
+			return
+		}
+		s.mu.Lock()
+		s.running++ // Schedule exercises the handle, whose Done gives it back
+		s.mu.Unlock()
+		if !s.db.Schedule(s) {
+			s.mu.Lock()
+			s.running--
+			s.mu.Unlock()
+			return
+		}
+	}
+}
+
+// sweep grants now and then whatever no event announced.
+func (s *eventScheduler) sweep() {
+	defer close(s.done)
+	t := time.NewTicker(compactionSweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			s.grant()
+		case <-s.stop:
+			return
+		}
+	}
+}

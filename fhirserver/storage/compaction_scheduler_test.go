@@ -1,0 +1,145 @@
+package storage
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// fakeDB is a store with an allowance and a queue of waiting compactions;
+// each one it is granted runs until the test finishes it.
+type fakeDB struct {
+	mu      sync.Mutex
+	allowed int
+	waiting int
+	handles chan pebble.CompactionGrantHandle
+}
+
+func (d *fakeDB) GetAllowedWithoutPermission() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.allowed
+}
+
+func (d *fakeDB) GetWaitingCompaction() (bool, pebble.WaitingCompaction) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.waiting > 0, pebble.WaitingCompaction{}
+}
+
+func (d *fakeDB) Schedule(h pebble.CompactionGrantHandle) bool {
+	d.mu.Lock()
+	if d.waiting == 0 {
+		d.mu.Unlock()
+		return false
+	}
+	d.waiting--
+	d.mu.Unlock()
+	d.handles <- h
+	return true
+}
+
+func (d *fakeDB) set(allowed, waiting int) {
+	d.mu.Lock()
+	d.allowed, d.waiting = allowed, waiting
+	d.mu.Unlock()
+}
+
+// TestEventSchedulerGrantsOnEvents: compactions start up to the store's
+// allowance when it asks, when one ends and when the allowance rises —
+// with no periodic poll — and none after Unregister.
+func TestEventSchedulerGrantsOnEvents(t *testing.T) {
+	db := &fakeDB{handles: make(chan pebble.CompactionGrantHandle, 8)}
+	s := newEventScheduler()
+	s.Register(1, db)
+
+	db.set(1, 0)
+	ok, first := s.TrySchedule()
+	if !ok {
+		t.Fatal("TrySchedule with a free slot was refused")
+	}
+	if ok, _ := s.TrySchedule(); ok {
+		t.Fatal("TrySchedule beyond the allowance was granted")
+	}
+
+	// Two wait; the running one ends: exactly one more starts.
+	db.set(1, 2)
+	first.Done()
+	second := receive(t, db.handles)
+	expectNone(t, db.handles)
+
+	// A flush raises the allowance: the other waiting one starts at once.
+	db.set(2, 1)
+	s.UpdateGetAllowedWithoutPermission()
+	third := receive(t, db.handles)
+	second.Done()
+	third.Done()
+
+	s.Unregister()
+	db.set(4, 3)
+	s.UpdateGetAllowedWithoutPermission()
+	if ok, _ := s.TrySchedule(); ok {
+		t.Fatal("granted after Unregister")
+	}
+	expectNone(t, db.handles)
+}
+
+func receive(t *testing.T, ch chan pebble.CompactionGrantHandle) pebble.CompactionGrantHandle {
+	t.Helper()
+	select {
+	case h := <-ch:
+		return h
+	case <-time.After(5 * time.Second):
+		t.Fatal("no compaction was granted")
+		return nil
+	}
+}
+
+// expectNone checks that no grant arrives; a wrong grant would come from
+// the same goroutine that just returned, or from one it started at once.
+func expectNone(t *testing.T, ch chan pebble.CompactionGrantHandle) {
+	t.Helper()
+	select {
+	case <-ch:
+		t.Fatal("a compaction was granted beyond the allowance")
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// TestStoreCompactsWithEventScheduler: a real store written through several
+// memtables flushes to level 0 and compacts it away, so granting on events
+// alone keeps the tree healthy.
+func TestStoreCompactsWithEventScheduler(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{MemTableBytes: 256 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	body := make([]byte, 2048)
+	for i := range body {
+		body[i] = 'a' + byte(i%26)
+	}
+	for batch := range 200 {
+		if _, err := s.Write(t.Context(), func(tx *Tx) error {
+			for i := range 20 {
+				id := fmt.Sprintf("p%d-%d", batch, i)
+				if _, err := tx.Put(Put{Type: "Patient", ID: id, JSON: []byte(`{"resourceType":"Patient","id":"` + id + `","text":{"div":"` + string(body) + `"}}`)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for s.db.Metrics().Compact.Count == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no compaction ran: %s", s.db.Metrics())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
