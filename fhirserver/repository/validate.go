@@ -30,7 +30,7 @@ func (r *Repository) ParseResource(data []byte, typ string, opts ...fhirjson.Opt
 	if err != nil {
 		return nil, outcome.BadRequest(outcome.CodeStructure, r.syntaxExpression(err, typ, data), "the body is not valid JSON: %v", err)
 	}
-	if err := r.checkType(v, typ); err != nil {
+	if err := r.checkType(v, typ, ""); err != nil {
 		return nil, err
 	}
 	if oe := r.validator.ValidateValue(v); oe != nil {
@@ -53,36 +53,30 @@ func (r *Repository) EntryResource(v *fhirjson.Value, typ string) (*fhirjson.Val
 	if v == nil {
 		return nil, outcome.BadRequest(outcome.CodeRequired, "", "the entry has no resource; a %s resource is required", orAny(typ))
 	}
-	if err := r.checkType(v, typ); err != nil {
-		// checkType names the body's own elements; here the body is the
-		// entry's resource, and the entry prefixes its own path.
-		if oe, ok := outcome.As(err); ok {
-			for i := range oe.Issues {
-				for j, e := range oe.Issues[i].Expression {
-					oe.Issues[i].Expression[j] = "resource." + e
-				}
-			}
-		}
+	// The body is the entry's resource: its findings are named from the
+	// entry, which prefixes its own path.
+	if err := r.checkType(v, typ, "resource."); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
 // checkType checks that v is a resource of a known type, and of type typ
-// unless typ is "".
-func (r *Repository) checkType(v *fhirjson.Value, typ string) error {
+// unless typ is "". path is what its expressions start with: "" for a
+// request body, "resource." for a Bundle entry's resource.
+func (r *Repository) checkType(v *fhirjson.Value, typ, path string) error {
 	if v.Kind != fhirjson.Object {
 		return outcome.BadRequest(outcome.CodeStructure, "", "the body is not a JSON object")
 	}
 	rt := v.Str("resourceType")
 	if rt == "" {
-		return outcome.BadRequest(outcome.CodeRequired, "resourceType", "the body has no resourceType")
+		return outcome.BadRequest(outcome.CodeRequired, path+"resourceType", "the body has no resourceType")
 	}
 	if !r.types[rt] {
-		return outcome.BadRequest(outcome.CodeNotSupported, "resourceType", "%q is not a resource type of FHIR %s", rt, r.ver.FHIRVersion)
+		return outcome.BadRequest(outcome.CodeNotSupported, path+"resourceType", "%q is not a resource type of FHIR %s", rt, r.ver.FHIRVersion)
 	}
 	if typ != "" && rt != typ {
-		return outcome.BadRequest(outcome.CodeInvalid, "resourceType", "the body is a %s but the URL names %s", rt, typ)
+		return outcome.BadRequest(outcome.CodeInvalid, path+"resourceType", "the body is a %s but the URL names %s", rt, typ)
 	}
 	return nil
 }
