@@ -2,10 +2,7 @@ package auth
 
 import (
 	"crypto/sha256"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 )
 
@@ -72,18 +69,6 @@ func readListedCredentials(dir string, list func() ([]Client, error)) (*credenti
 // only generated credential of an endpoint whose clients are listed. It
 // reports whether it created the file.
 func generateSigningKeyFile(dir string) (bool, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return false, fmt.Errorf("create credentials dir %s: %w", dir, err)
-	}
-	path := filepath.Join(dir, FileTokenSigningKey)
-	if _, err := os.Stat(path); err == nil {
-		return false, nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return false, fmt.Errorf("stat %s: %w", path, err)
-	}
-	b, err := generateSigningKeyPEM()
-	if err != nil {
-		return false, fmt.Errorf("generate %s: %w", FileTokenSigningKey, err)
-	}
-	return true, writeExclusive(path, b)
+	created, err := generateMissing(dir, []fileMaker{{FileTokenSigningKey, generateSigningKeyPEM}})
+	return len(created) > 0, err
 }

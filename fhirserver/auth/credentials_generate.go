@@ -17,18 +17,27 @@ import (
 // only missing files are created, each with mode 0600 in a 0700 folder. It
 // returns the names of the files it created.
 func generateCredentials(dir string) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create credentials dir %s: %w", dir, err)
-	}
-	makers := []struct {
-		name string
-		make func() ([]byte, error)
-	}{
+	return generateMissing(dir, []fileMaker{
 		{FileClientID, func() ([]byte, error) { return randomID("client-") }},
 		{FileClientSecret, randomSecret},
 		{FileAggregatorClientID, func() ([]byte, error) { return randomID("aggregator-") }},
 		{FileAggregatorClientSecret, randomSecret},
 		{FileTokenSigningKey, generateSigningKeyPEM},
+	})
+}
+
+// fileMaker generates the content of one credentials file.
+type fileMaker struct {
+	name string
+	make func() ([]byte, error)
+}
+
+// generateMissing creates, in dir (made 0700 if missing), each file of
+// makers that does not exist yet, with mode 0600, and returns the names of
+// those it created. Existing files are kept.
+func generateMissing(dir string, makers []fileMaker) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create credentials dir %s: %w", dir, err)
 	}
 	var created []string
 	for _, m := range makers {

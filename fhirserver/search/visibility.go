@@ -72,37 +72,29 @@ func (r visibleReader) Get(ctx context.Context, typ, id string) (*storage.Record
 }
 
 func (r visibleReader) ScanIndex(ctx context.Context, q storage.IndexQuery) iter.Seq2[storage.IndexHit, error] {
-	return func(yield func(storage.IndexHit, error) bool) {
-		for hit, err := range r.rd.ScanIndex(ctx, q) {
-			if err != nil {
-				yield(hit, err)
-				return
-			}
-			ok, err := r.vis.Visible(ctx, q.Type, hit.ID)
-			if err != nil {
-				yield(storage.IndexHit{}, fmt.Errorf("visibility of %s/%s: %w", q.Type, hit.ID, err))
-				return
-			}
-			if ok && !yield(hit, nil) {
-				return
-			}
-		}
-	}
+	return onlyVisible(ctx, r.vis, q.Type, r.rd.ScanIndex(ctx, q), func(h storage.IndexHit) string { return h.ID })
 }
 
 func (r visibleReader) ScanType(ctx context.Context, typ, afterID string) iter.Seq2[*storage.Record, error] {
-	return func(yield func(*storage.Record, error) bool) {
-		for rec, err := range r.rd.ScanType(ctx, typ, afterID) {
+	return onlyVisible(ctx, r.vis, typ, r.rd.ScanType(ctx, typ, afterID), func(rec *storage.Record) string { return rec.ID })
+}
+
+// onlyVisible is seq (items of resources of typ) without the items whose
+// resource vis hides; a scan error, or an error of vis, ends it.
+func onlyVisible[T any](ctx context.Context, vis Visibility, typ string, seq iter.Seq2[T, error], id func(T) string) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for v, err := range seq {
 			if err != nil {
-				yield(nil, err)
+				yield(v, err)
 				return
 			}
-			ok, err := r.vis.Visible(ctx, typ, rec.ID)
+			ok, err := vis.Visible(ctx, typ, id(v))
 			if err != nil {
-				yield(nil, fmt.Errorf("visibility of %s/%s: %w", typ, rec.ID, err))
+				var zero T
+				yield(zero, fmt.Errorf("visibility of %s/%s: %w", typ, id(v), err))
 				return
 			}
-			if ok && !yield(rec, nil) {
+			if ok && !yield(v, nil) {
 				return
 			}
 		}

@@ -47,7 +47,7 @@ func main() {
 func run(kubeconfig, listen string, log *slog.Logger) error {
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
-		return err
+		return fmt.Errorf("load kubeconfig %s (make dev writes it as <state>/kubeconfig once its API server is up): %w", kubeconfig, err)
 	}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
@@ -83,7 +83,7 @@ func run(kubeconfig, listen string, log *slog.Logger) error {
 
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (is another gateway running? pass --listen another address)", err)
 	}
 	srv := &http.Server{Handler: handler(s, log), ReadHeaderTimeout: 30 * time.Second}
 	go func() {

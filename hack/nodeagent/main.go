@@ -42,7 +42,7 @@ func main() {
 func run(kubeconfig, node, state, binDir, proxy string, interval time.Duration, log *slog.Logger) error {
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
-		return err
+		return fmt.Errorf("load kubeconfig %s (make dev writes it as <state>/kubeconfig once its API server is up): %w", kubeconfig, err)
 	}
 	cfg.QPS, cfg.Burst = 200, 400
 	// FQDN EndpointSlices are deprecated (see doc.go): said once there, not per write.
