@@ -42,7 +42,8 @@ func (h *Handler) everything(c *call, rt route) error {
 	}
 	for _, k := range []string{"_since", "_type", "start", "end"} {
 		if c.query.Has(k) {
-			return outcome.BadRequest(outcome.CodeNotSupported, k, "$everything does not support %s here", k)
+			return outcome.BadRequest(outcome.CodeNotSupported, k,
+				"$everything does not support %s here; search the patient's compartment instead (Patient/%s/<Type>?_lastUpdated=…, or one type with its date parameter)", k, rt.ID)
 		}
 	}
 	params := url.Values{}
