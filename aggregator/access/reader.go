@@ -10,9 +10,6 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
-// defaultHistoryCount is storage's page size when a query names none.
-const defaultHistoryCount = 50
-
 // Wrap returns r as the request's Subject (access.WithSubject) may see it:
 // the rest handler's Config.ReadPolicy. A hidden resource reads, vreads
 // and has history exactly like a missing one (the same 404); searches run
@@ -84,7 +81,7 @@ func (pr policed) History(ctx context.Context, q storage.HistoryQuery) (storage.
 	}
 	want := q.Count
 	if want <= 0 {
-		want = defaultHistoryCount
+		want = storage.DefaultHistoryCount
 	}
 	var out storage.HistoryPage
 	for {

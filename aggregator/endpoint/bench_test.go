@@ -73,11 +73,11 @@ func cpuTime(b *testing.B) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// benchGet runs GET path. Besides wall time it reports cpu-ns/op, the
-// process's CPU time per request: on a machine shared with other work
-// the wall time of one request mostly measures the neighbours, its CPU
-// time much less so.
-func benchGet(b *testing.B, h http.Handler, token, path string) {
+// benchServe serves the request newReq makes, b.N times, and wants 200.
+// Besides wall time it reports cpu-ns/op, the process's CPU time per
+// request: on a machine shared with other work the wall time of one
+// request mostly measures the neighbours, its CPU time much less so.
+func benchServe(b *testing.B, h http.Handler, what string, newReq func() *http.Request) {
 	b.Helper()
 	b.ReportAllocs()
 	start, n := cpuTime(b), 0
@@ -89,13 +89,21 @@ func benchGet(b *testing.B, h http.Handler, token, path string) {
 	for b.Loop() {
 		n++
 		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodGet, path, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		h.ServeHTTP(rec, req)
+		h.ServeHTTP(rec, newReq())
 		if rec.Code != http.StatusOK {
-			b.Fatalf("%s: %d %s", path, rec.Code, rec.Body)
+			b.Fatalf("%s: %d %s", what, rec.Code, rec.Body)
 		}
 	}
+}
+
+// benchGet runs GET path with token through benchServe.
+func benchGet(b *testing.B, h http.Handler, token, path string) {
+	b.Helper()
+	benchServe(b, h, path, func() *http.Request {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		return req
+	})
 }
 
 // benchSetup is the world, acme's token at the aggregated endpoint, and
@@ -131,22 +139,9 @@ func BenchmarkChainedSearch(b *testing.B) {
 func BenchmarkTokenExchange(b *testing.B) {
 	e := newEnv(b)
 	body := exchangeForm(e.idp.idToken(b, e.w.nhs[3], nil)).Encode()
-	h := e.ep.Handler()
-	b.ReportAllocs()
-	start, n := cpuTime(b), 0
-	defer func() {
-		if n > 0 {
-			b.ReportMetric(float64(cpuTime(b)-start)/float64(n), "cpu-ns/op")
-		}
-	}()
-	for b.Loop() {
-		n++
-		rec := httptest.NewRecorder()
+	benchServe(b, e.ep.Handler(), "exchange", func() *http.Request {
 		req := httptest.NewRequest(http.MethodPost, "/oauth2/token", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("exchange: %d %s", rec.Code, rec.Body)
-		}
-	}
+		return req
+	})
 }

@@ -20,12 +20,13 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 )
 
-// The files of one customer's folder.
+// The files of one customer's folder: the customer's Secret mounted as it
+// is, so the client files are named as in a server's credentials folder.
 const (
-	fileClientID      = "client_id"
-	fileClientSecret  = "client_secret"
+	fileClientID      = auth.FileClientID
+	fileClientSecret  = auth.FileClientSecret
 	filePrivacyLabels = "privacy_labels"
-	fileClientJWKS    = "client_jwks.json"
+	fileClientJWKS    = auth.FileClientJWKS
 )
 
 // PrivacyLabels are the platform's privacy-label codes, the only ones a

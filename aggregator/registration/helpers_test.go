@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fhirfleet/fhirfleet/aggregator/access"
+	"github.com/fhirfleet/fhirfleet/aggregator/rules"
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
@@ -30,7 +31,7 @@ type world struct {
 	now  time.Time
 }
 
-const nhsSystem = "https://fhir.nhs.uk/Id/nhs-number"
+const nhsSystem = rules.NHSNumberSystem
 
 func newWorld(t testing.TB, mods ...func(*Config)) *world {
 	t.Helper()

@@ -10,6 +10,9 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 )
 
+// DefaultHistoryCount is the page size of a HistoryQuery that names none.
+const DefaultHistoryCount = 50
+
 // HistoryQuery selects versions for a history interaction, newest first.
 // Type and ID empty: the whole system; Type only: one type; both: one
 // resource.
@@ -21,7 +24,7 @@ type HistoryQuery struct {
 	// At, when set, keeps versions that were current at some moment of the
 	// period (_at, whose precision gives the period).
 	At Period
-	// Count is the page size (default 50).
+	// Count is the page size (DefaultHistoryCount when not positive).
 	Count int
 	// Cursor is HistoryPage.Next of the previous page ("" = first page).
 	Cursor string
@@ -70,7 +73,7 @@ func (s *Store) history(ctx context.Context, q HistoryQuery) (HistoryPage, int, 
 	}
 	count := q.Count
 	if count <= 0 {
-		count = 50
+		count = DefaultHistoryCount
 	}
 	below, err := parseHistoryCursor(q.Cursor)
 	if err != nil {
