@@ -20,9 +20,11 @@ const envPrefix = "AGGREGATOR_"
 
 // config is everything the aggregator binary is told at start.
 type config struct {
-	DataDir         string
-	Listen          string
-	MetricsListen   string
+	DataDir       string
+	Listen        string
+	MetricsListen string
+	// PProf serves /debug/pprof/ on the metrics listener.
+	PProf           bool
 	BaseURL         string
 	LogFormat       string
 	ShutdownTimeout time.Duration
@@ -59,6 +61,7 @@ func parseFlags(name string, args []string, getenv func(string) string) (config,
 	fs.StringVar(&c.DataDir, "data-dir", "./data", "folder of the aggregator's Pebble store (R4)")
 	fs.StringVar(&c.Listen, "listen", ":8080", "address of the aggregated FHIR API (<base-url>/fhir), its token endpoint and the probes")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", ":9090", "address of /metrics, /healthz and /readyz; empty (--metrics-listen=): no metrics listener")
+	fs.BoolVar(&c.PProf, "pprof", false, "also serve Go's runtime profiles (/debug/pprof/) on the metrics listener")
 	fs.StringVar(&c.BaseURL, "base-url", "http://localhost:8080", "public origin; the aggregated FHIR base is <base-url>/fhir")
 	fs.Func("source", "a source to follow without Kubernetes: name=<n>,customer=<c>,url=<origin>,credentials-dir=<dir> (repeatable; several in one value separated by ';', as AGGREGATOR_SOURCE takes them)", func(v string) error {
 		for one := range strings.SplitSeq(v, ";") {

@@ -138,7 +138,7 @@ func start(ctx context.Context, cfg config, sink source.StatusSink, log *slog.Lo
 		if a.metricsListener, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
 			return nil, fmt.Errorf("--metrics-listen %s: %w", cfg.MetricsListen, err)
 		}
-		a.metricsHTTP = newHTTPServer(a.ready.metricsMux(reg))
+		a.metricsHTTP = newHTTPServer(a.ready.metricsMux(reg, cfg.PProf))
 	}
 	return a, nil
 }

@@ -26,3 +26,15 @@ func TestMetricsMuxServesMetricsAndProbes(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsMuxPProf: the runtime profiles are served only with --pprof.
+func TestMetricsMuxPProf(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		s := &Server{metrics: NewMetrics(StoreStats{}), cfg: Config{PProf: on}}
+		rec := httptest.NewRecorder()
+		s.metricsMux().ServeHTTP(rec, httptest.NewRequest("GET", "/debug/pprof/", nil))
+		if want := map[bool]int{false: http.StatusNotFound, true: http.StatusOK}[on]; rec.Code != want {
+			t.Errorf("--pprof=%v: GET /debug/pprof/: %d, want %d", on, rec.Code, want)
+		}
+	}
+}
