@@ -14,7 +14,9 @@ import (
 
 // report drains the source's outbox (Pipeline.Reports) to the source's
 // POST $aggregation-outcome until ctx ends: a report at a time, at most
-// maxReport outcomes, acknowledged (Pipeline.Ack) once the source took it.
+// maxReport outcomes, acknowledged (Pipeline.Ack) once the source took it,
+// and at least Config.ReportGap after the one before unless that one was
+// full.
 // The outbox is durable, so a report lost to a crash or an unreachable
 // source is sent again later; the source keeps the latest outcome per
 // resource, so sending one twice is harmless.
@@ -22,10 +24,12 @@ func (l *sourceLoop) report(ctx context.Context) {
 	r := newRetry(l.f.cfg.Backoff)
 	t := time.NewTicker(l.f.cfg.ReportInterval)
 	defer t.Stop()
+	var sent time.Time
 	for ctx.Err() == nil {
 		outs, err := l.f.cfg.Pipeline.Reports(l.spec.Name, maxReport)
 		if err == nil && len(outs) > 0 {
 			err = l.send(ctx, outs)
+			sent = time.Now()
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -47,6 +51,9 @@ func (l *sourceLoop) report(ctx context.Context) {
 			return
 		case <-l.wake:
 		case <-t.C:
+		}
+		if gap := l.f.cfg.ReportGap - time.Since(sent); gap > 0 && !sleep(ctx, gap) {
+			return
 		}
 	}
 }
