@@ -11,6 +11,7 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+	"github.com/fhirfleet/fhirfleet/internal/bytesize"
 	"github.com/fhirfleet/fhirfleet/internal/envflag"
 )
 
@@ -83,7 +84,7 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 	fs.IntVar(&c.MaxConnections, "max-connections", 2048, "most connections open at once; more are closed at once (0: no cap)")
 	fs.IntVar(&c.MaxConnectionsPerAddress, "max-connections-per-address", 512, "most connections open at once from one IP address; more are closed at once (0: no cap)")
 	c.CacheBytes = storage.DefaultCacheBytes
-	fs.Var(byteSize{&c.CacheBytes}, "cache-size", "Pebble block cache: bytes, or with a unit (64MiB); filled only as blocks are read, so an idle server does not pay for it. Raise it for a tenant with many resources")
+	fs.Var(bytesize.Flag(&c.CacheBytes), "cache-size", "Pebble block cache: bytes, or with a unit (64MiB); filled only as blocks are read, so an idle server does not pay for it. Raise it for a tenant with many resources")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
