@@ -111,7 +111,7 @@ func startFollowerWith(t *testing.T, pipe *fakePipeline, cfg Config, specs ...so
 		cfg.ReportInterval = 10 * time.Millisecond
 	}
 	if cfg.ReportGap == 0 {
-		cfg.ReportGap = 10 * time.Millisecond
+		cfg.ReportGap = time.Millisecond
 	}
 	if cfg.Backoff == (Backoff{}) {
 		cfg.Backoff = Backoff{Min: time.Millisecond, Max: 20 * time.Millisecond}

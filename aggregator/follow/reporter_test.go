@@ -53,12 +53,13 @@ func TestReporterRetriesAnUnavailableSource(t *testing.T) {
 	eventually(t, "reported with a new token", func() bool { return len(src.reports()) == 2 && r.pipe.outboxLen("acme") == 0 })
 }
 
-// TestReporterWaitsTheGap: outcomes decided within ReportGap of a report
-// go together in the next one, not one report per page applied.
+// TestReporterWaitsTheGap: once the burst is spent, outcomes decided
+// within ReportGap of a report go together in the next one, not one
+// report per page applied.
 func TestReporterWaitsTheGap(t *testing.T) {
 	src := newFakeSource(t, "acme", "4.0.1")
 	src.add("Patient/p0")
-	r := startFollower(t, Config{ReportGap: time.Hour, ReportInterval: time.Millisecond}, src.spec())
+	r := startFollower(t, Config{ReportBurst: 1, ReportGap: time.Hour, ReportInterval: time.Millisecond}, src.spec())
 	eventually(t, "the first outcome reported", func() bool { return src.reportCount() == 1 })
 	for i := 1; i <= 5; i++ {
 		src.add(fmt.Sprintf("Patient/p%d", i))
@@ -70,5 +71,32 @@ func TestReporterWaitsTheGap(t *testing.T) {
 	}
 	if n := r.pipe.outboxLen("acme"); n != 5 {
 		t.Fatalf("outbox holds %d outcomes, want the 5 waiting for the gap", n)
+	}
+}
+
+// TestReportBudget: a burst goes at once, then one report per gap.
+func TestReportBudget(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	b := reportBudget{burst: 2, tokens: 2, gap: time.Second, at: t0}
+	for i, step := range []struct {
+		at   time.Duration
+		want time.Duration
+	}{
+		{0, 0}, {0, 0}, // the burst
+		{0, time.Second},
+		{250 * time.Millisecond, 750 * time.Millisecond},
+		{time.Second, 0},
+		{time.Second, time.Second}, // spent again
+		{10 * time.Second, 0},      // refilled, to the burst only
+		{10 * time.Second, 0},
+		{10 * time.Second, time.Second},
+	} {
+		got := b.wait(t0.Add(step.at))
+		if got != step.want {
+			t.Fatalf("step %d at %v: wait %v, want %v", i, step.at, got, step.want)
+		}
+		if got == 0 {
+			b.spend()
+		}
 	}
 }
