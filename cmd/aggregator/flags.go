@@ -34,6 +34,7 @@ type config struct {
 	SourceAddress        string
 	ForgetDeleted        bool
 	MaxConcurrentSources int
+	PollWait             time.Duration
 
 	// Endpoint is the aggregated endpoint's configuration (its flags are
 	// registered by package endpoint); Store, BaseURL, DataDir and Logger
@@ -73,6 +74,7 @@ func parseFlags(name string, args []string, getenv func(string) string) (config,
 	fs.StringVar(&c.SourceAddress, "source-address", "service", "how a FhirEndpoint is reached: service (its Service, in the cluster) or public (its status.url, from outside)")
 	fs.BoolVar(&c.ForgetDeleted, "forget-deleted", false, "remove the aggregated data of a source that is deleted; by default it stays")
 	fs.IntVar(&c.MaxConcurrentSources, "max-concurrent-sources", 8, "how many sources apply a page of changes at once (waiting on a source takes no slot)")
+	fs.DurationVar(&c.PollWait, "poll-wait", 25*time.Second, "how long a poll at the head of a source's change feed waits for a change (at most 60s, the fhirserver's limit); keep it under the idle timeout of any proxy between the aggregator and the sources")
 	c.Endpoint = endpoint.RegisterFlags(fs)
 	fs.StringVar(&c.JoinBaseURL, "join-base-url", "", "the join URL invitation tokens are sent with (<join-base-url>?t1=<code>&t2=<token>&e=<email>); the aggregator serves it at /join; empty: <base-url>/join")
 	fs.StringVar(&c.SMTPURL, "smtp-url", "", "SMTP server for $process-message's invitation mails, smtp://[sender%40domain@]host:port; empty: no mail is sent")
@@ -110,6 +112,9 @@ func (c *config) validate() error {
 	}
 	if c.MaxConcurrentSources < 1 {
 		return fmt.Errorf("--max-concurrent-sources %d: want at least 1", c.MaxConcurrentSources)
+	}
+	if c.PollWait < time.Second || c.PollWait > 60*time.Second {
+		return fmt.Errorf("--poll-wait %s: want 1s to 60s", c.PollWait)
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("--shutdown-timeout %s: must be positive", c.ShutdownTimeout)
