@@ -1,6 +1,8 @@
 package defsfile
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -19,6 +21,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"too few fields", header + "type\tX\tresource\n", "fields"},
 		{"too many fields", header + "compartment\tA\tB\n", "fields"},
 		{"elem first", header + "elem\tX\t0\t1\t\t\t\n", "before any type"},
+		{"elem after a param", header + "type\tX\tresource\t\t\t\t\nparam\tu\tc\tX\ttoken\t\t\t\t\t\t\nelem\tX\t0\t1\t\t\t\n", "right after its type"},
 		{"bad min", header + "type\tX\tresource\t\t\t\t\nelem\tX\tzero\t1\t\t\t\n", "min"},
 		{"empty type", header + "type\tX\tresource\t\t\t\t\nelem\tX.a\t0\t1\t\t\tstring,,code\n", "empty type"},
 		{"open targets", header + "type\tX\tresource\t\t\t\t\nelem\tX.a\t0\t1\t\t\tReference(Patient\n", "bad targets"},
@@ -40,6 +43,52 @@ func TestDecodeLineNumbers(t *testing.T) {
 	_, err := Decode(header + "# comment\n\nnope\n")
 	if err == nil || !strings.Contains(err.Error(), "line 5") {
 		t.Errorf("err = %v, want line 5", err)
+	}
+}
+
+// TestDecodeIndex: DecodeIndex leaves the elements for DecodeElements,
+// which gives what Decode gives, and reports a bad elem record with its
+// line in the file.
+func TestDecodeIndex(t *testing.T) {
+	data, err := Encode(sample())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A comment and a blank line among the elems are allowed, as in Decode.
+	withComment := strings.Replace(string(data), "elem\tObservation.status", "# note\n\nelem\tObservation.status", 1)
+	want, err := Decode(withComment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := DecodeIndex(withComment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(idx.Types) != len(want.Types) || !reflect.DeepEqual(idx.SearchParams, want.SearchParams) {
+		t.Fatalf("index differs from the full decode: %+v", idx)
+	}
+	for i := range idx.Types {
+		it := &idx.Types[i]
+		if it.Elements != nil {
+			t.Errorf("%s: elements decoded by DecodeIndex", it.Name)
+		}
+		got, err := it.DecodeElements()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want.Types[i].Elements) {
+			t.Errorf("%s: DecodeElements = %+v, want %+v", it.Name, got, want.Types[i].Elements)
+		}
+	}
+
+	bad := strings.Replace(string(data), "elem\tObservation.status\t1", "elem\tObservation.status\tone", 1)
+	idx, err = DecodeIndex(bad)
+	if err != nil {
+		t.Fatalf("DecodeIndex checked the elems: %v", err)
+	}
+	line := 1 + strings.Count(bad[:strings.Index(bad, "elem\tObservation.status")], "\n")
+	if _, err := idx.Types[0].DecodeElements(); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("line %d:", line)) {
+		t.Errorf("err = %v, want line %d", err, line)
 	}
 }
 

@@ -37,6 +37,11 @@ type Type struct {
 	// "string".
 	JSONType string    `json:"jsonType,omitempty"`
 	Elements []Element `json:"elements"`
+
+	// Set by DecodeIndex: the type's elem records, undecoded (a substring
+	// of the decoded data), and the line the first is on.
+	elemRecords string
+	elemLine    int
 }
 
 // Element is one snapshot ElementDefinition, reduced to what fhirfleet uses.
