@@ -155,7 +155,8 @@ type Prop struct {
 	Primitive bool
 }
 
-// SearchParam is one SearchParameter.
+// SearchParam is one SearchParameter. Its lists are shared with other
+// parameters that have the same list: do not modify them.
 type SearchParam struct {
 	URL  string
 	Code string

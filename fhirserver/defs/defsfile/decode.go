@@ -107,6 +107,28 @@ func (t *Type) DecodeElements() ([]Element, error) {
 type decoder struct {
 	f      *File
 	fields [12]string
+	// lists holds every list field decoded so far by its text, so equal
+	// lists share one slice: R4's 471 target lists are 127 distinct ones
+	// (the 146-type "any resource" list among them), its 142 comparator
+	// lists one.
+	lists map[string][]string
+}
+
+// list splits a comma-separated field, sharing the slice with every other
+// field of the same text.
+func (d *decoder) list(s string) []string {
+	if s == "" {
+		return nil
+	}
+	if l, ok := d.lists[s]; ok {
+		return l
+	}
+	if d.lists == nil {
+		d.lists = map[string][]string{}
+	}
+	l := strings.Split(s, ",")
+	d.lists[s] = l
+	return l
 }
 
 // split cuts line at TABs into d.fields and checks the count, without
@@ -152,8 +174,8 @@ func (d *decoder) record(line string) error {
 	case "type":
 		f.Types = append(f.Types, Type{Name: fs[1], Kind: fs[2], Abstract: fs[3] == "abstract", Base: fs[4], JSONType: fs[5], Regex: fs[6]})
 	case "param":
-		p := SearchParam{URL: fs[1], Code: fs[2], Base: list(fs[3]), Type: fs[4], Target: list(fs[7]),
-			Modifier: list(fs[8]), Comparator: list(fs[9]), Expression: fs[10]}
+		p := SearchParam{URL: fs[1], Code: fs[2], Base: d.list(fs[3]), Type: fs[4], Target: d.list(fs[7]),
+			Modifier: d.list(fs[8]), Comparator: d.list(fs[9]), Expression: fs[10]}
 		if p.MultipleOr, err = parseOptBool(fs[5]); err != nil {
 			return fmt.Errorf("param %s: multipleOr: %w", p.URL, err)
 		}
@@ -173,7 +195,7 @@ func (d *decoder) record(line string) error {
 		if len(f.Compartments) == 0 {
 			return fmt.Errorf("member before any compartment")
 		}
-		f.Compartments[len(f.Compartments)-1].Resources[fs[1]] = list(fs[2])
+		f.Compartments[len(f.Compartments)-1].Resources[fs[1]] = d.list(fs[2])
 	}
 	return nil
 }
@@ -199,13 +221,6 @@ func (d *decoder) elem(line string) (Element, error) {
 		Path: fs[1], Min: min, Max: fs[3], ContentReference: fs[5], Types: types,
 		Summary: strings.Contains(fs[4], "S"), Modifier: strings.Contains(fs[4], "M"),
 	}, nil
-}
-
-func list(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
 }
 
 // parseTypes reads "Quantity,Reference(Patient|Group)".

@@ -92,6 +92,25 @@ func TestDecodeIndex(t *testing.T) {
 	}
 }
 
+// TestDecodeSharesEqualLists: equal list fields decode to one slice, so
+// R4's many identical target lists cost one each.
+func TestDecodeSharesEqualLists(t *testing.T) {
+	f, err := Decode(header +
+		"param\tu1\ta\tX\treference\t\t\tA,B\t\teq,ne\tX.a\n" +
+		"param\tu2\tb\tX,Y\treference\t\t\tA,B\t\teq,ne\tX.b\n" +
+		"param\tu3\tc\tX\treference\t\t\tA\t\t\tX.c\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := f.SearchParams
+	if &p[0].Target[0] != &p[1].Target[0] || &p[0].Comparator[0] != &p[1].Comparator[0] || &p[0].Base[0] != &p[2].Base[0] {
+		t.Error("equal lists decoded to separate slices")
+	}
+	if !reflect.DeepEqual(p[1].Base, []string{"X", "Y"}) || !reflect.DeepEqual(p[2].Target, []string{"A"}) || p[2].Comparator != nil {
+		t.Errorf("lists %+v", p)
+	}
+}
+
 // FuzzDecode: Decode never panics, and what it accepts and Encode can write
 // decodes to the same file again.
 func FuzzDecode(f *testing.F) {

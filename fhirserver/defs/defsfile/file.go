@@ -64,7 +64,9 @@ type TypeRef struct {
 	Targets []string `json:"targets,omitempty"`
 }
 
-// SearchParam is one SearchParameter.
+// SearchParam is one SearchParameter. Decode gives equal lists (Base,
+// Target, Modifier, Comparator, and a compartment's params) one shared
+// slice: do not modify them.
 type SearchParam struct {
 	URL         string      `json:"url"`
 	Code        string      `json:"code"`
