@@ -86,7 +86,11 @@ func TestDecodeIndex(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DecodeIndex checked the elems: %v", err)
 	}
-	line := 1 + strings.Count(bad[:strings.Index(bad, "elem\tObservation.status")], "\n")
+	before, _, found := strings.Cut(bad, "elem\tObservation.status")
+	if !found {
+		t.Fatal("sample has no Observation.status")
+	}
+	line := 1 + strings.Count(before, "\n")
 	if _, err := idx.Types[0].DecodeElements(); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("line %d:", line)) {
 		t.Errorf("err = %v, want line %d", err, line)
 	}
