@@ -27,8 +27,9 @@ func ByName(name string) *Version {
 	return nil
 }
 
-// Load loads the definitions now instead of on first use; a server calls it
-// at start so the first request does not pay for it.
+// Load indexes the definitions now instead of on their first use (a few
+// milliseconds). Each type's tables are still built on that type's first
+// use (see build.go).
 func (v *Version) Load() { v.load() }
 
 // Loaded reports whether the definitions have been decoded. A server
