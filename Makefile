@@ -2,6 +2,10 @@
 
 LOCALBIN ?= $(shell pwd)/bin
 GO ?= go
+# Binaries are built as the images build them (Dockerfile*): without cgo, so
+# Pebble's zstd is the pure-Go one and no libc is mapped — an idle fhirserver
+# is ~5 MB smaller than a cgo build (BENCHMARKS.md, "Idle memory").
+GOBUILD ?= CGO_ENABLED=0 $(GO) build -trimpath
 # Expensive things built or fetched once live outside the checkout, so a fresh
 # clone (as in CI) reuses them.
 FHIRFLEET_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/fhirfleet
@@ -95,11 +99,11 @@ bench: ## Run the benchmarks and write the figures to BENCHMARKS.md.
 
 .PHONY: build
 build: ## Build bin/manager, bin/fhirserver and bin/aggregator (and make dev's bin/nodeagent, bin/gateway).
-	$(GO) build -o $(LOCALBIN)/manager ./cmd/manager
-	$(GO) build -o $(LOCALBIN)/fhirserver ./cmd/fhirserver
-	$(GO) build -o $(LOCALBIN)/aggregator ./cmd/aggregator
-	$(GO) build -o $(LOCALBIN)/nodeagent ./hack/nodeagent
-	$(GO) build -o $(LOCALBIN)/gateway ./hack/gateway
+	$(GOBUILD) -o $(LOCALBIN)/manager ./cmd/manager
+	$(GOBUILD) -o $(LOCALBIN)/fhirserver ./cmd/fhirserver
+	$(GOBUILD) -o $(LOCALBIN)/aggregator ./cmd/aggregator
+	$(GOBUILD) -o $(LOCALBIN)/nodeagent ./hack/nodeagent
+	$(GOBUILD) -o $(LOCALBIN)/gateway ./hack/gateway
 
 .PHONY: images
 images: ## Assemble OCI images of the three binaries in dist/images/ (no daemon; needs the ca-certificates package).

@@ -128,7 +128,7 @@ var _ = Describe("a FhirAggregator", func() {
 		Expect(c.Image).To(Equal(testConfig().AggregatorImage))
 		Expect(c.Command).To(Equal([]string{"aggregator",
 			"--data-dir", "/data", "--listen", ":8080", "--metrics-listen", ":9090",
-			"--base-url", "https://agg-children-agg.fhir.example.test",
+			"--base-url", "https://agg-children-agg.fhir.example.test", "--poll-wait", "55s",
 			"--clients-dir", "/clients", "--credentials-dir", "/credentials",
 			"--patient-issuer", "https://login.example.test", "--patient-jwks", "https://login.example.test/jwks",
 			"--patient-audience", "agg", "--patient-min-proofing", "P9"}))

@@ -73,6 +73,11 @@ func aggregatorArgs(s *aggregatorScope) []string {
 		"--listen", fmt.Sprintf(":%d", httpPort),
 		"--metrics-listen", fmt.Sprintf(":%d", metricsPort),
 		"--base-url", s.baseURL(),
+		// The sources are reached at their Services, with no proxy whose
+		// idle timeout a long poll must stay under: it waits as long as a
+		// fhirserver allows, less a margin. Every poll that ends empty
+		// wakes an idle server, so fewer polls mean a quieter fleet.
+		"--poll-wait", "55s",
 	}
 	if len(a.Spec.Namespaces) > 0 {
 		args = append(args, "--namespace", strings.Join(a.Spec.Namespaces, ","))

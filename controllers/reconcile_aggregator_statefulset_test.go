@@ -26,7 +26,7 @@ import (
 
 // The command line is the contract with cmd/aggregator (PREAMBLE's flag list).
 func TestAggregatorArgs(t *testing.T) {
-	base := []string{"aggregator", "--data-dir", "/data", "--listen", ":8080", "--metrics-listen", ":9090", "--base-url", "https://all.example.test"}
+	base := []string{"aggregator", "--data-dir", "/data", "--listen", ":8080", "--metrics-listen", ":9090", "--base-url", "https://all.example.test", "--poll-wait", "55s"}
 	files := []string{"--clients-dir", "/clients", "--credentials-dir", "/credentials"}
 	tests := []struct {
 		name string

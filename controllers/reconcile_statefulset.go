@@ -170,7 +170,9 @@ func desiredStatefulSet(s *scope, image string) (*appsv1ac.StatefulSetApplyConfi
 		WithPorts(
 			corev1ac.ContainerPort().WithName(httpPortName).WithContainerPort(httpPort).WithProtocol(corev1.ProtocolTCP),
 			corev1ac.ContainerPort().WithName(metricsPortName).WithContainerPort(metricsPort).WithProtocol(corev1.ProtocolTCP)).
-		WithReadinessProbe(httpProbe("/readyz", 5, 3)).
+		// Kubernetes' default period: every probe wakes an otherwise idle
+		// server (~0.4 ms of CPU), which adds up across a dense fleet.
+		WithReadinessProbe(httpProbe("/readyz", 10, 3)).
 		WithLivenessProbe(httpProbe("/healthz", 10, 6)).
 		WithSecurityContext(restrictedContainerSecurity()).
 		WithVolumeMounts(

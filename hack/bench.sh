@@ -149,25 +149,36 @@ Where the rest goes (heap profile of `server.New` with `runtime.MemProfileRate=1
 - **The mapped binary, ~16 MB** (code ~7.5 MB; read-only data ~8.7 MB, of which 6.4 MB is the
   pclntab and 1.4 MB the embedded definitions of both versions). Clean file pages: start-up runs
   through them (and the kernel's fault-around maps their neighbours), then an idle server uses
-  ~0.2 MB of them in 5 s. Every fhirserver on a node shares them through the page cache, and the
+  almost none of them. Every fhirserver on a node shares them through the page cache, and the
   kernel reclaims them without writing, so an additional endpoint costs its anonymous memory.
-- **Anonymous, ~10.6 MB.** The Go heap in use is ~8.5 MB, ~6 MB of it allocated, of which the
-  profile finds ~4 MB reachable: the R4 definitions ~3.5 MB (types and element tables 1.7 MB, property tables 0.95 MB, search
-  parameters 0.47 MB, decoded lists 0.3 MB), Pebble ~0.5 MB (its first 256 KiB memtable and the
-  WAL writer's buffers), the rest the HTTP servers, the metrics registry, auth and the validator.
-  The other ~2.4 MB in use is free room in spans shared with live definitions (the decoded file's
-  garbage lay between them), which the runtime cannot give back. Goroutine stacks ~0.7 MB; the
-  runtime's own structures the remaining ~1.4 MB resident.
-- **Not resident:** the STU3 definitions (an R4 server never decodes them:
-  `TestServerLoadsOnlyItsVersion`) and the Pebble block cache, which fills only as blocks are
-  read (`--cache-size`, default 8 MiB; before it was 32 MiB).
+- **Anonymous, ~3.6 MB.** The Go heap holds ~1.2 MB reachable: the R4 definitions' index
+  ~0.45 MB (the 1,375 search parameters 0.31 MB, type headers and root nodes 0.1 MB, the three
+  primitive types whose regex the validator compiles), Pebble ~0.23 MB (the WAL writer's and
+  commit pipeline's buffers), what dependencies build in their package initialisation ~0.4 MB
+  (regexps of prometheus/procfs, sentry-go and gogo/protobuf registrations that
+  cockroachdb/errors pulls in), the REST handler, repository, auth and metrics ~0.07 MB. Heap in
+  use is ~3 MB because every size class in use keeps at least a partly filled span (and each P
+  its own): with a heap this small that floor, not garbage between live objects, is the
+  difference. Goroutine stacks ~0.7 MB (18 goroutines, and the runtime's 16 KB + 32 KB stacks
+  of each of the 8 threads); the rest the runtime's own structures and the binary's BSS.
+- **Built on first use, not at start** (docs/fhir-definitions.md, docs/search.md): a type's
+  elements, nodes and property tables (all R4 types: ~2.7 MB), its compiled search parameters
+  (all: ~1.5 MB) and the CapabilityStatement (~0.4 MB, and compiling every parameter). A server
+  that has served five resource types holds theirs and those of the data types in them;
+  `TestServerLoadsOnlyItsVersion` checks that an idle server has built no resource or complex
+  type and that writing a Patient builds no other resource type than the write stub's.
+- **Not resident:** the STU3 definitions (an R4 server never decodes them) and the Pebble block
+  cache, which fills only as blocks are read (`--cache-size`, default 8 MiB).
 
-The ≤ 20 MB target is not met. Levers left: building a type's definitions on its first use
-(up to ~3 MB of the anonymous part); a smaller binary (of its 8.9 MB of code, Pebble is 1.6 MB
-and the two protobuf libraries that Pebble's cockroachdb/errors and the Prometheus client pull
-in are ~1 MB; fhirfleet's own code is 0.9 MB; the pclntab grows with all of it); dropping the
-binary's pages from the process after start (`madvise(MADV_DONTNEED)`) would cut RSS by ~15 MB
-but not memory: the pages stay in the page cache, charged as before, so it is not done.
+The ≤ 20 MB target is met by a `CGO_ENABLED=0` build, barely: ~16 MB of the ~19.8 MB are the
+binary's pages. Levers left: a smaller binary (of its 8.9 MB of code, Pebble is 1.6 MB and the
+two protobuf libraries that Pebble's cockroachdb/errors and the Prometheus client pull in are
+~1 MB; fhirfleet's own code is 0.9 MB; the pclntab grows with all of it); decoding the search
+parameters on use too (~0.3 MB, but the index fingerprint every start computes reads them all);
+dropping the binary's pages from the process after start (`madvise(MADV_DONTNEED)`) would cut
+RSS by ~15 MB but not memory: the pages stay in the page cache, charged as before, so it is not
+done. Turning off heap-profile sampling (`runtime.MemProfileRate = 0`) was tried: it only saves
+reserved address space (the 1.4 MB profiling hash table is barely touched), not RSS.
 NOTES
 } >"$out"
 echo "bench: wrote $out" >&2

@@ -7,7 +7,8 @@
 #   - the resident memory of the N server processes once idle (total, median,
 #     largest) and the manager's;
 #   - the idle CPU of the servers and of the rest of the fleet (control plane,
-#     manager, node agent, gateway) over DENSITY_IDLE_SECONDS (default 30),
+#     manager, node agent, gateway) over DENSITY_IDLE_SECONDS (default 60, two of the aggregator's
+#     25 s long polls and every minute-long timer),
 #     in % of one core.
 # Then it stops the fleet and removes the folder; it gives up (exit 1) if the
 # machine's available memory falls below DENSITY_MIN_FREE_MB (3000).
@@ -15,7 +16,7 @@
 set -euo pipefail
 
 n=${1:-500}
-idle_seconds=${DENSITY_IDLE_SECONDS:-30}
+idle_seconds=${DENSITY_IDLE_SECONDS:-60}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d)
 state="$work/dev"
@@ -79,20 +80,17 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 # RssAnon: a process's own pages, without the binary's file pages that every
 # fhirserver shares through the page cache.
 anon_kb() { awk '/^RssAnon/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-ticks() { # ticks <pid...>: user+system CPU ticks, summed
-	local sum=0 p t
-	for p in "$@"; do
-		t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
-		sum=$((sum + t))
-	done
-	echo "$sum"
+cpu_ns() { # cpu_ns <pid...>: time on a CPU in ns, summed over every thread
+	# (schedstat is exact; /proc/<pid>/stat's ticks sample at 10 ms and
+	# miss or overcount the sub-millisecond wake-ups an idle server has).
+	local p
+	for p in "$@"; do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{s += $1} END {printf "%.0f\n", s}'
 }
-s0=$(ticks "${servers[@]}") o0=$(ticks "${others[@]}")
+s0=$(cpu_ns "${servers[@]}") o0=$(cpu_ns "${others[@]}")
 sleep "$idle_seconds"
-s1=$(ticks "${servers[@]}") o1=$(ticks "${others[@]}")
-hz=$(getconf CLK_TCK)
-server_cpu=$(echo "scale=2; 100 * ($s1 - $s0) / $hz / $idle_seconds" | bc)
-other_cpu=$(echo "scale=2; 100 * ($o1 - $o0) / $hz / $idle_seconds" | bc)
+s1=$(cpu_ns "${servers[@]}") o1=$(cpu_ns "${others[@]}")
+server_cpu=$(echo "scale=2; 100 * ($s1 - $s0) / 1000000000 / $idle_seconds" | bc)
+other_cpu=$(echo "scale=2; 100 * ($o1 - $o0) / 1000000000 / $idle_seconds" | bc)
 mapfile -t rss < <(for p in "${servers[@]}"; do rss_kb "$p"; done | sort -n)
 mapfile -t anon < <(for p in "${servers[@]}"; do anon_kb "$p"; done | sort -n)
 anon_total_kb=0

@@ -72,7 +72,13 @@ func (c *Config) defaults() error {
 		c.MaxConcurrent = 8
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		// Each source keeps its connection between long polls: the default
+		// transport keeps at most 100 idle connections in all, so with
+		// more sources every poll would open a connection and close
+		// another, waking idle servers for nothing.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 0
+		c.HTTPClient = &http.Client{Transport: t}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -109,7 +109,7 @@ func (m *Mapper) complex(ext *fhirjson.Value, s3 *defs.Node, v *fhirjson.Value, 
 			subs = append(subs, val.Items...)
 			continue
 		}
-		cp := s3.Props[name]
+		cp := s3.Prop(name)
 		if cp == nil {
 			return &Error{Path: at, Reason: "not a STU3 element"}
 		}

@@ -11,7 +11,7 @@ func dosage(c *ruleCtx, obj *fhirjson.Value) error {
 	var dr *fhirjson.Value
 	var rest []fhirjson.Member
 	for _, mem := range obj.Members {
-		p := c.s3.Props[strings.TrimPrefix(mem.Name, "_")]
+		p := c.s3.Prop(strings.TrimPrefix(mem.Name, "_"))
 		if p != nil && p.Element.Choice && (p.Element.Name == "dose" || p.Element.Name == "rate") {
 			if dr == nil {
 				dr = fhirjson.NewObject()

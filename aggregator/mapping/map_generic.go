@@ -46,9 +46,9 @@ func (m *Mapper) node(obj *fhirjson.Value, r4, s3 *defs.Node, loc string) error 
 		}
 		var s3p *defs.Prop
 		if s3 != nil && !shaped[name] {
-			s3p = s3.Props[name]
+			s3p = s3.Prop(name)
 		}
-		r4p := r4.Props[name]
+		r4p := r4.Prop(name)
 		at := loc + "." + name
 		if r4p == nil && s3p != nil {
 			if r4p = m.narrowedChoice(s3p, r4); r4p != nil {
@@ -92,7 +92,7 @@ func (m *Mapper) node(obj *fhirjson.Value, r4, s3 *defs.Node, loc string) error 
 		if err != nil {
 			return err
 		}
-		if s3p.Element.Modifier && r4.Props["modifierExtension"] != nil {
+		if s3p.Element.Modifier && r4.Prop("modifierExtension") != nil {
 			modExts = append(modExts, e...)
 		} else {
 			exts = append(exts, e...)
@@ -145,7 +145,7 @@ func (m *Mapper) narrowedChoice(s3p *defs.Prop, r4 *defs.Node) *defs.Prop {
 	if !s3p.Element.Choice {
 		return nil
 	}
-	p := r4.Props[s3p.Element.Name]
+	p := r4.Prop(s3p.Element.Name)
 	if p == nil || p.Element.Choice || p.TypeCode != s3p.TypeCode {
 		return nil
 	}
@@ -199,7 +199,7 @@ func (m *Mapper) compatible(s3p, r4p *defs.Prop, val *fhirjson.Value) bool {
 	}
 	ok := true
 	each(val, func(it *fhirjson.Value) {
-		if r4p.Type.Pattern != nil && it.Kind != fhirjson.Null && !r4p.Type.Pattern.MatchString(it.Text) {
+		if r4p.Type.Pattern() != nil && it.Kind != fhirjson.Null && !r4p.Type.Pattern().MatchString(it.Text) {
 			ok = false
 		}
 	})

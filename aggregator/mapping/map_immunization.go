@@ -57,7 +57,7 @@ func (c *ruleCtx) protocols(obj *fhirjson.Value) error {
 	if vp == nil {
 		return nil
 	}
-	node := c.s3.Props["vaccinationProtocol"].Children
+	node := c.s3.Prop("vaccinationProtocol").Children
 	for i, p := range items(vp) {
 		if p.Kind != fhirjson.Object {
 			continue

@@ -14,7 +14,7 @@ func medicationRequest(c *ruleCtx, obj *fhirjson.Value) error {
 		return nil
 	}
 	agent := req.Get("agent")
-	node := c.s3.Props["requester"].Children
+	node := c.s3.Prop("requester").Children
 	if err := c.m.keepIn(req, node, c.loc+".requester", "onBehalfOf"); err != nil {
 		return err
 	}

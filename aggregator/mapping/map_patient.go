@@ -14,7 +14,7 @@ func patient(c *ruleCtx, obj *fhirjson.Value) error {
 	}
 	ext := fhirjson.NewObject()
 	ext.Set("url", fhirjson.NewString(PatientAnimal))
-	if err := c.m.complex(ext, c.s3.Props["animal"].Children, animal, c.loc+".animal"); err != nil {
+	if err := c.m.complex(ext, c.s3.Prop("animal").Children, animal, c.loc+".animal"); err != nil {
 		return err
 	}
 	obj.Delete("animal")

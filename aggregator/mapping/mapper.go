@@ -34,7 +34,7 @@ type Mapper struct {
 // New builds a Mapper from the STU3 and R4 definitions.
 func New() *Mapper {
 	m := &Mapper{stu3: defs.STU3, r4: defs.R4, extValue: map[string]string{}, rules: rulesByPath()}
-	for name, p := range defs.R4.Type("Extension").Root.Props {
+	for name, p := range defs.R4.Type("Extension").Root.Props() {
 		if p.Element.Choice && p.Element.Name == "value" {
 			m.extValue[p.TypeCode] = name
 		}

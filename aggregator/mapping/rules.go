@@ -79,7 +79,7 @@ func rename(obj *fhirjson.Value, from, to string) {
 // would for an element without an R4 home; used where a rule maps the
 // element but the original must stay too.
 func (c *ruleCtx) keep(obj *fhirjson.Value, name string) error {
-	p := c.s3.Props[name]
+	p := c.s3.Prop(name)
 	val, under := obj.Get(name), obj.Get("_"+name)
 	if p == nil || (val == nil && under == nil) {
 		return nil

@@ -57,5 +57,5 @@ func humanNameGiven(t testing.TB) *defs.Prop {
 	if p == nil {
 		t.Fatal("no HumanName")
 	}
-	return p.Root.Props["given"]
+	return p.Root.Prop("given")
 }

@@ -53,7 +53,7 @@ func Merge(typ string, contributors []Contributor) *fhirjson.Value {
 			case "resourceType", "id", "meta":
 				continue
 			}
-			prop := t.Root.Props[strings.TrimPrefix(m.Name, "_")]
+			prop := t.Root.Prop(strings.TrimPrefix(m.Name, "_"))
 			if prop == nil || (m.Name[0] == '_' && !prop.Primitive) {
 				continue
 			}
@@ -70,7 +70,7 @@ func Merge(typ string, contributors []Contributor) *fhirjson.Value {
 	out.Set("resourceType", fhirjson.NewString(typ))
 	out.Set("id", fhirjson.NewString(GroupID(contributors)))
 	out.Set("meta", mergedMeta(contributors, byRecency))
-	for _, e := range t.Elements {
+	for _, e := range t.Elements() {
 		per := elems[e]
 		if per == nil {
 			continue
@@ -81,7 +81,7 @@ func Merge(typ string, contributors []Contributor) *fhirjson.Value {
 				out.Set(e.Name, v)
 			}
 		case e.IsArray():
-			unionArray(out, t.Root.Props[e.Name], per)
+			unionArray(out, t.Root.Prop(e.Name), per)
 		default:
 			for _, ms := range per {
 				if len(ms) > 0 {

@@ -133,7 +133,7 @@ func TestReferenceUnsupportedType(t *testing.T) {
 // TestValidIDMatchesDefinition keeps validID in step with the id type's
 // regular expression in the R4 definitions.
 func TestValidIDMatchesDefinition(t *testing.T) {
-	pat := defs.R4.Type("id").Pattern
+	pat := defs.R4.Type("id").Pattern()
 	if pat == nil {
 		t.Fatal("R4 id has no pattern")
 	}

@@ -50,12 +50,12 @@ func (w *TypedWalk) object(o *fhirjson.Value, node *defs.Node) {
 		if len(name) > 1 && name[0] == '_' {
 			// A primitive's extensions may hold a valueReference or
 			// valueIdentifier too.
-			if prop := node.Props[name[1:]]; prop != nil && prop.Primitive {
+			if prop := node.Prop(name[1:]); prop != nil && prop.Primitive {
 				w.values(name[1:], prop.Type.Root, nil, m.Value)
 			}
 			continue
 		}
-		prop := node.Props[name]
+		prop := node.Prop(name)
 		if prop == nil || prop.Primitive {
 			continue
 		}

@@ -44,6 +44,7 @@ type config struct {
 	SourceAddress        string
 	ForgetDeleted        bool
 	MaxConcurrentSources int
+	PollWait             time.Duration
 	// CacheBytes is the Pebble block cache of the aggregated store.
 	CacheBytes int64
 
@@ -86,6 +87,7 @@ func parseFlags(name string, args []string, getenv func(string) string) (config,
 	fs.StringVar(&c.SourceAddress, "source-address", "service", "how a FhirEndpoint is reached: service (its Service, in the cluster) or public (its status.url, from outside)")
 	fs.BoolVar(&c.ForgetDeleted, "forget-deleted", false, "remove the aggregated data of a source that is deleted; by default it stays")
 	fs.IntVar(&c.MaxConcurrentSources, "max-concurrent-sources", 8, "how many sources apply a page of changes at once (waiting on a source takes no slot)")
+	fs.DurationVar(&c.PollWait, "poll-wait", 25*time.Second, "how long a poll at the head of a source's change feed waits for a change (at most 60s, the fhirserver's limit); keep it under the idle timeout of any proxy between the aggregator and the sources")
 	c.CacheBytes = defaultCacheBytes
 	fs.Var(bytesize.Flag(&c.CacheBytes), "cache-size", "Pebble block cache of the aggregated store: bytes, or with a unit (64MiB); filled only as blocks are read")
 	c.Endpoint = endpoint.RegisterFlags(fs)
@@ -125,6 +127,9 @@ func (c *config) validate() error {
 	}
 	if c.MaxConcurrentSources < 1 {
 		return fmt.Errorf("--max-concurrent-sources %d: want at least 1", c.MaxConcurrentSources)
+	}
+	if c.PollWait < time.Second || c.PollWait > 60*time.Second {
+		return fmt.Errorf("--poll-wait %s: want 1s to 60s", c.PollWait)
 	}
 	if c.CacheBytes < 1<<20 {
 		return fmt.Errorf("--cache-size %d: want at least 1MiB", c.CacheBytes)

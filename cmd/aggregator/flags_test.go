@@ -21,7 +21,7 @@ func TestParseFlags(t *testing.T) {
 			return c.DataDir == "./data" && c.Listen == ":8080" && c.MetricsListen == ":9090" &&
 				c.BaseURL == "http://localhost:8080" && c.SourceAddress == "service" && !c.ForgetDeleted &&
 				c.MaxConcurrentSources == 8 && c.Endpoint.PatientMinProofing == "P9" && c.LogFormat == "json" &&
-				c.ShutdownTimeout == 25*time.Second && len(c.Sources) == 0 && c.CacheBytes == 64<<20 && !c.PProf
+				c.ShutdownTimeout == 25*time.Second && c.PollWait == 25*time.Second && len(c.Sources) == 0 && c.CacheBytes == 64<<20 && !c.PProf
 		}},
 		{name: "cache size with a unit", args: []string{"--cache-size", "256MiB"}, check: func(c config) bool { return c.CacheBytes == 256<<20 }},
 		{name: "cache too small", args: []string{"--cache-size", "4KiB"}, wantErr: "--cache-size"},
@@ -35,8 +35,9 @@ func TestParseFlags(t *testing.T) {
 		{name: "every flag from the environment", env: map[string]string{
 			"AGGREGATOR_DATA_DIR": "/d", "AGGREGATOR_NAMESPACE": "a, b", "AGGREGATOR_SOURCE_ADDRESS": "public",
 			"AGGREGATOR_FORGET_DELETED": "true", "AGGREGATOR_MAX_CONCURRENT_SOURCES": "2", "AGGREGATOR_BASE_URL": "https://agg.example/",
+			"AGGREGATOR_POLL_WAIT": "55s",
 		}, check: func(c config) bool {
-			return c.DataDir == "/d" && slices.Equal(c.Namespaces, []string{"a", "b"}) && c.SourceAddress == "public" &&
+			return c.DataDir == "/d" && slices.Equal(c.Namespaces, []string{"a", "b"}) && c.SourceAddress == "public" && c.PollWait == 55*time.Second &&
 				c.ForgetDeleted && c.MaxConcurrentSources == 2 && c.BaseURL == "https://agg.example"
 		}},
 		{name: "the command line wins", args: []string{"--data-dir", "/cli"}, env: map[string]string{"AGGREGATOR_DATA_DIR": "/env"},
@@ -45,6 +46,7 @@ func TestParseFlags(t *testing.T) {
 		{name: "duplicate source names", args: []string{"--source", srcA, "--source", strings.Replace(srcB, "name=b", "name=a", 1)}, wantErr: "name a is already used"},
 		{name: "static and Kubernetes at once", args: []string{"--source", srcA, "--namespace", "x"}, wantErr: "--kubeconfig and --namespace are for Kubernetes mode"},
 		{name: "bad source address", args: []string{"--source-address", "pod"}, wantErr: "--source-address"},
+		{name: "poll wait over the server's limit", args: []string{"--poll-wait", "61s"}, wantErr: "--poll-wait 1m1s: want 1s to 60s"},
 		{name: "no slot", args: []string{"--max-concurrent-sources", "0"}, wantErr: "--max-concurrent-sources"},
 		{name: "bad base URL", args: []string{"--base-url", "agg.example"}, wantErr: "--base-url"},
 		{name: "bad log format", env: map[string]string{"AGGREGATOR_LOG_FORMAT": "xml"}, wantErr: "--log-format"},

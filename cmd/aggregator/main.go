@@ -118,6 +118,7 @@ func start(ctx context.Context, cfg config, sink source.StatusSink, log *slog.Lo
 		Status:        sink,
 		Metrics:       follow.NewMetrics(reg),
 		MaxConcurrent: cfg.MaxConcurrentSources,
+		Wait:          cfg.PollWait,
 		ForgetDeleted: cfg.ForgetDeleted,
 		Logger:        log.With("component", "follow"),
 	})

@@ -1,3 +1,10 @@
+// A tenant server's CPU limit changes only with a new pod (the operator
+// rolls the StatefulSet), so the runtime need not re-read the cgroup limit
+// every 10 s to update GOMAXPROCS: that periodic wake-up was a quarter of an
+// idle server's CPU (docs/storage.md, "Idle cost"). The limit at start is
+// still honoured.
+//go:debug updatemaxprocs=0
+
 package main
 
 import (

@@ -40,8 +40,9 @@ type Config struct {
 	// SecretGracePeriod is how long a replaced client secret keeps working
 	// (default 24 h).
 	SecretGracePeriod time.Duration
-	// ReloadInterval is how often the files are re-checked in case a change
-	// notification was missed (default 30 s).
+	// ReloadInterval is how often the files are re-checked when the
+	// folder cannot be watched (default 30 s); while it is watched, the
+	// re-check for a missed notification runs ten times less often.
 	ReloadInterval time.Duration
 	// TrustedProxies are the networks of the proxies (an Ingress
 	// controller) whose X-Forwarded-For is believed when throttling failed

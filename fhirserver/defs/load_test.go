@@ -1,6 +1,7 @@
 package defs
 
 import (
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
@@ -54,6 +55,24 @@ func versionFrom(f *defsfile.File) (*Version, error) {
 	return v, err
 }
 
+// buildAll builds every type of v as its first use would, returning the
+// first error where first use panics.
+func buildAll(v *Version) error {
+	for _, name := range v.typeNames {
+		t := v.types[name]
+		t.mu.Lock()
+		var err error
+		if !t.built.Load() {
+			err = t.build()
+		}
+		t.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("type %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
 func TestFillMini(t *testing.T) {
 	v, err := versionFrom(miniFile())
 	if err != nil {
@@ -63,17 +82,17 @@ func TestFillMini(t *testing.T) {
 	if got := v.ResourceTypes(); len(got) != 1 || got[0] != "Thing" {
 		t.Errorf("ResourceTypes = %v", got)
 	}
-	part := thing.Root.Props["part"]
-	if part == nil || part.Children != thing.Node("Thing.part") || part.Children.Props["part"].Children != part.Children {
+	part := thing.Root.Prop("part")
+	if part == nil || part.Children != thing.Node("Thing.part") || part.Children.Prop("part").Children != part.Children {
 		t.Errorf("part / content reference not wired: %+v", part)
 	}
-	if thing.Root.Props["valueString"] == nil || thing.Root.Props["valueElement"] == nil {
-		t.Errorf("choice not expanded: %v", thing.Root.Props)
+	if thing.Root.Prop("valueString") == nil || thing.Root.Prop("valueElement") == nil {
+		t.Errorf("choice not expanded: %v", thing.Root.Props())
 	}
 	if len(v.SearchParams("Thing")) != 2 || v.SearchParam("Thing", "_id") == nil {
 		t.Errorf("params %v", v.SearchParams("Thing"))
 	}
-	if v.Type("string").Root.Props["value"] != nil {
+	if v.Type("string").Root.Prop("value") != nil {
 		t.Error("primitive value became a property")
 	}
 }
@@ -104,7 +123,11 @@ func TestFillRejects(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := miniFile()
 			tc.break_(f)
-			err := newVersion("R4", "4.0.1", "").fill(f)
+			v := newVersion("R4", "4.0.1", "")
+			err := v.fill(f)
+			if err == nil {
+				err = buildAll(v)
+			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want it to mention %q", err, tc.want)
 			}
@@ -114,14 +137,17 @@ func TestFillRejects(t *testing.T) {
 
 func TestEmbeddedFilesLoad(t *testing.T) {
 	for _, v := range []*Version{newVersion("R4", "4.0.1", "generated/r4.defs"), newVersion("STU3", "3.0.2", "generated/stu3.defs")} {
-		if err := v.build(); err != nil {
+		if err := v.index(); err != nil {
+			t.Errorf("%s: %v", v.Name, err)
+		}
+		if err := buildAll(v); err != nil {
 			t.Errorf("%s: %v", v.Name, err)
 		}
 	}
-	if err := newVersion("R4", "4.0.1", "generated/nope.defs").build(); err == nil {
+	if err := newVersion("R4", "4.0.1", "generated/nope.defs").index(); err == nil {
 		t.Error("missing file loaded")
 	}
-	if err := newVersion("R4", "4.0.1", "generated/stu3.defs").build(); err == nil {
+	if err := newVersion("R4", "4.0.1", "generated/stu3.defs").index(); err == nil {
 		t.Error("STU3 file loaded as R4")
 	}
 }
@@ -142,26 +168,40 @@ func FuzzFill(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_ = newVersion(file.Name, file.FHIRVersion, "").fill(file)
+		v := newVersion(file.Name, file.FHIRVersion, "")
+		if v.fill(file) == nil {
+			_ = buildAll(v)
+		}
 	})
 }
 
 // BenchmarkLoad measures what a server pays at start for one version:
-// reading the embedded file and building every lookup. Besides wall time it
-// reports cpu-ms/op (user+system CPU of the process, GC included), which
-// stays meaningful when the machine is shared and wall time is not.
+// reading the embedded file and indexing it (Load), and what building every
+// type's tables adds (LoadAll; a server builds only the types it uses, on
+// first use). Besides wall time it reports cpu-ms/op (user+system CPU of the
+// process, GC included), which stays meaningful when the machine is shared
+// and wall time is not.
 func BenchmarkLoad(b *testing.B) {
-	for _, tc := range []struct{ name, version, file string }{
-		{"R4", "4.0.1", "generated/r4.defs"},
-		{"STU3", "3.0.2", "generated/stu3.defs"},
+	for _, tc := range []struct {
+		name, version, file string
+		all                 bool
+	}{
+		{"R4", "4.0.1", "generated/r4.defs", false},
+		{"STU3", "3.0.2", "generated/stu3.defs", false},
+		{"R4/all", "4.0.1", "generated/r4.defs", true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			start := cpuTime(b)
 			for b.Loop() {
-				v := newVersion(tc.name, tc.version, tc.file)
-				if err := v.build(); err != nil {
+				v := newVersion(strings.TrimSuffix(tc.name, "/all"), tc.version, tc.file)
+				if err := v.index(); err != nil {
 					b.Fatal(err)
+				}
+				if tc.all {
+					if err := buildAll(v); err != nil {
+						b.Fatal(err)
+					}
 				}
 			}
 			b.ReportMetric(float64((cpuTime(b)-start).Microseconds())/1000/float64(b.N), "cpu-ms/op")

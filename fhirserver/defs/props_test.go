@@ -56,7 +56,7 @@ func TestProps(t *testing.T) {
 			if node == nil {
 				t.Fatalf("no node %s", tc.node)
 			}
-			p := node.Props[tc.prop]
+			p := node.Prop(tc.prop)
 			if tc.wantAbsent {
 				if p != nil {
 					t.Fatalf("prop %s present: %+v", tc.prop, p)
@@ -101,7 +101,7 @@ func TestInheritedProps(t *testing.T) {
 					want = []string{"id", "extension"}
 				}
 				for _, p := range want {
-					if typ.Root.Props[p] == nil {
+					if typ.Root.Prop(p) == nil {
 						t.Errorf("%s has no %s", name, p)
 					}
 				}
@@ -110,7 +110,7 @@ func TestInheritedProps(t *testing.T) {
 						continue
 					}
 					for _, p := range []string{"id", "extension"} {
-						if node.Props[p] == nil {
+						if node.Prop(p) == nil {
 							t.Errorf("%s has no %s", path, p)
 						}
 					}
@@ -134,10 +134,10 @@ func TestEveryPropResolves(t *testing.T) {
 					if node.Path != path || node.Type != typ {
 						t.Errorf("node %s: path %s type %s", path, node.Path, node.Type.Name)
 					}
-					if len(node.Props) == 0 {
+					if len(node.Props()) == 0 {
 						t.Errorf("node %s has no props", path)
 					}
-					for jsonName, p := range node.Props {
+					for jsonName, p := range node.Props() {
 						props++
 						if p.JSONName != jsonName || p.Type == nil || p.Element == nil {
 							t.Fatalf("%s.%s: %+v", path, jsonName, p)
@@ -191,8 +191,8 @@ func TestPrimitives(t *testing.T) {
 			if typ.Kind != KindPrimitive || typ.JSONType != tc.jsonType {
 				t.Fatalf("kind %d json type %q", typ.Kind, typ.JSONType)
 			}
-			if (typ.Pattern == nil) != (typ.Regex == "") {
-				t.Errorf("Pattern %v for regex %q", typ.Pattern, typ.Regex)
+			if (typ.Pattern() == nil) != (typ.Regex == "") {
+				t.Errorf("Pattern %v for regex %q", typ.Pattern(), typ.Regex)
 			}
 			if tc.valid == nil && tc.invalid == nil {
 				if typ.Regex != "" {
@@ -201,12 +201,12 @@ func TestPrimitives(t *testing.T) {
 				return
 			}
 			for _, s := range tc.valid {
-				if !typ.Pattern.MatchString(s) {
+				if !typ.Pattern().MatchString(s) {
 					t.Errorf("%q rejected by %s", s, typ.Regex)
 				}
 			}
 			for _, s := range tc.invalid {
-				if typ.Pattern.MatchString(s) {
+				if typ.Pattern().MatchString(s) {
 					t.Errorf("%q accepted by %s", s, typ.Regex)
 				}
 			}
@@ -232,8 +232,8 @@ func TestPrimitiveJSONTypesAgree(t *testing.T) {
 func TestPropLookupDoesNotAllocate(t *testing.T) {
 	obs := R4.Resource("Observation").Root
 	allocs := testing.AllocsPerRun(100, func() {
-		p := obs.Props["valueQuantity"]
-		_ = p.Children.Props["value"]
+		p := obs.Prop("valueQuantity")
+		_ = p.Children.Prop("value")
 	})
 	if allocs != 0 {
 		t.Errorf("lookup allocates %.1f times", allocs)
@@ -246,8 +246,8 @@ func BenchmarkPropLookup(b *testing.B) {
 	obs := R4.Resource("Observation").Root
 	b.ReportAllocs()
 	for b.Loop() {
-		p := obs.Props["valueQuantity"]
-		if p.Children.Props["unit"] == nil {
+		p := obs.Prop("valueQuantity")
+		if p.Children.Prop("unit") == nil {
 			b.Fatal("no unit")
 		}
 	}

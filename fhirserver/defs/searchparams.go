@@ -10,7 +10,10 @@ import (
 // fillSearchParams indexes the parameters by the resource types they apply
 // to. A parameter based on Resource (_id, _lastUpdated, …) applies to every
 // resource type and one based on DomainResource (_text) to every type that
-// specialises DomainResource, so each type's index includes those.
+// specialises DomainResource, so each type's list includes those. Each list
+// is sorted by code and a lookup by code is a binary search of it: a type
+// has a few dozen parameters, and a map per type cost more memory than all
+// the lists together.
 func (v *Version) fillSearchParams(fps []defsfile.SearchParam) error {
 	v.allParams = make([]*SearchParam, len(fps))
 	slab := make([]SearchParam, len(fps))
@@ -35,28 +38,33 @@ func (v *Version) fillSearchParams(fps []defsfile.SearchParam) error {
 		}
 		v.allParams[i] = p
 	}
-	v.params = map[string]map[string]*SearchParam{}
-	v.paramLists = map[string][]*SearchParam{}
-	for name, t := range v.types {
+	// Every type's list is a stretch of one slab of pointers.
+	total := 0
+	for _, name := range v.typeNames {
+		if t := v.types[name]; t.Kind == KindResource {
+			for _, ancestor := range v.lineage(t) {
+				total += len(own[ancestor])
+			}
+		}
+	}
+	lists := make([]*SearchParam, 0, total)
+	for _, name := range v.typeNames {
+		t := v.types[name]
 		if t.Kind != KindResource {
 			continue
 		}
-		byCode := map[string]*SearchParam{}
+		start := len(lists)
 		for _, ancestor := range v.lineage(t) {
-			for _, p := range own[ancestor] {
-				if other := byCode[p.Code]; other != nil {
-					return fmt.Errorf("search parameter %s on %s: code %s also defined by %s", p.URL, name, p.Code, other.URL)
-				}
-				byCode[p.Code] = p
+			lists = append(lists, own[ancestor]...)
+		}
+		list := lists[start:len(lists):len(lists)]
+		sort.SliceStable(list, func(i, j int) bool { return list[i].Code < list[j].Code })
+		for i := 1; i < len(list); i++ {
+			if list[i].Code == list[i-1].Code {
+				return fmt.Errorf("search parameter %s on %s: code %s also defined by %s", list[i].URL, name, list[i].Code, list[i-1].URL)
 			}
 		}
-		list := make([]*SearchParam, 0, len(byCode))
-		for _, p := range byCode {
-			list = append(list, p)
-		}
-		sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
-		v.params[name] = byCode
-		v.paramLists[name] = list
+		t.params = list
 	}
 	return nil
 }
@@ -75,14 +83,21 @@ func (v *Version) lineage(t *Type) []string {
 // Nil for unknown types. The slice is shared: do not modify it.
 func (v *Version) SearchParams(resourceType string) []*SearchParam {
 	v.load()
-	return v.paramLists[resourceType]
+	if t := v.types[resourceType]; t != nil {
+		return t.params
+	}
+	return nil
 }
 
 // SearchParam returns the parameter with this code for a resource type
 // (inherited ones included), or nil.
 func (v *Version) SearchParam(resourceType, code string) *SearchParam {
-	v.load()
-	return v.params[resourceType][code]
+	list := v.SearchParams(resourceType)
+	i := sort.Search(len(list), func(i int) bool { return list[i].Code >= code })
+	if i < len(list) && list[i].Code == code {
+		return list[i]
+	}
+	return nil
 }
 
 // AllSearchParams returns every search parameter of the version, sorted by

@@ -4,12 +4,17 @@ import (
 	"regexp"
 	"sync"
 	"sync/atomic"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/defs/defsfile"
 )
 
 // The shapes below are the contract the validator, the FHIRPath engine, the
 // search engine and the REST layer code against. The data behind them is
-// generated (see generated/ and hack/gendefs); the loader fills the unexported
-// lookup maps once at start, so every lookup afterwards is a map access.
+// generated (see generated/ and hack/gendefs). A version is indexed on first
+// use (every type's name, kind and base, every search parameter and
+// compartment); a type's elements and property tables are built the first
+// time something asks for them (Type.Elements, Node.Prop, ...), so a server
+// holds the tables of the types it has seen, not of all 150 (load.go).
 
 // Version is one FHIR release.
 type Version struct {
@@ -20,7 +25,6 @@ type Version struct {
 
 	types         map[string]*Type
 	resourceNames []string
-	params        map[string]map[string]*SearchParam // base type -> code -> param
 	allParams     []*SearchParam
 	compartments  map[string]*Compartment
 
@@ -30,7 +34,6 @@ type Version struct {
 	once            sync.Once
 	loaded          atomic.Bool // set once the definitions are decoded (Loaded)
 	typeNames       []string
-	paramLists      map[string][]*SearchParam // resource type -> params incl. inherited, by code
 	compartmentList []*Compartment
 }
 
@@ -43,7 +46,10 @@ const (
 	KindResource
 )
 
-// Type is a resource type or a data type.
+// Type is a resource type or a data type. Its exported fields are set when
+// the version is indexed; what its methods and its nodes' methods return is
+// built on the first call of any of them (see build in load.go), after
+// which they are map lookups.
 type Type struct {
 	Name     string
 	Kind     TypeKind
@@ -53,20 +59,27 @@ type Type struct {
 	// Regex is a primitive's value regular expression as the spec gives it
 	// (empty where the spec gives none, e.g. string, xhtml).
 	Regex string
-	// Elements are every element of the type in definition order; the first
-	// is the root (Path == Name).
-	Elements []*Element
 	// Root is the node of the type's top level.
 	Root *Node
 	// JSONType is how a primitive's value is written in JSON: "boolean",
 	// "number" or "string"; empty for other kinds.
 	JSONType string
-	// Pattern is Regex compiled and anchored to the whole value (^(?:…)$);
-	// nil where Regex is empty.
-	Pattern *regexp.Regexp
 
-	byPath map[string]*Element
-	nodes  map[string]*Node // element path -> node, for the root and every backbone element
+	v *Version
+	// src is the type's definition; its elements are decoded by build.
+	src *defsfile.Type
+	// params are the search parameters of a resource type, inherited ones
+	// included, sorted by code (set when the version is indexed).
+	params []*SearchParam
+
+	// built is set, under mu, once the fields below are; they are
+	// read-only from then on.
+	mu       sync.Mutex
+	built    atomic.Bool
+	elements []*Element
+	pattern  *regexp.Regexp
+	byPath   map[string]*Element
+	nodes    map[string]*Node // element path -> node, for the root and every backbone element
 }
 
 // Element is one ElementDefinition of a type's snapshot.
@@ -105,17 +118,18 @@ type TypeRef struct {
 }
 
 // Node is a place that holds properties: a type's root, or a backbone
-// element inside a type. Its Props map every JSON property name that may
-// appear there to what it is, with choice types expanded ("valueQuantity").
+// element inside a type. Its properties (Props, Prop) map every JSON
+// property name that may appear there to what it is, with choice types
+// expanded ("valueQuantity").
 type Node struct {
 	// Type is the type that defines this node; Path is the element path of
 	// the node within that type ("Observation", "Observation.component").
 	Type *Type
 	Path string
-	// Props maps a JSON property name to its definition. Primitive
-	// extension siblings ("_birthDate") are not listed: a name beginning with
-	// "_" is the primitive's sibling of the name without it.
-	Props map[string]*Prop
+
+	// Filled when Type is built.
+	props    map[string]*Prop
+	required []*Element
 }
 
 // Prop is one JSON property of a Node.
@@ -141,7 +155,8 @@ type Prop struct {
 	Primitive bool
 }
 
-// SearchParam is one SearchParameter.
+// SearchParam is one SearchParameter. Its lists are shared with other
+// parameters that have the same list: do not modify them.
 type SearchParam struct {
 	URL  string
 	Code string

@@ -134,7 +134,7 @@ func TestResourceAndType(t *testing.T) {
 			if typ.Kind != tc.wantKind || typ.Abstract != tc.wantAbstract || typ.Base != tc.wantBase {
 				t.Errorf("got kind %d abstract %v base %q, want %d %v %q", typ.Kind, typ.Abstract, typ.Base, tc.wantKind, tc.wantAbstract, tc.wantBase)
 			}
-			if typ.Root == nil || typ.Root.Path != tc.name || typ.Root.Type != typ || typ.Elements[0].Path != tc.name {
+			if typ.Root == nil || typ.Root.Path != tc.name || typ.Root.Type != typ || typ.Elements()[0].Path != tc.name {
 				t.Errorf("root node/element wrong: %+v", typ.Root)
 			}
 		})
@@ -238,7 +238,7 @@ func TestConcurrentFirstUse(t *testing.T) {
 		go func() { done <- v.Resource("Patient") }()
 	}
 	for range 4 {
-		if p := <-done; p == nil || p.Root.Props["name"] == nil {
+		if p := <-done; p == nil || p.Root.Prop("name") == nil {
 			t.Fatal("saw a partly loaded version")
 		}
 	}

@@ -61,7 +61,7 @@ func (c *evalCtx) isChoiceOf(def *defs.Node, jsonName, name string) bool {
 	if s := jsonName[len(name)]; s < 'A' || s > 'Z' {
 		return false
 	}
-	p := def.Props[jsonName]
+	p := def.Prop(jsonName)
 	return p != nil && p.Element != nil && p.Element.Choice && p.Element.Name == name
 }
 
@@ -70,7 +70,7 @@ func (c *evalCtx) appendMember(it *Item, jsonName string, out []Item) []Item {
 	val, ext := it.val.Get(jsonName), it.val.Get("_"+jsonName)
 	var prop *defs.Prop
 	if it.def != nil {
-		prop = it.def.Props[jsonName]
+		prop = it.def.Prop(jsonName)
 	}
 	one := func(v, e *fhirjson.Value, idx int) {
 		if v != nil && v.Kind == fhirjson.Null {

@@ -212,7 +212,7 @@ func (r *Repository) repeats(res *fhirjson.Value, path, name string) bool {
 	if node == nil {
 		return false
 	}
-	p := node.Props[name]
+	p := node.Prop(name)
 	return p != nil && p.Element != nil && p.Element.IsArray()
 }
 

@@ -14,22 +14,22 @@ var (
 	systemInteractions = []string{"transaction", "batch", "search-system", "history-system"}
 )
 
-// capabilities: GET /fhir/metadata. The statement is built once at start
-// from the definitions and the server's real features, so it cannot drift
-// from what the handler does.
+// capabilities: GET /fhir/metadata. The statement is built once, on the
+// first request, from the definitions and the server's real features, so
+// it cannot drift from what the handler does.
 func (h *Handler) capabilities(c *call) error {
 	if err := h.allow(c.r.Context(), auth.InteractionCapabilities, ""); err != nil {
 		return err
 	}
 	if c.view.Pretty {
-		v, err := fhirjson.Parse(h.capability)
+		v, err := fhirjson.Parse(h.capability())
 		if err != nil {
 			return err
 		}
 		c.writeValue(http.StatusOK, v)
 		return nil
 	}
-	c.writeBody(http.StatusOK, h.capability)
+	c.writeBody(http.StatusOK, h.capability())
 	return nil
 }
 
@@ -41,7 +41,7 @@ func (h *Handler) buildCapability() []byte {
 	cs.Set("name", fhirjson.NewString("fhirfleet"))
 	cs.Set("title", fhirjson.NewString("fhirfleet FHIR server"))
 	cs.Set("status", fhirjson.NewString("active"))
-	cs.Set("date", fhirjson.NewString(h.now().UTC().Format("2006-01-02T15:04:05Z07:00")))
+	cs.Set("date", fhirjson.NewString(h.started.UTC().Format("2006-01-02T15:04:05Z07:00")))
 	cs.Set("publisher", fhirjson.NewString("fhirfleet"))
 	cs.Set("kind", fhirjson.NewString("instance"))
 	cs.Set("software", object("name", "fhirfleet"))

@@ -2,7 +2,9 @@ package rest
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/search"
@@ -173,5 +175,49 @@ func TestCapabilityListsOnlySupportedParams(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// countingSupporter is a fake search that counts the Supports questions
+// the CapabilityStatement asks.
+type countingSupporter struct {
+	*fakeSearch
+	asked atomic.Int64
+}
+
+func (s *countingSupporter) Supports(string, string) bool {
+	s.asked.Add(1)
+	return true
+}
+
+// TestCapabilityBuiltOnFirstRequest: the statement (which asks the engine
+// about every parameter of every type, compiling them all) is built on the
+// first GET /metadata and kept; its date is when the handler was made.
+func TestCapabilityBuiltOnFirstRequest(t *testing.T) {
+	made := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var clock atomic.Pointer[time.Time]
+	clock.Store(&made)
+	var sup *countingSupporter
+	e := newEnv(t, versions[0], func(c *Config) {
+		sup = &countingSupporter{fakeSearch: c.Searcher.(*fakeSearch)}
+		c.Searcher = sup
+		c.Now = func() time.Time { return *clock.Load() }
+	})
+	if n := sup.asked.Load(); n != 0 {
+		t.Fatalf("%d Supports calls before any request", n)
+	}
+	later := made.Add(time.Hour)
+	clock.Store(&later)
+	first := e.do("GET", "/fhir/metadata", "")
+	asked := sup.asked.Load()
+	if first.Status != 200 || asked == 0 {
+		t.Fatalf("%d after %d Supports calls: %.200s", first.Status, asked, first.Body)
+	}
+	if d := first.json(t).Str("date"); d != "2026-01-02T03:04:05Z" {
+		t.Errorf("date %s, want the handler's creation", d)
+	}
+	second := e.do("GET", "/fhir/metadata", "")
+	if sup.asked.Load() != asked || string(second.Body) != string(first.Body) {
+		t.Error("the statement was built again")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -130,7 +131,13 @@ type Handler struct {
 	routes   routeTable // the route table, less its writes when read-only
 	readOnly bool
 
-	capability []byte // the CapabilityStatement, built once
+	// capability is the CapabilityStatement, built on the first
+	// GET /metadata: listing every type's parameters compiles them all
+	// (search.Engine.Supports), and the statement is ~0.4 MB, which an
+	// endpoint nobody asks for its metadata should not hold. It is dated
+	// when the handler was made, so it does not depend on when it is built.
+	capability func() []byte
+	started    time.Time
 	changesDef []byte // the OperationDefinition of $changes
 	aggDef     []byte // the OperationDefinition of $aggregation-outcome
 	ops        typeOps
@@ -196,7 +203,8 @@ func New(cfg Config) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	h.capability = h.buildCapability()
+	h.started = h.now()
+	h.capability = sync.OnceValue(h.buildCapability)
 	h.changesDef = h.buildChangesDefinition()
 	h.aggDef = h.buildAggOutcomeDefinition()
 	if h.aggOutcomes, err = cfg.Store.AppMeta(storage.AppMetaAggOutcomes); err != nil {

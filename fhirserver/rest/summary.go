@@ -81,14 +81,14 @@ func subset(ver *defs.Version, rt *defs.Type, res *fhirjson.Value, mode summaryM
 			want[e] = true
 		}
 		keepMembers(res, func(name string) bool {
-			p := rt.Root.Props[name]
+			p := rt.Root.Prop(name)
 			return want[name] || (p != nil && p.Element != nil && (want[p.Element.Name] || p.Element.Min > 0))
 		})
 	case mode == summaryTrue:
 		summariseNode(res, rt.Root)
 	case mode == summaryText:
 		keepMembers(res, func(name string) bool {
-			p := rt.Root.Props[name]
+			p := rt.Root.Prop(name)
 			return name == "text" || (p != nil && p.Element != nil && p.Element.Min > 0)
 		})
 	case mode == summaryData:
@@ -117,11 +117,11 @@ func keepMembers(obj *fhirjson.Value, keep func(name string) bool) {
 // data types are kept whole, as the spec marks their parts summary anyway.
 func summariseNode(obj *fhirjson.Value, node *defs.Node) {
 	keepMembers(obj, func(name string) bool {
-		p := node.Props[name]
+		p := node.Prop(name)
 		return p != nil && p.Element != nil && (p.Element.Summary || p.Element.Min > 0)
 	})
 	for _, m := range obj.Members {
-		p := node.Props[m.Name]
+		p := node.Prop(m.Name)
 		if p == nil || p.Children == nil || p.TypeCode != "BackboneElement" {
 			continue
 		}

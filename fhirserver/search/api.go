@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"time"
 
@@ -78,8 +77,9 @@ type Engine struct {
 	reg   *registry
 }
 
-// NewEngine compiles every SearchParameter expression of v once and returns
-// an engine over store.
+// NewEngine returns an engine over store. It compiles a resource type's
+// SearchParameter expressions the first time that type is searched or
+// written, once for the life of the engine.
 func NewEngine(v *defs.Version, store *storage.Store, opts Options) (*Engine, error) {
 	if opts.DefaultCount <= 0 {
 		opts.DefaultCount = 20
@@ -90,11 +90,7 @@ func NewEngine(v *defs.Version, store *storage.Store, opts Options) (*Engine, er
 	if opts.MaxIncludes <= 0 {
 		opts.MaxIncludes = 1000
 	}
-	reg, err := newRegistry(v)
-	if err != nil {
-		return nil, fmt.Errorf("search: compile parameters of %s: %w", v.Name, err)
-	}
-	return &Engine{v: v, store: store, opts: opts, reg: reg}, nil
+	return &Engine{v: v, store: store, opts: opts, reg: newRegistry(v)}, nil
 }
 
 // IndexEntries returns the index entries of resource, to be written in the

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirpath"
@@ -24,17 +26,33 @@ type component struct {
 	expr *fhirpath.Expr
 }
 
-// registry holds every compiled parameter of one version, shared by all
-// resource types that inherit it.
+// registry holds the compiled parameters of one version. A type's
+// parameters are compiled the first time a search or a write of that type
+// asks for them (about 1.5 MB for all of R4, where a server uses a few
+// types); a parameter inherited by several types (_id, clinical-patient)
+// is compiled once and narrowed per type (forType).
 type registry struct {
-	v       *defs.Version
-	byURL   map[string]*param
-	byType  map[string]map[string]*param
-	isType  map[string]bool
-	skipped []string // parameters without a usable expression, for the log and docs
+	v      *defs.Version
+	isType map[string]bool
+	// byType has an entry for every resource type from the start, so it is
+	// read without a lock; each entry fills itself on first use.
+	byType map[string]*typeParams
+
+	mu    sync.Mutex        // guards byURL
+	byURL map[string]*param // parameters compiled so far, by URL
+
+	refsMu sync.Mutex
 	// refsTo lists, per target type, the reference parameters that may
-	// point at it (for _revinclude=*).
+	// point at it (for _revinclude=*); nil until first asked for.
 	refsTo map[string][]typedParams
+}
+
+// typeParams are one resource type's compiled parameters, by code. byCode
+// is set, under mu, before done, and never changes after.
+type typeParams struct {
+	done   atomic.Bool
+	mu     sync.Mutex
+	byCode map[string]*param
 }
 
 // typedParams are parameters of one resource type.
@@ -43,76 +61,149 @@ type typedParams struct {
 	params []*param
 }
 
-func newRegistry(v *defs.Version) (*registry, error) {
-	r := &registry{v: v, byURL: map[string]*param{}, byType: map[string]map[string]*param{}, isType: map[string]bool{}}
-	all := v.AllSearchParams()
-	defsByURL := map[string]*defs.SearchParam{}
-	for _, sp := range all {
-		defsByURL[sp.URL] = sp
-	}
-	for _, sp := range all {
-		p := &param{def: sp, code: sp.Code, typ: sp.Type}
-		if sp.Expression != "" && (sp.Type != "special" || sp.Code == nearParam) {
-			e, err := fhirpath.Compile(sp.Expression)
-			if err != nil {
-				return nil, fmt.Errorf("parameter %s: %w", sp.URL, err)
-			}
-			p.expr = e
-		} else {
-			r.skipped = append(r.skipped, sp.URL)
-		}
-		for _, c := range sp.Component {
-			cd := defsByURL[c.Definition]
-			if cd == nil {
-				cd = componentByName(v, c.Definition)
-			}
-			if cd == nil {
-				return nil, fmt.Errorf("parameter %s: component %s not defined", sp.URL, c.Definition)
-			}
-			e, err := fhirpath.Compile(c.Expression)
-			if err != nil {
-				return nil, fmt.Errorf("parameter %s component %s: %w", sp.URL, c.Definition, err)
-			}
-			p.comp = append(p.comp, component{typ: cd.Type, expr: e})
-		}
-		r.byURL[sp.URL] = p
-	}
-	for _, t := range v.ResourceTypes() {
+func newRegistry(v *defs.Version) *registry {
+	types := v.ResourceTypes()
+	r := &registry{v: v, isType: make(map[string]bool, len(types)), byType: make(map[string]*typeParams, len(types)),
+		byURL: map[string]*param{}}
+	slab := make([]typeParams, len(types))
+	for i, t := range types {
 		r.isType[t] = true
+		r.byType[t] = &slab[i]
 	}
-	for _, t := range v.ResourceTypes() {
-		m := map[string]*param{}
-		for _, sp := range v.SearchParams(t) {
-			m[sp.Code] = r.forType(r.byURL[sp.URL], t)
+	return r
+}
+
+// lookup returns the parameter code of type t, or nil.
+func (r *registry) lookup(t, code string) *param { return r.params(t)[code] }
+
+// params returns the parameters of type t (map by code), compiling them on
+// first use; nil for an unknown type. The map is shared: do not modify it.
+func (r *registry) params(t string) map[string]*param {
+	tp := r.byType[t]
+	if tp == nil {
+		return nil
+	}
+	if !tp.done.Load() {
+		r.compileType(t, tp)
+	}
+	return tp.byCode
+}
+
+// compileType fills tp. The expressions are generated from the official
+// definitions, and tests compile every parameter of both versions, so a
+// failure is a build defect and panics (a 500 for the request, in package
+// rest) rather than threading an error through every lookup.
+func (r *registry) compileType(t string, tp *typeParams) {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	if tp.done.Load() {
+		return
+	}
+	defsParams := r.v.SearchParams(t)
+	m := make(map[string]*param, len(defsParams))
+	for _, sp := range defsParams {
+		p, err := r.compiled(sp)
+		if err != nil {
+			panic(fmt.Sprintf("search: compile parameters of %s %s: %v", r.v.Name, t, err))
 		}
-		r.byType[t] = m
+		m[sp.Code] = r.forType(p, t)
 	}
-	r.refsTo = map[string][]typedParams{}
-	for _, src := range v.ResourceTypes() {
+	tp.byCode = m
+	tp.done.Store(true)
+}
+
+// compiled returns sp compiled, compiling it on first use.
+func (r *registry) compiled(sp *defs.SearchParam) (*param, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p := r.byURL[sp.URL]; p != nil {
+		return p, nil
+	}
+	p, err := compileParam(r.v, sp)
+	if err != nil {
+		return nil, err
+	}
+	r.byURL[sp.URL] = p
+	return p, nil
+}
+
+// compileParam parses sp's expression and, for a composite, resolves and
+// parses its components. A parameter without a usable expression (special
+// ones other than near) gets a nil expr: it is not indexed.
+func compileParam(v *defs.Version, sp *defs.SearchParam) (*param, error) {
+	p := &param{def: sp, code: sp.Code, typ: sp.Type}
+	if sp.Expression != "" && (sp.Type != "special" || sp.Code == nearParam) {
+		e, err := fhirpath.Compile(sp.Expression)
+		if err != nil {
+			return nil, fmt.Errorf("parameter %s: %w", sp.URL, err)
+		}
+		p.expr = e
+	}
+	for _, c := range sp.Component {
+		cd := paramByURL(v, c.Definition)
+		if cd == nil {
+			cd = componentByName(v, c.Definition)
+		}
+		if cd == nil {
+			return nil, fmt.Errorf("parameter %s: component %s not defined", sp.URL, c.Definition)
+		}
+		e, err := fhirpath.Compile(c.Expression)
+		if err != nil {
+			return nil, fmt.Errorf("parameter %s component %s: %w", sp.URL, c.Definition, err)
+		}
+		p.comp = append(p.comp, component{typ: cd.Type, expr: e})
+	}
+	return p, nil
+}
+
+// paramByURL finds a parameter of v by its URL. Only composites' components
+// are looked up this way, a few dozen times in a process's life, so a scan
+// serves instead of an index kept for good.
+func paramByURL(v *defs.Version, url string) *defs.SearchParam {
+	for _, sp := range v.AllSearchParams() {
+		if sp.URL == url {
+			return sp
+		}
+	}
+	return nil
+}
+
+// referrers returns the reference parameters, by source type, that may
+// point at resources of type t. The first call compiles every type's
+// parameters (only _revinclude=* needs them all).
+func (r *registry) referrers(t string) []typedParams {
+	r.refsMu.Lock()
+	defer r.refsMu.Unlock()
+	if r.refsTo == nil {
+		r.refsTo = r.buildReferrers()
+	}
+	return r.refsTo[t]
+}
+
+func (r *registry) buildReferrers() map[string][]typedParams {
+	refsTo := map[string][]typedParams{}
+	for _, src := range r.v.ResourceTypes() {
 		byTarget := map[string][]*param{}
-		for _, sp := range v.SearchParams(src) {
-			p := r.byType[src][sp.Code]
+		params := r.params(src)
+		for _, sp := range r.v.SearchParams(src) {
+			p := params[sp.Code]
 			if p.typ != "reference" || p.expr == nil {
 				continue
 			}
 			targets := sp.Target
 			if len(targets) == 0 {
-				targets = v.ResourceTypes()
+				targets = r.v.ResourceTypes()
 			}
 			for _, t := range targets {
 				byTarget[t] = append(byTarget[t], p)
 			}
 		}
 		for t, ps := range byTarget {
-			r.refsTo[t] = append(r.refsTo[t], typedParams{typ: src, params: ps})
+			refsTo[t] = append(refsTo[t], typedParams{typ: src, params: ps})
 		}
 	}
-	return r, nil
+	return refsTo
 }
-
-// referrers returns the reference parameters, by source type, that may
-// point at resources of type t.
-func (r *registry) referrers(t string) []typedParams { return r.refsTo[t] }
 
 // forType returns p with its expression cut down to the union branches that
 // can apply to resource type t. Shared parameters such as clinical-patient
@@ -195,12 +286,6 @@ func leadingName(b string) string {
 	}
 	return b[:end]
 }
-
-// lookup returns the parameter code of type t, or nil.
-func (r *registry) lookup(t, code string) *param { return r.byType[t][code] }
-
-// params returns the parameters of type t (map by code).
-func (r *registry) params(t string) map[string]*param { return r.byType[t] }
 
 // fingerprint identifies the definitions and this package's encoding, so the
 // store can tell when its index entries must be rebuilt: a hash over every

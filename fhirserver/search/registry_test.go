@@ -2,6 +2,8 @@ package search
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
@@ -9,9 +11,12 @@ import (
 
 func TestRegistryCompilesEveryParameter(t *testing.T) {
 	for _, v := range []*defs.Version{defs.R4, defs.STU3} {
-		r, err := newRegistry(v)
-		if err != nil {
-			t.Fatalf("%s: %v", v.Name, err)
+		r := newRegistry(v)
+		for _, typ := range v.ResourceTypes() {
+			r.params(typ) // panics on an expression that does not compile
+		}
+		if len(r.byURL) < len(v.AllSearchParams())*9/10 {
+			t.Errorf("%s: %d of %d parameters compiled", v.Name, len(r.byURL), len(v.AllSearchParams()))
 		}
 		composites, withExpr := 0, 0
 		for _, p := range r.byURL {
@@ -38,7 +43,7 @@ func TestRegistryCompilesEveryParameter(t *testing.T) {
 			t.Errorf("%s: unknown code found", v.Name)
 		}
 	}
-	r4, _ := newRegistry(defs.R4)
+	r4 := newRegistry(defs.R4)
 	if r4.lookup("Patient", "_source") == nil {
 		t.Errorf("R4 lacks _source")
 	}
@@ -71,11 +76,81 @@ func TestSplitUnionAndLeadingName(t *testing.T) {
 	}
 }
 
-func TestForTypeKeepsOwnBranches(t *testing.T) {
-	r, err := newRegistry(defs.R4)
-	if err != nil {
-		t.Fatal(err)
+// TestRegistryCompilesOnFirstUse: a new registry has compiled nothing; a
+// type's first lookup compiles that type's parameters, and shares the
+// inherited ones with the next type.
+func TestRegistryCompilesOnFirstUse(t *testing.T) {
+	r := newRegistry(defs.R4)
+	if len(r.byURL) != 0 {
+		t.Fatalf("%d parameters compiled before any use", len(r.byURL))
 	}
+	if !r.isType["Observation"] || r.params("Nope") != nil || r.lookup("Nope", "_id") != nil {
+		t.Fatal("types not known up front, or an unknown type has parameters")
+	}
+	if len(r.byURL) != 0 {
+		t.Fatal("an unknown type compiled something")
+	}
+	obs := r.lookup("Observation", "code")
+	if obs == nil || obs.expr == nil {
+		t.Fatal("Observation.code missing")
+	}
+	if got, want := len(r.byURL), len(defs.R4.SearchParams("Observation")); got != want {
+		t.Errorf("after Observation, %d parameters compiled, want its %d", got, want)
+	}
+	for typ, tp := range r.byType {
+		if tp.done.Load() != (typ == "Observation") {
+			t.Errorf("%s compiled: %v", typ, tp.done.Load())
+		}
+	}
+	before := len(r.byURL)
+	id := r.byURL[r.lookup("Observation", "_id").def.URL]
+	if r.lookup("Patient", "_id") != id || len(r.byURL) != before+len(defs.R4.SearchParams("Patient"))-countShared(defs.R4, "Patient", "Observation") {
+		t.Errorf("Patient's _id not shared with Observation's, or %d parameters compiled", len(r.byURL))
+	}
+	// _revinclude=* needs every type's reference parameters.
+	if len(r.referrers("Patient")) < 10 {
+		t.Errorf("Patient has %d referring types", len(r.referrers("Patient")))
+	}
+	for typ, tp := range r.byType {
+		if !tp.done.Load() {
+			t.Errorf("%s not compiled by referrers", typ)
+		}
+	}
+}
+
+// countShared counts the parameters of type a that type b has too.
+func countShared(v *defs.Version, a, b string) int {
+	n := 0
+	for _, p := range v.SearchParams(a) {
+		if q := v.SearchParam(b, p.Code); q == p {
+			n++
+		}
+	}
+	return n
+}
+
+// TestRegistryConcurrentFirstUse: goroutines racing on a type's first
+// lookup all see its parameters (run with -race).
+func TestRegistryConcurrentFirstUse(t *testing.T) {
+	r := newRegistry(defs.R4)
+	var wg sync.WaitGroup
+	var missing atomic.Int32
+	for i := range 8 {
+		wg.Go(func() {
+			typ := []string{"Observation", "Patient"}[i%2]
+			if r.lookup(typ, "_id") == nil || r.lookup(typ, "identifier") == nil {
+				missing.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if missing.Load() != 0 {
+		t.Errorf("%d goroutines saw a partly compiled type", missing.Load())
+	}
+}
+
+func TestForTypeKeepsOwnBranches(t *testing.T) {
+	r := newRegistry(defs.R4)
 	p := r.lookup("Observation", "patient")
 	if p == nil || p.expr == nil {
 		t.Fatal("Observation.patient missing")

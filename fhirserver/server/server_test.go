@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -193,20 +194,50 @@ func (r *recorder) Write(b []byte) (int, error) { return len(b), nil }
 func (r *recorder) WriteHeader(c int)           { r.code = c }
 
 // TestServerLoadsOnlyItsVersion: an R4 server never decodes the STU3
-// definitions (about 3.5 MB of heap it would keep for nothing). Other tests
-// of this package use STU3, so the check runs in a fresh process of this
-// test binary.
+// definitions, and of its own builds the tables of the types it uses only:
+// none of the resource or complex types while idle, a Patient's and the
+// data types in it once a Patient is written (about 2.7 MB of heap for all
+// R4 types). Other tests of this package use STU3 and other types, so the
+// check runs in a fresh process of this test binary.
 func TestServerLoadsOnlyItsVersion(t *testing.T) {
 	if os.Getenv("FHIRSERVER_TEST_ONLY_R4") == "1" {
 		if defs.R4.Loaded() || defs.STU3.Loaded() {
 			t.Fatal("definitions decoded before the server started")
 		}
-		_, stop := startServer(t, t.TempDir())
-		if err := stop(); err != nil {
-			t.Fatal(err)
-		}
+		dir := t.TempDir()
+		base, stop := startServer(t, dir)
 		if !defs.R4.Loaded() {
 			t.Fatal("R4 server did not load R4")
+		}
+		// The validator compiles the few primitive regexes that have no
+		// hand-written checker, which builds those primitive types.
+		if built := builtExcept(defs.R4, defs.KindPrimitive); len(built) != 0 {
+			t.Errorf("idle server built %v", built)
+		}
+		code, body := do(t, "POST", base+"/fhir/Patient", token(t, base, dir),
+			`{"resourceType":"Patient","name":[{"family":"Chalmers"}],"birthDate":"1974-12-25"}`)
+		if code != 201 {
+			t.Fatalf("create: %d %s", code, body)
+		}
+		built := builtExcept(defs.R4, defs.KindPrimitive)
+		if !slices.Contains(built, "Patient") || !slices.Contains(built, "HumanName") {
+			t.Errorf("writing a Patient built only %v", built)
+		}
+		// Every write also indexes a stub of the type with the fewest
+		// search parameters (repository.cheapestType), for _lastUpdated.
+		stub := ""
+		for _, name := range defs.R4.ResourceTypes() {
+			if stub == "" || len(defs.R4.SearchParams(name)) < len(defs.R4.SearchParams(stub)) {
+				stub = name
+			}
+		}
+		for _, name := range built {
+			if k := defs.R4.Type(name).Kind; k == defs.KindResource && name != "Patient" && name != stub {
+				t.Errorf("writing a Patient built resource type %s too (%v)", name, built)
+			}
+		}
+		if err := stop(); err != nil {
+			t.Fatal(err)
 		}
 		if defs.STU3.Loaded() {
 			t.Fatal("R4 server decoded the STU3 definitions")
@@ -218,4 +249,15 @@ func TestServerLoadsOnlyItsVersion(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v:\n%s", err, out)
 	}
+}
+
+// builtExcept lists v's built types other than those of kind k.
+func builtExcept(v *defs.Version, k defs.TypeKind) []string {
+	var names []string
+	for _, name := range v.BuiltTypes() {
+		if v.Type(name).Kind != k {
+			names = append(names, name)
+		}
+	}
+	return names
 }

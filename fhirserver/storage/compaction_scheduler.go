@@ -19,8 +19,10 @@ import (
 // concurrency (UpdateGetAllowedWithoutPermission). eventScheduler grants
 // on those events, and keeps a slow safety sweep for anything else.
 
-// compactionSweepEvery is the safety sweep's period.
-const compactionSweepEvery = 10 * time.Second
+// compactionSweepEvery is the safety sweep's period: a minute, because it
+// is a safety net (every runnable compaction so far was announced by an
+// event) and each wake-up of an idle server costs ~0.3 ms of CPU here.
+const compactionSweepEvery = time.Minute
 
 // eventScheduler is a pebble.CompactionScheduler for a single store that
 // grants compactions up to the store's own allowance, on events.

@@ -46,12 +46,14 @@ func newPrimRule(v *defs.Version, t *defs.Type) (*primRule, error) {
 	default:
 		return nil, fmt.Errorf("unknown JSON type %q", t.JSONType)
 	}
-	regex, pattern := t.Regex, t.Pattern
-	if regex == "" && v != defs.R4 {
+	// from is the type whose regex applies: t, or R4's where STU3 gives none.
+	from := t
+	if t.Regex == "" && v != defs.R4 {
 		if r4 := defs.R4.Type(t.Name); r4 != nil && r4.Kind == defs.KindPrimitive {
-			regex, pattern = r4.Regex, r4.Pattern
+			from = r4
 		}
 	}
+	regex := from.Regex
 	switch {
 	case t.Name == "xhtml":
 		r.check = isXHTML
@@ -59,10 +61,14 @@ func newPrimRule(v *defs.Version, t *defs.Type) (*primRule, error) {
 		// JSON true/false is exactly the regex true|false.
 	case fastCheckers[regex] != nil:
 		r.check = fastCheckers[regex]
-	case pattern != nil:
-		r.check = pattern.MatchString
 	case regex != "":
-		return nil, fmt.Errorf("regex %q was not compiled", regex)
+		// Asked only here, so the regexes of the other types are never
+		// compiled (nor their types built).
+		pattern := from.Pattern()
+		if pattern == nil {
+			return nil, fmt.Errorf("regex %q was not compiled", regex)
+		}
+		r.check = pattern.MatchString
 	default:
 		return nil, fmt.Errorf("no regex in the definitions")
 	}

@@ -21,20 +21,19 @@ const DefaultMaxIssues = 100
 type Validator struct {
 	version *defs.Version
 	// prims holds the value rule of every primitive type, by its Type.
-	prims map[*defs.Type]*primRule
-	// required lists the elements with min ≥ 1 of every node.
-	required  map[*defs.Node][]*defs.Element
+	prims     map[*defs.Type]*primRule
 	maxIssues int
 }
 
 // New builds the validator for a version: it resolves the value rule of
-// every primitive type and the required elements of every node once, so
-// validating is map lookups and hand-written checks.
+// every primitive type once, so validating is map lookups and hand-written
+// checks. The required elements of each node come from the definitions
+// (defs.Node.Required), which build a type's tables when it is first
+// validated, so a validator costs nothing for the types it never sees.
 func New(v *defs.Version) (*Validator, error) {
 	val := &Validator{
 		version:   v,
 		prims:     map[*defs.Type]*primRule{},
-		required:  map[*defs.Node][]*defs.Element{},
 		maxIssues: DefaultMaxIssues,
 	}
 	for _, name := range v.TypeNames() {
@@ -46,33 +45,8 @@ func New(v *defs.Version) (*Validator, error) {
 			}
 			val.prims[t] = r
 		}
-		val.addRequired(t)
 	}
 	return val, nil
-}
-
-func (val *Validator) addRequired(t *defs.Type) {
-	for _, e := range t.Elements[1:] {
-		if e.Min < 1 || (t.Kind == defs.KindPrimitive && e.Path == t.Name+".value") {
-			// A primitive's value is the JSON value beside its "_"
-			// object, never a member of it.
-			continue
-		}
-		parent := t.Node(parentPath(e.Path))
-		if parent == nil {
-			continue
-		}
-		val.required[parent] = append(val.required[parent], e)
-	}
-}
-
-func parentPath(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '.' {
-			return p[:i]
-		}
-	}
-	return ""
 }
 
 // validators holds the one validator of each version the server knows,

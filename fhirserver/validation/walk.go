@@ -132,7 +132,7 @@ func (w *walker) object(o *fhirjson.Value, node *defs.Node, resourceRoot bool) {
 			w.extensionSibling(o, node, name, m.Value, base)
 			continue
 		}
-		prop := node.Props[name]
+		prop := node.Prop(name)
 		if prop == nil {
 			mark := w.pushName(name)
 			w.unknown(node, name)
@@ -175,7 +175,7 @@ func sibling(o *fhirjson.Value, name string) *fhirjson.Value {
 // have extensions and no value).
 func (w *walker) extensionSibling(o *fhirjson.Value, node *defs.Node, name string, v *fhirjson.Value, base int) {
 	baseName := name[1:]
-	prop := node.Props[baseName]
+	prop := node.Prop(baseName)
 	if prop == nil || !prop.Primitive {
 		mark := w.pushName(name)
 		if prop == nil {
@@ -215,7 +215,7 @@ func (w *walker) note(prop *defs.Prop, base int) {
 // just walked.
 func (w *walker) checkRequired(node *defs.Node, base int) {
 	seen := w.present[base:]
-	for _, e := range w.val.required[node] {
+	for _, e := range node.Required() {
 		found := false
 		for _, s := range seen {
 			if s == e {

@@ -40,7 +40,8 @@
 //
 // The pod's status is what a kubelet reports: phase, the readinessProbe
 // (HTTP GET, polled every --probe-interval until it passes, then every
-// periodSeconds as a kubelet does) as the Ready condition, the
+// periodSeconds as a kubelet does, on a new connection each time) as the
+// Ready condition, the
 // container state, restartCount. A process that exits is restarted with
 // back-off (1 s doubling up to 30 s, reset after a minute of running); a pod
 // being deleted gets SIGTERM, up to its grace period, then SIGKILL, and is

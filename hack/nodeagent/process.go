@@ -193,6 +193,12 @@ func exitCode(err error) int32 {
 	return 128
 }
 
+// probeClient makes each probe on a new connection, closed after it, as a
+// kubelet's prober does (DisableKeepAlives): the servers see what they see
+// in a cluster, and with hundreds of pods no shared idle pool evicts and
+// closes connections behind the probes' back, waking idle servers.
+var probeClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
+
 // httpProbe is a readinessProbe's HTTP GET against the local port.
 func httpProbe(url string) func(ctx context.Context) bool {
 	return func(ctx context.Context) bool {
@@ -200,7 +206,7 @@ func httpProbe(url string) func(ctx context.Context) bool {
 		if err != nil {
 			return false
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := probeClient.Do(req)
 		if err != nil {
 			return false
 		}

@@ -9,28 +9,68 @@ import (
 // Decode reads a file written by Encode. Strings in the result share memory
 // with data, so decoding allocates little beyond the slices it returns.
 func Decode(data string) (*File, error) {
+	f, err := DecodeIndex(data)
+	if err != nil {
+		return nil, err
+	}
+	for i := range f.Types {
+		t := &f.Types[i]
+		if t.Elements, err = t.DecodeElements(); err != nil {
+			return nil, err
+		}
+		t.elemRecords, t.elemLine = "", 0
+	}
+	return f, nil
+}
+
+// DecodeIndex is Decode without the types' elements, which are most of a
+// file: each Type's Elements stays nil and DecodeElements decodes them when
+// they are wanted. A server uses a handful of a version's 150 resource
+// types, so it decodes (and keeps the tables built from) only those; the
+// records left undecoded are substrings of data, which costs no memory when
+// data is the embedded file. Elem records are only checked to follow their
+// type here; DecodeElements reports what else is wrong with them.
+func DecodeIndex(data string) (*File, error) {
 	if !strings.HasPrefix(data, "# "+GeneratedMarker+"\n") {
 		return nil, fmt.Errorf("decode definitions: missing generated marker")
 	}
 	// Size every list up front: the loader runs at server start, and
-	// growing slices of thousands of elements by appending is most of the
-	// garbage decoding would otherwise make. All elements share one slab;
-	// each type's Elements is the stretch of it that follows its record.
+	// growing slices by appending is garbage a long-lived heap would keep
+	// holes from.
 	d := decoder{f: &File{
 		Generated:    GeneratedMarker,
 		Types:        make([]Type, 0, strings.Count(data, "\ntype\t")),
 		SearchParams: make([]SearchParam, 0, strings.Count(data, "\nparam\t")),
 		Compartments: make([]Compartment, 0, strings.Count(data, "\ncompartment\t")),
 	}}
-	d.elems = make([]Element, 0, strings.Count(data, "\nelem\t"))
+	// inType is true while the records read since the last type record
+	// are its elems (or comments); elemStart is where they begin in data.
+	inType, elemStart := false, 0
+	var t *Type
+	all := data
 	for lineNo := 1; data != ""; lineNo++ {
+		start := len(all) - len(data)
 		line, rest, _ := strings.Cut(data, "\n")
 		data = rest
 		if line == "" || line[0] == '#' {
 			continue
 		}
+		if strings.HasPrefix(line, "elem\t") {
+			if !inType {
+				return nil, fmt.Errorf("decode definitions: line %d: elem before any type or not right after its type", lineNo)
+			}
+			if t.elemRecords == "" {
+				t.elemLine, elemStart = lineNo, start
+			}
+			t.elemRecords = all[elemStart : len(all)-len(data)]
+			continue
+		}
+		inType = false
 		if err := d.record(line); err != nil {
 			return nil, fmt.Errorf("decode definitions: line %d: %w", lineNo, err)
+		}
+		if strings.HasPrefix(line, "type\t") {
+			inType, t = true, &d.f.Types[len(d.f.Types)-1]
 		}
 	}
 	if d.f.Name == "" {
@@ -39,12 +79,56 @@ func Decode(data string) (*File, error) {
 	return d.f, nil
 }
 
+// DecodeElements returns t's elements: those Decode filled in, or for a
+// File from DecodeIndex the ones it left undecoded, decoded now. Each call
+// decodes afresh; the slices it returns share nothing with earlier calls.
+func (t *Type) DecodeElements() ([]Element, error) {
+	if t.elemRecords == "" {
+		return t.Elements, nil
+	}
+	data := t.elemRecords
+	elems := make([]Element, 0, strings.Count(data, "\n")+1)
+	var d decoder
+	for lineNo := t.elemLine; data != ""; lineNo++ {
+		line, rest, _ := strings.Cut(data, "\n")
+		data = rest
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		e, err := d.elem(line)
+		if err != nil {
+			return nil, fmt.Errorf("decode definitions: line %d: %w", lineNo, err)
+		}
+		elems = append(elems, e)
+	}
+	return elems, nil
+}
+
 type decoder struct {
-	f     *File
-	elems []Element // slab for every type's Elements
-	// typeStart is where the current type's elements begin in elems.
-	typeStart int
-	fields    [12]string
+	f      *File
+	fields [12]string
+	// lists holds every list field decoded so far by its text, so equal
+	// lists share one slice: R4's 471 target lists are 127 distinct ones
+	// (the 146-type "any resource" list among them), its 142 comparator
+	// lists one.
+	lists map[string][]string
+}
+
+// list splits a comma-separated field, sharing the slice with every other
+// field of the same text.
+func (d *decoder) list(s string) []string {
+	if s == "" {
+		return nil
+	}
+	if l, ok := d.lists[s]; ok {
+		return l
+	}
+	if d.lists == nil {
+		d.lists = map[string][]string{}
+	}
+	l := strings.Split(s, ",")
+	d.lists[s] = l
+	return l
 }
 
 // split cuts line at TABs into d.fields and checks the count, without
@@ -72,10 +156,11 @@ var fieldCounts = map[string]int{
 	"version": 4, "type": 7, "elem": 7, "param": 11, "component": 3, "compartment": 2, "member": 3,
 }
 
+// record decodes one record other than elem (see DecodeIndex and elem).
 func (d *decoder) record(line string) error {
 	tag, _, _ := strings.Cut(line, "\t")
 	want, ok := fieldCounts[tag]
-	if !ok {
+	if !ok || tag == "elem" {
 		return fmt.Errorf("unknown record %q", tag)
 	}
 	fs, err := d.split(line, want)
@@ -87,34 +172,10 @@ func (d *decoder) record(line string) error {
 	case "version":
 		f.Name, f.FHIRVersion, f.Package = fs[1], fs[2], fs[3]
 	case "type":
-		d.typeStart = len(d.elems)
 		f.Types = append(f.Types, Type{Name: fs[1], Kind: fs[2], Abstract: fs[3] == "abstract", Base: fs[4], JSONType: fs[5], Regex: fs[6]})
-	case "elem":
-		if len(f.Types) == 0 {
-			return fmt.Errorf("elem before any type")
-		}
-		t := &f.Types[len(f.Types)-1]
-		min, err := strconv.Atoi(fs[2])
-		if err != nil {
-			return fmt.Errorf("elem %s: min: %w", fs[1], err)
-		}
-		types, err := parseTypes(fs[6])
-		if err != nil {
-			return fmt.Errorf("elem %s: %w", fs[1], err)
-		}
-		e := Element{
-			Path: fs[1], Min: min, Max: fs[3], ContentReference: fs[5], Types: types,
-			Summary: strings.Contains(fs[4], "S"), Modifier: strings.Contains(fs[4], "M"),
-		}
-		if len(d.elems) < cap(d.elems) {
-			d.elems = append(d.elems, e)
-			t.Elements = d.elems[d.typeStart:len(d.elems):len(d.elems)]
-		} else {
-			t.Elements = append(t.Elements, e) // only for input the counts missed
-		}
 	case "param":
-		p := SearchParam{URL: fs[1], Code: fs[2], Base: list(fs[3]), Type: fs[4], Target: list(fs[7]),
-			Modifier: list(fs[8]), Comparator: list(fs[9]), Expression: fs[10]}
+		p := SearchParam{URL: fs[1], Code: fs[2], Base: d.list(fs[3]), Type: fs[4], Target: d.list(fs[7]),
+			Modifier: d.list(fs[8]), Comparator: d.list(fs[9]), Expression: fs[10]}
 		if p.MultipleOr, err = parseOptBool(fs[5]); err != nil {
 			return fmt.Errorf("param %s: multipleOr: %w", p.URL, err)
 		}
@@ -134,16 +195,32 @@ func (d *decoder) record(line string) error {
 		if len(f.Compartments) == 0 {
 			return fmt.Errorf("member before any compartment")
 		}
-		f.Compartments[len(f.Compartments)-1].Resources[fs[1]] = list(fs[2])
+		f.Compartments[len(f.Compartments)-1].Resources[fs[1]] = d.list(fs[2])
 	}
 	return nil
 }
 
-func list(s string) []string {
-	if s == "" {
-		return nil
+// elem decodes one elem record.
+func (d *decoder) elem(line string) (Element, error) {
+	fs, err := d.split(line, fieldCounts["elem"])
+	if err != nil {
+		return Element{}, err
 	}
-	return strings.Split(s, ",")
+	if fs[0] != "elem" {
+		return Element{}, fmt.Errorf("%s record among the elems of a type", fs[0])
+	}
+	min, err := strconv.Atoi(fs[2])
+	if err != nil {
+		return Element{}, fmt.Errorf("elem %s: min: %w", fs[1], err)
+	}
+	types, err := parseTypes(fs[6])
+	if err != nil {
+		return Element{}, fmt.Errorf("elem %s: %w", fs[1], err)
+	}
+	return Element{
+		Path: fs[1], Min: min, Max: fs[3], ContentReference: fs[5], Types: types,
+		Summary: strings.Contains(fs[4], "S"), Modifier: strings.Contains(fs[4], "M"),
+	}, nil
 }
 
 // parseTypes reads "Quantity,Reference(Patient|Group)".

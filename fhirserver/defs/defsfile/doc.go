@@ -19,7 +19,10 @@
 //	compartment  code
 //	member       resourceType  param,…                  (belongs to the compartment above)
 //
-// An elem belongs to the type above it. Types are written as in FHIR's own
+// An elem belongs to the type above it, and a type's elems follow its type
+// record with no other record between (comments and blank lines aside), so
+// a reader can skip them as one block and decode them later
+// (DecodeIndex, Type.DecodeElements). Types are written as in FHIR's own
 // notation, comma-separated: "Quantity,Reference(Patient|Group)".
 // multipleOr/multipleAnd are "true", "false" or "" (absent).
 package defsfile

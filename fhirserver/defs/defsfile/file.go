@@ -37,6 +37,11 @@ type Type struct {
 	// "string".
 	JSONType string    `json:"jsonType,omitempty"`
 	Elements []Element `json:"elements"`
+
+	// Set by DecodeIndex: the type's elem records, undecoded (a substring
+	// of the decoded data), and the line the first is on.
+	elemRecords string
+	elemLine    int
 }
 
 // Element is one snapshot ElementDefinition, reduced to what fhirfleet uses.
@@ -59,7 +64,9 @@ type TypeRef struct {
 	Targets []string `json:"targets,omitempty"`
 }
 
-// SearchParam is one SearchParameter.
+// SearchParam is one SearchParameter. Decode gives equal lists (Base,
+// Target, Modifier, Comparator, and a compartment's params) one shared
+// slice: do not modify them.
 type SearchParam struct {
 	URL         string      `json:"url"`
 	Code        string      `json:"code"`
