@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ type bench struct {
 	dur  time.Duration
 	root string
 	prof *profiler // nil without -profile
+	args []string  // -server-args
 	n    int       // fhirservers started, for their folders
 }
 
@@ -29,7 +31,7 @@ type bench struct {
 // (ceiling, then each workload, per repetition), and prints the table of
 // their medians; then start time and idle memory; with profileDir, one more
 // run per workload under the profiler.
-func runHTTP(bin string, dur time.Duration, runs int, profileDir string) error {
+func runHTTP(bin string, dur time.Duration, runs int, profileDir string, serverArgs []string) error {
 	if runs < 1 {
 		return errors.New("-runs must be at least 1")
 	}
@@ -38,7 +40,7 @@ func runHTTP(bin string, dur time.Duration, runs int, profileDir string) error {
 		return err
 	}
 	defer os.RemoveAll(root)
-	b := &bench{bin: bin, dur: dur, root: root}
+	b := &bench{bin: bin, dur: dur, root: root, args: serverArgs}
 	if profileDir != "" {
 		if err := os.MkdirAll(profileDir, 0o755); err != nil {
 			return err
@@ -96,7 +98,11 @@ func runHTTP(bin string, dur time.Duration, runs int, profileDir string) error {
 	loadAfter := loadAverage()
 
 	fmt.Printf("Each figure is the median of %d runs of %v, on loopback; the runs are interleaved (the ceiling, then each workload, %d times),\n", runs, dur, runs)
-	fmt.Printf("and each run's share is its rate over the ceiling measured just before it (each run's share in brackets). Load average %s before, %s after.\n\n", loadBefore, loadAfter)
+	fmt.Printf("and each run's share is its rate over the ceiling measured just before it (each run's share in brackets). Load average %s before, %s after.\n", loadBefore, loadAfter)
+	if len(b.args) > 0 {
+		fmt.Printf("Every fhirserver ran with `%s` (-server-args).\n", strings.Join(b.args, " "))
+	}
+	fmt.Println()
 	fmt.Printf("| workload | clients | rate | p50 | p99 | server CPU per request | share of ceiling | target | |\n")
 	fmt.Printf("|---|---|---|---|---|---|---|---|---|\n")
 	fmt.Println(row("ceiling: trivial Go net/http handler, 200 bytes of JSON (its own process)", 64, "requests", ceilings, nil))
@@ -191,14 +197,14 @@ func (b *bench) profileRun(ws []workload, reads *proc, pprofReads string, ids []
 // profiling; it returns the origin of its profiles ("" without).
 func (b *bench) start() (*proc, string, error) {
 	b.n++
-	var extra []string
+	extra := slices.Clone(b.args)
 	pprofBase := ""
 	if b.prof != nil {
 		addr, err := freeAddr()
 		if err != nil {
 			return nil, "", err
 		}
-		extra = []string{"--pprof-listen", addr}
+		extra = append(extra, "--pprof-listen", addr)
 		pprofBase = "http://" + addr
 	}
 	p, _, err := start(b.bin, filepath.Join(b.root, fmt.Sprintf("server%d", b.n)), extra...)
@@ -227,7 +233,7 @@ func (b *bench) measure(p *proc, clients int, perRequest float64, want int, buil
 func (b *bench) idle(runs int) (starts []time.Duration, rss, anon []int64, err error) {
 	for i := 0; i < runs; i++ {
 		b.n++
-		p, took, err := start(b.bin, filepath.Join(b.root, fmt.Sprintf("server%d", b.n)))
+		p, took, err := start(b.bin, filepath.Join(b.root, fmt.Sprintf("server%d", b.n)), b.args...)
 		if err != nil {
 			return nil, nil, nil, err
 		}

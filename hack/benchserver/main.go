@@ -24,6 +24,7 @@ func main() {
 	clients := flag.Int("clients", 32, "with -memory: clients posting a 10.5 MB transaction at once")
 	runs := flag.Int("runs", 3, "repetitions of each HTTP figure; the table gives their median")
 	profile := flag.String("profile", "", "folder for a CPU and an allocation profile of each workload, taken in one extra run (the fhirserver's --pprof-listen); their top entries are printed too")
+	serverArgs := flag.String("server-args", "", "more flags for every fhirserver of the HTTP table, space-separated (e.g. \"--cache-size 64MiB\"), to compare settings")
 	ceilingServe := flag.String("ceiling-serve", "", "serve the trivial ceiling handler on this address and nothing else (benchserver starts itself so)")
 	flag.Parse()
 	if *ceilingServe != "" {
@@ -33,7 +34,7 @@ func main() {
 		}
 		return
 	}
-	measure := func() error { return runHTTP(*bin, *dur, *runs, *profile) }
+	measure := func() error { return runHTTP(*bin, *dur, *runs, *profile, strings.Fields(*serverArgs)) }
 	if *memory {
 		measure = func() error { return runMemory(*bin, *clients) }
 	}
