@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 )
 
@@ -36,21 +35,14 @@ func TestCheckLoopback(t *testing.T) {
 // TestPprofMuxServesProfilesOnly: the profiling mux answers Go's profiles
 // and nothing of the API or the metrics.
 func TestPprofMuxServesProfilesOnly(t *testing.T) {
-	mux := pprofMux()
-	for path, want := range map[string]int{
+	expectCodes(t, pprofMux(), map[string]int{
 		"/debug/pprof/":               http.StatusOK,
 		"/debug/pprof/heap?debug=1":   http.StatusOK,
 		"/debug/pprof/allocs?debug=1": http.StatusOK,
 		"/debug/pprof/cmdline":        http.StatusOK,
 		"/metrics":                    http.StatusNotFound,
 		"/fhir/Patient":               http.StatusNotFound,
-	} {
-		rec := httptest.NewRecorder()
-		mux.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
-		if rec.Code != want {
-			t.Errorf("GET %s: %d, want %d", path, rec.Code, want)
-		}
-	}
+	})
 }
 
 // TestServerPprofOffByDefault: without --pprof-listen no listener serves
