@@ -78,7 +78,7 @@ type target struct {
 func (t target) String() string {
 	s := fmt.Sprintf("≥ %s %%", strconv.FormatFloat(t.share, 'f', -1, 64))
 	if t.p99 > 0 {
-		s += fmt.Sprintf(", p99 ≤ %v", t.p99)
+		s += ", p99 ≤ " + msPrec(t.p99, -1)
 	}
 	return s
 }
@@ -108,12 +108,18 @@ func thousands(f float64) string {
 	return b.String()
 }
 
-// ms writes a latency to a tenth of a millisecond, or in µs below 1 ms.
-func ms(d time.Duration) string {
+// ms writes a latency in ms to a tenth (7.4 ms), or in whole µs below 1 ms.
+func ms(d time.Duration) string { return msPrec(d, 1) }
+
+// msPrec is ms with prec decimals (-1: as many as it has, to 10 µs).
+func msPrec(d time.Duration, prec int) string {
 	if d < time.Millisecond {
 		return fmt.Sprintf("%d µs", d.Microseconds())
 	}
-	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	if prec < 0 {
+		d = d.Round(10 * time.Microsecond) // no tail of float noise
+	}
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', prec, 64) + " ms"
 }
 
 // row is one table row: the median of each figure over the runs, each run's
@@ -143,5 +149,5 @@ func row(name string, clients int, unit string, ss []sample, t *target) string {
 		shareCell = "100 %"
 	}
 	return fmt.Sprintf("| %s | %d | %s | %s | %s | %s | %s | %s | %s |", name, clients, rateCell, ms(p50), ms(p99),
-		cpu.Round(time.Microsecond), shareCell, targetCell, metCell)
+		msPrec(cpu, 2), shareCell, targetCell, metCell)
 }

@@ -67,7 +67,7 @@ func TestTargetMet(t *testing.T) {
 	if !(target{share: 20}).met(20, time.Hour) {
 		t.Error("a target without p99 bound must ignore p99")
 	}
-	if got := tg.String(); got != "≥ 20 %, p99 ≤ 20ms" {
+	if got := tg.String(); got != "≥ 20 %, p99 ≤ 20 ms" {
 		t.Errorf("target %q", got)
 	}
 	if got := (target{share: 7.5}).String(); got != "≥ 7.5 %" {
@@ -83,6 +83,24 @@ func TestThousands(t *testing.T) {
 	}
 }
 
+func TestMs(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		prec int
+		want string
+	}{
+		{564 * time.Microsecond, 1, "564 µs"},
+		{7449 * time.Microsecond, 1, "7.4 ms"},
+		{6751 * time.Microsecond, 2, "6.75 ms"},
+		{20 * time.Millisecond, -1, "20 ms"},
+		{2500 * time.Microsecond, -1, "2.5 ms"},
+	} {
+		if got := msPrec(tt.d, tt.prec); got != tt.want {
+			t.Errorf("msPrec(%v, %d) = %q, want %q", tt.d, tt.prec, got, tt.want)
+		}
+	}
+}
+
 func TestRow(t *testing.T) {
 	mk := func(perSec float64, p99 time.Duration, ceiling float64) sample {
 		return sample{Result: loadgen.Result{Requests: 100, PerSecond: perSec, P50: time.Millisecond, P99: p99},
@@ -91,7 +109,7 @@ func TestRow(t *testing.T) {
 	// Shares 10 %, 30 %, 20 %: the median is 20 %; p99s 5, 30, 10 ms: 10 ms.
 	ss := []sample{mk(1000, 5*time.Millisecond, 10000), mk(3000, 30*time.Millisecond, 10000), mk(2000, 10*time.Millisecond, 10000)}
 	got := row("POST Patient", 64, "requests", ss, &target{share: 20, p99: 20 * time.Millisecond})
-	want := "| POST Patient | 64 | 2,000 requests/s | 1.0 ms | 10.0 ms | 500µs | 20.0 % (10.0, 30.0, 20.0) | ≥ 20 %, p99 ≤ 20ms | **met** |"
+	want := "| POST Patient | 64 | 2,000 requests/s | 1.0 ms | 10.0 ms | 500 µs | 20.0 % (10.0, 30.0, 20.0) | ≥ 20 %, p99 ≤ 20 ms | **met** |"
 	if got != want {
 		t.Errorf("row:\n got %s\nwant %s", got, want)
 	}
