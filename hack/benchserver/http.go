@@ -97,25 +97,8 @@ func runHTTP(bin string, dur time.Duration, runs int, profileDir string, serverA
 	}
 	loadAfter := loadAverage()
 
-	fmt.Printf("Each figure is the median of %d runs of %v, on loopback; the runs are interleaved (the ceiling, then each workload, %d times),\n", runs, dur, runs)
-	fmt.Printf("and each run's share is its rate over the ceiling measured just before it (each run's share in brackets). Load average %s before, %s after.\n", loadBefore, loadAfter)
-	if len(b.args) > 0 {
-		fmt.Printf("Every fhirserver ran with `%s` (-server-args).\n", strings.Join(b.args, " "))
-	}
-	fmt.Println()
-	fmt.Printf("| workload | clients | rate | p50 | p99 | server CPU per request | share of ceiling | target | |\n")
-	fmt.Printf("|---|---|---|---|---|---|---|---|---|\n")
-	fmt.Println(row("ceiling: trivial Go net/http handler, 200 bytes of JSON (its own process)", 64, "requests", ceilings, nil))
-	for i, w := range ws {
-		fmt.Println(row(w.title, w.clients, w.unit, samples[i], &w.target))
-	}
-	idleTarget := 20 * 1024
-	fmt.Printf("\n| what | measured | target | |\n|---|---|---|---|\n")
-	fmt.Printf("| idle RSS %v after ready, empty store (median of %d; all: %s) | %.1f MB (anonymous %.1f MB, the rest the mapped binary) | ≤ 20 MB | %s |\n",
-		idleWait, runs, joinMB(rss), mib(int(median(rss))), mib(int(median(anon))), verdict(median(rss) <= int64(idleTarget)))
-	fmt.Printf("| start to ready, empty store (median of %d; all: %s) | %v | ≤ 200 ms | %s |\n", runs, joinDurations(starts),
-		median(starts).Round(time.Millisecond), verdict(median(starts) <= 200*time.Millisecond))
-	fmt.Printf("| disk: 4 KiB write + fdatasync, one writer | %s/s | (reference) | |\n", thousands(fsyncs))
+	b.printTables(runs, loadBefore, loadAfter, ws, ceilings, samples)
+	printStartAndIdle(runs, starts, rss, anon, fsyncs)
 
 	if b.prof == nil {
 		return nil
@@ -265,4 +248,32 @@ func joinDurations(ds []time.Duration) string {
 		s[i] = d.Round(time.Millisecond).String()
 	}
 	return strings.Join(s, ", ")
+}
+
+// printTables prints how the runs were made and the table of the ceiling
+// and the workloads.
+func (b *bench) printTables(runs int, loadBefore, loadAfter string, ws []workload, ceilings []sample, samples [][]sample) {
+	fmt.Printf("Each figure is the median of %d runs of %v, on loopback; the runs are interleaved (the ceiling, then each workload, %d times),\n", runs, b.dur, runs)
+	fmt.Printf("and each run's share is its rate over the ceiling measured just before it (each run's share in brackets). Load average %s before, %s after.\n", loadBefore, loadAfter)
+	if len(b.args) > 0 {
+		fmt.Printf("Every fhirserver ran with `%s` (-server-args).\n", strings.Join(b.args, " "))
+	}
+	fmt.Println()
+	fmt.Printf("| workload | clients | rate | p50 | p99 | server CPU per request | share of ceiling | target | |\n")
+	fmt.Printf("|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Println(row("ceiling: trivial Go net/http handler, 200 bytes of JSON (its own process)", 64, "requests", ceilings, nil))
+	for i, w := range ws {
+		fmt.Println(row(w.title, w.clients, w.unit, samples[i], &w.target))
+	}
+}
+
+// printStartAndIdle prints the rows that are not under load.
+func printStartAndIdle(runs int, starts []time.Duration, rss, anon []int64, fsyncs float64) {
+	idleTarget := 20 * 1024
+	fmt.Printf("\n| what | measured | target | |\n|---|---|---|---|\n")
+	fmt.Printf("| idle RSS %v after ready, empty store (median of %d; all: %s) | %.1f MB (anonymous %.1f MB, the rest the mapped binary) | ≤ 20 MB | %s |\n",
+		idleWait, runs, joinMB(rss), mib(int(median(rss))), mib(int(median(anon))), verdict(median(rss) <= int64(idleTarget)))
+	fmt.Printf("| start to ready, empty store (median of %d; all: %s) | %v | ≤ 200 ms | %s |\n", runs, joinDurations(starts),
+		median(starts).Round(time.Millisecond), verdict(median(starts) <= 200*time.Millisecond))
+	fmt.Printf("| disk: 4 KiB write + fdatasync, one writer | %s/s | (reference) | |\n", thousands(fsyncs))
 }
