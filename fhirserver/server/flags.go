@@ -20,10 +20,13 @@ const EnvPrefix = "FHIRSERVER_"
 
 // Config is everything the fhirserver binary is told at start.
 type Config struct {
-	FHIRVersion     string
-	DataDir         string
-	Listen          string
-	MetricsListen   string
+	FHIRVersion   string
+	DataDir       string
+	Listen        string
+	MetricsListen string
+	// PprofListen is the loopback address of net/http/pprof; empty (the
+	// default): no profiling listener.
+	PprofListen     string
 	BaseURL         string
 	CredentialsDir  string
 	MaxBodyBytes    int64
@@ -60,6 +63,7 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 	fs.StringVar(&c.DataDir, "data-dir", "./data", "folder of the Pebble store")
 	fs.StringVar(&c.Listen, "listen", ":8080", "address of the FHIR API, the token endpoint and the probes")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", ":9090", "address of /metrics and the probes, kept off the public listener; empty (--metrics-listen=): no metrics listener")
+	fs.StringVar(&c.PprofListen, "pprof-listen", "", "loopback address of Go's profiles (/debug/pprof/), for measuring the server; empty (the default): not served")
 	fs.StringVar(&c.BaseURL, "base-url", "http://localhost:8080", "public origin; the FHIR base is <base-url>/fhir")
 	fs.StringVar(&c.CredentialsDir, "credentials-dir", "", "folder with the endpoint's OAuth credentials (one file per Secret key); empty: generate a set under <data-dir>/credentials")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 16<<20, "largest request body accepted (413 above)")
@@ -122,6 +126,11 @@ func (c *Config) validate() error {
 	}
 	if c.CacheBytes < 1<<20 {
 		return fmt.Errorf("--cache-size %d: want at least 1MiB", c.CacheBytes)
+	}
+	if c.PprofListen != "" {
+		if err := checkLoopback(c.PprofListen); err != nil {
+			return err
+		}
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("--log-format %q: want json or text", c.LogFormat)
