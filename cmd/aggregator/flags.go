@@ -13,6 +13,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/aggregator/source"
 	"github.com/fhirfleet/fhirfleet/internal/bytesize"
 	"github.com/fhirfleet/fhirfleet/internal/envflag"
+	"github.com/fhirfleet/fhirfleet/internal/profiling"
 )
 
 // envPrefix is the prefix of the environment variables that stand in for
@@ -31,8 +32,8 @@ type config struct {
 	DataDir       string
 	Listen        string
 	MetricsListen string
-	// PProf serves /debug/pprof/ on the metrics listener.
-	PProf           bool
+	// PprofListen is the loopback address of Go's profiles; empty: none.
+	PprofListen     string
 	BaseURL         string
 	LogFormat       string
 	ShutdownTimeout time.Duration
@@ -72,7 +73,7 @@ func parseFlags(name string, args []string, getenv func(string) string) (config,
 	fs.StringVar(&c.DataDir, "data-dir", "./data", "folder of the aggregator's Pebble store (R4)")
 	fs.StringVar(&c.Listen, "listen", ":8080", "address of the aggregated FHIR API (<base-url>/fhir), its token endpoint and the probes")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", ":9090", "address of /metrics, /healthz and /readyz; empty (--metrics-listen=): no metrics listener")
-	fs.BoolVar(&c.PProf, "pprof", false, "also serve Go's runtime profiles (/debug/pprof/) on the metrics listener")
+	fs.StringVar(&c.PprofListen, "pprof-listen", "", "loopback address of Go's profiles (/debug/pprof/), for measuring the aggregator; empty (the default): not served")
 	fs.StringVar(&c.BaseURL, "base-url", "http://localhost:8080", "public origin; the aggregated FHIR base is <base-url>/fhir")
 	fs.Func("source", "a source to follow without Kubernetes: name=<n>,customer=<c>,url=<origin>,credentials-dir=<dir> (repeatable; several in one value separated by ';', as AGGREGATOR_SOURCE takes them)", func(v string) error {
 		for one := range strings.SplitSeq(v, ";") {
@@ -130,6 +131,11 @@ func (c *config) validate() error {
 	}
 	if c.PollWait < time.Second || c.PollWait > 60*time.Second {
 		return fmt.Errorf("--poll-wait %s: want 1s to 60s", c.PollWait)
+	}
+	if c.PprofListen != "" {
+		if err := profiling.CheckLoopback(c.PprofListen); err != nil {
+			return err
+		}
 	}
 	if c.CacheBytes < 1<<20 {
 		return fmt.Errorf("--cache-size %d: want at least 1MiB", c.CacheBytes)

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/fhirfleet/fhirfleet/aggregator/source"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
@@ -147,18 +145,6 @@ func TestReadiness(t *testing.T) {
 	r.ready.Store(true)
 	if probe("/readyz") != 200 {
 		t.Fatal("not ready once marked")
-	}
-}
-
-// TestMetricsMuxPProf: the metrics listener serves the runtime profiles
-// only with --pprof.
-func TestMetricsMuxPProf(t *testing.T) {
-	for _, on := range []bool{false, true} {
-		w := httptest.NewRecorder()
-		(&readiness{}).metricsMux(prometheus.NewRegistry(), on).ServeHTTP(w, httptest.NewRequest("GET", "/debug/pprof/", nil))
-		if want := map[bool]int{false: 404, true: 200}[on]; w.Code != want {
-			t.Errorf("--pprof=%v: GET /debug/pprof/: %d, want %d", on, w.Code, want)
-		}
 	}
 }
 

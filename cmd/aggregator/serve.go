@@ -9,7 +9,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
-	"github.com/fhirfleet/fhirfleet/internal/profiling"
 )
 
 // readiness is what /readyz answers: ready once the store is open and the
@@ -42,15 +41,11 @@ func (r *readiness) handleProbes(mux *http.ServeMux) {
 }
 
 // metricsMux is the handler of --metrics-listen: /metrics and the probes,
-// kept off the public listener (it tells every source's name and lag), and
-// with --pprof the runtime profiles.
-func (r *readiness) metricsMux(reg *prometheus.Registry, pprof bool) *http.ServeMux {
+// kept off the public listener (it tells every source's name and lag).
+func (r *readiness) metricsMux(reg *prometheus.Registry) *http.ServeMux {
 	mux := http.NewServeMux()
 	r.handleProbes(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	if pprof {
-		profiling.Mount(mux)
-	}
 	return mux
 }
 

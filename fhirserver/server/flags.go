@@ -13,6 +13,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 	"github.com/fhirfleet/fhirfleet/internal/bytesize"
 	"github.com/fhirfleet/fhirfleet/internal/envflag"
+	"github.com/fhirfleet/fhirfleet/internal/profiling"
 )
 
 // EnvPrefix is the prefix of the environment variables that stand in for
@@ -25,8 +26,9 @@ type Config struct {
 	DataDir       string
 	Listen        string
 	MetricsListen string
-	// PProf serves /debug/pprof/ on the metrics listener.
-	PProf           bool
+	// PprofListen is the loopback address of net/http/pprof; empty (the
+	// default): no profiling listener.
+	PprofListen     string
 	BaseURL         string
 	CredentialsDir  string
 	MaxBodyBytes    int64
@@ -63,7 +65,7 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 	fs.StringVar(&c.DataDir, "data-dir", "./data", "folder of the Pebble store")
 	fs.StringVar(&c.Listen, "listen", ":8080", "address of the FHIR API, the token endpoint and the probes")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", ":9090", "address of /metrics and the probes, kept off the public listener; empty (--metrics-listen=): no metrics listener")
-	fs.BoolVar(&c.PProf, "pprof", false, "also serve Go's runtime profiles (/debug/pprof/) on the metrics listener")
+	fs.StringVar(&c.PprofListen, "pprof-listen", "", "loopback address of Go's profiles (/debug/pprof/), for measuring the server; empty (the default): not served")
 	fs.StringVar(&c.BaseURL, "base-url", "http://localhost:8080", "public origin; the FHIR base is <base-url>/fhir")
 	fs.StringVar(&c.CredentialsDir, "credentials-dir", "", "folder with the endpoint's OAuth credentials (one file per Secret key); empty: generate a set under <data-dir>/credentials")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 16<<20, "largest request body accepted (413 above)")
@@ -126,6 +128,11 @@ func (c *Config) validate() error {
 	}
 	if c.CacheBytes < 1<<20 {
 		return fmt.Errorf("--cache-size %d: want at least 1MiB", c.CacheBytes)
+	}
+	if c.PprofListen != "" {
+		if err := profiling.CheckLoopback(c.PprofListen); err != nil {
+			return err
+		}
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("--log-format %q: want json or text", c.LogFormat)

@@ -3,8 +3,6 @@ package server
 import (
 	"net/http"
 	"time"
-
-	"github.com/fhirfleet/fhirfleet/internal/profiling"
 )
 
 // This file is what each listener serves. --listen carries the public API
@@ -28,14 +26,10 @@ func (s *Server) handleProbes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", s.serveReady)
 }
 
-// metricsMux is the handler of the metrics listener; with --pprof it also
-// serves the runtime profiles.
+// metricsMux is the handler of the metrics listener.
 func (s *Server) metricsMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	s.handleProbes(mux)
 	mux.Handle("GET /metrics", s.metrics.Handler())
-	if s.cfg.PProf {
-		profiling.Mount(mux)
-	}
 	return mux
 }

@@ -11,30 +11,23 @@ import (
 func TestMetricsMuxServesMetricsAndProbes(t *testing.T) {
 	s := &Server{metrics: NewMetrics(StoreStats{})}
 	s.ready.Store(true)
-	mux := s.metricsMux()
-	for path, want := range map[string]int{
+	expectCodes(t, s.metricsMux(), map[string]int{
 		"/metrics":      http.StatusOK,
 		"/healthz":      http.StatusOK,
 		"/readyz":       http.StatusOK,
 		"/fhir/Patient": http.StatusNotFound,
 		"/oauth2/token": http.StatusNotFound,
-	} {
-		rec := httptest.NewRecorder()
-		mux.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
-		if rec.Code != want {
-			t.Errorf("GET %s: %d, want %d", path, rec.Code, want)
-		}
-	}
+	})
 }
 
-// TestMetricsMuxPProf: the runtime profiles are served only with --pprof.
-func TestMetricsMuxPProf(t *testing.T) {
-	for _, on := range []bool{false, true} {
-		s := &Server{metrics: NewMetrics(StoreStats{}), cfg: Config{PProf: on}}
+// expectCodes checks the status h answers to a GET of each path.
+func expectCodes(t *testing.T, h http.Handler, want map[string]int) {
+	t.Helper()
+	for path, code := range want {
 		rec := httptest.NewRecorder()
-		s.metricsMux().ServeHTTP(rec, httptest.NewRequest("GET", "/debug/pprof/", nil))
-		if want := map[bool]int{false: http.StatusNotFound, true: http.StatusOK}[on]; rec.Code != want {
-			t.Errorf("--pprof=%v: GET /debug/pprof/: %d, want %d", on, rec.Code, want)
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != code {
+			t.Errorf("GET %s: %d, want %d", path, rec.Code, code)
 		}
 	}
 }

@@ -32,6 +32,14 @@ func startServer(t *testing.T, dataDir string) (string, func() error) {
 // metrics listener.
 func startServerMetrics(t *testing.T, dataDir string) (string, string, func() error) {
 	t.Helper()
+	base, srv, stop := startServerWith(t, dataDir)
+	return base, "http://" + srv.MetricsAddr().String(), stop
+}
+
+// startServerWith is startServer with more flags; it returns the running
+// Server too.
+func startServerWith(t *testing.T, dataDir string, extra ...string) (string, *Server, func() error) {
+	t.Helper()
 	// The base URL (token audience, Location headers) names the port, so
 	// find a free one first.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -41,8 +49,8 @@ func startServerMetrics(t *testing.T, dataDir string) (string, string, func() er
 	addr := l.Addr().String()
 	l.Close()
 	base := "http://" + addr
-	cfg, err := ParseFlags("fhirserver", []string{"--fhir-version", "R4", "--data-dir", dataDir,
-		"--listen", addr, "--metrics-listen", "127.0.0.1:0", "--base-url", base, "--shutdown-timeout", "5s"}, func(string) string { return "" })
+	cfg, err := ParseFlags("fhirserver", append([]string{"--fhir-version", "R4", "--data-dir", dataDir,
+		"--listen", addr, "--metrics-listen", "127.0.0.1:0", "--base-url", base, "--shutdown-timeout", "5s"}, extra...), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +63,7 @@ func startServerMetrics(t *testing.T, dataDir string) (string, string, func() er
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
 	waitReady(t, base)
-	return base, "http://" + srv.MetricsAddr().String(), func() error { cancel(); return <-done }
+	return base, srv, func() error { cancel(); return <-done }
 }
 
 func waitReady(t *testing.T, base string) {

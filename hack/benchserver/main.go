@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,12 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/fhirfleet/fhirfleet/test/loadgen"
 )
 
 func main() {
@@ -27,8 +22,19 @@ func main() {
 	memory := flag.Bool("memory", false, "measure peak memory under issue 15's large bodies instead")
 	idle := flag.Bool("idle", false, "measure where an idle server's memory goes instead")
 	clients := flag.Int("clients", 32, "with -memory: clients posting a 10.5 MB transaction at once")
+	runs := flag.Int("runs", 3, "repetitions of each HTTP figure; the table gives their median")
+	profile := flag.String("profile", "", "folder for a CPU and an allocation profile of each workload, taken in one extra run (the fhirserver's --pprof-listen); their top entries are printed too")
+	serverArgs := flag.String("server-args", "", "more flags for every fhirserver of the HTTP table, space-separated (e.g. \"--cache-size 64MiB\"), to compare settings")
+	ceilingServe := flag.String("ceiling-serve", "", "serve the trivial ceiling handler on this address and nothing else (benchserver starts itself so)")
 	flag.Parse()
-	measure := func() error { return run(*bin, *dur) }
+	if *ceilingServe != "" {
+		if err := serveCeiling(*ceilingServe); err != nil {
+			fmt.Fprintln(os.Stderr, "benchserver -ceiling-serve:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	measure := func() error { return runHTTP(*bin, *dur, *runs, *profile, strings.Fields(*serverArgs)) }
 	if *memory {
 		measure = func() error { return runMemory(*bin, *clients) }
 	}
@@ -193,132 +199,3 @@ func fsyncRate(dir string, d time.Duration) (float64, error) {
 }
 
 const observation = `{"resourceType":"Observation","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"29463-7","display":"Body weight"}]},"subject":{"reference":"Patient/example"},"effectiveDateTime":"2026-11-21T10:00:00Z","valueQuantity":{"value":72.50,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}`
-
-func run(bin string, dur time.Duration) error {
-	root, err := os.MkdirTemp("", "benchserver-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(root)
-
-	// Start to ready and idle RSS, on empty stores.
-	var starts []time.Duration
-	var rss, anon []int
-	for i := 0; i < 5; i++ {
-		p, took, err := start(bin, filepath.Join(root, fmt.Sprintf("start%d", i)))
-		if err != nil {
-			return err
-		}
-		starts = append(starts, took)
-		time.Sleep(time.Second)
-		kib, err := p.rssKiB()
-		akib, err2 := p.statusKiB("RssAnon")
-		p.stop()
-		if err := errors.Join(err, err2); err != nil {
-			return err
-		}
-		rss = append(rss, kib)
-		anon = append(anon, akib)
-	}
-	slices.Sort(starts)
-	slices.Sort(rss)
-	slices.Sort(anon)
-
-	fsyncs, err := fsyncRate(root, 2*time.Second)
-	if err != nil {
-		return err
-	}
-
-	p, _, err := start(bin, filepath.Join(root, "load"))
-	if err != nil {
-		return err
-	}
-	defer p.stop()
-	tok, err := p.token()
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	cpu0, err := p.cpu()
-	if err != nil {
-		return err
-	}
-	loadCreates := loadAverage()
-	creates, err := loadgen.Run(ctx, loadgen.Options{Concurrency: 64, Duration: dur, MaxRequests: 2_000_000, WantStatus: 201},
-		func(ctx context.Context, c, i int) (*http.Request, error) {
-			req, err := http.NewRequestWithContext(ctx, "POST", p.base+"/fhir/Observation", strings.NewReader(observation))
-			if err == nil {
-				req.Header.Set("Content-Type", "application/fhir+json")
-				req.Header.Set("Authorization", "Bearer "+tok)
-				req.Header.Set("Prefer", "return=minimal")
-			}
-			return req, err
-		})
-	if err != nil {
-		return err
-	}
-
-	cpu1, err := p.cpu()
-	if err != nil {
-		return err
-	}
-
-	// Reads by id over 1,000 resources.
-	ids := make([]string, 0, 1000)
-	for i := 0; i < 1000; i++ {
-		req, _ := http.NewRequest("POST", p.base+"/fhir/Observation", strings.NewReader(observation))
-		req.Header.Set("Content-Type", "application/fhir+json")
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		var got struct{ ID string }
-		_ = json.NewDecoder(resp.Body).Decode(&got)
-		resp.Body.Close()
-		ids = append(ids, got.ID)
-	}
-	cpu2, err := p.cpu()
-	if err != nil {
-		return err
-	}
-	loadReads := loadAverage()
-	reads, err := loadgen.Run(ctx, loadgen.Options{Concurrency: 16, Duration: dur, MaxRequests: 5_000_000, WantStatus: 200},
-		func(ctx context.Context, c, i int) (*http.Request, error) {
-			req, err := http.NewRequestWithContext(ctx, "GET", p.base+"/fhir/Observation/"+ids[(c*7919+i)%len(ids)], nil)
-			if err == nil {
-				req.Header.Set("Authorization", "Bearer "+tok)
-			}
-			return req, err
-		})
-	if err != nil {
-		return err
-	}
-
-	cpu3, err := p.cpu()
-	if err != nil {
-		return err
-	}
-	perOp := func(d time.Duration, n int64) string {
-		if n == 0 {
-			return "?"
-		}
-		return (d / time.Duration(n)).Round(time.Microsecond).String()
-	}
-
-	fmt.Printf("| start to ready, empty store (median of 5; p0–p100) | %v (%v–%v) | ≤ 200 ms |\n",
-		starts[2].Round(time.Millisecond), starts[0].Round(time.Millisecond), starts[4].Round(time.Millisecond))
-	fmt.Printf("| idle RSS 1 s after ready (median of 5) | %.1f MB (anonymous %.1f MB, the rest the mapped binary) | ≤ 25 MB |\n",
-		float64(rss[2])/1024, float64(anon[2])/1024)
-	fmt.Printf("| disk: 4 KiB write + fdatasync, one writer | %.0f/s | (reference) |\n", fsyncs)
-	fmt.Printf("| durable creates, 64 clients, %v | %.0f/s (p50 %v, p99 %v, %d errors; server CPU %v per create; load %s) | ≥ 8,000/s |\n",
-		dur, creates.PerSecond, creates.P50.Round(10*time.Microsecond), creates.P99.Round(10*time.Microsecond), creates.Errors,
-		perOp(cpu1-cpu0, creates.Requests), loadCreates)
-	fmt.Printf("| reads by id, 16 clients, %v | %.0f/s (p50 %v, p99 %v, %d errors; server CPU %v per read; load %s) | ≥ 20,000/s, p99 ≤ 5 ms |\n",
-		dur, reads.PerSecond, reads.P50.Round(10*time.Microsecond), reads.P99.Round(10*time.Microsecond), reads.Errors,
-		perOp(cpu3-cpu2, reads.Requests), loadReads)
-	if creates.FirstError != "" || reads.FirstError != "" {
-		fmt.Fprintf(os.Stderr, "first errors: create %q, read %q\n", creates.FirstError, reads.FirstError)
-	}
-	return nil
-}

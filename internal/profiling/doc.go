@@ -1,5 +1,5 @@
 // Package profiling serves Go's runtime profiles (net/http/pprof) on a
-// private listener when a binary is asked to with --pprof, so a CPU
-// profile of a fhirserver or the aggregator can be taken under real load
-// (the aggregator's lag benchmark does, with AGG_BENCH_PROFILE).
+// loopback listener of their own, for a developer measuring a fhirserver or
+// the aggregator under load (--pprof-listen; hack/benchserver -profile and
+// BenchmarkAggregatorLag's AGG_BENCH_PROFILE take their CPU profiles there).
 package profiling

@@ -3,34 +3,49 @@ package profiling
 import (
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 )
 
-func TestMount(t *testing.T) {
-	mux := http.NewServeMux()
-	Mount(mux)
-	for _, tc := range []struct {
-		path, want string
+func TestCheckLoopback(t *testing.T) {
+	for _, tt := range []struct {
+		addr string
+		ok   bool
 	}{
-		{"/debug/pprof/", "goroutine"},
-		{"/debug/pprof/goroutine?debug=1", "goroutine profile"},
-		{"/debug/pprof/cmdline", ""},
+		{"127.0.0.1:6060", true},
+		{"127.0.0.2:0", true},
+		{"[::1]:6060", true},
+		{"localhost:6060", true},
+		{":6060", false},
+		{"0.0.0.0:6060", false},
+		{"[::]:6060", false},
+		{"192.168.1.5:6060", false},
+		{"example.test:6060", false},
+		{"127.0.0.1", false}, // no port
 	} {
-		t.Run(tc.path, func(t *testing.T) {
-			rec := httptest.NewRecorder()
-			mux.ServeHTTP(rec, httptest.NewRequest("GET", tc.path, nil))
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
-			if !strings.Contains(rec.Body.String(), tc.want) {
-				t.Fatalf("body lacks %q: %.300s", tc.want, rec.Body)
+		t.Run(tt.addr, func(t *testing.T) {
+			if err := CheckLoopback(tt.addr); (err == nil) != tt.ok {
+				t.Fatalf("CheckLoopback(%q) = %v, want ok=%v", tt.addr, err, tt.ok)
 			}
 		})
 	}
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest("POST", "/debug/pprof/profile", nil))
-	if rec.Code != http.StatusMethodNotAllowed {
-		t.Fatalf("POST profile: status %d, want 405", rec.Code)
+}
+
+// TestMuxServesProfilesOnly: the profiling mux answers Go's profiles and
+// nothing else.
+func TestMuxServesProfilesOnly(t *testing.T) {
+	mux := Mux()
+	for path, want := range map[string]int{
+		"/debug/pprof/":               http.StatusOK,
+		"/debug/pprof/heap?debug=1":   http.StatusOK,
+		"/debug/pprof/allocs?debug=1": http.StatusOK,
+		"/debug/pprof/cmdline":        http.StatusOK,
+		"/metrics":                    http.StatusNotFound,
+		"/fhir/Patient":               http.StatusNotFound,
+	} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != want {
+			t.Errorf("GET %s: %d, want %d", path, rec.Code, want)
+		}
 	}
 }

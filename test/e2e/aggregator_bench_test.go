@@ -33,32 +33,37 @@ import (
 // upstream commit → aggregated commit, the write rate reached and the
 // aggregator's CPU time per change. With
 // AGG_BENCH_PROFILE=<dir>, the aggregator and the first source run with
-// --pprof and a CPU profile of each over the writes (less a second at
-// either end) is saved in dir as aggregator.pprof and fhirserver.pprof
-// (`go tool pprof -top bin/aggregator dir/aggregator.pprof`).
+// --pprof-listen and a CPU profile of each over the writes (less a second
+// at either end) is saved in dir as aggregator.pprof and fhirserver.pprof
+// (`go tool pprof -top dir/aggregator.pprof`).
 func BenchmarkAggregatorLag(b *testing.B) {
 	nSources, rate, seconds := rounds("AGG_BENCH_SOURCES", 10), rounds("AGG_BENCH_RATE", 1000), rounds("AGG_BENCH_SECONDS", 10)
 	profDir := os.Getenv("AGG_BENCH_PROFILE")
-	var pprof []string
-	if profDir != "" {
-		pprof = []string{"--pprof"}
-	}
 	for range b.N {
+		// Where the profiles are served: none without AGG_BENCH_PROFILE.
+		pprof := map[string]string{}
+		flags := func(name string) []string {
+			if profDir == "" {
+				return nil
+			}
+			pprof[name] = freeAddr(b)
+			return []string{"--pprof-listen", pprof[name]}
+		}
 		var srcs []aggSource
 		for i := range nSources {
 			var extra []string
 			if i == 0 {
-				extra = pprof
+				extra = flags("fhirserver")
 			}
 			srcs = append(srcs, aggSource{fmt.Sprintf("s%02d", i), fmt.Sprintf("c%d", i%2), startServer(b, "R4", b.TempDir(), extra...)})
 		}
 		aggDir := b.TempDir()
-		agg := startAggregator(b, aggDir, srcs, pprof...)
+		agg := startAggregator(b, aggDir, srcs, flags("aggregator")...)
 		b.ResetTimer()
 		var profiles sync.WaitGroup
-		if profDir != "" && seconds > 2 {
-			for name, origin := range map[string]string{"aggregator": agg.Metrics, "fhirserver": srcs[0].srv.Metrics} {
-				profiles.Go(func() { saveProfile(b, origin, filepath.Join(profDir, name+".pprof"), seconds-2) })
+		if seconds > 2 {
+			for name, addr := range pprof {
+				profiles.Go(func() { saveProfile(b, "http://"+addr, filepath.Join(profDir, name+".pprof"), seconds-2) })
 			}
 		}
 		written := paceWriters(b, srcs, rate, time.Duration(seconds)*time.Second)
@@ -113,7 +118,7 @@ func BenchmarkAggregatorBacklog(b *testing.B) {
 }
 
 // saveProfile waits a second, then saves a CPU profile of seconds from
-// the /debug/pprof/ of the metrics listener at origin into file.
+// the profiling listener at origin into file.
 func saveProfile(b *testing.B, origin, file string, seconds int) {
 	time.Sleep(time.Second)
 	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", origin, seconds))
