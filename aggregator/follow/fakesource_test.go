@@ -38,6 +38,7 @@ type fakeSource struct {
 	polls       int
 	stop        chan struct{} // closed when the server shuts down
 	reported    []Outcome     // every outcome the source took
+	posts       int           // reports the source took
 	refuse      string        // an outcome of this Type/id is refused (400)
 	failReports []fakeFailure // the next $aggregation-outcome answers
 }
@@ -131,6 +132,12 @@ func (s *fakeSource) pollCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.polls
+}
+
+func (s *fakeSource) reportCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.posts
 }
 
 func (s *fakeSource) reports() []Outcome {
@@ -343,6 +350,7 @@ func (s *fakeSource) outcomes(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.reported = append(s.reported, got...)
+	s.posts++
 	s.mu.Unlock()
 	_, _ = w.Write([]byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"information","code":"informational"}]}`))
 }

@@ -224,3 +224,26 @@ func TestReady(t *testing.T) {
 		t.Fatal("not ready after the first update")
 	}
 }
+
+// TestNextPollWhileApplying: the poll after a page goes out while the page
+// applies, and its answer is used once the page is applied: a change
+// committed meanwhile comes next, nothing is skipped or applied twice.
+func TestNextPollWhileApplying(t *testing.T) {
+	src := newFakeSource(t, "acme", "4.0.1")
+	src.add("Patient/p1")
+	gate := make(chan struct{})
+	pipe := newFakePipeline()
+	pipe.applyGate["acme"] = gate
+	r := startFollowerWith(t, pipe, Config{}, src.spec())
+	eventually(t, "the next poll sent while p1 applies", func() bool { return src.pollCount() >= 2 })
+	if n := len(r.pipe.appliedOf("acme")); n != 0 {
+		t.Fatalf("%d changes applied past the gate", n)
+	}
+	src.add("Patient/p2")
+	close(gate)
+	eventually(t, "p2 applied after p1", func() bool { return len(r.pipe.appliedOf("acme")) == 2 })
+	if got := r.pipe.appliedOf("acme"); !slices.Equal(got, []string{"Patient/p1/1", "Patient/p2/1"}) {
+		t.Fatalf("applied %v", got)
+	}
+	eventually(t, "at the head", func() bool { return r.pipe.count(r.pipe.caughtUps, "acme") > 0 })
+}

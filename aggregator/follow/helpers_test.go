@@ -110,6 +110,9 @@ func startFollowerWith(t *testing.T, pipe *fakePipeline, cfg Config, specs ...so
 	if cfg.ReportInterval == 0 {
 		cfg.ReportInterval = 10 * time.Millisecond
 	}
+	if cfg.ReportGap == 0 {
+		cfg.ReportGap = time.Millisecond
+	}
 	if cfg.Backoff == (Backoff{}) {
 		cfg.Backoff = Backoff{Min: time.Millisecond, Max: 20 * time.Millisecond}
 	}

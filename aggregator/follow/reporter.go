@@ -15,6 +15,9 @@ import (
 // report drains the source's outbox (Pipeline.Reports) to the source's
 // POST $aggregation-outcome until ctx ends: a report at a time, at most
 // maxReport outcomes, acknowledged (Pipeline.Ack) once the source took it.
+// A few reports go at once (Config.ReportBurst); sustained, a source gets
+// one every Config.ReportGap (a full report is followed at once), and the
+// outcomes decided meanwhile go together in the next.
 // The outbox is durable, so a report lost to a crash or an unreachable
 // source is sent again later; the source keeps the latest outcome per
 // resource, so sending one twice is harmless.
@@ -22,10 +25,13 @@ func (l *sourceLoop) report(ctx context.Context) {
 	r := newRetry(l.f.cfg.Backoff)
 	t := time.NewTicker(l.f.cfg.ReportInterval)
 	defer t.Stop()
+	budget := reportBudget{burst: float64(l.f.cfg.ReportBurst), gap: l.f.cfg.ReportGap}
+	budget.tokens, budget.at = budget.burst, time.Now()
 	for ctx.Err() == nil {
 		outs, err := l.f.cfg.Pipeline.Reports(l.spec.Name, maxReport)
 		if err == nil && len(outs) > 0 {
 			err = l.send(ctx, outs)
+			budget.spend()
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -48,8 +54,32 @@ func (l *sourceLoop) report(ctx context.Context) {
 		case <-l.wake:
 		case <-t.C:
 		}
+		if d := budget.wait(time.Now()); d > 0 && !sleep(ctx, d) {
+			return
+		}
 	}
 }
+
+// reportBudget is a token bucket of reports: it holds up to burst, and one
+// more comes every gap.
+type reportBudget struct {
+	burst, tokens float64
+	gap           time.Duration
+	at            time.Time // when tokens was counted
+}
+
+// wait is how long until a report may go.
+func (b *reportBudget) wait(now time.Time) time.Duration {
+	b.tokens = min(b.burst, b.tokens+float64(now.Sub(b.at))/float64(b.gap))
+	b.at = now
+	if b.tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - b.tokens) * float64(b.gap))
+}
+
+// spend counts a report sent.
+func (b *reportBudget) spend() { b.tokens = max(0, b.tokens-1) }
 
 // errRefused is a report the source answered 400: an outcome it will never
 // take. Retrying it would block every later outcome of the source.

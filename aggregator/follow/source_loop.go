@@ -145,10 +145,24 @@ func (l *sourceLoop) follow(ctx context.Context) {
 	l.status.set(func(st *source.State) { st.Cursor = cursor })
 
 	// Polls right after a page do not wait, so an empty answer tells the
-	// follower it reached the head (CaughtUp); there it long-polls.
+	// follower it reached the head (CaughtUp); there it long-polls. The
+	// poll after a page is sent while the page applies (step), so a source
+	// with changes coming in waits for one of the two, not for both.
 	atHead := false
+	var ahead *prefetch
+	defer func() { ahead.wait() }()
 	for ctx.Err() == nil {
-		n, next, err := l.step(ctx, feed, cursor, !atHead, stu3)
+		var got polled
+		if ahead != nil {
+			got, ahead = ahead.wait(), nil
+		} else {
+			wait := l.f.cfg.Wait
+			if !atHead {
+				wait = 0
+			}
+			got = l.poll(ctx, feed, cursor, wait)
+		}
+		n, next, a, err := l.step(ctx, feed, got, stu3)
 		switch {
 		case err == nil && n == 0:
 			if err := l.f.cfg.Pipeline.CaughtUp(ctx, l.spec.Name); err != nil {
@@ -158,10 +172,12 @@ func (l *sourceLoop) follow(ctx context.Context) {
 				continue
 			}
 			cursor, atHead = next, true
-			l.status.caughtUp(cursor)
+			// As of when the poll was sent: a change committed since may
+			// not be in its answer.
+			l.status.caughtUpAt(cursor, got.at)
 			r.reset()
 		case err == nil:
-			cursor, atHead = next, false
+			cursor, atHead, ahead = next, false, a
 			r.reset()
 		case errors.Is(err, changefeed.ErrCursorRejected):
 			// The source's store was re-created: start over from the
@@ -184,34 +200,74 @@ func (l *sourceLoop) follow(ctx context.Context) {
 	}
 }
 
-// step polls once (without waiting unless at the head) and applies the
-// page. It returns how many changes were applied and the next cursor.
-// Only applying holds a slot: waiting on a source (a long poll, a slow or
-// hung server) never keeps another source from applying.
-func (l *sourceLoop) step(ctx context.Context, feed *changefeed.Client, cursor string, catchingUp, stu3 bool) (int, string, error) {
-	wait := l.f.cfg.Wait
-	if catchingUp {
-		wait = 0
-	}
+// polled is the answer to one poll and when the poll was sent.
+type polled struct {
+	page *changefeed.Page
+	err  error
+	at   time.Time
+}
+
+func (l *sourceLoop) poll(ctx context.Context, feed *changefeed.Client, cursor string, wait time.Duration) polled {
+	at := l.f.cfg.Now()
 	page, err := feed.Poll(ctx, cursor, l.f.cfg.PageSize, wait)
-	if err != nil {
-		return 0, "", err
+	return polled{page: page, err: err, at: at}
+}
+
+// prefetch is a poll under way in the background.
+type prefetch struct {
+	answer chan polled
+	cancel context.CancelFunc
+}
+
+// pollAhead sends the poll for cursor (without waiting at the source) in
+// the background.
+func (l *sourceLoop) pollAhead(ctx context.Context, feed *changefeed.Client, cursor string) *prefetch {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &prefetch{answer: make(chan polled, 1), cancel: cancel}
+	go func() { p.answer <- l.poll(ctx, feed, cursor, 0) }()
+	return p
+}
+
+// wait returns the poll's answer (nil p: none).
+func (p *prefetch) wait() polled {
+	if p == nil {
+		return polled{}
 	}
+	got := <-p.answer
+	p.cancel()
+	return got
+}
+
+// step applies the page a poll got, sending the next poll (pollAhead)
+// while it applies. It returns how many changes were applied, the next
+// cursor and that next poll. Only applying holds a slot: waiting on a
+// source (a long poll, a slow or hung server) never keeps another source
+// from applying.
+func (l *sourceLoop) step(ctx context.Context, feed *changefeed.Client, got polled, stu3 bool) (int, string, *prefetch, error) {
+	if got.err != nil {
+		return 0, "", nil, got.err
+	}
+	page := got.page
 	if len(page.Changes) == 0 {
-		return 0, page.Next, nil
+		return 0, page.Next, nil, nil
 	}
 	first, last := page.Changes[0].LastUpdated, page.Changes[len(page.Changes)-1].LastUpdated
 	l.status.behind(first)
+	ahead := l.pollAhead(ctx, feed, page.Next)
 	if !l.f.acquire(ctx) {
-		return 0, "", ctx.Err()
+		ahead.cancel()
+		ahead.wait()
+		return 0, "", nil, ctx.Err()
 	}
 	applied, err := l.f.cfg.Pipeline.Apply(ctx, l.spec, stu3, page.Changes, page.Next)
 	l.f.release()
 	if err != nil {
+		ahead.cancel()
+		ahead.wait()
 		if ctx.Err() != nil {
-			return 0, "", ctx.Err()
+			return 0, "", nil, ctx.Err()
 		}
-		return 0, "", &applyError{fmt.Errorf("apply %d changes: %w", len(page.Changes), err)}
+		return 0, "", nil, &applyError{fmt.Errorf("apply %d changes: %w", len(page.Changes), err)}
 	}
 	now := l.f.cfg.Now()
 	delays := make([]time.Duration, len(page.Changes))
@@ -227,5 +283,5 @@ func (l *sourceLoop) step(ctx context.Context, feed *changefeed.Client, cursor s
 		}
 	}
 	l.status.applied(page.Next, len(page.Changes) >= l.f.cfg.PageSize, last)
-	return len(page.Changes), page.Next, nil
+	return len(page.Changes), page.Next, ahead, nil
 }

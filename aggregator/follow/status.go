@@ -107,9 +107,9 @@ func (s *status) applied(cursor string, more bool, last time.Time) {
 	})
 }
 
-// caughtUp records an empty page: the head of the feed.
-func (s *status) caughtUp(cursor string) {
-	now := s.now()
+// caughtUpAt records an empty page, the head of the feed, asked for at
+// now: every change the source committed before it is applied.
+func (s *status) caughtUpAt(cursor string, now time.Time) {
 	s.metrics.setLastSync(s.spec.Name, now)
 	s.set(func(st *source.State) {
 		st.Cursor = cursor

@@ -27,7 +27,7 @@ func TestStatusPublishesReasonChangesAtOnce(t *testing.T) {
 		return len(sk.states["acme"])
 	}
 
-	st.caughtUp("c1")
+	st.caughtUpAt("c1", st.now())
 	eventually(t, "healthy published", func() bool { return published() == 1 })
 	st.applied("c2", false, time.Time{})
 	st.fail(source.ReasonSourceUnreachable, "connection refused")
@@ -80,7 +80,7 @@ func TestStatusIdleHeadPublishesRarely(t *testing.T) {
 		return len(sk.states["acme"])
 	}
 	for i := range 5 { // five long polls 25 s apart, 100 s in all
-		st.caughtUp("c1")
+		st.caughtUpAt("c1", st.now())
 		st.publish(t.Context())
 		if i < 4 {
 			now = now.Add(25 * time.Second)
@@ -90,7 +90,7 @@ func TestStatusIdleHeadPublishesRarely(t *testing.T) {
 	if n := published(); n != 2 {
 		t.Fatalf("%d publishes of an idle head in 100 s, want 2", n)
 	}
-	st.caughtUp("c2") // a new cursor is news
+	st.caughtUpAt("c2", st.now()) // a new cursor is news
 	st.publish(t.Context())
 	if n := published(); n != 3 {
 		t.Fatalf("a new cursor was not published")

@@ -15,7 +15,9 @@ import (
 type Applied struct {
 	// Outcomes decided in this Apply, for this source and for other
 	// sources' resources whose outcome changed as a consequence (pending →
-	// accepted, a new downstream id after groups joined).
+	// accepted, a new downstream id after groups joined). When the page
+	// shared its batch with other sources' pages (commitApply), each
+	// outcome of the batch is in the Applied of exactly one of them.
 	Outcomes []Outcome
 }
 
@@ -25,7 +27,8 @@ type Applied struct {
 // rewritten; a change at or below the version already applied for that
 // resource is a replay and does nothing. Parsing, mapping, rules and
 // validation run before the store's write section, so pages of
-// different sources overlap there.
+// different sources overlap there; pages of other sources that wait for
+// the write section meanwhile may share the batch (commitApply).
 //
 // REQUIRES: the pages of one source are applied in feed order, one at a
 // time (the follower's loop per source); Apply for different sources may
@@ -34,6 +37,16 @@ func (p *Pipeline) Apply(ctx context.Context, src source.Spec, stu3 bool, change
 	if src.Name == "" {
 		return Applied{}, fmt.Errorf("pipeline: a source needs a name")
 	}
+	page := p.page(src, stu3, changes, next)
+	if err := p.commitApply(ctx, page); err != nil {
+		return Applied{}, err
+	}
+	return Applied{Outcomes: page.outcomes}, nil
+}
+
+// page prepares every change of a page that is no plain replay (the work
+// done without any lock) and returns the page ready for commitApply.
+func (p *Pipeline) page(src source.Spec, stu3 bool, changes []changefeed.Change, next string) *pendingApply {
 	checker := p.checker(src.Base)
 	// While a Reset's replay runs, a replay is judged by its content too,
 	// so every change is prepared.
@@ -46,8 +59,8 @@ func (p *Pipeline) Apply(ctx context.Context, src source.Spec, stu3 bool, change
 		}
 		preps[i] = p.prepare(src, checker, stu3, ch)
 	}
-	var applied Applied
-	err := p.write(ctx, func(b *batch) error {
+	page := &pendingApply{source: src.Name, done: make(chan struct{})}
+	page.stage = func(b *batch) error {
 		resetting, err := b.resetting(src.Name)
 		if err != nil {
 			return err
@@ -69,16 +82,9 @@ func (p *Pipeline) Apply(ctx context.Context, src source.Spec, stu3 bool, change
 			}
 		}
 		b.cursors.put(src.Name, []byte(next))
-		if err := b.settle(); err != nil {
-			return err
-		}
-		applied.Outcomes = b.outcomes
 		return nil
-	})
-	if err != nil {
-		return Applied{}, err
 	}
-	return applied, nil
+	return page
 }
 
 // replayed tells, before the write section, whether a change is certainly a replay

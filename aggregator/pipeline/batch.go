@@ -3,6 +3,7 @@ package pipeline
 import (
 	"github.com/fhirfleet/fhirfleet/aggregator/merge"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
 // batch is the work of one Apply (or Reset, CaughtUp, Forget, Ack) inside
@@ -29,6 +30,10 @@ type batch struct {
 	outcomes []Outcome
 	puts     []downPut
 	deletes  []downRef
+	// luEntries are the _lastUpdated index entries of the instant luFor
+	// (the batch's commit time; see lastUpdatedEntries).
+	luEntries []storage.IndexEntry
+	luFor     string
 }
 
 func (p *Pipeline) newBatch() *batch {

@@ -123,31 +123,47 @@ func (b *batch) stamper(d *downPut) func(storage.Version) ([]byte, []storage.Ind
 		}
 		meta.Delete("versionId")
 		meta.Delete("lastUpdated")
-		lu := fhirjson.NewString(repository.FormatInstant(v.LastUpdated))
+		instant := repository.FormatInstant(v.LastUpdated)
+		lu := fhirjson.NewString(instant)
 		meta.Members = append([]fhirjson.Member{
 			{Name: "versionId", Value: fhirjson.NewString(strconv.FormatInt(v.VersionID, 10))},
 			{Name: "lastUpdated", Value: lu},
 		}, meta.Members...)
 		d.res.Set("meta", meta)
-		// _lastUpdated is defined on Resource, so its entries are the same
-		// for every type: a stub of a type with few parameters is cheapest.
-		stub := fhirjson.NewObject()
-		stub.Set("resourceType", fhirjson.NewString(stubType))
-		stubMeta := fhirjson.NewObject()
-		stubMeta.Set("lastUpdated", lu)
-		stub.Set("meta", stubMeta)
-		all, err := b.p.index.IndexEntries(stubType, stub)
+		extra, err := b.lastUpdatedEntries(instant)
 		if err != nil {
-			return nil, nil, fmt.Errorf("index _lastUpdated: %w", err)
-		}
-		extra := all[:0]
-		for _, e := range all {
-			if e.Param == "_lastUpdated" {
-				extra = append(extra, e)
-			}
+			return nil, nil, err
 		}
 		return fhirjson.Marshal(d.res), extra, nil
 	}
+}
+
+// lastUpdatedEntries are the _lastUpdated index entries of instant. Every
+// version a batch writes has the same lastUpdated (the commit's), so they
+// are computed once per batch.
+func (b *batch) lastUpdatedEntries(instant string) ([]storage.IndexEntry, error) {
+	if b.luEntries != nil && b.luFor == instant {
+		return b.luEntries, nil
+	}
+	// _lastUpdated is defined on Resource, so its entries are the same
+	// for every type: a stub of a type with few parameters is cheapest.
+	stub := fhirjson.NewObject()
+	stub.Set("resourceType", fhirjson.NewString(stubType))
+	stubMeta := fhirjson.NewObject()
+	stubMeta.Set("lastUpdated", fhirjson.NewString(instant))
+	stub.Set("meta", stubMeta)
+	all, err := b.p.index.IndexEntries(stubType, stub)
+	if err != nil {
+		return nil, fmt.Errorf("index _lastUpdated: %w", err)
+	}
+	extra := make([]storage.IndexEntry, 0, 1)
+	for _, e := range all {
+		if e.Param == "_lastUpdated" {
+			extra = append(extra, e)
+		}
+	}
+	b.luEntries, b.luFor = extra, instant
+	return extra, nil
 }
 
 // stubType is the type the _lastUpdated entries are computed on.

@@ -11,8 +11,8 @@ import (
 )
 
 // TestDownstreamIsSearchable: downstream resources carry their index
-// entries (the stamp's _lastUpdated included), so the R4 search engine over
-// the same store finds them.
+// entries (the stamp's _lastUpdated included, computed once per batch), so
+// the R4 search engine over the same store finds them.
 func TestDownstreamIsSearchable(t *testing.T) {
 	e := newEnv(t)
 	a := spec("acme-gp", "acme")
@@ -27,6 +27,19 @@ func TestDownstreamIsSearchable(t *testing.T) {
 		}
 		if len(res.Entries) != 1 {
 			t.Errorf("Observation?%s found %d", q, len(res.Entries))
+		}
+	}
+	// Both copies were written in one batch, so share one lastUpdated
+	// and one set of _lastUpdated entries: each type finds its own.
+	lu := e.get(pat).Get("meta").Str("lastUpdated")
+	for _, typ := range []string{"Patient", "Observation"} {
+		res, err := engine.Search(context.Background(), search.Request{ResourceType: typ,
+			Params: url.Values{"_lastUpdated": {lu}}, Strict: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Entries) != 1 {
+			t.Errorf("%s?_lastUpdated=%s found %d", typ, lu, len(res.Entries))
 		}
 	}
 }

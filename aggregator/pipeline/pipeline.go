@@ -70,6 +70,11 @@ type Pipeline struct {
 	stale  bool
 	// epoch is the pipeline's commit count the groups follow (see sync).
 	epoch uint64
+
+	// pendingMu guards pending: the pages of Apply calls waiting for the
+	// write section, which the next batch takes together (group.go).
+	pendingMu sync.Mutex
+	pending   []*pendingApply
 }
 
 // Open builds the pipeline over the aggregator's R4 store (opened by the

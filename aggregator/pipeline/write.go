@@ -22,7 +22,16 @@ import (
 // pipeline's reads of its own namespaces outside the transaction see every
 // earlier batch, while the batch's views add what it staged itself.
 func (p *Pipeline) write(ctx context.Context, work func(b *batch) error) error {
+	return p.writeIf(ctx, nil, work)
+}
+
+// writeIf is write, except that claim (when not nil) runs first inside the
+// section: when it returns false the batch is empty and nothing is read.
+func (p *Pipeline) writeIf(ctx context.Context, claim func() bool, work func(b *batch) error) error {
 	_, err := p.store.Write(ctx, func(tx *storage.Tx) error {
+		if claim != nil && !claim() {
+			return nil
+		}
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if err := p.sync(); err != nil {

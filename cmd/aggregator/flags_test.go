@@ -21,8 +21,13 @@ func TestParseFlags(t *testing.T) {
 			return c.DataDir == "./data" && c.Listen == ":8080" && c.MetricsListen == ":9090" &&
 				c.BaseURL == "http://localhost:8080" && c.SourceAddress == "service" && !c.ForgetDeleted &&
 				c.MaxConcurrentSources == 8 && c.Endpoint.PatientMinProofing == "P9" && c.LogFormat == "json" &&
-				c.ShutdownTimeout == 25*time.Second && c.PollWait == 25*time.Second && len(c.Sources) == 0
+				c.ShutdownTimeout == 25*time.Second && c.PollWait == 25*time.Second && len(c.Sources) == 0 && c.CacheBytes == 64<<20 && c.PprofListen == ""
 		}},
+		{name: "profiles on loopback", args: []string{"--pprof-listen", "127.0.0.1:6060"}, check: func(c config) bool { return c.PprofListen == "127.0.0.1:6060" }},
+		{name: "profiles on every interface", args: []string{"--pprof-listen", ":6060"}, wantErr: "--pprof-listen"},
+		{name: "cache size with a unit", args: []string{"--cache-size", "256MiB"}, check: func(c config) bool { return c.CacheBytes == 256<<20 }},
+		{name: "cache too small", args: []string{"--cache-size", "4KiB"}, wantErr: "--cache-size"},
+		{name: "cache size in decimal units", env: map[string]string{"AGGREGATOR_CACHE_SIZE": "64MB"}, wantErr: "AGGREGATOR_CACHE_SIZE"},
 		{name: "repeated --source", args: []string{"--source", srcA, "--source", srcB}, check: func(c config) bool {
 			return len(c.Sources) == 2 && c.Sources[0].Name == "a" && c.Sources[1].Origin == "http://127.0.0.1:2"
 		}},

@@ -24,6 +24,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/aggregator/source"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 	"github.com/fhirfleet/fhirfleet/internal/exitcode"
+	"github.com/fhirfleet/fhirfleet/internal/profiling"
 )
 
 func main() {
@@ -84,6 +85,9 @@ type aggregator struct {
 
 	http, metricsHTTP         *http.Server
 	listener, metricsListener net.Listener
+	// The profiling listener (--pprof-listen, loopback only), nil unless set.
+	pprofHTTP     *http.Server
+	pprofListener net.Listener
 }
 
 // start opens the store and everything over it and binds the listeners;
@@ -100,7 +104,7 @@ func start(ctx context.Context, cfg config, sink source.StatusSink, log *slog.Lo
 		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
 	logger := logr.FromSlogHandler(log.Handler())
-	if a.store, err = storage.Open(filepath.Join(dataDir, "store"), storage.Options{Logger: logger.WithName("storage")}); err != nil {
+	if a.store, err = storage.Open(filepath.Join(dataDir, "store"), storage.Options{Logger: logger.WithName("storage"), CacheBytes: cfg.CacheBytes}); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	if err := a.store.ClaimFHIRVersion("R4"); err != nil {
@@ -141,6 +145,12 @@ func start(ctx context.Context, cfg config, sink source.StatusSink, log *slog.Lo
 		}
 		a.metricsHTTP = newHTTPServer(a.ready.metricsMux(reg))
 	}
+	if cfg.PprofListen != "" {
+		if a.pprofListener, err = net.Listen("tcp", cfg.PprofListen); err != nil {
+			return nil, fmt.Errorf("--pprof-listen %s: %w", cfg.PprofListen, err)
+		}
+		a.pprofHTTP = newHTTPServer(profiling.Mux())
+	}
 	return a, nil
 }
 
@@ -149,12 +159,16 @@ func start(ctx context.Context, cfg config, sink source.StatusSink, log *slog.Lo
 // requests, stops the followers (a page is stored whole or not at all)
 // and closes the store. A nil error means the store closed cleanly.
 func (a *aggregator) serve(ctx context.Context, disc source.Discoverer) error {
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- a.http.Serve(a.listener) }()
 	metricsAddr := ""
 	if a.metricsHTTP != nil {
 		go func() { errc <- a.metricsHTTP.Serve(a.metricsListener) }()
 		metricsAddr = a.metricsListener.Addr().String()
+	}
+	if a.pprofHTTP != nil {
+		go func() { errc <- a.pprofHTTP.Serve(a.pprofListener) }()
+		a.log.Info("serving Go profiles", "address", a.pprofListener.Addr().String())
 	}
 	followCtx, stopFollowing := context.WithCancel(ctx)
 	defer stopFollowing()
@@ -209,6 +223,11 @@ func (a *aggregator) serve(ctx context.Context, disc source.Discoverer) error {
 // closeAll closes what start opened, the store last; an error of the
 // store's close is the one that matters (exit 70).
 func (a *aggregator) closeAll() error {
+	if a.pprofHTTP != nil {
+		_ = a.pprofHTTP.Close() // a profile being recorded is cut
+	} else if a.pprofListener != nil {
+		_ = a.pprofListener.Close()
+	}
 	if a.metricsHTTP != nil {
 		_ = a.metricsHTTP.Close()
 	} else if a.metricsListener != nil {

@@ -11,7 +11,9 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+	"github.com/fhirfleet/fhirfleet/internal/bytesize"
 	"github.com/fhirfleet/fhirfleet/internal/envflag"
+	"github.com/fhirfleet/fhirfleet/internal/profiling"
 )
 
 // EnvPrefix is the prefix of the environment variables that stand in for
@@ -84,7 +86,7 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 	fs.IntVar(&c.MaxConnections, "max-connections", 2048, "most connections open at once; more are closed at once (0: no cap)")
 	fs.IntVar(&c.MaxConnectionsPerAddress, "max-connections-per-address", 512, "most connections open at once from one IP address; more are closed at once (0: no cap)")
 	c.CacheBytes = storage.DefaultCacheBytes
-	fs.Var(byteSize{&c.CacheBytes}, "cache-size", "Pebble block cache: bytes, or with a unit (64MiB); filled only as blocks are read, so an idle server does not pay for it. Raise it for a tenant with many resources")
+	fs.Var(bytesize.Flag(&c.CacheBytes), "cache-size", "Pebble block cache: bytes, or with a unit (64MiB); filled only as blocks are read, so an idle server does not pay for it. Raise it for a tenant with many resources")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -128,7 +130,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("--cache-size %d: want at least 1MiB", c.CacheBytes)
 	}
 	if c.PprofListen != "" {
-		if err := checkLoopback(c.PprofListen); err != nil {
+		if err := profiling.CheckLoopback(c.PprofListen); err != nil {
 			return err
 		}
 	}

@@ -8,43 +8,6 @@ import (
 	"testing"
 )
 
-func TestCheckLoopback(t *testing.T) {
-	for _, tt := range []struct {
-		addr string
-		ok   bool
-	}{
-		{"127.0.0.1:6060", true},
-		{"127.0.0.2:0", true},
-		{"[::1]:6060", true},
-		{"localhost:6060", true},
-		{":6060", false},
-		{"0.0.0.0:6060", false},
-		{"[::]:6060", false},
-		{"192.168.1.5:6060", false},
-		{"example.test:6060", false},
-		{"127.0.0.1", false}, // no port
-	} {
-		t.Run(tt.addr, func(t *testing.T) {
-			if err := checkLoopback(tt.addr); (err == nil) != tt.ok {
-				t.Fatalf("checkLoopback(%q) = %v, want ok=%v", tt.addr, err, tt.ok)
-			}
-		})
-	}
-}
-
-// TestPprofMuxServesProfilesOnly: the profiling mux answers Go's profiles
-// and nothing of the API or the metrics.
-func TestPprofMuxServesProfilesOnly(t *testing.T) {
-	expectCodes(t, pprofMux(), map[string]int{
-		"/debug/pprof/":               http.StatusOK,
-		"/debug/pprof/heap?debug=1":   http.StatusOK,
-		"/debug/pprof/allocs?debug=1": http.StatusOK,
-		"/debug/pprof/cmdline":        http.StatusOK,
-		"/metrics":                    http.StatusNotFound,
-		"/fhir/Patient":               http.StatusNotFound,
-	})
-}
-
 // TestServerPprofOffByDefault: without --pprof-listen no listener serves
 // profiles, neither the public one nor the metrics one.
 func TestServerPprofOffByDefault(t *testing.T) {

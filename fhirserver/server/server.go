@@ -18,6 +18,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/rest"
 	"github.com/fhirfleet/fhirfleet/fhirserver/search"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+	"github.com/fhirfleet/fhirfleet/internal/profiling"
 )
 
 // Server is one running FHIR server process.
@@ -34,7 +35,13 @@ type Server struct {
 	// position; nil when --metrics-listen is empty.
 	metricsHTTP     *http.Server
 	metricsListener net.Listener
-	// The profiling listener, nil unless --pprof-listen is set.
+	// The profiling listener, nil unless --pprof-listen is set. It is off
+	// unless asked for: profiles show the code's internals and a CPU
+	// profile costs the server while it runs, so it is for a developer
+	// measuring a process on their own machine (hack/benchserver -profile),
+	// never for a tenant's endpoint; on a listener of its own, like
+	// /metrics, so neither the Ingress nor the metrics Service can route to
+	// it, and only on a loopback address (internal/profiling).
 	pprofHTTP     *http.Server
 	pprofListener net.Listener
 	ready         atomic.Bool
@@ -162,7 +169,7 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	if s.pprofListener != nil {
 		// No newHTTPServer: its timeouts would cut a CPU profile, which
 		// answers only after the seconds it was asked to record.
-		s.pprofHTTP = &http.Server{Handler: pprofMux(), ReadHeaderTimeout: 10 * time.Second}
+		s.pprofHTTP = &http.Server{Handler: profiling.Mux(), ReadHeaderTimeout: 10 * time.Second}
 	}
 	// Shutdown waits for in-flight requests; a $changes long poll would hold
 	// it for up to a minute, so pending polls are answered at once.

@@ -3,7 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,18 +30,44 @@ import (
 // BenchmarkAggregatorLag: AGG_BENCH_SOURCES fhirservers (10) written at
 // AGG_BENCH_RATE resources/s in total (1,000) for AGG_BENCH_SECONDS (10),
 // one bin/aggregator following them all; reports the p50, p99 and max of
-// upstream commit → aggregated commit, and the write rate reached.
+// upstream commit → aggregated commit, the write rate reached and the
+// aggregator's CPU time per change. With
+// AGG_BENCH_PROFILE=<dir>, the aggregator and the first source run with
+// --pprof-listen and a CPU profile of each over the writes (less a second
+// at either end) is saved in dir as aggregator.pprof and fhirserver.pprof
+// (`go tool pprof -top dir/aggregator.pprof`).
 func BenchmarkAggregatorLag(b *testing.B) {
 	nSources, rate, seconds := rounds("AGG_BENCH_SOURCES", 10), rounds("AGG_BENCH_RATE", 1000), rounds("AGG_BENCH_SECONDS", 10)
+	profDir := os.Getenv("AGG_BENCH_PROFILE")
 	for range b.N {
+		// Where the profiles are served: none without AGG_BENCH_PROFILE.
+		pprof := map[string]string{}
+		flags := func(name string) []string {
+			if profDir == "" {
+				return nil
+			}
+			pprof[name] = freeAddr(b)
+			return []string{"--pprof-listen", pprof[name]}
+		}
 		var srcs []aggSource
 		for i := range nSources {
-			srcs = append(srcs, aggSource{fmt.Sprintf("s%02d", i), fmt.Sprintf("c%d", i%2), startServer(b, "R4", b.TempDir())})
+			var extra []string
+			if i == 0 {
+				extra = flags("fhirserver")
+			}
+			srcs = append(srcs, aggSource{fmt.Sprintf("s%02d", i), fmt.Sprintf("c%d", i%2), startServer(b, "R4", b.TempDir(), extra...)})
 		}
 		aggDir := b.TempDir()
-		agg := startAggregator(b, aggDir, srcs)
+		agg := startAggregator(b, aggDir, srcs, flags("aggregator")...)
 		b.ResetTimer()
+		var profiles sync.WaitGroup
+		if seconds > 2 {
+			for name, addr := range pprof {
+				profiles.Go(func() { saveProfile(b, "http://"+addr, filepath.Join(profDir, name+".pprof"), seconds-2) })
+			}
+		}
 		written := paceWriters(b, srcs, rate, time.Duration(seconds)*time.Second)
+		profiles.Wait()
 		agg.waitCaughtUp(b, srcs, 10*time.Minute)
 		b.StopTimer()
 		if code := agg.stop(); code != 0 {
@@ -48,6 +76,11 @@ func BenchmarkAggregatorLag(b *testing.B) {
 		lags := copyLags(b, aggDir, srcs)
 		reportLags(b, lags, "")
 		b.ReportMetric(float64(written)/float64(seconds), "writes/s")
+		// The aggregator's CPU from start to stop, per change: what the
+		// lag costs it, and a figure a busy neighbour moves far less than
+		// the lag itself.
+		cpu := agg.cmd.ProcessState.UserTime() + agg.cmd.ProcessState.SystemTime()
+		b.ReportMetric(float64(cpu.Microseconds())/float64(len(lags)), "agg-cpu-µs/change")
 	}
 }
 
@@ -81,6 +114,28 @@ func BenchmarkAggregatorBacklog(b *testing.B) {
 		b.ReportMetric(drained.Seconds(), "drain-s")
 		b.ReportMetric(float64(backlog)/drained.Seconds(), "drained/s")
 		reportLags(b, copyLags(b, aggDir, []aggSource{live}), "live-")
+	}
+}
+
+// saveProfile waits a second, then saves a CPU profile of seconds from
+// the profiling listener at origin into file.
+func saveProfile(b *testing.B, origin, file string, seconds int) {
+	time.Sleep(time.Second)
+	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", origin, seconds))
+	if err != nil {
+		b.Errorf("profile of %s: %v", origin, err)
+		return
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("status %d: %.200s", resp.StatusCode, data)
+	}
+	if err == nil {
+		err = os.WriteFile(file, data, 0o644)
+	}
+	if err != nil {
+		b.Errorf("profile of %s: %v", origin, err)
 	}
 }
 

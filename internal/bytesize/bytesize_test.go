@@ -1,8 +1,8 @@
-package server
+package bytesize
 
 import "testing"
 
-func TestParseByteSize(t *testing.T) {
+func TestParse(t *testing.T) {
 	tests := []struct {
 		in      string
 		want    int64
@@ -23,7 +23,7 @@ func TestParseByteSize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := parseByteSize(tt.in)
+			got, err := Parse(tt.in)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatalf("want an error, got %d", got)

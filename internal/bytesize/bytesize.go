@@ -1,4 +1,4 @@
-package server
+package bytesize
 
 import (
 	"fmt"
@@ -6,11 +6,14 @@ import (
 	"strings"
 )
 
-// byteSize is a flag value of bytes, written plainly ("33554432") or with a
+// Value is a flag value of bytes, written plainly ("33554432") or with a
 // binary unit as Kubernetes quantities and humans write it ("32MiB", "32Mi",
 // "1GiB"). Decimal units (MB) are refused rather than guessed: a cache
 // flag off by 5 % either way is a surprise nobody asked for.
-type byteSize struct{ n *int64 }
+type Value struct{ n *int64 }
+
+// Flag is the flag.Value that sets *n.
+func Flag(n *int64) Value { return Value{n} }
 
 var byteUnits = []struct {
 	suffix string
@@ -19,15 +22,15 @@ var byteUnits = []struct {
 	{"KiB", 10}, {"Ki", 10}, {"MiB", 20}, {"Mi", 20}, {"GiB", 30}, {"Gi", 30}, {"B", 0},
 }
 
-func (b byteSize) String() string {
+func (b Value) String() string {
 	if b.n == nil {
 		return "0"
 	}
 	return strconv.FormatInt(*b.n, 10)
 }
 
-func (b byteSize) Set(v string) error {
-	n, err := parseByteSize(v)
+func (b Value) Set(v string) error {
+	n, err := Parse(v)
 	if err != nil {
 		return err
 	}
@@ -35,7 +38,8 @@ func (b byteSize) Set(v string) error {
 	return nil
 }
 
-func parseByteSize(v string) (int64, error) {
+// Parse reads bytes, plainly or with a unit KiB, MiB or GiB (Ki, Mi, Gi).
+func Parse(v string) (int64, error) {
 	s := strings.TrimSpace(v)
 	var shift uint
 	for _, u := range byteUnits {
