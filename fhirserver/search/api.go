@@ -115,16 +115,21 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 // Supports reports whether a search on resourceType evaluates the parameter
 // code (rather than ignoring it as unknown, or refusing it under
 // handling=strict), so the CapabilityStatement lists only what works.
+//
+// It reads the definitions only and compiles nothing: the
+// CapabilityStatement asks it of every parameter of every type, and
+// compiling them all would keep ~1.5 MB resident in every server an
+// aggregator has once asked for /metadata.
 func (e *Engine) Supports(resourceType, code string) bool {
-	p := e.reg.lookup(resourceType, code)
-	if p == nil || p.expr == nil {
+	sp := e.v.SearchParam(resourceType, code)
+	if sp == nil || !hasIndexedExpression(sp) {
 		return e.v.Name == "STU3" && resourceType == "Location" && code == nearDistanceParam && e.Supports(resourceType, nearParam)
 	}
-	switch p.typ {
+	switch sp.Type {
 	case "string", "token", "reference", "uri", "composite", "date", "number", "quantity":
 		return true
 	}
-	return isNear(p)
+	return isNear(&param{def: sp, code: sp.Code})
 }
 
 // Match returns the ids of resourceType matching query, reading inside the

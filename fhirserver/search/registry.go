@@ -132,7 +132,7 @@ func (r *registry) compiled(sp *defs.SearchParam) (*param, error) {
 // ones other than near) gets a nil expr: it is not indexed.
 func compileParam(v *defs.Version, sp *defs.SearchParam) (*param, error) {
 	p := &param{def: sp, code: sp.Code, typ: sp.Type}
-	if sp.Expression != "" && (sp.Type != "special" || sp.Code == nearParam) {
+	if hasIndexedExpression(sp) {
 		e, err := fhirpath.Compile(sp.Expression)
 		if err != nil {
 			return nil, fmt.Errorf("parameter %s: %w", sp.URL, err)
@@ -154,6 +154,12 @@ func compileParam(v *defs.Version, sp *defs.SearchParam) (*param, error) {
 		p.comp = append(p.comp, component{typ: cd.Type, expr: e})
 	}
 	return p, nil
+}
+
+// hasIndexedExpression reports whether sp gets index entries: it has an
+// expression and is not special (near excepted).
+func hasIndexedExpression(sp *defs.SearchParam) bool {
+	return sp.Expression != "" && (sp.Type != "special" || sp.Code == nearParam)
 }
 
 // paramByURL finds a parameter of v by its URL. Only composites' components

@@ -163,3 +163,44 @@ func TestForTypeKeepsOwnBranches(t *testing.T) {
 		t.Errorf("_id expression changed: %q", src)
 	}
 }
+
+// Supports answers from the definitions alone (the CapabilityStatement asks
+// it of every parameter, and must not compile them all); its answer is the
+// one the compiled parameters give, for every type and code of both versions,
+// and asking it compiles nothing.
+func TestSupportsAgreesWithTheCompiledParameters(t *testing.T) {
+	for _, v := range []*defs.Version{defs.R4, defs.STU3} {
+		e := smallStore(t, v).e
+		compiled := newRegistry(v)
+		asked := 0
+		for _, typ := range v.ResourceTypes() {
+			for _, sp := range v.SearchParams(typ) {
+				p := compiled.lookup(typ, sp.Code)
+				want := false
+				if p != nil && p.expr != nil {
+					switch p.typ {
+					case "string", "token", "reference", "uri", "composite", "date", "number", "quantity":
+						want = true
+					default:
+						want = isNear(p)
+					}
+				}
+				if v.Name == "STU3" && typ == "Location" && sp.Code == nearDistanceParam {
+					want = e.Supports(typ, nearParam)
+				}
+				if got := e.Supports(typ, sp.Code); got != want {
+					t.Errorf("%s %s.%s: Supports = %v, compiled parameter says %v", v.Name, typ, sp.Code, got, want)
+				}
+				asked++
+			}
+		}
+		if asked < 1000 {
+			t.Errorf("%s: only %d parameters asked", v.Name, asked)
+		}
+		for typ, tp := range e.reg.byType {
+			if tp.done.Load() {
+				t.Errorf("%s: asking Supports compiled the parameters of %s", v.Name, typ)
+			}
+		}
+	}
+}
