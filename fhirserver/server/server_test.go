@@ -222,6 +222,15 @@ func TestServerLoadsOnlyItsVersion(t *testing.T) {
 		if built := builtExcept(defs.R4, defs.KindPrimitive); len(built) != 0 {
 			t.Errorf("idle server built %v", built)
 		}
+		// The aggregator reads every source's CapabilityStatement: it lists
+		// every type's parameters from the definitions without building a
+		// type or compiling a parameter.
+		if code, body := do(t, "GET", base+"/fhir/metadata", "", ""); code != 200 || !strings.Contains(body, `"searchParam"`) {
+			t.Fatalf("metadata: %d %.200s", code, body)
+		}
+		if built := builtExcept(defs.R4, defs.KindPrimitive); len(built) != 0 {
+			t.Errorf("GET /metadata built %v", built)
+		}
 		code, body := do(t, "POST", base+"/fhir/Patient", token(t, base, dir),
 			`{"resourceType":"Patient","name":[{"family":"Chalmers"}],"birthDate":"1974-12-25"}`)
 		if code != 201 {
