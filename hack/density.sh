@@ -20,12 +20,15 @@ idle_seconds=${DENSITY_IDLE_SECONDS:-60}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d)
 state="$work/dev"
-gateway_port=${DENSITY_GATEWAY_PORT:-38080}
+# Its own ports, below both the kernel's ephemeral range (an outgoing
+# connection's source port would keep them from binding) and the node
+# agent's pod ports (20000 up).
+gateway_port=${DENSITY_GATEWAY_PORT:-17080}
 say() { echo "density: $*" >&2; }
 
-DEV_STATE_DIR="$state" DEV_GATEWAY_PORT="$gateway_port" DEV_APISERVER_PORT=${DENSITY_APISERVER_PORT:-36443} \
-	DEV_ETCD_PORT=${DENSITY_ETCD_PORT:-32379} DEV_ETCD_PEER_PORT=${DENSITY_ETCD_PEER_PORT:-32380} \
-	DEV_MANAGER_PROBE_PORT=${DENSITY_PROBE_PORT:-38081} \
+DEV_STATE_DIR="$state" DEV_GATEWAY_PORT="$gateway_port" DEV_APISERVER_PORT=${DENSITY_APISERVER_PORT:-16443} \
+	DEV_ETCD_PORT=${DENSITY_ETCD_PORT:-12379} DEV_ETCD_PEER_PORT=${DENSITY_ETCD_PEER_PORT:-12380} \
+	DEV_MANAGER_PROBE_PORT=${DENSITY_PROBE_PORT:-17081} \
 	"$root/hack/dev.sh" >"$work/dev.out" 2>"$work/dev.err" &
 dev_pid=$!
 cleanup() {
