@@ -86,8 +86,7 @@ type aggregator struct {
 	http, metricsHTTP         *http.Server
 	listener, metricsListener net.Listener
 	// The profiling listener (--pprof-listen, loopback only), nil unless set.
-	pprofHTTP     *http.Server
-	pprofListener net.Listener
+	pprof *profiling.Listener
 }
 
 // start opens the store and everything over it and binds the listeners;
@@ -145,11 +144,8 @@ func start(ctx context.Context, cfg config, sink source.StatusSink, log *slog.Lo
 		}
 		a.metricsHTTP = newHTTPServer(a.ready.metricsMux(reg))
 	}
-	if cfg.PprofListen != "" {
-		if a.pprofListener, err = net.Listen("tcp", cfg.PprofListen); err != nil {
-			return nil, fmt.Errorf("--pprof-listen %s: %w", cfg.PprofListen, err)
-		}
-		a.pprofHTTP = newHTTPServer(profiling.Mux())
+	if a.pprof, err = profiling.Listen(cfg.PprofListen); err != nil {
+		return nil, err
 	}
 	return a, nil
 }
@@ -166,9 +162,9 @@ func (a *aggregator) serve(ctx context.Context, disc source.Discoverer) error {
 		go func() { errc <- a.metricsHTTP.Serve(a.metricsListener) }()
 		metricsAddr = a.metricsListener.Addr().String()
 	}
-	if a.pprofHTTP != nil {
-		go func() { errc <- a.pprofHTTP.Serve(a.pprofListener) }()
-		a.log.Info("serving Go profiles", "address", a.pprofListener.Addr().String())
+	if p := a.pprof; p != nil {
+		go func() { errc <- p.Serve() }()
+		a.log.Info("serving Go profiles", "address", p.Addr().String())
 	}
 	followCtx, stopFollowing := context.WithCancel(ctx)
 	defer stopFollowing()
@@ -223,11 +219,7 @@ func (a *aggregator) serve(ctx context.Context, disc source.Discoverer) error {
 // closeAll closes what start opened, the store last; an error of the
 // store's close is the one that matters (exit 70).
 func (a *aggregator) closeAll() error {
-	if a.pprofHTTP != nil {
-		_ = a.pprofHTTP.Close() // a profile being recorded is cut
-	} else if a.pprofListener != nil {
-		_ = a.pprofListener.Close()
-	}
+	a.pprof.Close() // a profile being recorded is cut
 	if a.metricsHTTP != nil {
 		_ = a.metricsHTTP.Close()
 	} else if a.metricsListener != nil {

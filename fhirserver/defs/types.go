@@ -48,7 +48,7 @@ const (
 
 // Type is a resource type or a data type. Its exported fields are set when
 // the version is indexed; what its methods and its nodes' methods return is
-// built on the first call of any of them (see build in load.go), after
+// built on the first call of any of them (build.go), after
 // which they are map lookups.
 type Type struct {
 	Name     string

@@ -132,9 +132,8 @@ type Handler struct {
 	readOnly bool
 
 	// capability is the CapabilityStatement, built on the first
-	// GET /metadata: listing every type's parameters compiles them all
-	// (search.Engine.Supports), and the statement is ~0.4 MB, which an
-	// endpoint nobody asks for its metadata should not hold. It is dated
+	// GET /metadata: the statement is ~0.4 MB, which an endpoint nobody
+	// asks for its metadata should not hold. It is dated
 	// when the handler was made, so it does not depend on when it is built.
 	capability func() []byte
 	started    time.Time

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync/atomic"
-	"time"
 
 	"github.com/go-logr/logr"
 
@@ -35,16 +34,10 @@ type Server struct {
 	// position; nil when --metrics-listen is empty.
 	metricsHTTP     *http.Server
 	metricsListener net.Listener
-	// The profiling listener, nil unless --pprof-listen is set. It is off
-	// unless asked for: profiles show the code's internals and a CPU
-	// profile costs the server while it runs, so it is for a developer
-	// measuring a process on their own machine (hack/benchserver -profile),
-	// never for a tenant's endpoint; on a listener of its own, like
-	// /metrics, so neither the Ingress nor the metrics Service can route to
-	// it, and only on a loopback address (internal/profiling).
-	pprofHTTP     *http.Server
-	pprofListener net.Listener
-	ready         atomic.Bool
+	// pprof serves Go's profiles on a loopback listener of its own, nil
+	// unless --pprof-listen is set (why: internal/profiling).
+	pprof *profiling.Listener
+	ready atomic.Bool
 }
 
 // New opens everything the server needs and binds its listener, but does
@@ -150,13 +143,10 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	s.listener = newLimitListener(s.listener, cfg.MaxConnections, cfg.MaxConnectionsPerAddress, s.metrics.Registry())
-	// Bound before any http.Server exists, and given its server last, so
-	// that closeBackends closes every listener a failed start leaves.
-	if cfg.PprofListen != "" {
-		s.pprofListener, err = net.Listen("tcp", cfg.PprofListen)
-		if err != nil {
-			return nil, fmt.Errorf("--pprof-listen %s: %w", cfg.PprofListen, err)
-		}
+	// Bound before any http.Server exists; closeBackends closes it, like
+	// every listener, whatever stage a failed start reached.
+	if s.pprof, err = profiling.Listen(cfg.PprofListen); err != nil {
+		return nil, err
 	}
 	s.http = newHTTPServer(bodyDeadline(mux, cfg.BodyTimeout))
 	if cfg.MetricsListen != "" {
@@ -165,11 +155,6 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 			return nil, fmt.Errorf("--metrics-listen %s: %w", cfg.MetricsListen, err)
 		}
 		s.metricsHTTP = newHTTPServer(s.metricsMux())
-	}
-	if s.pprofListener != nil {
-		// No newHTTPServer: its timeouts would cut a CPU profile, which
-		// answers only after the seconds it was asked to record.
-		s.pprofHTTP = &http.Server{Handler: profiling.Mux(), ReadHeaderTimeout: 10 * time.Second}
 	}
 	// Shutdown waits for in-flight requests; a $changes long poll would hold
 	// it for up to a minute, so pending polls are answered at once.
@@ -196,12 +181,7 @@ func (s *Server) MetricsAddr() net.Addr {
 }
 
 // PprofAddr is the address of the profiling listener, nil when there is none.
-func (s *Server) PprofAddr() net.Addr {
-	if s.pprofListener == nil {
-		return nil
-	}
-	return s.pprofListener.Addr()
-}
+func (s *Server) PprofAddr() net.Addr { return s.pprof.Addr() }
 
 // Serve answers requests until ctx is cancelled or the store fails for
 // good, then stops taking new requests, waits up to ShutdownTimeout for
@@ -217,9 +197,9 @@ func (s *Server) Serve(ctx context.Context) error {
 		go func() { errc <- s.metricsHTTP.Serve(s.metricsListener) }()
 		metricsAddr = s.metricsListener.Addr().String()
 	}
-	if s.pprofHTTP != nil {
-		go func() { errc <- s.pprofHTTP.Serve(s.pprofListener) }()
-		s.log.Info("serving Go profiles", "address", s.pprofListener.Addr().String())
+	if p := s.pprof; p != nil {
+		go func() { errc <- p.Serve() }()
+		s.log.Info("serving Go profiles", "address", p.Addr().String())
 	}
 	s.ready.Store(true)
 	s.log.Info("serving", "address", s.listener.Addr().String(), "metricsAddress", metricsAddr,
@@ -249,9 +229,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		// Scrapes are short; whatever is left after the API drained is cut.
 		_ = s.metricsHTTP.Close()
 	}
-	if s.pprofHTTP != nil {
-		_ = s.pprofHTTP.Close() // a profile being recorded is cut
-	}
+	s.pprof.Close()
 	if err := s.closeBackends(); err != nil {
 		return errors.Join(storeErr, err)
 	}
@@ -293,9 +271,7 @@ func (s *Server) closeBackends() error {
 	if s.metricsListener != nil && s.metricsHTTP == nil {
 		_ = s.metricsListener.Close()
 	}
-	if s.pprofListener != nil && s.pprofHTTP == nil {
-		_ = s.pprofListener.Close()
-	}
+	s.pprof.Close()
 	if s.store != nil {
 		err := s.store.Close()
 		s.store = nil

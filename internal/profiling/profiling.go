@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"time"
 )
 
 // The profiling listener (--pprof-listen) is off unless asked for: profiles
@@ -41,4 +42,51 @@ func Mux() *http.ServeMux {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
+}
+
+// Listener is a binary's profiling listener: Mux on a loopback address of
+// its own. A nil *Listener stands for "not asked for" and its Addr and
+// Close do nothing.
+type Listener struct {
+	ln  net.Listener
+	srv *http.Server
+}
+
+// Listen binds addr, which must be a loopback address (CheckLoopback); an
+// empty addr gives a nil Listener and no error.
+func Listen(addr string) (*Listener, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	if err := CheckLoopback(addr); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof-listen %s: %w", addr, err)
+	}
+	// No write or idle timeout: a CPU profile answers only after the
+	// seconds it was asked to record.
+	return &Listener{ln: ln, srv: &http.Server{Handler: Mux(), ReadHeaderTimeout: 10 * time.Second}}, nil
+}
+
+// Addr is where the profiles are served; nil for a nil Listener.
+func (l *Listener) Addr() net.Addr {
+	if l == nil {
+		return nil
+	}
+	return l.ln.Addr()
+}
+
+// Serve answers until Close, then returns http.ErrServerClosed.
+func (l *Listener) Serve() error { return l.srv.Serve(l.ln) }
+
+// Close stops serving (a profile being recorded is cut) and closes the
+// socket, served or not.
+func (l *Listener) Close() {
+	if l == nil {
+		return
+	}
+	_ = l.srv.Close()
+	_ = l.ln.Close()
 }

@@ -1,6 +1,7 @@
 package profiling
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -47,5 +48,40 @@ func TestMuxServesProfilesOnly(t *testing.T) {
 		if rec.Code != want {
 			t.Errorf("GET %s: %d, want %d", path, rec.Code, want)
 		}
+	}
+}
+
+// TestListen: no address, no listener (and a nil Listener is safe to ask
+// and close); a non-loopback address is refused before anything binds; a
+// loopback one serves the profiles until Close.
+func TestListen(t *testing.T) {
+	none, err := Listen("")
+	if err != nil || none != nil || none.Addr() != nil {
+		t.Fatalf("Listen(\"\") = %v, %v", none, err)
+	}
+	none.Close()
+	if _, err := Listen(":0"); err == nil {
+		t.Fatal("Listen(\":0\") bound every interface")
+	}
+	l, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- l.Serve() }()
+	resp, err := http.Get("http://" + l.Addr().String() + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("goroutine profile: %d", resp.StatusCode)
+	}
+	l.Close()
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Fatalf("Serve after Close: %v", err)
+	}
+	if _, err := http.Get("http://" + l.Addr().String() + "/debug/pprof/"); err == nil {
+		t.Fatal("still served after Close")
 	}
 }
