@@ -114,6 +114,7 @@ func (s *Server) verifyAssertion(ring *keyring, assertion, formClientID string, 
 	if !fresh {
 		return fail("jti already used")
 	}
+	s.jtiRecorded()
 	return c.Issuer, nil
 }
 

@@ -11,52 +11,79 @@ import (
 // writes files and swaps two symlinks) end before the files are read.
 const settleDelay = 100 * time.Millisecond
 
-// watchedRecheckFactor stretches the periodic re-check while fsnotify
+// watchedRecheckFactor stretches the re-check on use while fsnotify
 // watches the folder: 30 s becomes 5 min by default.
 const watchedRecheckFactor = 10
 
-// watch re-reads the credentials when the directory changes. fsnotify sees
-// the kubelet's "..data" symlink swap as events on the directory itself; the
-// periodic re-check covers what notifications miss (network volumes, a
-// watcher that failed to start, an editor that replaced the folder).
+// newWatcher is fsnotify.NewWatcher; tests replace it to run without a
+// watch, as past the kernel's fs.inotify.max_user_instances.
+var newWatcher = fsnotify.NewWatcher
+
+// startWatch sets up the fsnotify watch of the credentials folder and the
+// re-check period that goes with it. fsnotify sees the kubelet's "..data"
+// symlink swap as events on the directory itself. The re-check covers what
+// notifications miss (network volumes, a watcher that failed to start, an
+// editor that replaced the folder); with a live watch it is only a safety
+// net and runs watchedRecheckFactor times less often.
+func (s *Server) startWatch() {
+	w, err := newWatcher()
+	if err == nil {
+		if err = w.Add(s.dir); err != nil {
+			_ = w.Close()
+		}
+	}
+	s.recheckEvery = s.cfg.ReloadInterval
+	if err != nil {
+		s.log.Error(err, "cannot watch credentials dir; re-reading it on use instead", "dir", s.dir,
+			"atMostEvery", s.recheckEvery)
+		return
+	}
+	s.watcher = w
+	s.recheckEvery *= watchedRecheckFactor
+}
+
+// recheckIfDue asks the watch loop to re-read the credentials when the last
+// read is older than the re-check period. It runs on every use of the
+// credentials (a token request, a token verified), so the re-check costs an
+// idle server nothing: every wake-up of an idle server counts when hundreds
+// share a node (docs/storage.md, "Idle cost"), and an idle server has no
+// use for fresher credentials until somebody calls it. A client that
+// already has a new secret does not wait for it either: its failed
+// authentication re-reads at once (reloadOnMiss).
+func (s *Server) recheckIfDue() {
+	now := time.Now().UnixNano()
+	last := s.lastRecheck.Load()
+	if now-last < int64(s.recheckEvery) || !s.lastRecheck.CompareAndSwap(last, now) {
+		return
+	}
+	select {
+	case s.recheck <- struct{}{}:
+	default: // one is pending already
+	}
+}
+
+// watch re-reads the credentials when the folder changes or a use finds
+// the last read too old (recheckIfDue), until ctx ends.
 func (s *Server) watch(ctx context.Context) {
 	defer close(s.done)
 	var events <-chan fsnotify.Event
 	var errs <-chan error
-	w, err := fsnotify.NewWatcher()
-	if err == nil {
-		err = w.Add(s.dir)
+	if s.watcher != nil {
+		defer s.watcher.Close()
+		events, errs = s.watcher.Events, s.watcher.Errors
 	}
-	if err != nil {
-		s.log.Error(err, "cannot watch credentials dir; relying on periodic re-check", "dir", s.dir, "interval", s.cfg.ReloadInterval)
-	} else {
-		events, errs = w.Events, w.Errors
-	}
-	if w != nil {
-		defer w.Close()
-	}
-
-	// With a live watch the re-check is only a safety net, and every
-	// wake-up of an idle server counts when hundreds share a node (see
-	// docs/storage.md, "Idle cost"): it runs watchedRecheckFactor times
-	// less often than when polling is all there is.
-	recheck := s.cfg.ReloadInterval
-	if events != nil {
-		recheck *= watchedRecheckFactor
-	}
-	ticker := time.NewTicker(recheck)
-	defer ticker.Stop()
 	settle := time.NewTimer(time.Hour)
 	settle.Stop()
 	defer settle.Stop()
 
 	var lastErr string
 	reload := func() {
+		s.lastRecheck.Store(time.Now().UnixNano())
 		err := s.Reload()
 		switch {
 		case err != nil && err.Error() != lastErr:
 			// Logged once per distinct failure: the old credentials stay in
-			// force and the next change or tick retries.
+			// force and the next change or re-check retries.
 			s.log.Error(err, "credentials reload failed; keeping the current credentials")
 			lastErr = err.Error()
 		case err == nil:
@@ -81,7 +108,7 @@ func (s *Server) watch(ctx context.Context) {
 			s.log.Error(err, "credentials watcher error", "dir", s.dir)
 		case <-settle.C:
 			reload()
-		case <-ticker.C:
+		case <-s.recheck:
 			reload()
 		}
 	}

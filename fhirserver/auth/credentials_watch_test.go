@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
@@ -50,15 +52,28 @@ func (k *kubeSecretDir) swap(t testing.TB, c credSet) {
 	}
 }
 
+// noWatch makes the servers started until the test ends run without an
+// fsnotify watch, as past fs.inotify.max_user_instances. Not for parallel tests.
+func noWatch(t *testing.T) {
+	newWatcher = func() (*fsnotify.Watcher, error) { return nil, errors.New("too many open files") }
+	t.Cleanup(func() { newWatcher = fsnotify.NewWatcher })
+}
+
 func TestSecretRotation(t *testing.T) {
 	for _, mode := range []struct {
 		name     string
 		interval time.Duration
+		watch    bool
 	}{
-		{"fsnotify", time.Hour}, // the periodic check never fires: the watcher must see the swap
-		{"periodic re-check", 20 * time.Millisecond},
+		{"fsnotify", time.Hour, true}, // the re-check is never due: the watcher must see the swap
+		{"re-check on use", 20 * time.Millisecond, false},
 	} {
-		t.Run(mode.name, func(t *testing.T) { testSecretRotation(t, mode.interval) })
+		t.Run(mode.name, func(t *testing.T) {
+			if !mode.watch {
+				noWatch(t)
+			}
+			testSecretRotation(t, mode.interval)
+		})
 	}
 }
 
@@ -107,8 +122,9 @@ func testSecretRotation(t *testing.T, interval time.Duration) {
 	v2.keyPEM = p256PEM(t)
 	kd.swap(t, v2)
 
-	// The change is noticed without anybody asking (no token request with
-	// the new secret, which would itself trigger a re-read).
+	// The change is noticed without anybody asking for it (no token request
+	// with the new secret, which would itself trigger a re-read): by the
+	// watch, or by the re-check of the requests with the old secret.
 	deadline := time.Now().Add(10 * time.Second)
 	for e.srv.ring.Load().creds.customer.secret != v2.clientSecret {
 		if time.Now().After(deadline) {
@@ -149,6 +165,32 @@ func testSecretRotation(t *testing.T, interval time.Duration) {
 	}
 	e.token(t, v2.clientID, v2.clientSecret, "")
 	e.token(t, v2.aggID, v2.aggSecret, "")
+}
+
+// Without a watch, an idle server reads nothing however long it waits, and
+// the first use after the re-check period finds a swapped secret.
+func TestRecheckOnlyOnUse(t *testing.T) {
+	noWatch(t)
+	const interval = 20 * time.Millisecond
+	v1 := newCredSet(t, "acme")
+	kd := newKubeSecretDir(t, v1)
+	e := startEndpoint(t, v1, kd.dir, newFakeClock(), func(c *Config) { c.ReloadInterval = interval })
+	if e.srv.watcher != nil || e.srv.recheckEvery != interval {
+		t.Fatalf("watcher %v, re-check every %v; want none and %v", e.srv.watcher, e.srv.recheckEvery, interval)
+	}
+	tok := e.token(t, v1.clientID, v1.clientSecret, "")
+	v2 := v1
+	v2.clientSecret = "acme-rotated-secret-0123456789"
+	kd.swap(t, v2)
+	time.Sleep(10 * interval)
+	if got := e.srv.ring.Load().creds.customer.secret; got != v1.clientSecret {
+		t.Fatal("an idle server re-read its credentials")
+	}
+	if resp, body := e.get(t, "/fhir/Patient", tok); resp.StatusCode != http.StatusOK {
+		t.Fatalf("token refused: %d %s", resp.StatusCode, body)
+	}
+	waitFor(t, func() bool { return e.srv.ring.Load().creds.customer.secret == v2.clientSecret },
+		"re-read after a verified token")
 }
 
 // TestNewSecretWorksAtOnce: a client that already has the new secret is not

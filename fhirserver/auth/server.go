@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
 	"github.com/go-logr/logr"
 )
 
@@ -40,9 +41,11 @@ type Config struct {
 	// SecretGracePeriod is how long a replaced client secret keeps working
 	// (default 24 h).
 	SecretGracePeriod time.Duration
-	// ReloadInterval is how often the files are re-checked when the
-	// folder cannot be watched (default 30 s); while it is watched, the
-	// re-check for a missed notification runs ten times less often.
+	// ReloadInterval is how old the last read of the files may be when
+	// they are used (a token request, a token verified) before they are
+	// re-read, if the folder cannot be watched (default 30 s); while it is
+	// watched, the re-check for a missed notification is ten times rarer.
+	// An idle server re-reads nothing.
 	ReloadInterval time.Duration
 	// TrustedProxies are the networks of the proxies (an Ingress
 	// controller) whose X-Forwarded-For is believed when throttling failed
@@ -66,6 +69,8 @@ type Config struct {
 	Exchange Exchanger
 	// Clock returns the current time; tests inject one. Default time.Now.
 	Clock func() time.Time
+
+	jtiSweepAfter time.Duration // tests: sweepUsedJTIsEvery
 }
 
 // Server is one endpoint's token endpoint, token verifier and SMART discovery.
@@ -84,6 +89,11 @@ type Server struct {
 	// that failed client authentications trigger.
 	lastMissReload atomic.Int64
 
+	watcher      *fsnotify.Watcher // nil when the folder cannot be watched
+	recheckEvery time.Duration     // set by startWatch
+	lastRecheck  atomic.Int64      // unix nanoseconds of the last read by watch, or of New's
+	recheck      chan struct{}     // recheckIfDue → watch
+
 	tokens   *tokenCache
 	jtis     UsedJTIStore
 	throttle *throttle
@@ -92,11 +102,12 @@ type Server struct {
 	stop      context.CancelFunc
 	done      chan struct{} // closed when watch ends
 	sweepDone chan struct{} // closed when sweepUsedJTIs ends
+	jtiPut    chan struct{} // jtiRecorded → sweepUsedJTIs
 	closeOnce sync.Once
 }
 
 // New loads the credentials (generating the default set when no directory is
-// given), and starts watching them for changes until ctx ends or Close.
+// given), and watches them for changes until ctx ends or Close.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = DefaultTokenTTL
@@ -127,6 +138,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		proxies:   trustedProxies(cfg.TrustedProxies),
 		done:      make(chan struct{}),
 		sweepDone: make(chan struct{}),
+		recheck:   make(chan struct{}, 1),
+		jtiPut:    make(chan struct{}, 1),
 	}
 	if s.jtis == nil {
 		s.jtis = newJTICache(defaultJTICacheSize)
@@ -157,6 +170,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.Reload(); err != nil {
 		return nil, err
 	}
+	s.lastRecheck.Store(time.Now().UnixNano())
+	s.startWatch()
 	wctx, cancel := context.WithCancel(ctx)
 	s.stop = cancel
 	go s.watch(wctx)

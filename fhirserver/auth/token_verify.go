@@ -34,6 +34,7 @@ var ErrNoToken = &TokenError{Description: "no bearer token in the Authorization 
 // tokens are cached until they expire; the Principal returned is shared
 // between requests and must not be modified.
 func (s *Server) VerifyToken(raw string) (*Principal, error) {
+	s.recheckIfDue()
 	now := s.now()
 	if p, ok := s.tokens.get(raw, now); ok {
 		return p, nil

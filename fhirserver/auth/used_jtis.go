@@ -30,16 +30,32 @@ func usedJTIKey(clientID, jti string) string {
 	return clientID + "\x00" + base64.RawURLEncoding.EncodeToString(h[:])
 }
 
-// sweepUsedJTIsEvery is how often expired used-jti records are dropped.
-// Assertions live at most five minutes, so the store holds at most about
-// six minutes of token requests made with private_key_jwt.
+// sweepUsedJTIsEvery is how long after an assertion id is recorded the
+// expired ones are dropped. Assertions live at most five minutes, so the
+// store holds at most about seven minutes of token requests made with
+// private_key_jwt.
 const sweepUsedJTIsEvery = time.Minute
 
-// sweepUsedJTIs drops expired used-jti records now and then every minute
-// until ctx ends.
+// jtiRecorded tells sweepUsedJTIs that an assertion id was recorded.
+func (s *Server) jtiRecorded() {
+	select {
+	case s.jtiPut <- struct{}{}:
+	default: // a sweep is due already
+	}
+}
+
+// sweepUsedJTIs drops expired used-jti records at start, then a minute
+// after an assertion id is recorded, until ctx ends. With no assertions it
+// sleeps: an idle server wakes for nothing (docs/storage.md, "Idle cost"),
+// and expired records left behind are harmless (PutIfAbsent overwrites them).
 func (s *Server) sweepUsedJTIs(ctx context.Context) {
 	defer close(s.sweepDone)
-	t := time.NewTicker(sweepUsedJTIsEvery)
+	every := s.cfg.jtiSweepAfter
+	if every <= 0 {
+		every = sweepUsedJTIsEvery
+	}
+	t := time.NewTimer(every)
+	t.Stop()
 	defer t.Stop()
 	for {
 		if n, err := s.jtis.DeleteExpired(s.now()); err != nil {
@@ -47,6 +63,12 @@ func (s *Server) sweepUsedJTIs(ctx context.Context) {
 		} else if n > 0 {
 			s.log.V(1).Info("dropped expired client assertion ids", "count", n)
 		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.jtiPut:
+		}
+		t.Reset(every)
 		select {
 		case <-ctx.Done():
 			return

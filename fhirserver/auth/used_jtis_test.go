@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,5 +73,66 @@ func TestAssertionRefusedWhenItsJTICannotBeRecorded(t *testing.T) {
 	r := postToken(t, e, assertionForm(a), "", "")
 	if r.status != http.StatusServiceUnavailable || r.str("error") != "temporarily_unavailable" || r.header.Get("Retry-After") == "" {
 		t.Fatalf("%d %v %v, want 503 temporarily_unavailable with Retry-After", r.status, r.body, r.header)
+	}
+}
+
+// countingJTIs is the in-memory store, counting sweeps.
+type countingJTIs struct {
+	*jtiCache
+	mu     sync.Mutex
+	sweeps int
+}
+
+func (c *countingJTIs) DeleteExpired(now time.Time) (int, error) {
+	c.mu.Lock()
+	c.sweeps++
+	c.mu.Unlock()
+	return c.jtiCache.DeleteExpired(now)
+}
+
+func (c *countingJTIs) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sweeps
+}
+
+// The used-jti sweep runs at start and after an assertion is recorded, and
+// an idle server does not wake for it.
+func TestUsedJTISweepOnlyAfterUse(t *testing.T) {
+	clock := newFakeClock()
+	cl := newBackendClient(t, jose.ES384, "ec-1")
+	c := newCredSet(t, "acme")
+	c.jwks = jwksOf(t, cl)
+	dir := t.TempDir()
+	c.writeFiles(t, dir)
+	store := &countingJTIs{jtiCache: newJTICache(100)}
+	const after = 20 * time.Millisecond
+	e := startEndpoint(t, c, dir, clock, func(cfg *Config) { cfg.UsedJTIs = store; cfg.jtiSweepAfter = after })
+	waitFor(t, func() bool { return store.count() == 1 }, "the sweep at start")
+	time.Sleep(10 * after)
+	if n := store.count(); n != 1 {
+		t.Fatalf("%d sweeps of an idle server, want only the one at start", n)
+	}
+	a := cl.assertion(t, map[string]any{"iss": c.clientID, "sub": c.clientID, "aud": e.srv.TokenURL(),
+		"exp": clock.Now().Add(time.Minute).Unix(), "jti": "j1"})
+	if r := postToken(t, e, assertionForm(a), "", ""); r.status != http.StatusOK {
+		t.Fatalf("assertion refused: %d %v", r.status, r.body)
+	}
+	waitFor(t, func() bool { return store.count() == 2 }, "a sweep after the assertion")
+	time.Sleep(10 * after)
+	if n := store.count(); n != 2 {
+		t.Fatalf("%d sweeps after one assertion, want 2", n)
+	}
+}
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within 10 s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
