@@ -2,6 +2,7 @@ package storage
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -17,11 +18,15 @@ import (
 // runnable is an event the scheduler hears of: the store asks
 // (TrySchedule), a compaction ends (Done), or a flush raises the allowed
 // concurrency (UpdateGetAllowedWithoutPermission). eventScheduler grants
-// on those events, and keeps a slow safety sweep for anything else.
+// on those events, and keeps a slow safety sweep for anything else while
+// the store is busy.
 
 // compactionSweepEvery is the safety sweep's period: a minute, because it
 // is a safety net (every runnable compaction so far was announced by an
 // event) and each wake-up of an idle server costs ~0.3 ms of CPU here.
+// The sweep stops once a whole period passed without an event (nothing
+// changed that a sweep could find) and starts again with the next one, so
+// an idle store does not wake for it at all.
 const compactionSweepEvery = time.Minute
 
 // eventScheduler is a pebble.CompactionScheduler for a single store that
@@ -30,6 +35,10 @@ type eventScheduler struct {
 	db   pebble.DBForCompaction
 	stop chan struct{}
 	done chan struct{}
+
+	sweepEvery time.Duration
+	active     atomic.Bool   // an event since the last sweep
+	wake       chan struct{} // an event after the sweep stopped
 
 	mu       sync.Mutex
 	running  int
@@ -41,7 +50,8 @@ type eventScheduler struct {
 var _ pebble.CompactionScheduler = (*eventScheduler)(nil)
 
 func newEventScheduler() *eventScheduler {
-	s := &eventScheduler{stop: make(chan struct{}), done: make(chan struct{})}
+	s := &eventScheduler{stop: make(chan struct{}), done: make(chan struct{}),
+		sweepEvery: compactionSweepEvery, wake: make(chan struct{}, 1)}
 	s.idle = sync.NewCond(&s.mu)
 	return s
 }
@@ -67,6 +77,7 @@ func (s *eventScheduler) Unregister() {
 
 // TrySchedule implements pebble.CompactionScheduler.
 func (s *eventScheduler) TrySchedule() (bool, pebble.CompactionGrantHandle) {
+	s.event()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || s.db.GetAllowedWithoutPermission() <= s.running {
@@ -79,7 +90,20 @@ func (s *eventScheduler) TrySchedule() (bool, pebble.CompactionGrantHandle) {
 // UpdateGetAllowedWithoutPermission implements pebble.CompactionScheduler.
 // It runs under the store's locks, so the grant (which calls back into
 // the store) happens on a goroutine of its own.
-func (s *eventScheduler) UpdateGetAllowedWithoutPermission() { go s.grant() }
+func (s *eventScheduler) UpdateGetAllowedWithoutPermission() {
+	s.event()
+	go s.grant()
+}
+
+// event notes store activity for the safety sweep, waking it if it stopped.
+func (s *eventScheduler) event() {
+	if !s.active.Swap(true) {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
 
 // Started, MeasureCPU and CumulativeStats implement
 // pebble.CompactionGrantHandle; this scheduler paces nothing.
@@ -90,6 +114,7 @@ func (s *eventScheduler) CumulativeStats(pebble.CompactionGrantHandleStats) {}
 // Done implements pebble.CompactionGrantHandle: a slot is free, so a
 // waiting compaction may start.
 func (s *eventScheduler) Done() {
+	s.event()
 	s.mu.Lock()
 	s.running--
 	s.mu.Unlock()
@@ -136,17 +161,31 @@ func (s *eventScheduler) grant() {
 	}
 }
 
-// sweep grants now and then whatever no event announced.
+// sweep grants now and then whatever no event announced, while there are
+// events; after a period without any it waits for the next.
 func (s *eventScheduler) sweep() {
 	defer close(s.done)
-	t := time.NewTicker(compactionSweepEvery)
+	t := time.NewTimer(s.sweepEvery)
 	defer t.Stop()
 	for {
 		select {
 		case <-t.C:
-			s.grant()
 		case <-s.stop:
 			return
 		}
+		select {
+		case <-s.wake: // stale: the sweep is running
+		default:
+		}
+		if !s.active.Swap(false) {
+			select {
+			case <-s.wake:
+			case <-s.stop:
+				return
+			}
+		} else {
+			s.grant()
+		}
+		t.Reset(s.sweepEvery)
 	}
 }

@@ -16,12 +16,20 @@ type fakeDB struct {
 	allowed int
 	waiting int
 	handles chan pebble.CompactionGrantHandle
+	asked   int // GetAllowedWithoutPermission calls
 }
 
 func (d *fakeDB) GetAllowedWithoutPermission() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.asked++
 	return d.allowed
+}
+
+func (d *fakeDB) askedCount() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.asked
 }
 
 func (d *fakeDB) GetWaitingCompaction() (bool, pebble.WaitingCompaction) {
@@ -85,6 +93,45 @@ func TestEventSchedulerGrantsOnEvents(t *testing.T) {
 		t.Fatal("granted after Unregister")
 	}
 	expectNone(t, db.handles)
+}
+
+// TestEventSchedulerSweepsOnlyWhileBusy: the safety sweep grants what no
+// event announced, and stops after a period without events until the next.
+func TestEventSchedulerSweepsOnlyWhileBusy(t *testing.T) {
+	db := &fakeDB{handles: make(chan pebble.CompactionGrantHandle, 8)}
+	s := newEventScheduler()
+	const every = 20 * time.Millisecond
+	s.sweepEvery = every
+	db.set(1, 0)
+	s.Register(1, db)
+	defer s.Unregister()
+
+	// A compaction becomes runnable without an announcement while the
+	// store is busy: a sweep starts it.
+	if ok, h := s.TrySchedule(); !ok {
+		t.Fatal("TrySchedule with a free slot was refused")
+	} else {
+		db.set(2, 1) // the allowance rose, unannounced
+		receive(t, db.handles).Done()
+		h.Done()
+	}
+
+	// Idle: after at most two periods the sweep stops asking.
+	time.Sleep(3 * every)
+	before := db.askedCount()
+	time.Sleep(10 * every)
+	if n := db.askedCount() - before; n != 0 {
+		t.Fatalf("the sweep asked the idle store %d times", n)
+	}
+
+	// The next event restarts it: an unannounced compaction after it is found.
+	if ok, h := s.TrySchedule(); !ok {
+		t.Fatal("TrySchedule with a free slot was refused")
+	} else {
+		db.set(2, 1)
+		receive(t, db.handles).Done()
+		h.Done()
+	}
 }
 
 func receive(t *testing.T, ch chan pebble.CompactionGrantHandle) pebble.CompactionGrantHandle {
