@@ -88,6 +88,13 @@ var _ = Describe("the server StatefulSet", func() {
 		Expect(c.ReadinessProbe.HTTPGet.Port).To(Equal(intstr.FromString("http")))
 		Expect(c.LivenessProbe.HTTPGet.Path).To(Equal("/healthz"))
 		Expect(c.LivenessProbe.HTTPGet.Port).To(Equal(intstr.FromString("http")))
+		// Idle tenants are probed every 30 s; the start every second.
+		Expect(c.ReadinessProbe.PeriodSeconds).To(Equal(int32(30)))
+		Expect(c.LivenessProbe.PeriodSeconds).To(Equal(int32(30)))
+		Expect(c.StartupProbe.HTTPGet.Path).To(Equal("/healthz"))
+		Expect(c.StartupProbe.HTTPGet.Port).To(Equal(intstr.FromString("http")))
+		Expect(c.StartupProbe.PeriodSeconds).To(Equal(int32(1)))
+		Expect(c.StartupProbe.FailureThreshold).To(Equal(int32(300)))
 		Expect(c.SecurityContext.RunAsNonRoot).To(Equal(ptr.To(true)))
 		Expect(c.SecurityContext.ReadOnlyRootFilesystem).To(Equal(ptr.To(true)))
 		Expect(c.SecurityContext.AllowPrivilegeEscalation).To(Equal(ptr.To(false)))

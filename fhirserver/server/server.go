@@ -191,6 +191,10 @@ func (s *Server) PprofAddr() net.Addr { return s.pprof.Addr() }
 // by a new process (the WAL replay keeps every acknowledged write).
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 3)
+	// Ready before the first request can be answered: a probe of /healthz
+	// that passes means /readyz passes too (the operator's startup probe is
+	// on /healthz, and the kubelet asks /readyz right after it).
+	s.ready.Store(true)
 	go func() { errc <- s.http.Serve(s.listener) }()
 	metricsAddr := ""
 	if s.metricsHTTP != nil {
@@ -201,7 +205,6 @@ func (s *Server) Serve(ctx context.Context) error {
 		go func() { errc <- p.Serve() }()
 		s.log.Info("serving Go profiles", "address", p.Addr().String())
 	}
-	s.ready.Store(true)
 	s.log.Info("serving", "address", s.listener.Addr().String(), "metricsAddress", metricsAddr,
 		"fhirVersion", s.cfg.FHIRVersion, "base", s.cfg.BaseURL+"/fhir", "tokenURL", s.auth.TokenURL())
 

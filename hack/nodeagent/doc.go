@@ -51,6 +51,10 @@
 // so that plain HTTP to a Service's cluster name (<svc>.<ns>.svc:<port>), which
 // no resolver here knows, reaches the Service's process through the gateway.
 //
+// Until a pod is first Ready its readinessProbe is polled every
+// --probe-interval: what a kubelet gives the operator's pods, whose startup
+// probe passes every second and is followed at once by a readiness probe.
+//
 // Not simulated: liveness and startup probes, resource limits, init and
 // sidecar containers (only the first container runs), the pod's security
 // context and network policy (every process runs as this user on loopback),
