@@ -278,6 +278,21 @@ func (a *agent) startPod(pod *corev1.Pod) (*running, error) {
 			p.period = time.Duration(rp.PeriodSeconds) * time.Second
 		}
 	}
+	if lp := c.LivenessProbe; lp != nil && lp.HTTPGet != nil {
+		port, err := probePort(lp.HTTPGet.Port, c, ports)
+		if err != nil {
+			return nil, err
+		}
+		// Kubernetes' defaults for the fields left zero.
+		p.liveness = httpProbe("http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + lp.HTTPGet.Path)
+		p.livePeriod, p.liveFailures = 10*time.Second, 3
+		if lp.PeriodSeconds > 0 {
+			p.livePeriod = time.Duration(lp.PeriodSeconds) * time.Second
+		}
+		if lp.FailureThreshold > 0 {
+			p.liveFailures = int(lp.FailureThreshold)
+		}
+	}
 	a.log.Info("starting pod", "pod", pod.Namespace+"/"+pod.Name, "binary", l.Binary, "ports", l.Ports, "log", p.logPath)
 	p.run(context.Background())
 	taken = true
@@ -290,14 +305,14 @@ func probePort(port intstr.IntOrString, c corev1.Container, ports map[int32]int)
 		if p, ok := ports[port.IntVal]; ok {
 			return p, nil
 		}
-		return 0, fmt.Errorf("readinessProbe port %d is not a container port", port.IntVal)
+		return 0, fmt.Errorf("probe port %d is not a container port", port.IntVal)
 	}
 	for _, cp := range c.Ports {
 		if cp.Name == port.StrVal {
 			return ports[cp.ContainerPort], nil
 		}
 	}
-	return 0, fmt.Errorf("readinessProbe port %q is not a container port", port.StrVal)
+	return 0, fmt.Errorf("probe port %q is not a container port", port.StrVal)
 }
 
 // secretVersions names the resourceVersion of every Secret the pod's volumes

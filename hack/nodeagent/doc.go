@@ -55,7 +55,11 @@
 // --probe-interval: what a kubelet gives the operator's pods, whose startup
 // probe passes every second and is followed at once by a readiness probe.
 //
-// Not simulated: liveness and startup probes, resource limits, init and
+// The livenessProbe (HTTP GET) runs every periodSeconds once the pod has
+// been Ready, and failureThreshold failures in a row restart the process,
+// as a kubelet's would.
+//
+// Not simulated: startup probes, resource limits, init and
 // sidecar containers (only the first container runs), the pod's security
 // context and network policy (every process runs as this user on loopback),
 // and in-cluster credentials: an aggregator is given --kubeconfig (through

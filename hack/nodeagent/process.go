@@ -41,7 +41,13 @@ type proc struct {
 	probe        func(ctx context.Context) bool // nil: ready once running
 	interval     time.Duration                  // probing until ready: quick, so a new pod is Ready soon
 	period       time.Duration                  // probing once ready: the probe's periodSeconds, as a kubelet does
-	changed      func()                         // called after every state change
+	// liveness, when set, is probed every livePeriod once the process has
+	// been ready (the kubelet's "started"); livePeriod's failures in a row
+	// restart it, as a kubelet does.
+	liveness     func(ctx context.Context) bool
+	livePeriod   time.Duration
+	liveFailures int
+	changed      func() // called after every state change
 
 	mu    sync.Mutex
 	state procState
@@ -129,7 +135,8 @@ func (p *proc) runOnce(ctx context.Context) error {
 	tick := time.NewTicker(p.interval)
 	defer tick.Stop()
 	var killAt <-chan time.Time
-	var probed time.Time
+	var probed, lived time.Time
+	started, liveFails := false, 0
 	for {
 		select {
 		case err := <-exited:
@@ -143,21 +150,42 @@ func (p *proc) runOnce(ctx context.Context) error {
 		case <-killAt:
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		case <-tick.C:
-			if stopping == nil || p.snapshot().Ready && time.Since(probed) < p.period {
+			if stopping == nil {
+				continue
+			}
+			if p.liveness != nil && started && time.Since(lived) >= p.livePeriod {
+				lived = time.Now()
+				if p.probeOnce(ctx, p.liveness) {
+					liveFails = 0
+				} else if liveFails++; liveFails >= p.liveFailures {
+					fmt.Fprintf(logf, "--- nodeagent: liveness probe failed %d times: restarting %s\n", liveFails, p.bin)
+					stopping = nil
+					p.set(func(s *procState) { s.Ready = false })
+					_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+					killAt = time.After(p.grace)
+					continue
+				}
+			}
+			if p.snapshot().Ready && time.Since(probed) < p.period {
 				continue
 			}
 			probed = time.Now()
-			ready := p.probe == nil
-			if !ready {
-				pctx, cancel := context.WithTimeout(ctx, p.interval)
-				ready = p.probe(pctx)
-				cancel()
+			ready := p.probe == nil || p.probeOnce(ctx, p.probe)
+			if ready && !started {
+				started, lived = true, time.Now()
 			}
 			if ready != p.snapshot().Ready {
 				p.set(func(s *procState) { s.Ready = ready })
 			}
 		}
 	}
+}
+
+// probeOnce runs probe with the tick as its timeout.
+func (p *proc) probeOnce(ctx context.Context, probe func(context.Context) bool) bool {
+	pctx, cancel := context.WithTimeout(ctx, p.interval)
+	defer cancel()
+	return probe(pctx)
 }
 
 // stop ends supervision: SIGTERM, then SIGKILL after the grace period. It
@@ -199,7 +227,7 @@ func exitCode(err error) int32 {
 // closes connections behind the probes' back, waking idle servers.
 var probeClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
 
-// httpProbe is a readinessProbe's HTTP GET against the local port.
+// httpProbe is a probe's HTTP GET against the local port.
 func httpProbe(url string) func(ctx context.Context) bool {
 	return func(ctx context.Context) bool {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

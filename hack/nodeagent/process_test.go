@@ -70,3 +70,56 @@ func TestProcReadinessFollowsTheProbe(t *testing.T) {
 	ready <- true
 	waitFor(t, "ready", func() bool { return p.snapshot().Ready })
 }
+
+// A process that stops answering its liveness probe is restarted once the
+// probe failed failureThreshold times in a row; none is made before the
+// process was first ready.
+func TestProcLivenessRestarts(t *testing.T) {
+	alive := make(chan bool, 1)
+	alive <- true
+	var current, probedBeforeReady bool
+	var ready bool
+	readyCh := make(chan bool, 1)
+	readyCh <- false
+	p := &proc{
+		bin: "/bin/sh", logPath: filepath.Join(t.TempDir(), "p.log"), launch: &launch{Args: []string{"-c", "trap 'exit 0' TERM; while :; do sleep 0.05; done"}},
+		interval: 10 * time.Millisecond, period: 10 * time.Millisecond, changed: func() {}, grace: 5 * time.Second,
+		probe: func(context.Context) bool {
+			select {
+			case ready = <-readyCh:
+			default:
+			}
+			return ready
+		},
+		livePeriod: 10 * time.Millisecond, liveFailures: 3,
+	}
+	p.liveness = func(context.Context) bool {
+		if !ready {
+			probedBeforeReady = true
+		}
+		select {
+		case current = <-alive:
+		default:
+		}
+		return current
+	}
+	p.run(context.Background())
+	defer p.stop()
+	waitFor(t, "running", func() bool { return p.snapshot().Running })
+	time.Sleep(100 * time.Millisecond)
+	readyCh <- true
+	waitFor(t, "ready", func() bool { return p.snapshot().Ready })
+	time.Sleep(100 * time.Millisecond)
+	if s := p.snapshot(); s.Restarts != 0 || !s.Running {
+		t.Fatalf("restarted while alive: %+v", s)
+	}
+	alive <- false
+	waitFor(t, "a restart after the liveness probe failed", func() bool { return p.snapshot().Restarts == 1 })
+	if probedBeforeReady {
+		t.Error("liveness probed before the process was first ready")
+	}
+	log, _ := os.ReadFile(p.logPath)
+	if !strings.Contains(string(log), "liveness probe failed 3 times") {
+		t.Errorf("log:\n%s", log)
+	}
+}
