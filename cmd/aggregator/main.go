@@ -103,7 +103,7 @@ func start(ctx context.Context, cfg config, sink source.StatusSink, log *slog.Lo
 		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
 	logger := logr.FromSlogHandler(log.Handler())
-	if a.store, err = storage.Open(filepath.Join(dataDir, "store"), storage.Options{Logger: logger.WithName("storage"), CacheBytes: cfg.CacheBytes}); err != nil {
+	if a.store, err = storage.Open(filepath.Join(dataDir, "store"), storage.Options{Logger: logger.WithName("storage"), CacheBytes: cfg.CacheBytes, CacheStartBytes: cfg.CacheBytes}); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	if err := a.store.ClaimFHIRVersion("R4"); err != nil {

@@ -49,8 +49,9 @@ type Config struct {
 	MaxConnections           int
 	MaxConnectionsPerAddress int
 
-	// CacheBytes is the Pebble block cache (--cache-size): small by default
-	// so a small tenant's endpoint stays small under load too.
+	// CacheBytes is the most the Pebble block cache grows to (--cache-size):
+	// it starts small (8 MiB) so a small tenant's endpoint stays small under
+	// load too, and grows with the store's sstables.
 	CacheBytes int64
 }
 
@@ -86,7 +87,7 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 	fs.IntVar(&c.MaxConnections, "max-connections", 2048, "most connections open at once; more are closed at once (0: no cap)")
 	fs.IntVar(&c.MaxConnectionsPerAddress, "max-connections-per-address", 512, "most connections open at once from one IP address; more are closed at once (0: no cap)")
 	c.CacheBytes = storage.DefaultCacheBytes
-	fs.Var(bytesize.Flag(&c.CacheBytes), "cache-size", "Pebble block cache: bytes, or with a unit (64MiB); filled only as blocks are read, so an idle server does not pay for it. Raise it for a tenant with many resources")
+	fs.Var(bytesize.Flag(&c.CacheBytes), "cache-size", "most the Pebble block cache grows to: bytes, or with a unit (64MiB). It starts at 8MiB (or this, if smaller) and grows with the store's sstables; filled only as blocks are read, so an idle server does not pay for it")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

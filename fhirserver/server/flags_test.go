@@ -63,8 +63,8 @@ func TestParseFlags(t *testing.T) {
 			return c.BodyTimeout == 5*time.Second && c.MaxInflightBodyBytes == 1000 && c.MaxElements == 50 &&
 				c.MaxConnections == 10 && c.MaxConnectionsPerAddress == 0
 		}},
-		{name: "cache size default", args: []string{"--fhir-version", "R4"}, want: func(c Config) bool { return c.CacheBytes == 8<<20 }},
-		{name: "cache size with a unit", args: []string{"--fhir-version", "R4", "--cache-size", "64MiB"}, want: func(c Config) bool { return c.CacheBytes == 64<<20 }},
+		{name: "cache size default", args: []string{"--fhir-version", "R4"}, want: func(c Config) bool { return c.CacheBytes == 64<<20 }},
+		{name: "cache size with a unit", args: []string{"--fhir-version", "R4", "--cache-size", "32MiB"}, want: func(c Config) bool { return c.CacheBytes == 32<<20 }},
 		{name: "cache size from the environment", args: []string{"--fhir-version", "R4"}, env: map[string]string{"FHIRSERVER_CACHE_SIZE": "16777216"},
 			want: func(c Config) bool { return c.CacheBytes == 16<<20 }},
 		{name: "cache size too small", args: []string{"--fhir-version", "R4", "--cache-size", "4KiB"}, wantErr: true},

@@ -22,10 +22,11 @@ import (
 // refuses a store written by a newer format.
 const storeFormat = 1
 
-// DefaultCacheBytes is the block cache of a small tenant's store. Most
-// endpoints are small, and every one of them would otherwise grow by up to
-// the cache size once read; a large tenant raises it (--cache-size).
-const DefaultCacheBytes = 8 << 20
+// DefaultCacheBytes is the most a store's block cache grows to. It starts
+// at 8 MiB (a small tenant's) and grows with the store's sstables
+// (cache.go): most endpoints are small, and every one of them would
+// otherwise grow by up to the cache size once read.
+const DefaultCacheBytes = 64 << 20
 
 // Options configure Open. The zero value is usable.
 type Options struct {
@@ -34,13 +35,16 @@ type Options struct {
 	Logger logr.Logger
 	// Now is the clock for lastUpdated; tests may set it. Default time.Now.
 	Now func() time.Time
-	// CacheBytes is the Pebble block cache size. Default DefaultCacheBytes.
-	// The cache fills only as blocks are read, so idle memory does not pay
-	// for it; under load it is what a tenant's RSS grows by. It keeps the
-	// index and filter blocks of fresh sstables cached, which the existence
-	// checks of every create read: a tenant with many sstables (bulk loads,
-	// millions of resources) wants 32 MiB or more (--cache-size).
+	// CacheBytes is the most the Pebble block cache grows to. Default
+	// DefaultCacheBytes. The cache starts at CacheStartBytes and grows with
+	// the store's sstables (cache.go). It fills only as blocks are read, so
+	// idle memory does not pay for it; under load it is what a tenant's RSS
+	// grows by. It keeps the index and filter blocks of fresh sstables
+	// cached, which the existence checks of every create read.
 	CacheBytes int64
+	// CacheStartBytes is the block cache of a small store; default 8 MiB,
+	// never more than CacheBytes. Equal to CacheBytes: a fixed cache.
+	CacheStartBytes int64
 	// MemTableBytes is the Pebble memtable size. Default 16 MiB. Pebble
 	// starts with a 256 KiB memtable and doubles up to this, so idle memory
 	// does not pay for it either; a larger one flushes and compacts less
@@ -72,6 +76,7 @@ const (
 // Store is an open Pebble store. All methods are safe for concurrent use.
 type Store struct {
 	db      *pebble.DB
+	cache   *cacheSizer
 	dir     string
 	log     logr.Logger
 	now     func() time.Time
@@ -136,8 +141,18 @@ func Open(dir string, opts Options) (*Store, error) {
 	// Writes resume once a memtable flush and the next pre-allocated WAL
 	// (110% of the memtable) fit, with room to spare.
 	disk := newDiskWatch(baseFS, dir, log, 3*memBytes, poll)
-	cache := pebble.NewCache(cacheBytes)
-	defer cache.Unref()
+	startBytes := opts.CacheStartBytes
+	if startBytes <= 0 {
+		startBytes = cacheStartBytes
+	}
+	sizer := newCacheSizer(startBytes, cacheBytes)
+	cache := sizer.cache
+	sizing := false
+	defer func() {
+		if !sizing { // Open failed: Pebble, if it opened, was closed
+			sizer.close(false)
+		}
+	}()
 	po := &pebble.Options{
 		Cache:              cache,
 		MemTableSize:       memBytes,
@@ -150,7 +165,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	// reads an index block of every overlapping sstable. Deeper levels
 	// inherit the policy.
 	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
-	po.EventListener = eventListener(log, disk)
+	po.EventListener = eventListener(log, disk, sizer.tablesChanged)
 	po.Experimental.CompactionScheduler = newEventScheduler() // no 100 ms poll while idle
 	start := time.Now()
 	db, err := pebble.Open(dir, po)
@@ -158,7 +173,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", dir, diskFullError(err))
 	}
 	s := &Store{
-		db: db, dir: dir, log: log, now: now, mode: opts.syncMode, disk: disk,
+		db: db, dir: dir, log: log, now: now, mode: opts.syncMode, disk: disk, cache: sizer,
 		durableCh: make(chan struct{}), closedSignal: make(chan struct{}), failedCh: make(chan struct{}),
 		liveCounts: map[string]int64{},
 	}
@@ -174,6 +189,8 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: sync recovered WAL: %w", dir, diskFullError(err))
 	}
 	s.durable.Store(s.nextSeq - 1)
+	sizing = true
+	go sizer.run(db)
 	log.Info("store open", "dir", dir, "lastSeq", s.nextSeq-1, "storeID", s.storeID,
 		"took", time.Since(start).String())
 	return s, nil
@@ -252,6 +269,7 @@ func (s *Store) getMeta(name string) ([]byte, error) {
 func (s *Store) Close() error {
 	if s.disk.full.Load() {
 		s.disk.close()
+		s.cache.close(true)
 		s.lifeMu.Lock()
 		if !s.closed {
 			s.closed = true
@@ -286,6 +304,7 @@ func (s *Store) Close() error {
 			errs = append(errs, fmt.Errorf("flush store: %w", err))
 		}
 	}
+	s.cache.close(true)
 	if err := s.db.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}
@@ -399,8 +418,10 @@ func (s *Store) StoreID() string { return s.storeID }
 // eventListener logs the Pebble events an operator needs to explain slow
 // writes: write stalls (compactions falling behind), slow disks and
 // background errors.
-func eventListener(log logr.Logger, disk *diskWatch) *pebble.EventListener {
+func eventListener(log logr.Logger, disk *diskWatch, tablesChanged func()) *pebble.EventListener {
 	return &pebble.EventListener{
+		FlushEnd:        func(pebble.FlushInfo) { tablesChanged() },
+		CompactionEnd:   func(pebble.CompactionInfo) { tablesChanged() },
 		BackgroundError: func(err error) { log.Error(err, "pebble background error") },
 		WriteStallBegin: func(info pebble.WriteStallBeginInfo) {
 			log.Info("writes stalled", "reason", info.Reason)
