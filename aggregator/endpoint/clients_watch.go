@@ -15,14 +15,14 @@ import (
 const watchSettle = 100 * time.Millisecond
 
 // watchClients reads the customers' folders again when the clients dir or
-// any customer folder in it changes, until ctx ends; the periodic re-check
-// of the auth server covers what notifications miss. reload is the auth
+// any customer folder in it changes, until ctx ends; the auth server's
+// re-check on use covers what notifications miss. reload is the auth
 // server's Reload. done is closed when it returns.
 func (d *directory) watchClients(ctx context.Context, reload func() error, done chan<- struct{}) {
 	defer close(done)
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		d.log.Error(err, "cannot watch the clients dir; relying on the periodic re-check", "dir", d.dir)
+		d.log.Error(err, "cannot watch the clients dir; relying on the re-check on use", "dir", d.dir)
 		return
 	}
 	defer w.Close()

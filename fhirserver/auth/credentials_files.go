@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -53,6 +54,10 @@ type credentials struct {
 	listed []clientCreds
 	// digest covers every file's bytes so a re-read that changes nothing is a no-op.
 	digest [sha256.Size]byte
+	// changedAt is the latest modification time of the secret files read:
+	// when a replaced secret was replaced, however late the server notices
+	// (it re-reads on use when it cannot watch the folder). Zero: unknown.
+	changedAt time.Time
 }
 
 // snapshotDir returns the folder to read the files from. A mounted Secret is
@@ -104,7 +109,16 @@ func readCredentials(dir string) (*credentials, error) {
 		}
 		files[f.name] = b
 	}
-	return parseCredentials(files)
+	c, err := parseCredentials(files)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range []string{FileClientSecret, FileAggregatorClientSecret} {
+		if fi, err := os.Stat(filepath.Join(base, name)); err == nil && fi.ModTime().After(c.changedAt) {
+			c.changedAt = fi.ModTime()
+		}
+	}
+	return c, nil
 }
 
 func readLimited(path string) ([]byte, error) {

@@ -193,6 +193,41 @@ func TestRecheckOnlyOnUse(t *testing.T) {
 		"re-read after a verified token")
 }
 
+// A replaced secret works for the grace period from when its file changed,
+// not from when the server noticed: an idle server that could not watch the
+// folder may notice a rotation late, and must not extend an old secret.
+func TestGraceRunsFromTheChange(t *testing.T) {
+	clock := newFakeClock()
+	v1 := newCredSet(t, "acme")
+	kd := newKubeSecretDir(t, v1)
+	e := startEndpoint(t, v1, kd.dir, clock, func(c *Config) { c.ReloadInterval = time.Hour })
+	v2 := v1
+	v2.clientSecret = "acme-rotated-secret-0123456789"
+	kd.swap(t, v2)
+	// The new files were written 23 h before the server reads them.
+	data, err := filepath.EvalSymlinks(filepath.Join(kd.dir, "..data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	written := clock.Now().Add(-23 * time.Hour)
+	entries, _ := os.ReadDir(data)
+	for _, f := range entries {
+		if err := os.Chtimes(filepath.Join(data, f.Name()), written, written); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.srv.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(59 * time.Minute)
+	e.token(t, v1.clientID, v1.clientSecret, "")
+	clock.Add(2 * time.Minute)
+	if r := postToken(t, e, url.Values{"grant_type": {"client_credentials"}}, v1.clientID, v1.clientSecret); r.status != http.StatusUnauthorized {
+		t.Fatalf("old secret works %v after its file changed: %d", 24*time.Hour+time.Minute, r.status)
+	}
+	e.token(t, v2.clientID, v2.clientSecret, "")
+}
+
 // TestNewSecretWorksAtOnce: a client that already has the new secret is not
 // refused while the watcher has yet to notice the change.
 func TestNewSecretWorksAtOnce(t *testing.T) {

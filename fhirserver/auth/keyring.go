@@ -60,6 +60,15 @@ type keyring struct {
 // from prev (nil on first load) the secrets still in their grace period and
 // the keys whose tokens may still be live.
 func nextKeyring(prev *keyring, c *credentials, now time.Time, grace, keyKeep time.Duration) (*keyring, error) {
+	// A replaced secret's grace period runs from when its file changed, if
+	// that is known and earlier: a server that noticed late (idle, unable
+	// to watch the folder) must not keep an old secret working for longer.
+	// A replaced signing key stays for keyKeep from now: this server signed
+	// with it until now.
+	replacedAt := now
+	if !c.changedAt.IsZero() && c.changedAt.Before(now) {
+		replacedAt = c.changedAt
+	}
 	signer, err := c.key.signer()
 	if err != nil {
 		return nil, err
@@ -80,7 +89,7 @@ func nextKeyring(prev *keyring, c *credentials, now time.Time, grace, keyKeep ti
 	}
 	for _, e := range prev.clients {
 		if e.until.IsZero() {
-			e.until = now.Add(grace)
+			e.until = replacedAt.Add(grace)
 		}
 		if !e.until.After(now) || k.hasClient(e) {
 			continue
