@@ -7,8 +7,8 @@
 #   - the resident memory of the N server processes once idle (total, median,
 #     largest) and the manager's;
 #   - the idle CPU of the servers and of the rest of the fleet (control plane,
-#     manager, node agent, gateway) over DENSITY_IDLE_SECONDS (default 60, two of the aggregator's
-#     25 s long polls and every minute-long timer),
+#     manager, node agent, gateway) over DENSITY_IDLE_SECONDS (default 60: two probe periods,
+#     one of the aggregator's 55 s long polls and every minute-long timer),
 #     in % of one core.
 # Then it stops the fleet and removes the folder; it gives up (exit 1) if the
 # machine's available memory falls below DENSITY_MIN_FREE_MB (3000).
