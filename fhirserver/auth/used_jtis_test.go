@@ -58,19 +58,27 @@ func (failingJTIs) PutIfAbsent(string, []byte, time.Time, time.Time) (bool, erro
 }
 func (failingJTIs) DeleteExpired(time.Time) (int, error) { return 0, errors.New("disk on fire") }
 
-// An assertion whose jti cannot be recorded is refused: accepting it could
-// allow a replay after a restart.
-func TestAssertionRefusedWhenItsJTICannotBeRecorded(t *testing.T) {
+// assertionEndpoint starts an endpoint whose customer authenticates with
+// private_key_jwt, and returns it with a maker of that client's assertions.
+func assertionEndpoint(t *testing.T, opt func(*Config)) (*testEndpoint, func(jti string) string) {
 	clock := newFakeClock()
 	cl := newBackendClient(t, jose.ES384, "ec-1")
 	c := newCredSet(t, "acme")
 	c.jwks = jwksOf(t, cl)
 	dir := t.TempDir()
 	c.writeFiles(t, dir)
-	e := startEndpoint(t, c, dir, clock, func(cfg *Config) { cfg.UsedJTIs = failingJTIs{} })
-	a := cl.assertion(t, map[string]any{"iss": c.clientID, "sub": c.clientID, "aud": e.srv.TokenURL(),
-		"exp": clock.Now().Add(time.Minute).Unix(), "jti": "j1"})
-	r := postToken(t, e, assertionForm(a), "", "")
+	e := startEndpoint(t, c, dir, clock, opt)
+	return e, func(jti string) string {
+		return cl.assertion(t, map[string]any{"iss": c.clientID, "sub": c.clientID, "aud": e.srv.TokenURL(),
+			"exp": clock.Now().Add(time.Minute).Unix(), "jti": jti})
+	}
+}
+
+// An assertion whose jti cannot be recorded is refused: accepting it could
+// allow a replay after a restart.
+func TestAssertionRefusedWhenItsJTICannotBeRecorded(t *testing.T) {
+	e, assertion := assertionEndpoint(t, func(cfg *Config) { cfg.UsedJTIs = failingJTIs{} })
+	r := postToken(t, e, assertionForm(assertion("j1")), "", "")
 	if r.status != http.StatusServiceUnavailable || r.str("error") != "temporarily_unavailable" || r.header.Get("Retry-After") == "" {
 		t.Fatalf("%d %v %v, want 503 temporarily_unavailable with Retry-After", r.status, r.body, r.header)
 	}
@@ -99,23 +107,15 @@ func (c *countingJTIs) count() int {
 // The used-jti sweep runs at start and after an assertion is recorded, and
 // an idle server does not wake for it.
 func TestUsedJTISweepOnlyAfterUse(t *testing.T) {
-	clock := newFakeClock()
-	cl := newBackendClient(t, jose.ES384, "ec-1")
-	c := newCredSet(t, "acme")
-	c.jwks = jwksOf(t, cl)
-	dir := t.TempDir()
-	c.writeFiles(t, dir)
 	store := &countingJTIs{jtiCache: newJTICache(100)}
 	const after = 20 * time.Millisecond
-	e := startEndpoint(t, c, dir, clock, func(cfg *Config) { cfg.UsedJTIs = store; cfg.jtiSweepAfter = after })
+	e, assertion := assertionEndpoint(t, func(cfg *Config) { cfg.UsedJTIs = store; cfg.jtiSweepAfter = after })
 	waitFor(t, func() bool { return store.count() == 1 }, "the sweep at start")
 	time.Sleep(10 * after)
 	if n := store.count(); n != 1 {
 		t.Fatalf("%d sweeps of an idle server, want only the one at start", n)
 	}
-	a := cl.assertion(t, map[string]any{"iss": c.clientID, "sub": c.clientID, "aud": e.srv.TokenURL(),
-		"exp": clock.Now().Add(time.Minute).Unix(), "jti": "j1"})
-	if r := postToken(t, e, assertionForm(a), "", ""); r.status != http.StatusOK {
+	if r := postToken(t, e, assertionForm(assertion("j1")), "", ""); r.status != http.StatusOK {
 		t.Fatalf("assertion refused: %d %v", r.status, r.body)
 	}
 	waitFor(t, func() bool { return store.count() == 2 }, "a sweep after the assertion")
