@@ -55,7 +55,6 @@ func (s *Store) RebuildIndexes(ctx context.Context, fingerprint string, extract 
 		return fmt.Errorf("rebuild indexes: %w", err)
 	}
 	defer it.Close()
-	rd := reader{s.db}
 	b = s.db.NewBatch()
 	defer func() { _ = b.Close() }()
 	var done, inBatch int
@@ -75,9 +74,9 @@ func (s *Store) RebuildIndexes(ctx context.Context, fingerprint string, extract 
 		if err != nil {
 			return fmt.Errorf("rebuild indexes: %w", err)
 		}
-		rec, err := rd.version(typ, id, h.versionID)
+		rec, err := decodeRecord(it.Value()) // the current key holds the whole record
 		if err != nil {
-			return fmt.Errorf("rebuild indexes: %w", err)
+			return fmt.Errorf("rebuild indexes: %s/%s: %w", typ, id, err)
 		}
 		entries, err := extract(rec)
 		if err != nil {
