@@ -45,10 +45,11 @@ func (s *Store) migrateFormat1(opts Options) error {
 	// only keys it has already passed, and version keys, which it does not
 	// cover.
 	rd := reader{s.db}
-	b := s.db.NewBatch()
-	defer func() { _ = b.Close() }()
-	var moved, inBatch, batches int
-	lastLog := time.Now()
+	w := s.newBulkWriter("migrating the store to format 2", perBatch)
+	if opts.migrateHook != nil {
+		w.afterBatch = func(n int) { opts.migrateHook(s, n) }
+	}
+	defer w.close()
 	for ok := it.First(); ok; ok = it.Next() {
 		h, rest, err := decodeHeader(it.Value())
 		if err != nil {
@@ -69,31 +70,18 @@ func (s *Store) migrateFormat1(opts Options) error {
 		if !ok {
 			return fmt.Errorf("migrate to format 2: %s/%s: no record of its current version %d", typ, id, h.versionID)
 		}
-		_ = b.Set(it.Key(), rec, nil)
-		_ = b.Delete(vk, nil)
-		moved++
-		if inBatch++; inBatch == perBatch {
-			if err := b.Commit(pebble.NoSync); err != nil {
-				return fmt.Errorf("migrate to format 2: commit: %w", err)
-			}
-			_ = b.Close()
-			b, inBatch = s.db.NewBatch(), 0
-			if batches++; opts.migrateHook != nil {
-				opts.migrateHook(s, batches)
-			}
-		}
-		if time.Since(lastLog) > 5*time.Second {
-			s.log.Info("migrating the store to format 2", "resources", moved, "elapsed", time.Since(start).Round(time.Second).String())
-			lastLog = time.Now()
+		_ = w.b.Set(it.Key(), rec, nil)
+		_ = w.b.Delete(vk, nil)
+		if err := w.next(); err != nil {
+			return err
 		}
 	}
 	if err := it.Error(); err != nil {
 		return fmt.Errorf("migrate to format 2: %w", err)
 	}
-	_ = b.Set(keyMeta(metaFormat), binary.AppendUvarint(nil, storeFormat), nil)
-	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("migrate to format 2: commit: %w", err)
+	if err := w.finish(metaFormat, binary.AppendUvarint(nil, storeFormat)); err != nil {
+		return err
 	}
-	s.log.Info("store migrated to format 2", "resources", moved, "took", time.Since(start).String())
+	s.log.Info("store migrated to format 2", "resources", w.done, "took", time.Since(start).String())
 	return nil
 }
