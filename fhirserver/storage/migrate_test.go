@@ -250,14 +250,14 @@ func TestMigrateFormat1SurvivesACrash(t *testing.T) {
 			}
 
 			var crashed, inspect *vfs.MemFS
-			s, err = Open("db", Options{fs: fs, migrateBatch: 3, migrateHook: func(s *Store, batches int) {
+			s, err = Open("db", Options{fs: fs, migrateBatch: 3, migrateHook: func(migrating *Store, batches int) {
 				if batches != 2 {
 					return
 				}
 				if tc.unsynced > 0 {
 					// A killed process leaves what it wrote to the OS; make
 					// sure the WAL writer wrote the two batches.
-					if err := s.db.LogData(nil, pebble.Sync); err != nil {
+					if err := migrating.db.LogData(nil, pebble.Sync); err != nil {
 						t.Error(err)
 					}
 				}
