@@ -282,8 +282,12 @@ func TestSupersededVersionsMoveToVersionKeys(t *testing.T) {
 					return err
 				}
 			}
-			if r, err := tx.Get(ctx, "Patient", "a"); err != nil || r.VersionID != 5 {
-				return fmt.Errorf("tx.Get = %+v, %v", r, err)
+			r, err := tx.Get(ctx, "Patient", "a")
+			if err != nil {
+				return err
+			}
+			if r.VersionID != 5 {
+				return fmt.Errorf("tx.Get = version %d, want 5", r.VersionID)
 			}
 			return nil
 		}, "[Patient/a/1 Patient/a/2 Patient/a/3 Patient/a/4]"},
