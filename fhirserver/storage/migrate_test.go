@@ -124,7 +124,7 @@ func observe(t *testing.T, s *Store) string {
 // downgradeToFormat1 rewrites the resources of db in the layout of format 1,
 // as a build before format 2 left them: the current key holds only the
 // header, and every version, the current one too, is under its version key.
-func downgradeToFormat1(t *testing.T, db *pebble.DB) {
+func downgradeToFormat1(t testing.TB, db *pebble.DB) {
 	t.Helper()
 	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixCurrent}, UpperBound: []byte{prefixCurrent + 1}})
 	if err != nil {
