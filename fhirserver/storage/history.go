@@ -91,48 +91,76 @@ func (s *Store) history(ctx context.Context, q HistoryQuery) (HistoryPage, int, 
 		if err != nil {
 			return err
 		}
-		it, err := s.historyIter(q, below, top, seqs)
+		// consider takes the candidates newest first (rec is the record when
+		// it is already read); stop ends the page.
+		consider := func(c candidate, rec *Record) (stop bool, err error) {
+			visited++
+			if err := ctx.Err(); err != nil {
+				return true, err
+			}
+			// Type and system history keys are bounded by seqs already;
+			// instance history walks versionIds, which follow the same order.
+			if c.seq > top || c.seq >= seqs.hi {
+				return false, nil // waiting for its fsync, or began after the _at period
+			}
+			if c.seq < seqs.lo {
+				return true, nil // older than _since, as is everything below
+			}
+			keep, older, err := rd.currentDuring(c, q.At)
+			if err != nil {
+				return true, err
+			}
+			if !keep {
+				// Without older, the older versions of this resource ended
+				// before At too.
+				return !older && q.ID != "", nil
+			}
+			if len(page.Records) == count {
+				page.Next = historyCursor(lastPos)
+				return true, nil
+			}
+			if rec == nil {
+				if rec, err = rd.version(c.typ, c.id, c.versionID); err != nil {
+					return true, err
+				}
+			}
+			page.Records = append(page.Records, rec)
+			lastPos = c.pos
+			return false, nil
+		}
+		vBelow := below
+		if q.ID != "" {
+			// Instance history: the newest version is under the current key,
+			// the older ones under version keys. Those below the current
+			// version read here all exist already (a write moves a version
+			// to its key in the batch that supersedes it), and those from it
+			// on are left out, so a write between the two reads can neither
+			// hide a version nor list one twice.
+			cur, h, found, err := rd.currentIf(q.Type, q.ID, 0)
+			if err != nil || !found {
+				return err
+			}
+			if below == 0 || uint64(h.versionID) < below {
+				c := candidate{pos: uint64(h.versionID), typ: q.Type, id: q.ID, versionID: h.versionID, seq: h.seq}
+				if stop, err := consider(c, cur); stop || err != nil {
+					return err
+				}
+				vBelow = uint64(h.versionID)
+			}
+		}
+		it, err := s.historyIter(q, vBelow, top, seqs)
 		if err != nil || it == nil {
 			return err
 		}
 		defer it.Close()
 		for ok := it.Last(); ok; ok = it.Prev() {
-			visited++
-			if err := ctx.Err(); err != nil {
-				return err
-			}
 			c, err := decodeCandidate(q, it.Key(), it.Value())
 			if err != nil {
 				return err
 			}
-			// Type and system history keys are bounded by seqs already;
-			// instance history walks versionIds, which follow the same order.
-			if c.seq > top || c.seq >= seqs.hi {
-				continue // waiting for its fsync, or began after the _at period
-			}
-			if c.seq < seqs.lo {
-				return nil // older than _since, as is everything below
-			}
-			keep, older, err := rd.currentDuring(c, q.At)
-			if err != nil {
+			if stop, err := consider(c, nil); stop || err != nil {
 				return err
 			}
-			if !keep {
-				if !older && q.ID != "" {
-					return nil // older versions of this resource ended before At
-				}
-				continue
-			}
-			if len(page.Records) == count {
-				page.Next = historyCursor(lastPos)
-				return nil
-			}
-			rec, err := rd.version(c.typ, c.id, c.versionID)
-			if err != nil {
-				return err
-			}
-			page.Records = append(page.Records, rec)
-			lastPos = c.pos
 		}
 		return it.Error()
 	})
@@ -156,7 +184,7 @@ func (s *Store) historyIter(q HistoryQuery, below, top uint64, seqs seqSpan) (*p
 	}
 	var lower, upper []byte
 	switch {
-	case q.ID != "":
+	case q.ID != "": // the superseded versions; the caller reads the current one
 		lower = keyVersionPrefix(q.Type, q.ID)
 		upper = prefixEnd(lower)
 		if below > 0 {
@@ -201,15 +229,11 @@ func (rd reader) currentDuring(c candidate, p Period) (keep, older bool, err err
 	if p.Start.IsZero() {
 		return true, true, nil
 	}
-	next, ok, err := rd.get(keyVersion(c.typ, c.id, c.versionID+1))
+	next, ok, err := rd.versionHeader(c.typ, c.id, c.versionID+1)
 	if err != nil || !ok {
 		return err == nil, true, err // still current
 	}
-	h, _, err := decodeHeader(next)
-	if err != nil {
-		return false, false, err
-	}
-	ended := fromMicros(h.lastUpdated)
+	ended := fromMicros(next.lastUpdated)
 	if ended.After(p.Start) {
 		return true, true, nil
 	}

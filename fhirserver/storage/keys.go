@@ -14,8 +14,8 @@ import (
 // appendEscaped) to keep both the order and an unambiguous end.
 const (
 	prefixMeta    = 'm' // m <name>                              → meta value
-	prefixCurrent = 'r' // r <type> 00 <id>                      → current header
-	prefixVersion = 'v' // v <type> 00 <id> 00 <versionId:8>      → record
+	prefixCurrent = 'r' // r <type> 00 <id>                      → record of the current version
+	prefixVersion = 'v' // v <type> 00 <id> 00 <versionId:8>      → record of a superseded version
 	prefixTypeLog = 't' // t <type> 00 <seq:8>                    → id, versionId
 	prefixChange  = 'c' // c <seq:8>                              → change (also the time index: history_time.go)
 	prefixIndex   = 'i' // i <type> 00 <param> 00 <esc(value)> <id> → empty

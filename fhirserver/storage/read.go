@@ -49,19 +49,92 @@ func (rd reader) get(key []byte) ([]byte, bool, error) {
 	return out, true, nil
 }
 
-func (rd reader) header(typ, id string) (header, bool, error) {
-	v, ok, err := rd.get(keyCurrent(typ, id))
-	if err != nil || !ok {
-		return header{}, false, err
+// view calls fn with the value of key, borrowed from Pebble: fn must copy
+// what it keeps. It returns false (without calling fn) when key is absent.
+func (rd reader) view(key []byte, fn func(v []byte) error) (bool, error) {
+	v, closer, err := rd.r.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
 	}
-	h, _, err := decodeHeader(v)
+	if err != nil {
+		return false, fmt.Errorf("storage get: %w", err)
+	}
+	defer closer.Close()
+	return true, fn(v)
+}
+
+// header returns the header of typ/id's current version, without copying
+// its body.
+func (rd reader) header(typ, id string) (header, bool, error) {
+	var h header
+	ok, err := rd.view(keyCurrent(typ, id), func(v []byte) (err error) {
+		h, _, err = decodeHeader(v)
+		return err
+	})
 	if err != nil {
 		return header{}, false, fmt.Errorf("%s/%s: %w", typ, id, err)
 	}
-	return h, true, nil
+	return h, ok, nil
 }
 
+// currentRaw returns the encoded record under typ/id's current key (a copy)
+// and its header: what a write moves to the version key when it supersedes
+// that version.
+func (rd reader) currentRaw(typ, id string) ([]byte, header, bool, error) {
+	v, ok, err := rd.get(keyCurrent(typ, id))
+	if err != nil || !ok {
+		return nil, header{}, false, err
+	}
+	h, _, err := decodeHeader(v)
+	if err != nil {
+		return nil, header{}, false, fmt.Errorf("%s/%s: %w", typ, id, err)
+	}
+	return v, h, true, nil
+}
+
+// currentIf returns typ/id's current record if it is version versionID
+// (any version when versionID is 0); the body is decoded (and copied) only
+// then. The header comes back either way; found is false when the resource
+// never existed.
+func (rd reader) currentIf(typ, id string, versionID int64) (rec *Record, h header, found bool, err error) {
+	found, err = rd.view(keyCurrent(typ, id), func(v []byte) error {
+		if h, _, err = decodeHeader(v); err != nil || versionID != 0 && h.versionID != versionID {
+			return err
+		}
+		rec, err = decodeRecord(v)
+		return err
+	})
+	if err != nil {
+		return nil, header{}, false, fmt.Errorf("%s/%s: %w", typ, id, err)
+	}
+	return rec, h, found, nil
+}
+
+// version returns version versionID of typ/id, current or superseded.
+//
+// The current key is read first, and the version key only when the current
+// version is a later one. That order makes the two reads race-free without
+// a snapshot: the batch that replaces the current key also writes the
+// version it supersedes under its version key (stageVersion), atomically,
+// and version keys are never removed. So if the current key shows a later
+// version, the asked one is already under its version key; if it shows an
+// earlier one, the asked version did not exist when the current key was
+// read. (The other order could miss a version that moved from the current
+// key to its version key between the two reads.)
 func (rd reader) version(typ, id string, versionID int64) (*Record, error) {
+	if versionID <= 0 { // 0 would ask currentIf for whichever is current
+		return nil, fmt.Errorf("%w: %s/%s/_history/%d", ErrNotFound, typ, id, versionID)
+	}
+	rec, cur, found, err := rd.currentIf(typ, id, versionID)
+	if err != nil {
+		return nil, err
+	}
+	if rec != nil {
+		return rec, nil
+	}
+	if !found || cur.versionID < versionID {
+		return nil, fmt.Errorf("%w: %s/%s/_history/%d", ErrNotFound, typ, id, versionID)
+	}
 	v, ok, err := rd.get(keyVersion(typ, id, versionID))
 	if err != nil {
 		return nil, err
@@ -69,25 +142,45 @@ func (rd reader) version(typ, id string, versionID int64) (*Record, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s/%s/_history/%d", ErrNotFound, typ, id, versionID)
 	}
-	r, err := decodeRecord(v)
-	if err != nil {
+	if rec, err = decodeRecord(v); err != nil {
 		return nil, fmt.Errorf("%s/%s/_history/%d: %w", typ, id, versionID, err)
 	}
-	return r, nil
+	return rec, nil
 }
 
+// versionHeader returns the header of version versionID of typ/id (found
+// false when there is no such version), reading the keys in the order
+// version explains, without decoding a body.
+func (rd reader) versionHeader(typ, id string, versionID int64) (header, bool, error) {
+	cur, found, err := rd.header(typ, id)
+	if err != nil || !found || cur.versionID <= versionID {
+		return cur, found && cur.versionID == versionID, err
+	}
+	var h header
+	ok, err := rd.view(keyVersion(typ, id, versionID), func(v []byte) (err error) {
+		h, _, err = decodeHeader(v)
+		return err
+	})
+	if err != nil {
+		return header{}, false, fmt.Errorf("%s/%s/_history/%d: %w", typ, id, versionID, err)
+	}
+	return h, ok, nil
+}
+
+// current returns typ/id's current version: one point read, since the
+// current key holds the whole record.
 func (rd reader) current(typ, id string) (*Record, error) {
 	if err := checkTypeID(typ, id); err != nil {
 		return nil, err
 	}
-	h, ok, err := rd.header(typ, id)
+	rec, _, found, err := rd.currentIf(typ, id, 0)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	if !found {
 		return nil, fmt.Errorf("%w: %s/%s", ErrNotFound, typ, id)
 	}
-	return rd.version(typ, id, h.versionID)
+	return rec, nil
 }
 
 func (rd reader) idxList(typ, id string) ([]IndexEntry, error) {
@@ -130,15 +223,19 @@ func (rd reader) scanType(typ, afterID string) iter.Seq2[*Record, error] {
 		}
 		defer it.Close()
 		for ok := it.First(); ok; ok = it.Next() {
+			// The current key holds the whole record: no read per item.
 			h, _, err := decodeHeader(it.Value())
 			if err != nil {
-				yield(nil, fmt.Errorf("scan %s: %w", typ, err))
+				yield(nil, fmt.Errorf("scan %s/%s: %w", typ, idFromCurrentKey(typ, it.Key()), err))
 				return
 			}
 			if h.deleted() {
 				continue
 			}
-			rec, err := rd.version(typ, idFromCurrentKey(typ, it.Key()), h.versionID)
+			rec, err := decodeRecord(it.Value())
+			if err != nil {
+				err = fmt.Errorf("scan %s/%s: %w", typ, idFromCurrentKey(typ, it.Key()), err)
+			}
 			if !yield(rec, err) || err != nil {
 				return
 			}
@@ -167,11 +264,11 @@ func (s *Store) Get(ctx context.Context, typ, id string) (*Record, error) {
 }
 
 // CurrentVersion returns the version id of typ/id's current version and
-// whether it is a tombstone, from its header alone (no body is read or
-// copied): for a caller that caches what it derives from a version's body
-// by version, as the aggregator's visibility filter does for every index
-// hit of a search. ErrNotFound when it never existed. Like Get, it waits
-// for that version's fsync.
+// whether it is a tombstone, from its header alone (the body under the same
+// key is neither decoded nor copied): for a caller that caches what it
+// derives from a version's body by version, as the aggregator's visibility
+// filter does for every index hit of a search. ErrNotFound when it never
+// existed. Like Get, it waits for that version's fsync.
 func (s *Store) CurrentVersion(ctx context.Context, typ, id string) (versionID int64, deleted bool, err error) {
 	var h header
 	err = s.read(func() error {

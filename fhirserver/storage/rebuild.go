@@ -55,11 +55,8 @@ func (s *Store) RebuildIndexes(ctx context.Context, fingerprint string, extract 
 		return fmt.Errorf("rebuild indexes: %w", err)
 	}
 	defer it.Close()
-	rd := reader{s.db}
-	b = s.db.NewBatch()
-	defer func() { _ = b.Close() }()
-	var done, inBatch int
-	lastLog := time.Now()
+	w := s.newBulkWriter("rebuilding search indexes", rebuildBatch)
+	defer w.close()
 	for ok := it.First(); ok; ok = it.Next() {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("rebuild indexes: %w", err)
@@ -75,9 +72,9 @@ func (s *Store) RebuildIndexes(ctx context.Context, fingerprint string, extract 
 		if err != nil {
 			return fmt.Errorf("rebuild indexes: %w", err)
 		}
-		rec, err := rd.version(typ, id, h.versionID)
+		rec, err := decodeRecord(it.Value()) // the current key holds the whole record
 		if err != nil {
-			return fmt.Errorf("rebuild indexes: %w", err)
+			return fmt.Errorf("rebuild indexes: %s/%s: %w", typ, id, err)
 		}
 		entries, err := extract(rec)
 		if err != nil {
@@ -87,33 +84,22 @@ func (s *Store) RebuildIndexes(ctx context.Context, fingerprint string, extract 
 			return fmt.Errorf("rebuild indexes: %s/%s: %w", typ, id, err)
 		}
 		for _, e := range entries {
-			_ = b.Set(keyIndex(typ, e.Param, e.Value, id), nil, nil)
+			_ = w.b.Set(keyIndex(typ, e.Param, e.Value, id), nil, nil)
 		}
 		if len(entries) > 0 {
-			_ = b.Set(keyIdxList(typ, id), encodeIdxList(entries), nil)
+			_ = w.b.Set(keyIdxList(typ, id), encodeIdxList(entries), nil)
 		}
-		done++
-		if inBatch++; inBatch == rebuildBatch {
-			// NoSync: the final batch is synced, and the WAL is sequential.
-			if err := b.Commit(pebble.NoSync); err != nil {
-				return fmt.Errorf("rebuild indexes: commit: %w", err)
-			}
-			_ = b.Close()
-			b, inBatch = s.db.NewBatch(), 0
-		}
-		if time.Since(lastLog) > 5*time.Second {
-			s.log.Info("rebuilding search indexes", "resources", done, "elapsed", time.Since(start).Round(time.Second).String())
-			lastLog = time.Now()
+		if err := w.next(); err != nil {
+			return err
 		}
 	}
 	if err := it.Error(); err != nil {
 		return fmt.Errorf("rebuild indexes: %w", err)
 	}
-	_ = b.Set(keyMeta(metaFingerprint), []byte(fingerprint), nil)
-	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("rebuild indexes: commit: %w", err)
+	if err := w.finish(metaFingerprint, []byte(fingerprint)); err != nil {
+		return err
 	}
 	s.fingerprint.Store(&fingerprint)
-	s.log.Info("search indexes rebuilt", "resources", done, "fingerprint", fingerprint, "took", time.Since(start).String())
+	s.log.Info("search indexes rebuilt", "resources", w.done, "fingerprint", fingerprint, "took", time.Since(start).String())
 	return nil
 }

@@ -63,8 +63,8 @@ type Version struct {
 
 const recordFormat = 1 // first byte of every encoded value below
 
-// header is the value of a current key: enough to check preconditions and
-// find the version record.
+// header starts every record (and every change): enough to check
+// preconditions without decoding the body.
 type header struct {
 	versionID   int64
 	seq         uint64
@@ -117,8 +117,11 @@ func readString(b []byte) (string, []byte, error) {
 	return string(b[n : n+int(l)]), b[n+int(l):], nil
 }
 
-// encodeRecord is the value of a version key (and of nothing else). Type and
-// id are repeated in the value so a record decodes without its key.
+// encodeRecord is the value of a current key (the current version) and of a
+// version key (a superseded one). Type and id are repeated in the value so a
+// record decodes without its key, and always follow the header, which tells
+// a record from the bare header that format 1 kept under current keys
+// (migrate.go).
 func encodeRecord(r *Record) []byte {
 	b := make([]byte, 0, 32+len(r.Type)+len(r.ID)+len(r.JSON))
 	b = appendHeader(b, r.header())

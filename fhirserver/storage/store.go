@@ -19,8 +19,14 @@ import (
 )
 
 // storeFormat is the version of the key layout and value encodings. Open
-// refuses a store written by a newer format.
-const storeFormat = 1
+// migrates a store of an older format and refuses one of a newer format.
+//
+//   - 1: the current key held the current version's header, and every
+//     version, the current one too, was under its version key.
+//   - 2: the current key holds the current version's whole record and
+//     version keys hold only superseded versions, so reading a current
+//     version is one point read (migrate.go moves format-1 stores).
+const storeFormat = 2
 
 // DefaultCacheBytes is the most a store's block cache grows to. It starts
 // at 8 MiB (a small tenant's) and grows with the store's sstables
@@ -59,6 +65,11 @@ type Options struct {
 	// diskPoll is how often a full disk is checked for space (tests shorten
 	// it); default diskPollInterval.
 	diskPoll time.Duration
+	// migrateBatch replaces the resources per batch of a format migration
+	// (tests make it small); migrateHook, when set, runs after each of its
+	// batches but the last, so a test can crash the store there.
+	migrateBatch int
+	migrateHook  func(s *Store, batches int)
 }
 
 // syncMode is how a commit waits for durability outside the serial section.
@@ -160,7 +171,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		Logger:             pebbleLogger{log.V(1)},
 		FS:                 vfs.OnDiskFull(baseFS, disk.onDiskFull),
 	}
-	// Writes look up keys that mostly do not exist yet (the current header
+	// Writes look up keys that mostly do not exist yet (the current key
 	// and index list of a new resource); without Bloom filters each miss
 	// reads an index block of every overlapping sstable. Deeper levels
 	// inherit the policy.
@@ -177,7 +188,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		durableCh: make(chan struct{}), closedSignal: make(chan struct{}), failedCh: make(chan struct{}),
 		liveCounts: map[string]int64{},
 	}
-	if err := s.loadMeta(); err != nil {
+	if err := s.loadMeta(opts); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open store %s: %w", dir, diskFullError(err))
 	}
@@ -196,8 +207,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// loadMeta reads or initialises the meta area and the write position.
-func (s *Store) loadMeta() error {
+// loadMeta reads or initialises the meta area (migrating an older store
+// format) and the write position.
+func (s *Store) loadMeta(opts Options) error {
 	format, err := s.getMeta(metaFormat)
 	if err != nil {
 		return err
@@ -214,7 +226,14 @@ func (s *Store) loadMeta() error {
 		}
 		format = binary.AppendUvarint(nil, storeFormat)
 	}
-	if v, _ := binary.Uvarint(format); v != storeFormat {
+	v, _ := binary.Uvarint(format)
+	if v == 1 {
+		if err := s.migrateFormat1(opts); err != nil {
+			return err
+		}
+		v = storeFormat
+	}
+	if v != storeFormat {
 		return fmt.Errorf("store format %d, this build reads format %d", v, storeFormat)
 	}
 	id, err := s.getMeta(metaStoreID)

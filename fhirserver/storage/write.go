@@ -184,7 +184,7 @@ func (tx *Tx) Put(p Put) (*Record, error) {
 	if err := checkTypeID(p.Type, p.ID); err != nil {
 		return nil, err
 	}
-	cur, found, err := tx.rd.header(p.Type, p.ID)
+	prev, cur, found, err := tx.rd.currentRaw(p.Type, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func (tx *Tx) Put(p Put) (*Record, error) {
 		}
 	}
 	rec := &Record{Type: p.Type, ID: p.ID, VersionID: v.VersionID, LastUpdated: tx.now, Op: op, Seq: tx.nextSeq, JSON: body}
-	if err := tx.stageVersion(rec, [2][]IndexEntry{p.Index, extra}, found && !cur.deleted()); err != nil {
+	if err := tx.stageVersion(rec, [2][]IndexEntry{p.Index, extra}, previous{raw: prev, h: cur}); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -240,7 +240,7 @@ func (tx *Tx) Delete(d Delete) (*Record, error) {
 	if err := checkTypeID(d.Type, d.ID); err != nil {
 		return nil, err
 	}
-	cur, found, err := tx.rd.header(d.Type, d.ID)
+	prev, cur, found, err := tx.rd.currentRaw(d.Type, d.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -254,21 +254,30 @@ func (tx *Tx) Delete(d Delete) (*Record, error) {
 		return nil, fmt.Errorf("%w: %s/%s", ErrGone, d.Type, d.ID)
 	}
 	rec := &Record{Type: d.Type, ID: d.ID, VersionID: cur.versionID + 1, LastUpdated: tx.now, Op: OpDelete, Deleted: true, Seq: tx.nextSeq}
-	if err := tx.stageVersion(rec, [2][]IndexEntry{}, true); err != nil {
+	if err := tx.stageVersion(rec, [2][]IndexEntry{}, previous{raw: prev, h: cur}); err != nil {
 		return nil, err
 	}
 	return rec, nil
 }
 
-// stageVersion writes every key of one version into the batch: the version
-// record, the current header, type history, the change log, the index entries
-// (replacing those of the previous version when it was live) and the live
-// count. Everything that can fail is read first, so an error leaves the batch
-// untouched even if the caller ignores it and commits its other writes.
+// previous is the version a write supersedes: the encoded record under the
+// current key and its header; raw is nil when the resource is new.
+type previous struct {
+	raw []byte
+	h   header
+}
+
+// stageVersion writes every key of one version into the batch: the record
+// under the current key (moving the superseded one to its version key), type
+// history, the change log, the index entries (replacing those of the previous
+// version when it was live) and the live count. Everything that can fail is
+// read first, so an error leaves the batch untouched even if the caller
+// ignores it and commits its other writes.
 //
 // The new entries come in two parts (the search engine's and the Stamp's),
 // written as if concatenated.
-func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, wasLive bool) error {
+func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous) error {
+	wasLive := prev.raw != nil && !prev.h.deleted()
 	var old []IndexEntry
 	if wasLive {
 		var err error
@@ -319,8 +328,13 @@ func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, wasLive bool) e
 		kb = appendIdxList(appendIdxList(kb[:0], entries[0]), entries[1])
 		_ = b.Set(keyIdxList(rec.Type, rec.ID), kb, nil)
 	}
-	_ = b.Set(keyVersion(rec.Type, rec.ID, rec.VersionID), encodeRecord(rec), nil)
-	_ = b.Set(keyCurrent(rec.Type, rec.ID), appendHeader(nil, rec.header()), nil)
+	if prev.raw != nil {
+		// The superseded record moves to its version key in the batch that
+		// replaces the current key, so a reader never misses it (see
+		// reader.version). A tombstone moves like any other version.
+		_ = b.Set(keyVersion(rec.Type, rec.ID, prev.h.versionID), prev.raw, nil)
+	}
+	_ = b.Set(keyCurrent(rec.Type, rec.ID), encodeRecord(rec), nil)
 	_ = b.Set(keyTypeLog(rec.Type, rec.Seq), encodeTypeLog(rec.ID, rec.VersionID), nil)
 	_ = b.Set(keyChange(rec.Seq), encodeChange(rec), nil)
 	if delta != 0 {

@@ -1,0 +1,87 @@
+package storage
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// migrateBatch is how many resources one migration batch moves: the same
+// bound as an index rebuild's batches, well under Pebble's large-batch
+// threshold for resources of a few KB.
+const migrateBatch = 1000
+
+// migrateFormat1 turns a format-1 store into the current format: format 1
+// kept only a header under each current key and every version, the current
+// one included, under its version key; now the current key holds the
+// current version's whole record and version keys only superseded versions.
+// For every resource it moves the record of the current version from its
+// version key to the current key, in batches of opts.migrateBatch resources,
+// and writes the new format last, with an fsync.
+//
+// It runs in Open, before anything else reads or writes. Each resource moves
+// within one batch (set the current key, delete the version key), so a crash
+// leaves every resource either in the old layout or in the new one, never
+// half; and a current key that already holds a record (its decoded header is
+// followed by more bytes) is skipped, so the next Open, which still finds
+// format 1, finishes the job. The batches before the last need no fsync: the
+// WAL is written in order, so a crash that loses one loses every later one
+// too, the format meta included.
+func (s *Store) migrateFormat1(opts Options) error {
+	perBatch := opts.migrateBatch
+	if perBatch <= 0 {
+		perBatch = migrateBatch
+	}
+	start := time.Now()
+	s.log.Info("migrating the store to format 2: current versions move under their current keys", "dir", s.dir)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixCurrent}, UpperBound: []byte{prefixCurrent + 1}})
+	if err != nil {
+		return fmt.Errorf("migrate to format 2: %w", err)
+	}
+	defer it.Close()
+	// The iterator is a snapshot of the current keys; the batches rewrite
+	// only keys it has already passed, and version keys, which it does not
+	// cover.
+	rd := reader{s.db}
+	w := s.newBulkWriter("migrating the store to format 2", perBatch)
+	if opts.migrateHook != nil {
+		w.afterBatch = func(n int) { opts.migrateHook(s, n) }
+	}
+	defer w.close()
+	for ok := it.First(); ok; ok = it.Next() {
+		h, rest, err := decodeHeader(it.Value())
+		if err != nil {
+			return fmt.Errorf("migrate to format 2: %q: %w", it.Key(), err)
+		}
+		if len(rest) > 0 {
+			continue // a record already: moved by an earlier, interrupted migration
+		}
+		typ, id, err := splitCurrentKey(it.Key())
+		if err != nil {
+			return fmt.Errorf("migrate to format 2: %w", err)
+		}
+		vk := keyVersion(typ, id, h.versionID)
+		rec, ok, err := rd.get(vk)
+		if err != nil {
+			return fmt.Errorf("migrate to format 2: %w", err)
+		}
+		if !ok {
+			return fmt.Errorf("migrate to format 2: %s/%s: no record of its current version %d", typ, id, h.versionID)
+		}
+		_ = w.b.Set(it.Key(), rec, nil)
+		_ = w.b.Delete(vk, nil)
+		if err := w.next(); err != nil {
+			return err
+		}
+	}
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("migrate to format 2: %w", err)
+	}
+	if err := w.finish(metaFormat, binary.AppendUvarint(nil, storeFormat)); err != nil {
+		return err
+	}
+	s.log.Info("store migrated to format 2", "resources", w.done, "took", time.Since(start).String())
+	return nil
+}
