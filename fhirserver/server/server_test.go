@@ -203,7 +203,7 @@ func (r *recorder) WriteHeader(c int)           { r.code = c }
 
 // TestServerLoadsOnlyItsVersion: an R4 server never decodes the STU3
 // definitions, and of its own builds the tables of the types it uses only:
-// none of the resource or complex types while idle, a Patient's and the
+// none of the resource or complex types and no search parameter while idle, a Patient's and the
 // data types in it once a Patient is written (about 2.7 MB of heap for all
 // R4 types). Other tests of this package use STU3 and other types, so the
 // check runs in a fresh process of this test binary.
@@ -221,6 +221,11 @@ func TestServerLoadsOnlyItsVersion(t *testing.T) {
 		// hand-written checker, which builds those primitive types.
 		if built := builtExcept(defs.R4, defs.KindPrimitive); len(built) != 0 {
 			t.Errorf("idle server built %v", built)
+		}
+		// Nor has it decoded the search parameters: the index fingerprint
+		// it checked at start is their digest from the file's head.
+		if defs.R4.SearchParamsLoaded() {
+			t.Error("idle server decoded the search parameters")
 		}
 		// The aggregator reads every source's CapabilityStatement: it lists
 		// every type's parameters from the definitions without building a
