@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"testing"
@@ -227,6 +229,13 @@ func TestServerLoadsOnlyItsVersion(t *testing.T) {
 		if defs.R4.SearchParamsLoaded() {
 			t.Error("idle server decoded the search parameters")
 		}
+		// Nor forced a collection: start-up on an empty store leaves too
+		// little garbage to be worth one (freeStartupGarbage). The process
+		// runs with GOGC=off, so a cycle could only be a forced one, however
+		// much the test binary itself (or -race) allocates.
+		if n := gcCycles(); n != 0 {
+			t.Errorf("idle server collected garbage %d times", n)
+		}
 		// The aggregator reads every source's CapabilityStatement: it lists
 		// every type's parameters from the definitions without building a
 		// type or compiling a parameter.
@@ -267,10 +276,27 @@ func TestServerLoadsOnlyItsVersion(t *testing.T) {
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServerLoadsOnlyItsVersion$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "FHIRSERVER_TEST_ONLY_R4=1")
+	cmd.Env = append(os.Environ(), "FHIRSERVER_TEST_ONLY_R4=1", "GOGC=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v:\n%s", err, out)
 	}
+}
+
+// TestFreeStartupGarbage: once start-up has collected (it made megabytes of
+// garbage), freeStartupGarbage collects again to return the pages.
+func TestFreeStartupGarbage(t *testing.T) {
+	runtime.GC()
+	before := gcCycles()
+	freeStartupGarbage()
+	if after := gcCycles(); after <= before {
+		t.Errorf("no collection: %d cycles before, %d after", before, after)
+	}
+}
+
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // builtExcept lists v's built types other than those of kind k.
