@@ -33,10 +33,11 @@ func embedded(file string) (string, error) {
 // load indexes v from its embedded file, once. Loading is lazy so a binary
 // that never touches a version (the manager, or a server for the other
 // version) does not pay for it; call Load at start to pay up front instead.
-// It decodes everything but the types' elements, which each type decodes
-// when it is first used (build.go). The embedded data is generated and
-// tested, so a failure here is a build defect and panics rather than
-// threading an error through every lookup.
+// It decodes the head of the file (defsfile.DecodeIndex): the types'
+// elements are decoded when each type is first used (build.go), the search
+// parameters when they are first asked for (loadParams). The embedded data
+// is generated and tested, so a failure here is a build defect and panics
+// rather than threading an error through every lookup.
 func (v *Version) load() {
 	v.once.Do(func() {
 		if err := v.index(); err != nil {
@@ -46,6 +47,30 @@ func (v *Version) load() {
 	})
 }
 
+// loadParams indexes v's search parameters, once, after load: decoding
+// them is ~0.3 MB of heap and reads ~400 KB of the embedded file, which a
+// server that has not been searched or written to does not need (the
+// search index fingerprint it checks at start is SearchParamsDigest). It
+// panics on failure, like load.
+func (v *Version) loadParams() {
+	v.load()
+	v.paramsOnce.Do(func() {
+		if err := v.indexParams(); err != nil {
+			panic(fmt.Sprintf("defs: load %s search parameters: %v", v.Name, err))
+		}
+		v.paramsLoaded.Store(true)
+	})
+}
+
+// indexParams decodes the parameters left by fill and indexes them.
+// REQUIRES: v loaded; inside v.paramsOnce (or before any reader, in tests).
+func (v *Version) indexParams() error {
+	ps, err := v.src.DecodeSearchParams()
+	if err != nil {
+		return err
+	}
+	return v.fillSearchParams(ps)
+}
 func (v *Version) index() error {
 	data, err := embedded(v.file)
 	if err != nil {
@@ -59,7 +84,9 @@ func (v *Version) index() error {
 }
 
 // fill indexes v from a decoded file: every type by name (its tables are
-// built on first use), the search parameters and the compartments.
+// built on first use) and the compartments; it keeps f for the search
+// parameters (indexParams), which f may hold decoded (Decode) or not yet
+// (DecodeIndex).
 func (v *Version) fill(f *defsfile.File) error {
 	if f.Name != v.Name || f.FHIRVersion != v.FHIRVersion {
 		return fmt.Errorf("file is %s %s, want %s %s", f.Name, f.FHIRVersion, v.Name, v.FHIRVersion)
@@ -91,10 +118,8 @@ func (v *Version) fill(f *defsfile.File) error {
 	}
 	sort.Strings(v.typeNames)
 	sort.Strings(v.resourceNames)
-	if err := v.fillSearchParams(f.SearchParams); err != nil {
-		return err
-	}
 	v.fillCompartments(f.Compartments)
+	v.src, v.paramsDigest = f, f.ParamsDigest
 	return nil
 }
 

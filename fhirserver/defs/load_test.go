@@ -126,6 +126,9 @@ func TestFillRejects(t *testing.T) {
 			v := newVersion("R4", "4.0.1", "")
 			err := v.fill(f)
 			if err == nil {
+				err = v.indexParams()
+			}
+			if err == nil {
 				err = buildAll(v)
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -138,6 +141,9 @@ func TestFillRejects(t *testing.T) {
 func TestEmbeddedFilesLoad(t *testing.T) {
 	for _, v := range []*Version{newVersion("R4", "4.0.1", "generated/r4.defs"), newVersion("STU3", "3.0.2", "generated/stu3.defs")} {
 		if err := v.index(); err != nil {
+			t.Errorf("%s: %v", v.Name, err)
+		}
+		if err := v.indexParams(); err != nil {
 			t.Errorf("%s: %v", v.Name, err)
 		}
 		if err := buildAll(v); err != nil {
@@ -156,8 +162,16 @@ func TestEmbeddedFilesLoad(t *testing.T) {
 // says, loading returns an error rather than panicking.
 func FuzzFill(f *testing.F) {
 	// The first types and a few parameters of the real file, as a seed.
-	lines := strings.SplitAfter(r4Defs, "\n")
-	f.Add(strings.Join(lines[:120], "") + strings.Join(lines[len(lines)-200:len(lines)-190], ""))
+	real, err := defsfile.Decode(r4Defs)
+	if err != nil {
+		f.Fatal(err)
+	}
+	real.Types, real.SearchParams, real.Compartments = real.Types[:12], real.SearchParams[:10], nil
+	seed, err := defsfile.Encode(real)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(seed))
 	mini, err := defsfile.Encode(miniFile())
 	if err != nil {
 		f.Fatal(err)
@@ -169,34 +183,41 @@ func FuzzFill(f *testing.F) {
 			return
 		}
 		v := newVersion(file.Name, file.FHIRVersion, "")
-		if v.fill(file) == nil {
+		if v.fill(file) == nil && v.indexParams() == nil {
 			_ = buildAll(v)
 		}
 	})
 }
 
 // BenchmarkLoad measures what a server pays at start for one version:
-// reading the embedded file and indexing it (Load), and what building every
-// type's tables adds (LoadAll; a server builds only the types it uses, on
-// first use). Besides wall time it reports cpu-ms/op (user+system CPU of the
+// reading the head of the embedded file and indexing it (R4, STU3), what
+// the search parameters add on their first use (R4/params), and what
+// building every type's tables adds (R4/all; a server builds only the types
+// it uses, on first use). Besides wall time it reports cpu-ms/op (user+system CPU of the
 // process, GC included), which stays meaningful when the machine is shared
 // and wall time is not.
 func BenchmarkLoad(b *testing.B) {
 	for _, tc := range []struct {
 		name, version, file string
-		all                 bool
+		params, all         bool
 	}{
-		{"R4", "4.0.1", "generated/r4.defs", false},
-		{"STU3", "3.0.2", "generated/stu3.defs", false},
-		{"R4/all", "4.0.1", "generated/r4.defs", true},
+		{"R4", "4.0.1", "generated/r4.defs", false, false},
+		{"STU3", "3.0.2", "generated/stu3.defs", false, false},
+		{"R4/params", "4.0.1", "generated/r4.defs", true, false},
+		{"R4/all", "4.0.1", "generated/r4.defs", true, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			start := cpuTime(b)
 			for b.Loop() {
-				v := newVersion(strings.TrimSuffix(tc.name, "/all"), tc.version, tc.file)
+				v := newVersion(tc.name[:strings.IndexAny(tc.name+"/", "/")], tc.version, tc.file)
 				if err := v.index(); err != nil {
 					b.Fatal(err)
+				}
+				if tc.params {
+					if err := v.indexParams(); err != nil {
+						b.Fatal(err)
+					}
 				}
 				if tc.all {
 					if err := buildAll(v); err != nil {

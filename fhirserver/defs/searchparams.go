@@ -30,7 +30,7 @@ func (v *Version) fillSearchParams(fps []defsfile.SearchParam) error {
 			p.Component = append(p.Component, Component(c))
 		}
 		for _, base := range p.Base {
-			// v.types, not v.Resource: we are inside v.once.
+			// v.types, not v.Resource: we are inside v.paramsOnce.
 			if t := v.types[base]; t == nil || t.Kind != KindResource {
 				return fmt.Errorf("search parameter %s: base %s is not a resource type", p.URL, base)
 			}
@@ -82,7 +82,7 @@ func (v *Version) lineage(t *Type) []string {
 // including those defined on Resource and DomainResource, sorted by code.
 // Nil for unknown types. The slice is shared: do not modify it.
 func (v *Version) SearchParams(resourceType string) []*SearchParam {
-	v.load()
+	v.loadParams()
 	if t := v.types[resourceType]; t != nil {
 		return t.params
 	}
@@ -103,6 +103,23 @@ func (v *Version) SearchParam(resourceType, code string) *SearchParam {
 // AllSearchParams returns every search parameter of the version, sorted by
 // URL. The slice is shared: do not modify it.
 func (v *Version) AllSearchParams() []*SearchParam {
-	v.load()
+	v.loadParams()
 	return v.allParams
 }
+
+// SearchParamsDigest is SHA-256, in hex, over every search parameter of the
+// version in URL order: its URL, code, type and expression, then each
+// component's definition and expression, each followed by a NUL byte. It is
+// what a search index depends on, so a store can compare it (package search
+// builds its index fingerprint from it) without decoding the parameters:
+// the generator wrote it into the file (defsfile.ParamsDigest), and
+// decoding the parameters checks it.
+func (v *Version) SearchParamsDigest() string {
+	v.load()
+	return v.paramsDigest
+}
+
+// SearchParamsLoaded reports whether the search parameters have been
+// decoded. A server checks nothing with it; tests use it to prove that an
+// idle server has not.
+func (v *Version) SearchParamsLoaded() bool { return v.paramsLoaded.Load() }

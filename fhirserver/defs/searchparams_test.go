@@ -1,6 +1,9 @@
 package defs
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -144,5 +147,27 @@ func TestAllSearchParams(t *testing.T) {
 			}
 			t.Logf("%d params: %d modifiers, %d comparators, %d with multipleOr", len(all), modifiers, comparators, multipleOr)
 		})
+	}
+}
+
+// TestSearchParamsDigest: the digest the generator wrote into each embedded
+// file is the one of the parameters it holds, computed as documented.
+func TestSearchParamsDigest(t *testing.T) {
+	for _, v := range []*Version{R4, STU3} {
+		t.Run(v.Name, func(t *testing.T) {
+			h := sha256.New()
+			for _, p := range v.AllSearchParams() {
+				fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", p.URL, p.Code, p.Type, p.Expression)
+				for _, c := range p.Component {
+					fmt.Fprintf(h, "%s\x00%s\x00", c.Definition, c.Expression)
+				}
+			}
+			if got, want := v.SearchParamsDigest(), hex.EncodeToString(h.Sum(nil)); got != want {
+				t.Errorf("SearchParamsDigest = %s, the parameters hash to %s", got, want)
+			}
+		})
+	}
+	if R4.SearchParamsDigest() == STU3.SearchParamsDigest() {
+		t.Error("R4 and STU3 have one digest")
 	}
 }

@@ -11,10 +11,11 @@ import (
 // The shapes below are the contract the validator, the FHIRPath engine, the
 // search engine and the REST layer code against. The data behind them is
 // generated (see generated/ and hack/gendefs). A version is indexed on first
-// use (every type's name, kind and base, every search parameter and
-// compartment); a type's elements and property tables are built the first
-// time something asks for them (Type.Elements, Node.Prop, ...), so a server
-// holds the tables of the types it has seen, not of all 150 (load.go).
+// use (every type's name, kind and base, and every compartment); its search
+// parameters on the first call that asks for them (SearchParams, ...); a
+// type's elements and property tables are built the first time something
+// asks for them (Type.Elements, Node.Prop, ...), so a server holds the
+// tables of the types it has seen, not of all 150 (load.go).
 
 // Version is one FHIR release.
 type Version struct {
@@ -35,6 +36,13 @@ type Version struct {
 	loaded          atomic.Bool // set once the definitions are decoded (Loaded)
 	typeNames       []string
 	compartmentList []*Compartment
+	// src is the decoded head of the file; its search parameters are
+	// decoded and indexed (allParams, each type's params) once, on first
+	// use (loadParams).
+	src          *defsfile.File
+	paramsDigest string
+	paramsOnce   sync.Once
+	paramsLoaded atomic.Bool // set once allParams and the types' params are (SearchParamsLoaded)
 }
 
 // TypeKind says what a Type is.
@@ -69,7 +77,7 @@ type Type struct {
 	// src is the type's definition; its elements are decoded by build.
 	src *defsfile.Type
 	// params are the search parameters of a resource type, inherited ones
-	// included, sorted by code (set when the version is indexed).
+	// included, sorted by code (set by Version.loadParams).
 	params []*SearchParam
 
 	// built is set, under mu, once the fields below are; they are

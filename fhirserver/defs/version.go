@@ -27,9 +27,9 @@ func ByName(name string) *Version {
 	return nil
 }
 
-// Load indexes the definitions now instead of on their first use (a few
-// milliseconds). Each type's tables are still built on that type's first
-// use (see build.go).
+// Load indexes the definitions now instead of on their first use (well
+// under a millisecond). Each type's tables are still built on that type's
+// first use (see build.go), and the search parameters on theirs.
 func (v *Version) Load() { v.load() }
 
 // Loaded reports whether the definitions have been decoded. A server

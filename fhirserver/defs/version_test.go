@@ -257,4 +257,12 @@ func TestLoadedOnFirstUse(t *testing.T) {
 	if !v.Loaded() {
 		t.Fatal("not Loaded after a lookup")
 	}
+	// The search parameters wait for their own first use; their digest
+	// does not need them.
+	if v.SearchParamsDigest() == "" || v.SearchParamsLoaded() {
+		t.Fatalf("digest %q, params loaded %v", v.SearchParamsDigest(), v.SearchParamsLoaded())
+	}
+	if len(v.SearchParams("Patient")) == 0 || !v.SearchParamsLoaded() {
+		t.Fatal("no Patient params, or not SearchParamsLoaded after asking for them")
+	}
 }

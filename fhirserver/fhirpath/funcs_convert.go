@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Conversion functions (spec §5.5): each toX has a convertsToX twin that
@@ -56,7 +57,10 @@ func toBoolean(v any) (any, bool) {
 	return nil, false
 }
 
-var integerRE = regexp.MustCompile(`^[+-]?\d+$`)
+// The conversion regexps are compiled on first use: compiled at init they
+// would be heap every idle server keeps for functions search parameters
+// never call.
+var integerRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[+-]?\d+$`) })
 
 func toInteger(v any) (any, bool) {
 	switch x := v.(type) {
@@ -68,7 +72,7 @@ func toInteger(v any) (any, bool) {
 		}
 		return int64(0), true
 	case string:
-		if integerRE.MatchString(x) {
+		if integerRE().MatchString(x) {
 			if n, err := strconv.ParseInt(x, 10, 64); err == nil {
 				return n, true
 			}
@@ -77,7 +81,7 @@ func toInteger(v any) (any, bool) {
 	return nil, false
 }
 
-var decimalRE = regexp.MustCompile(`^[+-]?\d+(\.\d+)?$`)
+var decimalRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[+-]?\d+(\.\d+)?$`) })
 
 func toDecimalValue(v any) (any, bool) {
 	switch x := v.(type) {
@@ -92,7 +96,7 @@ func toDecimalValue(v any) (any, bool) {
 		}
 		return d, true
 	case string:
-		if decimalRE.MatchString(x) {
+		if decimalRE().MatchString(x) {
 			if d, err := ParseDecimal(x); err == nil {
 				return d, true
 			}
@@ -136,7 +140,9 @@ func temporalConv(kind TemporalKind) converter {
 	}
 }
 
-var quantityRE = regexp.MustCompile(`^([+-]?\d+(?:\.\d+)?)\s*(?:'([^']*)'|([a-zA-Z]+))?$`)
+var quantityRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([+-]?\d+(?:\.\d+)?)\s*(?:'([^']*)'|([a-zA-Z]+))?$`)
+})
 
 func fnToQuantity(test bool) func(k *call) ([]Item, error) {
 	return func(k *call) ([]Item, error) {
@@ -190,7 +196,7 @@ func toQuantity(v any) (Quantity, bool) {
 		n, _ := ParseDecimal(d)
 		return Quantity{Value: n, Unit: "1"}, true
 	case string:
-		m := quantityRE.FindStringSubmatch(strings.TrimSpace(x))
+		m := quantityRE().FindStringSubmatch(strings.TrimSpace(x))
 		if m == nil {
 			return Quantity{}, false
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
@@ -171,13 +172,15 @@ func (r *Repository) single(path string, res *fhirjson.Value) (*fhirjson.Value, 
 }
 
 // lastSegment splits "Patient.name.where(use='x').given" style paths whose
-// last step is a plain element name.
-var lastSegment = regexp.MustCompile(`^(.*)\.([A-Za-z][A-Za-z0-9_]*)$`)
+// last step is a plain element name. Compiled on first use, like every
+// regexp of this package: one compiled at init is heap (and start-up work)
+// every idle server pays for a request it may never get.
+var lastSegment = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(.*)\.([A-Za-z][A-Za-z0-9_]*)$`) })
 
 // collection returns the JSON array a path names ("Patient.identifier"),
 // as insert and move work on the list rather than its members.
 func (r *Repository) collection(path string, res *fhirjson.Value) (*fhirjson.Value, error) {
-	m := lastSegment.FindStringSubmatch(path)
+	m := lastSegment().FindStringSubmatch(path)
 	if m == nil {
 		return nil, fmt.Errorf("path %q must end with an element name", path)
 	}
@@ -216,9 +219,9 @@ func (r *Repository) repeats(res *fhirjson.Value, path, name string) bool {
 	return p != nil && p.Element != nil && p.Element.IsArray()
 }
 
-var indexRE = regexp.MustCompile(`\[\d+\]`)
+var indexRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\[\d+\]`) })
 
-func stripIndexes(p string) string { return indexRE.ReplaceAllString(p, "") }
+func stripIndexes(p string) string { return indexRE().ReplaceAllString(p, "") }
 
 // patchValue is the value part of an operation: value[x], or nested parts
 // for an anonymous (backbone) value.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
@@ -49,8 +50,10 @@ type Repository struct {
 	maxDepth    int
 	maxElements int
 	authorize   func(ctx context.Context, in auth.Interaction, resourceType string) error
-	// stubType is the resource type versionEntries indexes its stub as.
-	stubType string
+	// stubType is the resource type versionEntries indexes its stub as,
+	// chosen on the first write: choosing reads every type's search
+	// parameters, which an idle server has not decoded.
+	stubType func() string
 }
 
 // New builds a repository.
@@ -71,7 +74,9 @@ func New(cfg Config) (*Repository, error) {
 	for _, t := range r.ver.ResourceTypes() {
 		r.types[t] = true
 	}
-	r.stubType = cheapestType(r.ver.ResourceTypes(), func(t string) int { return len(r.ver.SearchParams(t)) })
+	r.stubType = sync.OnceValue(func() string {
+		return cheapestType(r.ver.ResourceTypes(), func(t string) int { return len(r.ver.SearchParams(t)) })
+	})
 	return r, nil
 }
 

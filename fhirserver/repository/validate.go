@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
@@ -87,8 +88,11 @@ func (r *Repository) ParseLimits() []fhirjson.Option {
 }
 
 // firstResourceType finds the first "resourceType" string of a body that
-// did not parse; JSON writers put the top-level one first.
-var firstResourceType = regexp.MustCompile(`"resourceType"\s*:\s*"([A-Za-z]{1,64})"`)
+// did not parse; JSON writers put the top-level one first. Compiled on
+// first use (see lastSegment).
+var firstResourceType = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`"resourceType"\s*:\s*"([A-Za-z]{1,64})"`)
+})
 
 // syntaxExpression is the FHIRPath location of a parse error, such as
 // Patient.name[0].family, or "" when the error names none. The type is the
@@ -109,7 +113,7 @@ func (r *Repository) syntaxExpression(err error, typ string, data []byte) string
 		return ""
 	}
 	if typ == "" {
-		if m := firstResourceType.FindSubmatch(data); m != nil && r.types[string(m[1])] {
+		if m := firstResourceType().FindSubmatch(data); m != nil && r.types[string(m[1])] {
 			typ = string(m[1])
 		}
 	}

@@ -322,16 +322,17 @@ func (r *Repository) stamper(op *Write) func(storage.Version) ([]byte, []storage
 // versionEntries returns the index entries that depend on the version being
 // written: _lastUpdated, whose value the store fixes only inside the write
 // section. It indexes a stub holding only meta.lastUpdated, as the cheapest
-// resource type of the version (r.stubType): _lastUpdated is defined on
+// resource type of the version (r.stubType()): _lastUpdated is defined on
 // Resource, so its entries do not depend on the type, and the stub keeps
 // this part of the serial section to a few microseconds.
 func (r *Repository) versionEntries(stamped *fhirjson.Value) ([]storage.IndexEntry, error) {
 	meta := fhirjson.NewObject()
 	meta.Set("lastUpdated", stamped.Get("meta").Get("lastUpdated"))
 	stub := fhirjson.NewObject()
-	stub.Set("resourceType", fhirjson.NewString(r.stubType))
+	stubType := r.stubType()
+	stub.Set("resourceType", fhirjson.NewString(stubType))
 	stub.Set("meta", meta)
-	all, err := r.search.IndexEntries(r.stubType, stub)
+	all, err := r.search.IndexEntries(stubType, stub)
 	if err != nil {
 		return nil, fmt.Errorf("index _lastUpdated: %w", err)
 	}

@@ -36,7 +36,7 @@ func TestVersionEntriesAreTypeIndependent(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(want) == 0 || len(got) != len(want) {
-			t.Fatalf("%s (stub %s): %d entries, want %d", ver.Name, r.stubType, len(got), len(want))
+			t.Fatalf("%s (stub %s): %d entries, want %d", ver.Name, r.stubType(), len(got), len(want))
 		}
 		for i := range got {
 			if string(got[i].Value) != want[i] {

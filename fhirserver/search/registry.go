@@ -1,7 +1,6 @@
 package search
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"strings"
 	"sync"
@@ -295,16 +294,11 @@ func leadingName(b string) string {
 
 // fingerprint identifies the definitions and this package's encoding, so the
 // store can tell when its index entries must be rebuilt: a hash over every
-// parameter's URL, code, type, expression and components, plus indexFormat.
+// parameter's URL, code, type, expression and components (the version's
+// SearchParamsDigest, which the server checks at start without decoding the
+// parameters), plus indexFormat.
 func (r *registry) fingerprint() string {
-	h := sha256.New()
-	for _, sp := range r.v.AllSearchParams() {
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", sp.URL, sp.Code, sp.Type, sp.Expression)
-		for _, c := range sp.Component {
-			fmt.Fprintf(h, "%s\x00%s\x00", c.Definition, c.Expression)
-		}
-	}
-	return fmt.Sprintf("search-v%d-%s-%x", indexFormat, r.v.Name, h.Sum(nil)[:12])
+	return fmt.Sprintf("search-v%d-%s-%.24s", indexFormat, r.v.Name, r.v.SearchParamsDigest())
 }
 
 // indexFormat changes whenever the entry layouts of doc.go change, or which

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"testing"
@@ -203,7 +205,7 @@ func (r *recorder) WriteHeader(c int)           { r.code = c }
 
 // TestServerLoadsOnlyItsVersion: an R4 server never decodes the STU3
 // definitions, and of its own builds the tables of the types it uses only:
-// none of the resource or complex types while idle, a Patient's and the
+// none of the resource or complex types and no search parameter while idle, a Patient's and the
 // data types in it once a Patient is written (about 2.7 MB of heap for all
 // R4 types). Other tests of this package use STU3 and other types, so the
 // check runs in a fresh process of this test binary.
@@ -221,6 +223,18 @@ func TestServerLoadsOnlyItsVersion(t *testing.T) {
 		// hand-written checker, which builds those primitive types.
 		if built := builtExcept(defs.R4, defs.KindPrimitive); len(built) != 0 {
 			t.Errorf("idle server built %v", built)
+		}
+		// Nor has it decoded the search parameters: the index fingerprint
+		// it checked at start is their digest from the file's head.
+		if defs.R4.SearchParamsLoaded() {
+			t.Error("idle server decoded the search parameters")
+		}
+		// Nor forced a collection: start-up on an empty store leaves too
+		// little garbage to be worth one (freeStartupGarbage). The process
+		// runs with GOGC=off, so a cycle could only be a forced one, however
+		// much the test binary itself (or -race) allocates.
+		if n := gcCycles(); n != 0 {
+			t.Errorf("idle server collected garbage %d times", n)
 		}
 		// The aggregator reads every source's CapabilityStatement: it lists
 		// every type's parameters from the definitions without building a
@@ -262,10 +276,27 @@ func TestServerLoadsOnlyItsVersion(t *testing.T) {
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServerLoadsOnlyItsVersion$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "FHIRSERVER_TEST_ONLY_R4=1")
+	cmd.Env = append(os.Environ(), "FHIRSERVER_TEST_ONLY_R4=1", "GOGC=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v:\n%s", err, out)
 	}
+}
+
+// TestFreeStartupGarbage: once start-up has collected (it made megabytes of
+// garbage), freeStartupGarbage collects again to return the pages.
+func TestFreeStartupGarbage(t *testing.T) {
+	runtime.GC()
+	before := gcCycles()
+	freeStartupGarbage()
+	if after := gcCycles(); after <= before {
+		t.Errorf("no collection: %d cycles before, %d after", before, after)
+	}
+}
+
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // builtExcept lists v's built types other than those of kind k.

@@ -1,7 +1,11 @@
 package defsfile
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -18,95 +22,194 @@ func Decode(data string) (*File, error) {
 		if t.Elements, err = t.DecodeElements(); err != nil {
 			return nil, err
 		}
-		t.elemRecords, t.elemLine = "", 0
+		t.elems = src{}
 	}
+	if f.SearchParams, err = f.DecodeSearchParams(); err != nil {
+		return nil, err
+	}
+	f.params = src{}
 	return f, nil
 }
 
-// DecodeIndex is Decode without the types' elements, which are most of a
-// file: each Type's Elements stays nil and DecodeElements decodes them when
-// they are wanted. A server uses a handful of a version's 150 resource
-// types, so it decodes (and keeps the tables built from) only those; the
-// records left undecoded are substrings of data, which costs no memory when
-// data is the embedded file. Elem records are only checked to follow their
-// type here; DecodeElements reports what else is wrong with them.
+// DecodeIndex decodes the head of the file (doc.go): the version, the types
+// without their elements and the compartments. Each Type's Elements stays
+// nil and DecodeElements decodes them when they are wanted; SearchParams
+// stays nil and DecodeSearchParams decodes them. A server uses a handful of
+// a version's 150 resource types and may never search, so it decodes (and
+// keeps the tables built from) only what it uses, and the records left
+// undecoded are substrings of data that it never reads: no memory, and no
+// pages of the binary when data is the embedded file. Those records are
+// only checked to start where the head says they do; DecodeElements and
+// DecodeSearchParams report what else is wrong with them.
 func DecodeIndex(data string) (*File, error) {
 	if !strings.HasPrefix(data, "# "+GeneratedMarker+"\n") {
 		return nil, fmt.Errorf("decode definitions: missing generated marker")
 	}
+	head := headOf(data)
+	body := src{records: data[len(head):], file: data, offset: len(head)}
 	// Size every list up front: the loader runs at server start, and
 	// growing slices by appending is garbage a long-lived heap would keep
 	// holes from.
 	d := decoder{f: &File{
 		Generated:    GeneratedMarker,
-		Types:        make([]Type, 0, strings.Count(data, "\ntype\t")),
-		SearchParams: make([]SearchParam, 0, strings.Count(data, "\nparam\t")),
-		Compartments: make([]Compartment, 0, strings.Count(data, "\ncompartment\t")),
+		Types:        make([]Type, 0, strings.Count(head, "\ntype\t")),
+		Compartments: make([]Compartment, 0, strings.Count(head, "\ncompartment\t")),
 	}}
-	// inType is true while the records read since the last type record
-	// are its elems (or comments); elemStart is where they begin in data.
-	inType, elemStart := false, 0
-	var t *Type
-	all := data
-	for lineNo := 1; data != ""; lineNo++ {
-		start := len(all) - len(data)
-		line, rest, _ := strings.Cut(data, "\n")
-		data = rest
+	d.elemBytes = make([]int, 0, cap(d.f.Types))
+	for lineNo := 1; head != ""; lineNo++ {
+		line, rest, _ := strings.Cut(head, "\n")
+		head = rest
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		if strings.HasPrefix(line, "elem\t") {
-			if !inType {
-				return nil, fmt.Errorf("decode definitions: line %d: elem before any type or not right after its type", lineNo)
-			}
-			if t.elemRecords == "" {
-				t.elemLine, elemStart = lineNo, start
-			}
-			t.elemRecords = all[elemStart : len(all)-len(data)]
-			continue
-		}
-		inType = false
 		if err := d.record(line); err != nil {
 			return nil, fmt.Errorf("decode definitions: line %d: %w", lineNo, err)
-		}
-		if strings.HasPrefix(line, "type\t") {
-			inType, t = true, &d.f.Types[len(d.f.Types)-1]
 		}
 	}
 	if d.f.Name == "" {
 		return nil, fmt.Errorf("decode definitions: no version record")
 	}
+	// Only the ends of the elem records are looked at, not where each
+	// type's block starts: reading a line at every block would make the
+	// whole file resident again. DecodeElements checks that a block holds
+	// its type's elems and ends at a line end.
+	if len(d.elemBytes) > 0 && slices.Max(d.elemBytes) > 0 && !strings.HasPrefix(body.records, "elem\t") {
+		return nil, fmt.Errorf("decode definitions: line %d: the types' elem records do not start here", body.line(0))
+	}
+	for i := range d.f.Types {
+		t, n := &d.f.Types[i], d.elemBytes[i]
+		if n > len(body.records) {
+			return nil, fmt.Errorf("decode definitions: type %s: its %d bytes of elem records run past the end of the file", t.Name, n)
+		}
+		t.elems = src{records: body.records[:n], file: data, offset: body.offset}
+		body.records, body.offset = body.records[n:], body.offset+n
+	}
+	if body.records != "" && !strings.HasPrefix(body.records, "param\t") {
+		return nil, fmt.Errorf("decode definitions: line %d: a param record or the end of the file must follow the types' elem records", body.line(0))
+	}
+	d.f.params = body
 	return d.f, nil
+}
+
+// headOf returns the head of data: its lines up to the first elem or param
+// record.
+func headOf(data string) string {
+	for i := 0; i < len(data); {
+		line := data[i:]
+		if strings.HasPrefix(line, "elem\t") || strings.HasPrefix(line, "param\t") {
+			return data[:i]
+		}
+		end := strings.IndexByte(line, '\n')
+		if end < 0 {
+			break
+		}
+		i += end + 1
+	}
+	return data
 }
 
 // DecodeElements returns t's elements: those Decode filled in, or for a
 // File from DecodeIndex the ones it left undecoded, decoded now. Each call
 // decodes afresh; the slices it returns share nothing with earlier calls.
 func (t *Type) DecodeElements() ([]Element, error) {
-	if t.elemRecords == "" {
+	if t.elems.file == "" {
 		return t.Elements, nil
 	}
-	data := t.elemRecords
-	elems := make([]Element, 0, strings.Count(data, "\n")+1)
+	data := t.elems.records
+	if data != "" && !strings.HasSuffix(data, "\n") {
+		return nil, fmt.Errorf("decode definitions: line %d: type %s: its elem records end inside a line", t.elems.line(len(data)), t.Name)
+	}
+	elems := make([]Element, 0, strings.Count(data, "\n"))
 	var d decoder
-	for lineNo := t.elemLine; data != ""; lineNo++ {
-		line, rest, _ := strings.Cut(data, "\n")
-		data = rest
+	err := t.elems.each(func(line string) error {
+		e, err := d.elem(line)
+		if err == nil && e.Path != t.Name && !strings.HasPrefix(e.Path, t.Name+".") {
+			err = fmt.Errorf("elem %s among the elems of type %s", e.Path, t.Name)
+		}
+		elems = append(elems, e)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return elems, nil
+}
+
+// DecodeSearchParams returns f's search parameters: those Decode filled
+// in, or for a File from DecodeIndex the param records it left, decoded now
+// and checked against ParamsDigest. Each call decodes afresh.
+func (f *File) DecodeSearchParams() ([]SearchParam, error) {
+	if f.params.file == "" {
+		return f.SearchParams, nil
+	}
+	data := f.params.records
+	d := decoder{f: &File{SearchParams: make([]SearchParam, 0, strings.Count(data, "\n"))}}
+	err := f.params.each(func(line string) error {
+		if tag, _, _ := strings.Cut(line, "\t"); tag != "param" && tag != "component" {
+			return fmt.Errorf("%s record among the params", tag)
+		}
+		return d.record(line)
+	})
+	if err != nil {
+		return nil, err
+	}
+	ps := d.f.SearchParams
+	if got := ParamsDigest(ps); got != f.ParamsDigest {
+		return nil, fmt.Errorf("decode definitions: the params' digest is %s, the version record says %q", got, f.ParamsDigest)
+	}
+	return ps, nil
+}
+
+// ParamsDigest is the paramsDigest of doc.go: SHA-256 over each parameter's
+// url, code, type and expression and each of its components' definition
+// and expression, every field followed by a NUL byte, in hex.
+func ParamsDigest(ps []SearchParam) string {
+	h := sha256.New()
+	field := func(s string) {
+		_, _ = io.WriteString(h, s)
+		_, _ = h.Write([]byte{0})
+	}
+	for i := range ps {
+		p := &ps[i]
+		field(p.URL)
+		field(p.Code)
+		field(p.Type)
+		field(p.Expression)
+		for _, c := range p.Component {
+			field(c.Definition)
+			field(c.Expression)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// line is the 1-based line number, in the whole file, of the record that
+// starts n bytes into s.records.
+func (s src) line(n int) int { return 1 + strings.Count(s.file[:s.offset+n], "\n") }
+
+// each calls fn with every record of s in order, comments and blank lines
+// skipped, and stops at the first error, which it returns with the
+// record's line in the file.
+func (s src) each(fn func(line string) error) error {
+	for pos := 0; pos < len(s.records); {
+		line, _, _ := strings.Cut(s.records[pos:], "\n")
+		start := pos
+		pos += len(line) + 1
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		e, err := d.elem(line)
-		if err != nil {
-			return nil, fmt.Errorf("decode definitions: line %d: %w", lineNo, err)
+		if err := fn(line); err != nil {
+			return fmt.Errorf("decode definitions: line %d: %w", s.line(start), err)
 		}
-		elems = append(elems, e)
 	}
-	return elems, nil
+	return nil
 }
 
 type decoder struct {
 	f      *File
 	fields [12]string
+	// elemBytes are the type records' elemBytes, in order.
+	elemBytes []int
 	// lists holds every list field decoded so far by its text, so equal
 	// lists share one slice: R4's 471 target lists are 127 distinct ones
 	// (the 146-type "any resource" list among them), its 142 comparator
@@ -153,10 +256,13 @@ func (d *decoder) split(line string, want int) ([]string, error) {
 }
 
 var fieldCounts = map[string]int{
-	"version": 4, "type": 7, "elem": 7, "param": 11, "component": 3, "compartment": 2, "member": 3,
+	"version": 5, "type": 8, "elem": 7, "param": 11, "component": 3, "compartment": 2, "member": 3,
 }
 
 // record decodes one record other than elem (see DecodeIndex and elem).
+// The head's records and the params' go through it alike; which may come
+// where is checked by the callers and by the record order itself (a
+// component needs a param before it, a member a compartment).
 func (d *decoder) record(line string) error {
 	tag, _, _ := strings.Cut(line, "\t")
 	want, ok := fieldCounts[tag]
@@ -170,8 +276,13 @@ func (d *decoder) record(line string) error {
 	f := d.f
 	switch tag {
 	case "version":
-		f.Name, f.FHIRVersion, f.Package = fs[1], fs[2], fs[3]
+		f.Name, f.FHIRVersion, f.Package, f.ParamsDigest = fs[1], fs[2], fs[3], fs[4]
 	case "type":
+		n, err := strconv.Atoi(fs[7])
+		if err != nil || n < 0 {
+			return fmt.Errorf("type %s: elemBytes %q is not a byte count", fs[1], fs[7])
+		}
+		d.elemBytes = append(d.elemBytes, n)
 		f.Types = append(f.Types, Type{Name: fs[1], Kind: fs[2], Abstract: fs[3] == "abstract", Base: fs[4], JSONType: fs[5], Regex: fs[6]})
 	case "param":
 		p := SearchParam{URL: fs[1], Code: fs[2], Base: d.list(fs[3]), Type: fs[4], Target: d.list(fs[7]),

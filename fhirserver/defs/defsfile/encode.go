@@ -9,20 +9,20 @@ import (
 )
 
 // Encode writes f in the line format described in the package comment. The
-// output depends only on f (compartment members are sorted), which is what
-// makes `make generate-fhir` byte-for-byte repeatable.
+// output depends only on f (compartment members are sorted; the
+// paramsDigest is computed from f.SearchParams), which is what makes `make
+// generate-fhir` byte-for-byte repeatable.
 func Encode(f *File) ([]byte, error) {
 	w := &writer{}
 	w.buf.WriteString("# " + GeneratedMarker + "\n")
 	w.buf.WriteString("# FHIR definitions for fhirfleet; format: fhirserver/defs/defsfile/doc.go\n")
-	w.line("version", f.Name, f.FHIRVersion, f.Package)
+	w.line("version", f.Name, f.FHIRVersion, f.Package, ParamsDigest(f.SearchParams))
+	// The elem blocks are written after the head, but each type record
+	// says the length of its block, so they are built first.
+	blocks := &writer{}
 	for i := range f.Types {
 		t := &f.Types[i]
-		abstract := ""
-		if t.Abstract {
-			abstract = "abstract"
-		}
-		w.line("type", t.Name, t.Kind, abstract, t.Base, t.JSONType, t.Regex)
+		start := blocks.buf.Len()
 		for j := range t.Elements {
 			e := &t.Elements[j]
 			flags := ""
@@ -32,16 +32,13 @@ func Encode(f *File) ([]byte, error) {
 			if e.Modifier {
 				flags += "M"
 			}
-			w.line("elem", e.Path, strconv.Itoa(e.Min), e.Max, flags, e.ContentReference, w.types(e.Types))
+			blocks.line("elem", e.Path, strconv.Itoa(e.Min), e.Max, flags, e.ContentReference, blocks.types(e.Types))
 		}
-	}
-	for i := range f.SearchParams {
-		p := &f.SearchParams[i]
-		w.line("param", p.URL, p.Code, w.list(p.Base), p.Type, optBool(p.MultipleOr), optBool(p.MultipleAnd),
-			w.list(p.Target), w.list(p.Modifier), w.list(p.Comparator), p.Expression)
-		for _, c := range p.Component {
-			w.line("component", c.Definition, c.Expression)
+		abstract := ""
+		if t.Abstract {
+			abstract = "abstract"
 		}
+		w.line("type", t.Name, t.Kind, abstract, t.Base, t.JSONType, t.Regex, strconv.Itoa(blocks.buf.Len()-start))
 	}
 	for i := range f.Compartments {
 		c := &f.Compartments[i]
@@ -53,6 +50,18 @@ func Encode(f *File) ([]byte, error) {
 		sort.Strings(names)
 		for _, name := range names {
 			w.line("member", name, w.list(c.Resources[name]))
+		}
+	}
+	if w.err == nil {
+		w.err = blocks.err
+	}
+	w.buf.Write(blocks.buf.Bytes())
+	for i := range f.SearchParams {
+		p := &f.SearchParams[i]
+		w.line("param", p.URL, p.Code, w.list(p.Base), p.Type, optBool(p.MultipleOr), optBool(p.MultipleAnd),
+			w.list(p.Target), w.list(p.Modifier), w.list(p.Comparator), p.Expression)
+		for _, c := range p.Component {
+			w.line("component", c.Definition, c.Expression)
 		}
 	}
 	if w.err != nil {

@@ -55,6 +55,7 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.ParamsDigest = ParamsDigest(f.SearchParams)
 	if !reflect.DeepEqual(got, f) {
 		t.Errorf("round trip differs:\n got %+v\nwant %+v", got, f)
 	}
@@ -63,6 +64,8 @@ func TestRoundTrip(t *testing.T) {
 		"elem\tObservation.status\t1\t1\tSM\t\tcode\n",
 		"member\tAccount\tsubject\nmember\tObservation\tsubject,performer\n",
 		"component\thttp://hl7.org/fhir/SearchParameter/clinical-code\tcode\n",
+		// The head: each type with the length of its elem block.
+		"type\tQuestionnaire\tresource\tabstract\t\t\t\t127\n",
 	} {
 		if !strings.Contains(string(data), line) {
 			t.Errorf("output lacks %q", line)

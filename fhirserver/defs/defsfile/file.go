@@ -10,10 +10,27 @@ type File struct {
 	Name        string `json:"name"`
 	FHIRVersion string `json:"fhirVersion"`
 	// Package is the npm package the definitions were read from.
-	Package      string        `json:"package"`
+	Package string `json:"package"`
+	// ParamsDigest is the file's paramsDigest (doc.go), set by Decode and
+	// DecodeIndex. Encode ignores it and writes ParamsDigest(SearchParams).
+	ParamsDigest string        `json:"paramsDigest,omitempty"`
 	Types        []Type        `json:"types"`
 	SearchParams []SearchParam `json:"searchParams"`
 	Compartments []Compartment `json:"compartments"`
+
+	// Set by DecodeIndex: the param records, undecoded (the end of data),
+	// and where they start in data (for line numbers in errors).
+	params src
+}
+
+// src is a stretch of records a decoder left for later: the records, the
+// whole file they are a substring of, and their offset in it. The file is
+// kept only to give an error its line number, which costs a count of the
+// lines before the offset (error paths only: a count touches every page).
+type src struct {
+	records string
+	file    string
+	offset  int
 }
 
 // Kinds of Type.Kind, as StructureDefinition.kind spells them.
@@ -38,10 +55,8 @@ type Type struct {
 	JSONType string    `json:"jsonType,omitempty"`
 	Elements []Element `json:"elements"`
 
-	// Set by DecodeIndex: the type's elem records, undecoded (a substring
-	// of the decoded data), and the line the first is on.
-	elemRecords string
-	elemLine    int
+	// Set by DecodeIndex: the type's elem records, undecoded.
+	elems src
 }
 
 // Element is one snapshot ElementDefinition, reduced to what fhirfleet uses.
