@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -71,18 +72,21 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 		return nil, err
 	}
 	if !streamed {
-		hits, err := e.allHits(ctx, rd, types, qs, req.Compartment)
+		hits, keys, err := e.allHits(ctx, rd, types, qs, req.Compartment)
 		if err != nil {
 			return nil, err
 		}
 		if q.total != "none" {
 			res.Total = len(hits)
 		}
-		pageHits, res.Next, res.Prev = page(hits, q.sort, cur, q.count)
+		pageHits, res.Next, res.Prev = page(hits, keys, cur, q.count)
 	}
 	var matches []*storage.Record
 	for _, h := range pageHits {
-		rec, err := rd.Get(ctx, h.typ, h.id)
+		rec, err := h.rec, error(nil)
+		if rec == nil {
+			rec, err = rd.Get(ctx, h.typ, h.id)
+		}
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && rec.Deleted) {
 			continue // deleted between the index scan and now
 		}
@@ -140,80 +144,133 @@ func (e *Engine) parseForTypes(types []string, params url.Values) ([]string, map
 	return kept, qs, first, nil
 }
 
-// allHits materialises every match of every type with its sort keys, sorted.
-func (e *Engine) allHits(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, comp *CompartmentRef) ([]hit, error) {
-	var hits []hit
-	var keys []sortKey
+// allHits materialises every match of every type with its sort keys, sorted
+// by keys: the _sort keys, or for an unsorted single-type search the
+// driver's value (stream_driven.go), or (nil) type and id.
+func (e *Engine) allHits(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, comp *CompartmentRef) (hits []hit, keys []sortKey, err error) {
 	for _, t := range types {
 		tq := qs[t]
 		keys = tq.sort
 		ids, err := e.typeMatches(ctx, rd, t, tq, comp)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		th := make([]hit, len(ids))
 		for i, id := range ids {
 			th[i] = hit{typ: t, id: id}
 		}
 		if err := e.sortKeys(ctx, rd, t, th, tq.sort); err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if d, ok := e.driverOf(t, tq); ok && len(types) == 1 {
+			if err := driverKeys(ctx, rd, t, d, th); err != nil {
+				return nil, nil, err
+			}
+			keys = e.orderKeys(t, tq)
 		}
 		hits = append(hits, th...)
 	}
 	sortHits(hits, keys)
-	return hits, nil
+	return hits, keys, nil
 }
 
-// streamPage tries the streaming paths of stream.go for one page; streamed
-// is false when the query needs the materialising path.
+// streamPage tries the streaming paths of stream.go and stream_driven.go
+// for one page; streamed is false when the query needs the materialising
+// path.
 func (e *Engine) streamPage(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, comp *CompartmentRef, cur *cursor, res *Result) (hits []hit, streamed bool, err error) {
-	if len(types) == 0 || comp != nil || (cur != nil && cur.Back) {
+	if len(types) == 0 {
 		return nil, false, nil
 	}
 	typ := types[0]
 	q := qs[typ]
+	back := cur != nil && cur.Back
+	limit := q.count + 1
 	if len(types) > 1 || cur != nil && cur.Type != typ {
-		if len(q.sort) != 0 {
+		if len(q.sort) != 0 || back {
 			return nil, false, nil
 		}
-		hits, streamed, err = e.streamTypes(ctx, rd, types, qs, cur, q.count+1)
+		hits, streamed, err = e.streamTypes(ctx, rd, types, qs, comp, cur, limit)
 		if err != nil || !streamed {
 			return nil, false, err
 		}
-		return e.finishStreamedPage(ctx, rd, types, qs, cur, hits, res)
+		return e.finishStreamedPage(ctx, rd, types, qs, comp, cur, hits, res, nil)
 	}
+	// more tells, for a previous page, whether a match follows its last hit.
+	var more func(last hit) (found, known bool, err error)
 	switch {
 	case len(q.sort) == 0:
-		streams, ok := e.exactStreams(typ, q.clauses)
+		if streams, ok := e.idStreams(typ, q.clauses, comp); ok {
+			after := ""
+			if cur != nil {
+				after = cur.ID
+			}
+			ids, err := streamIDs(ctx, rd, streams, after, limit, back)
+			if err != nil {
+				return nil, false, err
+			}
+			for _, id := range ids {
+				hits = append(hits, hit{typ: typ, id: id})
+			}
+			more = func(last hit) (bool, bool, error) {
+				ids, err := streamIDs(ctx, rd, streams, last.id, 1, false)
+				return len(ids) > 0, true, err
+			}
+			break
+		}
+		d, ok := e.driverOf(typ, q)
 		if !ok {
 			return nil, false, nil
 		}
-		after := ""
-		if cur != nil {
-			after = cur.ID
+		ch, ok := e.driverChecks(typ, q, d, comp)
+		if !ok {
+			return nil, false, nil
 		}
-		ids, err := streamIDs(ctx, rd, streams, after, q.count+1)
-		if err != nil {
+		var given bool
+		hits, given, err = e.streamDriven(ctx, rd, typ, d, ch, cur, back, limit)
+		if err != nil || given {
 			return nil, false, err
 		}
-		for _, id := range ids {
-			hits = append(hits, hit{typ: typ, id: id})
+		more = func(last hit) (bool, bool, error) {
+			h, given, err := e.streamDriven(ctx, rd, typ, d, ch, &cursor{Keys: last.keys, ID: last.id}, false, 1)
+			return len(h) > 0, !given, err
 		}
 	case len(q.sort) == 1:
 		var exhausted bool
-		hits, exhausted, err = e.streamSortedFiltered(ctx, rd, typ, q, cur)
+		hits, exhausted, err = e.streamSortedFiltered(ctx, rd, typ, q, comp, cur, back, limit)
 		if err != nil || exhausted {
 			return nil, false, err
+		}
+		more = func(last hit) (bool, bool, error) {
+			// Past the last sort entry, resources without a value may follow.
+			h, exhausted, err := e.streamSortedFiltered(ctx, rd, typ, q, comp, &cursor{Keys: last.keys, ID: last.id}, false, 1)
+			return len(h) > 0, len(h) > 0 || !exhausted, err
 		}
 	default:
 		return nil, false, nil
 	}
-	return e.finishStreamedPage(ctx, rd, types, qs, cur, hits, res)
+	return e.finishStreamedPage(ctx, rd, types, qs, comp, cur, hits, res, more)
+}
+
+// idStreams is exactStreams with the compartment's members as one more
+// stream (in place of the every-resource stream when there is no clause).
+func (e *Engine) idStreams(typ string, clauses []*clause, comp *CompartmentRef) ([]seeker, bool) {
+	streams, ok := e.exactStreams(typ, clauses)
+	if !ok || comp == nil {
+		return streams, ok
+	}
+	in, ok := e.compartmentStream(typ, comp)
+	if !ok {
+		return nil, false
+	}
+	if len(clauses) == 0 {
+		return []seeker{in}, true
+	}
+	return append(streams, in), true
 }
 
 // streamTypes streams a page of a multi-type search ordered by type, then
 // id (as the materialising path orders it), type after type from the cursor.
-func (e *Engine) streamTypes(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, cur *cursor, limit int) ([]hit, bool, error) {
+func (e *Engine) streamTypes(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, comp *CompartmentRef, cur *cursor, limit int) ([]hit, bool, error) {
 	var hits []hit
 	for _, t := range types {
 		after := ""
@@ -225,11 +282,11 @@ func (e *Engine) streamTypes(ctx context.Context, rd storage.Reader, types []str
 				after = cur.ID
 			}
 		}
-		streams, ok := e.exactStreams(t, qs[t].clauses)
+		streams, ok := e.idStreams(t, qs[t].clauses, comp)
 		if !ok {
 			return nil, false, nil
 		}
-		ids, err := streamIDs(ctx, rd, streams, after, limit-len(hits))
+		ids, err := streamIDs(ctx, rd, streams, after, limit-len(hits), false)
 		if err != nil {
 			return nil, false, err
 		}
@@ -243,22 +300,47 @@ func (e *Engine) streamTypes(ctx context.Context, rd storage.Reader, types []str
 	return hits, true, nil
 }
 
-// finishStreamedPage trims a streamed page of count+1 hits and sets its
-// links and total.
-func (e *Engine) finishStreamedPage(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, cur *cursor, hits []hit, res *Result) ([]hit, bool, error) {
+// finishStreamedPage trims a streamed page of up to count+1 hits (in scan
+// order: backwards for a previous-page cursor) and sets its links, as page()
+// sets them, and its total. more (nil for forward pages) tells whether a
+// match follows a previous page; when it cannot tell, the page is left to
+// the materialising path.
+func (e *Engine) finishStreamedPage(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, comp *CompartmentRef, cur *cursor, hits []hit, res *Result, more func(last hit) (found, known bool, err error)) ([]hit, bool, error) {
 	q := qs[types[0]]
-	if len(hits) > q.count {
-		hits = hits[:q.count]
-		if len(hits) > 0 {
-			last := hits[len(hits)-1]
+	switch {
+	case cur != nil && cur.Back:
+		earlier := len(hits) > q.count
+		hits = hits[:min(len(hits), q.count)]
+		slices.Reverse(hits)
+		if len(hits) == 0 {
+			break
+		}
+		if earlier {
+			res.Prev = cursor{Keys: hits[0].keys, Type: hits[0].typ, ID: hits[0].id, Back: true}.encode()
+		}
+		last := hits[len(hits)-1]
+		found, known, err := more(last)
+		if err != nil || !known {
+			res.Prev = ""
+			return nil, false, err
+		}
+		if found {
 			res.Next = cursor{Keys: last.keys, Type: last.typ, ID: last.id}.encode()
 		}
-	}
-	if cur != nil && len(hits) > 0 {
-		res.Prev = cursor{Keys: hits[0].keys, Type: hits[0].typ, ID: hits[0].id, Back: true}.encode()
+	default:
+		if len(hits) > q.count {
+			hits = hits[:q.count]
+			if len(hits) > 0 {
+				last := hits[len(hits)-1]
+				res.Next = cursor{Keys: last.keys, Type: last.typ, ID: last.id}.encode()
+			}
+		}
+		if cur != nil && len(hits) > 0 {
+			res.Prev = cursor{Keys: hits[0].keys, Type: hits[0].typ, ID: hits[0].id, Back: true}.encode()
+		}
 	}
 	if q.total != "none" {
-		n, err := e.count(ctx, rd, types, qs, nil)
+		n, err := e.count(ctx, rd, types, qs, comp)
 		if err != nil {
 			return nil, false, err
 		}
