@@ -309,19 +309,21 @@ func streamSortedUntil(ctx context.Context, rd storage.Reader, typ string, key s
 const maxSortProbes = 256
 
 // streamSortedFiltered returns a page of typ sorted by q's one key, after
-// cur, keeping the matches of q's clauses. When every clause is of exact
-// values, each sort entry is checked against them (one seek per clause),
-// so a filter that most resources pass (category=vital-signs&_sort=-date)
-// reads about a page of sort entries whatever the number of matches. A rare
-// filter would make that walk long, so after maxSortProbes entries it falls
-// back to what every other filter does: build the match set (sorted ids)
-// once and keep the sort entries in it. exhausted is as for streamSorted.
+// cur (before it, last first, when back), keeping the matches of q's
+// clauses and compartment. When each can be checked per resource (clauseChecks:
+// a seek per exact clause and for the compartment, the resource itself for
+// a prefix or range), each sort entry is checked against them, so a filter
+// that most resources pass (category=vital-signs&_sort=-date) reads about a
+// page of sort entries whatever the number of matches. A rare filter would
+// make that walk long, so after maxSortProbes entries it falls back to what
+// every other filter does: build the match set (sorted ids) once and keep
+// the sort entries in it. exhausted is as for streamSorted.
 func (e *Engine) streamSortedFiltered(ctx context.Context, rd storage.Reader, typ string, q *query, comp *CompartmentRef, cur *cursor, back bool, limit int) (hits []hit, exhausted bool, err error) {
 	key := q.sort[0]
 	if len(q.clauses) == 0 && comp == nil {
 		return streamSorted(ctx, rd, typ, key, cur, back, limit, nil)
 	}
-	if streams, ok := e.idStreams(typ, q.clauses, comp); ok {
+	if ch, ok := e.clauseChecks(typ, q.clauses, nil, comp); ok {
 		probes, given := 0, false
 		var probeErr error
 		keep := func(id string) bool {
@@ -329,7 +331,7 @@ func (e *Engine) streamSortedFiltered(ctx context.Context, rd storage.Reader, ty
 				given = true
 				return false
 			}
-			in, err := memberOfAll(ctx, rd, streams, id)
+			in, err := e.passes(ctx, rd, typ, ch, id)
 			if err != nil {
 				probeErr = err
 			}

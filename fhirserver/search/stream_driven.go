@@ -99,9 +99,9 @@ func driverKeys(ctx context.Context, rd storage.Reader, typ string, d driver, hi
 	})
 }
 
-// checks are what a driven walk verifies per entry besides the driver:
-// exact clauses and the compartment by a seek each, the rest on the
-// resource.
+// checks are what a walk of one index (a driver's range, a sort key's
+// entries) verifies per entry: exact clauses and the compartment by a seek
+// each, the rest on the resource.
 type checks struct {
 	seekers []seeker
 	body    []bodyClause
@@ -113,9 +113,10 @@ type bodyClause struct {
 	plans []valuePlan
 }
 
-// driverChecks returns the checks of q's clauses other than d's, and of the
-// compartment; ok is false when one of them cannot be checked per resource.
-func (e *Engine) driverChecks(typ string, q *query, d driver, comp *CompartmentRef) (checks, bool) {
+// clauseChecks returns the checks of the clauses but skip (nil: all), and
+// of the compartment; ok is false when one of them cannot be checked per
+// resource.
+func (e *Engine) clauseChecks(typ string, clauses []*clause, skip *clause, comp *CompartmentRef) (checks, bool) {
 	var ch checks
 	if comp != nil {
 		s, ok := e.compartmentStream(typ, comp)
@@ -124,8 +125,8 @@ func (e *Engine) driverChecks(typ string, q *query, d driver, comp *CompartmentR
 		}
 		ch.seekers = append(ch.seekers, s)
 	}
-	for _, c := range q.clauses {
-		if c == d.c {
+	for _, c := range clauses {
+		if c == skip {
 			continue
 		}
 		if s, ok := e.exactStreams(typ, []*clause{c}); ok {
@@ -192,16 +193,9 @@ func (e *Engine) drivenMatch(ctx context.Context, rd storage.Reader, typ string,
 	if in, err := memberOfAll(ctx, rd, ch.seekers, h.ID); err != nil || !in {
 		return nil, err
 	}
-	rec, err := rd.Get(ctx, typ, h.ID)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && rec.Deleted) {
-		return nil, nil // deleted since the entry was read
-	}
-	if err != nil {
-		return nil, fmt.Errorf("search: load %s/%s: %w", typ, h.ID, err)
-	}
-	res, err := fhirjson.Parse(rec.JSON)
-	if err != nil {
-		return nil, fmt.Errorf("search: parse %s/%s: %w", typ, h.ID, err)
+	rec, res, err := loadParsed(ctx, rd, typ, h.ID)
+	if rec == nil {
+		return nil, err
 	}
 	// Shown at its least value in range only. Only a smaller value the
 	// resource has passes it over, so a resource is never lost to an index
@@ -211,12 +205,46 @@ func (e *Engine) drivenMatch(ctx context.Context, rd storage.Reader, typ string,
 			return nil, nil
 		}
 	}
-	for _, bc := range ch.body {
-		if !e.bodyHolds(bc, res) {
-			return nil, nil
-		}
+	if !e.bodyHoldsAll(ch, res) {
+		return nil, nil
 	}
 	return rec, nil
+}
+
+// passes reports whether typ/id passes every check.
+func (e *Engine) passes(ctx context.Context, rd storage.Reader, typ string, ch checks, id string) (bool, error) {
+	if in, err := memberOfAll(ctx, rd, ch.seekers, id); err != nil || !in || len(ch.body) == 0 {
+		return in, err
+	}
+	rec, res, err := loadParsed(ctx, rd, typ, id)
+	return rec != nil && e.bodyHoldsAll(ch, res), err
+}
+
+// loadParsed loads and parses typ/id; rec is nil when it is gone (deleted
+// since its index entry was read).
+func loadParsed(ctx context.Context, rd storage.Reader, typ, id string) (*storage.Record, *fhirjson.Value, error) {
+	rec, err := rd.Get(ctx, typ, id)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && rec.Deleted) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("search: load %s/%s: %w", typ, id, err)
+	}
+	res, err := fhirjson.Parse(rec.JSON)
+	if err != nil {
+		return nil, nil, fmt.Errorf("search: parse %s/%s: %w", typ, id, err)
+	}
+	return rec, res, nil
+}
+
+// bodyHoldsAll reports whether res satisfies every clause checked on it.
+func (e *Engine) bodyHoldsAll(ch checks, res *fhirjson.Value) bool {
+	for _, bc := range ch.body {
+		if !e.bodyHolds(bc, res) {
+			return false
+		}
+	}
+	return true
 }
 
 // paramKeys returns the index values (sort entries aside) p gives res, as

@@ -37,6 +37,7 @@ func TestDrivenPagesEqualMaterialised(t *testing.T) {
 		{"Patient", "_sort=-birthdate", nil, 10},
 		{"Patient", "gender=male&_sort=birthdate", nil, 4},
 		{"Patient", "_sort=family", nil, 10}, // patients without a family come last
+		{"Patient", "birthdate=ge1950&_sort=family", nil, 5},
 	} {
 		t.Run(tc.typ+"?"+tc.query, func(t *testing.T) {
 			params, _ := url.ParseQuery(tc.query)
@@ -80,6 +81,7 @@ func TestDrivenWalkReadsAPage(t *testing.T) {
 		{"birthdate=ge1650&_count=10", "birthdate", 12},
 		{"birthdate=ge1650&gender=male&_count=10", "birthdate", 12},
 		{"birthdate=ge1650&gender=female&_count=2", "birthdate", 2000}, // rare: the match set instead
+		{"name=fam&_sort=-birthdate&_count=10", "name", 0},             // sorted: the name checked on each resource
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			params, _ := url.ParseQuery(tc.query)

@@ -58,7 +58,7 @@ func (e *Engine) streamPage(ctx context.Context, rd storage.Reader, types []stri
 		if !ok {
 			return nil, false, nil
 		}
-		ch, ok := e.driverChecks(typ, q, d, comp)
+		ch, ok := e.clauseChecks(typ, q.clauses, d.c, comp)
 		if !ok {
 			return nil, false, nil
 		}
