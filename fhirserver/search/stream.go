@@ -53,8 +53,8 @@ func (s idStream) first(ctx context.Context, rd storage.Reader, x string, strict
 	return "", nil
 }
 
-// last returns the last id <= x (strict: < x; x "": the last of all) in
-// the stream, or "": first, scanning backwards for a previous page.
+// last is first backwards, for previous pages: the last id <= x (strict:
+// < x; x "": the last of all) in the stream, or "".
 func (s idStream) last(ctx context.Context, rd storage.Reader, x string, strict bool) (string, error) {
 	q := storage.IndexQuery{Type: s.typ, Param: s.code, Lo: s.key, Hi: s.hi, Reverse: true}
 	if x != "" && !strict {

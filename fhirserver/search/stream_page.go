@@ -21,6 +21,9 @@ func (e *Engine) streamPage(ctx context.Context, rd storage.Reader, types []stri
 	typ := types[0]
 	q := qs[typ]
 	back := cur != nil && cur.Back
+	if back && q.count == 0 {
+		return nil, false, nil // page() gives an empty previous page a link of its own
+	}
 	limit := q.count + 1
 	if len(types) > 1 || cur != nil && cur.Type != typ {
 		if len(q.sort) != 0 || back {
