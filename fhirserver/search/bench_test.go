@@ -398,3 +398,9 @@ func BenchmarkCompartmentToken(b *testing.B) {
 		return Request{ResourceType: "Observation", Compartment: &CompartmentRef{Type: "Patient", ID: "p000002"}, Params: url.Values{"code": {"8867-4"}}}
 	})
 }
+
+// BenchmarkSortByDateWithRange: the 20 most recent observations dated 2016
+// or later (nine tenths of them), each date entry checked on its resource.
+func BenchmarkSortByDateWithRange(b *testing.B) {
+	benchSearch(b, "Observation", "date=ge2016-01-01&_sort=-date")
+}
