@@ -124,11 +124,17 @@ func openBenchStore(b *testing.B) *benchStore {
 }
 
 func benchSearch(b *testing.B, typ, query string) {
-	f := openBenchStore(b)
 	params, err := url.ParseQuery(query)
 	if err != nil {
 		b.Fatal(err)
 	}
+	benchRequest(b, func(*benchStore) Request { return Request{ResourceType: typ, Params: params} })
+}
+
+// benchRequest measures the search mk builds (once, over the bench store).
+func benchRequest(b *testing.B, mk func(f *benchStore) Request) {
+	f := openBenchStore(b)
+	req := mk(f)
 	ctx := context.Background()
 	b.ReportAllocs()
 	defer lockThread()()
@@ -136,7 +142,7 @@ func benchSearch(b *testing.B, typ, query string) {
 	cpu0 := threadCPU()
 	var total int
 	for i := 0; i < b.N; i++ {
-		res, err := f.e.Search(ctx, Request{ResourceType: typ, Params: params})
+		res, err := f.e.Search(ctx, req)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -338,4 +344,63 @@ func BenchmarkStringFewMatches(b *testing.B) {
 // about what BenchmarkStringFewMatches costs.
 func BenchmarkStringManyMatches(b *testing.B) {
 	benchSearch(b, "Patient", "family=Family1")
+}
+
+// BenchmarkStringPreviousPage: the previous page of family=Family1 from
+// its third page (a previous-page cursor).
+func BenchmarkStringPreviousPage(b *testing.B) {
+	benchPreviousPage(b, "Patient", url.Values{"family": {"Family1"}})
+}
+
+// BenchmarkSortPreviousPage: the previous page of code=8867-4&_sort=-date
+// (50,000 matches) from its third page.
+func BenchmarkSortPreviousPage(b *testing.B) {
+	benchPreviousPage(b, "Observation", url.Values{"code": {"8867-4"}, "_sort": {"-date"}})
+}
+
+// benchPreviousPage measures the previous page of typ?params from its
+// third page.
+func benchPreviousPage(b *testing.B, typ string, params url.Values) {
+	benchRequest(b, func(f *benchStore) Request {
+		req := Request{ResourceType: typ, Params: params}
+		for range 2 {
+			res, err := f.e.Search(context.Background(), req)
+			if err != nil || res.Next == "" {
+				b.Fatalf("no next page: %v", err)
+			}
+			req.Cursor = res.Next
+		}
+		res, err := f.e.Search(context.Background(), req)
+		if err != nil || res.Prev == "" {
+			b.Fatalf("no previous page: %v", err)
+		}
+		req.Cursor = res.Prev
+		return req
+	})
+}
+
+// BenchmarkDateRange: the first page of the observations dated 2016 or
+// later (nine tenths of them).
+func BenchmarkDateRange(b *testing.B) {
+	benchSearch(b, "Observation", "date=ge2016-01-01")
+}
+
+// BenchmarkDateRangeFiltered: the same range and a token half of them have.
+func BenchmarkDateRangeFiltered(b *testing.B) {
+	benchSearch(b, "Observation", "code=8867-4&date=ge2016-01-01")
+}
+
+// BenchmarkCompartmentToken: one patient's heart rates
+// (Patient/p000001/Observation?code=8867-4), a compartment of ten over a
+// token half of all observations have.
+func BenchmarkCompartmentToken(b *testing.B) {
+	benchRequest(b, func(*benchStore) Request {
+		return Request{ResourceType: "Observation", Compartment: &CompartmentRef{Type: "Patient", ID: "p000002"}, Params: url.Values{"code": {"8867-4"}}}
+	})
+}
+
+// BenchmarkSortByDateWithRange: the 20 most recent observations dated 2016
+// or later (nine tenths of them), each date entry checked on its resource.
+func BenchmarkSortByDateWithRange(b *testing.B) {
+	benchSearch(b, "Observation", "date=ge2016-01-01&_sort=-date")
 }

@@ -43,3 +43,29 @@ func (e *Engine) inCompartment(typ, code string) bool {
 	c := e.v.Compartment(code)
 	return c != nil && (typ == code || len(c.Params(typ)) > 0)
 }
+
+// compartmentStream is compartmentIDs as a seeker: the OR of the exact
+// reference entries, and the focus itself; ok is false when ref names no
+// compartment (the materialising path reports it) or the OR is too long to
+// seek in.
+func (e *Engine) compartmentStream(typ string, ref *CompartmentRef) (seeker, bool) {
+	comp := e.v.Compartment(ref.Type)
+	if comp == nil {
+		return nil, false
+	}
+	var u unionStream
+	target := exactRange(appendStr([]byte{'r'}, ref.Type+"/"+ref.ID))
+	for _, code := range comp.Params(typ) {
+		if p := e.reg.lookup(typ, code); code == "{def}" || p == nil || p.expr == nil {
+			continue
+		}
+		u = append(u, idStream{typ: typ, code: code, key: target.lo, hi: target.hi})
+	}
+	if len(u) > maxUnionStreams {
+		return nil, false
+	}
+	if typ == ref.Type {
+		u = append(u, fixedID(ref.ID))
+	}
+	return u, true
+}

@@ -71,18 +71,21 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 		return nil, err
 	}
 	if !streamed {
-		hits, err := e.allHits(ctx, rd, types, qs, req.Compartment)
+		hits, keys, err := e.allHits(ctx, rd, types, qs, req.Compartment)
 		if err != nil {
 			return nil, err
 		}
 		if q.total != "none" {
 			res.Total = len(hits)
 		}
-		pageHits, res.Next, res.Prev = page(hits, q.sort, cur, q.count)
+		pageHits, res.Next, res.Prev = page(hits, keys, cur, q.count)
 	}
 	var matches []*storage.Record
 	for _, h := range pageHits {
-		rec, err := rd.Get(ctx, h.typ, h.id)
+		rec, err := h.rec, error(nil)
+		if rec == nil {
+			rec, err = rd.Get(ctx, h.typ, h.id)
+		}
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && rec.Deleted) {
 			continue // deleted between the index scan and now
 		}
@@ -140,131 +143,34 @@ func (e *Engine) parseForTypes(types []string, params url.Values) ([]string, map
 	return kept, qs, first, nil
 }
 
-// allHits materialises every match of every type with its sort keys, sorted.
-func (e *Engine) allHits(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, comp *CompartmentRef) ([]hit, error) {
-	var hits []hit
-	var keys []sortKey
+// allHits materialises every match of every type with its sort keys, sorted
+// by keys: the _sort keys, or for an unsorted single-type search the
+// driver's value (stream_driven.go), or (nil) type and id.
+func (e *Engine) allHits(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, comp *CompartmentRef) (hits []hit, keys []sortKey, err error) {
 	for _, t := range types {
 		tq := qs[t]
 		keys = tq.sort
 		ids, err := e.typeMatches(ctx, rd, t, tq, comp)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		th := make([]hit, len(ids))
 		for i, id := range ids {
 			th[i] = hit{typ: t, id: id}
 		}
 		if err := e.sortKeys(ctx, rd, t, th, tq.sort); err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if d, ok := e.driverOf(t, tq); ok && len(types) == 1 {
+			if err := driverKeys(ctx, rd, t, d, th); err != nil {
+				return nil, nil, err
+			}
+			keys = e.orderKeys(t, tq)
 		}
 		hits = append(hits, th...)
 	}
 	sortHits(hits, keys)
-	return hits, nil
-}
-
-// streamPage tries the streaming paths of stream.go for one page; streamed
-// is false when the query needs the materialising path.
-func (e *Engine) streamPage(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, comp *CompartmentRef, cur *cursor, res *Result) (hits []hit, streamed bool, err error) {
-	if len(types) == 0 || comp != nil || (cur != nil && cur.Back) {
-		return nil, false, nil
-	}
-	typ := types[0]
-	q := qs[typ]
-	if len(types) > 1 || cur != nil && cur.Type != typ {
-		if len(q.sort) != 0 {
-			return nil, false, nil
-		}
-		hits, streamed, err = e.streamTypes(ctx, rd, types, qs, cur, q.count+1)
-		if err != nil || !streamed {
-			return nil, false, err
-		}
-		return e.finishStreamedPage(ctx, rd, types, qs, cur, hits, res)
-	}
-	switch {
-	case len(q.sort) == 0:
-		streams, ok := e.exactStreams(typ, q.clauses)
-		if !ok {
-			return nil, false, nil
-		}
-		after := ""
-		if cur != nil {
-			after = cur.ID
-		}
-		ids, err := streamIDs(ctx, rd, streams, after, q.count+1)
-		if err != nil {
-			return nil, false, err
-		}
-		for _, id := range ids {
-			hits = append(hits, hit{typ: typ, id: id})
-		}
-	case len(q.sort) == 1:
-		var exhausted bool
-		hits, exhausted, err = e.streamSortedFiltered(ctx, rd, typ, q, cur)
-		if err != nil || exhausted {
-			return nil, false, err
-		}
-	default:
-		return nil, false, nil
-	}
-	return e.finishStreamedPage(ctx, rd, types, qs, cur, hits, res)
-}
-
-// streamTypes streams a page of a multi-type search ordered by type, then
-// id (as the materialising path orders it), type after type from the cursor.
-func (e *Engine) streamTypes(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, cur *cursor, limit int) ([]hit, bool, error) {
-	var hits []hit
-	for _, t := range types {
-		after := ""
-		if cur != nil {
-			if t < cur.Type {
-				continue
-			}
-			if t == cur.Type {
-				after = cur.ID
-			}
-		}
-		streams, ok := e.exactStreams(t, qs[t].clauses)
-		if !ok {
-			return nil, false, nil
-		}
-		ids, err := streamIDs(ctx, rd, streams, after, limit-len(hits))
-		if err != nil {
-			return nil, false, err
-		}
-		for _, id := range ids {
-			hits = append(hits, hit{typ: t, id: id})
-		}
-		if len(hits) == limit {
-			break
-		}
-	}
-	return hits, true, nil
-}
-
-// finishStreamedPage trims a streamed page of count+1 hits and sets its
-// links and total.
-func (e *Engine) finishStreamedPage(ctx context.Context, rd storage.Reader, types []string, qs map[string]*query, cur *cursor, hits []hit, res *Result) ([]hit, bool, error) {
-	q := qs[types[0]]
-	if len(hits) > q.count {
-		hits = hits[:q.count]
-		if len(hits) > 0 {
-			last := hits[len(hits)-1]
-			res.Next = cursor{Keys: last.keys, Type: last.typ, ID: last.id}.encode()
-		}
-	}
-	if cur != nil && len(hits) > 0 {
-		res.Prev = cursor{Keys: hits[0].keys, Type: hits[0].typ, ID: hits[0].id, Back: true}.encode()
-	}
-	if q.total != "none" {
-		n, err := e.count(ctx, rd, types, qs, nil)
-		if err != nil {
-			return nil, false, err
-		}
-		res.Total = n
-	}
-	return hits, true, nil
+	return hits, keys, nil
 }
 
 // searchTypes returns the types a request searches.

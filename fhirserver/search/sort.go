@@ -41,6 +41,8 @@ type hit struct {
 	typ  string
 	id   string
 	keys [][]byte
+	// rec is the resource when the streaming path loaded it to check it.
+	rec *storage.Record
 }
 
 // sortKeys reads each match's sort keys from the parameter's sort entries:

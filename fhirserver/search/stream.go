@@ -53,9 +53,52 @@ func (s idStream) first(ctx context.Context, rd storage.Reader, x string, strict
 	return "", nil
 }
 
-// take returns up to limit ids after `after` with one scan.
-func (s idStream) take(ctx context.Context, rd storage.Reader, after string, limit int) ([]string, error) {
-	q := storage.IndexQuery{Type: s.typ, Param: s.code, Lo: s.key, Hi: s.hi}
+// last is first backwards, for previous pages: the last id <= x (strict:
+// < x; x "": the last of all) in the stream, or "".
+func (s idStream) last(ctx context.Context, rd storage.Reader, x string, strict bool) (string, error) {
+	q := storage.IndexQuery{Type: s.typ, Param: s.code, Lo: s.key, Hi: s.hi, Reverse: true}
+	if x != "" && !strict {
+		if len(x) >= maxIDLen {
+			// x+"\x01" would be no valid key id: look at x itself, then before it.
+			if id, err := s.first(ctx, rd, x, false); err != nil || id == x {
+				return id, err
+			}
+			strict = true
+		}
+	}
+	if x != "" {
+		// Strictly before (x, "") for strict; before x+"\x01" otherwise,
+		// the least id-like string above x that a key may hold (no valid
+		// id lies between them).
+		bound := x
+		if !strict {
+			bound = x + "\x01"
+		}
+		v := s.key
+		if s.byID {
+			v = appendStr([]byte{tagSortAsc}, bound)
+		}
+		q.After = &storage.IndexHit{Value: v, ID: bound}
+	}
+	for h, err := range rd.ScanIndex(ctx, q) {
+		if err != nil {
+			return "", fmt.Errorf("search %s.%s: %w", s.typ, s.code, err)
+		}
+		if x != "" && (h.ID > x || (strict && h.ID == x)) {
+			continue
+		}
+		return h.ID, nil
+	}
+	return "", nil
+}
+
+// maxIDLen is the longest FHIR id (and the longest id a key may hold).
+const maxIDLen = 64
+
+// take returns up to limit ids after `after` with one scan (before it,
+// last first, when back is true).
+func (s idStream) take(ctx context.Context, rd storage.Reader, after string, limit int, back bool) ([]string, error) {
+	q := storage.IndexQuery{Type: s.typ, Param: s.code, Lo: s.key, Hi: s.hi, Reverse: back}
 	if after != "" {
 		v := s.key
 		if s.byID {
@@ -90,15 +133,41 @@ func predecessor(x string) (string, bool) {
 	return p, true
 }
 
-// seeker is a clause as a sorted id sequence: one exact value (idStream)
-// or the OR of several (unionStream).
+// seeker is a clause as a sorted id sequence: one exact value (idStream),
+// the OR of several (unionStream) or one id (fixedID).
 type seeker interface {
 	first(ctx context.Context, rd storage.Reader, x string, strict bool) (string, error)
+	last(ctx context.Context, rd storage.Reader, x string, strict bool) (string, error)
 }
 
-// unionStream is a clause with several exact values (code=a,b): its first
-// id at or after x is the least of its values' first ids.
-type unionStream []idStream
+// seek is first, or last when back is true.
+func seek(ctx context.Context, rd storage.Reader, s seeker, x string, strict, back bool) (string, error) {
+	if back {
+		return s.last(ctx, rd, x, strict)
+	}
+	return s.first(ctx, rd, x, strict)
+}
+
+// fixedID is the sequence of one id (a compartment's own resource).
+type fixedID string
+
+func (f fixedID) first(_ context.Context, _ storage.Reader, x string, strict bool) (string, error) {
+	if id := string(f); id > x || (!strict && id == x) {
+		return id, nil
+	}
+	return "", nil
+}
+
+func (f fixedID) last(_ context.Context, _ storage.Reader, x string, strict bool) (string, error) {
+	if id := string(f); x == "" || id < x || (!strict && id == x) {
+		return id, nil
+	}
+	return "", nil
+}
+
+// unionStream is a clause with several exact values (code=a,b), or a
+// compartment: its first id at or after x is the least of its members'.
+type unionStream []seeker
 
 func (u unionStream) first(ctx context.Context, rd storage.Reader, x string, strict bool) (string, error) {
 	best := ""
@@ -108,6 +177,20 @@ func (u unionStream) first(ctx context.Context, rd storage.Reader, x string, str
 			return "", err
 		}
 		if id != "" && (best == "" || id < best) {
+			best = id
+		}
+	}
+	return best, nil
+}
+
+func (u unionStream) last(ctx context.Context, rd storage.Reader, x string, strict bool) (string, error) {
+	best := ""
+	for _, s := range u {
+		id, err := s.last(ctx, rd, x, strict)
+		if err != nil {
+			return "", err
+		}
+		if id > best {
 			best = id
 		}
 	}
@@ -148,11 +231,13 @@ func (e *Engine) exactStreams(typ string, clauses []*clause) ([]seeker, bool) {
 const maxUnionStreams = 16
 
 // streamIDs returns up to limit ids after `after` present in every stream
-// (a leapfrog join: each stream seeks to the largest id seen so far).
-func streamIDs(ctx context.Context, rd storage.Reader, streams []seeker, after string, limit int) ([]string, error) {
+// (a leapfrog join: each stream seeks to the largest id seen so far); with
+// back, the ids before `after`, last first, each stream seeking to the
+// smallest.
+func streamIDs(ctx context.Context, rd storage.Reader, streams []seeker, after string, limit int, back bool) ([]string, error) {
 	if len(streams) == 1 {
 		if s, ok := streams[0].(idStream); ok {
-			return s.take(ctx, rd, after, limit)
+			return s.take(ctx, rd, after, limit, back)
 		}
 	}
 	var out []string
@@ -160,7 +245,7 @@ func streamIDs(ctx context.Context, rd storage.Reader, streams []seeker, after s
 	for len(out) < limit {
 		agreed := 0
 		for i := 0; agreed < len(streams); i = (i + 1) % len(streams) {
-			id, err := streams[i].first(ctx, rd, target, strict)
+			id, err := seek(ctx, rd, streams[i], target, strict, back)
 			if err != nil || id == "" {
 				return out, err
 			}
@@ -177,22 +262,23 @@ func streamIDs(ctx context.Context, rd storage.Reader, streams []seeker, after s
 }
 
 // streamSorted returns up to limit hits of the type in the order of one
-// sort key, after cur, keeping those keep accepts (nil: all); exhausted is true when the sort entries ran out
-// before limit (resources without a value then follow, which only the
-// materialising path knows).
-func streamSorted(ctx context.Context, rd storage.Reader, typ string, key sortKey, cur *cursor, limit int, keep func(id string) bool) (hits []hit, exhausted bool, err error) {
-	return streamSortedUntil(ctx, rd, typ, key, cur, limit, keep, nil)
+// sort key, after cur (before it, last first, when back), keeping those
+// keep accepts (nil: all); exhausted is true when the sort entries ran out
+// before limit going forward, or the cursor is past them (resources without
+// a value follow the others, which only the materialising path knows).
+func streamSorted(ctx context.Context, rd storage.Reader, typ string, key sortKey, cur *cursor, back bool, limit int, keep func(id string) bool) (hits []hit, exhausted bool, err error) {
+	return streamSortedUntil(ctx, rd, typ, key, cur, back, limit, keep, nil)
 }
 
 // streamSortedUntil is streamSorted that also stops (not exhausted) as soon
 // as stop (nil: never) says so after a rejected entry.
-func streamSortedUntil(ctx context.Context, rd storage.Reader, typ string, key sortKey, cur *cursor, limit int, keep func(id string) bool, stop func() bool) (hits []hit, exhausted bool, err error) {
+func streamSortedUntil(ctx context.Context, rd storage.Reader, typ string, key sortKey, cur *cursor, back bool, limit int, keep func(id string) bool, stop func() bool) (hits []hit, exhausted bool, err error) {
 	tag := byte(tagSortAsc)
 	if key.desc {
 		tag = tagSortDesc
 	}
 	r := prefixRange([]byte{tag})
-	q := storage.IndexQuery{Type: typ, Param: key.code, Lo: r.lo, Hi: r.hi, Reverse: key.desc}
+	q := storage.IndexQuery{Type: typ, Param: key.code, Lo: r.lo, Hi: r.hi, Reverse: key.desc != back}
 	if cur != nil {
 		if len(cur.Keys) != 1 || cur.Keys[0] == nil {
 			return nil, true, nil // the cursor is in the tail without values
@@ -214,7 +300,7 @@ func streamSortedUntil(ctx context.Context, rd storage.Reader, typ string, key s
 			return hits, false, nil
 		}
 	}
-	return hits, true, nil
+	return hits, !back, nil
 }
 
 // maxSortProbes bounds the sort entries streamSortedFiltered checks one by
@@ -223,19 +309,21 @@ func streamSortedUntil(ctx context.Context, rd storage.Reader, typ string, key s
 const maxSortProbes = 256
 
 // streamSortedFiltered returns a page of typ sorted by q's one key, after
-// cur, keeping the matches of q's clauses. When every clause is of exact
-// values, each sort entry is checked against them (one seek per clause),
-// so a filter that most resources pass (category=vital-signs&_sort=-date)
-// reads about a page of sort entries whatever the number of matches. A rare
-// filter would make that walk long, so after maxSortProbes entries it falls
-// back to what every other filter does: build the match set (sorted ids)
-// once and keep the sort entries in it. exhausted is as for streamSorted.
-func (e *Engine) streamSortedFiltered(ctx context.Context, rd storage.Reader, typ string, q *query, cur *cursor) (hits []hit, exhausted bool, err error) {
-	key, limit := q.sort[0], q.count+1
-	if len(q.clauses) == 0 {
-		return streamSorted(ctx, rd, typ, key, cur, limit, nil)
+// cur (before it, last first, when back), keeping the matches of q's
+// clauses and compartment. When each can be checked per resource (clauseChecks:
+// a seek per exact clause and for the compartment, the resource itself for
+// a prefix or range), each sort entry is checked against them, so a filter
+// that most resources pass (category=vital-signs&_sort=-date) reads about a
+// page of sort entries whatever the number of matches. A rare filter would
+// make that walk long, so after maxSortProbes entries it falls back to what
+// every other filter does: build the match set (sorted ids) once and keep
+// the sort entries in it. exhausted is as for streamSorted.
+func (e *Engine) streamSortedFiltered(ctx context.Context, rd storage.Reader, typ string, q *query, comp *CompartmentRef, cur *cursor, back bool, limit int) (hits []hit, exhausted bool, err error) {
+	key := q.sort[0]
+	if len(q.clauses) == 0 && comp == nil {
+		return streamSorted(ctx, rd, typ, key, cur, back, limit, nil)
 	}
-	if streams, ok := e.exactStreams(typ, q.clauses); ok {
+	if ch, ok := e.clauseChecks(typ, q.clauses, nil, comp); ok {
 		probes, given := 0, false
 		var probeErr error
 		keep := func(id string) bool {
@@ -243,13 +331,13 @@ func (e *Engine) streamSortedFiltered(ctx context.Context, rd storage.Reader, ty
 				given = true
 				return false
 			}
-			in, err := memberOfAll(ctx, rd, streams, id)
+			in, err := e.passes(ctx, rd, typ, ch, id)
 			if err != nil {
 				probeErr = err
 			}
 			return in
 		}
-		hits, exhausted, err = streamSortedUntil(ctx, rd, typ, key, cur, limit, keep, func() bool { return given || probeErr != nil })
+		hits, exhausted, err = streamSortedUntil(ctx, rd, typ, key, cur, back, limit, keep, func() bool { return given || probeErr != nil })
 		if err == nil {
 			err = probeErr
 		}
@@ -257,11 +345,11 @@ func (e *Engine) streamSortedFiltered(ctx context.Context, rd storage.Reader, ty
 			return hits, exhausted, err
 		}
 	}
-	ids, err := e.matchIDs(ctx, rd, typ, q.clauses)
+	ids, err := e.typeMatches(ctx, rd, typ, q, comp)
 	if err != nil {
 		return nil, false, err
 	}
-	return streamSorted(ctx, rd, typ, key, cur, limit, ids.contains)
+	return streamSorted(ctx, rd, typ, key, cur, back, limit, ids.contains)
 }
 
 // memberOfAll reports whether id is in every stream (a seek to it in each).
