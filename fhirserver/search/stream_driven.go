@@ -161,12 +161,30 @@ func (e *Engine) streamDriven(ctx context.Context, rd storage.Reader, typ string
 		}
 		iq.After = &storage.IndexHit{Value: cur.Keys[0], ID: cur.ID}
 	}
+	// From the start of the range, the walk meets each resource first at
+	// its least value in range (as the index has it), so a resource already
+	// met is passed over without reading its body for smaller values; after
+	// a cursor, a smaller value may lie on an earlier page, which only the
+	// resource tells.
+	var met map[string]struct{}
+	if cur == nil {
+		met = map[string]struct{}{}
+	}
 	passed := 0
 	for h, err := range rd.ScanIndex(ctx, iq) {
 		if err != nil {
 			return nil, false, fmt.Errorf("search %s.%s: %w", typ, d.c.param.code, err)
 		}
-		rec, err := e.drivenMatch(ctx, rd, typ, d, ch, h)
+		var rec *storage.Record
+		switch _, dup := met[h.ID]; {
+		case met == nil:
+			rec, err = e.drivenMatch(ctx, rd, typ, d, ch, h)
+		case dup || d.r.filter != nil && !d.r.filter(h.Value):
+			// passed over: met before, or not in range after all
+		default:
+			met[h.ID] = struct{}{}
+			rec, err = e.drivenFirstMatch(ctx, rd, typ, d, ch, h)
+		}
 		if err != nil {
 			return nil, false, err
 		}
@@ -207,6 +225,26 @@ func (e *Engine) drivenMatch(ctx context.Context, rd storage.Reader, typ string,
 	}
 	if !e.bodyHoldsAll(ch, res) {
 		return nil, nil
+	}
+	return rec, nil
+}
+
+// drivenFirstMatch is drivenMatch for an entry in range that the walk from
+// the start of the range met first: it is the resource's least value in
+// range, so the body is read only when a clause is checked on it.
+func (e *Engine) drivenFirstMatch(ctx context.Context, rd storage.Reader, typ string, d driver, ch checks, h storage.IndexHit) (*storage.Record, error) {
+	if len(ch.body) != 0 {
+		return e.drivenMatch(ctx, rd, typ, d, ch, h)
+	}
+	if in, err := memberOfAll(ctx, rd, ch.seekers, h.ID); err != nil || !in {
+		return nil, err
+	}
+	rec, err := rd.Get(ctx, typ, h.ID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && rec.Deleted) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search: load %s/%s: %w", typ, h.ID, err)
 	}
 	return rec, nil
 }
