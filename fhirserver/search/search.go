@@ -81,10 +81,16 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 		pageHits, res.Next, res.Prev = page(hits, keys, cur, q.count)
 	}
 	var matches []*storage.Record
+	var get storage.Getter // the page's resources through one iterator, if any is to be read
+	done := func() {}
+	defer func() { done() }()
 	for _, h := range pageHits {
 		rec, err := h.rec, error(nil)
 		if rec == nil {
-			rec, err = rd.Get(ctx, h.typ, h.id)
+			if get == nil {
+				get, done = storage.NewGetter(rd)
+			}
+			rec, err = get.Get(ctx, h.typ, h.id)
 		}
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && rec.Deleted) {
 			continue // deleted between the index scan and now

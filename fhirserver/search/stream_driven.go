@@ -170,6 +170,9 @@ func (e *Engine) streamDriven(ctx context.Context, rd storage.Reader, typ string
 	if cur == nil {
 		met = map[string]struct{}{}
 	}
+	// The entries' resources are read through one iterator (storage.Loader).
+	get, done := storage.NewGetter(rd)
+	defer done()
 	passed := 0
 	for h, err := range rd.ScanIndex(ctx, iq) {
 		if err != nil {
@@ -178,12 +181,12 @@ func (e *Engine) streamDriven(ctx context.Context, rd storage.Reader, typ string
 		var rec *storage.Record
 		switch _, dup := met[h.ID]; {
 		case met == nil:
-			rec, err = e.drivenMatch(ctx, rd, typ, d, ch, h)
+			rec, err = e.drivenMatch(ctx, rd, get, typ, d, ch, h)
 		case dup || d.r.filter != nil && !d.r.filter(h.Value):
 			// passed over: met before, or not in range after all
 		default:
 			met[h.ID] = struct{}{}
-			rec, err = e.drivenFirstMatch(ctx, rd, typ, d, ch, h)
+			rec, err = e.drivenFirstMatch(ctx, rd, get, typ, d, ch, h)
 		}
 		if err != nil {
 			return nil, false, err
@@ -204,14 +207,14 @@ func (e *Engine) streamDriven(ctx context.Context, rd storage.Reader, typ string
 
 // drivenMatch returns the resource of the driver's entry h when it matches
 // every check and h is its least value in range; nil when not.
-func (e *Engine) drivenMatch(ctx context.Context, rd storage.Reader, typ string, d driver, ch checks, h storage.IndexHit) (*storage.Record, error) {
+func (e *Engine) drivenMatch(ctx context.Context, rd storage.Reader, get storage.Getter, typ string, d driver, ch checks, h storage.IndexHit) (*storage.Record, error) {
 	if d.r.filter != nil && !d.r.filter(h.Value) {
 		return nil, nil
 	}
 	if in, err := memberOfAll(ctx, rd, ch.seekers, h.ID); err != nil || !in {
 		return nil, err
 	}
-	rec, res, err := loadParsed(ctx, rd, typ, h.ID)
+	rec, res, err := loadParsed(ctx, get, typ, h.ID)
 	if rec == nil {
 		return nil, err
 	}
@@ -232,14 +235,14 @@ func (e *Engine) drivenMatch(ctx context.Context, rd storage.Reader, typ string,
 // drivenFirstMatch is drivenMatch for an entry in range that the walk from
 // the start of the range met first: it is the resource's least value in
 // range, so the body is read only when a clause is checked on it.
-func (e *Engine) drivenFirstMatch(ctx context.Context, rd storage.Reader, typ string, d driver, ch checks, h storage.IndexHit) (*storage.Record, error) {
+func (e *Engine) drivenFirstMatch(ctx context.Context, rd storage.Reader, get storage.Getter, typ string, d driver, ch checks, h storage.IndexHit) (*storage.Record, error) {
 	if len(ch.body) != 0 {
-		return e.drivenMatch(ctx, rd, typ, d, ch, h)
+		return e.drivenMatch(ctx, rd, get, typ, d, ch, h)
 	}
 	if in, err := memberOfAll(ctx, rd, ch.seekers, h.ID); err != nil || !in {
 		return nil, err
 	}
-	rec, err := rd.Get(ctx, typ, h.ID)
+	rec, err := get.Get(ctx, typ, h.ID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && rec.Deleted) {
 		return nil, nil
 	}
@@ -260,8 +263,8 @@ func (e *Engine) passes(ctx context.Context, rd storage.Reader, typ string, ch c
 
 // loadParsed loads and parses typ/id; rec is nil when it is gone (deleted
 // since its index entry was read).
-func loadParsed(ctx context.Context, rd storage.Reader, typ, id string) (*storage.Record, *fhirjson.Value, error) {
-	rec, err := rd.Get(ctx, typ, id)
+func loadParsed(ctx context.Context, get storage.Getter, typ, id string) (*storage.Record, *fhirjson.Value, error) {
+	rec, err := get.Get(ctx, typ, id)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && rec.Deleted) {
 		return nil, nil, nil
 	}
