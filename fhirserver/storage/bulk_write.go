@@ -7,8 +7,14 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 )
 
+// bulkBatchBytes bounds a bulk job's batch by size as well as by count:
+// 1,000 resources of a megabyte each would otherwise make a batch of a
+// gigabyte, held in memory until it commits.
+const bulkBatchBytes = 4 << 20
+
 // bulkWriter writes a job over every resource of the store (an index
-// rebuild, a format migration) in batches of at most per resources. The
+// rebuild, a format migration) in batches of at most per resources or about
+// bulkBatchBytes, whichever comes first. The
 // batches before the last are committed without an fsync: the last one is
 // synced, and the WAL is written in order, so a crash that loses a batch
 // loses every later one too, the meta key the job writes last included.
@@ -31,10 +37,10 @@ func (s *Store) newBulkWriter(what string, per int) *bulkWriter {
 }
 
 // next counts one resource written into w.b and commits the batch once it
-// holds per resources.
+// holds per resources or bulkBatchBytes.
 func (w *bulkWriter) next() error {
 	w.done++
-	if w.inBatch++; w.inBatch == w.per {
+	if w.inBatch++; w.inBatch >= w.per || w.b.Len() >= bulkBatchBytes {
 		if err := w.b.Commit(pebble.NoSync); err != nil {
 			return fmt.Errorf("%s: commit: %w", w.what, err)
 		}

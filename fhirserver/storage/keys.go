@@ -30,6 +30,7 @@ const (
 	metaStoreID     = "store-id"     // random id of this store, part of change cursors
 	metaFingerprint = "fingerprint"  // index-definition fingerprint of the current index entries
 	metaFHIRVersion = "fhir-version" // FHIR version the store holds (R4, STU3), set on first claim
+	metaMigrating   = "migrating"    // the format a migration started from (uvarint), while it runs
 )
 
 const (

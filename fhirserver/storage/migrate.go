@@ -8,10 +8,28 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 )
 
-// migrateBatch is how many resources one migration batch moves: the same
-// bound as an index rebuild's batches, well under Pebble's large-batch
-// threshold for resources of a few KB.
+// migrateBatch is how many resources one migration batch moves at most:
+// the same bound as an index rebuild's batches (a batch is also committed
+// once it holds bulkBatchBytes, so large resources make smaller batches).
 const migrateBatch = 1000
+
+// startMigration marks the store as migrating from format from to the
+// current format, with an fsync, before the first resource moves: the
+// format meta says the new format at once, so an older build refuses the
+// store from the first moved resource on (it would not find the records
+// that moved, and its next write of such a resource would overwrite the
+// only copy of its current version), and the marker makes every Open of
+// this build finish the migration before it serves anything.
+func (s *Store) startMigration(from uint64) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	_ = b.Set(keyMeta(metaMigrating), binary.AppendUvarint(nil, from), nil)
+	_ = b.Set(keyMeta(metaFormat), binary.AppendUvarint(nil, storeFormat), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("start the migration to format %d: %w", storeFormat, diskFullError(err))
+	}
+	return nil
+}
 
 // migrateFormat1 turns a format-1 store into the current format: format 1
 // kept only a header under each current key and every version, the current
@@ -19,16 +37,16 @@ const migrateBatch = 1000
 // current version's whole record and version keys only superseded versions.
 // For every resource it moves the record of the current version from its
 // version key to the current key, in batches of opts.migrateBatch resources,
-// and writes the new format last, with an fsync.
+// and removes the migration's marker (startMigration) last, with an fsync.
 //
 // It runs in Open, before anything else reads or writes. Each resource moves
 // within one batch (set the current key, delete the version key), so a crash
 // leaves every resource either in the old layout or in the new one, never
 // half; and a current key that already holds a record (its decoded header is
 // followed by more bytes) is skipped, so the next Open, which still finds
-// format 1, finishes the job. The batches before the last need no fsync: the
-// WAL is written in order, so a crash that loses one loses every later one
-// too, the format meta included.
+// the marker, finishes the job. The batches before the last need no fsync:
+// the WAL is written in order, so a crash that loses one loses every later
+// one too, the marker's removal included.
 func (s *Store) migrateFormat1(opts Options) error {
 	perBatch := opts.migrateBatch
 	if perBatch <= 0 {
@@ -79,6 +97,7 @@ func (s *Store) migrateFormat1(opts Options) error {
 	if err := it.Error(); err != nil {
 		return fmt.Errorf("migrate to format 2: %w", err)
 	}
+	_ = w.b.Delete(keyMeta(metaMigrating), nil)
 	if err := w.finish(metaFormat, binary.AppendUvarint(nil, storeFormat)); err != nil {
 		return err
 	}

@@ -152,8 +152,12 @@ func downgradeToFormat1(t testing.TB, db *pebble.DB) {
 }
 
 // layout counts the current keys that hold a record and those that hold a
-// bare header (format 1), the format, and the version keys.
-type layout struct{ format, records, headers, versions int }
+// bare header (format 1), the format, whether a migration's marker is
+// there, and the version keys.
+type layout struct {
+	format, records, headers, versions int
+	migrating                          bool
+}
 
 func readLayout(t *testing.T, db *pebble.DB) layout {
 	t.Helper()
@@ -161,6 +165,10 @@ func readLayout(t *testing.T, db *pebble.DB) layout {
 	if v, closer, err := db.Get(keyMeta(metaFormat)); err == nil {
 		f, _ := binary.Uvarint(v)
 		l.format = int(f)
+		_ = closer.Close()
+	}
+	if _, closer, err := db.Get(keyMeta(metaMigrating)); err == nil {
+		l.migrating = true
 		_ = closer.Close()
 	}
 	for _, p := range []byte{prefixCurrent, prefixVersion} {
@@ -227,8 +235,9 @@ func TestMigrateFormat1(t *testing.T) {
 // TestMigrateFormat1SurvivesACrash crashes the store in the middle of a
 // migration (after two of its batches) and reopens what survived: a kill -9
 // (everything written reached the file system) and a power loss (only what
-// was fsynced did). The next Open finishes the migration and the store
-// reads as it did before it.
+// was fsynced did). Either way the store says the new format (an older
+// build refuses it, not reads it half migrated), the next Open finishes the
+// migration and the store reads as it did before it.
 func TestMigrateFormat1SurvivesACrash(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -274,16 +283,16 @@ func TestMigrateFormat1SurvivesACrash(t *testing.T) {
 				t.Fatal("the migration never reached its second batch")
 			}
 
-			// What the crash left: still format 1, and after a kill, half
-			// migrated.
+			// What the crash left: the new format and the marker (so an
+			// older build refuses it), and after a kill, half migrated.
 			db, err := pebble.Open("db", &pebble.Options{FS: inspect, Logger: pebbleLogger{logr.Discard()}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			l := readLayout(t, db)
 			_ = db.Close()
-			if l.format != 1 || l.records+l.headers != resources {
-				t.Fatalf("after the crash: %+v, want format 1 and %d resources", l, resources)
+			if l.format != storeFormat || !l.migrating || l.records+l.headers != resources {
+				t.Fatalf("after the crash: %+v, want format %d, the marker and %d resources", l, storeFormat, resources)
 			}
 			if tc.unsynced == 100 && (l.records < 6 || l.headers == 0) {
 				t.Fatalf("after the kill: %+v, want a half-done migration (6 or more moved)", l)
@@ -301,6 +310,40 @@ func TestMigrateFormat1SurvivesACrash(t *testing.T) {
 				t.Fatalf("the store reads differently after the crash and the next Open:\n%s", lineDiff(want, got))
 			}
 		})
+	}
+}
+
+// TestMigrationBatchesAreBoundedBySize: resources of a megabyte move in
+// batches of a few, not of migrateBatch, so a store of large resources does
+// not build a batch of gigabytes in memory.
+func TestMigrationBatchesAreBoundedBySize(t *testing.T) {
+	s, dir := openTest(t)
+	big := strings.Repeat("x", 1<<20)
+	for i := range 12 {
+		if _, err := s.Write(context.Background(), func(tx *Tx) error {
+			_, err := tx.Put(Put{Type: "Binary", ID: fmt.Sprint("b", i), JSON: []byte(`{"resourceType":"Binary","data":"` + big + `"}`)})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	downgradeToFormat1(t, s.db)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	batches := 0
+	s, err := Open(dir, Options{migrateHook: func(_ *Store, n int) { batches = n }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// 12 MiB in batches of at most 4 MiB: three or four batches before the
+	// last (which the hook does not see), never none.
+	if batches < 2 {
+		t.Fatalf("%d batches before the last for 12 resources of 1 MiB, want at least 2", batches)
+	}
+	if l := readLayout(t, s.db); l.records != 12 || l.headers != 0 || l.migrating {
+		t.Fatalf("after the migration: %+v", l)
 	}
 }
 

@@ -228,13 +228,22 @@ func (s *Store) loadMeta(opts Options) error {
 	}
 	v, _ := binary.Uvarint(format)
 	if v == 1 {
-		if err := s.migrateFormat1(opts); err != nil {
+		if err := s.startMigration(v); err != nil {
 			return err
 		}
 		v = storeFormat
 	}
 	if v != storeFormat {
 		return fmt.Errorf("store format %d, this build reads format %d", v, storeFormat)
+	}
+	from, err := s.getMeta(metaMigrating)
+	if err != nil {
+		return err
+	}
+	if from != nil {
+		if err := s.migrateFormat1(opts); err != nil {
+			return err
+		}
 	}
 	id, err := s.getMeta(metaStoreID)
 	if err != nil {
