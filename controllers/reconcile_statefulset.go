@@ -36,6 +36,10 @@ import (
 // nonRootID is the distroless "nonroot" user and group the images run as.
 const nonRootID = 65532
 
+// startupProbeFailures is how many seconds a tenant server has to open its
+// store and listen before the kubelet restarts it (see the probes below).
+const startupProbeFailures = 3600
+
 // reconcileStatefulSet applies the server workload: a StatefulSet of one
 // replica (zero when suspended). A StatefulSet rather than a Deployment
 // because a Pebble store must have exactly one writer: the StatefulSet
@@ -178,9 +182,11 @@ func desiredStatefulSet(s *scope, image string) (*appsv1ac.StatefulSetApplyConfi
 		// kubelet runs the readiness probe as soon as the startup probe
 		// passes, so a new pod is Ready as fast as before. /healthz answers
 		// once the server listens, which is after its store is open; the
-		// startup probe allows 5 minutes for that (a WAL replay, a
-		// re-index), where the liveness probe alone allowed one.
-		WithStartupProbe(httpProbe("/healthz", 1, 300)).
+		// startup probe allows an hour for that (a WAL replay, a format
+		// migration, a re-index after the search definitions changed: ~100–
+		// 200 µs per resource, so 5 minutes would restart, and so start over,
+		// the re-index of a tenant of a few million resources forever).
+		WithStartupProbe(httpProbe("/healthz", 1, startupProbeFailures)).
 		WithReadinessProbe(httpProbe("/readyz", 30, 3)).
 		WithLivenessProbe(httpProbe("/healthz", 30, 3)).
 		WithSecurityContext(restrictedContainerSecurity()).

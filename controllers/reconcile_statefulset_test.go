@@ -94,7 +94,7 @@ var _ = Describe("the server StatefulSet", func() {
 		Expect(c.StartupProbe.HTTPGet.Path).To(Equal("/healthz"))
 		Expect(c.StartupProbe.HTTPGet.Port).To(Equal(intstr.FromString("http")))
 		Expect(c.StartupProbe.PeriodSeconds).To(Equal(int32(1)))
-		Expect(c.StartupProbe.FailureThreshold).To(Equal(int32(300)))
+		Expect(c.StartupProbe.FailureThreshold).To(Equal(int32(3600)))
 		Expect(c.SecurityContext.RunAsNonRoot).To(Equal(ptr.To(true)))
 		Expect(c.SecurityContext.ReadOnlyRootFilesystem).To(Equal(ptr.To(true)))
 		Expect(c.SecurityContext.AllowPrivilegeEscalation).To(Equal(ptr.To(false)))
