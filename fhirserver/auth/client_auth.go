@@ -104,7 +104,7 @@ func formDecode(s string) string {
 // authenticateClient checks the attempt against the endpoint's credentials.
 // The description never says whether the id or the secret was wrong.
 func (s *Server) authenticateClient(a clientAuthAttempt, form url.Values, now time.Time) (authenticatedClient, *oauthError) {
-	s.recheckIfDue()
+	s.reloadIfDue()
 	ring := s.ring.Load()
 	if a.method == MethodPrivateKeyJWT {
 		id, oe := s.verifyAssertion(ring, a.assertion, form.Get("client_id"), now)

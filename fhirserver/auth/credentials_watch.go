@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -51,15 +52,37 @@ func (s *Server) startWatch() {
 // already has a new secret does not wait for it either: its failed
 // authentication re-reads at once (reloadOnMiss).
 func (s *Server) recheckIfDue() {
-	now := time.Now().UnixNano()
-	last := s.lastRecheck.Load()
-	if now-last < int64(s.recheckEvery) || !s.lastRecheck.CompareAndSwap(last, now) {
+	if !claimEvery(&s.lastRecheck, s.recheckEvery) {
 		return
 	}
 	select {
 	case s.recheck <- struct{}{}:
 	default: // one is pending already
 	}
+}
+
+// reloadIfDue re-reads the credentials in the caller when the last read is
+// older than the re-check period. The token endpoint checks secrets with
+// it, not with recheckIfDue: a server that was idle (and cannot watch its
+// folder) must not hand out one more token for a secret whose grace period
+// ended while nobody asked, which the credentials it still holds would do.
+// An unchanged folder costs a few small reads.
+func (s *Server) reloadIfDue() {
+	if !claimEvery(&s.lastRecheck, s.recheckEvery) {
+		return
+	}
+	if err := s.Reload(); err != nil {
+		s.log.Error(err, "credentials reload failed; keeping the current credentials")
+	}
+}
+
+// claimEvery reports whether at least every has passed (wall clock) since
+// the time in last, and if so sets last to now: of several callers at once,
+// one wins.
+func claimEvery(last *atomic.Int64, every time.Duration) bool {
+	now := time.Now().UnixNano()
+	prev := last.Load()
+	return now-prev >= int64(every) && last.CompareAndSwap(prev, now)
 }
 
 // watch re-reads the credentials when the folder changes or a use finds

@@ -193,6 +193,22 @@ func TestRecheckOnlyOnUse(t *testing.T) {
 		"re-read after a verified token")
 }
 
+// setMTime sets the times of every file of the Secret folder's current
+// data (what a copy that keeps times, or a late kubelet, leaves).
+func setMTime(t *testing.T, kd *kubeSecretDir, at time.Time) {
+	t.Helper()
+	data, err := filepath.EvalSymlinks(filepath.Join(kd.dir, "..data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(data)
+	for _, f := range entries {
+		if err := os.Chtimes(filepath.Join(data, f.Name()), at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // A replaced secret works for the grace period from when its file changed,
 // not from when the server noticed: an idle server that could not watch the
 // folder may notice a rotation late, and must not extend an old secret.
@@ -201,21 +217,12 @@ func TestGraceRunsFromTheChange(t *testing.T) {
 	v1 := newCredSet(t, "acme")
 	kd := newKubeSecretDir(t, v1)
 	e := startEndpoint(t, v1, kd.dir, clock, func(c *Config) { c.ReloadInterval = time.Hour })
+	clock.Add(25 * time.Hour) // idle since it read v1
 	v2 := v1
 	v2.clientSecret = "acme-rotated-secret-0123456789"
 	kd.swap(t, v2)
 	// The new files were written 23 h before the server reads them.
-	data, err := filepath.EvalSymlinks(filepath.Join(kd.dir, "..data"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	written := clock.Now().Add(-23 * time.Hour)
-	entries, _ := os.ReadDir(data)
-	for _, f := range entries {
-		if err := os.Chtimes(filepath.Join(data, f.Name()), written, written); err != nil {
-			t.Fatal(err)
-		}
-	}
+	setMTime(t, kd, clock.Now().Add(-23*time.Hour))
 	if err := e.srv.Reload(); err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +231,54 @@ func TestGraceRunsFromTheChange(t *testing.T) {
 	clock.Add(2 * time.Minute)
 	if r := postToken(t, e, url.Values{"grant_type": {"client_credentials"}}, v1.clientID, v1.clientSecret); r.status != http.StatusUnauthorized {
 		t.Fatalf("old secret works %v after its file changed: %d", 24*time.Hour+time.Minute, r.status)
+	}
+	e.token(t, v2.clientID, v2.clientSecret, "")
+}
+
+// Files copied in with their old times (cp -p, rsync -a) do not end the
+// grace period before it began: the old secret was still current when the
+// server last read it, so its grace runs from then at the earliest.
+func TestGraceNotBeforeTheLastRead(t *testing.T) {
+	clock := newFakeClock()
+	v1 := newCredSet(t, "acme")
+	kd := newKubeSecretDir(t, v1)
+	e := startEndpoint(t, v1, kd.dir, clock, func(c *Config) { c.ReloadInterval = time.Hour })
+	read := clock.Now()
+	v2 := v1
+	v2.clientSecret = "acme-rotated-secret-0123456789"
+	kd.swap(t, v2)
+	setMTime(t, kd, read.Add(-48*time.Hour))
+	clock.Add(time.Hour)
+	if err := e.srv.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(22*time.Hour + 58*time.Minute)
+	e.token(t, v1.clientID, v1.clientSecret, "")
+	clock.Add(3 * time.Minute)
+	if r := postToken(t, e, url.Values{"grant_type": {"client_credentials"}}, v1.clientID, v1.clientSecret); r.status != http.StatusUnauthorized {
+		t.Fatalf("old secret works 24 h after the server last read it as current: %d", r.status)
+	}
+	e.token(t, v2.clientID, v2.clientSecret, "")
+}
+
+// An idle server that cannot watch its folder re-reads it before it
+// answers the first token request after the re-check period, not after:
+// a secret whose grace period ended while nobody called gets no token.
+func TestIdleServerRereadsBeforeAToken(t *testing.T) {
+	noWatch(t)
+	clock := newFakeClock()
+	v1 := newCredSet(t, "acme")
+	kd := newKubeSecretDir(t, v1)
+	const interval = 20 * time.Millisecond
+	e := startEndpoint(t, v1, kd.dir, clock, func(c *Config) { c.ReloadInterval = interval })
+	clock.Add(30 * time.Hour)
+	v2 := v1
+	v2.clientSecret = "acme-rotated-secret-0123456789"
+	kd.swap(t, v2)
+	setMTime(t, kd, clock.Now().Add(-29*time.Hour)) // rotated an hour after the server's read
+	time.Sleep(2 * interval)
+	if r := postToken(t, e, url.Values{"grant_type": {"client_credentials"}}, v1.clientID, v1.clientSecret); r.status != http.StatusUnauthorized {
+		t.Fatalf("the first token request after 30 idle hours got a token for a secret replaced 29 h ago: %d", r.status)
 	}
 	e.token(t, v2.clientID, v2.clientSecret, "")
 }

@@ -58,16 +58,22 @@ type keyring struct {
 
 // nextKeyring builds the keyring for freshly read credentials c, carrying over
 // from prev (nil on first load) the secrets still in their grace period and
-// the keys whose tokens may still be live.
-func nextKeyring(prev *keyring, c *credentials, now time.Time, grace, keyKeep time.Duration) (*keyring, error) {
+// the keys whose tokens may still be live. prevReadAt is when prev's
+// credentials were last read and found current (zero if unknown).
+func nextKeyring(prev *keyring, c *credentials, now, prevReadAt time.Time, grace, keyKeep time.Duration) (*keyring, error) {
 	// A replaced secret's grace period runs from when its file changed, if
 	// that is known and earlier: a server that noticed late (idle, unable
 	// to watch the folder) must not keep an old secret working for longer.
-	// A replaced signing key stays for keyKeep from now: this server signed
-	// with it until now.
+	// But not from before the old secret was last read as current: a file
+	// copied in with its old times (cp -p, rsync -a) would otherwise end
+	// the grace period before it began. A replaced signing key stays for
+	// keyKeep from now: this server signed with it until now.
 	replacedAt := now
 	if !c.changedAt.IsZero() && c.changedAt.Before(now) {
 		replacedAt = c.changedAt
+	}
+	if prevReadAt.After(replacedAt) && !prevReadAt.After(now) {
+		replacedAt = prevReadAt
 	}
 	signer, err := c.key.signer()
 	if err != nil {

@@ -18,18 +18,18 @@ func TestNextKeyringCarriesGrace(t *testing.T) {
 	now := newFakeClock().Now()
 	grace, keep := time.Hour, 11*time.Minute
 	v1 := newCredSet(t, "acme")
-	r1, err := nextKeyring(nil, mustCreds(t, v1), now, grace, keep)
+	r1, err := nextKeyring(nil, mustCreds(t, v1), now, time.Time{}, grace, keep)
 	if err != nil {
 		t.Fatal(err)
 	}
 	v2 := v1
 	v2.clientSecret = "second-secret-0123456789"
 	v2.keyPEM = p256PEM(t)
-	r2, _ := nextKeyring(r1, mustCreds(t, v2), now, grace, keep)
+	r2, _ := nextKeyring(r1, mustCreds(t, v2), now, now, grace, keep)
 	v3 := v2
 	v3.clientSecret = "third-secret-0123456789"
 	later := now.Add(30 * time.Minute)
-	r3, _ := nextKeyring(r2, mustCreds(t, v3), later, grace, keep)
+	r3, _ := nextKeyring(r2, mustCreds(t, v3), later, now, grace, keep)
 
 	cases := []struct {
 		name   string
@@ -74,7 +74,7 @@ func TestNextKeyringCarriesGrace(t *testing.T) {
 
 func TestKeyringRoles(t *testing.T) {
 	c := newCredSet(t, "acme")
-	r, _ := nextKeyring(nil, mustCreds(t, c), time.Now(), time.Hour, time.Hour)
+	r, _ := nextKeyring(nil, mustCreds(t, c), time.Now(), time.Time{}, time.Hour, time.Hour)
 	if role, ok := r.authenticate(c.clientID, c.clientSecret, time.Now()); !ok || role != roleCustomer {
 		t.Fatalf("customer: %v %v", role, ok)
 	}

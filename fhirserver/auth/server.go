@@ -85,6 +85,10 @@ type Server struct {
 
 	ring     atomic.Pointer[keyring]
 	reloadMu sync.Mutex // serialises reloads so grace periods are carried correctly
+	// readAt (Config.Clock, under reloadMu) is when the credentials in ring
+	// were last read and found current: a secret replaced since was still
+	// in force then.
+	readAt time.Time
 	// lastMissReload (unix nanoseconds, wall clock) rate-limits the re-reads
 	// that failed client authentications trigger.
 	lastMissReload atomic.Int64
@@ -211,15 +215,18 @@ func (s *Server) Reload() error {
 		return fmt.Errorf("auth: load credentials from %s: %w", s.dir, err)
 	}
 	prev := s.ring.Load()
+	now := s.now()
 	if prev != nil && prev.creds.digest == c.digest {
+		s.readAt = now
 		return nil
 	}
 	// A replaced signing key must verify until the last token it signed expires.
-	next, err := nextKeyring(prev, c, s.now(), s.cfg.SecretGracePeriod, s.cfg.TokenTTL+Leeway)
+	next, err := nextKeyring(prev, c, now, s.readAt, s.cfg.SecretGracePeriod, s.cfg.TokenTTL+Leeway)
 	if err != nil {
 		return fmt.Errorf("auth: credentials from %s: %w", s.dir, err)
 	}
 	s.ring.Store(next)
+	s.readAt = now
 	kv := []any{"dir", s.dir, "clientID", c.customer.id, "aggregatorClientID", c.aggregator.id,
 		"signingKeyID", c.key.kid, "signingAlg", c.key.alg, "clientJWKS", len(c.jwks), "listedClients", len(c.listed)}
 	if prev == nil {
@@ -240,9 +247,7 @@ const missReloadEvery = time.Second
 // credentials changed. It measures with the wall clock, not Config.Clock:
 // this is about disk reads, not token lifetimes.
 func (s *Server) reloadOnMiss() bool {
-	now := time.Now().UnixNano()
-	last := s.lastMissReload.Load()
-	if now-last < int64(missReloadEvery) || !s.lastMissReload.CompareAndSwap(last, now) {
+	if !claimEvery(&s.lastMissReload, missReloadEvery) {
 		return false
 	}
 	before := s.ring.Load()
