@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -85,18 +84,18 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 	done := func() {}
 	defer func() { done() }()
 	for _, h := range pageHits {
-		rec, err := h.rec, error(nil)
+		rec := h.rec
 		if rec == nil {
 			if get == nil {
 				get, done = storage.NewGetter(rd)
 			}
-			rec, err = get.Get(ctx, h.typ, h.id)
+			var err error
+			if rec, err = loadLive(ctx, get, h.typ, h.id); err != nil {
+				return nil, err
+			}
 		}
-		if errors.Is(err, storage.ErrNotFound) || (err == nil && rec.Deleted) {
+		if rec == nil || rec.Deleted {
 			continue // deleted between the index scan and now
-		}
-		if err != nil {
-			return nil, fmt.Errorf("search: load %s/%s: %w", h.typ, h.id, err)
 		}
 		matches = append(matches, rec)
 		res.Entries = append(res.Entries, Entry{Record: rec, Mode: "match"})

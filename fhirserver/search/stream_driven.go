@@ -170,13 +170,19 @@ func (e *Engine) streamDriven(ctx context.Context, rd storage.Reader, typ string
 	if cur == nil {
 		met = map[string]struct{}{}
 	}
-	// The entries' resources are read through one iterator (storage.Loader).
-	get, done := storage.NewGetter(rd)
-	defer done()
+	// The entries' resources are read through one iterator (storage.Loader),
+	// made once the index walk has its own, as the materialised path makes it
+	// after its scan: a body is never older than the entry that led to it.
+	var get storage.Getter
+	done := func() {}
+	defer func() { done() }()
 	passed := 0
 	for h, err := range rd.ScanIndex(ctx, iq) {
 		if err != nil {
 			return nil, false, fmt.Errorf("search %s.%s: %w", typ, d.c.param.code, err)
+		}
+		if get == nil {
+			get, done = storage.NewGetter(rd)
 		}
 		var rec *storage.Record
 		switch _, dup := met[h.ID]; {
@@ -242,12 +248,18 @@ func (e *Engine) drivenFirstMatch(ctx context.Context, rd storage.Reader, get st
 	if in, err := memberOfAll(ctx, rd, ch.seekers, h.ID); err != nil || !in {
 		return nil, err
 	}
-	rec, err := get.Get(ctx, typ, h.ID)
+	return loadLive(ctx, get, typ, h.ID)
+}
+
+// loadLive loads the current version of typ/id; nil when it is gone
+// (deleted, or never there: deleted since its index entry was read).
+func loadLive(ctx context.Context, get storage.Getter, typ, id string) (*storage.Record, error) {
+	rec, err := get.Get(ctx, typ, id)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && rec.Deleted) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("search: load %s/%s: %w", typ, h.ID, err)
+		return nil, fmt.Errorf("search: load %s/%s: %w", typ, id, err)
 	}
 	return rec, nil
 }
@@ -264,12 +276,9 @@ func (e *Engine) passes(ctx context.Context, rd storage.Reader, typ string, ch c
 // loadParsed loads and parses typ/id; rec is nil when it is gone (deleted
 // since its index entry was read).
 func loadParsed(ctx context.Context, get storage.Getter, typ, id string) (*storage.Record, *fhirjson.Value, error) {
-	rec, err := get.Get(ctx, typ, id)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && rec.Deleted) {
-		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("search: load %s/%s: %w", typ, id, err)
+	rec, err := loadLive(ctx, get, typ, id)
+	if rec == nil || err != nil {
+		return nil, nil, err
 	}
 	res, err := fhirjson.Parse(rec.JSON)
 	if err != nil {
