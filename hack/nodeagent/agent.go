@@ -285,7 +285,10 @@ func (a *agent) startPod(pod *corev1.Pod) (*running, error) {
 		}
 		// Kubernetes' defaults for the fields left zero.
 		p.liveness = httpProbe("http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + lp.HTTPGet.Path)
-		p.livePeriod, p.liveFailures = 10*time.Second, 3
+		p.livePeriod, p.liveFailures, p.liveTimeout = 10*time.Second, 3, time.Second
+		if lp.TimeoutSeconds > 0 {
+			p.liveTimeout = time.Duration(lp.TimeoutSeconds) * time.Second
+		}
 		if lp.PeriodSeconds > 0 {
 			p.livePeriod = time.Duration(lp.PeriodSeconds) * time.Second
 		}

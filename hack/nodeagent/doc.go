@@ -56,8 +56,9 @@
 // probe passes every second and is followed at once by a readiness probe.
 //
 // The livenessProbe (HTTP GET) runs every periodSeconds once the pod has
-// been Ready, and failureThreshold failures in a row restart the process,
-// as a kubelet's would.
+// been Ready, a probe slower than timeoutSeconds (default 1) fails, and
+// failureThreshold failures in a row restart the process, as a kubelet's
+// would.
 //
 // Not simulated: startup probes, resource limits, init and
 // sidecar containers (only the first container runs), the pod's security

@@ -47,7 +47,8 @@ type proc struct {
 	liveness     func(ctx context.Context) bool
 	livePeriod   time.Duration
 	liveFailures int
-	changed      func() // called after every state change
+	liveTimeout  time.Duration // timeoutSeconds: a probe slower than that fails
+	changed      func()        // called after every state change
 
 	mu    sync.Mutex
 	state procState
@@ -155,7 +156,7 @@ func (p *proc) runOnce(ctx context.Context) error {
 			}
 			if p.liveness != nil && started && time.Since(lived) >= p.livePeriod {
 				lived = time.Now()
-				if p.probeOnce(ctx, p.liveness) {
+				if p.probeOnce(ctx, p.liveness, p.liveTimeout) {
 					liveFails = 0
 				} else if liveFails++; liveFails >= p.liveFailures {
 					fmt.Fprintf(logf, "--- nodeagent: liveness probe failed %d times: restarting %s\n", liveFails, p.bin)
@@ -170,7 +171,7 @@ func (p *proc) runOnce(ctx context.Context) error {
 				continue
 			}
 			probed = time.Now()
-			ready := p.probe == nil || p.probeOnce(ctx, p.probe)
+			ready := p.probe == nil || p.probeOnce(ctx, p.probe, p.interval)
 			if ready && !started {
 				started, lived = true, time.Now()
 			}
@@ -181,9 +182,12 @@ func (p *proc) runOnce(ctx context.Context) error {
 	}
 }
 
-// probeOnce runs probe with the tick as its timeout.
-func (p *proc) probeOnce(ctx context.Context, probe func(context.Context) bool) bool {
-	pctx, cancel := context.WithTimeout(ctx, p.interval)
+// probeOnce runs probe with the given timeout (none when zero or less).
+func (p *proc) probeOnce(ctx context.Context, probe func(context.Context) bool, timeout time.Duration) bool {
+	if timeout <= 0 {
+		return probe(ctx)
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	return probe(pctx)
 }

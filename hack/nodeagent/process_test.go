@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -122,4 +125,31 @@ func TestProcLivenessRestarts(t *testing.T) {
 	if !strings.Contains(string(log), "liveness probe failed 3 times") {
 		t.Errorf("log:\n%s", log)
 	}
+}
+
+// A liveness probe that does not answer within its timeoutSeconds fails:
+// a hung process is restarted, not waited for.
+func TestProcLivenessTimesOut(t *testing.T) {
+	var hung atomic.Bool
+	p := &proc{
+		bin: "/bin/sh", logPath: filepath.Join(t.TempDir(), "p.log"), launch: &launch{Args: []string{"-c", "trap 'exit 0' TERM; while :; do sleep 0.05; done"}},
+		interval: 10 * time.Millisecond, period: 10 * time.Millisecond, changed: func() {}, grace: 5 * time.Second,
+		livePeriod: 10 * time.Millisecond, liveFailures: 2, liveTimeout: 20 * time.Millisecond,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hung.Load() {
+			<-r.Context().Done() // answers only once the prober gives up
+		}
+	}))
+	defer srv.Close()
+	p.liveness = httpProbe(srv.URL + "/healthz")
+	p.run(context.Background())
+	defer p.stop()
+	waitFor(t, "ready", func() bool { return p.snapshot().Ready })
+	time.Sleep(100 * time.Millisecond)
+	if s := p.snapshot(); s.Restarts != 0 {
+		t.Fatalf("restarted while answering: %+v", s)
+	}
+	hung.Store(true)
+	waitFor(t, "a restart after two probes timed out", func() bool { return p.snapshot().Restarts == 1 })
 }
