@@ -319,8 +319,11 @@ func TestVReadRacesWithUpdates(t *testing.T) {
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	writers(t, &wg, stop, 1, func(_, _ int) error {
-		putOne(t, s, "Patient", "a")
-		return nil
+		_, err := s.Write(ctx, func(tx *Tx) error {
+			_, err := tx.Put(Put{Type: "Patient", ID: "a", Stamp: stampJSON})
+			return err
+		})
+		return err
 	})
 read:
 	for range 2000 {
