@@ -108,7 +108,8 @@ func (v *Version) AllSearchParams() []*SearchParam {
 }
 
 // SearchParamsDigest is SHA-256, in hex, over every search parameter of the
-// version in URL order: its URL, code, type and expression, then each
+// version in URL order (the file's order: hack/gendefs sorts them by
+// URL): its URL, code, type and expression, then each
 // component's definition and expression, each followed by a NUL byte. It is
 // what a search index depends on, so a store can compare it (package search
 // builds its index fingerprint from it) without decoding the parameters:

@@ -32,7 +32,9 @@
 // 850 KB (the kernel maps a binary's pages in 64 KB windows, so even a scan
 // for line ends makes the whole file resident).
 //
-// paramsDigest is the SHA-256, in hex, of every parameter in file order:
+// paramsDigest is the SHA-256, in hex, of every parameter in file order
+// (hack/gendefs writes them sorted by URL, the order the digest had before
+// it was written down, so stores indexed since keep their fingerprint):
 // its url, code, type and expression and then each component's definition
 // and expression, each followed by a NUL byte (ParamsDigest). It is what
 // the search index fingerprint hashes, written down by the generator so a
