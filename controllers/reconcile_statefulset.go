@@ -184,8 +184,9 @@ func desiredStatefulSet(s *scope, image string) (*appsv1ac.StatefulSetApplyConfi
 		// once the server listens, which is after its store is open; the
 		// startup probe allows an hour for that (a WAL replay, a format
 		// migration, a re-index after the search definitions changed: ~100–
-		// 200 µs per resource, so 5 minutes would restart, and so start over,
-		// the re-index of a tenant of a few million resources forever).
+		// 200 µs per resource, so 5 minutes would kill the re-index of a
+		// tenant of a few million resources again and again; it resumes
+		// where it stopped, but each restart waits out the kubelet's back-off).
 		WithStartupProbe(httpProbe("/healthz", 1, startupProbeFailures)).
 		WithReadinessProbe(httpProbe("/readyz", 30, 3)).
 		WithLivenessProbe(httpProbe("/healthz", 30, 3)).

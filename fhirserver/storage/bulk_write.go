@@ -23,11 +23,15 @@ type bulkWriter struct {
 	s    *Store
 	what string // the job, as the log names it
 	// b is the batch the job writes the current resource into.
-	b                *pebble.Batch
-	per              int
-	inBatch, done    int
-	batches          int               // batches committed so far
-	afterBatch       func(batches int) // tests: runs after each batch but the last
+	b             *pebble.Batch
+	per           int
+	inBatch, done int
+	batches       int               // batches committed so far
+	afterBatch    func(batches int) // tests: runs after each batch but the last
+	// checkpoint, when set, writes the job's progress into each batch but
+	// the last before it is committed, so the progress a crash leaves is
+	// exactly what the committed batches did.
+	checkpoint       func(b *pebble.Batch)
 	started, lastLog time.Time
 }
 
@@ -41,6 +45,9 @@ func (s *Store) newBulkWriter(what string, per int) *bulkWriter {
 func (w *bulkWriter) next() error {
 	w.done++
 	if w.inBatch++; w.inBatch >= w.per || w.b.Len() >= bulkBatchBytes {
+		if w.checkpoint != nil {
+			w.checkpoint(w.b)
+		}
 		if err := w.b.Commit(pebble.NoSync); err != nil {
 			return fmt.Errorf("%s: commit: %w", w.what, err)
 		}

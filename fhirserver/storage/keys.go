@@ -31,6 +31,7 @@ const (
 	metaFingerprint = "fingerprint"  // index-definition fingerprint of the current index entries
 	metaFHIRVersion = "fhir-version" // FHIR version the store holds (R4, STU3), set on first claim
 	metaMigrating   = "migrating"    // the format a migration started from (uvarint), while it runs
+	metaRebuilt     = "rebuilt-to"   // an index rebuild's progress: its fingerprint, NUL, the last current key it indexed
 )
 
 const (

@@ -103,3 +103,99 @@ func TestStampAddsIndexEntriesThatDependOnTheVersion(t *testing.T) {
 		t.Error("precomputed entry missing")
 	}
 }
+
+// TestRebuildIndexesResumes cuts a rebuild short in its third batch and
+// runs it again: the second run indexes only what the committed batches had
+// not, and the index ends as an uninterrupted rebuild leaves it. A rebuild
+// to another fingerprint after an interruption starts over.
+func TestRebuildIndexesResumes(t *testing.T) {
+	const n = 2500 // three batches of rebuildBatch
+	fill := func(t *testing.T) (*Store, string) {
+		s, dir := openTest(t)
+		if _, err := s.Write(context.Background(), func(tx *Tx) error {
+			for i := range n {
+				if _, err := tx.Put(Put{Type: "Patient", ID: fmt.Sprintf("p%04d", i), Stamp: stampJSON,
+					Index: []IndexEntry{{Param: "old", Value: []byte("v")}}}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		deleteOne(t, s, "Patient", "p0007")
+		return s, dir
+	}
+	extract := func(calls *int) func(rec *Record) ([]IndexEntry, error) {
+		return func(rec *Record) ([]IndexEntry, error) {
+			*calls++
+			return []IndexEntry{{Param: "digit", Value: []byte(rec.ID[len(rec.ID)-1:])}}, nil
+		}
+	}
+	index := func(t *testing.T, s *Store) string {
+		ctx := context.Background()
+		var out strings.Builder
+		for _, p := range []string{"old", "digit"} {
+			fmt.Fprintf(&out, "%s %v\n", p, hitStrings(collectHits(t, s.ScanIndex(ctx, IndexQuery{Type: "Patient", Param: p}))))
+		}
+		return out.String()
+	}
+
+	whole, _ := fill(t)
+	calls := 0
+	if err := whole.RebuildIndexes(context.Background(), "fp-2", extract(&calls)); err != nil {
+		t.Fatal(err)
+	}
+	want := index(t, whole)
+
+	for _, tc := range []struct {
+		name, resumeTo string
+		wantCalls      int
+	}{
+		{"same fingerprint resumes", "fp-2", n - 1 - 2*rebuildBatch},
+		{"another fingerprint starts over", "fp-3", n - 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, dir := fill(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			calls := 0
+			cut := func(rec *Record) ([]IndexEntry, error) {
+				if calls == 2*rebuildBatch+100 { // inside the third batch
+					cancel()
+				}
+				return extract(&calls)(rec)
+			}
+			if err := s.RebuildIndexes(ctx, "fp-2", cut); !errors.Is(err, context.Canceled) {
+				t.Fatalf("cut rebuild: %v", err)
+			}
+			// What a crash would leave: reopen the store.
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if fp := s.IndexFingerprint(); fp != fingerprintRebuilding {
+				t.Fatalf("fingerprint after the cut = %q", fp)
+			}
+			calls = 0
+			if err := s.RebuildIndexes(context.Background(), tc.resumeTo, extract(&calls)); err != nil {
+				t.Fatal(err)
+			}
+			if calls != tc.wantCalls {
+				t.Errorf("the second rebuild indexed %d resources, want %d", calls, tc.wantCalls)
+			}
+			if got := index(t, s); got != want {
+				t.Errorf("index after the resumed rebuild differs:\n got %s\nwant %s", got, want)
+			}
+			if fp := s.IndexFingerprint(); fp != tc.resumeTo {
+				t.Errorf("fingerprint = %q, want %q", fp, tc.resumeTo)
+			}
+			if v, _ := s.getMeta(metaRebuilt); v != nil {
+				t.Errorf("progress left behind: %q", v)
+			}
+		})
+	}
+}
