@@ -56,14 +56,17 @@ names=()
 start() { # start <name> <command...>: runs in the background, output to logs/<name>.log
 	local name=$1
 	shift
-	"$@" >>"$logs/$name.log" 2>&1 &
+	# In a session of its own, so that a Ctrl-C in the terminal reaches only
+	# make dev, which stops the processes in reverse order: one that got the
+	# terminal's SIGINT itself would exit at once and look like a crash.
+	setsid "$@" >>"$logs/$name.log" 2>&1 &
 	pids+=($!)
 	names+=("$name")
 }
 stopping=0
 stop_all() {
 	stopping=1
-	trap - INT TERM
+	trap - INT TERM HUP
 	local i
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
 		kill -TERM "${pids[$i]}" 2>/dev/null || continue
@@ -80,6 +83,7 @@ stop_all() {
 }
 trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
+trap 'stop_all; exit 129' HUP
 trap '[ $stopping = 1 ] || stop_all' EXIT
 
 wait_until() { # wait_until <what> <seconds> <command...>
