@@ -13,29 +13,39 @@ import (
 // the CompartmentDefinition reference ref, and ref itself when typ is the
 // compartment's own type ("{def}").
 func (e *Engine) compartmentIDs(ctx context.Context, rd storage.Reader, typ string, ref *CompartmentRef) (idSet, error) {
-	comp := e.v.Compartment(ref.Type)
-	if comp == nil {
+	codes, target, ok := e.compartmentLinks(typ, ref)
+	if !ok {
 		return nil, outcome.New(http.StatusNotFound, outcome.CodeNotFound, "", "%s is not a compartment", ref.Type)
 	}
 	var ids []string
 	if typ == ref.Type {
-		// The focus itself is in its compartment; the definitions say so
-		// with "{def}" in STU3 and leave it implicit in R4.
 		ids = append(ids, ref.ID)
 	}
-	target := appendStr([]byte{'r'}, ref.Type+"/"+ref.ID)
-	for _, code := range comp.Params(typ) {
-		if code == "{def}" {
-			continue
-		}
-		if p := e.reg.lookup(typ, code); p == nil || p.expr == nil {
-			continue
-		}
-		if err := scan(ctx, rd, typ, code, exactRange(target), func(_ []byte, id string) { ids = append(ids, id) }); err != nil {
+	for _, code := range codes {
+		if err := scan(ctx, rd, typ, code, target, func(_ []byte, id string) { ids = append(ids, id) }); err != nil {
 			return nil, err
 		}
 	}
 	return newIDSet(ids), nil
+}
+
+// compartmentLinks returns the indexed parameters by which typ's resources
+// belong to the compartment ref, and the index range of a reference to ref
+// in them; ok is false when ref names no compartment. The focus itself is
+// in its compartment too, which the definitions say with "{def}" in STU3
+// and leave implicit in R4: callers add it when typ is ref's type.
+func (e *Engine) compartmentLinks(typ string, ref *CompartmentRef) (codes []string, target scanRange, ok bool) {
+	comp := e.v.Compartment(ref.Type)
+	if comp == nil {
+		return nil, scanRange{}, false
+	}
+	for _, code := range comp.Params(typ) {
+		if p := e.reg.lookup(typ, code); code == "{def}" || p == nil || p.expr == nil {
+			continue
+		}
+		codes = append(codes, code)
+	}
+	return codes, exactRange(appendStr([]byte{'r'}, ref.Type+"/"+ref.ID)), true
 }
 
 // inCompartment reports whether typ has any link to compartment code.
@@ -49,20 +59,13 @@ func (e *Engine) inCompartment(typ, code string) bool {
 // compartment (the materialising path reports it) or the OR is too long to
 // seek in.
 func (e *Engine) compartmentStream(typ string, ref *CompartmentRef) (seeker, bool) {
-	comp := e.v.Compartment(ref.Type)
-	if comp == nil {
+	codes, target, ok := e.compartmentLinks(typ, ref)
+	if !ok || len(codes) > maxUnionStreams {
 		return nil, false
 	}
 	var u unionStream
-	target := exactRange(appendStr([]byte{'r'}, ref.Type+"/"+ref.ID))
-	for _, code := range comp.Params(typ) {
-		if p := e.reg.lookup(typ, code); code == "{def}" || p == nil || p.expr == nil {
-			continue
-		}
+	for _, code := range codes {
 		u = append(u, idStream{typ: typ, code: code, key: target.lo, hi: target.hi})
-	}
-	if len(u) > maxUnionStreams {
-		return nil, false
 	}
 	if typ == ref.Type {
 		u = append(u, fixedID(ref.ID))

@@ -39,16 +39,20 @@ func (e *Engine) extract(resourceType string, res *fhirjson.Value) ([]rawEntry, 
 		if p.expr == nil {
 			continue
 		}
-		items, err := p.expr.Evaluate(env, res, e.v)
-		if err != nil || len(items) == 0 {
-			// An expression that fails on one resource indexes nothing for it;
-			// the conformance test keeps such failures at zero over the examples.
-			continue
-		}
-		vals := e.values(p, id, items, env, res)
-		out = appendEntries(out, code, vals, p.typ != "composite" && !isNear(p))
+		out = appendEntries(out, code, e.paramValues(p, id, env, res), p.typ != "composite" && !isNear(p))
 	}
 	return out, nil
+}
+
+// paramValues evaluates p over res (whose id is id) and turns the items into
+// index values. An expression that fails on one resource indexes nothing for
+// it; the conformance test keeps such failures at zero over the examples.
+func (e *Engine) paramValues(p *param, id string, env *fhirpath.Env, res *fhirjson.Value) []indexValue {
+	items, err := p.expr.Evaluate(env, res, e.v)
+	if err != nil || len(items) == 0 {
+		return nil
+	}
+	return e.values(p, id, items, env, res)
 }
 
 // values turns the expression's items into index values by parameter type.

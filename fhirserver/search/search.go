@@ -170,7 +170,7 @@ func (e *Engine) allHits(ctx context.Context, rd storage.Reader, types []string,
 			if err := driverKeys(ctx, rd, t, d, th); err != nil {
 				return nil, nil, err
 			}
-			keys = e.orderKeys(t, tq)
+			keys = []sortKey{{code: d.c.param.code}}
 		}
 		hits = append(hits, th...)
 	}

@@ -73,18 +73,6 @@ func (r scanRange) contains(k []byte) bool {
 	return bytes.Compare(k, r.lo) >= 0 && (r.hi == nil || bytes.Compare(k, r.hi) < 0) && (r.filter == nil || r.filter(k))
 }
 
-// orderKeys is the order of the results of a single-type search: its
-// _sort keys, else its driver's value, else (nil) the id.
-func (e *Engine) orderKeys(typ string, q *query) []sortKey {
-	if len(q.sort) != 0 {
-		return q.sort
-	}
-	if d, ok := e.driverOf(typ, q); ok {
-		return []sortKey{{code: d.c.param.code}}
-	}
-	return nil
-}
-
 // driverKeys sets each hit's key to its least value in the driver's range
 // (the first the ascending scan meets).
 func driverKeys(ctx context.Context, rd storage.Reader, typ string, d driver, hits []hit) error {
@@ -300,13 +288,8 @@ func (e *Engine) bodyHoldsAll(ch checks, res *fhirjson.Value) bool {
 // paramKeys returns the index values (sort entries aside) p gives res, as
 // extract computes them when the resource is written.
 func (e *Engine) paramKeys(p *param, res *fhirjson.Value) [][]byte {
-	env := &fhirpath.Env{Resolve: e.resolveTypeOnly}
-	items, err := p.expr.Evaluate(env, res, e.v)
-	if err != nil || len(items) == 0 {
-		return nil
-	}
 	var keys [][]byte
-	for _, v := range e.values(p, res.Str("id"), items, env, res) {
+	for _, v := range e.paramValues(p, res.Str("id"), &fhirpath.Env{Resolve: e.resolveTypeOnly}, res) {
 		keys = append(keys, v.keys...)
 	}
 	return keys
