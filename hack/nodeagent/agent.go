@@ -269,37 +269,58 @@ func (a *agent) startPod(pod *corev1.Pod) (*running, error) {
 		p.grace = time.Duration(*g) * time.Second
 	}
 	if rp := c.ReadinessProbe; rp != nil && rp.HTTPGet != nil {
-		port, err := probePort(rp.HTTPGet.Port, c, ports)
+		probe, err := probeOf(rp, c, ports)
 		if err != nil {
 			return nil, err
 		}
-		p.probe = httpProbe("http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + rp.HTTPGet.Path)
+		p.probe = probe.get
 		if rp.PeriodSeconds > 0 {
-			p.period = time.Duration(rp.PeriodSeconds) * time.Second
+			p.period = probe.period
 		}
 	}
 	if lp := c.LivenessProbe; lp != nil && lp.HTTPGet != nil {
-		port, err := probePort(lp.HTTPGet.Port, c, ports)
+		probe, err := probeOf(lp, c, ports)
 		if err != nil {
 			return nil, err
 		}
-		// Kubernetes' defaults for the fields left zero.
-		p.liveness = httpProbe("http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + lp.HTTPGet.Path)
-		p.livePeriod, p.liveFailures, p.liveTimeout = 10*time.Second, 3, time.Second
-		if lp.TimeoutSeconds > 0 {
-			p.liveTimeout = time.Duration(lp.TimeoutSeconds) * time.Second
-		}
-		if lp.PeriodSeconds > 0 {
-			p.livePeriod = time.Duration(lp.PeriodSeconds) * time.Second
-		}
-		if lp.FailureThreshold > 0 {
-			p.liveFailures = int(lp.FailureThreshold)
-		}
+		p.liveness, p.livePeriod, p.liveFailures, p.liveTimeout = probe.get, probe.period, probe.failures, probe.timeout
 	}
 	a.log.Info("starting pod", "pod", pod.Namespace+"/"+pod.Name, "binary", l.Binary, "ports", l.Ports, "log", p.logPath)
 	p.run(context.Background())
 	taken = true
 	return &running{pod: types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name}, ports: l.Ports, proc: p}, nil
+}
+
+// httpProbeSpec is an HTTP GET probe of a container, its fields left zero
+// given Kubernetes' defaults (period 10 s, 3 failures, timeout 1 s).
+type httpProbeSpec struct {
+	get      func(ctx context.Context) bool
+	period   time.Duration
+	failures int
+	timeout  time.Duration
+}
+
+// probeOf reads pr (an HTTP GET probe) of container c, whose ports are
+// mapped to local ones by ports.
+func probeOf(pr *corev1.Probe, c corev1.Container, ports map[int32]int) (httpProbeSpec, error) {
+	port, err := probePort(pr.HTTPGet.Port, c, ports)
+	if err != nil {
+		return httpProbeSpec{}, err
+	}
+	spec := httpProbeSpec{
+		get:    httpProbe("http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + pr.HTTPGet.Path),
+		period: 10 * time.Second, failures: 3, timeout: time.Second,
+	}
+	if pr.PeriodSeconds > 0 {
+		spec.period = time.Duration(pr.PeriodSeconds) * time.Second
+	}
+	if pr.FailureThreshold > 0 {
+		spec.failures = int(pr.FailureThreshold)
+	}
+	if pr.TimeoutSeconds > 0 {
+		spec.timeout = time.Duration(pr.TimeoutSeconds) * time.Second
+	}
+	return spec, nil
 }
 
 // probePort maps a probe's port (a container port's name or number) to the local port.

@@ -42,7 +42,7 @@ type proc struct {
 	interval     time.Duration                  // probing until ready: quick, so a new pod is Ready soon
 	period       time.Duration                  // probing once ready: the probe's periodSeconds, as a kubelet does
 	// liveness, when set, is probed every livePeriod once the process has
-	// been ready (the kubelet's "started"); livePeriod's failures in a row
+	// been ready (the kubelet's "started"); liveFailures failures in a row
 	// restart it, as a kubelet does.
 	liveness     func(ctx context.Context) bool
 	livePeriod   time.Duration
