@@ -9,9 +9,11 @@ import (
 // The block cache follows the store's size. A fleet runs hundreds of small
 // tenants, each of which would grow by up to its cache once read, so a
 // small store's cache is small (cacheStartBytes), and a larger store's cache
-// may hold all of its sstables, up to Options.CacheBytes: reads and searches
-// of a 20,000-Patient store (43 MiB of sstables) cost half the CPU with a
-// cache that holds it as with 8 MiB (BENCHMARKS.md), and a tenant's cache
+// is the size of its sstables on disk, up to Options.CacheBytes: reads and
+// searches of a 20,000-Patient store (43 MiB of sstables) cost half the CPU
+// with such a cache as with 8 MiB (BENCHMARKS.md; blocks are cached
+// decompressed, so it holds part of a store that compresses well, but
+// three times the size measured no better), and a tenant's cache
 // never holds much more than its data (with a fixed large cache, blocks of
 // sstables that compactions replaced stay until the cache is full). The
 // cache is created at its largest and shrunk with a reservation (Pebble's
