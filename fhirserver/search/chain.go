@@ -64,7 +64,7 @@ func (e *Engine) chainIDs(ctx context.Context, rd storage.Reader, c *clause) (id
 		}
 		for _, id := range newIDSet(inner) {
 			r := exactRange(appendStr([]byte{'r'}, t+"/"+id))
-			if err := scan(ctx, rd, c.typ, c.param.code, r, func(_ []byte, src string) { out = append(out, src) }); err != nil {
+			if err := scan(ctx, rd, c.typ, c.param.key, r, func(_ []byte, src string) { out = append(out, src) }); err != nil {
 				return nil, err
 			}
 		}

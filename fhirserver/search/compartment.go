@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
@@ -40,10 +41,13 @@ func (e *Engine) compartmentLinks(typ string, ref *CompartmentRef) (codes []stri
 		return nil, scanRange{}, false
 	}
 	for _, code := range comp.Params(typ) {
-		if p := e.reg.lookup(typ, code); code == "{def}" || p == nil || p.expr == nil {
+		p := e.reg.lookup(typ, code)
+		if code == "{def}" || p == nil || p.expr == nil {
 			continue
 		}
-		codes = append(codes, code)
+		if !slices.Contains(codes, p.key) {
+			codes = append(codes, p.key)
+		}
 	}
 	return codes, exactRange(appendStr([]byte{'r'}, ref.Type+"/"+ref.ID)), true
 }

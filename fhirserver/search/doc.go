@@ -10,8 +10,7 @@
 // saying which kind of entry it is; the layouts are:
 //
 //	param type  tag  payload                                  used for
-//	string      'n'  str(normalised)                          default (starts-with), :contains
-//	string      'e'  str(exact)                               :exact
+//	string      'n'  str(normalised) str(exact)               default (starts-with), :contains, :exact
 //	token       'k'  str(code)                                code (any system)
 //	token       'c'  str(code) str(system)                    system|code, |code
 //	token       's'  str(system)                              system|
@@ -28,7 +27,7 @@
 //	quantity    'u'  str(system) str(code) dec(value)         value|system|code
 //	quantity    'U'  str(code) dec(value)                     value||code
 //	uri         'u'  str(uri)                                 exact, :below, :above
-//	composite   'x'  str(component key)...                    a$b tuples
+//	composite   'x'  str(component value's keys)...           a$b tuples
 //	near        'g'  dec(lat) str(lat) str(long)              Location near
 //	any         '~'  sortkey(min)                             _sort ascending, :missing, all ids (of _id)
 //	any         0x7f sortkey(max)                             _sort descending
@@ -39,6 +38,11 @@
 // order-preserving decimal encoding of decimal.go, exact for any literal.
 // Every parameter with a value gets one '~' and one 0x7f entry (none for
 // composite and near, which cannot be sorted on), so sorting and :missing
-// read one entry per resource. The format version is indexFormat in
+// read one entry per resource. A composite's piece for a component is the
+// keys of one of its values, each a str(), so a part matches when one of
+// them does. A parameter with the same type and expression as another of
+// its resource type (Patient's phonetic and name) has no entries of its
+// own: it reads those of the least such code (param.key, registry.go).
+// The format version is indexFormat in
 // registry.go: change it with any layout, and servers rebuild on start.
 package search

@@ -106,7 +106,7 @@ func (e *Engine) clauseIDs(ctx context.Context, rd storage.Reader, c *clause) (i
 	case c.chain != nil:
 		return e.chainIDs(ctx, rd, c)
 	case c.missing:
-		present, err := e.planIDs(ctx, rd, c.typ, c.param.code, valuePlan{ranges: []scanRange{prefixRange([]byte{tagSortAsc})}})
+		present, err := e.planIDs(ctx, rd, c.typ, c.param.key, valuePlan{ranges: []scanRange{prefixRange([]byte{tagSortAsc})}})
 		if err != nil || c.values[0] == "false" {
 			return present, err
 		}
@@ -122,7 +122,7 @@ func (e *Engine) clauseIDs(ctx context.Context, rd storage.Reader, c *clause) (i
 		if err != nil {
 			return nil, err
 		}
-		ids, err := e.planIDs(ctx, rd, c.typ, c.param.code, p)
+		ids, err := e.planIDs(ctx, rd, c.typ, c.param.key, p)
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +190,7 @@ func (e *Engine) fastCount(ctx context.Context, rd storage.Reader, typ string, c
 	if err != nil || !p.exact || p.negate || len(p.ranges) != 1 || p.ranges[0].filter != nil {
 		return 0, false, err
 	}
-	q := storage.IndexQuery{Type: typ, Param: c.param.code, Lo: p.ranges[0].lo, Hi: p.ranges[0].hi}
+	q := storage.IndexQuery{Type: typ, Param: c.param.key, Lo: p.ranges[0].lo, Hi: p.ranges[0].hi}
 	if counter, ok := rd.(indexCounter); ok {
 		n, err := counter.CountIndex(ctx, q)
 		return int(n), err == nil, err

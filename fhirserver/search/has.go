@@ -57,7 +57,7 @@ func (e *Engine) hasIDs(ctx context.Context, rd storage.Reader, c *clause) (idSe
 	prefix := c.typ + "/"
 	for _, src := range newIDSet(sources) {
 		r := prefixRange(appendStr([]byte{'f'}, src))
-		err := scan(ctx, rd, h.source, h.refParam.code, r, func(v []byte, id string) {
+		err := scan(ctx, rd, h.source, h.refParam.key, r, func(v []byte, id string) {
 			if id != src {
 				return
 			}

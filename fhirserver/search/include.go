@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
@@ -237,12 +238,14 @@ func (e *Engine) liveReferrers(ctx context.Context, rd storage.Reader, spec incl
 	var out []srcParam
 	for _, src := range sources {
 		for _, p := range src.params {
-			ok, err := probes.any(ctx, rd, src.typ, p.code, target)
+			ok, err := probes.any(ctx, rd, src.typ, p.key, target)
 			if err != nil {
 				return nil, err
 			}
-			if ok {
-				out = append(out, srcParam{src.typ, p.code})
+			// Parameters sharing one set of entries (registry.go) are
+			// scanned once.
+			if sp := (srcParam{src.typ, p.key}); ok && !slices.Contains(out, sp) {
+				out = append(out, sp)
 			}
 		}
 	}

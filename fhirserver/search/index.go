@@ -36,8 +36,8 @@ func (e *Engine) extract(resourceType string, res *fhirjson.Value) ([]rawEntry, 
 	env := &fhirpath.Env{Resolve: e.resolveTypeOnly}
 	var out []rawEntry
 	for code, p := range params {
-		if p.expr == nil {
-			continue
+		if p.expr == nil || p.key != code {
+			continue // not indexed, or indexed under p.key
 		}
 		out = appendEntries(out, code, e.paramValues(p, id, env, res), p.typ != "composite" && !isNear(p))
 	}

@@ -7,9 +7,12 @@ import (
 )
 
 // compositeValues indexes one tuple per combination of component values
-// found on the same element: 'x' followed by each component's own index
-// key as a string piece, so a query compares each part with the plan its
-// component type makes.
+// found on the same element: 'x' followed by one string piece per
+// component, each piece holding the index keys of one value of that
+// component (as strings, one after the other), so a query compares each
+// part with the plan its component type makes and any key of the value
+// may match. A tuple per value rather than per key keeps a code with a
+// quantity one entry instead of six.
 func (e *Engine) compositeValues(p *param, elems []fhirpath.Item, env *fhirpath.Env, res *fhirjson.Value) []indexValue {
 	var out []indexValue
 	for _, el := range elems {
@@ -26,23 +29,27 @@ func (e *Engine) compositeValues(p *param, elems []fhirpath.Item, env *fhirpath.
 			} else {
 				vals = e.values(&param{typ: c.typ}, "", items, env, res)
 			}
-			var keys [][]byte
+			var pieces [][]byte
 			for _, v := range vals {
+				var piece []byte
 				for _, k := range v.keys {
 					// A token part is only ever queried as code or
 					// system|code; leaving out system-only and text keys
-					// keeps the cross product (and the write) small.
+					// keeps the entry small.
 					if c.typ == "token" && k[0] != 'k' && k[0] != 'c' {
 						continue
 					}
-					keys = append(keys, k)
+					piece = appendStr(piece, string(k))
+				}
+				if piece != nil {
+					pieces = append(pieces, piece)
 				}
 			}
 			var next [][]byte
 			for _, t := range tuples {
-				for _, k := range keys {
+				for _, pc := range pieces {
 					if len(next) < maxCompositeTuples {
-						next = append(next, appendStr(append([]byte(nil), t...), string(k)))
+						next = append(next, appendStr(append([]byte(nil), t...), string(pc)))
 					}
 				}
 			}
@@ -53,6 +60,23 @@ func (e *Engine) compositeValues(p *param, elems []fhirpath.Item, env *fhirpath.
 		}
 	}
 	return out
+}
+
+// pieceMatches reports whether one of the keys a composite piece holds
+// satisfies sp.
+func pieceMatches(sp valuePlan, piece string) bool {
+	rest := []byte(piece)
+	for len(rest) > 0 {
+		k, r, err := readStr(rest)
+		if err != nil {
+			return false
+		}
+		if sp.matches([]byte(k)) {
+			return true
+		}
+		rest = r
+	}
+	return false
 }
 
 // compositePlan compiles a$b$… : each part by its component's type, matched
@@ -74,7 +98,7 @@ func (e *Engine) compositePlan(p *param, name, value string) (valuePlan, error) 
 		rest := v[1:]
 		for _, sp := range subs {
 			piece, r, err := readStr(rest)
-			if err != nil || !sp.matches([]byte(piece)) {
+			if err != nil || !pieceMatches(sp, piece) {
 				return false
 			}
 			rest = r

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
 
 func TestComposite(t *testing.T) {
@@ -22,4 +23,38 @@ func TestComposite(t *testing.T) {
 	expect(t, f, "Observation", "code-value-quantity=15074-8$le6.3", "Observation/glu")
 	expect(t, f, "Observation", "code-value-concept=363953003$http://snomed.info/sct|371246006", "Observation/eye")
 	expect(t, f, "Observation", "code-value-concept=363953003$other")
+}
+
+// TestCompositeOneTuplePerValue: a tuple holds one value of each
+// component with all of that value's keys, so a code with a quantity is one
+// entry however many forms either can be searched by, and every form still
+// finds it.
+func TestCompositeOneTuplePerValue(t *testing.T) {
+	obs := `{"resourceType":"Observation","id":"w","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},
+	  "valueQuantity":{"value":72.5,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}`
+	f := smallStore(t, defs.R4, obs)
+	res, err := fhirjson.Parse([]byte(obs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := f.e.IndexEntries("Observation", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, en := range entries {
+		if en.Param == "code-value-quantity" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("code-value-quantity has %d entries, want 1", n)
+	}
+	for _, q := range []string{"29463-7$72.5", "http://loinc.org|29463-7$72.5", "29463-7$72.5|http://unitsofmeasure.org|kg",
+		"29463-7$72.5||kg", "http://loinc.org|29463-7$gt70", "29463-7$ge72.5|http://unitsofmeasure.org|kg"} {
+		expect(t, f, "Observation", "code-value-quantity="+q, "Observation/w")
+	}
+	for _, q := range []string{"29463-7$72", "http://snomed.info/sct|29463-7$72.5", "29463-7$72.5|http://unitsofmeasure.org|g", "8480-6$72.5", "29463-7$lt70"} {
+		expect(t, f, "Observation", "code-value-quantity="+q)
+	}
 }

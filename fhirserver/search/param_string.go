@@ -136,11 +136,11 @@ func stringValues(items []item) []indexValue {
 			if n == "" {
 				continue
 			}
+			// One entry serves both comparisons: the normalised form
+			// first (starts-with is a prefix of it), the text as written
+			// after it (:exact reads it within the normalised value).
 			out = append(out, indexValue{
-				keys: [][]byte{
-					appendStr([]byte{'n'}, n),
-					appendStr([]byte{'e'}, truncate(s, maxStringKey)),
-				},
+				keys: [][]byte{appendStr(appendStr([]byte{'n'}, n), truncate(s, maxStringKey))},
 				sort: appendStr(nil, n),
 			})
 		}
@@ -156,12 +156,15 @@ func stringPlan(name, modifier, value string) (valuePlan, error) {
 		p := appendStrPrefix([]byte{'n'}, truncate(n, maxStringKey))
 		return valuePlan{ranges: []scanRange{{lo: p, hi: prefixEnd(p)}}}, nil
 	case "exact":
-		if len(value) > maxStringKey {
-			p := appendStrPrefix([]byte{'e'}, truncate(value, maxStringKey))
-			return valuePlan{ranges: []scanRange{{lo: p, hi: prefixEnd(p)}}}, nil
-		}
-		k := appendStr([]byte{'e'}, value)
-		return valuePlan{ranges: []scanRange{{lo: k, hi: prefixEnd(k)}}, exact: true}, nil
+		// The values whose normalised form is the value's, then those
+		// written exactly so (their first maxStringKey bytes, which is
+		// all an entry keeps of a longer value).
+		want := truncate(value, maxStringKey)
+		k := appendStr([]byte{'n'}, truncate(normalizeString(value), maxStringKey))
+		return valuePlan{ranges: []scanRange{{lo: k, hi: prefixEnd(k), filter: func(v []byte) bool {
+			exact, _, err := readStr(v[len(k):])
+			return err == nil && exact == want
+		}}}}, nil
 	case "contains":
 		n := normalizeString(value)
 		lo := []byte{'n'}

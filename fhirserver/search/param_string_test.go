@@ -64,6 +64,9 @@ func TestStringPlans(t *testing.T) {
 		{"", "eter", 0},
 		{"exact", "Peter", 1},
 		{"exact", "peter", 0},
+		{"exact", "Pete", 0},
+		{"exact", "Ángel", 1},
+		{"exact", "Angel", 0}, // the same normalised form, not the same text
 		{"contains", "ete", 1},
 		{"contains", "NGE", 1},
 	}

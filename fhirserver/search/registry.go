@@ -15,8 +15,16 @@ import (
 type param struct {
 	def  *defs.SearchParam
 	code string
+	// key is the code whose index entries hold this parameter's values:
+	// its own, or for a parameter with the same type and expression as
+	// another of its resource type (Patient's phonetic and name), the
+	// least such code (sharedKeys), which alone gets entries.
+	key  string
 	typ  string
 	expr *fhirpath.Expr // nil: not indexed (special parameters, no expression)
+	// src is the text expr was compiled from: the definition's expression,
+	// or the branches of it that apply to the type (forType).
+	src  string
 	comp []component
 }
 
@@ -107,8 +115,39 @@ func (r *registry) compileType(t string, tp *typeParams) {
 		}
 		m[sp.Code] = r.forType(p, t)
 	}
+	sharedKeys(m)
 	tp.byCode = m
 	tp.done.Store(true)
+}
+
+// sharedKeys points each parameter of one type whose type and expression
+// equal another's at the least code among them: their values are the same,
+// so one set of index entries serves all (an entry per value and
+// parameter is most of what a write costs). Composites, near and the
+// parameters of every resource (_id, _lastUpdated, whose entries the
+// repository writes) keep their own. Parameters are shared between types,
+// so a pointed one is a copy.
+func sharedKeys(m map[string]*param) {
+	first := map[[2]string]string{}
+	for code, p := range m {
+		if p.expr == nil || p.typ == "composite" || isNear(p) || strings.HasPrefix(code, "_") {
+			continue
+		}
+		k := [2]string{p.typ, p.src}
+		if c, ok := first[k]; !ok || code < c {
+			first[k] = code
+		}
+	}
+	for code, p := range m {
+		if p.expr == nil || p.typ == "composite" || isNear(p) || strings.HasPrefix(code, "_") {
+			continue
+		}
+		if k := first[[2]string{p.typ, p.src}]; k != code {
+			cp := *p
+			cp.key = k
+			m[code] = &cp
+		}
+	}
 }
 
 // compiled returns sp compiled, compiling it on first use.
@@ -130,7 +169,7 @@ func (r *registry) compiled(sp *defs.SearchParam) (*param, error) {
 // parses its components. A parameter without a usable expression (special
 // ones other than near) gets a nil expr: it is not indexed.
 func compileParam(v *defs.Version, sp *defs.SearchParam) (*param, error) {
-	p := &param{def: sp, code: sp.Code, typ: sp.Type}
+	p := &param{def: sp, code: sp.Code, key: sp.Code, typ: sp.Type, src: sp.Expression}
 	if hasIndexedExpression(sp) {
 		e, err := fhirpath.Compile(sp.Expression)
 		if err != nil {
@@ -243,11 +282,12 @@ func (r *registry) forType(p *param, t string) *param {
 		cp.expr = nil
 		return &cp
 	}
-	e, err := fhirpath.Compile(strings.Join(kept, " | "))
+	src := strings.Join(kept, " | ")
+	e, err := fhirpath.Compile(src)
 	if err != nil {
 		return p // keep the full expression; it compiled
 	}
-	cp.expr = e
+	cp.expr, cp.src = e, src
 	return &cp
 }
 
@@ -302,9 +342,12 @@ func (r *registry) fingerprint() string {
 }
 
 // indexFormat changes whenever the entry layouts of doc.go change, or which
-// values get entries: 6 indexes a zero with any exponent (it was skipped),
-// so stores written before rebuild on start.
-const indexFormat = 6
+// values get entries: 7 writes one string entry where there were two (the
+// exact text follows the normalised one), no entries for a parameter whose
+// expression another of its type already indexes (sharedKeys), and one
+// composite tuple per combination of values rather than of keys, so stores
+// written before rebuild on start.
+const indexFormat = 7
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at

@@ -1,12 +1,14 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
 
 func TestRegistryCompilesEveryParameter(t *testing.T) {
@@ -202,5 +204,57 @@ func TestSupportsAgreesWithTheCompiledParameters(t *testing.T) {
 				t.Errorf("%s: asking Supports compiled the parameters of %s", v.Name, typ)
 			}
 		}
+	}
+}
+
+// TestSharedKeys: a parameter with the same type and expression as another
+// of its type (Patient's phonetic and name: Patient.name) writes no entries
+// of its own and answers every kind of query from the other's.
+func TestSharedKeys(t *testing.T) {
+	e := mustEngine(t, defs.R4, nil)
+	if p := e.reg.lookup("Patient", "phonetic"); p == nil || p.key != "name" {
+		t.Fatalf("phonetic reads %v, want name's entries", p)
+	}
+	for _, code := range []string{"name", "family", "_id", "_lastUpdated"} {
+		if p := e.reg.lookup("Patient", code); p.key != code {
+			t.Errorf("%s reads %s's entries", code, p.key)
+		}
+	}
+	if p := e.reg.lookup("Practitioner", "phonetic"); p.key != "name" {
+		t.Errorf("Practitioner phonetic reads %s's entries", p.key)
+	}
+	// The shared parameter object of another type is not changed.
+	if p := e.reg.lookup("Person", "name"); p.key != "name" {
+		t.Errorf("Person name reads %s", p.key)
+	}
+
+	pats := []string{
+		`{"resourceType":"Patient","id":"a","name":[{"family":"Zeta","given":["Ann"]}]}`,
+		`{"resourceType":"Patient","id":"b","name":[{"family":"Alpha","given":["Bob"]}]}`,
+		`{"resourceType":"Patient","id":"c","gender":"male"}`,
+	}
+	f := smallStore(t, defs.R4, pats...)
+	res, _ := fhirjson.Parse([]byte(pats[0]))
+	entries, err := f.e.IndexEntries("Patient", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range entries {
+		if en.Param == "phonetic" {
+			t.Fatalf("phonetic has an entry of its own: %q", en.Value)
+		}
+	}
+	expect(t, f, "Patient", "phonetic=zet", "Patient/a")
+	expect(t, f, "Patient", "phonetic:exact=Bob", "Patient/b")
+	expect(t, f, "Patient", "phonetic:contains=lph", "Patient/b")
+	expect(t, f, "Patient", "phonetic:missing=true", "Patient/c")
+	expect(t, f, "Patient", "phonetic:missing=false", "Patient/a", "Patient/b")
+	got, _ := run(t, f, "Patient", "_sort=phonetic")
+	if want := []string{"Patient/b", "Patient/a", "Patient/c"}; !slices.Equal(got, want) {
+		t.Errorf("_sort=phonetic gave %v, want %v", got, want)
+	}
+	got, _ = run(t, f, "Patient", "_sort=-phonetic&name:missing=false")
+	if want := []string{"Patient/a", "Patient/b"}; !slices.Equal(got, want) {
+		t.Errorf("_sort=-phonetic gave %v, want %v", got, want)
 	}
 }

@@ -35,6 +35,15 @@ func (e *Engine) parseSort(typ string, vals []string) ([]sortKey, error) {
 	return keys, nil
 }
 
+// indexed returns k with the code of the entries it reads on typ (a
+// parameter's key, registry.go).
+func (e *Engine) indexed(typ string, k sortKey) sortKey {
+	if p := e.reg.lookup(typ, k.code); p != nil {
+		k.code = p.key
+	}
+	return k
+}
+
 // hit is one matching resource with its sort keys (nil key: no value,
 // which sorts last in both directions).
 type hit struct {
@@ -62,7 +71,7 @@ func (e *Engine) sortKeys(ctx context.Context, rd storage.Reader, typ string, hi
 			tag = tagSortDesc
 		}
 		r := prefixRange([]byte{tag})
-		if err := scan(ctx, rd, typ, sk.code, r, func(v []byte, id string) {
+		if err := scan(ctx, rd, typ, e.indexed(typ, sk).code, r, func(v []byte, id string) {
 			if i, ok := pos[id]; ok {
 				hits[i].keys[k] = append([]byte(nil), v[1:]...)
 			}

@@ -215,7 +215,7 @@ func (e *Engine) exactStreams(typ string, clauses []*clause) ([]seeker, bool) {
 			if err != nil || !p.exact || p.negate || len(p.ranges) != 1 || p.ranges[0].filter != nil {
 				return nil, false
 			}
-			u = append(u, idStream{typ: typ, code: c.param.code, key: p.ranges[0].lo, hi: p.ranges[0].hi})
+			u = append(u, idStream{typ: typ, code: c.param.key, key: p.ranges[0].lo, hi: p.ranges[0].hi})
 		}
 		if len(u) == 1 {
 			out = append(out, u[0])
@@ -319,7 +319,7 @@ const maxSortProbes = 256
 // every other filter does: build the match set (sorted ids) once and keep
 // the sort entries in it. exhausted is as for streamSorted.
 func (e *Engine) streamSortedFiltered(ctx context.Context, rd storage.Reader, typ string, q *query, comp *CompartmentRef, cur *cursor, back bool, limit int) (hits []hit, exhausted bool, err error) {
-	key := q.sort[0]
+	key := e.indexed(typ, q.sort[0])
 	if len(q.clauses) == 0 && comp == nil {
 		return streamSorted(ctx, rd, typ, key, cur, back, limit, nil)
 	}

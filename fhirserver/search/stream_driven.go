@@ -80,7 +80,7 @@ func driverKeys(ctx context.Context, rd storage.Reader, typ string, d driver, hi
 	for i := range hits {
 		pos[hits[i].id] = i
 	}
-	return scan(ctx, rd, typ, d.c.param.code, d.r, func(v []byte, id string) {
+	return scan(ctx, rd, typ, d.c.param.key, d.r, func(v []byte, id string) {
 		if i, ok := pos[id]; ok && hits[i].keys == nil {
 			hits[i].keys = [][]byte{bytes.Clone(v)}
 		}
@@ -142,7 +142,7 @@ func (e *Engine) clauseChecks(typ string, clauses []*clause, skip *clause, comp 
 // ch. given is true when more than maxSortProbes entries were passed over:
 // the other clauses are rare, and building the match set is cheaper.
 func (e *Engine) streamDriven(ctx context.Context, rd storage.Reader, typ string, d driver, ch checks, cur *cursor, back bool, limit int) (hits []hit, given bool, err error) {
-	iq := storage.IndexQuery{Type: typ, Param: d.c.param.code, Lo: d.r.lo, Hi: d.r.hi, Reverse: back}
+	iq := storage.IndexQuery{Type: typ, Param: d.c.param.key, Lo: d.r.lo, Hi: d.r.hi, Reverse: back}
 	if cur != nil {
 		if len(cur.Keys) != 1 || cur.Keys[0] == nil {
 			return nil, true, nil // not a position in this order: let page() place it
