@@ -9,12 +9,10 @@ import (
 // The block cache follows the store's size. A fleet runs hundreds of small
 // tenants, each of which would grow by up to its cache once read, so a
 // small store's cache is small (cacheStartBytes), and a larger store's cache
-// is the size of its sstables on disk, up to Options.CacheBytes: reads and
-// searches of a 20,000-Patient store (43 MiB of sstables) cost half the CPU
-// with such a cache as with 8 MiB (BENCHMARKS.md; blocks are cached
-// decompressed, so it holds part of a store that compresses well, but
-// three times the size measured no better), and a tenant's cache
-// never holds much more than its data (with a fixed large cache, blocks of
+// is twice its sstables on disk (cacheTablesFactor), up to
+// Options.CacheBytes: reads and searches of a 20,000-Patient store cost
+// half the CPU or less with such a cache as with 8 MiB (BENCHMARKS.md), and
+// a tenant's cache never holds much more than its data (with a fixed large cache, blocks of
 // sstables that compactions replaced stay until the cache is full). The
 // cache is created at its largest and shrunk with a reservation (Pebble's
 // Cache.Reserve, which costs no memory), re-fitted after every flush and
@@ -51,9 +49,17 @@ func newCacheSizer(least, most int64) *cacheSizer {
 	return z
 }
 
+// cacheTablesFactor is the cache a store gets per byte of its sstables.
+// Pebble caches blocks decompressed, and the store's JSON and index keys
+// compress to about half, so a cache of the sstables' own size holds about
+// half of the store: enough while index entries were most of it, not once
+// they shrank (index format 7), when a 20,000-Patient store's reads and
+// searches missed it again.
+const cacheTablesFactor = 2
+
 // fit sets the usable size for a store of tableBytes.
 func (z *cacheSizer) fit(tableBytes int64) {
-	want := (tableBytes + cacheStep - 1) / cacheStep * cacheStep
+	want := (cacheTablesFactor*tableBytes + cacheStep - 1) / cacheStep * cacheStep
 	want = max(z.min, min(z.max, want))
 	z.mu.Lock()
 	defer z.mu.Unlock()
