@@ -277,7 +277,7 @@ func openThinStore(b *testing.B) *benchStore {
 			if _, err := store.Write(ctx, func(tx *storage.Tx) error {
 				for j := i; j < min(i+5000, n); j++ {
 					id := fmt.Sprintf("o%07d", j)
-					entries := []storage.IndexEntry{{Param: "code", Value: key}, {Param: "_id", Value: appendStr([]byte{tagSortAsc}, id)}}
+					entries := []storage.IndexEntry{{Param: "code", Value: key}, {Param: "_id", Value: appendStr([]byte{tagSortOne}, id)}}
 					body := fmt.Appendf(nil, `{"resourceType":"Observation","id":"%s","status":"final"}`, id)
 					if _, err := tx.Put(storage.Put{Type: "Observation", ID: id, JSON: body, Index: entries}); err != nil {
 						return err

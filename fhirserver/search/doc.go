@@ -29,16 +29,21 @@
 //	uri         'u'  str(uri)                                 exact, :below, :above
 //	composite   'x'  str(component value's keys)...           a$b tuples
 //	near        'g'  dec(lat) str(lat) str(long)              Location near
-//	any         '~'  sortkey(min)                             _sort ascending, :missing, all ids (of _id)
-//	any         0x7f sortkey(max)                             _sort descending
+//	any         '~'  sortkey                                  one key for both directions, :missing, all ids (of _id)
+//	any         '}'  sortkey(min)                             _sort ascending, :missing (values that sort apart)
+//	any         0x7f sortkey(max)                             _sort descending (values that sort apart)
 //
 // str(s) escapes 0x00 as 0x00 0xff and ends with 0x00 0x01, so a string
 // sorts before every longer string it prefixes; i64 is big-endian with the
 // sign bit flipped (milliseconds since the epoch for dates); dec is the
 // order-preserving decimal encoding of decimal.go, exact for any literal.
-// Every parameter with a value gets one '~' and one 0x7f entry (none for
-// composite and near, which cannot be sorted on), so sorting and :missing
-// read one entry per resource. A composite's piece for a component is the
+// Every parameter with a value gets one '~' entry when all its values have
+// the same sort key, else one '}' (least) and one 0x7f (greatest) entry;
+// none for composite and near, which cannot be sorted on. The tags are
+// adjacent, so '}'..'~' holds each resource's ascending key once and
+// '~'..0x7f its descending key once: sorting merges two runs of entries
+// (sortEntries) and :missing reads one range, each reading one entry per
+// resource. A composite's piece for a component is the
 // keys of one of its values, each a str(), so a part matches when one of
 // them does. A parameter with the same type and expression as another of
 // its resource type (Patient's phonetic and name) has no entries of its

@@ -91,7 +91,7 @@ func (e *Engine) planIDs(ctx context.Context, rd storage.Reader, typ, code strin
 // one key per resource and no resource bodies read.
 func (e *Engine) allIDs(ctx context.Context, rd storage.Reader, typ string) (idSet, error) {
 	var ids []string
-	r := prefixRange([]byte{tagSortAsc})
+	r := prefixRange([]byte{tagSortOne}) // _id has one value: one entry
 	if err := scan(ctx, rd, typ, "_id", r, func(_ []byte, id string) { ids = append(ids, id) }); err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (e *Engine) clauseIDs(ctx context.Context, rd storage.Reader, c *clause) (i
 	case c.chain != nil:
 		return e.chainIDs(ctx, rd, c)
 	case c.missing:
-		present, err := e.planIDs(ctx, rd, c.typ, c.param.key, valuePlan{ranges: []scanRange{prefixRange([]byte{tagSortAsc})}})
+		present, err := e.planIDs(ctx, rd, c.typ, c.param.key, valuePlan{ranges: []scanRange{presentRange()}})
 		if err != nil || c.values[0] == "false" {
 			return present, err
 		}

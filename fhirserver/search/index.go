@@ -15,13 +15,36 @@ type rawEntry struct {
 	value []byte
 }
 
-// Tags of the sort entries (doc.go): one ascending key and one descending
-// key per parameter that has a value, so _sort and :missing read one entry
-// per resource.
+// Tags of the sort entries (doc.go). A resource whose values of a
+// parameter all have one sort key gets one entry, tagSortOne, which serves
+// both directions; one whose values sort apart gets its least key under
+// tagSortMin and its greatest under tagSortMax. So tagSortMin and
+// tagSortOne hold each resource's ascending key once (and are its presence:
+// :missing, and every id through _id's), tagSortOne and tagSortMax its
+// descending key once, and the tags are adjacent: each pair is one range.
 const (
-	tagSortAsc  = '~'
-	tagSortDesc = 0x7f
+	tagSortMin = '}'
+	tagSortOne = '~'
+	tagSortMax = 0x7f
 )
+
+// sortTags returns the two tags whose entries hold each resource's key for
+// one direction, in byte order.
+func sortTags(desc bool) [2]byte {
+	if desc {
+		return [2]byte{tagSortOne, tagSortMax}
+	}
+	return [2]byte{tagSortMin, tagSortOne}
+}
+
+// sortRange is the range of every entry of one direction's two tags.
+func sortRange(desc bool) scanRange {
+	t := sortTags(desc)
+	return scanRange{lo: []byte{t[0]}, hi: []byte{t[1] + 1}}
+}
+
+// presentRange holds one entry per resource with a value of the parameter.
+func presentRange() scanRange { return sortRange(false) }
 
 // maxCompositeTuples bounds the cross product of composite components.
 const maxCompositeTuples = 64
@@ -99,7 +122,8 @@ func toItems(items []fhirpath.Item) []item {
 }
 
 // appendEntries adds the distinct keys of vals and, when the parameter can
-// be sorted on (every type but composite), the two sort entries.
+// be sorted on (every type but composite), its sort entries: one when its
+// values' least and greatest sort keys are the same, else two.
 func appendEntries(out []rawEntry, code string, vals []indexValue, sortable bool) []rawEntry {
 	var keys [][]byte
 	var lo, hi []byte
@@ -132,9 +156,11 @@ func appendEntries(out []rawEntry, code string, vals []indexValue, sortable bool
 	if lo == nil {
 		lo, hi = []byte{}, []byte{}
 	}
-	out = append(out, rawEntry{param: code, value: append([]byte{tagSortAsc}, lo...)})
-	out = append(out, rawEntry{param: code, value: append([]byte{tagSortDesc}, hi...)})
-	return out
+	if bytes.Equal(lo, hi) {
+		return append(out, rawEntry{param: code, value: append([]byte{tagSortOne}, lo...)})
+	}
+	out = append(out, rawEntry{param: code, value: append([]byte{tagSortMin}, lo...)})
+	return append(out, rawEntry{param: code, value: append([]byte{tagSortMax}, hi...)})
 }
 
 // resolveTypeOnly answers resolve() for `resolve() is Patient` without

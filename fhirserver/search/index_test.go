@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
@@ -115,34 +114,40 @@ func TestExtractEntries(t *testing.T) {
 		{"value-quantity", append(appendStr(appendStr([]byte{'u'}, "http://unitsofmeasure.org"), "mmol/L"), appendDecimal(nil, d)...)},
 		{"value-quantity", append(appendStr([]byte{'U'}, "mmol/l"), appendDecimal(nil, d)...)},
 		{"status", appendStr(appendStr([]byte{'c'}, "final"), "")},
-		{"_id", append([]byte{tagSortAsc}, appendStr(nil, "o1")...)},
+		{"_id", append([]byte{tagSortOne}, appendStr(nil, "o1")...)},
+		// One value: one sort entry for both directions.
+		{"status", append([]byte{tagSortOne}, appendStr(nil, "final")...)},
+		// A date is a range: its start sorts ascending, its end descending.
+		{"date", append([]byte{tagSortMin}, appendI64(nil, dr.low)...)},
+		{"date", append([]byte{tagSortMax}, appendI64(nil, dr.high)...)},
 	}
 	for _, w := range want {
 		if !has(w.param, w.value) {
 			t.Errorf("missing %s entry %q", w.param, w.value)
 		}
 	}
-	// Exactly one ascending and one descending sort entry per parameter.
-	perParam := map[string]int{}
-	for _, p := range e.reg.params("Observation") {
-		if p.typ == "composite" {
-			perParam[p.code] = 2 // none expected: composites cannot be sorted on
-		}
-	}
+	// Per parameter with a value, one entry of tagSortOne, or one of
+	// tagSortMin and one of tagSortMax; none for composites.
+	tags := map[string]string{}
 	for _, r := range raw {
-		if r.value[0] == tagSortAsc || r.value[0] == tagSortDesc {
-			perParam[r.param]++
+		if r.value[0] == tagSortMin || r.value[0] == tagSortOne || r.value[0] == tagSortMax {
+			tags[r.param] += string(r.value[:1])
 		}
 	}
-	var odd []string
-	for p, n := range perParam {
-		if n != 2 {
-			odd = append(odd, p)
+	for p, got := range tags {
+		if e.reg.lookup("Observation", p).typ == "composite" {
+			t.Errorf("composite %s has sort entries %q: it cannot be sorted on", p, got)
+		} else if got != "~" && got != "}\x7f" {
+			t.Errorf("%s has sort entries %q, want \"~\" or \"}\\x7f\"", p, got)
 		}
 	}
-	sort.Strings(odd)
-	if len(odd) > 0 {
-		t.Errorf("parameters without exactly two sort entries: %v", odd)
+	for _, p := range []string{"code", "status", "subject", "value-quantity"} {
+		if tags[p] != "~" {
+			t.Errorf("%s (one value) has sort entries %q", p, tags[p])
+		}
+	}
+	if tags["date"] != "}\x7f" {
+		t.Errorf("date has sort entries %q", tags["date"])
 	}
 	if _, err := e.extract("NoSuchType", res); err == nil {
 		t.Errorf("unknown type accepted")

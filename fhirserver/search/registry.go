@@ -346,8 +346,9 @@ func (r *registry) fingerprint() string {
 // exact text follows the normalised one), no entries for a parameter whose
 // expression another of its type already indexes (sharedKeys), and one
 // composite tuple per combination of values rather than of keys, so stores
-// written before rebuild on start.
-const indexFormat = 7
+// written before rebuild on start. 8 writes one sort entry, not two, for
+// a parameter whose values sort alike (tagSortOne, index.go).
+const indexFormat = 8
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at

@@ -66,11 +66,8 @@ func (e *Engine) sortKeys(ctx context.Context, rd storage.Reader, typ string, hi
 		hits[i].keys = make([][]byte, len(keys))
 	}
 	for k, sk := range keys {
-		tag := byte(tagSortAsc)
-		if sk.desc {
-			tag = tagSortDesc
-		}
-		r := prefixRange([]byte{tag})
+		// Each resource has one entry in its direction's range.
+		r := sortRange(sk.desc)
 		if err := scan(ctx, rd, typ, e.indexed(typ, sk).code, r, func(v []byte, id string) {
 			if i, ok := pos[id]; ok {
 				hits[i].keys[k] = append([]byte(nil), v[1:]...)

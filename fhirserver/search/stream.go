@@ -1,8 +1,11 @@
 package search
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"iter"
+	"strings"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
@@ -30,7 +33,7 @@ func (s idStream) first(ctx context.Context, rd storage.Reader, x string, strict
 	q := storage.IndexQuery{Type: s.typ, Param: s.code, Lo: s.key, Hi: s.hi}
 	switch {
 	case s.byID && x != "":
-		q.Lo = appendStr([]byte{tagSortAsc}, x)
+		q.Lo = appendStr([]byte{tagSortOne}, x)
 		if strict {
 			q.After = &storage.IndexHit{Value: q.Lo, ID: x}
 		}
@@ -76,7 +79,7 @@ func (s idStream) last(ctx context.Context, rd storage.Reader, x string, strict 
 		}
 		v := s.key
 		if s.byID {
-			v = appendStr([]byte{tagSortAsc}, bound)
+			v = appendStr([]byte{tagSortOne}, bound)
 		}
 		q.After = &storage.IndexHit{Value: v, ID: bound}
 	}
@@ -102,7 +105,7 @@ func (s idStream) take(ctx context.Context, rd storage.Reader, after string, lim
 	if after != "" {
 		v := s.key
 		if s.byID {
-			v = appendStr([]byte{tagSortAsc}, after)
+			v = appendStr([]byte{tagSortOne}, after)
 		}
 		q.After = &storage.IndexHit{Value: v, ID: after}
 	}
@@ -201,7 +204,7 @@ func (u unionStream) last(ctx context.Context, rd storage.Reader, x string, stri
 // clause is one exact index value; ok is false otherwise.
 func (e *Engine) exactStreams(typ string, clauses []*clause) ([]seeker, bool) {
 	if len(clauses) == 0 {
-		r := prefixRange([]byte{tagSortAsc})
+		r := prefixRange([]byte{tagSortOne}) // _id has one value: one entry
 		return []seeker{idStream{typ: typ, code: "_id", key: r.lo, hi: r.hi, byID: true}}, true
 	}
 	var out []seeker
@@ -273,19 +276,14 @@ func streamSorted(ctx context.Context, rd storage.Reader, typ string, key sortKe
 // streamSortedUntil is streamSorted that also stops (not exhausted) as soon
 // as stop (nil: never) says so after a rejected entry.
 func streamSortedUntil(ctx context.Context, rd storage.Reader, typ string, key sortKey, cur *cursor, back bool, limit int, keep func(id string) bool, stop func() bool) (hits []hit, exhausted bool, err error) {
-	tag := byte(tagSortAsc)
-	if key.desc {
-		tag = tagSortDesc
-	}
-	r := prefixRange([]byte{tag})
-	q := storage.IndexQuery{Type: typ, Param: key.code, Lo: r.lo, Hi: r.hi, Reverse: key.desc != back}
+	var after []byte
 	if cur != nil {
 		if len(cur.Keys) != 1 || cur.Keys[0] == nil {
 			return nil, true, nil // the cursor is in the tail without values
 		}
-		q.After = &storage.IndexHit{Value: append([]byte{tag}, cur.Keys[0]...), ID: cur.ID}
+		after = cur.Keys[0]
 	}
-	for h, err := range rd.ScanIndex(ctx, q) {
+	for h, err := range sortEntries(ctx, rd, typ, key.code, key.desc, key.desc != back, after, cur) {
 		if err != nil {
 			return nil, false, fmt.Errorf("sort %s by %s: %w", typ, key.code, err)
 		}
@@ -301,6 +299,61 @@ func streamSortedUntil(ctx context.Context, rd storage.Reader, typ string, key s
 		}
 	}
 	return hits, !back, nil
+}
+
+// sortEntries yields the sort entries of one direction (desc) of
+// (typ, code) in (key, id) order, reversed when reverse, strictly after
+// (key after, id cur.ID) when cur is not nil. They are two runs of the
+// index, one per tag of the direction (sortTags); a resource is in one of
+// them, so merging the two gives each resource once.
+func sortEntries(ctx context.Context, rd storage.Reader, typ, code string, desc, reverse bool, after []byte, cur *cursor) iter.Seq2[storage.IndexHit, error] {
+	return func(yield func(storage.IndexHit, error) bool) {
+		var runs [2]func() (storage.IndexHit, error, bool)
+		for i, tag := range sortTags(desc) {
+			r := prefixRange([]byte{tag})
+			q := storage.IndexQuery{Type: typ, Param: code, Lo: r.lo, Hi: r.hi, Reverse: reverse}
+			if cur != nil {
+				q.After = &storage.IndexHit{Value: append([]byte{tag}, after...), ID: cur.ID}
+			}
+			next, stop := iter.Pull2(rd.ScanIndex(ctx, q))
+			defer stop()
+			runs[i] = next
+		}
+		var heads [2]storage.IndexHit
+		var live [2]bool
+		for i := range runs {
+			var err error
+			heads[i], err, live[i] = runs[i]()
+			if err != nil {
+				yield(storage.IndexHit{}, err)
+				return
+			}
+		}
+		for live[0] || live[1] {
+			i := 0
+			if !live[0] || (live[1] && (compareSortHits(heads[1], heads[0]) < 0) != reverse) {
+				i = 1
+			}
+			if !yield(heads[i], nil) {
+				return
+			}
+			var err error
+			heads[i], err, live[i] = runs[i]()
+			if err != nil {
+				yield(storage.IndexHit{}, err)
+				return
+			}
+		}
+	}
+}
+
+// compareSortHits orders two sort entries by key (the value after its tag),
+// then id: each run's own order.
+func compareSortHits(a, b storage.IndexHit) int {
+	if c := bytes.Compare(a.Value[1:], b.Value[1:]); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 // maxSortProbes bounds the sort entries streamSortedFiltered checks one by

@@ -30,6 +30,9 @@ func TestStreamedPagesEqualMaterialised(t *testing.T) {
 		"_sort=family", // several patients have no family: tail from the materialised path
 		"gender=male&_sort=-birthdate",
 		"active=true&_sort=family",
+		"_sort=given", // several given names: least and greatest in two runs
+		"_sort=-given",
+		"gender=male&_sort=-name",
 	}
 	for _, qs := range queries {
 		typ := "Patient"
@@ -44,6 +47,42 @@ func TestStreamedPagesEqualMaterialised(t *testing.T) {
 				t.Fatalf("no page took the streaming path")
 			}
 		})
+	}
+}
+
+// TestSortMixesOneAndSeveralValues: a resource whose values sort alike
+// has one sort entry, one whose values differ two (sortTags); both kinds
+// are in one order, ascending by the least value and descending by the
+// greatest, ties by id, on every page in both directions.
+func TestSortMixesOneAndSeveralValues(t *testing.T) {
+	f := smallStore(t, defs.R4,
+		`{"resourceType":"Patient","id":"a","name":[{"given":["Bob"]}]}`,
+		`{"resourceType":"Patient","id":"b","name":[{"given":["Ann","Zed"]}]}`,
+		`{"resourceType":"Patient","id":"c","name":[{"given":["Cat"]},{"given":["cat"]}]}`,
+		`{"resourceType":"Patient","id":"d","name":[{"given":["Ann"]}]}`,
+		`{"resourceType":"Patient","id":"e"}`,
+		`{"resourceType":"Patient","id":"f","name":[{"given":["Dan","Bea"]}]}`,
+	)
+	// Presence is either kind of entry.
+	expect(t, f, "Patient", "given:missing=false", "Patient/a", "Patient/b", "Patient/c", "Patient/d", "Patient/f")
+	expect(t, f, "Patient", "given:missing=true", "Patient/e")
+	for sortBy, want := range map[string][]string{
+		"given":  {"b", "d", "f", "a", "c", "e"},
+		"-given": {"b", "f", "c", "a", "d", "e"},
+	} {
+		for _, count := range []string{"1", "2", "4"} {
+			req := Request{ResourceType: "Patient", Params: url.Values{"_sort": {sortBy}, "_count": {count}}}
+			var ids []string
+			for _, id := range want {
+				ids = append(ids, "Patient/"+id)
+			}
+			if got := materialised(t, f, req); !slices.Equal(got, ids) {
+				t.Errorf("_sort=%s materialised %v, want %v", sortBy, got, ids)
+			}
+			if forward, _ := walkPages(t, f, req, ids); forward == 0 {
+				t.Errorf("_sort=%s: no page streamed", sortBy)
+			}
+		}
 	}
 }
 

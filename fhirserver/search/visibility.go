@@ -105,7 +105,7 @@ func onlyVisible[T any](ctx context.Context, vis Visibility, typ string, seq ite
 // entries (one per live resource), reading no bodies of its own.
 func (r visibleReader) Count(ctx context.Context, typ string) (int64, error) {
 	var n int64
-	rg := prefixRange([]byte{tagSortAsc})
+	rg := prefixRange([]byte{tagSortOne}) // _id has one value: one entry
 	err := scan(ctx, r, typ, "_id", rg, func([]byte, string) { n++ })
 	return n, err
 }
