@@ -47,7 +47,10 @@
 // keys of one of its values, each a str(), so a part matches when one of
 // them does. A parameter with the same type and expression as another of
 // its resource type (Patient's phonetic and name) has no entries of its
-// own: it reads those of the least such code (param.key, registry.go).
+// own: it reads those of the least such code (param.key, registry.go); one
+// whose expression is a union of others' (Observation's combo-code is
+// code | component-code) has only its sort entries and reads its values
+// from theirs (param.parts).
 // The format version is indexFormat in
 // registry.go: change it with any layout, and servers rebuild on start.
 package search

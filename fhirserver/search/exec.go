@@ -68,12 +68,15 @@ func scan(ctx context.Context, rd storage.Reader, typ, code string, r scanRange,
 	return nil
 }
 
-// planIDs returns the ids matching one value plan of (typ, code).
-func (e *Engine) planIDs(ctx context.Context, rd storage.Reader, typ, code string, p valuePlan) (idSet, error) {
+// planIDs returns the ids matching one value plan in the entries of typ
+// under any of codes (a parameter's indexKeys).
+func (e *Engine) planIDs(ctx context.Context, rd storage.Reader, typ string, codes []string, p valuePlan) (idSet, error) {
 	var ids []string
-	for _, r := range p.ranges {
-		if err := scan(ctx, rd, typ, code, r, func(_ []byte, id string) { ids = append(ids, id) }); err != nil {
-			return nil, err
+	for _, code := range codes {
+		for _, r := range p.ranges {
+			if err := scan(ctx, rd, typ, code, r, func(_ []byte, id string) { ids = append(ids, id) }); err != nil {
+				return nil, err
+			}
 		}
 	}
 	set := newIDSet(ids)
@@ -106,7 +109,7 @@ func (e *Engine) clauseIDs(ctx context.Context, rd storage.Reader, c *clause) (i
 	case c.chain != nil:
 		return e.chainIDs(ctx, rd, c)
 	case c.missing:
-		present, err := e.planIDs(ctx, rd, c.typ, c.param.key, valuePlan{ranges: []scanRange{presentRange()}})
+		present, err := e.planIDs(ctx, rd, c.typ, []string{c.param.key}, valuePlan{ranges: []scanRange{presentRange()}})
 		if err != nil || c.values[0] == "false" {
 			return present, err
 		}
@@ -122,7 +125,7 @@ func (e *Engine) clauseIDs(ctx context.Context, rd storage.Reader, c *clause) (i
 		if err != nil {
 			return nil, err
 		}
-		ids, err := e.planIDs(ctx, rd, c.typ, c.param.key, p)
+		ids, err := e.planIDs(ctx, rd, c.typ, c.param.indexKeys(), p)
 		if err != nil {
 			return nil, err
 		}
@@ -183,8 +186,8 @@ func (e *Engine) fastCount(ctx context.Context, rd storage.Reader, typ string, c
 		return 0, false, nil
 	}
 	c := clauses[0]
-	if c.param == nil || c.chain != nil || c.missing || c.negate || len(c.values) != 1 {
-		return 0, false, nil
+	if c.param == nil || c.param.parts != nil || c.chain != nil || c.missing || c.negate || len(c.values) != 1 {
+		return 0, false, nil // a union's parts may both hold a resource
 	}
 	p, err := e.simplePlan(c.param, c.key, c.modifier, c.values[0])
 	if err != nil || !p.exact || p.negate || len(p.ranges) != 1 || p.ranges[0].filter != nil {

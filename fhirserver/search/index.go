@@ -59,10 +59,11 @@ func (e *Engine) extract(resourceType string, res *fhirjson.Value) ([]rawEntry, 
 	env := &fhirpath.Env{Resolve: e.resolveTypeOnly}
 	var out []rawEntry
 	for code, p := range params {
-		if p.expr == nil || p.key != code {
-			continue // not indexed, or indexed under p.key
+		sortable := p.typ != "composite" && !isNear(p)
+		if p.expr == nil || p.key != code || (p.parts != nil && !sortable) {
+			continue // not indexed, indexed under p.key, or a composite union
 		}
-		out = appendEntries(out, code, e.paramValues(p, id, env, res), p.typ != "composite" && !isNear(p))
+		out = appendEntries(out, code, e.paramValues(p, id, env, res), sortable, p.parts == nil)
 	}
 	return out, nil
 }
@@ -121,10 +122,12 @@ func toItems(items []fhirpath.Item) []item {
 	return out
 }
 
-// appendEntries adds the distinct keys of vals and, when the parameter can
-// be sorted on (every type but composite), its sort entries: one when its
-// values' least and greatest sort keys are the same, else two.
-func appendEntries(out []rawEntry, code string, vals []indexValue, sortable bool) []rawEntry {
+// appendEntries adds the distinct keys of vals (unless only the sort
+// entries are wanted: a union's values are its parts' entries) and, when
+// the parameter can be sorted on (every type but composite), its sort
+// entries: one when its values' least and greatest sort keys are the same,
+// else two.
+func appendEntries(out []rawEntry, code string, vals []indexValue, sortable, values bool) []rawEntry {
 	var keys [][]byte
 	var lo, hi []byte
 	for _, v := range vals {
@@ -145,10 +148,12 @@ func appendEntries(out []rawEntry, code string, vals []indexValue, sortable bool
 	if len(keys) == 0 {
 		return out
 	}
-	slices.SortFunc(keys, bytes.Compare)
-	keys = slices.CompactFunc(keys, bytes.Equal)
-	for _, k := range keys {
-		out = append(out, rawEntry{param: code, value: k})
+	if values {
+		slices.SortFunc(keys, bytes.Compare)
+		keys = slices.CompactFunc(keys, bytes.Equal)
+		for _, k := range keys {
+			out = append(out, rawEntry{param: code, value: k})
+		}
 	}
 	if !sortable {
 		return out

@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,9 +20,14 @@ type param struct {
 	// its own, or for a parameter with the same type and expression as
 	// another of its resource type (Patient's phonetic and name), the
 	// least such code (sharedKeys), which alone gets entries.
-	key  string
-	typ  string
-	expr *fhirpath.Expr // nil: not indexed (special parameters, no expression)
+	key string
+	// parts, when set, are the keys of the parameters whose union this one
+	// is (Observation's combo-code is code | component-code): its values
+	// are read from their entries, and it writes only its sort entries
+	// (unionParts).
+	parts []string
+	typ   string
+	expr  *fhirpath.Expr // nil: not indexed (special parameters, no expression)
 	// src is the text expr was compiled from: the definition's expression,
 	// or the branches of it that apply to the type (forType).
 	src  string
@@ -116,6 +122,7 @@ func (r *registry) compileType(t string, tp *typeParams) {
 		m[sp.Code] = r.forType(p, t)
 	}
 	sharedKeys(m)
+	unionParts(m)
 	tp.byCode = m
 	tp.done.Store(true)
 }
@@ -148,6 +155,105 @@ func sharedKeys(m map[string]*param) {
 			m[code] = &cp
 		}
 	}
+}
+
+// unionParts sets the parts of each parameter of one type whose expression
+// is a union of others' (same type; for a composite, the same components):
+// a value of a union is a value of one of its branches, each computed from
+// its own node, so parameters whose branches together are the union's hold
+// every value of it in their entries, and it needs none of its own but its
+// sort entries (composites have none). Observation's combo-* parameters
+// repeated a third of its entries. A part is no union itself (its entries
+// are its values). Reference parameters keep their own: chains, _has,
+// includes and compartments read one parameter's entries.
+func unionParts(m map[string]*param) {
+	covers := func(code string, p *param, usable func(string) bool) []string {
+		bu := splitUnion(p.src)
+		if !unionable(code, p) || p.key != code || len(bu) < 2 {
+			return nil
+		}
+		covered := map[string]bool{}
+		var parts []string
+		for qc, q := range m {
+			if q == p || !unionable(qc, q) || q.typ != p.typ || componentsOf(q) != componentsOf(p) || !usable(qc) {
+				continue
+			}
+			bq := splitUnion(q.src)
+			if len(bq) >= len(bu) || !subset(bq, bu) {
+				continue
+			}
+			for _, b := range bq {
+				covered[b] = true
+			}
+			if !slices.Contains(parts, q.key) {
+				parts = append(parts, q.key)
+			}
+		}
+		for _, b := range bu {
+			if !covered[b] {
+				return nil
+			}
+		}
+		slices.Sort(parts)
+		return parts
+	}
+	unions := map[string]bool{}
+	for code, p := range m {
+		unions[code] = covers(code, p, func(string) bool { return true }) != nil
+	}
+	for code, p := range m {
+		if !unions[code] {
+			continue
+		}
+		if parts := covers(code, p, func(c string) bool { return !unions[c] }); parts != nil {
+			cp := *p
+			cp.parts = parts
+			m[code] = &cp
+		}
+	}
+	// A parameter sharing a union's key reads what the union reads.
+	for code, p := range m {
+		if t := m[p.key]; p.key != code && t.parts != nil {
+			cp := *p
+			cp.parts = t.parts
+			m[code] = &cp
+		}
+	}
+}
+
+// subset reports whether every string of a is in b.
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func unionable(code string, p *param) bool {
+	return p.expr != nil && p.typ != "reference" && !isNear(p) && !strings.HasPrefix(code, "_")
+}
+
+// componentsOf identifies a composite's components (types and
+// expressions); "" for other parameters.
+func componentsOf(p *param) string {
+	var b strings.Builder
+	for i, c := range p.comp {
+		b.WriteString(c.typ)
+		b.WriteByte(0)
+		b.WriteString(p.def.Component[i].Expression)
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// indexKeys are the codes whose entries hold p's values.
+func (p *param) indexKeys() []string {
+	if p.parts != nil {
+		return p.parts
+	}
+	return []string{p.key}
 }
 
 // compiled returns sp compiled, compiling it on first use.
@@ -347,8 +453,10 @@ func (r *registry) fingerprint() string {
 // expression another of its type already indexes (sharedKeys), and one
 // composite tuple per combination of values rather than of keys, so stores
 // written before rebuild on start. 8 writes one sort entry, not two, for
-// a parameter whose values sort alike (tagSortOne, index.go).
-const indexFormat = 8
+// a parameter whose values sort alike (tagSortOne, index.go). 9 writes
+// only the sort entries of a parameter that is a union of others
+// (unionParts).
+const indexFormat = 9
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -256,5 +257,71 @@ func TestSharedKeys(t *testing.T) {
 	got, _ = run(t, f, "Patient", "_sort=-phonetic&name:missing=false")
 	if want := []string{"Patient/a", "Patient/b"}; !slices.Equal(got, want) {
 		t.Errorf("_sort=-phonetic gave %v, want %v", got, want)
+	}
+}
+
+// TestUnionParts: a parameter whose expression is the union of others'
+// (Observation's combo-*) writes only its sort entries and answers every
+// query from its parts' entries, each resource once.
+func TestUnionParts(t *testing.T) {
+	e := mustEngine(t, defs.R4, nil)
+	for code, want := range map[string][]string{
+		"combo-code":                {"code", "component-code"},
+		"combo-value-quantity":      {"component-value-quantity", "value-quantity"},
+		"combo-code-value-quantity": {"code-value-quantity", "component-code-value-quantity"},
+	} {
+		if p := e.reg.lookup("Observation", code); !slices.Equal(p.parts, want) {
+			t.Errorf("%s parts %v, want %v", code, p.parts, want)
+		}
+	}
+	for _, code := range []string{"code", "component-code", "value-quantity", "subject", "patient"} {
+		if p := e.reg.lookup("Observation", code); p.parts != nil {
+			t.Errorf("%s is read from %v", code, p.parts)
+		}
+	}
+
+	obs := []string{
+		// bp: a panel code, its components' codes and values.
+		`{"resourceType":"Observation","id":"bp","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
+		  "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":120,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
+		               {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":80,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]}`,
+		// w: the same code in the Observation and in a component.
+		`{"resourceType":"Observation","id":"w","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":130,"system":"http://unitsofmeasure.org","code":"mm[Hg]"},
+		  "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":125,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]}`,
+		`{"resourceType":"Observation","id":"x","status":"final","code":{"text":"no coding"}}`,
+	}
+	f := smallStore(t, defs.R4, obs...)
+	res, _ := fhirjson.Parse([]byte(obs[0]))
+	entries, err := f.e.IndexEntries("Observation", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range entries {
+		if strings.HasPrefix(en.Param, "combo-") && en.Value[0] != tagSortMin && en.Value[0] != tagSortOne && en.Value[0] != tagSortMax {
+			t.Errorf("%s has a value entry of its own: %q", en.Param, en.Value)
+		}
+	}
+	expect(t, f, "Observation", "combo-code=85354-9", "Observation/bp")
+	expect(t, f, "Observation", "combo-code=http://loinc.org|8480-6", "Observation/bp", "Observation/w")
+	expect(t, f, "Observation", "combo-code=8462-4,85354-9", "Observation/bp")
+	expect(t, f, "Observation", "combo-code:not=8480-6", "Observation/x")
+	expect(t, f, "Observation", "combo-code:missing=false", "Observation/bp", "Observation/w", "Observation/x") // x has code.text
+	expect(t, f, "Observation", "combo-code=8480-6&status=final", "Observation/bp", "Observation/w")
+	expect(t, f, "Observation", "combo-value-quantity=gt127", "Observation/w")
+	expect(t, f, "Observation", "combo-value-quantity=80", "Observation/bp")
+	expect(t, f, "Observation", "combo-code-value-quantity=8480-6$120", "Observation/bp")
+	expect(t, f, "Observation", "combo-code-value-quantity=8480-6$130", "Observation/w")
+	expect(t, f, "Observation", "combo-code-value-quantity=8462-4$120")
+	if r := searchReq(t, f, Request{ResourceType: "Observation", Params: url.Values{"combo-code": {"8480-6"}, "_total": {"accurate"}}}); r.Total != 2 {
+		t.Errorf("total of combo-code=8480-6 is %d, want 2 (w is in both parts)", r.Total)
+	}
+	got, _ := run(t, f, "Observation", "_sort=-combo-code")
+	if want := []string{"Observation/bp", "Observation/w", "Observation/x"}; !slices.Equal(got, want) {
+		t.Errorf("_sort=-combo-code gave %v, want %v", got, want)
+	}
+	// Streamed pages of a union: each resource once.
+	req := Request{ResourceType: "Observation", Params: url.Values{"combo-code": {"8480-6"}, "_count": {"1"}}}
+	if forward, _ := walkPages(t, f, req, []string{"Observation/bp", "Observation/w"}); forward == 0 {
+		t.Errorf("combo-code=8480-6 did not stream")
 	}
 }

@@ -209,7 +209,7 @@ func (e *Engine) exactStreams(typ string, clauses []*clause) ([]seeker, bool) {
 	}
 	var out []seeker
 	for _, c := range clauses {
-		if c.param == nil || c.chain != nil || c.has != nil || c.missing || c.negate || len(c.values) > maxUnionStreams {
+		if c.param == nil || c.chain != nil || c.has != nil || c.missing || c.negate || len(c.values)*len(c.param.indexKeys()) > maxUnionStreams {
 			return nil, false
 		}
 		var u unionStream
@@ -218,7 +218,9 @@ func (e *Engine) exactStreams(typ string, clauses []*clause) ([]seeker, bool) {
 			if err != nil || !p.exact || p.negate || len(p.ranges) != 1 || p.ranges[0].filter != nil {
 				return nil, false
 			}
-			u = append(u, idStream{typ: typ, code: c.param.key, key: p.ranges[0].lo, hi: p.ranges[0].hi})
+			for _, code := range c.param.indexKeys() {
+				u = append(u, idStream{typ: typ, code: code, key: p.ranges[0].lo, hi: p.ranges[0].hi})
+			}
 		}
 		if len(u) == 1 {
 			out = append(out, u[0])

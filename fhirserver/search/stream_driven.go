@@ -44,8 +44,8 @@ func (e *Engine) driverOf(typ string, q *query) (driver, bool) {
 		return driver{}, false
 	}
 	for _, c := range q.clauses {
-		if !bodyCheckable(c) || c.negate || len(c.values) != 1 {
-			continue
+		if !bodyCheckable(c) || c.negate || len(c.values) != 1 || c.param.parts != nil {
+			continue // a union's values are in several parameters' entries
 		}
 		p, err := e.simplePlan(c.param, c.key, c.modifier, c.values[0])
 		if err != nil || p.negate || exactPlan(p) || len(p.ranges) != 1 {
