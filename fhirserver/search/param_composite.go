@@ -15,39 +15,24 @@ import (
 // quantity one entry instead of six.
 func (e *Engine) compositeValues(p *param, elems []fhirpath.Item, env *fhirpath.Env, res *fhirjson.Value) []indexValue {
 	var out []indexValue
+	pieces := make([][][]byte, len(p.comp))
 	for _, el := range elems {
+		// The last component first: it is the value (code-value-date), and
+		// most elements have no value of its type, so they cost one
+		// evaluation rather than every component's.
+		empty := false
+		for i := len(p.comp) - 1; i >= 0 && !empty; i-- {
+			pieces[i] = e.componentPieces(p.comp[i], el, env, res)
+			empty = len(pieces[i]) == 0
+		}
+		if empty {
+			continue
+		}
 		tuples := [][]byte{{'x'}}
-		for _, c := range p.comp {
-			items, err := c.expr.EvaluateOn(env, res, e.v, []fhirpath.Item{el})
-			if err != nil {
-				tuples = nil
-				break
-			}
-			var vals []indexValue
-			if c.typ == "token" {
-				vals = tokenValuesOf(toItems(items), false)
-			} else {
-				vals = e.values(&param{typ: c.typ}, "", items, env, res)
-			}
-			var pieces [][]byte
-			for _, v := range vals {
-				var piece []byte
-				for _, k := range v.keys {
-					// A token part is only ever queried as code or
-					// system|code; leaving out system-only and text keys
-					// keeps the entry small.
-					if c.typ == "token" && k[0] != 'k' && k[0] != 'c' {
-						continue
-					}
-					piece = appendStr(piece, string(k))
-				}
-				if piece != nil {
-					pieces = append(pieces, piece)
-				}
-			}
+		for _, pcs := range pieces {
 			var next [][]byte
 			for _, t := range tuples {
-				for _, pc := range pieces {
+				for _, pc := range pcs {
 					if len(next) < maxCompositeTuples {
 						next = append(next, appendStr(append([]byte(nil), t...), string(pc)))
 					}
@@ -55,11 +40,40 @@ func (e *Engine) compositeValues(p *param, elems []fhirpath.Item, env *fhirpath.
 			}
 			tuples = next
 		}
-		if len(tuples) > 0 {
-			out = append(out, indexValue{keys: tuples})
-		}
+		out = append(out, indexValue{keys: tuples})
 	}
 	return out
+}
+
+// componentPieces returns one piece per value of component c on the
+// element el: the value's index keys, each as a string.
+func (e *Engine) componentPieces(c component, el fhirpath.Item, env *fhirpath.Env, res *fhirjson.Value) [][]byte {
+	items, err := c.expr.EvaluateOn(env, res, e.v, []fhirpath.Item{el})
+	if err != nil {
+		return nil
+	}
+	var vals []indexValue
+	if c.typ == "token" {
+		vals = tokenValuesOf(toItems(items), false)
+	} else {
+		vals = e.values(&param{typ: c.typ}, "", items, env, res)
+	}
+	var pieces [][]byte
+	for _, v := range vals {
+		var piece []byte
+		for _, k := range v.keys {
+			// A token part is only ever queried as code or system|code;
+			// leaving out system-only and text keys keeps the entry small.
+			if c.typ == "token" && k[0] != 'k' && k[0] != 'c' {
+				continue
+			}
+			piece = appendStr(piece, string(k))
+		}
+		if piece != nil {
+			pieces = append(pieces, piece)
+		}
+	}
+	return pieces
 }
 
 // pieceMatches reports whether one of the keys a composite piece holds
