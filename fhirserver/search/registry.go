@@ -175,7 +175,9 @@ func unionParts(m map[string]*param) {
 		covered := map[string]bool{}
 		var parts []string
 		for qc, q := range m {
-			if q == p || !unionable(qc, q) || q.typ != p.typ || componentsOf(q) != componentsOf(p) || !usable(qc) {
+			// usable asks of the entries q is read from: a parameter sharing
+			// a union's key holds no values either.
+			if q == p || !unionable(qc, q) || q.typ != p.typ || componentsOf(q) != componentsOf(p) || !usable(q.key) {
 				continue
 			}
 			bq := splitUnion(q.src)

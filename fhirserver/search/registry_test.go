@@ -10,6 +10,7 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirpath"
 )
 
 func TestRegistryCompilesEveryParameter(t *testing.T) {
@@ -323,5 +324,29 @@ func TestUnionParts(t *testing.T) {
 	req := Request{ResourceType: "Observation", Params: url.Values{"combo-code": {"8480-6"}, "_count": {"1"}}}
 	if forward, _ := walkPages(t, f, req, []string{"Observation/bp", "Observation/w"}); forward == 0 {
 		t.Errorf("combo-code=8480-6 did not stream")
+	}
+}
+
+// TestUnionPartsAreNoUnions: a union's parts are parameters whose entries
+// hold their values: never another union, nor a parameter sharing a
+// union's key; a parameter sharing a union's key reads the union's parts.
+func TestUnionPartsAreNoUnions(t *testing.T) {
+	expr, err := fhirpath.Compile("id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]*param{}
+	for code, src := range map[string]string{"a": "X", "b": "Y", "z": "Z", "u": "X | Y", "v": "X | Y", "w": "X | Y | Z"} {
+		m[code] = &param{code: code, key: code, typ: "token", expr: expr, src: src}
+	}
+	sharedKeys(m)
+	unionParts(m)
+	for code, want := range map[string][]string{"u": {"a", "b"}, "v": {"a", "b"}, "w": {"a", "b", "z"}, "a": nil} {
+		if got := m[code].parts; !slices.Equal(got, want) {
+			t.Errorf("%s parts %v, want %v", code, got, want)
+		}
+	}
+	if m["v"].key != "u" {
+		t.Errorf("v reads %s's entries, want u's", m["v"].key)
 	}
 }
