@@ -77,3 +77,18 @@ var chainWorld = []string{
 	`{"resourceType":"Observation","id":"o3","status":"preliminary","code":{"coding":[{"system":"http://loinc.org","code":"1-1"}]},"subject":{"reference":"Group/g1"}}`,
 	`{"resourceType":"Provenance","id":"prov1","target":[{"reference":"Observation/o1"}],"recorded":"2020-01-02T00:00:00Z","agent":[{"who":{"reference":"Practitioner/dr1"}}]}`,
 }
+
+// entriesOf returns the index entries the engine writes for one resource
+// (JSON).
+func entriesOf(t *testing.T, e *Engine, js string) []storage.IndexEntry {
+	t.Helper()
+	res, err := fhirjson.Parse([]byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := e.IndexEntries(res.Str("resourceType"), res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries
+}

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
-	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
 
 func TestComposite(t *testing.T) {
@@ -33,16 +32,8 @@ func TestCompositeOneTuplePerValue(t *testing.T) {
 	obs := `{"resourceType":"Observation","id":"w","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},
 	  "valueQuantity":{"value":72.5,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}`
 	f := smallStore(t, defs.R4, obs)
-	res, err := fhirjson.Parse([]byte(obs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := f.e.IndexEntries("Observation", res)
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := 0
-	for _, en := range entries {
+	for _, en := range entriesOf(t, f.e, obs) {
 		if en.Param == "code-value-quantity" {
 			n++
 		}

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
-	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirpath"
 )
 
@@ -236,12 +235,7 @@ func TestSharedKeys(t *testing.T) {
 		`{"resourceType":"Patient","id":"c","gender":"male"}`,
 	}
 	f := smallStore(t, defs.R4, pats...)
-	res, _ := fhirjson.Parse([]byte(pats[0]))
-	entries, err := f.e.IndexEntries("Patient", res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, en := range entries {
+	for _, en := range entriesOf(t, f.e, pats[0]) {
 		if en.Param == "phonetic" {
 			t.Fatalf("phonetic has an entry of its own: %q", en.Value)
 		}
@@ -292,12 +286,7 @@ func TestUnionParts(t *testing.T) {
 		`{"resourceType":"Observation","id":"x","status":"final","code":{"text":"no coding"}}`,
 	}
 	f := smallStore(t, defs.R4, obs...)
-	res, _ := fhirjson.Parse([]byte(obs[0]))
-	entries, err := f.e.IndexEntries("Observation", res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, en := range entries {
+	for _, en := range entriesOf(t, f.e, obs[0]) {
 		if strings.HasPrefix(en.Param, "combo-") && en.Value[0] != tagSortMin && en.Value[0] != tagSortOne && en.Value[0] != tagSortMax {
 			t.Errorf("%s has a value entry of its own: %q", en.Param, en.Value)
 		}
