@@ -135,9 +135,12 @@ func (r *registry) compileType(t string, tp *typeParams) {
 // repository writes) keep their own. Parameters are shared between types,
 // so a pointed one is a copy.
 func sharedKeys(m map[string]*param) {
+	shareable := func(code string, p *param) bool {
+		return p.expr != nil && p.typ != "composite" && !isNear(p) && !strings.HasPrefix(code, "_")
+	}
 	first := map[[2]string]string{}
 	for code, p := range m {
-		if p.expr == nil || p.typ == "composite" || isNear(p) || strings.HasPrefix(code, "_") {
+		if !shareable(code, p) {
 			continue
 		}
 		k := [2]string{p.typ, p.src}
@@ -146,7 +149,7 @@ func sharedKeys(m map[string]*param) {
 		}
 	}
 	for code, p := range m {
-		if p.expr == nil || p.typ == "composite" || isNear(p) || strings.HasPrefix(code, "_") {
+		if !shareable(code, p) {
 			continue
 		}
 		if k := first[[2]string{p.typ, p.src}]; k != code {
@@ -167,8 +170,12 @@ func sharedKeys(m map[string]*param) {
 // are its values). Reference parameters keep their own: chains, _has,
 // includes and compartments read one parameter's entries.
 func unionParts(m map[string]*param) {
+	branches := make(map[string][]string, len(m)) // each expression split once
+	for code, p := range m {
+		branches[code] = splitUnion(p.src)
+	}
 	covers := func(code string, p *param, usable func(string) bool) []string {
-		bu := splitUnion(p.src)
+		bu := branches[code]
 		if !unionable(code, p) || p.key != code || len(bu) < 2 {
 			return nil
 		}
@@ -180,7 +187,7 @@ func unionParts(m map[string]*param) {
 			if q == p || !unionable(qc, q) || q.typ != p.typ || componentsOf(q) != componentsOf(p) || !usable(q.key) {
 				continue
 			}
-			bq := splitUnion(q.src)
+			bq := branches[qc]
 			if len(bq) >= len(bu) || !subset(bq, bu) {
 				continue
 			}

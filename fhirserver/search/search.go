@@ -94,7 +94,7 @@ func (e *Engine) search(ctx context.Context, rd storage.Reader, req Request) (*R
 				return nil, err
 			}
 		}
-		if rec == nil || rec.Deleted {
+		if rec == nil {
 			continue // deleted between the index scan and now
 		}
 		matches = append(matches, rec)

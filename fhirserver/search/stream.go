@@ -278,14 +278,10 @@ func streamSorted(ctx context.Context, rd storage.Reader, typ string, key sortKe
 // streamSortedUntil is streamSorted that also stops (not exhausted) as soon
 // as stop (nil: never) says so after a rejected entry.
 func streamSortedUntil(ctx context.Context, rd storage.Reader, typ string, key sortKey, cur *cursor, back bool, limit int, keep func(id string) bool, stop func() bool) (hits []hit, exhausted bool, err error) {
-	var after []byte
-	if cur != nil {
-		if len(cur.Keys) != 1 || cur.Keys[0] == nil {
-			return nil, true, nil // the cursor is in the tail without values
-		}
-		after = cur.Keys[0]
+	if cur != nil && (len(cur.Keys) != 1 || cur.Keys[0] == nil) {
+		return nil, true, nil // the cursor is in the tail without values
 	}
-	for h, err := range sortEntries(ctx, rd, typ, key.code, key.desc, key.desc != back, after, cur) {
+	for h, err := range sortEntries(ctx, rd, typ, key.code, key.desc, key.desc != back, cur) {
 		if err != nil {
 			return nil, false, fmt.Errorf("sort %s by %s: %w", typ, key.code, err)
 		}
@@ -305,17 +301,17 @@ func streamSortedUntil(ctx context.Context, rd storage.Reader, typ string, key s
 
 // sortEntries yields the sort entries of one direction (desc) of
 // (typ, code) in (key, id) order, reversed when reverse, strictly after
-// (key after, id cur.ID) when cur is not nil. They are two runs of the
+// cur's one key and id when cur is not nil. They are two runs of the
 // index, one per tag of the direction (sortTags); a resource is in one of
 // them, so merging the two gives each resource once.
-func sortEntries(ctx context.Context, rd storage.Reader, typ, code string, desc, reverse bool, after []byte, cur *cursor) iter.Seq2[storage.IndexHit, error] {
+func sortEntries(ctx context.Context, rd storage.Reader, typ, code string, desc, reverse bool, cur *cursor) iter.Seq2[storage.IndexHit, error] {
 	return func(yield func(storage.IndexHit, error) bool) {
 		var runs [2]func() (storage.IndexHit, error, bool)
 		for i, tag := range sortTags(desc) {
 			r := prefixRange([]byte{tag})
 			q := storage.IndexQuery{Type: typ, Param: code, Lo: r.lo, Hi: r.hi, Reverse: reverse}
 			if cur != nil {
-				q.After = &storage.IndexHit{Value: append([]byte{tag}, after...), ID: cur.ID}
+				q.After = &storage.IndexHit{Value: append([]byte{tag}, cur.Keys[0]...), ID: cur.ID}
 			}
 			next, stop := iter.Pull2(rd.ScanIndex(ctx, q))
 			defer stop()

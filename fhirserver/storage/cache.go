@@ -12,8 +12,9 @@ import (
 // is twice its sstables on disk (cacheTablesFactor), up to
 // Options.CacheBytes: reads and searches of a 20,000-Patient store cost
 // half the CPU or less with such a cache as with 8 MiB (BENCHMARKS.md), and
-// a tenant's cache never holds much more than its data (with a fixed large cache, blocks of
-// sstables that compactions replaced stay until the cache is full). The
+// a tenant's cache never holds much more than its data (with a fixed large
+// cache, blocks of sstables that compactions replaced stay until the cache
+// is full). The
 // cache is created at its largest and shrunk with a reservation (Pebble's
 // Cache.Reserve, which costs no memory), re-fitted after every flush and
 // compaction.
