@@ -51,6 +51,7 @@ func (w *bulkWriter) next() error {
 		if err := w.b.Commit(pebble.NoSync); err != nil {
 			return fmt.Errorf("%s: commit: %w", w.what, err)
 		}
+		w.s.wrote(w.b)
 		_ = w.b.Close()
 		w.b, w.inBatch = w.s.db.NewBatch(), 0
 		if w.batches++; w.afterBatch != nil {
@@ -71,6 +72,7 @@ func (w *bulkWriter) finish(name string, value []byte) error {
 	if err := w.b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("%s: commit: %w", w.what, err)
 	}
+	w.s.wrote(w.b)
 	return nil
 }
 

@@ -12,10 +12,16 @@ import (
 
 // apply makes the batch visible without waiting for its fsync.
 func (s *Store) apply(b *pebble.Batch) error {
+	var err error
 	if s.mode == syncLogData {
-		return s.db.Apply(b, pebble.NoSync)
+		err = s.db.Apply(b, pebble.NoSync)
+	} else {
+		err = s.db.ApplyNoSyncWait(b, pebble.Sync)
 	}
-	return s.db.ApplyNoSyncWait(b, pebble.Sync)
+	if err == nil {
+		s.wrote(b)
+	}
+	return err
 }
 
 // syncWait waits until the WAL holding b is fsynced. Pebble's WAL writer

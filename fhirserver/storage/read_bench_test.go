@@ -3,8 +3,10 @@ package storage
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // BenchmarkReadCurrent measures the reads that serve GET by id and a search
@@ -53,10 +55,7 @@ func BenchmarkReadCurrent(b *testing.B) {
 			for i := range ids {
 				ids[i] = fmt.Sprint("p", i)
 			}
-			for _, bc := range []struct {
-				name string
-				op   func(i int) error
-			}{
+			benchReads(b, n, []readOp{
 				{"Get", func(i int) error {
 					_, err := s.Get(ctx, "Patient", ids[i])
 					return err
@@ -81,22 +80,101 @@ func BenchmarkReadCurrent(b *testing.B) {
 					_, err := s.GetVersion(ctx, "Patient", ids[i], 1)
 					return err
 				}},
-			} {
-				b.Run(bc.name, func(b *testing.B) {
-					b.ReportAllocs()
-					runtime.LockOSThread()
-					defer runtime.UnlockOSThread()
-					i := 0
-					cpu0 := threadCPU()
-					for b.Loop() {
-						i = (i + 7919) % n
-						if err := bc.op(i); err != nil {
-							b.Fatal(err)
+			})
+		})
+	}
+}
+
+// readOp is one read of a read benchmark, of the i-th of its resources.
+type readOp struct {
+	name string
+	op   func(i int) error
+}
+
+// benchReads runs each op as a sub-benchmark over n resources, visited in a
+// stride that defeats locality, reporting the CPU of the reading thread
+// (threadCPU) per op.
+func benchReads(b *testing.B, n int, ops []readOp) {
+	for _, bc := range ops {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			i := 0
+			cpu0 := threadCPU()
+			for b.Loop() {
+				i = (i + 7919) % n
+				if err := bc.op(i); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(threadCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// BenchmarkGetAfterBurst measures point reads of a store right after a burst
+// of writes: 20,000 Observation-sized creates (the benchmark Observation's
+// index entries, random ids), one commit each, as a feed writes them. The
+// burst leaves the memtable holding its last part. "busy" reads through
+// that memtable, as a store still being written does; "settled" reads after
+// the memtable was flushed once writes paused (settle.go), and the
+// compactions that flush set off ended. Get is one
+// Store.Get; Loader20 is a search page's 20 record loads through one
+// Loader.
+func BenchmarkGetAfterBurst(b *testing.B) {
+	const n = 20000
+	for _, mode := range []string{"busy", "settled"} {
+		b.Run(mode, func(b *testing.B) {
+			ctx := context.Background()
+			quiet := time.Hour
+			if mode == "settled" {
+				quiet = 100 * time.Millisecond
+			}
+			s, err := Open(b.TempDir(), Options{settleAfter: quiet})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ids := make([]string, n)
+			body := make([]byte, 900)
+			for i := range ids {
+				ids[i] = fmt.Sprintf("%016x", rand.Uint64())
+				es := observationEntries(i)
+				if _, err := s.Write(ctx, func(tx *Tx) error {
+					_, err := tx.Put(Put{Type: "Observation", ID: ids[i], JSON: body, Index: es})
+					return err
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			// Both read once the compactions the burst (and the settling
+			// flush) started are done, so neither pays for them.
+			for (mode == "settled" && s.settle.flushes.Load() == 0) || s.db.Metrics().Compact.NumInProgress > 0 {
+				time.Sleep(10 * time.Millisecond)
+			}
+			m := s.db.Metrics()
+			b.Logf("%s: L0 %d tables in %d sublevels, memtable holds %d bytes of writes", mode,
+				m.Levels[0].TablesCount, m.Levels[0].Sublevels, s.settle.pending.Load())
+			benchReads(b, n, []readOp{
+				{"Get", func(i int) error {
+					_, err := s.Get(ctx, "Observation", ids[i])
+					return err
+				}},
+				{"Loader20", func(i int) error {
+					l, err := s.NewLoader()
+					if err != nil {
+						return err
+					}
+					defer l.Close()
+					for j := range 20 {
+						if _, err := l.Get(ctx, "Observation", ids[(i+j*7919)%n]); err != nil {
+							return err
 						}
 					}
-					b.ReportMetric(float64(threadCPU()-cpu0)/float64(b.N), "cpu-ns/op")
-				})
-			}
+					return nil
+				}},
+			})
 		})
 	}
 }

@@ -70,6 +70,10 @@ type Options struct {
 	// batches but the last, so a test can crash the store there.
 	migrateBatch int
 	migrateHook  func(s *Store, batches int)
+	// settleAfter and settleMinBytes replace the quiet time and the least
+	// memtable of settle.go (tests make them small).
+	settleAfter    time.Duration
+	settleMinBytes int64
 }
 
 // syncMode is how a commit waits for durability outside the serial section.
@@ -121,6 +125,8 @@ type Store struct {
 	durableCh     chan struct{} // closed and replaced whenever durable advances
 	fingerprint   atomic.Pointer[string]
 	closedSignal  chan struct{}
+	// settle flushes the memtable once writes pause (settle.go).
+	settle *settler
 }
 
 // Open opens (creating if needed) the store in dir.
@@ -176,7 +182,8 @@ func Open(dir string, opts Options) (*Store, error) {
 	// reads an index block of every overlapping sstable. Deeper levels
 	// inherit the policy.
 	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
-	po.EventListener = eventListener(log, disk, sizer.tablesChanged)
+	settle := newSettler(opts.settleAfter, opts.settleMinBytes)
+	po.EventListener = eventListener(log, disk, sizer.tablesChanged, settle.flushBegan)
 	po.Experimental.CompactionScheduler = newEventScheduler() // no 100 ms poll while idle
 	start := time.Now()
 	db, err := pebble.Open(dir, po)
@@ -186,7 +193,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	s := &Store{
 		db: db, dir: dir, log: log, now: now, mode: opts.syncMode, disk: disk, cache: sizer,
 		durableCh: make(chan struct{}), closedSignal: make(chan struct{}), failedCh: make(chan struct{}),
-		liveCounts: map[string]int64{},
+		liveCounts: map[string]int64{}, settle: settle,
 	}
 	if err := s.loadMeta(opts); err != nil {
 		_ = db.Close()
@@ -446,8 +453,9 @@ func (s *Store) StoreID() string { return s.storeID }
 // eventListener logs the Pebble events an operator needs to explain slow
 // writes: write stalls (compactions falling behind), slow disks and
 // background errors.
-func eventListener(log logr.Logger, disk *diskWatch, tablesChanged func()) *pebble.EventListener {
+func eventListener(log logr.Logger, disk *diskWatch, tablesChanged, flushBegan func()) *pebble.EventListener {
 	return &pebble.EventListener{
+		FlushBegin:      func(pebble.FlushInfo) { flushBegan() },
 		FlushEnd:        func(pebble.FlushInfo) { tablesChanged() },
 		CompactionEnd:   func(pebble.CompactionInfo) { tablesChanged() },
 		BackgroundError: func(err error) { log.Error(err, "pebble background error") },

@@ -147,7 +147,7 @@ func TestLogging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := eventListener(log, s.disk, s.cache.tablesChanged)
+	l := eventListener(log, s.disk, s.cache.tablesChanged, s.settle.flushBegan)
 	l.WriteStallBegin(pebble.WriteStallBeginInfo{Reason: "L0 file count limit exceeded"})
 	l.WriteStallEnd()
 	l.BackgroundError(errors.New("disk on fire"))
