@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
@@ -50,10 +49,6 @@ type Repository struct {
 	maxDepth    int
 	maxElements int
 	authorize   func(ctx context.Context, in auth.Interaction, resourceType string) error
-	// stubType is the resource type versionEntries indexes its stub as,
-	// chosen on the first write: choosing reads every type's search
-	// parameters, which an idle server has not decoded.
-	stubType func() string
 }
 
 // New builds a repository.
@@ -74,9 +69,6 @@ func New(cfg Config) (*Repository, error) {
 	for _, t := range r.ver.ResourceTypes() {
 		r.types[t] = true
 	}
-	r.stubType = sync.OnceValue(func() string {
-		return cheapestType(r.ver.ResourceTypes(), func(t string) int { return len(r.ver.SearchParams(t)) })
-	})
 	return r, nil
 }
 

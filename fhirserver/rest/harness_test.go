@@ -33,6 +33,10 @@ func (f *fakeSearch) IndexEntries(string, *fhirjson.Value) ([]storage.IndexEntry
 	return nil, nil
 }
 
+func (f *fakeSearch) ParamEntries(string, string, *fhirjson.Value) ([]storage.IndexEntry, error) {
+	return nil, nil
+}
+
 func (f *fakeSearch) Match(ctx context.Context, tx *storage.Tx, typ string, q url.Values) ([]string, error) {
 	var ids []string
 	for rec, err := range tx.ScanType(ctx, typ, "") {

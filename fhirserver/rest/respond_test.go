@@ -21,6 +21,9 @@ type panicSearch struct{}
 func (panicSearch) IndexEntries(string, *fhirjson.Value) ([]storage.IndexEntry, error) {
 	panic("boom")
 }
+func (panicSearch) ParamEntries(string, string, *fhirjson.Value) ([]storage.IndexEntry, error) {
+	panic("boom")
+}
 func (panicSearch) Search(context.Context, search.Request) (*search.Result, error) { panic("boom") }
 func (panicSearch) Match(context.Context, *storage.Tx, string, url.Values) ([]string, error) {
 	panic("boom")

@@ -2,11 +2,13 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"time"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/fhirpath"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
@@ -100,11 +102,32 @@ func (e *Engine) IndexEntries(resourceType string, resource *fhirjson.Value) ([]
 	if err != nil {
 		return nil, err
 	}
+	return storageEntries(raw), nil
+}
+
+func storageEntries(raw []rawEntry) []storage.IndexEntry {
 	out := make([]storage.IndexEntry, len(raw))
 	for i, r := range raw {
 		out[i] = storage.IndexEntry{Param: r.param, Value: r.value}
 	}
-	return out, nil
+	return out
+}
+
+// ParamEntries returns the index entries of one parameter of resource, as
+// IndexEntries writes them, without evaluating the others: the write path
+// indexes _lastUpdated this way inside the serial write section, where its
+// value is fixed. A parameter that writes no entries of its own (read from
+// another's key, or a union of others) gives none; an unknown one is an error.
+func (e *Engine) ParamEntries(resourceType, code string, resource *fhirjson.Value) ([]storage.IndexEntry, error) {
+	params := e.reg.params(resourceType)
+	if params == nil {
+		return nil, fmt.Errorf("search: unknown resource type %q", resourceType)
+	}
+	p := params[code]
+	if p == nil {
+		return nil, fmt.Errorf("search: %s has no search parameter %q", resourceType, code)
+	}
+	return storageEntries(e.paramEntries(nil, code, p, resource.Str("id"), &fhirpath.Env{Resolve: e.resolveTypeOnly}, resource)), nil
 }
 
 // Search runs one search and returns one page.

@@ -59,13 +59,18 @@ func (e *Engine) extract(resourceType string, res *fhirjson.Value) ([]rawEntry, 
 	env := &fhirpath.Env{Resolve: e.resolveTypeOnly}
 	var out []rawEntry
 	for code, p := range params {
-		sortable := p.typ != "composite" && !isNear(p)
-		if p.expr == nil || p.key != code || (p.parts != nil && !sortable) {
-			continue // not indexed, indexed under p.key, or a composite union
-		}
-		out = appendEntries(out, code, e.paramValues(p, id, env, res), sortable, p.parts == nil)
+		out = e.paramEntries(out, code, p, id, env, res)
 	}
 	return out, nil
+}
+
+// paramEntries appends the entries p (whose code is code) gives res.
+func (e *Engine) paramEntries(out []rawEntry, code string, p *param, id string, env *fhirpath.Env, res *fhirjson.Value) []rawEntry {
+	sortable := p.typ != "composite" && !isNear(p)
+	if p.expr == nil || p.key != code || (p.parts != nil && !sortable) {
+		return out // not indexed, indexed under p.key, or a composite union
+	}
+	return appendEntries(out, code, e.paramValues(p, id, env, res), sortable, p.parts == nil)
 }
 
 // paramValues evaluates p over res (whose id is id) and turns the items into

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
@@ -151,5 +152,63 @@ func TestExtractEntries(t *testing.T) {
 	}
 	if _, err := e.extract("NoSuchType", res); err == nil {
 		t.Errorf("unknown type accepted")
+	}
+}
+
+// TestParamEntries: one parameter's entries are exactly those the whole
+// extraction gives it (a union such as combo-code: its sort entries only); a
+// parameter read from another's key (R4 Patient phonetic, from name) writes
+// none; unknown types and parameters are errors.
+func TestParamEntries(t *testing.T) {
+	e := mustEngine(t, defs.R4, nil)
+	js := `{"resourceType":"Observation","id":"o1","meta":{"lastUpdated":"2026-11-21T18:01:32.607670Z"},
+		"status":"final","code":{"coding":[{"system":"http://loinc.org","code":"15074-8"}],"text":"Glucose"},
+		"effectiveDateTime":"2013-04-02"}`
+	res, err := fhirjson.Parse([]byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := entriesOf(t, e, js)
+	for _, code := range []string{"_lastUpdated", "code", "date", "status", "combo-code", "subject"} {
+		var want []string
+		for _, en := range all {
+			if en.Param == code {
+				want = append(want, string(en.Value))
+			}
+		}
+		got, err := e.ParamEntries("Observation", code, res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotValues []string
+		for _, en := range got {
+			if en.Param != code {
+				t.Errorf("%s: an entry of %s", code, en.Param)
+			}
+			gotValues = append(gotValues, string(en.Value))
+		}
+		slices.Sort(want)
+		slices.Sort(gotValues)
+		if !slices.Equal(gotValues, want) {
+			t.Errorf("%s: %q, want %q", code, gotValues, want)
+		}
+		if code == "_lastUpdated" || code == "code" {
+			if len(got) == 0 {
+				t.Errorf("%s: no entries", code)
+			}
+		}
+	}
+	p, err := fhirjson.Parse([]byte(`{"resourceType":"Patient","id":"p","name":[{"family":"Smith"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.ParamEntries("Patient", "phonetic", p); err != nil || len(got) != 0 {
+		t.Errorf("phonetic (read from name's entries): %d entries, %v", len(got), err)
+	}
+	if _, err := e.ParamEntries("Patient", "no-such-param", p); err == nil {
+		t.Error("unknown parameter: no error")
+	}
+	if _, err := e.ParamEntries("NoSuchType", "_id", p); err == nil {
+		t.Error("unknown type: no error")
 	}
 }
