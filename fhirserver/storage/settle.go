@@ -42,6 +42,7 @@ type settler struct {
 	pending  atomic.Int64 // bytes applied since the last flush began
 	last     atomic.Int64 // time since start of the last applied write
 	armed    atomic.Bool  // a settling goroutine is waiting
+	open     atomic.Bool  // Open succeeded: settling may start
 	flushes  atomic.Uint64
 }
 
@@ -64,7 +65,22 @@ func (z *settler) flushBegan() { z.pending.Store(0) }
 func (s *Store) wrote(b *pebble.Batch) {
 	z := s.settle
 	z.last.Store(int64(time.Since(z.start)))
-	if z.pending.Add(int64(len(b.Repr()))) >= z.minBytes && z.armed.CompareAndSwap(false, true) {
+	z.pending.Add(int64(len(b.Repr())))
+	s.maybeSettle()
+}
+
+// settleFrom lets settling start, once Open succeeded: the bulk jobs of an
+// Open (a migration, an index rebuild) count their writes, but a goroutine
+// started then would outlive an Open that fails after them and flush a
+// closed Pebble.
+func (s *Store) settleFrom() {
+	s.settle.open.Store(true)
+	s.maybeSettle()
+}
+
+func (s *Store) maybeSettle() {
+	z := s.settle
+	if z.open.Load() && z.pending.Load() >= z.minBytes && z.armed.CompareAndSwap(false, true) {
 		go s.settleWhenQuiet()
 	}
 }

@@ -124,3 +124,16 @@ func TestSettleCloseEndsTheWait(t *testing.T) {
 		t.Error("flushed after Close")
 	}
 }
+
+// TestSettleWaitsForOpen: writes before Open succeeded (a migration's) are
+// counted but start nothing; Open's end starts the settling they call for.
+func TestSettleWaitsForOpen(t *testing.T) {
+	s := openSettle(t, 20*time.Millisecond, 1<<10)
+	s.settle.open.Store(false) // as during Open
+	putBody(t, s, "p", 2<<10)
+	if s.settle.armed.Load() {
+		t.Fatal("settling started before Open ended")
+	}
+	s.settleFrom()
+	waitFor(t, "the flush Open's end started", func() bool { return s.settle.flushes.Load() == 1 })
+}

@@ -209,6 +209,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	s.durable.Store(s.nextSeq - 1)
 	sizing = true
 	go sizer.run(db)
+	s.settleFrom()
 	log.Info("store open", "dir", dir, "lastSeq", s.nextSeq-1, "storeID", s.storeID,
 		"took", time.Since(start).String())
 	return s, nil
