@@ -182,3 +182,68 @@ func TestMaxSteps(t *testing.T) {
 		t.Errorf("default budget: got %s, %v", render(got), err)
 	}
 }
+
+// TestEvaluatorReuse: one Evaluator gives every expression what a fresh
+// evaluation gives, its earlier items (values and paths) survive the later
+// evaluations, a failing expression leaves it usable, and EvaluateOn matches
+// Expr.EvaluateOn.
+func TestEvaluatorReuse(t *testing.T) {
+	res := mustJSON(t, testObservation)
+	exprs := []string{
+		"Observation.code.coding", "Observation.value.ofType(Quantity)", "Observation.component.where(code.text = 'b').value",
+		"%resource.id", "Observation.subject.reference", "Observation.component.code.text + 'x'", "Observation.status",
+	}
+	ev := NewEvaluator(nil, res, defs.R4)
+	got := map[string][]Item{}
+	var errs []error
+	for _, src := range exprs {
+		e, err := Compile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, err := ev.Evaluate(e)
+		got[src] = items
+		errs = append(errs, err)
+	}
+	for i, src := range exprs {
+		e, _ := Compile(src)
+		want, wantErr := e.Evaluate(nil, res, defs.R4)
+		if (errs[i] == nil) != (wantErr == nil) {
+			t.Errorf("%s: error %v, want %v", src, errs[i], wantErr)
+			continue
+		}
+		if render(got[src]) != render(want) {
+			t.Errorf("%s: %s, want %s", src, render(got[src]), render(want))
+		}
+		for j := range want {
+			if got[src][j].Path() != want[j].Path() {
+				t.Errorf("%s: item %d at %s, want %s", src, j, got[src][j].Path(), want[j].Path())
+			}
+		}
+	}
+	if errs[5] == nil {
+		t.Error("+ over two items: the failing case did not fail")
+	}
+	comps := got["Observation.component.where(code.text = 'b').value"]
+	onExpr, _ := Compile("code")
+	components, _ := mustCompile(t, "Observation.component").Evaluate(nil, res, defs.R4)
+	for _, c := range components {
+		a, errA := ev.EvaluateOn(onExpr, []Item{c})
+		b, errB := onExpr.EvaluateOn(nil, res, defs.R4, []Item{c})
+		if errA != nil || errB != nil || render(a) != render(b) || len(a) != 1 || a[0].Path() != b[0].Path() {
+			t.Errorf("EvaluateOn %s: %s (%v), want %s (%v)", c.Path(), render(a), errA, render(b), errB)
+		}
+	}
+	if len(comps) != 1 || comps[0].Path() != "Observation.component[1].valueQuantity" {
+		t.Errorf("after EvaluateOn, an earlier item reads %s", render(comps))
+	}
+}
+
+func mustCompile(t *testing.T, src string) *Expr {
+	t.Helper()
+	e, err := Compile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
-	"github.com/fhirfleet/fhirfleet/fhirserver/fhirpath"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
@@ -127,7 +126,7 @@ func (e *Engine) ParamEntries(resourceType, code string, resource *fhirjson.Valu
 	if p == nil {
 		return nil, fmt.Errorf("search: %s has no search parameter %q", resourceType, code)
 	}
-	return storageEntries(e.paramEntries(nil, code, p, resource.Str("id"), &fhirpath.Env{Resolve: e.resolveTypeOnly}, resource)), nil
+	return storageEntries(e.paramEntries(nil, code, p, e.indexing(resource))), nil
 }
 
 // Search runs one search and returns one page.

@@ -55,37 +55,50 @@ func (e *Engine) extract(resourceType string, res *fhirjson.Value) ([]rawEntry, 
 	if params == nil {
 		return nil, fmt.Errorf("search: unknown resource type %q", resourceType)
 	}
-	id := res.Str("id")
-	env := &fhirpath.Env{Resolve: e.resolveTypeOnly}
+	r := e.indexing(res)
 	var out []rawEntry
 	for code, p := range params {
-		out = e.paramEntries(out, code, p, id, env, res)
+		out = e.paramEntries(out, code, p, r)
 	}
 	return out, nil
 }
 
-// paramEntries appends the entries p (whose code is code) gives res.
-func (e *Engine) paramEntries(out []rawEntry, code string, p *param, id string, env *fhirpath.Env, res *fhirjson.Value) []rawEntry {
+// indexed is one resource whose index values are being computed: one
+// FHIRPath evaluator serves every parameter's expression.
+type indexed struct {
+	ev  *fhirpath.Evaluator
+	env *fhirpath.Env
+	res *fhirjson.Value
+	id  string
+}
+
+func (e *Engine) indexing(res *fhirjson.Value) *indexed {
+	env := &fhirpath.Env{Resolve: e.resolveTypeOnly}
+	return &indexed{ev: fhirpath.NewEvaluator(env, res, e.v), env: env, res: res, id: res.Str("id")}
+}
+
+// paramEntries appends the entries p (whose code is code) gives r.
+func (e *Engine) paramEntries(out []rawEntry, code string, p *param, r *indexed) []rawEntry {
 	sortable := p.typ != "composite" && !isNear(p)
 	if p.expr == nil || p.key != code || (p.parts != nil && !sortable) {
 		return out // not indexed, indexed under p.key, or a composite union
 	}
-	return appendEntries(out, code, e.paramValues(p, id, env, res), sortable, p.parts == nil)
+	return appendEntries(out, code, e.paramValues(p, r), sortable, p.parts == nil)
 }
 
-// paramValues evaluates p over res (whose id is id) and turns the items into
-// index values. An expression that fails on one resource indexes nothing for
-// it; the conformance test keeps such failures at zero over the examples.
-func (e *Engine) paramValues(p *param, id string, env *fhirpath.Env, res *fhirjson.Value) []indexValue {
-	items, err := p.expr.Evaluate(env, res, e.v)
+// paramValues evaluates p over r and turns the items into index values. An
+// expression that fails on one resource indexes nothing for it; the
+// conformance test keeps such failures at zero over the examples.
+func (e *Engine) paramValues(p *param, r *indexed) []indexValue {
+	items, err := r.ev.Evaluate(p.expr)
 	if err != nil || len(items) == 0 {
 		return nil
 	}
-	return e.values(p, id, items, env, res)
+	return e.values(p, r.id, items, r)
 }
 
 // values turns the expression's items into index values by parameter type.
-func (e *Engine) values(p *param, ownID string, items []fhirpath.Item, env *fhirpath.Env, res *fhirjson.Value) []indexValue {
+func (e *Engine) values(p *param, ownID string, items []fhirpath.Item, r *indexed) []indexValue {
 	its := toItems(items)
 	if isNear(p) {
 		return nearValues(its)
@@ -106,7 +119,7 @@ func (e *Engine) values(p *param, ownID string, items []fhirpath.Item, env *fhir
 	case "uri":
 		return uriValues(its)
 	case "composite":
-		return e.compositeValues(p, items, env, res)
+		return e.compositeValues(p, items, r)
 	}
 	return nil
 }

@@ -48,7 +48,7 @@ func TestEveryExpressionEvaluatesOverExamples(t *testing.T) {
 						}
 						continue
 					}
-					if len(e.values(p, res.Str("id"), items, &fhirpath.Env{}, res)) > 0 {
+					if len(e.values(p, res.Str("id"), items, e.indexing(res))) > 0 {
 						found[p.def.URL] = true
 					}
 				}

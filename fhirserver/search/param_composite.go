@@ -1,7 +1,6 @@
 package search
 
 import (
-	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirpath"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
 )
@@ -13,7 +12,7 @@ import (
 // part with the plan its component type makes and any key of the value
 // may match. A tuple per value rather than per key keeps a code with a
 // quantity one entry instead of six.
-func (e *Engine) compositeValues(p *param, elems []fhirpath.Item, env *fhirpath.Env, res *fhirjson.Value) []indexValue {
+func (e *Engine) compositeValues(p *param, elems []fhirpath.Item, r *indexed) []indexValue {
 	var out []indexValue
 	pieces := make([][][]byte, len(p.comp))
 	for _, el := range elems {
@@ -22,7 +21,7 @@ func (e *Engine) compositeValues(p *param, elems []fhirpath.Item, env *fhirpath.
 		// evaluation rather than every component's.
 		empty := false
 		for i := len(p.comp) - 1; i >= 0 && !empty; i-- {
-			pieces[i] = e.componentPieces(p.comp[i], el, env, res)
+			pieces[i] = e.componentPieces(p.comp[i], el, r)
 			empty = len(pieces[i]) == 0
 		}
 		if empty {
@@ -46,9 +45,10 @@ func (e *Engine) compositeValues(p *param, elems []fhirpath.Item, env *fhirpath.
 }
 
 // componentPieces returns one piece per value of component c on the
-// element el: the value's index keys, each as a string.
-func (e *Engine) componentPieces(c component, el fhirpath.Item, env *fhirpath.Env, res *fhirjson.Value) [][]byte {
-	items, err := c.expr.EvaluateOn(env, res, e.v, []fhirpath.Item{el})
+// element el: the value's index keys, each as a string. It evaluates with
+// r's evaluator, whose previous items (el among them) stay valid.
+func (e *Engine) componentPieces(c component, el fhirpath.Item, r *indexed) [][]byte {
+	items, err := r.ev.EvaluateOn(c.expr, []fhirpath.Item{el})
 	if err != nil {
 		return nil
 	}
@@ -56,7 +56,7 @@ func (e *Engine) componentPieces(c component, el fhirpath.Item, env *fhirpath.En
 	if c.typ == "token" {
 		vals = tokenValuesOf(toItems(items), false)
 	} else {
-		vals = e.values(&param{typ: c.typ}, "", items, env, res)
+		vals = e.values(&param{typ: c.typ}, "", items, r)
 	}
 	var pieces [][]byte
 	for _, v := range vals {

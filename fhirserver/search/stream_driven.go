@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
-	"github.com/fhirfleet/fhirfleet/fhirserver/fhirpath"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
@@ -289,7 +288,7 @@ func (e *Engine) bodyHoldsAll(ch checks, res *fhirjson.Value) bool {
 // extract computes them when the resource is written.
 func (e *Engine) paramKeys(p *param, res *fhirjson.Value) [][]byte {
 	var keys [][]byte
-	for _, v := range e.paramValues(p, res.Str("id"), &fhirpath.Env{Resolve: e.resolveTypeOnly}, res) {
+	for _, v := range e.paramValues(p, e.indexing(res)) {
 		keys = append(keys, v.keys...)
 	}
 	return keys
