@@ -97,19 +97,7 @@ func NewEngine(v *defs.Version, store *storage.Store, opts Options) (*Engine, er
 // IndexEntries returns the index entries of resource, to be written in the
 // same batch as the resource itself.
 func (e *Engine) IndexEntries(resourceType string, resource *fhirjson.Value) ([]storage.IndexEntry, error) {
-	raw, err := e.extract(resourceType, resource)
-	if err != nil {
-		return nil, err
-	}
-	return storageEntries(raw), nil
-}
-
-func storageEntries(raw []rawEntry) []storage.IndexEntry {
-	out := make([]storage.IndexEntry, len(raw))
-	for i, r := range raw {
-		out[i] = storage.IndexEntry{Param: r.param, Value: r.value}
-	}
-	return out
+	return e.extract(resourceType, resource)
 }
 
 // ParamEntries returns the index entries of one parameter of resource, as
@@ -126,7 +114,7 @@ func (e *Engine) ParamEntries(resourceType, code string, resource *fhirjson.Valu
 	if p == nil {
 		return nil, fmt.Errorf("search: %s has no search parameter %q", resourceType, code)
 	}
-	return storageEntries(e.paramEntries(nil, code, p, e.indexing(resource))), nil
+	return e.paramEntries(nil, code, p, e.indexing(resource)), nil
 }
 
 // Search runs one search and returns one page.

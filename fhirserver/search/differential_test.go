@@ -195,7 +195,7 @@ func TestDifferentialMedplum(t *testing.T) {
 				return false
 			}
 			for _, r := range raw {
-				if r.param == code {
+				if r.Param == code {
 					return false
 				}
 			}

@@ -7,13 +7,8 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirpath"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
-
-// rawEntry is one index entry before it becomes a storage.IndexEntry.
-type rawEntry struct {
-	param string
-	value []byte
-}
 
 // Tags of the sort entries (doc.go). A resource whose values of a
 // parameter all have one sort key gets one entry, tagSortOne, which serves
@@ -50,13 +45,15 @@ func presentRange() scanRange { return sortRange(false) }
 const maxCompositeTuples = 64
 
 // extract evaluates every parameter of resourceType over res.
-func (e *Engine) extract(resourceType string, res *fhirjson.Value) ([]rawEntry, error) {
+func (e *Engine) extract(resourceType string, res *fhirjson.Value) ([]storage.IndexEntry, error) {
 	params := e.reg.params(resourceType)
 	if params == nil {
 		return nil, fmt.Errorf("search: unknown resource type %q", resourceType)
 	}
 	r := e.indexing(res)
-	var out []rawEntry
+	// Sized for a typical resource's entries (40–60), so that the slice is
+	// not regrown half a dozen times.
+	out := make([]storage.IndexEntry, 0, 64)
 	for code, p := range params {
 		out = e.paramEntries(out, code, p, r)
 	}
@@ -78,7 +75,7 @@ func (e *Engine) indexing(res *fhirjson.Value) *indexed {
 }
 
 // paramEntries appends the entries p (whose code is code) gives r.
-func (e *Engine) paramEntries(out []rawEntry, code string, p *param, r *indexed) []rawEntry {
+func (e *Engine) paramEntries(out []storage.IndexEntry, code string, p *param, r *indexed) []storage.IndexEntry {
 	sortable := p.typ != "composite" && !isNear(p)
 	if p.expr == nil || p.key != code || (p.parts != nil && !sortable) {
 		return out // not indexed, indexed under p.key, or a composite union
@@ -145,7 +142,7 @@ func toItems(items []fhirpath.Item) []item {
 // the parameter can be sorted on (every type but composite), its sort
 // entries: one when its values' least and greatest sort keys are the same,
 // else two.
-func appendEntries(out []rawEntry, code string, vals []indexValue, sortable, values bool) []rawEntry {
+func appendEntries(out []storage.IndexEntry, code string, vals []indexValue, sortable, values bool) []storage.IndexEntry {
 	var keys [][]byte
 	var lo, hi []byte
 	for _, v := range vals {
@@ -170,7 +167,7 @@ func appendEntries(out []rawEntry, code string, vals []indexValue, sortable, val
 		slices.SortFunc(keys, bytes.Compare)
 		keys = slices.CompactFunc(keys, bytes.Equal)
 		for _, k := range keys {
-			out = append(out, rawEntry{param: code, value: k})
+			out = append(out, storage.IndexEntry{Param: code, Value: k})
 		}
 	}
 	if !sortable {
@@ -180,10 +177,10 @@ func appendEntries(out []rawEntry, code string, vals []indexValue, sortable, val
 		lo, hi = []byte{}, []byte{}
 	}
 	if bytes.Equal(lo, hi) {
-		return append(out, rawEntry{param: code, value: append([]byte{tagSortOne}, lo...)})
+		return append(out, storage.IndexEntry{Param: code, Value: append([]byte{tagSortOne}, lo...)})
 	}
-	out = append(out, rawEntry{param: code, value: append([]byte{tagSortMin}, lo...)})
-	return append(out, rawEntry{param: code, value: append([]byte{tagSortMax}, hi...)})
+	out = append(out, storage.IndexEntry{Param: code, Value: append([]byte{tagSortMin}, lo...)})
+	return append(out, storage.IndexEntry{Param: code, Value: append([]byte{tagSortMax}, hi...)})
 }
 
 // resolveTypeOnly answers resolve() for `resolve() is Patient` without

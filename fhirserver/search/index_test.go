@@ -89,7 +89,7 @@ func TestExtractEntries(t *testing.T) {
 	}
 	has := func(param string, value []byte) bool {
 		for _, r := range raw {
-			if r.param == param && bytes.Equal(r.value, value) {
+			if r.Param == param && bytes.Equal(r.Value, value) {
 				return true
 			}
 		}
@@ -131,8 +131,8 @@ func TestExtractEntries(t *testing.T) {
 	// tagSortMin and one of tagSortMax; none for composites.
 	tags := map[string]string{}
 	for _, r := range raw {
-		if r.value[0] == tagSortMin || r.value[0] == tagSortOne || r.value[0] == tagSortMax {
-			tags[r.param] += string(r.value[:1])
+		if r.Value[0] == tagSortMin || r.Value[0] == tagSortOne || r.Value[0] == tagSortMax {
+			tags[r.Param] += string(r.Value[:1])
 		}
 	}
 	for p, got := range tags {
