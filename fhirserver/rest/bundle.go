@@ -2,6 +2,7 @@ package rest
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
@@ -34,9 +35,10 @@ type bundleEntry struct {
 	Response *fhirjson.Value
 }
 
-// encode writes the bundle. Compact output splices the raw resources in;
-// indented output (_pretty) needs the full tree and parses them.
-func (b *bundle) encode(pretty bool) ([]byte, error) {
+// encodeTo writes the bundle, compact output appended to dst. Compact
+// output splices the raw resources in; indented output (_pretty) needs the
+// full tree and parses them, and is a new slice.
+func (b *bundle) encodeTo(dst []byte, pretty bool) ([]byte, error) {
 	if pretty {
 		v, err := b.value()
 		if err != nil {
@@ -44,7 +46,7 @@ func (b *bundle) encode(pretty bool) ([]byte, error) {
 		}
 		return fhirjson.MarshalIndent(v), nil
 	}
-	out := make([]byte, 0, 256+b.rawSize())
+	out := slices.Grow(dst, 256+b.rawSize())
 	out = append(out, `{"resourceType":"Bundle","type":`...)
 	out = fhirjson.AppendString(out, b.Type)
 	if b.Total >= 0 {

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
@@ -15,11 +16,11 @@ func TestBundleEncodings(t *testing.T) {
 		{Resource: mustParse(t, `{"resourceType":"OperationOutcome","issue":[]}`), Search: object("mode", "outcome")},
 		{Request: object("method", "DELETE", "url", "Patient/2"), Response: object("status", "410 Gone")},
 	}}
-	compact, err := b.encode(false)
+	compact, err := b.encodeTo(nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pretty, err := b.encode(true)
+	pretty, err := b.encodeTo(nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,13 @@ func TestBundleEncodings(t *testing.T) {
 	if c.Get("entry").Items[0].Get("resource").Get("x").Text != "1.50" {
 		t.Error("decimal literal changed")
 	}
-	empty, _ := (&bundle{Type: "history", Total: -1}).encode(false)
+	// A pooled buffer still holding an earlier, longer page (sendBundle).
+	stale := bytes.Repeat([]byte("#"), 3*len(compact))
+	again, err := b.encodeTo(stale[:0], false)
+	if err != nil || !bytes.Equal(again, compact) {
+		t.Errorf("into a used buffer: %s (%v), want %s", again, err, compact)
+	}
+	empty, _ := (&bundle{Type: "history", Total: -1}).encodeTo(stale[:0], false)
 	if string(empty) != `{"resourceType":"Bundle","type":"history"}` {
 		t.Errorf("empty bundle %s", empty)
 	}
