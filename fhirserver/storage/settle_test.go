@@ -38,10 +38,12 @@ func TestSettleFlushesOnceWritesPause(t *testing.T) {
 	before := pebbleFlushes(s)
 	// Writes every 10 ms keep the store busy: no flush however much they
 	// write, even though the first few already pass the threshold.
+	// last is taken before each write, so the store's own record of its
+	// last write is never earlier.
 	var last time.Time
 	for i := range 30 {
-		putBody(t, s, fmt.Sprint("p", i), 2<<10)
 		last = time.Now()
+		putBody(t, s, fmt.Sprint("p", i), 2<<10)
 		time.Sleep(10 * time.Millisecond)
 	}
 	if got := pebbleFlushes(s); got != before && time.Since(last) < quiet {
