@@ -155,8 +155,13 @@ func (e *Engine) streamDriven(ctx context.Context, rd storage.Reader, typ string
 	// resource tells.
 	var met map[string]struct{}
 	if cur == nil {
-		met = map[string]struct{}{}
+		met = make(map[string]struct{}, min(limit, 128))
 	}
+	// The hits, their one-key sort key slices and the key bytes are carved
+	// out of three buffers sized for the page, not allocated per hit.
+	hits = make([]hit, 0, min(limit, 128))
+	keys := make([][]byte, 0, min(limit, 128))
+	keyBytes := make([]byte, 0, 32*min(limit, 128))
 	// The entries' resources are read through one iterator (storage.Loader),
 	// made once the index walk has its own, as the materialised path makes it
 	// after its scan: a body is never older than the entry that led to it.
@@ -190,7 +195,10 @@ func (e *Engine) streamDriven(ctx context.Context, rd storage.Reader, typ string
 			}
 			continue
 		}
-		hits = append(hits, hit{typ: typ, id: h.ID, keys: [][]byte{bytes.Clone(h.Value)}, rec: rec})
+		start := len(keyBytes)
+		keyBytes = append(keyBytes, h.Value...)
+		keys = append(keys, keyBytes[start:len(keyBytes):len(keyBytes)])
+		hits = append(hits, hit{typ: typ, id: h.ID, keys: keys[len(keys)-1 : len(keys) : len(keys)], rec: rec})
 		if len(hits) == limit {
 			break
 		}
