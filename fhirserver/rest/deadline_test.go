@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -123,5 +124,84 @@ func wantPatients(t *testing.T, e *env, want int64) {
 	t.Helper()
 	if n, err := e.store.Count(context.Background(), "Patient"); err != nil || n != want {
 		t.Fatalf("%d Patients (%v), want %d", n, err, want)
+	}
+}
+
+// TestLazyDeadline: the request context behaves as context.WithTimeoutCause
+// would, whether or not anything waited on it before its deadline.
+func TestLazyDeadline(t *testing.T) {
+	h := &Handler{timeout: 30 * time.Millisecond}
+	type key struct{}
+	parent := context.WithValue(context.Background(), key{}, "v")
+
+	// Nobody waits: after the deadline, Err and Cause say so.
+	ctx, release := h.deadline(parent)
+	if ctx.Err() != nil || ctx.Value(key{}) != "v" {
+		t.Fatalf("fresh: err %v, value %v", ctx.Err(), ctx.Value(key{}))
+	}
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > 30*time.Millisecond {
+		t.Errorf("deadline %v %v", d, ok)
+	}
+	if ctx.(*lazyDeadline).armed.Load() != nil {
+		t.Error("armed without a waiter")
+	}
+	time.Sleep(40 * time.Millisecond)
+	if !errors.Is(ctx.Err(), context.DeadlineExceeded) || !errors.Is(context.Cause(ctx), errRequestDeadline) {
+		t.Errorf("after the deadline: err %v, cause %v", ctx.Err(), context.Cause(ctx))
+	}
+	if oe := tooCostly(ctx, fmt.Errorf("scan: %w", ctx.Err())); oe == nil || oe.Status != http.StatusServiceUnavailable {
+		t.Errorf("tooCostly: %v", oe)
+	}
+	select {
+	case <-ctx.Done():
+	default:
+		t.Error("Done not closed after the deadline")
+	}
+	if ctx.Value(key{}) != "v" {
+		t.Error("value lost once armed")
+	}
+	release()
+
+	// A waiter: Done closes at the deadline.
+	ctx, release = h.deadline(parent)
+	select {
+	case <-ctx.Done():
+		if !errors.Is(context.Cause(ctx), errRequestDeadline) {
+			t.Errorf("cause %v", context.Cause(ctx))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done did not close at the deadline")
+	}
+	release()
+
+	// Released before anything waited: cancelled, and Done is closed.
+	ctx, release = h.deadline(parent)
+	release()
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		t.Errorf("released: %v", ctx.Err())
+	}
+	select {
+	case <-ctx.Done():
+	default:
+		t.Error("released: Done open")
+	}
+
+	// The parent ends first: its error, and a derived context ends too.
+	p, cancelParent := context.WithCancelCause(parent)
+	ctx, release = h.deadline(p)
+	defer release()
+	child, cancelChild := context.WithCancel(ctx)
+	defer cancelChild()
+	cancelParent(errors.New("client gone"))
+	if !errors.Is(ctx.Err(), context.Canceled) || context.Cause(ctx).Error() != "client gone" {
+		t.Errorf("parent ended: err %v, cause %v", ctx.Err(), context.Cause(ctx))
+	}
+	select {
+	case <-child.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("a context derived from it did not end with the parent")
+	}
+	if tooCostly(ctx, ctx.Err()) != nil {
+		t.Error("a client that went away read as too costly")
 	}
 }
