@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"strings"
 )
 
@@ -18,8 +19,16 @@ const (
 	i64Bytes = 8
 )
 
-// appendStr appends s escaped and terminated.
+// appendStr appends s escaped and terminated. Index values are built from
+// one-byte tags up, so the room is made at once rather than byte by byte,
+// and a string without a NUL (nearly all) is copied whole.
 func appendStr(b []byte, s string) []byte {
+	if strings.IndexByte(s, escByte) < 0 {
+		b = slices.Grow(b, len(s)+2)
+		b = append(b, s...)
+		return append(b, escByte, escTerm)
+	}
+	b = slices.Grow(b, len(s)+4)
 	for i := 0; i < len(s); i++ {
 		if s[i] == escByte {
 			b = append(b, escByte, escEsc)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -73,6 +74,30 @@ func TestReadStrMalformed(t *testing.T) {
 	for _, b := range [][]byte{{'a'}, {'a', 0}, {0, 5}} {
 		if _, _, err := readStr(b); err == nil {
 			t.Errorf("readStr(%v) accepted malformed input", b)
+		}
+	}
+}
+
+// TestAppendStrBytes: appendStr writes exactly the escaped form, with and
+// without NULs, after whatever the destination already holds.
+func TestAppendStrBytes(t *testing.T) {
+	for _, tc := range []struct{ s, want string }{
+		{"", "\x00\x01"},
+		{"smith", "smith\x00\x01"},
+		{"\x00", "\x00\xff\x00\x01"},
+		{"a\x00b", "a\x00\xffb\x00\x01"},
+		{"\x00\x00x\x00", "\x00\xff\x00\xffx\x00\xff\x00\x01"},
+		{"\xff\x01", "\xff\x01\x00\x01"},
+		{strings.Repeat("long ", 40), strings.Repeat("long ", 40) + "\x00\x01"},
+	} {
+		for _, dst := range [][]byte{nil, {'c'}, make([]byte, 3, 64)} {
+			want := append(append([]byte(nil), dst...), tc.want...)
+			if got := appendStr(append([]byte(nil), dst...), tc.s); !bytes.Equal(got, want) {
+				t.Errorf("appendStr(%q, %q) = %q, want %q", dst, tc.s, got, want)
+			}
+			if back, rest, err := readStr(want[len(dst):]); err != nil || back != tc.s || len(rest) != 0 {
+				t.Errorf("readStr of %q: %q, %q, %v", tc.s, back, rest, err)
+			}
 		}
 	}
 }
