@@ -41,8 +41,9 @@ func (d *directory) watchClients(ctx context.Context, reload func() error, done 
 		}
 	}
 	watchAll()
-	settle := time.NewTimer(time.Hour)
-	settle.Stop()
+	// The folders were first read before the watch began: a change in
+	// between raised no event, so read them once more now.
+	settle := time.NewTimer(0)
 	defer settle.Stop()
 	for {
 		select {

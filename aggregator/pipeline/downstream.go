@@ -146,25 +146,20 @@ func (b *batch) lastUpdatedEntries(instant string) ([]storage.IndexEntry, error)
 		return b.luEntries, nil
 	}
 	// _lastUpdated is defined on Resource, so its entries are the same
-	// for every type: a stub of a type with few parameters is cheapest.
+	// for every type: they are computed once, on a stub holding only meta.
 	stub := fhirjson.NewObject()
 	stub.Set("resourceType", fhirjson.NewString(stubType))
 	stubMeta := fhirjson.NewObject()
 	stubMeta.Set("lastUpdated", fhirjson.NewString(instant))
 	stub.Set("meta", stubMeta)
-	all, err := b.p.index.IndexEntries(stubType, stub)
+	extra, err := b.p.index.ParamEntries(stubType, "_lastUpdated", stub)
 	if err != nil {
 		return nil, fmt.Errorf("index _lastUpdated: %w", err)
-	}
-	extra := make([]storage.IndexEntry, 0, 1)
-	for _, e := range all {
-		if e.Param == "_lastUpdated" {
-			extra = append(extra, e)
-		}
 	}
 	b.luEntries, b.luFor = extra, instant
 	return extra, nil
 }
 
-// stubType is the type the _lastUpdated entries are computed on.
+// stubType is the type the _lastUpdated entries are computed on (any type
+// would do).
 const stubType = "Binary"

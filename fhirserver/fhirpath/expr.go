@@ -166,12 +166,7 @@ func (ev *Evaluator) run(e *Expr, in []Item) ([]Item, error) {
 // %context, inside resource (which is %resource); FHIRPath Patch uses it
 // to evaluate a path relative to a node found by another expression.
 func (e *Expr) EvaluateOn(env *Env, resource *fhirjson.Value, m Model, input []Item) ([]Item, error) {
-	envCopy := Env{}
-	if env != nil {
-		envCopy = *env
-	}
-	envCopy.Context = input
-	return e.Evaluate(&envCopy, resource, m)
+	return NewEvaluator(env, resource, m).EvaluateOn(e, input)
 }
 
 // rootItem makes the item for a resource, typed by its resourceType.

@@ -63,15 +63,12 @@ func (e *Engine) extract(resourceType string, res *fhirjson.Value) ([]storage.In
 // indexed is one resource whose index values are being computed: one
 // FHIRPath evaluator serves every parameter's expression.
 type indexed struct {
-	ev  *fhirpath.Evaluator
-	env *fhirpath.Env
-	res *fhirjson.Value
-	id  string
+	ev *fhirpath.Evaluator
+	id string
 }
 
 func (e *Engine) indexing(res *fhirjson.Value) *indexed {
-	env := &fhirpath.Env{Resolve: e.resolveTypeOnly}
-	return &indexed{ev: fhirpath.NewEvaluator(env, res, e.v), env: env, res: res, id: res.Str("id")}
+	return &indexed{ev: fhirpath.NewEvaluator(&fhirpath.Env{Resolve: e.resolveTypeOnly}, res, e.v), id: res.Str("id")}
 }
 
 // paramEntries appends the entries p (whose code is code) gives r.
