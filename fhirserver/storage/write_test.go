@@ -390,3 +390,57 @@ func TestStampEntriesIndexedWithPutEntries(t *testing.T) {
 		t.Errorf("invalid stamp entry: %v", err)
 	}
 }
+
+// TestCreateFindsTheIDAtEveryLevel: a create's existence check (reader.exists,
+// which consults the bottom level's Bloom filters that point reads skip)
+// refuses an id wherever its current version lives — staged in the same
+// commit, in the memtable, or compacted to the bottom level, as a
+// tombstone too — and is not fooled by ids that share its prefix.
+func TestCreateFindsTheIDAtEveryLevel(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	create := func(tx *Tx, id string) error {
+		_, err := tx.Put(Put{Type: "Patient", ID: id, Create: true, Stamp: stampJSON})
+		return err
+	}
+	write := func(fn func(tx *Tx) error) error {
+		_, err := s.Write(ctx, fn)
+		return err
+	}
+	if err := write(func(tx *Tx) error {
+		if err := create(tx, "staged"); err != nil {
+			return err
+		}
+		return create(tx, "staged")
+	}); !errors.Is(err, ErrExists) {
+		t.Fatalf("second create in one commit: %v, want ErrExists", err)
+	}
+	for _, id := range []string{"deep", "deepest", "gone", "mem"} {
+		if err := write(func(tx *Tx) error { return create(tx, id) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := write(func(tx *Tx) error { _, err := tx.Delete(Delete{Type: "Patient", ID: "gone"}); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Compact(ctx, []byte{0}, []byte{0xff}, false); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.db.Metrics().Levels[6].TablesCount; n == 0 {
+		t.Fatal("nothing reached the bottom level")
+	}
+	if err := write(func(tx *Tx) error { return create(tx, "memonly") }); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"deep", "deepest", "gone", "memonly"} {
+		if err := write(func(tx *Tx) error { return create(tx, id) }); !errors.Is(err, ErrExists) {
+			t.Errorf("create %s: %v, want ErrExists", id, err)
+		}
+	}
+	// Ids that prefix, or are prefixed by, existing ones are new.
+	for _, id := range []string{"dee", "deepe", "deepestx", "me"} {
+		if err := write(func(tx *Tx) error { return create(tx, id) }); err != nil {
+			t.Errorf("create %s: %v", id, err)
+		}
+	}
+}
