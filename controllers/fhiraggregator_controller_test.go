@@ -215,9 +215,18 @@ var _ = Describe("a FhirAggregator", func() {
 		Expect(aggregatorCondition(a, fhirv1.ConditionAvailable)()).To(haveCondition(metav1.ConditionTrue, fhirv1.ReasonPodReady))
 
 		By("costing no writes once steady")
+		// The manager's own reconciles (set off by its status writes) may
+		// still be writing: count only once one writes nothing.
+		Eventually(func(g Gomega) int64 {
+			before := writes.writesIn(ns)
+			g.Expect(reconcileAggregatorNow(a)).To(Succeed())
+			return writes.writesIn(ns) - before
+		}).Should(BeZero())
 		before := writes.writesIn(ns)
-		Expect(reconcileAggregatorNow(a)).To(Succeed())
-		Expect(writes.writesIn(ns)).To(Equal(before))
+		for range 3 {
+			Expect(reconcileAggregatorNow(a)).To(Succeed())
+		}
+		Expect(writes.writesIn(ns)).To(Equal(before), "reconciling an unchanged aggregator wrote to the API server")
 
 		By("deleting its cluster-wide binding with it")
 		Expect(k8sClient.Delete(ctx, a)).To(Succeed())
