@@ -63,30 +63,6 @@ func (rd reader) view(key []byte, fn func(v []byte) error) (bool, error) {
 	return true, fn(v)
 }
 
-// exists reports whether key holds a value. Unlike get it consults the
-// Bloom filters of every level, the bottom one's too: Pebble's point reads
-// skip those (a key looked up usually exists, and the bottom level holds
-// most of the filter bytes), so get of a key that is absent reads the
-// bottom-level data block where it would be — for a new server-assigned id,
-// a random block of the current records, rarely cached. The filters of the
-// current records' tables are small (their values are whole resources, so
-// they hold few keys) and stay cached.
-func (rd reader) exists(key []byte) (bool, error) {
-	it, err := rd.r.NewIter(&pebble.IterOptions{
-		LowerBound:   key,
-		UpperBound:   append(key[:len(key):len(key)], 0),
-		UseL6Filters: true,
-	})
-	if err != nil {
-		return false, fmt.Errorf("storage exists: %w", err)
-	}
-	found := it.SeekPrefixGE(key)
-	if err := it.Close(); err != nil {
-		return false, fmt.Errorf("storage exists: %w", err)
-	}
-	return found, nil
-}
-
 // header returns the header of typ/id's current version, without copying
 // its body.
 func (rd reader) header(typ, id string) (header, bool, error) {

@@ -184,19 +184,7 @@ func (tx *Tx) Put(p Put) (*Record, error) {
 	if err := checkTypeID(p.Type, p.ID); err != nil {
 		return nil, err
 	}
-	var (
-		prev  []byte
-		cur   header
-		found bool
-		err   error
-	)
-	if p.Create {
-		// Nothing of an existing version is needed: only whether there is
-		// one, which the Bloom filters answer for a new id (reader.exists).
-		found, err = tx.rd.exists(keyCurrent(p.Type, p.ID))
-	} else {
-		prev, cur, found, err = tx.rd.currentRaw(p.Type, p.ID)
-	}
+	prev, cur, found, err := tx.rd.currentRaw(p.Type, p.ID)
 	if err != nil {
 		return nil, err
 	}

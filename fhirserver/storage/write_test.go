@@ -391,11 +391,11 @@ func TestStampEntriesIndexedWithPutEntries(t *testing.T) {
 	}
 }
 
-// TestCreateFindsTheIDAtEveryLevel: a create's existence check (reader.exists,
-// which consults the bottom level's Bloom filters that point reads skip)
-// refuses an id wherever its current version lives — staged in the same
-// commit, in the memtable, or compacted to the bottom level, as a
-// tombstone too — and is not fooled by ids that share its prefix.
+// TestCreateFindsTheIDAtEveryLevel: a create's existence check refuses an id
+// wherever its current version lives — staged in the same commit, in the
+// memtable, or compacted to the bottom level (whose Bloom filters Pebble's
+// point reads skip), as a tombstone too — and is not fooled by ids that share
+// its prefix.
 func TestCreateFindsTheIDAtEveryLevel(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTest(t)
