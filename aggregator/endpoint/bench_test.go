@@ -9,14 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/fhirfleet/fhirfleet/aggregator/rules"
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/rest"
+	"github.com/fhirfleet/fhirfleet/internal/cputime"
 )
 
 // The benchmarks compare the aggregated endpoint (visibility filter on,
@@ -64,15 +63,6 @@ func plainServer(b *testing.B, e *env) (http.Handler, string) {
 	return mux, t.AccessToken
 }
 
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // benchServe serves the request newReq makes, b.N times, and wants 200.
 // Besides wall time it reports cpu-ns/op, the process's CPU time per
 // request: on a machine shared with other work the wall time of one
@@ -80,10 +70,10 @@ func cpuTime(b *testing.B) time.Duration {
 func benchServe(b *testing.B, h http.Handler, what string, newReq func() *http.Request) {
 	b.Helper()
 	b.ReportAllocs()
-	start, n := cpuTime(b), 0
+	start, n := cputime.Process(), 0
 	defer func() {
 		if n > 0 {
-			b.ReportMetric(float64(cpuTime(b)-start)/float64(n), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Process()-start)/float64(n), "cpu-ns/op")
 		}
 	}()
 	for b.Loop() {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/aggregator/rules"
 	"github.com/fhirfleet/fhirfleet/fhirserver/changefeed"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/internal/cputime"
 	"github.com/fhirfleet/fhirfleet/test/testenv"
 )
 
@@ -124,13 +124,8 @@ func BenchmarkApply(b *testing.B) {
 // On this shared machine the wall-clock rate moves with the neighbours'
 // load; resources per CPU-second is the per-core figure that does not.
 func cpuClock() func() time.Duration {
-	used := func() time.Duration {
-		var ru syscall.Rusage
-		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	start := used()
-	return func() time.Duration { return used() - start }
+	start := cputime.Process()
+	return func() time.Duration { return cputime.Process() - start }
 }
 
 func reportRates(b *testing.B, n int, cpu func() time.Duration) {

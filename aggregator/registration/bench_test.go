@@ -3,9 +3,9 @@ package registration
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/fhirfleet/fhirfleet/internal/cputime"
 )
 
 // BenchmarkStatusQuery5000: one $status-query of 5,000 identifiers, half
@@ -33,7 +33,7 @@ func BenchmarkStatusQuery5000(b *testing.B) {
 	ctx := as("acme")
 	// The machine is shared: besides the wall time, the process's CPU time
 	// per query says what the query costs when it has a core to itself.
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	n := 0
 	for b.Loop() {
 		out, err := w.svc.statusQuery(ctx, in)
@@ -42,14 +42,5 @@ func BenchmarkStatusQuery5000(b *testing.B) {
 		}
 		n++
 	}
-	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(n), "cpu-ms/op")
-}
-
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((cputime.Process()-cpu0).Milliseconds())/float64(n), "cpu-ms/op")
 }

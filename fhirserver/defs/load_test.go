@@ -3,11 +3,10 @@ package defs
 import (
 	"fmt"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs/defsfile"
+	"github.com/fhirfleet/fhirfleet/internal/cputime"
 )
 
 // miniFile is a tiny but complete definition set the error cases below
@@ -208,7 +207,7 @@ func BenchmarkLoad(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
-			start := cpuTime(b)
+			start := cputime.Process()
 			for b.Loop() {
 				v := newVersion(tc.name[:strings.IndexAny(tc.name+"/", "/")], tc.version, tc.file)
 				if err := v.index(); err != nil {
@@ -225,15 +224,7 @@ func BenchmarkLoad(b *testing.B) {
 					}
 				}
 			}
-			b.ReportMetric(float64((cpuTime(b)-start).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64((cputime.Process()-start).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 		})
 	}
-}
-
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

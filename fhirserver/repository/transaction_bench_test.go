@@ -3,22 +3,11 @@ package repository
 import (
 	"fmt"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/internal/cputime"
 )
-
-// processCPU returns the CPU time (user + system) the process has used, in
-// nanoseconds: on a shared machine it says more about the code than wall
-// time. It includes Pebble's background flushes, which a write does cause.
-func processCPU() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
 
 // benchBundle is a transaction of one Patient and n Observations of it,
 // linked by urn:uuid (issue 13's transaction workload).
@@ -67,25 +56,25 @@ func BenchmarkTransaction(b *testing.B) {
 	b.Run("prepare", func(b *testing.B) {
 		r, _ := newRepo(b)
 		b.ReportAllocs()
-		cpu0 := processCPU()
+		cpu0 := cputime.Process()
 		for b.Loop() {
 			items := benchTxItems(b, r, data)
 			if err := r.preResolve(items); err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N), "cpu-ns/op")
 	})
 	b.Run("whole", func(b *testing.B) {
 		r, _ := newRepo(b)
 		b.ReportAllocs()
-		cpu0 := processCPU()
+		cpu0 := cputime.Process()
 		for b.Loop() {
 			if err := r.Transaction(b.Context(), benchTxItems(b, r, data)); err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N), "cpu-ns/op")
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
+	"github.com/fhirfleet/fhirfleet/internal/cputime"
 )
 
 // The benchmarks search a generated store: N Observations (default 20,000;
@@ -139,7 +140,7 @@ func benchRequest(b *testing.B, mk func(f *benchStore) Request) {
 	b.ReportAllocs()
 	defer lockThread()()
 	b.ResetTimer()
-	cpu0 := threadCPU()
+	cpu0 := cputime.Thread()
 	var total int
 	for i := 0; i < b.N; i++ {
 		res, err := f.e.Search(ctx, req)
@@ -148,7 +149,7 @@ func benchRequest(b *testing.B, mk func(f *benchStore) Request) {
 		}
 		total = res.Total + len(res.Entries)
 	}
-	b.ReportMetric(float64(threadCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Thread()-cpu0)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(f.n), "resources")
 	_ = total
 }

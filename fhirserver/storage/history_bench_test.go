@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fhirfleet/fhirfleet/internal/cputime"
 )
 
 // BenchmarkHistory200k asks history queries with time parameters of a store
@@ -65,9 +67,9 @@ func BenchmarkHistory200k(b *testing.B) {
 		{"type/_since=minute-100&_count=1000", HistoryQuery{Type: "Patient", Since: minute(100), Count: 1000}, 1000},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			runtime.LockOSThread() // for threadCPU: a history query runs on its caller's thread
+			runtime.LockOSThread() // for cputime.Thread: a history query runs on its caller's thread
 			defer runtime.UnlockOSThread()
-			cpu0 := threadCPU()
+			cpu0 := cputime.Thread()
 			for b.Loop() {
 				p, err := s.History(context.Background(), bc.q)
 				if err != nil {
@@ -78,7 +80,7 @@ func BenchmarkHistory200k(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
-			b.ReportMetric(float64(threadCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Thread()-cpu0)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/fhirfleet/fhirfleet/internal/cputime"
 )
 
 // BenchmarkReadCurrent measures the reads that serve GET by id and a search
@@ -16,7 +18,7 @@ import (
 // version), and is read either as written (partly still in the memtable) or
 // closed and reopened (reads then go to sstables through the default 8 MiB
 // block cache, like a server's under load). cpu-ns/op is the CPU of the
-// benchmark's own thread per operation (threadCPU): on a shared machine it
+// benchmark's own thread per operation (cputime.Thread): on a shared machine it
 // says more than wall time, and unlike process CPU it leaves out the
 // flushes and compactions that follow building the store.
 func BenchmarkReadCurrent(b *testing.B) {
@@ -93,7 +95,7 @@ type readOp struct {
 
 // benchReads runs each op as a sub-benchmark over n resources, visited in a
 // stride that defeats locality, reporting the CPU of the reading thread
-// (threadCPU) per op.
+// (cputime.Thread) per op.
 func benchReads(b *testing.B, n int, ops []readOp) {
 	for _, bc := range ops {
 		b.Run(bc.name, func(b *testing.B) {
@@ -101,14 +103,14 @@ func benchReads(b *testing.B, n int, ops []readOp) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			i := 0
-			cpu0 := threadCPU()
+			cpu0 := cputime.Thread()
 			for b.Loop() {
 				i = (i + 7919) % n
 				if err := bc.op(i); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(threadCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Thread()-cpu0)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

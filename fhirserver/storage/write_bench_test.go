@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/fhirfleet/fhirfleet/internal/cputime"
 )
 
 // observationEntries are the 57 index entries the search engine writes for
@@ -78,7 +80,7 @@ func benchStage(b *testing.B, opts Options, serverIDs bool) {
 	body := make([]byte, 700)
 	b.ReportAllocs()
 	i := 0
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	var inLock time.Duration
 	for b.Loop() {
 		i++
@@ -99,6 +101,6 @@ func benchStage(b *testing.B, opts Options, serverIDs bool) {
 		_ = bt.Close()
 		s.inflight.Done()
 	}
-	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(inLock.Nanoseconds())/float64(b.N), "stage-ns/op")
 }

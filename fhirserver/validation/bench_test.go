@@ -6,9 +6,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/internal/cputime"
 )
 
 // transactionBundle builds a transaction Bundle of at least size bytes from
@@ -105,13 +107,13 @@ func BenchmarkValidateObservationOwned(b *testing.B) {
 	data := readExample(b, "Observation-example.json")
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	start, ok := processCPU()
+	start := cputime.Process()
 	for b.Loop() {
 		if _, oe := val.ValidateOwned(data); oe != nil {
 			b.Fatal(oe)
 		}
 	}
-	reportCPU(b, start, ok)
+	reportCPU(b, start)
 }
 
 // BenchmarkValidateObservationArena is the same with one reused
@@ -128,14 +130,14 @@ func BenchmarkValidateObservationArena(b *testing.B) {
 	var a fhirjson.Arena
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	start, ok := processCPU()
+	start := cputime.Process()
 	for b.Loop() {
 		if _, oe := val.ValidateIn(&a, data); oe != nil {
 			b.Fatal(oe)
 		}
 		a.Reset()
 	}
-	reportCPU(b, start, ok)
+	reportCPU(b, start)
 }
 
 // BenchmarkValidateTransactionBundle is a ~1 MB transaction Bundle.
@@ -150,21 +152,20 @@ func benchValidate(b *testing.B, data []byte) {
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	start, ok := processCPU()
+	start := cputime.Process()
 	for b.Loop() {
 		if _, oe := val.Validate(data); oe != nil {
 			b.Fatal(oe)
 		}
 	}
-	reportCPU(b, start, ok)
+	reportCPU(b, start)
 }
 
 // reportCPU adds cpu-ns/op: the process's CPU time (including the garbage
 // collector's) per operation. Run with -cpu 1 so it is the cost on one core.
-func reportCPU(b *testing.B, start int64, ok bool) {
-	end, ok2 := processCPU()
-	if ok && ok2 && b.N > 0 {
-		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
+func reportCPU(b *testing.B, start time.Duration) {
+	if cputime.Supported && b.N > 0 {
+		b.ReportMetric(float64(cputime.Process()-start)/float64(b.N), "cpu-ns/op")
 	}
 }
 
@@ -179,13 +180,13 @@ func BenchmarkValidateValueObservation(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	start, ok := processCPU()
+	start := cputime.Process()
 	for b.Loop() {
 		if oe := val.ValidateValue(res); oe != nil {
 			b.Fatal(oe)
 		}
 	}
-	reportCPU(b, start, ok)
+	reportCPU(b, start)
 }
 
 func TestTransactionBundleShape(t *testing.T) {
