@@ -95,9 +95,21 @@ func NewEngine(v *defs.Version, store *storage.Store, opts Options) (*Engine, er
 }
 
 // IndexEntries returns the index entries of resource, to be written in the
-// same batch as the resource itself.
+// same batch as the resource itself: every parameter of resourceType
+// evaluated over it (index.go).
 func (e *Engine) IndexEntries(resourceType string, resource *fhirjson.Value) ([]storage.IndexEntry, error) {
-	return e.extract(resourceType, resource)
+	params := e.reg.params(resourceType)
+	if params == nil {
+		return nil, fmt.Errorf("search: unknown resource type %q", resourceType)
+	}
+	r := e.indexing(resource)
+	// Sized for a typical resource's entries (40–60), so that the slice is
+	// not regrown half a dozen times.
+	out := make([]storage.IndexEntry, 0, 64)
+	for code, p := range params {
+		out = e.paramEntries(out, code, p, r)
+	}
+	return out, nil
 }
 
 // ParamEntries returns the index entries of one parameter of resource, as

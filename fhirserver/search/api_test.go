@@ -34,7 +34,7 @@ func TestIndexEntriesMatchExtract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := e.extract("Patient", res)
+	raw, _ := e.IndexEntries("Patient", res)
 	if len(entries) != len(raw) || len(entries) == 0 {
 		t.Fatalf("%d entries, %d extracted", len(entries), len(raw))
 	}

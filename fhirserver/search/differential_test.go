@@ -190,7 +190,7 @@ func TestDifferentialMedplum(t *testing.T) {
 			if err != nil {
 				return false
 			}
-			raw, err := f.e.extract(res.Str("resourceType"), res)
+			raw, err := f.e.IndexEntries(res.Str("resourceType"), res)
 			if err != nil {
 				return false
 			}

@@ -2,7 +2,6 @@ package search
 
 import (
 	"bytes"
-	"fmt"
 	"slices"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
@@ -43,22 +42,6 @@ func presentRange() scanRange { return sortRange(false) }
 
 // maxCompositeTuples bounds the cross product of composite components.
 const maxCompositeTuples = 64
-
-// extract evaluates every parameter of resourceType over res.
-func (e *Engine) extract(resourceType string, res *fhirjson.Value) ([]storage.IndexEntry, error) {
-	params := e.reg.params(resourceType)
-	if params == nil {
-		return nil, fmt.Errorf("search: unknown resource type %q", resourceType)
-	}
-	r := e.indexing(res)
-	// Sized for a typical resource's entries (40–60), so that the slice is
-	// not regrown half a dozen times.
-	out := make([]storage.IndexEntry, 0, 64)
-	for code, p := range params {
-		out = e.paramEntries(out, code, p, r)
-	}
-	return out, nil
-}
 
 // indexed is one resource whose index values are being computed: one
 // FHIRPath evaluator serves every parameter's expression.

@@ -83,7 +83,7 @@ func TestExtractEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := e.extract("Observation", res)
+	raw, err := e.IndexEntries("Observation", res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestExtractEntries(t *testing.T) {
 	if tags["date"] != "}\x7f" {
 		t.Errorf("date has sort entries %q", tags["date"])
 	}
-	if _, err := e.extract("NoSuchType", res); err == nil {
+	if _, err := e.IndexEntries("NoSuchType", res); err == nil {
 		t.Errorf("unknown type accepted")
 	}
 }

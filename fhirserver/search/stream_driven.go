@@ -293,7 +293,7 @@ func (e *Engine) bodyHoldsAll(ch checks, res *fhirjson.Value) bool {
 }
 
 // paramKeys returns the index values (sort entries aside) p gives res, as
-// extract computes them when the resource is written.
+// IndexEntries computes them when the resource is written.
 func (e *Engine) paramKeys(p *param, res *fhirjson.Value) [][]byte {
 	var keys [][]byte
 	for _, v := range e.paramValues(p, e.indexing(res)) {

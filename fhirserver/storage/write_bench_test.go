@@ -51,7 +51,8 @@ func observationEntries(i int) []IndexEntry {
 // however many clients share an fsync. cpu-ns/op is the whole process's CPU
 // per create, flushes and compactions included; run with -cpu 2 and enough
 // writes (-benchtime 20000x) for compactions to happen. The sub-benchmarks
-// compare the default cache and memtable sizes with the former 8/8 MiB.
+// compare the default cache and memtable sizes with the former 8/8 MiB, and
+// sequential ids with random ones as the server assigns them.
 func BenchmarkStageObservation(b *testing.B) {
 	for _, tc := range []struct {
 		name      string
