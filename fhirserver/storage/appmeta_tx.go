@@ -54,7 +54,11 @@ func (m *AppMeta) GetTx(tx *Tx, key string, now time.Time) ([]byte, bool, error)
 	if tx.done {
 		return nil, false, errTxDone
 	}
-	return m.get(tx.b, key, now)
+	rd, err := tx.view()
+	if err != nil {
+		return nil, false, err
+	}
+	return m.get(rd.r, key, now)
 }
 
 // Get returns the data of key and whether a record exists that has not

@@ -14,7 +14,7 @@ func TestBulkWriterBatches(t *testing.T) {
 	visible := func() int {
 		n := 0
 		for i := range 7 {
-			if _, ok, err := (reader{s.db}).get(keyCount(fmt.Sprint("T", i))); err != nil {
+			if _, ok, err := (reader{r: s.db}).get(keyCount(fmt.Sprint("T", i))); err != nil {
 				t.Fatal(err)
 			} else if ok {
 				n++
@@ -51,7 +51,7 @@ func TestBulkWriterBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	unfinished.close()
-	if _, ok, _ := (reader{s.db}).get(keyCount("U")); ok {
+	if _, ok, _ := (reader{r: s.db}).get(keyCount("U")); ok {
 		t.Error("a batch the job never finished was committed")
 	}
 }

@@ -86,7 +86,7 @@ func (s *Store) history(ctx context.Context, q HistoryQuery) (HistoryPage, int, 
 		visited int
 	)
 	err = s.read(func() error {
-		rd := reader{s.db}
+		rd := reader{r: s.db}
 		seqs, err := rd.historySeqs(q, top)
 		if err != nil {
 			return err

@@ -110,12 +110,12 @@ func TestFirstSeqAtOrAfter(t *testing.T) {
 		{base.AddDate(10, 0, 0), 5},
 	}
 	for _, tt := range tests {
-		got, err := reader{s.db}.firstSeqAtOrAfter(tt.at, 4)
+		got, err := reader{r: s.db}.firstSeqAtOrAfter(tt.at, 4)
 		if err != nil || got != tt.want {
 			t.Errorf("first seq at or after %s = %d, %v; want %d", tt.at.Format(time.RFC3339Nano), got, err, tt.want)
 		}
 	}
-	if got, _ := (reader{s.db}).firstSeqAtOrAfter(base, 0); got != 1 {
+	if got, _ := (reader{r: s.db}).firstSeqAtOrAfter(base, 0); got != 1 {
 		t.Errorf("empty log: %d, want 1", got)
 	}
 }

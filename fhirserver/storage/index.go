@@ -135,7 +135,7 @@ func (s *Store) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit,
 			return
 		}
 		defer s.release()
-		for h, err := range untilDone(ctx, reader{s.db}.scanIndex(q)) {
+		for h, err := range untilDone(ctx, reader{r: s.db}.scanIndex(q)) {
 			if !yield(h, err) || err != nil {
 				return
 			}
@@ -177,7 +177,11 @@ func (tx *Tx) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit, e
 	if tx.done {
 		return func(yield func(IndexHit, error) bool) { yield(IndexHit{}, errTxDone) }
 	}
-	return untilDone(ctx, tx.rd.scanIndex(q))
+	rd, err := tx.view()
+	if err != nil {
+		return func(yield func(IndexHit, error) bool) { yield(IndexHit{}, err) }
+	}
+	return untilDone(ctx, rd.scanIndex(q))
 }
 
 // countIndex counts the entries selected by q (After and Reverse included)
@@ -215,7 +219,7 @@ func (rd reader) countIndex(ctx context.Context, q IndexQuery) (int64, error) {
 func (s *Store) CountIndex(ctx context.Context, q IndexQuery) (int64, error) {
 	var n int64
 	err := s.read(func() (err error) {
-		n, err = reader{s.db}.countIndex(ctx, q)
+		n, err = reader{r: s.db}.countIndex(ctx, q)
 		return err
 	})
 	return n, err
@@ -226,5 +230,9 @@ func (tx *Tx) CountIndex(ctx context.Context, q IndexQuery) (int64, error) {
 	if tx.done {
 		return 0, errTxDone
 	}
-	return tx.rd.countIndex(ctx, q)
+	rd, err := tx.view()
+	if err != nil {
+		return 0, err
+	}
+	return rd.countIndex(ctx, q)
 }

@@ -208,3 +208,77 @@ func TestScanIndexStopsAtDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTxRewritesWithoutIndexedBatch: several versions of one resource staged
+// in one commit, with no read between them but the writes' own (the batch
+// stays unindexed and they read what they staged from Tx's staged keys), and
+// again with a scan in between (which indexes the batch): either way each
+// version supersedes the one staged before it, its index entries replace
+// that one's, and every version stays readable.
+func TestTxRewritesWithoutIndexedBatch(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	entry := func(v string) []IndexEntry { return []IndexEntry{{Param: "name", Value: []byte(v)}} }
+	putOne(t, s, "Patient", "b", entry("b0")...)
+	_, err := s.Write(ctx, func(tx *Tx) error {
+		steps := []func() error{
+			func() error {
+				_, err := tx.Put(Put{Type: "Patient", ID: "a", Create: true, Stamp: stampJSON, Index: entry("a1")})
+				return err
+			},
+			func() error {
+				_, err := tx.Put(Put{Type: "Patient", ID: "a", IfMatch: 1, Stamp: stampJSON, Index: entry("a2")})
+				return err
+			},
+			func() error { _, err := tx.Delete(Delete{Type: "Patient", ID: "a", IfMatch: 2}); return err },
+			func() error {
+				_, err := tx.Put(Put{Type: "Patient", ID: "a", Stamp: stampJSON, Index: entry("a4")})
+				return err
+			},
+			func() error {
+				_, err := tx.Put(Put{Type: "Patient", ID: "b", IfMatch: 1, Stamp: stampJSON})
+				return err
+			},
+			func() error {
+				_, err := tx.Put(Put{Type: "Patient", ID: "b", IfMatch: 2, Stamp: stampJSON, Index: entry("b3")})
+				return err
+			},
+		}
+		for i, step := range steps {
+			if err := step(); err != nil {
+				return fmt.Errorf("step %d: %w", i, err)
+			}
+		}
+		if tx.indexed {
+			t.Error("the batch was indexed with no read but the writes' own")
+		}
+		got := hitStrings(collectHits(t, tx.ScanIndex(ctx, IndexQuery{Type: "Patient", Param: "name"})))
+		if !tx.indexed || len(got) != 2 || got[0] != "a4@a" || got[1] != "b3@b" {
+			t.Errorf("inside tx after the writes (indexed %v): %q", tx.indexed, got)
+		}
+		// Writes after the batch was indexed read through it.
+		_, err := tx.Put(Put{Type: "Patient", ID: "a", IfMatch: 4, Stamp: stampJSON, Index: entry("a5")})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := hitStrings(collectHits(t, s.ScanIndex(ctx, IndexQuery{Type: "Patient", Param: "name"}))); len(got) != 2 || got[0] != "a5@a" || got[1] != "b3@b" {
+		t.Errorf("index after the commit: %q", got)
+	}
+	for id, last := range map[string]int64{"a": 5, "b": 3} {
+		cur, err := s.Get(ctx, "Patient", id)
+		if err != nil || cur.VersionID != last || cur.Deleted {
+			t.Fatalf("current %s: %+v %v", id, cur, err)
+		}
+		for v := int64(1); v < last; v++ {
+			rec, err := s.GetVersion(ctx, "Patient", id, v)
+			if err != nil || rec.Deleted != (id == "a" && v == 3) {
+				t.Errorf("%s version %d: %+v %v", id, v, rec, err)
+			}
+		}
+	}
+	if n, _ := s.Count(ctx, "Patient"); n != 2 {
+		t.Errorf("count %d, want 2", n)
+	}
+}

@@ -62,7 +62,7 @@ func (s *Store) migrateFormat1(opts Options) error {
 	// The iterator is a snapshot of the current keys; the batches rewrite
 	// only keys it has already passed, and version keys, which it does not
 	// cover.
-	rd := reader{s.db}
+	rd := reader{r: s.db}
 	w := s.newBulkWriter("migrating the store to format 2", perBatch)
 	if opts.migrateHook != nil {
 		w.afterBatch = func(n int) { opts.migrateHook(s, n) }

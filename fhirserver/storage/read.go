@@ -33,10 +33,19 @@ var (
 )
 
 // reader holds the read logic shared by the store (over the DB) and a Tx
-// (over its indexed batch, which reads through to the DB).
-type reader struct{ r pebble.Reader }
+// (over the DB and what it staged, see Tx).
+type reader struct {
+	r pebble.Reader
+	// staged, when not nil, holds the current-record and index-list keys a
+	// Tx wrote into a batch that is not indexed (a nil value: deleted); the
+	// point reads of its writes (get, view) look there first.
+	staged map[string][]byte
+}
 
 func (rd reader) get(key []byte) ([]byte, bool, error) {
+	if v, ok := rd.staged[string(key)]; ok {
+		return append([]byte(nil), v...), v != nil, nil
+	}
 	v, closer, err := rd.r.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
@@ -52,6 +61,12 @@ func (rd reader) get(key []byte) ([]byte, bool, error) {
 // view calls fn with the value of key, borrowed from Pebble: fn must copy
 // what it keeps. It returns false (without calling fn) when key is absent.
 func (rd reader) view(key []byte, fn func(v []byte) error) (bool, error) {
+	if v, ok := rd.staged[string(key)]; ok {
+		if v == nil {
+			return false, nil
+		}
+		return true, fn(v)
+	}
 	v, closer, err := rd.r.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return false, nil
@@ -251,7 +266,7 @@ func (rd reader) scanType(typ, afterID string) iter.Seq2[*Record, error] {
 func (s *Store) Get(ctx context.Context, typ, id string) (*Record, error) {
 	var rec *Record
 	err := s.read(func() (err error) {
-		rec, err = reader{s.db}.current(typ, id)
+		rec, err = reader{r: s.db}.current(typ, id)
 		return err
 	})
 	if err != nil {
@@ -277,7 +292,7 @@ func (s *Store) CurrentVersion(ctx context.Context, typ, id string) (versionID i
 		}
 		var ok bool
 		var err error
-		if h, ok, err = (reader{s.db}).header(typ, id); err == nil && !ok {
+		if h, ok, err = (reader{r: s.db}).header(typ, id); err == nil && !ok {
 			err = fmt.Errorf("%w: %s/%s", ErrNotFound, typ, id)
 		}
 		return err
@@ -299,7 +314,7 @@ func (s *Store) GetVersion(ctx context.Context, typ, id string, versionID int64)
 	}
 	var rec *Record
 	err := s.read(func() (err error) {
-		rec, err = reader{s.db}.version(typ, id, versionID)
+		rec, err = reader{r: s.db}.version(typ, id, versionID)
 		return err
 	})
 	if err != nil {
@@ -320,7 +335,7 @@ func (s *Store) ScanType(ctx context.Context, typ, afterID string) iter.Seq2[*Re
 			return
 		}
 		defer s.release()
-		for r, err := range (reader{s.db}).scanType(typ, afterID) {
+		for r, err := range (reader{r: s.db}).scanType(typ, afterID) {
 			if err == nil {
 				err = s.waitDurable(ctx, r.Seq)
 			}
@@ -335,7 +350,7 @@ func (s *Store) ScanType(ctx context.Context, typ, afterID string) iter.Seq2[*Re
 func (s *Store) Count(ctx context.Context, typ string) (int64, error) {
 	var n int64
 	err := s.read(func() (err error) {
-		n, err = reader{s.db}.count(typ)
+		n, err = reader{r: s.db}.count(typ)
 		return err
 	})
 	return n, err
@@ -369,7 +384,11 @@ func (tx *Tx) Get(_ context.Context, typ, id string) (*Record, error) {
 	if tx.done {
 		return nil, errTxDone
 	}
-	return tx.rd.current(typ, id)
+	rd, err := tx.view()
+	if err != nil {
+		return nil, err
+	}
+	return rd.current(typ, id)
 }
 
 // ScanType iterates live current versions of typ as this transaction sees them.
@@ -377,7 +396,11 @@ func (tx *Tx) ScanType(_ context.Context, typ, afterID string) iter.Seq2[*Record
 	if tx.done {
 		return func(yield func(*Record, error) bool) { yield(nil, errTxDone) }
 	}
-	return tx.rd.scanType(typ, afterID)
+	rd, err := tx.view()
+	if err != nil {
+		return func(yield func(*Record, error) bool) { yield(nil, err) }
+	}
+	return rd.scanType(typ, afterID)
 }
 
 // Count returns the number of live resources of typ as this transaction sees it.

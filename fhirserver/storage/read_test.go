@@ -230,7 +230,7 @@ func TestCurrentVersionIsOnePointRead(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cr := &countingReader{Reader: s.db}
-			got, err := tc.read(reader{cr})
+			got, err := tc.read(reader{r: cr})
 			if err != nil || got != tc.want || cr.gets != tc.wantGets {
 				t.Fatalf("got %q, %v after %d point reads; want %q after %d", got, err, cr.gets, tc.want, tc.wantGets)
 			}

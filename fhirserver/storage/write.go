@@ -81,8 +81,8 @@ func (s *Store) stage(ctx context.Context, fn func(tx *Tx) error) (*pebble.Batch
 		return nil, Commit{}, err
 	}
 	micros := max(s.now().UnixMicro(), s.lastMicros+1)
-	tx := &Tx{s: s, b: s.db.NewIndexedBatch(), now: fromMicros(micros), nextSeq: s.nextSeq}
-	tx.rd = reader{tx.b}
+	tx := &Tx{s: s, b: s.db.NewBatch(), now: fromMicros(micros), nextSeq: s.nextSeq}
+	tx.rd = reader{r: s.db}
 	committed := false
 	defer func() {
 		tx.done = true
@@ -118,10 +118,19 @@ func (s *Store) stage(ctx context.Context, fn func(tx *Tx) error) (*pebble.Batch
 // tx see the latest applied state plus what tx staged so far. Inside the
 // function read through tx, not through the Store: Store reads wait for
 // durability, which would hold every writer for an fsync.
+//
+// A Tx stages into a plain batch: most commits (a create, an update) only
+// write, and their own reads — a Put's or Delete's current version and
+// index list — are answered from the DB and from rd.staged, the keys of
+// those two kinds this Tx wrote. Indexing every key in the batch cost as
+// much as a tenth of the serial section. The first other read (Get, a scan,
+// an index count, application metadata) turns the batch into an indexed one
+// (view), which every later read goes through.
 type Tx struct {
 	s       *Store
 	b       *pebble.Batch
 	rd      reader
+	indexed bool // b is indexed: rd reads through it, rd.staged is nil
 	now     time.Time
 	nextSeq uint64
 	records []*Record
@@ -141,7 +150,7 @@ func (tx *Tx) liveCount(typ string) (int64, error) {
 	n, ok := tx.s.liveCounts[typ]
 	if !ok {
 		var err error
-		if n, err = (reader{tx.s.db}).count(typ); err != nil {
+		if n, err = (reader{r: tx.s.db}).count(typ); err != nil {
 			return 0, err
 		}
 		tx.s.liveCounts[typ] = n
@@ -150,6 +159,34 @@ func (tx *Tx) liveCount(typ string) (int64, error) {
 }
 
 var errTxDone = errors.New("storage: Tx used after its Write function returned")
+
+// view returns the reader that sees everything tx staged, turning its batch
+// into an indexed one on first use: iterators read a batch only through its
+// index.
+func (tx *Tx) view() (reader, error) {
+	if !tx.indexed {
+		ib := tx.s.db.NewIndexedBatch()
+		if err := ib.Apply(tx.b, nil); err != nil {
+			_ = ib.Close()
+			return reader{}, fmt.Errorf("storage: index the commit's batch: %w", err)
+		}
+		_ = tx.b.Close()
+		tx.b, tx.rd, tx.indexed = ib, reader{r: ib}, true
+	}
+	return tx.rd, nil
+}
+
+// stagePoint records a current-record or index-list key the plain batch
+// holds (value nil: deleted) for the reads of later writes of this Tx.
+func (tx *Tx) stagePoint(key, value []byte) {
+	if tx.indexed {
+		return
+	}
+	if tx.rd.staged == nil {
+		tx.rd.staged = make(map[string][]byte, 2)
+	}
+	tx.rd.staged[string(key)] = value
+}
 
 // Now is the lastUpdated of every version this commit writes.
 func (tx *Tx) Now() time.Time { return tx.now }
@@ -314,7 +351,9 @@ func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous) 
 		_ = b.Delete(kb, nil)
 	}
 	if old != nil {
-		_ = b.Delete(keyIdxList(rec.Type, rec.ID), nil)
+		k := keyIdxList(rec.Type, rec.ID)
+		_ = b.Delete(k, nil)
+		tx.stagePoint(k, nil)
 	}
 	// Sets after the deletes win within a batch, so an entry kept from the
 	// previous version survives.
@@ -326,7 +365,10 @@ func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous) 
 	}
 	if len(entries[0])+len(entries[1]) > 0 {
 		kb = appendIdxList(appendIdxList(kb[:0], entries[0]), entries[1])
-		_ = b.Set(keyIdxList(rec.Type, rec.ID), kb, nil)
+		k := keyIdxList(rec.Type, rec.ID)
+		_ = b.Set(k, kb, nil)
+		tx.stagePoint(k, kb) // kb is not written to again
+
 	}
 	if prev.raw != nil {
 		// The superseded record moves to its version key in the batch that
@@ -334,7 +376,9 @@ func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous) 
 		// reader.version). A tombstone moves like any other version.
 		_ = b.Set(keyVersion(rec.Type, rec.ID, prev.h.versionID), prev.raw, nil)
 	}
-	_ = b.Set(keyCurrent(rec.Type, rec.ID), encodeRecord(rec), nil)
+	cur := encodeRecord(rec)
+	_ = b.Set(keyCurrent(rec.Type, rec.ID), cur, nil)
+	tx.stagePoint(keyCurrent(rec.Type, rec.ID), cur)
 	_ = b.Set(keyTypeLog(rec.Type, rec.Seq), encodeTypeLog(rec.ID, rec.VersionID), nil)
 	_ = b.Set(keyChange(rec.Seq), encodeChange(rec), nil)
 	if delta != 0 {
