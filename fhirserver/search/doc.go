@@ -29,9 +29,9 @@
 //	uri         'u'  str(uri)                                 exact, :below, :above
 //	composite   'x'  str(component value's keys)...           a$b tuples
 //	near        'g'  dec(lat) str(lat) str(long)              Location near
-//	any         '~'  sortkey                                  one key for both directions, :missing, all ids (of _id)
-//	any         '}'  sortkey(min)                             _sort ascending, :missing (values that sort apart)
-//	any         0x7f sortkey(max)                             _sort descending (values that sort apart)
+//	any         '~'  sortkey, or a merged 'n'/'k' payload     one key for both directions, :missing, all ids (of _id)
+//	any         '}'  sortkey(min), or a merged 'l' payload    _sort ascending, :missing (values that sort apart)
+//	any         0x7f sortkey(max), or a merged 'h' payload    _sort descending (values that sort apart)
 //
 // str(s) escapes 0x00 as 0x00 0xff and ends with 0x00 0x01, so a string
 // sorts before every longer string it prefixes; i64 is big-endian with the
@@ -43,7 +43,13 @@
 // adjacent, so '}'..'~' holds each resource's ascending key once and
 // '~'..0x7f its descending key once: sorting merges two runs of entries
 // (sortEntries) and :missing reads one range, each reading one entry per
-// resource. A composite's piece for a component is the
+// resource. A resource with one value of a string, token or date parameter
+// writes its 'n' or 'k' entry as its '~' entry, its 'l' and 'h' entries as
+// its '}' and 0x7f entries (merged: the payload starts with the sort key,
+// so it sorts as the sort entry would); one with several writes its value
+// entries and '}' and 0x7f sort entries, never '~'. A query of these types
+// reads its range and the same range under the sort tag (withTwin), and a
+// resource is in one of the two. A composite's piece for a component is the
 // keys of one of its values, each a str(), so a part matches when one of
 // them does. A parameter with the same type and expression as another of
 // its resource type (Patient's phonetic and name) has no entries of its

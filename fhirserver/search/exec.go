@@ -190,20 +190,27 @@ func (e *Engine) fastCount(ctx context.Context, rd storage.Reader, typ string, c
 		return 0, false, nil // a union's parts may both hold a resource
 	}
 	p, err := e.simplePlan(c.param, c.key, c.modifier, c.values[0])
-	if err != nil || !p.exact || p.negate || len(p.ranges) != 1 || p.ranges[0].filter != nil {
+	if err != nil || !exactPlan(p) {
 		return 0, false, err
 	}
-	q := storage.IndexQuery{Type: typ, Param: c.param.key, Lo: p.ranges[0].lo, Hi: p.ranges[0].hi}
-	if counter, ok := rd.(indexCounter); ok {
-		n, err := counter.CountIndex(ctx, q)
-		return int(n), err == nil, err
-	}
+	// One range, or a range and its twin, which no resource is in both of.
 	n := 0
-	for _, err := range rd.ScanIndex(ctx, q) {
-		if err != nil {
-			return 0, false, fmt.Errorf("count %s.%s: %w", typ, c.param.code, err)
+	for _, r := range p.ranges {
+		q := storage.IndexQuery{Type: typ, Param: c.param.key, Lo: r.lo, Hi: r.hi}
+		if counter, ok := rd.(indexCounter); ok {
+			m, err := counter.CountIndex(ctx, q)
+			if err != nil {
+				return 0, false, err
+			}
+			n += int(m)
+			continue
 		}
-		n++
+		for _, err := range rd.ScanIndex(ctx, q) {
+			if err != nil {
+				return 0, false, fmt.Errorf("count %s.%s: %w", typ, c.param.code, err)
+			}
+			n++
+		}
 	}
 	return n, true, nil
 }

@@ -16,6 +16,10 @@ import (
 // tagSortOne hold each resource's ascending key once (and are its presence:
 // :missing, and every id through _id's), tagSortOne and tagSortMax its
 // descending key once, and the tags are adjacent: each pair is one range.
+// A resource's one value of a string, token or date parameter is written
+// under these tags in place of its value entry (mergedTag), so they hold
+// values too: a string or token's under tagSortOne, a date's under
+// tagSortMin and tagSortMax.
 const (
 	tagSortMin = '}'
 	tagSortOne = '~'
@@ -120,8 +124,12 @@ func toItems(items []fhirpath.Item) []item {
 // appendEntries adds the distinct keys of vals (unless only the sort
 // entries are wanted: a union's values are its parts' entries) and, when
 // the parameter can be sorted on (every type but composite), its sort
-// entries: one when its values' least and greatest sort keys are the same,
-// else two.
+// entries. A resource with one value of a string, token or date parameter
+// writes that value's entry under the sort tags (merged, doc.go), which
+// serves as its sort entry too; one with several writes its least and
+// greatest sort keys under tagSortMin and tagSortMax, and a parameter of
+// another type one tagSortOne entry when its values' least and greatest
+// sort keys are the same, else those two.
 func appendEntries(out []storage.IndexEntry, code string, vals []indexValue, sortable, values bool) []storage.IndexEntry {
 	var keys [][]byte
 	var lo, hi []byte
@@ -146,6 +154,18 @@ func appendEntries(out []storage.IndexEntry, code string, vals []indexValue, sor
 	if values {
 		slices.SortFunc(keys, bytes.Compare)
 		keys = slices.CompactFunc(keys, bytes.Equal)
+	}
+	merging := values && sortable && mergesValues(keys)
+	if merging && lo != nil && mergeable(keys, lo, hi) {
+		for _, k := range keys {
+			if t := mergedTag(k[0]); t != 0 {
+				k = append([]byte{t}, k[1:]...)
+			}
+			out = append(out, storage.IndexEntry{Param: code, Value: k})
+		}
+		return out
+	}
+	if values {
 		for _, k := range keys {
 			out = append(out, storage.IndexEntry{Param: code, Value: k})
 		}
@@ -156,11 +176,69 @@ func appendEntries(out []storage.IndexEntry, code string, vals []indexValue, sor
 	if lo == nil {
 		lo, hi = []byte{}, []byte{}
 	}
-	if bytes.Equal(lo, hi) {
+	// A merging parameter's tagSortOne entries are values (a query reads
+	// them): a sort key alone goes under the other two tags.
+	if bytes.Equal(lo, hi) && (!merging || len(lo) == 0) {
 		return append(out, storage.IndexEntry{Param: code, Value: append([]byte{tagSortOne}, lo...)})
 	}
 	out = append(out, storage.IndexEntry{Param: code, Value: append([]byte{tagSortMin}, lo...)})
 	return append(out, storage.IndexEntry{Param: code, Value: append([]byte{tagSortMax}, hi...)})
+}
+
+// mergedTag is the sort tag an entry of tag t is written under when it is
+// its resource's one value of the parameter (0: never merged): a token's
+// code ('k') and a string ('n') sort the same both ways and go under
+// tagSortOne; a date's start-first entry ('l') is its ascending key and
+// goes under tagSortMin, its end-first one ('h') under tagSortMax. Each of
+// these tags belongs to one parameter type.
+func mergedTag(t byte) byte {
+	switch t {
+	case 'k', 'n':
+		return tagSortOne
+	case 'l':
+		return tagSortMin
+	case 'h':
+		return tagSortMax
+	}
+	return 0
+}
+
+// mergesValues reports whether the parameter whose sorted, distinct keys
+// are keys is of a type whose single values are merged.
+func mergesValues(keys [][]byte) bool {
+	for _, k := range keys {
+		if mergedTag(k[0]) != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeable reports whether keys (sorted, distinct) hold one value: one
+// entry of each merged tag present, each starting with the sort key of its
+// direction, so that entry orders the resource as a sort entry would.
+func mergeable(keys [][]byte, lo, hi []byte) bool {
+	var seen [256]bool
+	for _, k := range keys {
+		t := mergedTag(k[0])
+		if t == 0 {
+			continue
+		}
+		if seen[k[0]] {
+			return false
+		}
+		seen[k[0]] = true
+		key := lo
+		if t == tagSortMax {
+			key = hi
+		} else if t == tagSortOne && !bytes.Equal(lo, hi) {
+			return false
+		}
+		if !bytes.HasPrefix(k[1:], key) {
+			return false
+		}
+	}
+	return seen['l'] == seen['h'] // a date's two entries are its two sort entries
 }
 
 // resolveTypeOnly answers resolve() for `resolve() is Patient` without

@@ -109,18 +109,20 @@ func TestExtractEntries(t *testing.T) {
 		{"subject", appendStr(appendStr([]byte{'d'}, "p1"), "Patient")},
 		{"subject", appendStr(appendStr([]byte{'f'}, "o1"), "Patient/p1")},
 		{"patient", appendStr([]byte{'r'}, "Patient/p1")},
-		{"date", dateKey('l', dr.low, dr.high)},
-		{"date", dateKey('h', dr.high, dr.low)},
 		{"value-quantity", append([]byte{'q'}, appendDecimal(nil, d)...)},
 		{"value-quantity", append(appendStr(appendStr([]byte{'u'}, "http://unitsofmeasure.org"), "mmol/L"), appendDecimal(nil, d)...)},
 		{"value-quantity", append(appendStr([]byte{'U'}, "mmol/l"), appendDecimal(nil, d)...)},
 		{"status", appendStr(appendStr([]byte{'c'}, "final"), "")},
 		{"_id", append([]byte{tagSortOne}, appendStr(nil, "o1")...)},
-		// One value: one sort entry for both directions.
+		// One code: its code entry is merged, one entry for both directions.
 		{"status", append([]byte{tagSortOne}, appendStr(nil, "final")...)},
-		// A date is a range: its start sorts ascending, its end descending.
-		{"date", append([]byte{tagSortMin}, appendI64(nil, dr.low)...)},
-		{"date", append([]byte{tagSortMax}, appendI64(nil, dr.high)...)},
+		{"code", append([]byte{tagSortOne}, appendStr(nil, "15074-8")...)},
+		// One date: its two entries merged, the start-first one sorting
+		// ascending, the end-first one descending.
+		{"date", dateKey(tagSortMin, dr.low, dr.high)},
+		{"date", dateKey(tagSortMax, dr.high, dr.low)},
+		// Not merged (a quantity): a value entry and a sort entry.
+		{"value-quantity", append([]byte{tagSortOne}, appendDecimal(nil, d)...)},
 	}
 	for _, w := range want {
 		if !has(w.param, w.value) {
@@ -138,7 +140,7 @@ func TestExtractEntries(t *testing.T) {
 	for p, got := range tags {
 		if e.reg.lookup("Observation", p).typ == "composite" {
 			t.Errorf("composite %s has sort entries %q: it cannot be sorted on", p, got)
-		} else if got != "~" && got != "}\x7f" {
+		} else if got = sortedBytes(got); got != "~" && got != "}\x7f" {
 			t.Errorf("%s has sort entries %q, want \"~\" or \"}\\x7f\"", p, got)
 		}
 	}
@@ -147,12 +149,23 @@ func TestExtractEntries(t *testing.T) {
 			t.Errorf("%s (one value) has sort entries %q", p, tags[p])
 		}
 	}
-	if tags["date"] != "}\x7f" {
-		t.Errorf("date has sort entries %q", tags["date"])
+	if got := sortedBytes(tags["date"]); got != "}\x7f" {
+		t.Errorf("date has sort entries %q", got)
+	}
+	for _, r := range raw {
+		if t0 := r.Value[0]; (t0 == 'k' || t0 == 'l' || t0 == 'h') && (r.Param == "status" || r.Param == "code" || r.Param == "date") {
+			t.Errorf("%s: unmerged entry %q of a single value", r.Param, r.Value)
+		}
 	}
 	if _, err := e.IndexEntries("NoSuchType", res); err == nil {
 		t.Errorf("unknown type accepted")
 	}
+}
+
+func sortedBytes(s string) string {
+	b := []byte(s)
+	slices.Sort(b)
+	return string(b)
 }
 
 // TestParamEntries: one parameter's entries are exactly those the whole

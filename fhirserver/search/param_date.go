@@ -82,14 +82,18 @@ func dateValues(items []item) []indexValue {
 	return out
 }
 
-// decodeDateKey reads an 'l' or 'h' entry back into its range.
+// dateKeyLen is the length of a date entry: its tag and two i64s.
+const dateKeyLen = 17
+
+// decodeDateKey reads an 'l' or 'h' entry (or the same merged under
+// tagSortMin or tagSortMax) back into its range.
 func decodeDateKey(v []byte) (dateRange, bool) {
-	if len(v) != 17 {
+	if len(v) != dateKeyLen {
 		return dateRange{}, false
 	}
 	a, _, _ := readI64(v[1:])
 	b, _, _ := readI64(v[9:])
-	if v[0] == 'h' {
+	if v[0] == 'h' || v[0] == tagSortMax {
 		a, b = b, a
 	}
 	return dateRange{low: a, high: b}, true

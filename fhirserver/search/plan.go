@@ -39,6 +39,43 @@ type valuePlan struct {
 	// negate: the value matches every resource of the type NOT in the
 	// ranges (date/number prefix ne).
 	negate bool
+	// twin: ranges[1] is ranges[0] under the sort tags, where a resource's
+	// one value of a string, token or date parameter is written (merged,
+	// doc.go); a resource is in one of the two, never both.
+	twin bool
+}
+
+// withTwin adds to a plan of one range of string, token or date entries
+// the same range of merged entries (mergedTag), which a query reads too.
+// A date's merged run also holds the sort keys of the resources with
+// several dates, which are not values: its range keeps only entries of a
+// date value's length.
+func withTwin(p valuePlan) valuePlan {
+	if len(p.ranges) != 1 || len(p.ranges[0].lo) == 0 {
+		return p
+	}
+	r := p.ranges[0]
+	tag := r.lo[0]
+	t := mergedTag(tag)
+	if t == 0 {
+		return p
+	}
+	tw := scanRange{lo: append([]byte{t}, r.lo[1:]...), filter: r.filter}
+	switch {
+	case len(r.hi) > 0 && r.hi[0] == tag:
+		tw.hi = append([]byte{t}, r.hi[1:]...)
+	case len(r.hi) == 1 && r.hi[0] == tag+1:
+		tw.hi = []byte{t + 1}
+	default:
+		return p // not within the tag: no such plan is made
+	}
+	if tag == 'l' || tag == 'h' {
+		f := r.filter
+		tw.filter = func(v []byte) bool { return len(v) == dateKeyLen && (f == nil || f(v)) }
+	}
+	p.ranges = []scanRange{r, tw}
+	p.twin = true
+	return p
 }
 
 // exactRange returns the range holding exactly the index value k.

@@ -170,6 +170,18 @@ func r4OnlyModifier(m string) bool { return m == "of-type" || m == "identifier" 
 // the name in their messages themselves, so they get the bare name (else
 // "code:of-type:of-type") and their errors get key back as expression.
 func (e *Engine) simplePlan(p *param, key, modifier, value string) (valuePlan, error) {
+	vp, err := e.modifiedPlan(p, key, modifier, value)
+	if err == nil && p.expr != nil {
+		// A parameter with entries of its own (not a composite's
+		// component, whose values are pieces of its tuples) has some of
+		// them merged with its sort entries.
+		vp = withTwin(vp)
+	}
+	return vp, err
+}
+
+// modifiedPlan is simplePlan before the twin range.
+func (e *Engine) modifiedPlan(p *param, key, modifier, value string) (valuePlan, error) {
 	if modifier == "" {
 		return e.planValue(p, key, modifier, value)
 	}

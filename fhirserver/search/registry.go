@@ -464,8 +464,10 @@ func (r *registry) fingerprint() string {
 // written before rebuild on start. 8 writes one sort entry, not two, for
 // a parameter whose values sort alike (tagSortOne, index.go). 9 writes
 // only the sort entries of a parameter that is a union of others
-// (unionParts).
-const indexFormat = 9
+// (unionParts). 10 writes a resource's one value of a string, token or
+// date parameter under the sort tags (mergedTag) instead of as a value
+// entry and a sort entry.
+const indexFormat = 10
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at

@@ -24,10 +24,29 @@ import (
 // materialising path orders by the same key (allHits), so a cursor works
 // on both and a walk that passes over too many entries can fall back to it.
 
-// driver is the clause an unsorted search is ordered by, and its one range.
+// driver is the clause an unsorted search is ordered by, and its one range
+// with, for a string or date parameter, that range's twin (withTwin): its
+// entries are read as the range's, their tag set back to the range's.
 type driver struct {
-	c *clause
-	r scanRange
+	c    *clause
+	r    scanRange
+	twin *scanRange
+}
+
+// runs are the driver's ranges as the runs of one walk after `after` (nil:
+// from the start), in reverse when back.
+func (d driver) runs(typ string, after *storage.IndexHit, back bool) []indexRun {
+	q := storage.IndexQuery{Type: typ, Param: d.c.param.key, Lo: d.r.lo, Hi: d.r.hi, Reverse: back, After: after}
+	runs := []indexRun{{q: q}}
+	if d.twin != nil {
+		t := d.twin.lo[0]
+		q.Lo, q.Hi = d.twin.lo, d.twin.hi
+		if after != nil {
+			q.After = &storage.IndexHit{Value: append([]byte{t}, after.Value[1:]...), ID: after.ID}
+		}
+		runs = append(runs, indexRun{q: q, keep: d.twin.filter, retag: d.r.lo[0]})
+	}
+	return runs
 }
 
 // driverOf returns the driver of the unsorted single-type search q: its
@@ -47,18 +66,30 @@ func (e *Engine) driverOf(typ string, q *query) (driver, bool) {
 			continue // a union's values are in several parameters' entries
 		}
 		p, err := e.simplePlan(c.param, c.key, c.modifier, c.values[0])
-		if err != nil || p.negate || exactPlan(p) || len(p.ranges) != 1 {
+		if err != nil || p.negate || exactPlan(p) || (len(p.ranges) != 1 && !p.twin) {
 			continue
 		}
-		return driver{c: c, r: p.ranges[0]}, true
+		d := driver{c: c, r: p.ranges[0]}
+		if p.twin {
+			d.twin = &p.ranges[1]
+		}
+		return d, true
 	}
 	return driver{}, false
 }
 
 // exactPlan reports whether p selects one exact index value (a stream in
-// id order).
+// id order), read in one range or in a range and its twin.
 func exactPlan(p valuePlan) bool {
-	return p.exact && !p.negate && len(p.ranges) == 1 && p.ranges[0].filter == nil
+	if !p.exact || p.negate || (len(p.ranges) != 1 && !p.twin) {
+		return false
+	}
+	for _, r := range p.ranges {
+		if r.filter != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // bodyCheckable reports whether c can be decided from the resource alone:
@@ -79,11 +110,18 @@ func driverKeys(ctx context.Context, rd storage.Reader, typ string, d driver, hi
 	for i := range hits {
 		pos[hits[i].id] = i
 	}
-	return scan(ctx, rd, typ, d.c.param.key, d.r, func(v []byte, id string) {
-		if i, ok := pos[id]; ok && hits[i].keys == nil {
-			hits[i].keys = [][]byte{bytes.Clone(v)}
+	for h, err := range mergeRuns(ctx, rd, d.runs(typ, nil, false), false) {
+		if err != nil {
+			return fmt.Errorf("search %s.%s: %w", typ, d.c.param.code, err)
 		}
-	})
+		if d.r.filter != nil && !d.r.filter(h.Value) {
+			continue
+		}
+		if i, ok := pos[h.ID]; ok && hits[i].keys == nil {
+			hits[i].keys = [][]byte{bytes.Clone(h.Value)}
+		}
+	}
+	return nil
 }
 
 // checks are what a walk of one index (a driver's range, a sort key's
@@ -141,12 +179,12 @@ func (e *Engine) clauseChecks(typ string, clauses []*clause, skip *clause, comp 
 // ch. given is true when more than maxSortProbes entries were passed over:
 // the other clauses are rare, and building the match set is cheaper.
 func (e *Engine) streamDriven(ctx context.Context, rd storage.Reader, typ string, d driver, ch checks, cur *cursor, back bool, limit int) (hits []hit, given bool, err error) {
-	iq := storage.IndexQuery{Type: typ, Param: d.c.param.key, Lo: d.r.lo, Hi: d.r.hi, Reverse: back}
+	var after *storage.IndexHit
 	if cur != nil {
-		if len(cur.Keys) != 1 || cur.Keys[0] == nil {
+		if len(cur.Keys) != 1 || len(cur.Keys[0]) == 0 || cur.Keys[0][0] != d.r.lo[0] {
 			return nil, true, nil // not a position in this order: let page() place it
 		}
-		iq.After = &storage.IndexHit{Value: cur.Keys[0], ID: cur.ID}
+		after = &storage.IndexHit{Value: cur.Keys[0], ID: cur.ID}
 	}
 	// From the start of the range, the walk meets each resource first at
 	// its least value in range (as the index has it), so a resource already
@@ -169,7 +207,7 @@ func (e *Engine) streamDriven(ctx context.Context, rd storage.Reader, typ string
 	done := func() {}
 	defer func() { done() }()
 	passed := 0
-	for h, err := range rd.ScanIndex(ctx, iq) {
+	for h, err := range mergeRuns(ctx, rd, d.runs(typ, after, back), back) {
 		if err != nil {
 			return nil, false, fmt.Errorf("search %s.%s: %w", typ, d.c.param.code, err)
 		}
