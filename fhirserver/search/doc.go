@@ -29,7 +29,7 @@
 //	uri         'u'  str(uri)                                 exact, :below, :above
 //	composite   'x'  str(component value's keys)...           a$b tuples
 //	near        'g'  dec(lat) str(lat) str(long)              Location near
-//	any         '~'  sortkey, or a merged 'n'/'k' payload     one key for both directions, :missing, all ids (of _id)
+//	any         '~'  sortkey, or a merged n/k/v/q payload     one key for both directions, :missing, all ids (of _id)
 //	any         '}'  sortkey(min), or a merged 'l' payload    _sort ascending, :missing (values that sort apart)
 //	any         0x7f sortkey(max), or a merged 'h' payload    _sort descending (values that sort apart)
 //
@@ -43,8 +43,9 @@
 // adjacent, so '}'..'~' holds each resource's ascending key once and
 // '~'..0x7f its descending key once: sorting merges two runs of entries
 // (sortEntries) and :missing reads one range, each reading one entry per
-// resource. A resource with one value of a string, token or date parameter
-// writes its 'n' or 'k' entry as its '~' entry, its 'l' and 'h' entries as
+// resource. A resource with one value of a string, token, number,
+// quantity or date parameter writes its 'n', 'k', 'v' or 'q' entry as its
+// '~' entry, its 'l' and 'h' entries as
 // its '}' and 0x7f entries (merged: the payload starts with the sort key,
 // so it sorts as the sort entry would); one with several writes its value
 // entries and '}' and 0x7f sort entries, never '~'. A query of these types

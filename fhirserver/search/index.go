@@ -124,8 +124,9 @@ func toItems(items []fhirpath.Item) []item {
 // appendEntries adds the distinct keys of vals (unless only the sort
 // entries are wanted: a union's values are its parts' entries) and, when
 // the parameter can be sorted on (every type but composite), its sort
-// entries. A resource with one value of a string, token or date parameter
-// writes that value's entry under the sort tags (merged, doc.go), which
+// entries. A resource with one value of a string, token, number, quantity
+// or date parameter writes that value's entry under the sort tags (merged,
+// doc.go), which
 // serves as its sort entry too; one with several writes its least and
 // greatest sort keys under tagSortMin and tagSortMax, and a parameter of
 // another type one tagSortOne entry when its values' least and greatest
@@ -187,13 +188,13 @@ func appendEntries(out []storage.IndexEntry, code string, vals []indexValue, sor
 
 // mergedTag is the sort tag an entry of tag t is written under when it is
 // its resource's one value of the parameter (0: never merged): a token's
-// code ('k') and a string ('n') sort the same both ways and go under
-// tagSortOne; a date's start-first entry ('l') is its ascending key and
+// code ('k'), a string ('n'), a number ('v') and a quantity's value ('q')
+// sort the same both ways and go under tagSortOne; a date's start-first entry ('l') is its ascending key and
 // goes under tagSortMin, its end-first one ('h') under tagSortMax. Each of
 // these tags belongs to one parameter type.
 func mergedTag(t byte) byte {
 	switch t {
-	case 'k', 'n':
+	case 'k', 'n', 'v', 'q':
 		return tagSortOne
 	case 'l':
 		return tagSortMin

@@ -109,7 +109,6 @@ func TestExtractEntries(t *testing.T) {
 		{"subject", appendStr(appendStr([]byte{'d'}, "p1"), "Patient")},
 		{"subject", appendStr(appendStr([]byte{'f'}, "o1"), "Patient/p1")},
 		{"patient", appendStr([]byte{'r'}, "Patient/p1")},
-		{"value-quantity", append([]byte{'q'}, appendDecimal(nil, d)...)},
 		{"value-quantity", append(appendStr(appendStr([]byte{'u'}, "http://unitsofmeasure.org"), "mmol/L"), appendDecimal(nil, d)...)},
 		{"value-quantity", append(appendStr([]byte{'U'}, "mmol/l"), appendDecimal(nil, d)...)},
 		{"status", appendStr(appendStr([]byte{'c'}, "final"), "")},
@@ -121,7 +120,7 @@ func TestExtractEntries(t *testing.T) {
 		// ascending, the end-first one descending.
 		{"date", dateKey(tagSortMin, dr.low, dr.high)},
 		{"date", dateKey(tagSortMax, dr.high, dr.low)},
-		// Not merged (a quantity): a value entry and a sort entry.
+		// One quantity: its value's entry merged; its unit forms not.
 		{"value-quantity", append([]byte{tagSortOne}, appendDecimal(nil, d)...)},
 	}
 	for _, w := range want {
@@ -153,7 +152,7 @@ func TestExtractEntries(t *testing.T) {
 		t.Errorf("date has sort entries %q", got)
 	}
 	for _, r := range raw {
-		if t0 := r.Value[0]; (t0 == 'k' || t0 == 'l' || t0 == 'h') && (r.Param == "status" || r.Param == "code" || r.Param == "date") {
+		if t0 := r.Value[0]; (t0 == 'k' || t0 == 'l' || t0 == 'h' || t0 == 'q') && (r.Param == "status" || r.Param == "code" || r.Param == "date" || r.Param == "value-quantity") {
 			t.Errorf("%s: unmerged entry %q of a single value", r.Param, r.Value)
 		}
 	}

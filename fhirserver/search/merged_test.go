@@ -30,6 +30,15 @@ func TestMergedValuesAnswerAsUnmerged(t *testing.T) {
 			ids += fmt.Sprintf(`,{"system":"urn:s","value":"B%d"}`, i)
 			targets += fmt.Sprintf(`,{"dueDate":"2021-02-%02d"}`, i%28+1)
 		}
+		comps := fmt.Sprintf(`{"code":{"text":"a"},"valueQuantity":{"value":%d,"unit":"kg"}}`, i)
+		preds := fmt.Sprintf(`{"probabilityDecimal":0.%02d}`, i)
+		if i%2 == 1 {
+			comps += fmt.Sprintf(`,{"code":{"text":"b"},"valueQuantity":{"value":%d,"unit":"kg"}}`, 100+i)
+			preds += fmt.Sprintf(`,{"probabilityDecimal":1.%02d}`, i)
+		}
+		res = append(res,
+			fmt.Sprintf(`{"resourceType":"Observation","id":"o%02d","status":"final","code":{"text":"x"},"component":[%s]}`, i, comps),
+			fmt.Sprintf(`{"resourceType":"RiskAssessment","id":"r%02d","status":"final","subject":{"reference":"Patient/p%02d"},"prediction":[%s]}`, i, i, preds))
 		res = append(res,
 			fmt.Sprintf(`{"resourceType":"Patient","id":"p%02d","name":[%s],"identifier":[%s]}`, i, names, ids),
 			fmt.Sprintf(`{"resourceType":"Goal","id":"g%02d","lifecycleStatus":"active","subject":{"reference":"Patient/p%02d"},"description":{"text":"x"},"category":[%s],"target":[%s]}`, i, i, categories, targets))
@@ -37,7 +46,8 @@ func TestMergedValuesAnswerAsUnmerged(t *testing.T) {
 	f := smallStore(t, defs.R4, res...)
 
 	// The entries as described: merged for one value, unmerged for two.
-	// res[2i] is Patient i, res[2i+1] Goal i; the odd ones have two values.
+	// res[4i] is Observation i, res[4i+1] RiskAssessment i, res[4i+2]
+	// Patient i, res[4i+3] Goal i; the odd ones have two values.
 	tagsOf := func(js, param string) string {
 		var b []byte
 		for _, en := range entriesOf(t, f.e, js) {
@@ -50,12 +60,16 @@ func TestMergedValuesAnswerAsUnmerged(t *testing.T) {
 	for _, tc := range []struct {
 		js, param, want string
 	}{
-		{res[0], "family", "~"},
-		{res[2], "family", "nn}\x7f"},
-		{res[0], "identifier", "cs~"},
-		{res[2], "identifier", "cckks}\x7f"},
-		{res[1], "target-date", "}\x7f"},
-		{res[3], "target-date", "hhll}\x7f"},
+		{res[2], "family", "~"},
+		{res[6], "family", "nn}\x7f"},
+		{res[2], "identifier", "cs~"},
+		{res[6], "identifier", "cckks}\x7f"},
+		{res[3], "target-date", "}\x7f"},
+		{res[7], "target-date", "hhll}\x7f"},
+		{res[0], "component-value-quantity", "U~"},
+		{res[4], "component-value-quantity", "UUqq}\x7f"},
+		{res[1], "probability", "~"},
+		{res[5], "probability", "vv}\x7f"},
 	} {
 		if got := tagsOf(tc.js, tc.param); got != tc.want {
 			t.Errorf("%s of %.40s: tags %q, want %q", tc.param, tc.js, got, tc.want)
@@ -128,6 +142,18 @@ func TestMergedValuesAnswerAsUnmerged(t *testing.T) {
 		{"Goal", "target-date=sa2020-02-01", ids("Goal/g", odd), false},
 		{"Goal", "target-date=eb2020-01-02", ids("Goal/g", func(i int) bool { return i%28 == 0 }), false},
 		{"Goal", "_sort=target-date", byFirstDue(all), true},
+		{"Observation", "component-value-quantity=lt5", ids("Observation/o", func(i int) bool { return i < 5 }), false},
+		{"Observation", "component-value-quantity=7", []string{"Observation/o07"}, false},
+		{"Observation", "component-value-quantity=107", []string{"Observation/o07"}, false},
+		{"Observation", "component-value-quantity=108", nil, false},
+		{"Observation", "component-value-quantity=gt120", ids("Observation/o", func(i int) bool { return odd(i) && i > 20 }), false},
+		{"Observation", "component-value-quantity=ge30&_total=accurate", ids("Observation/o", func(i int) bool { return i >= 30 || odd(i) }), false},
+		{"Observation", "component-value-quantity=ne3", ids("Observation/o", func(i int) bool { return i != 3 }), false},
+		{"Observation", "_sort=-component-value-quantity", append(rev(ids("Observation/o", odd)), rev(ids("Observation/o", even))...), true},
+		{"RiskAssessment", "probability=le0.05", ids("RiskAssessment/r", func(i int) bool { return i <= 5 }), false},
+		{"RiskAssessment", "probability=gt1", ids("RiskAssessment/r", odd), false},
+		{"RiskAssessment", "probability=0.13", []string{"RiskAssessment/r13"}, false},
+		{"RiskAssessment", "_sort=probability", ids("RiskAssessment/r", all), true},
 		// Descending: the odd ones by their 2021 date, then the even ones.
 		{"Goal", "_sort=-target-date", append(rev(byFirstDue(odd)), rev(byFirstDue(even))...), false},
 	} {

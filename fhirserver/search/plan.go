@@ -40,12 +40,14 @@ type valuePlan struct {
 	// ranges (date/number prefix ne).
 	negate bool
 	// twin: ranges[1] is ranges[0] under the sort tags, where a resource's
-	// one value of a string, token or date parameter is written (merged,
-	// doc.go); a resource is in one of the two, never both.
+	// one value of a string, token, number, quantity or date parameter is
+	// written (merged, doc.go); a resource is in one of the two, never
+	// both.
 	twin bool
 }
 
-// withTwin adds to a plan of one range of string, token or date entries
+// withTwin adds to a plan of one range of string, token, number, quantity
+// or date entries
 // the same range of merged entries (mergedTag), which a query reads too.
 // A date's merged run also holds the sort keys of the resources with
 // several dates, which are not values: its range keeps only entries of a
@@ -61,6 +63,12 @@ func withTwin(p valuePlan) valuePlan {
 		return p
 	}
 	tw := scanRange{lo: append([]byte{t}, r.lo[1:]...), filter: r.filter}
+	if len(tw.lo) == 1 {
+		// From the start of the tag, but past the presence entries with
+		// an empty key (a token without a code, a quantity without a
+		// value), which are no value.
+		tw.lo = append(tw.lo, 0)
+	}
 	switch {
 	case len(r.hi) > 0 && r.hi[0] == tag:
 		tw.hi = append([]byte{t}, r.hi[1:]...)

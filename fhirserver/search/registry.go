@@ -466,8 +466,8 @@ func (r *registry) fingerprint() string {
 // only the sort entries of a parameter that is a union of others
 // (unionParts). 10 writes a resource's one value of a string, token or
 // date parameter under the sort tags (mergedTag) instead of as a value
-// entry and a sort entry.
-const indexFormat = 10
+// entry and a sort entry; 11 does so for a number and a quantity's value.
+const indexFormat = 11
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at

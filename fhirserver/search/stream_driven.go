@@ -25,7 +25,8 @@ import (
 // on both and a walk that passes over too many entries can fall back to it.
 
 // driver is the clause an unsorted search is ordered by, and its one range
-// with, for a string or date parameter, that range's twin (withTwin): its
+// with, for a string, number, quantity or date parameter, that range's twin
+// (withTwin): its
 // entries are read as the range's, their tag set back to the range's.
 type driver struct {
 	c    *clause
