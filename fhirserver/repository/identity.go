@@ -3,6 +3,7 @@ package repository
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"fmt"
 	"time"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
@@ -53,6 +54,35 @@ func newID() string {
 	_, _ = rand.Read(b[:])
 	return idEncoding.EncodeToString(b[:])
 }
+
+// freshIDTries bounds the draws of freshID. A draw is in use with odds of
+// one in 2^80 over the store's size; four in a row means the store is not
+// what it seems.
+const freshIDTries = 4
+
+// freshID gives a create a new server-assigned id, checked unused before
+// the serial write section rather than inside it: no other writer can be
+// writing an id this write has just drawn at random, so only the store's
+// existing resources need checking, and they can be checked in parallel
+// with other writes. The create then skips the lookup (storage.Put.Fresh).
+// A draw that is in use is drawn again.
+func (r *Repository) freshID(op *Write) error {
+	for range freshIDTries {
+		id := drawID()
+		unused, err := r.store.Unused(op.Type, id)
+		if err != nil {
+			return StorageError(err, op.Type+"/"+id)
+		}
+		if unused {
+			op.ID, op.fresh = id, true
+			return nil
+		}
+	}
+	return fmt.Errorf("repository: %d random ids for a new %s were all in use", freshIDTries, op.Type)
+}
+
+// drawID is newID; tests replace it to draw ids already in use.
+var drawID = newID
 
 // IsServerID reports whether id has the shape newID gives: 16 characters of
 // idEncoding's lower-case base32. An id of any other shape was the client's.

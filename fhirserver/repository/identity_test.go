@@ -1,6 +1,7 @@
 package repository
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -52,5 +53,42 @@ func TestIsServerID(t *testing.T) {
 		if IsServerID(id) {
 			t.Errorf("IsServerID(%q) = true", id)
 		}
+	}
+}
+
+// TestFreshIDDrawsAgainWhenInUse: a create whose random id is already in
+// use (never in practice: 80 random bits) draws another, and gives up with an
+// error rather than writing over a resource when every draw is taken; the
+// lookup that found them is the one the write section no longer makes.
+func TestFreshIDDrawsAgainWhenInUse(t *testing.T) {
+	r, st := newRepo(t)
+	const taken, gone, free = "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb", "cccccccccccccccc"
+	put(t, r, "Patient", taken, `{"resourceType":"Patient","active":true}`)
+	put(t, r, "Patient", gone, `{"resourceType":"Patient","active":true}`)
+	if _, err := r.Commit(t.Context(), &Write{Action: ActionDelete, Type: "Patient", ID: gone}); err != nil {
+		t.Fatal(err)
+	}
+	draws := []string{taken, gone, free}
+	drawID = func() string { id := draws[0]; draws = draws[1:]; return id }
+	t.Cleanup(func() { drawID = newID })
+	res, err := r.Commit(t.Context(), &Write{Action: ActionCreate, Type: "Patient", Resource: parse(t, r, `{"resourceType":"Patient","active":false}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rec.ID != free || res.Rec.VersionID != 1 {
+		t.Fatalf("created %s/%d, want %s/1", res.Rec.ID, res.Rec.VersionID, free)
+	}
+	rec, err := st.Get(t.Context(), "Patient", taken)
+	if err != nil || rec.VersionID != 1 || !strings.Contains(string(rec.JSON), `"active":true`) {
+		t.Fatalf("the resource at the taken id changed: %+v, %v", rec, err)
+	}
+
+	drawID = func() string { return taken }
+	_, err = r.Commit(t.Context(), &Write{Action: ActionCreate, Type: "Patient", Resource: parse(t, r, `{"resourceType":"Patient"}`)})
+	if err == nil || !strings.Contains(err.Error(), "were all in use") {
+		t.Fatalf("every draw taken: %v, want an error", err)
+	}
+	if rec, err := st.Get(t.Context(), "Patient", taken); err != nil || rec.VersionID != 1 {
+		t.Fatalf("the resource at the taken id changed: %+v, %v", rec, err)
 	}
 }

@@ -241,7 +241,9 @@ func (r *Repository) preResolve(order []*TxItem) error {
 	ids := map[string]string{}
 	for _, te := range order {
 		if op := te.Write; op.Action == ActionCreate {
-			op.ID = newID()
+			if err := r.freshID(op); err != nil {
+				return entryError(te.Index, err)
+			}
 		}
 		if op := te.Write; op.ID != "" && isPlaceholder(te.FullURL) {
 			ids[te.FullURL] = op.Type + "/" + op.ID

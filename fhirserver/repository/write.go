@@ -65,6 +65,9 @@ type Write struct {
 	// indexed says entries were computed for the final resource (a
 	// transaction that could resolve its identities before the write).
 	indexed bool
+	// fresh says ID is a server-assigned id found unused before the write
+	// (freshID): the create does not look it up again inside it.
+	fresh bool
 }
 
 // Effect says what a write did.
@@ -150,7 +153,9 @@ func (r *Repository) prepare(op *Write) error {
 	switch op.Action {
 	case ActionCreate:
 		// The server owns id, versionId and lastUpdated: a client's are dropped.
-		op.ID = newID()
+		if err := r.freshID(op); err != nil {
+			return err
+		}
 	case ActionUpdate:
 		if op.Cond != nil {
 			return nil // the id is known only once the criteria are matched
@@ -206,7 +211,7 @@ func (r *Repository) execCreate(ctx context.Context, tx *storage.Tx, op *Write) 
 				"If-None-Exist matches %d resources; it must match at most one", len(ids))
 		}
 	}
-	rec, err := tx.Put(storage.Put{Type: op.Type, ID: op.ID, Create: true, Index: op.entries, Stamp: r.stamper(op)})
+	rec, err := tx.Put(storage.Put{Type: op.Type, ID: op.ID, Create: true, Fresh: op.fresh, Index: op.entries, Stamp: r.stamper(op)})
 	if err != nil {
 		return Result{}, StorageError(err, op.Type+"/"+op.ID)
 	}

@@ -261,6 +261,24 @@ func (rd reader) scanType(typ, afterID string) iter.Seq2[*Record, error] {
 	}
 }
 
+// Unused reports whether no version of typ/id has been written: it was
+// never created, not even one since deleted. It reads what writers have
+// applied, durable or not, and does not wait. A caller that made id up from
+// enough random bits that no other writer can be writing it (a
+// server-assigned id) checks it here, outside the serial write section, and
+// creates it with Put.Fresh.
+func (s *Store) Unused(typ, id string) (bool, error) {
+	if err := checkTypeID(typ, id); err != nil {
+		return false, err
+	}
+	var found bool
+	err := s.read(func() (err error) {
+		found, err = reader{r: s.db}.view(keyCurrent(typ, id), func([]byte) error { return nil })
+		return err
+	})
+	return !found, err
+}
+
 // Get returns the current version of typ/id (see Reader.Get). If that
 // version's fsync is still in flight, Get waits for it.
 func (s *Store) Get(ctx context.Context, typ, id string) (*Record, error) {

@@ -52,24 +52,35 @@ func observationEntries(i int) []IndexEntry {
 // per create, flushes and compactions included; run with -cpu 2 and enough
 // writes (-benchtime 20000x) for compactions to happen. The sub-benchmarks
 // compare the default cache and memtable sizes with the former 8/8 MiB, and
-// sequential ids with random ones as the server assigns them.
+// sequential ids with random ones as the server assigns them, looked up
+// inside the section or, as the server does, before it (Unused, Put.Fresh).
 func BenchmarkStageObservation(b *testing.B) {
 	for _, tc := range []struct {
-		name      string
-		opts      Options
-		serverIDs bool
+		name string
+		opts Options
+		ids  idMode
 	}{
-		{"default", Options{}, false},
-		{"cache=8MiB,memtable=8MiB", Options{CacheBytes: 8 << 20, MemTableBytes: 8 << 20}, false},
+		{"default", Options{}, sequentialIDs},
+		{"cache=8MiB,memtable=8MiB", Options{CacheBytes: 8 << 20, MemTableBytes: 8 << 20}, sequentialIDs},
 		// Random ids, as the server assigns them: each create's existence
 		// check looks up a key that is nowhere near the last one.
-		{"server-ids", Options{}, true},
+		{"server-ids", Options{}, serverIDs},
+		{"server-ids,fresh", Options{}, freshServerIDs},
 	} {
-		b.Run(tc.name, func(b *testing.B) { benchStage(b, tc.opts, tc.serverIDs) })
+		b.Run(tc.name, func(b *testing.B) { benchStage(b, tc.opts, tc.ids) })
 	}
 }
 
-func benchStage(b *testing.B, opts Options, serverIDs bool) {
+// idMode is how benchStage names its creates.
+type idMode int
+
+const (
+	sequentialIDs  idMode = iota // obs1, obs2, …, looked up inside the section
+	serverIDs                    // random, looked up inside the section
+	freshServerIDs               // random, looked up before it (Unused) and created Fresh
+)
+
+func benchStage(b *testing.B, opts Options, ids idMode) {
 	// logData mode applies without a WAL sync request, so the batch can be
 	// closed at once; the memtable work is the same.
 	opts.syncMode = syncLogData
@@ -87,12 +98,18 @@ func benchStage(b *testing.B, opts Options, serverIDs bool) {
 		i++
 		es := observationEntries(i)
 		id := fmt.Sprint("obs", i)
-		if serverIDs {
+		if ids != sequentialIDs {
 			id = fmt.Sprintf("%016x", rand.Uint64())
+		}
+		fresh := ids == freshServerIDs
+		if fresh {
+			if ok, err := s.Unused("Observation", id); err != nil || !ok {
+				b.Fatalf("Unused(%s) = %v, %v", id, ok, err)
+			}
 		}
 		t0 := time.Now()
 		bt, _, err := s.stage(context.Background(), func(tx *Tx) error {
-			_, err := tx.Put(Put{Type: "Observation", ID: id, Create: true, JSON: body, Index: es})
+			_, err := tx.Put(Put{Type: "Observation", ID: id, Create: true, Fresh: fresh, JSON: body, Index: es})
 			return err
 		})
 		inLock += time.Since(t0)

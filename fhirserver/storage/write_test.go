@@ -432,15 +432,68 @@ func TestCreateFindsTheIDAtEveryLevel(t *testing.T) {
 	if err := write(func(tx *Tx) error { return create(tx, "memonly") }); err != nil {
 		t.Fatal(err)
 	}
+	unused := func(id string) bool {
+		t.Helper()
+		ok, err := s.Unused("Patient", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
 	for _, id := range []string{"deep", "deepest", "gone", "memonly"} {
 		if err := write(func(tx *Tx) error { return create(tx, id) }); !errors.Is(err, ErrExists) {
 			t.Errorf("create %s: %v, want ErrExists", id, err)
 		}
+		if unused(id) {
+			t.Errorf("Unused(%s) = true", id)
+		}
 	}
 	// Ids that prefix, or are prefixed by, existing ones are new.
 	for _, id := range []string{"dee", "deepe", "deepestx", "me"} {
+		if !unused(id) {
+			t.Errorf("Unused(%s) = false before its create", id)
+		}
 		if err := write(func(tx *Tx) error { return create(tx, id) }); err != nil {
 			t.Errorf("create %s: %v", id, err)
 		}
+		if unused(id) {
+			t.Errorf("Unused(%s) = true after its create", id)
+		}
+	}
+	if _, err := s.Unused("Patient", ""); !errors.Is(err, ErrInvalidKey) {
+		t.Errorf("Unused of an empty id: %v, want ErrInvalidKey", err)
+	}
+}
+
+// TestFreshCreateWritesWhatACreateWrites: a create whose id the caller
+// found unused (Put.Fresh) skips the lookup and nothing else — the same
+// record, index entries, history and count as a create that looks.
+func TestFreshCreateWritesWhatACreateWrites(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	entries := []IndexEntry{{Param: "name", Value: []byte("nchalmers")}}
+	for _, p := range []Put{
+		{Type: "Patient", ID: "looked", Create: true, Index: entries, Stamp: stampJSON},
+		{Type: "Patient", ID: "fresh", Create: true, Fresh: true, Index: entries, Stamp: stampJSON},
+	} {
+		if _, err := s.Write(ctx, func(tx *Tx) error { _, err := tx.Put(p); return err }); err != nil {
+			t.Fatalf("%s: %v", p.ID, err)
+		}
+	}
+	for _, id := range []string{"looked", "fresh"} {
+		rec, err := s.Get(ctx, "Patient", id)
+		if err != nil || rec.VersionID != 1 || rec.Op != OpCreate {
+			t.Errorf("%s: %+v, %v; want version 1, a create", id, rec, err)
+		}
+		if h, err := s.History(ctx, HistoryQuery{Type: "Patient", ID: id}); err != nil || len(h.Records) != 1 {
+			t.Errorf("%s: history %v, %v; want one version", id, h, err)
+		}
+	}
+	lo, hi := ExactRange([]byte("nchalmers"))
+	if n, err := s.CountIndex(ctx, IndexQuery{Type: "Patient", Param: "name", Lo: lo, Hi: hi}); err != nil || n != 2 {
+		t.Errorf("index entries %d, %v; want both", n, err)
+	}
+	if n, err := s.Count(ctx, "Patient"); err != nil || n != 2 {
+		t.Errorf("count %d, %v; want 2", n, err)
 	}
 }
