@@ -52,6 +52,7 @@ type Pipeline struct {
 	mapper    *mapping.Mapper
 	validator *validation.Validator
 	index     Indexer
+	reindex   storage.Reindexer // every downstream write's (search.Reindexer of index)
 
 	cursors, versions *storage.AppMeta
 	state, resources  *storage.AppMeta
@@ -98,6 +99,7 @@ func Open(ctx context.Context, store *storage.Store, cfg Config) (*Pipeline, err
 		}
 		p.index = engine
 	}
+	p.reindex = search.Reindexer(p.index)
 	for _, ns := range []struct {
 		m    **storage.AppMeta
 		name string

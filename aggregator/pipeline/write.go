@@ -102,14 +102,14 @@ func (p *Pipeline) storedEpoch() (uint64, error) {
 // puts, then every namespace's records.
 func (b *batch) stage(tx *storage.Tx) error {
 	for _, d := range b.deletes {
-		if _, err := tx.Delete(storage.Delete{Type: d.typ, ID: d.id}); err != nil &&
+		if _, err := tx.Delete(storage.Delete{Type: d.typ, ID: d.id, Reindex: b.p.reindex}); err != nil &&
 			!errors.Is(err, storage.ErrNotFound) && !errors.Is(err, storage.ErrGone) {
 			return fmt.Errorf("delete %s/%s: %w", d.typ, d.id, err)
 		}
 	}
 	for i := range b.puts {
 		d := &b.puts[i]
-		if _, err := tx.Put(storage.Put{Type: d.typ, ID: d.id, Index: d.index, Stamp: b.stamper(d)}); err != nil {
+		if _, err := tx.Put(storage.Put{Type: d.typ, ID: d.id, Index: d.index, Stamp: b.stamper(d), Reindex: b.p.reindex}); err != nil {
 			return fmt.Errorf("put %s/%s: %w", d.typ, d.id, err)
 		}
 	}

@@ -87,7 +87,7 @@ func (r *Repository) execPatch(ctx context.Context, tx *storage.Tx, op *Write) (
 	if err := r.index(op); err != nil {
 		return Result{}, err
 	}
-	rec, err := tx.Put(storage.Put{Type: op.Type, ID: op.ID, IfMatch: cur.VersionID, Index: op.entries, Stamp: r.stamper(op)})
+	rec, err := tx.Put(storage.Put{Type: op.Type, ID: op.ID, IfMatch: cur.VersionID, Index: op.entries, Stamp: r.stamper(op), Reindex: r.reindex})
 	if err != nil {
 		return Result{}, StorageError(err, op.Type+"/"+op.ID)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/fhirserver/search"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 	"github.com/fhirfleet/fhirfleet/fhirserver/validation"
 )
@@ -44,6 +45,7 @@ type Repository struct {
 	ver         *defs.Version
 	store       *storage.Store
 	search      Searcher
+	reindex     storage.Reindexer // every write's: the store keeps no index lists
 	validator   *validation.Validator
 	types       map[string]bool
 	maxDepth    int
@@ -61,6 +63,7 @@ func New(cfg Config) (*Repository, error) {
 		maxDepth:    cmp.Or(max(cfg.MaxDepth, 0), DefaultMaxDepth),
 		maxElements: cmp.Or(max(cfg.MaxElements, 0), DefaultMaxElements),
 		authorize:   cfg.Authorize,
+		reindex:     search.Reindexer(cfg.Searcher),
 	}
 	var err error
 	if r.validator, err = validation.For(r.ver); err != nil {

@@ -211,7 +211,7 @@ func (r *Repository) execCreate(ctx context.Context, tx *storage.Tx, op *Write) 
 				"If-None-Exist matches %d resources; it must match at most one", len(ids))
 		}
 	}
-	rec, err := tx.Put(storage.Put{Type: op.Type, ID: op.ID, Create: true, Fresh: op.fresh, Index: op.entries, Stamp: r.stamper(op)})
+	rec, err := tx.Put(storage.Put{Type: op.Type, ID: op.ID, Create: true, Fresh: op.fresh, Index: op.entries, Stamp: r.stamper(op), Reindex: r.reindex})
 	if err != nil {
 		return Result{}, StorageError(err, op.Type+"/"+op.ID)
 	}
@@ -248,7 +248,7 @@ func (r *Repository) execUpdate(ctx context.Context, tx *storage.Tx, op *Write) 
 	if err := r.allowCreateOnUpdate(ctx, tx, op); err != nil {
 		return Result{}, err
 	}
-	rec, err := tx.Put(storage.Put{Type: op.Type, ID: op.ID, IfMatch: op.IfMatch, Index: op.entries, Stamp: r.stamper(op)})
+	rec, err := tx.Put(storage.Put{Type: op.Type, ID: op.ID, IfMatch: op.IfMatch, Index: op.entries, Stamp: r.stamper(op), Reindex: r.reindex})
 	if err != nil {
 		return Result{}, StorageError(err, op.Type+"/"+op.ID)
 	}
@@ -291,7 +291,7 @@ func (r *Repository) execDelete(ctx context.Context, tx *storage.Tx, op *Write) 
 	}
 	res := Result{Effect: EffectDeleted}
 	for _, id := range ids {
-		rec, err := tx.Delete(storage.Delete{Type: op.Type, ID: id, IfMatch: op.IfMatch})
+		rec, err := tx.Delete(storage.Delete{Type: op.Type, ID: id, IfMatch: op.IfMatch, Reindex: r.reindex})
 		switch {
 		case errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrGone):
 			// Deleting what is not there succeeds: the end state is the one asked for.

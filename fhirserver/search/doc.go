@@ -60,4 +60,7 @@
 // from theirs (param.parts).
 // The format version is indexFormat in
 // registry.go: change it with any layout, and servers rebuild on start.
+// Writes keep no list of a version's entries: the store derives them again
+// from the version's JSON when a write supersedes it (Reindexer, rebuild.go),
+// so everything an entry depends on is in Engine.Fingerprint.
 package search

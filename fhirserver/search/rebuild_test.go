@@ -62,3 +62,29 @@ func mustEngine(t *testing.T, v *defs.Version, store *storage.Store) *Engine {
 	}
 	return e
 }
+
+// TestFingerprintNamesTheBaseURL: a reference to the server's own base is
+// indexed as a local one, so a store indexed under one base URL is
+// re-indexed under another; writes derive a superseded version's entries
+// again (Reindexer) and must derive what was written.
+func TestFingerprintNamesTheBaseURL(t *testing.T) {
+	store, err := storage.Open(t.TempDir(), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	fp := func(base string) string {
+		e, err := NewEngine(defs.R4, store, Options{BaseURL: base})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Fingerprint()
+	}
+	a, aSlash, b, none := fp("https://a.example/fhir"), fp("https://a.example/fhir/"), fp("https://b.example/fhir"), fp("")
+	if a != aSlash {
+		t.Errorf("a trailing slash changed the fingerprint: %s, %s", a, aSlash)
+	}
+	if a == b || a == none || b == none {
+		t.Errorf("fingerprints of three base URLs: %s, %s, %s; want three", a, b, none)
+	}
+}

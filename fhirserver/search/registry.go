@@ -467,7 +467,10 @@ func (r *registry) fingerprint() string {
 // (unionParts). 10 writes a resource's one value of a string, token or
 // date parameter under the sort tags (mergedTag) instead of as a value
 // entry and a sort entry; 11 does so for a number and a quantity's value.
-const indexFormat = 11
+// 12 keeps no index lists (a write derives the entries of the version it
+// supersedes again, Reindexer), so the rebuild drops those of older stores,
+// and the engine's fingerprint names the base URL too.
+const indexFormat = 12
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at

@@ -198,12 +198,15 @@ func (rd reader) current(typ, id string) (*Record, error) {
 	return rec, nil
 }
 
-func (rd reader) idxList(typ, id string) ([]IndexEntry, error) {
+// idxList returns the index list of typ/id's current version and whether it
+// has one.
+func (rd reader) idxList(typ, id string) ([]IndexEntry, bool, error) {
 	v, ok, err := rd.get(keyIdxList(typ, id))
 	if err != nil || !ok {
-		return nil, err
+		return nil, false, err
 	}
-	return decodeIdxList(v)
+	es, err := decodeIdxList(v)
+	return es, err == nil, err
 }
 
 func (rd reader) count(typ string) (int64, error) {

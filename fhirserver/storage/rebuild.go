@@ -20,9 +20,10 @@ func (s *Store) IndexFingerprint() string { return *s.fingerprint.Load() }
 // large-batch threshold.
 const rebuildBatch = 1000
 
-// RebuildIndexes drops every search index entry and writes new ones for the
-// live current version of every resource, computed by extract, then stores
-// fingerprint. Writers wait while it runs (it holds the serial write order);
+// RebuildIndexes drops every search index entry and index list and writes
+// new entries for the live current version of every resource, computed by
+// extract, then stores fingerprint. It writes no index lists: extract is a
+// Reindexer, and later writes derive a version's entries with it (Put.Reindex). Writers wait while it runs (it holds the serial write order);
 // progress goes to the log. If it fails or ctx ends, the old fingerprint
 // stays, so the next start rebuilds again — the indexes are incomplete until
 // then and the server must not serve search.
@@ -33,7 +34,7 @@ const rebuildBatch = 1000
 // on after that key instead of dropping what is done. (Nothing else writes
 // in between: the store is not served while its fingerprint says
 // rebuilding, and a rebuild to another fingerprint starts over.)
-func (s *Store) RebuildIndexes(ctx context.Context, fingerprint string, extract func(rec *Record) ([]IndexEntry, error)) error {
+func (s *Store) RebuildIndexes(ctx context.Context, fingerprint string, extract Reindexer) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	if s.writeClosed {
@@ -108,9 +109,6 @@ func (s *Store) RebuildIndexes(ctx context.Context, fingerprint string, extract 
 		}
 		for _, e := range entries {
 			_ = w.b.Set(keyIndex(typ, e.Param, e.Value, id), nil, nil)
-		}
-		if len(entries) > 0 {
-			_ = w.b.Set(keyIdxList(typ, id), encodeIdxList(entries), nil)
 		}
 		last = append(last[:0], it.Key()...)
 		if err := w.next(); err != nil {

@@ -54,10 +54,23 @@ func TestRebuildIndexes(t *testing.T) {
 	if got := count(s, "digit", "7"); got != n/10-1 {
 		t.Errorf("digit=7: %d hits, want %d (p7 is deleted)", got, n/10-1)
 	}
-	// A later update replaces the rebuilt entries (the index list was rebuilt too).
-	putOne(t, s, "Patient", "p3", IndexEntry{Param: "digit", Value: []byte("x")})
+	// The rebuild keeps no index lists: a later update given the rebuild's
+	// extraction as its Reindex derives the rebuilt entries and replaces them.
+	if _, err := s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Put(Put{Type: "Patient", ID: "p3", Index: []IndexEntry{{Param: "digit", Value: []byte("x")}},
+			Stamp: stampJSON, Reindex: extract})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if got := count(s, "digit", "3"); got != n/10-1 {
 		t.Errorf("digit=3 after update: %d hits, want %d", got, n/10-1)
+	}
+	if got := count(s, "digit", "x"); got != 1 {
+		t.Errorf("digit=x after update: %d hits, want 1", got)
+	}
+	if _, ok, err := (reader{r: s.db}).idxList("Patient", "p3"); err != nil || ok {
+		t.Errorf("index list of p3: %v, %v; want none", ok, err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)

@@ -160,6 +160,19 @@ func (tx *Tx) liveCount(typ string) (int64, error) {
 
 var errTxDone = errors.New("storage: Tx used after its Write function returned")
 
+// reindexVersion derives the index entries of the encoded record raw.
+func reindexVersion(reindex Reindexer, raw []byte) ([]IndexEntry, error) {
+	rec, err := decodeRecord(raw)
+	if err != nil {
+		return nil, err
+	}
+	es, err := reindex(rec)
+	if err != nil {
+		return nil, fmt.Errorf("derive the index entries of version %d: %w", rec.VersionID, err)
+	}
+	return es, nil
+}
+
 // view returns the reader that sees everything tx staged, turning its batch
 // into an indexed one on first use: iterators read a batch only through its
 // index.
@@ -217,7 +230,21 @@ type Put struct {
 	Stamp func(v Version) (json []byte, index []IndexEntry, err error)
 	// JSON is stored as is when Stamp is nil.
 	JSON []byte
+	// Reindex, when set, derives a version's index entries from its record
+	// exactly as they were written (search.Reindexer, the extraction index
+	// rebuilds run too). A write given Reindex stores no index list:
+	// the entries of the version it supersedes come from that version's
+	// list when it has one (written by an older build or by a caller
+	// without Reindex), else from Reindex. Every writer of a store must then
+	// pass it: a write without Reindex that supersedes a version without a
+	// list deletes no entries.
+	Reindex Reindexer
 }
+
+// Reindexer derives the index entries of a stored version from its record
+// (see Put.Reindex). It runs inside the serial section, when a write
+// supersedes a live version that has no index list.
+type Reindexer func(rec *Record) ([]IndexEntry, error)
 
 // Put stages a new version of p.Type/p.ID and returns its record.
 func (tx *Tx) Put(p Put) (*Record, error) {
@@ -263,7 +290,7 @@ func (tx *Tx) Put(p Put) (*Record, error) {
 		}
 	}
 	rec := &Record{Type: p.Type, ID: p.ID, VersionID: v.VersionID, LastUpdated: tx.now, Op: op, Seq: tx.nextSeq, JSON: body}
-	if err := tx.stageVersion(rec, [2][]IndexEntry{p.Index, extra}, previous{raw: prev, h: cur}); err != nil {
+	if err := tx.stageVersion(rec, [2][]IndexEntry{p.Index, extra}, previous{raw: prev, h: cur}, p.Reindex); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -276,6 +303,9 @@ type Delete struct {
 	// IfMatch, when non-zero, requires the current version to have exactly
 	// this versionId (ErrVersionConflict otherwise).
 	IfMatch int64
+	// Reindex derives the deleted version's index entries when it has no
+	// index list (see Put.Reindex).
+	Reindex Reindexer
 }
 
 // Delete stages a tombstone version of d.Type/d.ID and returns it. It returns
@@ -302,7 +332,7 @@ func (tx *Tx) Delete(d Delete) (*Record, error) {
 		return nil, fmt.Errorf("%w: %s/%s", ErrGone, d.Type, d.ID)
 	}
 	rec := &Record{Type: d.Type, ID: d.ID, VersionID: cur.versionID + 1, LastUpdated: tx.now, Op: OpDelete, Deleted: true, Seq: tx.nextSeq}
-	if err := tx.stageVersion(rec, [2][]IndexEntry{}, previous{raw: prev, h: cur}); err != nil {
+	if err := tx.stageVersion(rec, [2][]IndexEntry{}, previous{raw: prev, h: cur}, d.Reindex); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -323,14 +353,22 @@ type previous struct {
 // ignores it and commits its other writes.
 //
 // The new entries come in two parts (the search engine's and the Stamp's),
-// written as if concatenated.
-func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous) error {
+// written as if concatenated. With reindex, the version gets no index list,
+// and the superseded one's entries are derived from its record when it has
+// none.
+func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous, reindex Reindexer) error {
 	wasLive := prev.raw != nil && !prev.h.deleted()
 	var old []IndexEntry
+	hadList := false
 	if wasLive {
 		var err error
-		if old, err = tx.rd.idxList(rec.Type, rec.ID); err != nil {
+		if old, hadList, err = tx.rd.idxList(rec.Type, rec.ID); err != nil {
 			return err
+		}
+		if !hadList && reindex != nil {
+			if old, err = reindexVersion(reindex, prev.raw); err != nil {
+				return fmt.Errorf("%s/%s: %w", rec.Type, rec.ID, err)
+			}
 		}
 	}
 	var delta, count int64
@@ -361,7 +399,7 @@ func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous) 
 		kb = appendKeyIndex(kb[:0], rec.Type, e.Param, e.Value, rec.ID)
 		_ = b.Delete(kb, nil)
 	}
-	if old != nil {
+	if hadList {
 		k := keyIdxList(rec.Type, rec.ID)
 		_ = b.Delete(k, nil)
 		tx.stagePoint(k, nil)
@@ -374,7 +412,7 @@ func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous) 
 			_ = b.Set(kb, nil, nil)
 		}
 	}
-	if len(entries[0])+len(entries[1]) > 0 {
+	if reindex == nil && len(entries[0])+len(entries[1]) > 0 {
 		kb = appendIdxList(appendIdxList(kb[:0], entries[0]), entries[1])
 		k := keyIdxList(rec.Type, rec.ID)
 		_ = b.Set(k, kb, nil)
