@@ -9,7 +9,7 @@ import (
 // The block cache follows the store's size. A fleet runs hundreds of small
 // tenants, each of which would grow by up to its cache once read, so a
 // small store's cache is small (cacheStartBytes), and a larger store's cache
-// is twice its sstables on disk (cacheTablesFactor), up to
+// is four times its sstables on disk (cacheTablesFactor), up to
 // Options.CacheBytes: reads and searches of a 20,000-Patient store cost
 // half the CPU or less with such a cache as with 8 MiB (BENCHMARKS.md), and
 // a tenant's cache never holds much more than its data (with a fixed large
@@ -51,12 +51,16 @@ func newCacheSizer(least, most int64) *cacheSizer {
 }
 
 // cacheTablesFactor is the cache a store gets per byte of its sstables.
-// Pebble caches blocks decompressed, and the store's JSON and index keys
-// compress to about half, so a cache of the sstables' own size holds about
-// half of the store: enough while index entries were most of it, not once
-// they shrank (index format 7), when a 20,000-Patient store's reads and
-// searches missed it again.
-const cacheTablesFactor = 2
+// Pebble caches blocks decompressed, and its columnar blocks compress index
+// keys by their shared prefixes besides Snappy: 196 MB of creates became
+// 60 MB of sstables (3.3×). So a cache of a fixed multiple of the sstables
+// holds less of the store the better it compresses: twice them held the
+// records a 20,000-Patient store's reads and searches touch while index
+// entries were most of the store, and stopped doing so each time they
+// shrank (index format 7, and again with format 13, when family= searches
+// went from ~200 to ~400 µs of CPU reading blocks from disk). Four times
+// holds about the whole store decompressed.
+const cacheTablesFactor = 4
 
 // fit sets the usable size for a store of tableBytes.
 func (z *cacheSizer) fit(tableBytes int64) {

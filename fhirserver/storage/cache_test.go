@@ -13,10 +13,10 @@ func TestCacheSizerFits(t *testing.T) {
 	defer z.close(false)
 	for _, c := range []struct{ tables, want int64 }{
 		{0, 8 << 20},               // a small store: the start size
-		{20 << 20, 40 << 20},       // twice the store (blocks are cached decompressed)
-		{20<<20 + 1<<18, 41 << 20}, // in whole MiB
+		{10 << 20, 40 << 20},       // four times the store (blocks are cached decompressed)
+		{10<<20 + 1<<18, 41 << 20}, // in whole MiB
 		{1 << 30, 64 << 20},        // at most the limit
-		{10 << 20, 20 << 20},       // shrinks back with the store
+		{5 << 20, 20 << 20},        // shrinks back with the store
 		{1 << 20, 8 << 20},
 	} {
 		z.fit(c.tables)
