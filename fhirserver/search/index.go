@@ -88,7 +88,7 @@ func (e *Engine) values(p *param, ownID string, items []fhirpath.Item, r *indexe
 	case "string":
 		return stringValues(its)
 	case "token":
-		return tokenValues(its)
+		return tokenValuesOf(its, true, p.systemless)
 	case "reference":
 		return e.refs().referenceValues(ownID, its)
 	case "date":

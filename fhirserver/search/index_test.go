@@ -111,7 +111,6 @@ func TestExtractEntries(t *testing.T) {
 		{"patient", appendStr([]byte{'r'}, "Patient/p1")},
 		{"value-quantity", append(appendStr(appendStr([]byte{'u'}, "http://unitsofmeasure.org"), "mmol/L"), appendDecimal(nil, d)...)},
 		{"value-quantity", append(appendStr([]byte{'U'}, "mmol/l"), appendDecimal(nil, d)...)},
-		{"status", appendStr(appendStr([]byte{'c'}, "final"), "")},
 		{"_id", append([]byte{tagSortOne}, appendStr(nil, "o1")...)},
 		// One code: its code entry is merged, one entry for both directions.
 		{"status", append([]byte{tagSortOne}, appendStr(nil, "final")...)},
@@ -154,6 +153,13 @@ func TestExtractEntries(t *testing.T) {
 	for _, r := range raw {
 		if t0 := r.Value[0]; (t0 == 'k' || t0 == 'l' || t0 == 'h' || t0 == 'q') && (r.Param == "status" || r.Param == "code" || r.Param == "date" || r.Param == "value-quantity") {
 			t.Errorf("%s: unmerged entry %q of a single value", r.Param, r.Value)
+		}
+	}
+	// status and _id never have a system (systemless.go): no code-and-system
+	// entries; code, a CodeableConcept, has one.
+	for _, r := range raw {
+		if r.Value[0] == 'c' && (r.Param == "status" || r.Param == "_id") {
+			t.Errorf("%s: code-and-system entry %q of a systemless parameter", r.Param, r.Value)
 		}
 	}
 	if _, err := e.IndexEntries("NoSuchType", res); err == nil {

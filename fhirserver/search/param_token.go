@@ -141,19 +141,22 @@ func boolText(b bool) string {
 	return "false"
 }
 
-func tokenValues(items []item) []indexValue { return tokenValuesOf(items, true) }
+func tokenValues(items []item) []indexValue { return tokenValuesOf(items, true, false) }
 
 // tokenValuesOf builds token entries; withText=false leaves out the :text
 // entries (composite parts never use them, and normalising text is the
-// costly part of indexing a token).
-func tokenValuesOf(items []item, withText bool) []indexValue {
+// costly part of indexing a token); systemless leaves out a system-less
+// value's code-and-system entry (systemless.go).
+func tokenValuesOf(items []item, withText, systemless bool) []indexValue {
 	var out []indexValue
 	for _, it := range items {
 		for _, t := range tokensOf(it) {
 			var iv indexValue
 			if t.code != "" {
 				code := truncate(t.code, maxStringKey)
-				iv.keys = append(iv.keys, appendStr(appendStr([]byte{'c'}, code), truncate(t.system, maxStringKey)))
+				if !systemless || t.system != "" {
+					iv.keys = append(iv.keys, appendStr(appendStr([]byte{'c'}, code), truncate(t.system, maxStringKey)))
+				}
 				// The code alone as well, so `code` (any system) is one exact
 				// value: ids come sorted and each resource once.
 				iv.keys = append(iv.keys, appendStr([]byte{'k'}, code))
@@ -199,12 +202,14 @@ func splitToken(s string) (system, code string, hasBar bool) {
 
 // tokenPlan compiles one value of a token parameter. :not is handled by the
 // caller (it negates the whole clause).
-func tokenPlan(name, modifier, value string) (valuePlan, error) {
+func tokenPlan(name, modifier, value string, systemless bool) (valuePlan, error) {
 	switch modifier {
 	case "", "not":
 		system, code, hasBar := splitToken(value)
 		switch {
-		case !hasBar:
+		case !hasBar, systemless && system == "" && code != "":
+			// |code of a systemless parameter: every value of it has no
+			// system, so the code's entries hold exactly those resources.
 			return valuePlan{ranges: []scanRange{exactRange(appendStr([]byte{'k'}, code))}, exact: true}, nil
 		case code == "":
 			return valuePlan{ranges: []scanRange{exactRange(appendStr([]byte{'s'}, system))}, exact: true}, nil

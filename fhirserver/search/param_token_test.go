@@ -48,7 +48,7 @@ func TestTokenPlans(t *testing.T) {
 		{boolean, "", "false", false},
 	}
 	for _, c := range cases {
-		p, err := tokenPlan("code", c.modifier, c.value)
+		p, err := tokenPlan("code", c.modifier, c.value, false)
 		if err != nil {
 			t.Fatalf("%s:%s: %v", c.value, c.modifier, err)
 		}
@@ -64,7 +64,7 @@ func TestTokenPlans(t *testing.T) {
 
 func TestTokenPlanErrors(t *testing.T) {
 	for _, c := range []struct{ modifier, value string }{{"of-type", "a|b"}, {"of-type", "a||c"}, {"in", "x"}} {
-		if _, err := tokenPlan("identifier", c.modifier, c.value); err == nil {
+		if _, err := tokenPlan("identifier", c.modifier, c.value, false); err == nil {
 			t.Errorf("identifier:%s=%s accepted", c.modifier, c.value)
 		}
 	}

@@ -215,7 +215,7 @@ func (e *Engine) planValue(p *param, key, modifier, value string) (valuePlan, er
 	case "string":
 		return stringPlan(key, modifier, value)
 	case "token":
-		return tokenPlan(key, modifier, value)
+		return tokenPlan(key, modifier, value, p.systemless)
 	case "reference":
 		// A composite's component is a param without a definition: its
 		// targets are unknown, so a bare id matches any type.

@@ -32,6 +32,11 @@ type param struct {
 	// or the branches of it that apply to the type (forType).
 	src  string
 	comp []component
+	// systemless: a token parameter whose values never carry a system (its
+	// expression reaches only codes, booleans, strings, ids, URIs and
+	// ContactPoints: systemless.go). It writes no code-and-system entries,
+	// and |code reads the code's entries.
+	systemless bool
 }
 
 type component struct {
@@ -115,7 +120,7 @@ func (r *registry) compileType(t string, tp *typeParams) {
 	defsParams := r.v.SearchParams(t)
 	m := make(map[string]*param, len(defsParams))
 	for _, sp := range defsParams {
-		p, err := r.compiled(sp)
+		p, err := r.compiled(sp, t)
 		if err != nil {
 			panic(fmt.Sprintf("search: compile parameters of %s %s: %v", r.v.Name, t, err))
 		}
@@ -123,6 +128,7 @@ func (r *registry) compileType(t string, tp *typeParams) {
 	}
 	sharedKeys(m)
 	unionParts(m)
+	unionedSystems(m)
 	tp.byCode = m
 	tp.done.Store(true)
 }
@@ -265,8 +271,8 @@ func (p *param) indexKeys() []string {
 	return []string{p.key}
 }
 
-// compiled returns sp compiled, compiling it on first use.
-func (r *registry) compiled(sp *defs.SearchParam) (*param, error) {
+// compiled returns sp compiled, compiling it on first use (by type t).
+func (r *registry) compiled(sp *defs.SearchParam, t string) (*param, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if p := r.byURL[sp.URL]; p != nil {
@@ -276,6 +282,7 @@ func (r *registry) compiled(sp *defs.SearchParam) (*param, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.systemless = r.isSystemless(p, t)
 	r.byURL[sp.URL] = p
 	return p, nil
 }
@@ -403,6 +410,7 @@ func (r *registry) forType(p *param, t string) *param {
 		return p // keep the full expression; it compiled
 	}
 	cp.expr, cp.src = e, src
+	cp.systemless = r.isSystemless(&cp, t)
 	return &cp
 }
 
@@ -469,8 +477,10 @@ func (r *registry) fingerprint() string {
 // entry and a sort entry; 11 does so for a number and a quantity's value.
 // 12 keeps no index lists (a write derives the entries of the version it
 // supersedes again, Reindexer), so the rebuild drops those of older stores,
-// and the engine's fingerprint names the base URL too.
-const indexFormat = 12
+// and the engine's fingerprint names the base URL too. 13 writes no
+// code-and-system entry for the values of a parameter that never have a
+// system (systemless.go).
+const indexFormat = 13
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at
