@@ -195,9 +195,10 @@ func (e *Engine) fastCount(ctx context.Context, rd storage.Reader, typ string, c
 	}
 	// One range, or a range and its twin, which no resource is in both of.
 	n := 0
+	counter, counts := rd.(indexCounter)
 	for _, r := range p.ranges {
 		q := storage.IndexQuery{Type: typ, Param: c.param.key, Lo: r.lo, Hi: r.hi}
-		if counter, ok := rd.(indexCounter); ok {
+		if counts {
 			m, err := counter.CountIndex(ctx, q)
 			if err != nil {
 				return 0, false, err

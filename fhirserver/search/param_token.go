@@ -141,8 +141,6 @@ func boolText(b bool) string {
 	return "false"
 }
 
-func tokenValues(items []item) []indexValue { return tokenValuesOf(items, true, false) }
-
 // tokenValuesOf builds token entries; withText=false leaves out the :text
 // entries (composite parts never use them, and normalising text is the
 // costly part of indexing a token); systemless leaves out a system-less

@@ -13,7 +13,7 @@ func tokenKeys(t *testing.T, typ, js string) [][]byte {
 		t.Fatal(err)
 	}
 	var keys [][]byte
-	for _, iv := range tokenValues([]item{{typ: typ, v: v}}) {
+	for _, iv := range tokenValuesOf([]item{{typ: typ, v: v}}, true, false) {
 		keys = append(keys, iv.keys...)
 	}
 	return keys

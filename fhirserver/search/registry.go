@@ -384,10 +384,7 @@ func (r *registry) forType(p *param, t string) *param {
 	if len(branches) < 2 {
 		return p
 	}
-	lineage := map[string]bool{t: true}
-	for ty := r.v.Resource(t); ty != nil && ty.Base != ""; ty = r.v.Resource(ty.Base) {
-		lineage[ty.Base] = true
-	}
+	lineage := r.lineage(t)
 	var kept []string
 	for _, b := range branches {
 		head := leadingName(b)
@@ -412,6 +409,16 @@ func (r *registry) forType(p *param, t string) *param {
 	cp.expr, cp.src = e, src
 	cp.systemless = r.isSystemless(&cp, t)
 	return &cp
+}
+
+// lineage is t and the resource types it derives from (DomainResource,
+// Resource): the heads of the expression branches that apply to t.
+func (r *registry) lineage(t string) map[string]bool {
+	lineage := map[string]bool{t: true}
+	for ty := r.v.Resource(t); ty != nil && ty.Base != ""; ty = r.v.Resource(ty.Base) {
+		lineage[ty.Base] = true
+	}
+	return lineage
 }
 
 // splitUnion splits a FHIRPath expression at its top-level "|" operators

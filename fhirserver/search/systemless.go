@@ -49,10 +49,7 @@ func (r *registry) systemlessExpr(src, t string) bool {
 	if len(branches) == 0 {
 		return false
 	}
-	lineage := map[string]bool{t: true}
-	for ty := r.v.Resource(t); ty != nil && ty.Base != ""; ty = r.v.Resource(ty.Base) {
-		lineage[ty.Base] = true
-	}
+	lineage := r.lineage(t)
 	for _, b := range branches {
 		b = strings.TrimSpace(b)
 		head := leadingName(b)

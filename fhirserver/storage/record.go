@@ -194,15 +194,10 @@ func decodeTypeLog(b []byte) (string, int64, error) {
 	return id, int64(v), nil
 }
 
-// encodeIdxList is the value of an index-list key: the entries written for
-// the current version, so the next write can delete exactly those.
-func encodeIdxList(entries []IndexEntry) []byte {
-	return appendIdxList(nil, entries)
-}
-
-// appendIdxList appends the index-list value to dst; writes reuse one
-// buffer for it (a Pebble batch copies values) rather than allocate inside
-// the serial section.
+// appendIdxList appends the value of an index-list key to dst: the entries
+// written for the current version, so the next write can delete exactly
+// those (a write without Put.Reindex). Writes reuse one buffer for it (a
+// Pebble batch copies values) rather than allocate inside the serial section.
 func appendIdxList(dst []byte, entries []IndexEntry) []byte {
 	for _, e := range entries {
 		dst = appendString(dst, e.Param)

@@ -41,7 +41,7 @@ func TestRecordRoundTrip(t *testing.T) {
 
 func TestIdxListRoundTrip(t *testing.T) {
 	in := []IndexEntry{{Param: "name", Value: []byte("smith")}, {Param: "birthdate", Value: []byte{0, 1, 2}}, {Param: "x", Value: nil}}
-	out, err := decodeIdxList(encodeIdxList(in))
+	out, err := decodeIdxList(appendIdxList(nil, in))
 	if err != nil {
 		t.Fatal(err)
 	}

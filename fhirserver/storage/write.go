@@ -385,16 +385,21 @@ func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous, 
 	}
 
 	b := tx.b
-	// One buffer for every index key and the index list: the batch copies
-	// keys and values. Sized for the index list, the largest of them, so it
-	// is allocated once.
-	n := 64
+	// One buffer for every index key and the index list, if the version
+	// gets one: the batch copies keys and values. Sized for the largest of
+	// them (the list, else the longest key, its value escaped), so it is
+	// allocated once.
+	n := 0
 	for _, es := range entries {
 		for _, e := range es {
-			n += 2*binary.MaxVarintLen32 + len(e.Param) + len(e.Value)
+			if reindex == nil {
+				n += 2*binary.MaxVarintLen32 + len(e.Param) + len(e.Value)
+			} else {
+				n = max(n, len(e.Param)+2*len(e.Value))
+			}
 		}
 	}
-	kb := make([]byte, 0, n)
+	kb := make([]byte, 0, 64+len(rec.Type)+len(rec.ID)+n)
 	for _, e := range old {
 		kb = appendKeyIndex(kb[:0], rec.Type, e.Param, e.Value, rec.ID)
 		_ = b.Delete(kb, nil)
@@ -417,7 +422,6 @@ func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous, 
 		k := keyIdxList(rec.Type, rec.ID)
 		_ = b.Set(k, kb, nil)
 		tx.stagePoint(k, kb) // kb is not written to again
-
 	}
 	if prev.raw != nil {
 		// The superseded record moves to its version key in the batch that
