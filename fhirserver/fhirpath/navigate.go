@@ -1,6 +1,8 @@
 package fhirpath
 
 import (
+	"slices"
+
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 )
@@ -101,6 +103,7 @@ func (c *evalCtx) appendMember(it *Item, jsonName string, out []Item) []Item {
 		if ext != nil && ext.Kind == fhirjson.Array && len(ext.Items) > n {
 			n = len(ext.Items)
 		}
+		out = slices.Grow(out, n)
 		for i := 0; i < n; i++ {
 			var v, e *fhirjson.Value
 			if val != nil && i < len(val.Items) {

@@ -48,6 +48,51 @@ func TestIndexEntriesMatchExtract(t *testing.T) {
 	}
 }
 
+// TestIndexEntriesOwnTheirBytes: the entries of one resource are built in
+// shared buffers (a value's key holds its sort key; a date's two entries,
+// and a parameter's two sort entries, share one allocation), so writing
+// into one entry's bytes must leave every other entry as it was — a
+// sub-slice with room past its end would let an append overwrite its
+// neighbour.
+func TestIndexEntriesOwnTheirBytes(t *testing.T) {
+	e := mustEngine(t, defs.R4, nil)
+	for _, body := range []string{
+		`{"resourceType":"Patient","id":"p1","active":true,"name":[{"family":"Bench","given":["Ann","Marie"]}],` +
+			`"birthDate":"1980-04-12","gender":"female","address":[{"line":["1 St"],"city":"Town","postalCode":"3999"}],` +
+			`"identifier":[{"system":"urn:s","value":"A"},{"system":"urn:t","value":"B"}]}`,
+		`{"resourceType":"Observation","id":"o1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"},{"system":"urn:x","code":"w"}],"text":"Body weight"},` +
+			`"effectivePeriod":{"start":"2020-01-01","end":"2020-02-01"},"valueQuantity":{"value":72.5,"system":"http://unitsofmeasure.org","code":"kg"}}`,
+	} {
+		res, err := fhirjson.Parse([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries, err := e.IndexEntries(res.Str("resourceType"), res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([][]byte, len(entries))
+		for i, en := range entries {
+			want[i] = bytes.Clone(en.Value)
+		}
+		for i := range entries {
+			// An append to the entry, as a caller building a key from it
+			// would, and a write over its bytes.
+			_ = append(entries[i].Value, 0xee, 0xee, 0xee, 0xee)
+			for j := range entries[i].Value {
+				entries[i].Value[j] ^= 0x55
+			}
+			for j, en := range entries {
+				if j != i && !bytes.Equal(en.Value, want[j]) {
+					t.Fatalf("%s: changing entry %d (%s %q) changed entry %d (%s): %q, was %q",
+						res.Str("resourceType"), i, entries[i].Param, want[i], j, en.Param, en.Value, want[j])
+				}
+			}
+			copy(entries[i].Value, want[i])
+		}
+	}
+}
+
 func TestMatchParsesLikeSearch(t *testing.T) {
 	f := smallStore(t, defs.R4, chainWorld...)
 	var got []string

@@ -132,7 +132,11 @@ func toItems(items []fhirpath.Item) []item {
 // another type one tagSortOne entry when its values' least and greatest
 // sort keys are the same, else those two.
 func appendEntries(out []storage.IndexEntry, code string, vals []indexValue, sortable, values bool) []storage.IndexEntry {
-	var keys [][]byte
+	n := 0
+	for _, v := range vals {
+		n += len(v.keys)
+	}
+	keys := make([][]byte, 0, n)
 	var lo, hi []byte
 	for _, v := range vals {
 		keys = append(keys, v.keys...)
@@ -159,8 +163,11 @@ func appendEntries(out []storage.IndexEntry, code string, vals []indexValue, sor
 	merging := values && sortable && mergesValues(keys)
 	if merging && lo != nil && mergeable(keys, lo, hi) {
 		for _, k := range keys {
+			// The keys are this resource's own, built for this call: the
+			// tag is replaced in place (lo and hi, read above, start after
+			// it).
 			if t := mergedTag(k[0]); t != 0 {
-				k = append([]byte{t}, k[1:]...)
+				k[0] = t
 			}
 			out = append(out, storage.IndexEntry{Param: code, Value: k})
 		}
@@ -182,8 +189,12 @@ func appendEntries(out []storage.IndexEntry, code string, vals []indexValue, sor
 	if bytes.Equal(lo, hi) && (!merging || len(lo) == 0) {
 		return append(out, storage.IndexEntry{Param: code, Value: append([]byte{tagSortOne}, lo...)})
 	}
-	out = append(out, storage.IndexEntry{Param: code, Value: append([]byte{tagSortMin}, lo...)})
-	return append(out, storage.IndexEntry{Param: code, Value: append([]byte{tagSortMax}, hi...)})
+	// Both sort entries in one allocation.
+	b := make([]byte, 0, 2+len(lo)+len(hi))
+	minEntry := append(append(b, tagSortMin), lo...)
+	maxEntry := append(append(minEntry[len(minEntry):], tagSortMax), hi...)
+	out = append(out, storage.IndexEntry{Param: code, Value: minEntry[:len(minEntry):len(minEntry)]})
+	return append(out, storage.IndexEntry{Param: code, Value: maxEntry})
 }
 
 // mergedTag is the sort tag an entry of tag t is written under when it is

@@ -72,10 +72,15 @@ func dateValues(items []item) []indexValue {
 	var out []indexValue
 	for _, it := range items {
 		for _, r := range dateRanges(it) {
+			// One allocation for both entries; each sort key is the
+			// first i64 of its entry.
+			b := make([]byte, 0, 2*dateKeyLen)
+			l := appendI64(appendI64(append(b, 'l'), r.low), r.high)
+			h := appendI64(appendI64(append(l[len(l):], 'h'), r.high), r.low)
 			out = append(out, indexValue{
-				keys:   [][]byte{dateKey('l', r.low, r.high), dateKey('h', r.high, r.low)},
-				sort:   appendI64(nil, r.low),
-				sortHi: appendI64(nil, r.high),
+				keys:   [][]byte{l[:len(l):len(l)], h},
+				sort:   l[1 : 1+i64Bytes : 1+i64Bytes],
+				sortHi: h[1 : 1+i64Bytes : 1+i64Bytes],
 			})
 		}
 	}

@@ -138,11 +138,13 @@ func stringValues(items []item) []indexValue {
 			}
 			// One entry serves both comparisons: the normalised form
 			// first (starts-with is a prefix of it), the text as written
-			// after it (:exact reads it within the normalised value).
-			out = append(out, indexValue{
-				keys: [][]byte{appendStr(appendStr([]byte{'n'}, n), truncate(s, maxStringKey))},
-				sort: appendStr(nil, n),
-			})
+			// after it (:exact reads it within the normalised value). The
+			// sort key is the normalised form, read in place.
+			exact := truncate(s, maxStringKey)
+			k := appendStr(append(make([]byte, 0, len(n)+len(exact)+5), 'n'), n)
+			sortEnd := len(k)
+			k = appendStr(k, exact)
+			out = append(out, indexValue{keys: [][]byte{k}, sort: k[1:sortEnd:sortEnd]})
 		}
 	}
 	return out

@@ -149,23 +149,28 @@ func tokenValuesOf(items []item, withText, systemless bool) []indexValue {
 	var out []indexValue
 	for _, it := range items {
 		for _, t := range tokensOf(it) {
-			var iv indexValue
+			// Room for code-and-system, code, of-type and system; a text
+			// adds its words.
+			iv := indexValue{keys: make([][]byte, 0, 4)}
 			if t.code != "" {
 				code := truncate(t.code, maxStringKey)
 				if !systemless || t.system != "" {
-					iv.keys = append(iv.keys, appendStr(appendStr([]byte{'c'}, code), truncate(t.system, maxStringKey)))
+					system := truncate(t.system, maxStringKey)
+					iv.keys = append(iv.keys, appendStr(appendStr(append(make([]byte, 0, len(code)+len(system)+5), 'c'), code), system))
 				}
 				// The code alone as well, so `code` (any system) is one exact
 				// value: ids come sorted and each resource once.
-				iv.keys = append(iv.keys, appendStr([]byte{'k'}, code))
-				iv.sort = appendStr(nil, code)
+				k := appendStr(append(make([]byte, 0, len(code)+3), 'k'), code)
+				iv.keys = append(iv.keys, k)
+				iv.sort = k[1:len(k):len(k)]
 				if t.typeCode != "" {
 					k := appendStr(appendStr([]byte{'o'}, t.typeSystem), t.typeCode)
 					iv.keys = append(iv.keys, appendStr(k, code))
 				}
 			}
 			if t.system != "" {
-				iv.keys = append(iv.keys, appendStr([]byte{'s'}, truncate(t.system, maxStringKey)))
+				system := truncate(t.system, maxStringKey)
+				iv.keys = append(iv.keys, appendStr(append(make([]byte, 0, len(system)+3), 's'), system))
 			}
 			for _, tx := range t.texts {
 				if !withText {
