@@ -117,8 +117,8 @@ func TestExtractEntries(t *testing.T) {
 		{"code", append([]byte{tagSortOne}, appendStr(nil, "15074-8")...)},
 		// One date: its two entries merged, the start-first one sorting
 		// ascending, the end-first one descending.
-		{"date", dateKey(tagSortMin, dr.low, dr.high)},
-		{"date", dateKey(tagSortMax, dr.high, dr.low)},
+		{"date", appendDateKey(nil, tagSortMin, dr.low, dr.high)},
+		{"date", appendDateKey(nil, tagSortMax, dr.high, dr.low)},
 		// One quantity: its value's entry merged; its unit forms not.
 		{"value-quantity", append([]byte{tagSortOne}, appendDecimal(nil, d)...)},
 	}

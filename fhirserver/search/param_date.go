@@ -66,7 +66,11 @@ func periodRange(p *fhirjson.Value) dateRange {
 	return r
 }
 
-func dateKey(tag byte, a, b int64) []byte { return appendI64(appendI64([]byte{tag}, a), b) }
+// appendDateKey appends a date entry: its tag, then a and b (dateKeyLen
+// bytes).
+func appendDateKey(dst []byte, tag byte, a, b int64) []byte {
+	return appendI64(appendI64(append(dst, tag), a), b)
+}
 
 func dateValues(items []item) []indexValue {
 	var out []indexValue
@@ -74,9 +78,8 @@ func dateValues(items []item) []indexValue {
 		for _, r := range dateRanges(it) {
 			// One allocation for both entries; each sort key is the
 			// first i64 of its entry.
-			b := make([]byte, 0, 2*dateKeyLen)
-			l := appendI64(appendI64(append(b, 'l'), r.low), r.high)
-			h := appendI64(appendI64(append(l[len(l):], 'h'), r.high), r.low)
+			l := appendDateKey(make([]byte, 0, 2*dateKeyLen), 'l', r.low, r.high)
+			h := appendDateKey(l[len(l):], 'h', r.high, r.low)
 			out = append(out, indexValue{
 				keys:   [][]byte{l[:len(l):len(l)], h},
 				sort:   l[1 : 1+i64Bytes : 1+i64Bytes],

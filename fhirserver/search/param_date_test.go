@@ -90,9 +90,9 @@ func TestDatePlans(t *testing.T) {
 
 func TestDecodeDateKey(t *testing.T) {
 	for _, tag := range []byte{'l', 'h'} {
-		k := dateKey(tag, 10, 20)
+		k := appendDateKey(nil, tag, 10, 20)
 		if tag == 'h' {
-			k = dateKey(tag, 20, 10)
+			k = appendDateKey(nil, tag, 20, 10)
 		}
 		r, ok := decodeDateKey(k)
 		if !ok || r.low != 10 || r.high != 20 {
