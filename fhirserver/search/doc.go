@@ -54,7 +54,7 @@
 // keys of one of its values, each a str(), so a part matches when one of
 // them does. A parameter with the same type and expression as another of
 // its resource type (Patient's phonetic and name) has no entries of its
-// own: it reads those of the least such code (param.key, registry.go); one
+// own: it reads those of the least such code (param.key, registry_shared.go); one
 // whose expression is a union of others' (Observation's combo-code is
 // code | component-code) has only its sort entries and reads its values
 // from theirs (param.parts).

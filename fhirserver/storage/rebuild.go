@@ -23,10 +23,11 @@ const rebuildBatch = 1000
 // RebuildIndexes drops every search index entry and index list and writes
 // new entries for the live current version of every resource, computed by
 // extract, then stores fingerprint. It writes no index lists: extract is a
-// Reindexer, and later writes derive a version's entries with it (Put.Reindex). Writers wait while it runs (it holds the serial write order);
-// progress goes to the log. If it fails or ctx ends, the old fingerprint
-// stays, so the next start rebuilds again — the indexes are incomplete until
-// then and the server must not serve search.
+// Reindexer, and later writes derive a version's entries with it
+// (Put.Reindex). Writers wait while it runs (it holds the serial write
+// order); progress goes to the log. If it fails or ctx ends, the old
+// fingerprint stays, so the next start rebuilds again — the indexes are
+// incomplete until then and the server must not serve search.
 //
 // A rebuild that was cut short (a crash, a kill, ctx ended) resumes: every
 // batch records, with its entries, the fingerprint it builds and the last
