@@ -134,7 +134,7 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	mux := http.NewServeMux()
 	s.handleProbes(mux)
 	mux.Handle("/oauth2/token", s.auth.TokenHandler())
-	mux.Handle("/fhir/.well-known/smart-configuration", s.auth.SMARTConfigHandler())
+	mux.Handle(smartConfigPath, s.auth.SMARTConfigHandler())
 	protected := s.auth.Middleware(api)
 	mux.Handle("/fhir", protected)
 	mux.Handle("/fhir/", protected)
@@ -149,7 +149,7 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	if s.pprof, err = profiling.Listen(cfg.PprofListen); err != nil {
 		return nil, err
 	}
-	s.http = newHTTPServer(bodyDeadline(mux, cfg.BodyTimeout))
+	s.http = newHTTPServer(bodyDeadline(apiFirst(protected, mux), cfg.BodyTimeout))
 	if cfg.MetricsListen != "" {
 		s.metricsListener, err = net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {
