@@ -66,3 +66,44 @@ func TestNotModifiedSince(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPDate: the hand-written IMF-fixdate is what time.Format writes,
+// over every month and weekday, both ends of each two-digit field, any
+// zone, and the years Format must handle itself.
+func TestHTTPDate(t *testing.T) {
+	zone := time.FixedZone("east", 5*3600+30*60)
+	times := []time.Time{
+		time.Date(2026, 12, 3, 21, 4, 5, 999, time.UTC),
+		time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(2027, 1, 1, 3, 0, 0, 0, zone), // the day before in GMT
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(5, 3, 1, 9, 7, 3, 0, time.UTC),
+		time.Date(-1, 3, 1, 9, 7, 3, 0, time.UTC),
+	}
+	for m := range 12 {
+		for d := range 7 {
+			times = append(times, time.Date(2024, time.Month(m+1), 10+d, d, m*5, d*9, 0, time.UTC))
+		}
+	}
+	for _, tm := range times {
+		if got, want := httpDate(tm), tm.UTC().Format(http.TimeFormat); got != want {
+			t.Errorf("httpDate(%v) = %q, want %q", tm, got, want)
+		}
+	}
+}
+
+func BenchmarkHTTPDate(b *testing.B) {
+	tm := time.Date(2026, 12, 3, 21, 4, 5, 999, time.UTC)
+	b.Run("Format", func(b *testing.B) {
+		for b.Loop() {
+			_ = tm.UTC().Format(http.TimeFormat)
+		}
+	})
+	b.Run("httpDate", func(b *testing.B) {
+		for b.Loop() {
+			_ = httpDate(tm)
+		}
+	})
+}
