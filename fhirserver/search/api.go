@@ -129,9 +129,17 @@ func (e *Engine) ParamEntries(resourceType, code string, resource *fhirjson.Valu
 	return e.paramEntries(nil, code, p, e.indexing(resource)), nil
 }
 
-// Search runs one search and returns one page.
+// Search runs one search and returns one page, read from one state of the
+// store (storage.View): its index runs, counts, includes and records all
+// see the same writes, so an update made meanwhile cannot hide a resource
+// that matches before and after it.
 func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
-	return e.search(ctx, e.store, req)
+	v, err := e.store.View()
+	if err != nil {
+		return nil, err
+	}
+	defer v.Close()
+	return e.search(ctx, v, req)
 }
 
 // Supports reports whether a search on resourceType evaluates the parameter

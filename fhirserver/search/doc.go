@@ -50,7 +50,9 @@
 // so it sorts as the sort entry would); one with several writes its value
 // entries and '}' and 0x7f sort entries, never '~'. A query of these types
 // reads its range and the same range under the sort tag (withTwin), and a
-// resource is in one of the two. A composite's piece for a component is the
+// resource is in one of the two; which one changes when an update changes
+// its number of values, so a search reads one state of the store
+// (storage.View, Engine.Search). A composite's piece for a component is the
 // keys of one of its values, each a str(), so a part matches when one of
 // them does. A parameter with the same type and expression as another of
 // its resource type (Patient's phonetic and name) has no entries of its

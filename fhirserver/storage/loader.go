@@ -20,11 +20,17 @@ type Getter interface {
 // each time; on a page of 20 that setup, and the cache-line traffic of its
 // reference counts between cores, was most of a search's CPU. The iterator
 // reads the store as it was when the Loader was made; a resource it does
-// not find is read again with Store.Get, so one written since is found.
+// not find is read again with Store.Get, so one written since is found (a
+// View's Loader reads the View's state only).
 // Not safe for concurrent use; Close it.
 type Loader struct {
 	s  *Store
 	it *pebble.Iterator
+	// miss reads what the iterator does not hold: Store.Get for a Loader of
+	// the store, View.Get for one of a View.
+	miss func(ctx context.Context, typ, id string) (*Record, error)
+	// release gives back what the Loader holds besides its iterator.
+	release func()
 }
 
 // NewLoader returns a Loader over the store's state now. It holds the store
@@ -33,12 +39,25 @@ func (s *Store) NewLoader() (*Loader, error) {
 	if !s.acquire() {
 		return nil, ErrClosed
 	}
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixCurrent}, UpperBound: []byte{prefixCurrent + 1}})
+	l, err := newLoader(s, s.db, s.Get, s.release)
 	if err != nil {
 		s.release()
+	}
+	return l, err
+}
+
+// NewLoader returns a Loader over the View: what it reads is the View's
+// state, a resource it does not find is not in the View either.
+func (v *View) NewLoader() (*Loader, error) {
+	return newLoader(v.s, v.snap, v.Get, func() {})
+}
+
+func newLoader(s *Store, r pebble.Reader, miss func(ctx context.Context, typ, id string) (*Record, error), release func()) (*Loader, error) {
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixCurrent}, UpperBound: []byte{prefixCurrent + 1}})
+	if err != nil {
 		return nil, fmt.Errorf("storage loader: %w", err)
 	}
-	return &Loader{s: s, it: it}, nil
+	return &Loader{s: s, it: it, miss: miss, release: release}, nil
 }
 
 // Get returns the current version of typ/id as Store.Get does (a tombstone
@@ -53,7 +72,7 @@ func (l *Loader) Get(ctx context.Context, typ, id string) (*Record, error) {
 		if err := l.it.Error(); err != nil {
 			return nil, fmt.Errorf("storage get: %w", err)
 		}
-		return l.s.Get(ctx, typ, id)
+		return l.miss(ctx, typ, id)
 	}
 	v, err := l.it.ValueAndErr()
 	if err != nil {
@@ -72,14 +91,15 @@ func (l *Loader) Get(ctx context.Context, typ, id string) (*Record, error) {
 // Close releases the iterator and the store.
 func (l *Loader) Close() error {
 	err := l.it.Close()
-	l.s.release()
+	l.release()
 	return err
 }
 
-// NewGetter returns a Loader when rd is the store itself, and rd otherwise
-// (a write's Tx, a filtered reader), with the function that closes it.
+// NewGetter returns a Loader when rd is the store itself or a View of it,
+// and rd otherwise (a write's Tx, a filtered reader), with the function
+// that closes it.
 func NewGetter(rd Reader) (Getter, func()) {
-	if s, ok := rd.(*Store); ok {
+	if s, ok := rd.(interface{ NewLoader() (*Loader, error) }); ok {
 		if l, err := s.NewLoader(); err == nil {
 			return l, func() { _ = l.Close() }
 		}
