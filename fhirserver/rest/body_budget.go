@@ -64,10 +64,14 @@ func (c *charge) take(ctx context.Context, n int64) error {
 	if n <= 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.b.wait)
-	defer cancel()
-	if err := c.b.sem.Acquire(ctx, n); err != nil {
-		return errBudget
+	// Room now, and no one waiting before us (TryAcquire keeps the FIFO
+	// order): no timer. Making one per body was 1.5 % of a create's CPU.
+	if !c.b.sem.TryAcquire(n) {
+		ctx, cancel := context.WithTimeout(ctx, c.b.wait)
+		defer cancel()
+		if err := c.b.sem.Acquire(ctx, n); err != nil {
+			return errBudget
+		}
 	}
 	c.b.used.Add(n)
 	c.held += n

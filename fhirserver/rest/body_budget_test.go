@@ -63,6 +63,44 @@ func TestChargeWaitsThenGivesUp(t *testing.T) {
 	}
 }
 
+// TestChargeKeepsTheQueue: a body that finds room takes it at once, but
+// not past a larger one already waiting for room — the budget stays FIFO,
+// so a stream of small bodies cannot starve a large one.
+func TestChargeKeepsTheQueue(t *testing.T) {
+	b := newBodyBudget(100, 5*time.Second)
+	first := charge{b: b}
+	if err := first.take(context.Background(), 80); err != nil {
+		t.Fatal(err)
+	}
+	large, small := charge{b: b}, charge{b: b}
+	largeDone, smallDone := make(chan error, 1), make(chan error, 1)
+	go func() { largeDone <- large.take(context.Background(), 50) }()
+	// The large body queues (there is room for 20 only); a small one of 10
+	// would fit, but must wait behind it.
+	for deadline := time.Now().Add(5 * time.Second); b.sem.TryAcquire(20); {
+		b.sem.Release(20)
+		if time.Now().After(deadline) {
+			t.Fatal("the large body never queued")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	go func() { smallDone <- small.take(context.Background(), 10) }()
+	select {
+	case err := <-smallDone:
+		t.Fatalf("the small body went ahead of the waiting large one (%v)", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	first.release()
+	for _, ch := range []chan error{largeDone, smallDone} {
+		if err := <-ch; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if large.held != 50 || small.held != 10 || b.used.Load() != 60 {
+		t.Errorf("held %d and %d, used %d", large.held, small.held, b.used.Load())
+	}
+}
+
 func TestChargedReaderChargesAsTheBodyArrives(t *testing.T) {
 	b := newBodyBudget(1<<20, time.Millisecond)
 	c := charge{b: b}
@@ -211,5 +249,21 @@ func TestElementCap(t *testing.T) {
 				t.Fatalf("diagnostics %q", d)
 			}
 		})
+	}
+}
+
+// BenchmarkChargeTake: a body's share taken and given back while the
+// budget has room, as nearly every request's is.
+func BenchmarkChargeTake(b *testing.B) {
+	budget := newBodyBudget(DefaultMaxInflightBodyBytes, DefaultBodyBudgetWait)
+	ctx, cancel := context.WithCancel(context.Background()) // a request's context, as net/http gives it
+	defer cancel()
+	b.ReportAllocs()
+	for b.Loop() {
+		c := charge{b: budget}
+		if err := c.take(ctx, 450); err != nil {
+			b.Fatal(err)
+		}
+		c.release()
 	}
 }
