@@ -88,7 +88,8 @@ func (l *Loader) Get(ctx context.Context, typ, id string) (*Record, error) {
 	return rec, nil
 }
 
-// Close releases the iterator and the store.
+// Close releases the iterator, and the store for a Loader of the store (a
+// View's holds the store until the View's Close).
 func (l *Loader) Close() error {
 	err := l.it.Close()
 	l.release()
