@@ -127,6 +127,11 @@ type Store struct {
 	closedSignal  chan struct{}
 	// settle flushes the memtable once writes pause (settle.go).
 	settle *settler
+	// tags knows which runs of the index are empty (index_tags.go).
+	tags indexTags
+	// viewMu numbers the Views in the order of their snapshots.
+	viewMu    sync.Mutex
+	viewEpoch uint64
 }
 
 // Open opens (creating if needed) the store in dir.

@@ -21,6 +21,8 @@ import (
 type View struct {
 	s    *Store
 	snap *pebble.Snapshot
+	// epoch numbers the View in snapshot order (index_tags.go).
+	epoch uint64
 }
 
 var _ Reader = (*View)(nil)
@@ -31,7 +33,10 @@ func (s *Store) View() (*View, error) {
 	if !s.acquire() {
 		return nil, ErrClosed
 	}
-	return &View{s: s, snap: s.db.NewSnapshot()}, nil
+	s.viewMu.Lock()
+	defer s.viewMu.Unlock()
+	s.viewEpoch++
+	return &View{s: s, snap: s.db.NewSnapshot(), epoch: s.viewEpoch}, nil
 }
 
 // Close releases the snapshot and the store.
@@ -54,13 +59,54 @@ func (v *View) Get(ctx context.Context, typ, id string) (*Record, error) {
 	return rec, nil
 }
 
-// ScanIndex is Store.ScanIndex over the View.
+// ScanIndex is Store.ScanIndex over the View. A range within a run the
+// store knows to be empty for this View is answered without a seek; one
+// within a run nothing is known of, found empty, has the whole run probed
+// once, so the next View knows (index_tags.go).
 func (v *View) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit, error] {
-	return untilDone(ctx, reader{r: v.snap}.scanIndex(q))
+	k, one := q.oneTag()
+	if one && v.s.tags.absentFor(k, v.epoch) {
+		return func(func(IndexHit, error) bool) {}
+	}
+	scan := untilDone(ctx, reader{r: v.snap}.scanIndex(q))
+	if !one || !v.s.tags.unknown(k) {
+		return scan
+	}
+	return func(yield func(IndexHit, error) bool) {
+		found := false
+		for h, err := range scan {
+			found = true // an entry or an error: nothing to learn
+			if !yield(h, err) || err != nil {
+				return
+			}
+		}
+		if !found {
+			v.learn(k)
+		}
+	}
+}
+
+// learn probes the whole run k: empty, it is absent from this View on.
+func (v *View) learn(k tagKey) {
+	if k.tag == 0xff {
+		return
+	}
+	whole := IndexQuery{Type: k.typ, Param: k.param, Lo: []byte{k.tag}, Hi: []byte{k.tag + 1}}
+	for _, err := range (reader{r: v.snap}).scanIndex(whole) {
+		if err == nil {
+			// Present, as a write would have marked it: no probe again.
+			v.s.tags.learnPresent(k)
+		}
+		return
+	}
+	v.s.tags.learnAbsent(k, v.epoch)
 }
 
 // CountIndex is Store.CountIndex over the View.
 func (v *View) CountIndex(ctx context.Context, q IndexQuery) (int64, error) {
+	if k, one := q.oneTag(); one && v.s.tags.absentFor(k, v.epoch) {
+		return 0, nil
+	}
 	return reader{r: v.snap}.countIndex(ctx, q)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"sync"
 	"testing"
 )
 
@@ -20,6 +21,10 @@ func TestViewReadsOneState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Closed below; if the test fails first, before the store (which waits
+	// for it).
+	closeView := sync.OnceValue(v.Close)
+	t.Cleanup(func() { _ = closeView() })
 	putOne(t, s, "Patient", "a", entry("nann"), entry("ncy")) // moved to another run
 	deleteOne(t, s, "Patient", "b")
 	putOne(t, s, "Patient", "c", entry("~ann"))
@@ -88,7 +93,9 @@ func TestViewReadsOneState(t *testing.T) {
 
 	// The View's Loader reads the View's state, and finds nothing written
 	// since (a Loader of the store would).
-	g, done := NewGetter(v)
+	g, closeGetter := NewGetter(v)
+	done := sync.OnceFunc(closeGetter)
+	t.Cleanup(done) // before the View's
 	if _, ok := g.(*Loader); !ok {
 		t.Fatalf("NewGetter(View) is a %T", g)
 	}
@@ -103,7 +110,7 @@ func TestViewReadsOneState(t *testing.T) {
 	}
 
 	done()
-	if err := v.Close(); err != nil {
+	if err := closeView(); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

@@ -413,6 +413,7 @@ func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous, 
 	// previous version survives.
 	for _, es := range entries {
 		for _, e := range es {
+			tx.s.tags.markPresent(rec.Type, e.Param, e.Value) // before the batch is applied
 			kb = appendKeyIndex(kb[:0], rec.Type, e.Param, e.Value, rec.ID)
 			_ = b.Set(kb, nil, nil)
 		}
