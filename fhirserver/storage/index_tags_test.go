@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 )
@@ -89,6 +90,20 @@ func TestEmptyRunsAreRemembered(t *testing.T) {
 	}
 	if n, err := old.CountIndex(ctx, IndexQuery{Type: "Obs", Param: "code", Lo: []byte{'k'}, Hi: []byte{'k' + 1}}); err != nil || n != 1 {
 		t.Fatalf("the older View counts %d (%v), want 1", n, err)
+	}
+
+	// A skipped run still ends with the request's context, as a scan does.
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	var errs []error
+	for _, err := range newer.ScanIndex(done, IndexQuery{Type: "Obs", Param: "code", Lo: []byte{'k'}, Hi: []byte{'k' + 1}}) {
+		errs = append(errs, err)
+	}
+	if len(errs) != 1 || !errors.Is(errs[0], context.Canceled) {
+		t.Errorf("a skipped run under a cancelled context: %v", errs)
+	}
+	if _, err := newer.CountIndex(done, IndexQuery{Type: "Obs", Param: "code", Lo: []byte{'k'}, Hi: []byte{'k' + 1}}); !errors.Is(err, context.Canceled) {
+		t.Errorf("a skipped count under a cancelled context: %v", err)
 	}
 }
 

@@ -66,7 +66,11 @@ func (v *View) Get(ctx context.Context, typ, id string) (*Record, error) {
 func (v *View) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit, error] {
 	k, one := q.oneTag()
 	if one && v.s.tags.absentFor(k, v.epoch) {
-		return func(func(IndexHit, error) bool) {}
+		return func(yield func(IndexHit, error) bool) {
+			if err := ctx.Err(); err != nil { // as untilDone would
+				yield(IndexHit{}, err)
+			}
+		}
 	}
 	scan := untilDone(ctx, reader{r: v.snap}.scanIndex(q))
 	if !one || !v.s.tags.unknown(k) {
@@ -105,7 +109,7 @@ func (v *View) learn(k tagKey) {
 // CountIndex is Store.CountIndex over the View.
 func (v *View) CountIndex(ctx context.Context, q IndexQuery) (int64, error) {
 	if k, one := q.oneTag(); one && v.s.tags.absentFor(k, v.epoch) {
-		return 0, nil
+		return 0, ctx.Err()
 	}
 	return reader{r: v.snap}.countIndex(ctx, q)
 }
