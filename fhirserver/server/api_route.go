@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"path"
 	"strings"
 )
 
@@ -26,20 +27,11 @@ func apiFirst(api http.Handler, mux *http.ServeMux) http.Handler {
 }
 
 // isCleanPath reports whether p, an absolute path, is its own clean form as
-// ServeMux computes it (path.Clean, keeping a trailing slash): no empty,
-// "." or ".." segment but a final empty one.
+// ServeMux computes it: path.Clean's, keeping a trailing slash. (path.Clean
+// allocates nothing when p is already clean.)
 func isCleanPath(p string) bool {
-	for i := 1; i < len(p); {
-		j := strings.IndexByte(p[i:], '/')
-		if j < 0 {
-			j = len(p) - i
-		}
-		seg := p[i : i+j]
-		last := i+j >= len(p)
-		if (seg == "" && !last) || seg == "." || seg == ".." {
-			return false
-		}
-		i += j + 1
+	if len(p) > 1 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1]
 	}
-	return true
+	return path.Clean(p) == p
 }

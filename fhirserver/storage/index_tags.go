@@ -65,14 +65,18 @@ func (t *indexTags) markPresent(typ, param string, value []byte) {
 	}
 }
 
-// absentFor reports whether the View of epoch may take run k as empty.
-func (t *indexTags) absentFor(k tagKey, epoch uint64) bool {
-	v, ok := t.m.Load(k)
-	if !ok {
-		return false
+// load returns run k's state (tagUnknown when never asked about).
+func (t *indexTags) load(k tagKey) uint64 {
+	if v, ok := t.m.Load(k); ok {
+		return v.(*atomic.Uint64).Load()
 	}
-	s := v.(*atomic.Uint64).Load()
-	return s >= tagAbsent && s-tagAbsent <= epoch
+	return tagUnknown
+}
+
+// absentFor reports whether a run in state st is empty for the View of
+// epoch.
+func absentFor(st, epoch uint64) bool {
+	return st >= tagAbsent && st-tagAbsent <= epoch
 }
 
 // learnAbsent records that the View of epoch found run k empty, unless its
@@ -85,12 +89,6 @@ func (t *indexTags) learnAbsent(k tagKey, epoch uint64) {
 // later View sees, assuming an entry is there only costs it a seek.
 func (t *indexTags) learnPresent(k tagKey) {
 	t.state(k).CompareAndSwap(tagUnknown, tagPresent)
-}
-
-// unknown reports whether nothing is known of run k.
-func (t *indexTags) unknown(k tagKey) bool {
-	v, ok := t.m.Load(k)
-	return !ok || v.(*atomic.Uint64).Load() == tagUnknown
 }
 
 // oneTag returns the run q reads within, when its range lies inside the

@@ -43,16 +43,16 @@ func TestEmptyRunsAreRemembered(t *testing.T) {
 
 	putOne(t, s, "Obs", "a", entry("~x"))
 	v1 := view()
-	if got := scan(v1, 'k'); len(got) != 0 || !s.tags.absentFor(k, v1.epoch) {
-		t.Fatalf("an empty run: %v, absent %v", got, s.tags.absentFor(k, v1.epoch))
+	if got := scan(v1, 'k'); len(got) != 0 || !absentFor(s.tags.load(k), v1.epoch) {
+		t.Fatalf("an empty run: %v, absent %v", got, absentFor(s.tags.load(k), v1.epoch))
 	}
-	if s.tags.absentFor(tagKey{"Obs", "code", '~'}, v1.epoch) {
+	if absentFor(s.tags.load(tagKey{"Obs", "code", '~'}), v1.epoch) {
 		t.Fatal("a run with an entry taken as empty")
 	}
 
 	// A write to the run: the next View reads it.
 	putOne(t, s, "Obs", "b", entry("kx"), entry("ky"))
-	if s.tags.absentFor(k, ^uint64(0)) {
+	if absentFor(s.tags.load(k), ^uint64(0)) {
 		t.Fatal("the write left the run marked empty")
 	}
 	v2 := view()
@@ -76,14 +76,14 @@ func TestEmptyRunsAreRemembered(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = s2.Close() })
 	s = s2
-	if !s.tags.unknown(k) {
+	if s.tags.load(k) != tagUnknown {
 		t.Fatal("a reopened store knows the run")
 	}
 	old := view()
 	deleteOne(t, s, "Obs", "c")
 	newer := view()
-	if got := scan(newer, 'k'); len(got) != 0 || !s.tags.absentFor(k, newer.epoch) {
-		t.Fatalf("newer View: %v, absent %v", got, s.tags.absentFor(k, newer.epoch))
+	if got := scan(newer, 'k'); len(got) != 0 || !absentFor(s.tags.load(k), newer.epoch) {
+		t.Fatalf("newer View: %v, absent %v", got, absentFor(s.tags.load(k), newer.epoch))
 	}
 	if got := scan(old, 'k'); len(got) != 1 || got[0] != "c" {
 		t.Fatalf("the View from before the delete reads %v, want c", got)
@@ -114,16 +114,16 @@ func TestTagStates(t *testing.T) {
 	k := tagKey{"Obs", "code", 'k'}
 	ts.markPresent("Obs", "code", []byte("kx"))
 	ts.learnAbsent(k, 7)
-	if ts.absentFor(k, 7) || ts.unknown(k) {
+	if absentFor(ts.load(k), 7) || ts.load(k) == tagUnknown {
 		t.Error("a learnt absence overrode a write's mark")
 	}
 	k2 := tagKey{"Obs", "code", 'n'}
 	ts.learnAbsent(k2, 5)
-	if !ts.absentFor(k2, 5) || !ts.absentFor(k2, 6) || ts.absentFor(k2, 4) {
+	if !absentFor(ts.load(k2), 5) || !absentFor(ts.load(k2), 6) || absentFor(ts.load(k2), 4) {
 		t.Error("absence holds from the learning View's epoch on, and only then")
 	}
 	ts.markPresent("Obs", "code", []byte("nq"))
-	if ts.absentFor(k2, 9) {
+	if absentFor(ts.load(k2), 9) {
 		t.Error("a write's mark did not end the absence")
 	}
 	for _, tt := range []struct {

@@ -65,7 +65,11 @@ func (v *View) Get(ctx context.Context, typ, id string) (*Record, error) {
 // once, so the next View knows (index_tags.go).
 func (v *View) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit, error] {
 	k, one := q.oneTag()
-	if one && v.s.tags.absentFor(k, v.epoch) {
+	var st uint64
+	if one {
+		st = v.s.tags.load(k)
+	}
+	if one && absentFor(st, v.epoch) {
 		return func(yield func(IndexHit, error) bool) {
 			if err := ctx.Err(); err != nil { // as untilDone would
 				yield(IndexHit{}, err)
@@ -73,7 +77,7 @@ func (v *View) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit, 
 		}
 	}
 	scan := untilDone(ctx, reader{r: v.snap}.scanIndex(q))
-	if !one || !v.s.tags.unknown(k) {
+	if !one || st != tagUnknown {
 		return scan
 	}
 	return func(yield func(IndexHit, error) bool) {
@@ -108,7 +112,7 @@ func (v *View) learn(k tagKey) {
 
 // CountIndex is Store.CountIndex over the View.
 func (v *View) CountIndex(ctx context.Context, q IndexQuery) (int64, error) {
-	if k, one := q.oneTag(); one && v.s.tags.absentFor(k, v.epoch) {
+	if k, one := q.oneTag(); one && absentFor(v.s.tags.load(k), v.epoch) {
 		return 0, ctx.Err()
 	}
 	return reader{r: v.snap}.countIndex(ctx, q)
