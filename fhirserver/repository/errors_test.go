@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/search"
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
@@ -34,5 +35,19 @@ func TestStorageError(t *testing.T) {
 	plain := errors.New("disk on fire")
 	if got := StorageError(plain, "x"); !errors.Is(got, plain) {
 		t.Errorf("an unknown error must stay a server fault, got %v", got)
+	}
+}
+
+// TestSearchOfAClosedStore: a search whose store has closed (a server
+// shutting down) is a 503 that says to retry, as a read is, not a 500.
+func TestSearchOfAClosedStore(t *testing.T) {
+	r, st := newRepo(t)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.Search(t.Context(), search.Request{ResourceType: "Patient"})
+	oe, ok := outcome.As(err)
+	if !ok || oe.Status != 503 || oe.RetryAfter == 0 {
+		t.Fatalf("search of a closed store: %v", err)
 	}
 }

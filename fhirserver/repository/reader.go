@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
@@ -68,7 +69,12 @@ func (r *Repository) History(ctx context.Context, q storage.HistoryQuery) (stora
 	return page, nil
 }
 
-// Search implements Reader.
+// Search implements Reader. A store closing or failed under the search is
+// the 503 with Retry-After that reads and writes answer, not a 500.
 func (r *Repository) Search(ctx context.Context, req search.Request) (*search.Result, error) {
-	return r.search.Search(ctx, req)
+	res, err := r.search.Search(ctx, req)
+	if errors.Is(err, storage.ErrClosed) || errors.Is(err, storage.ErrFailed) {
+		return nil, StorageError(err, "the search")
+	}
+	return res, err
 }
