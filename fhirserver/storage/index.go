@@ -58,12 +58,17 @@ func checkEntries(entries []IndexEntry) error {
 	return nil
 }
 
-// bounds turns q into Pebble iterator bounds.
-func (q IndexQuery) bounds() (lower, upper []byte, err error) {
+// bounds turns q into Pebble iterator bounds; ok is false when q's (type,
+// parameter) has no code, and so no entries.
+func (q IndexQuery) bounds(codes *indexCodes) (lower, upper []byte, ok bool, err error) {
 	if !validName(q.Type, maxNameLen) || !validName(q.Param, maxParam) {
-		return nil, nil, fmt.Errorf("%w: index %q/%q", ErrInvalidKey, q.Type, q.Param)
+		return nil, nil, false, fmt.Errorf("%w: index %q/%q", ErrInvalidKey, q.Type, q.Param)
 	}
-	base := keyIndexParamPrefix(q.Type, q.Param)
+	code, ok := codes.lookup(q.Type, q.Param)
+	if !ok {
+		return nil, nil, false, nil
+	}
+	base := keyIndexParamPrefix(code)
 	lower = base
 	if q.Lo != nil {
 		lower = appendEscaped(bytes.Clone(base), q.Lo, false)
@@ -74,9 +79,9 @@ func (q IndexQuery) bounds() (lower, upper []byte, err error) {
 	}
 	if q.After != nil {
 		if !validName(q.After.ID, maxNameLen) {
-			return nil, nil, fmt.Errorf("%w: index cursor id %q", ErrInvalidKey, q.After.ID)
+			return nil, nil, false, fmt.Errorf("%w: index cursor id %q", ErrInvalidKey, q.After.ID)
 		}
-		k := keyIndex(q.Type, q.Param, q.After.Value, q.After.ID)
+		k := keyIndex(code, q.After.Value, q.After.ID)
 		if q.Reverse {
 			if bytes.Compare(k, upper) < 0 {
 				upper = k
@@ -85,17 +90,17 @@ func (q IndexQuery) bounds() (lower, upper []byte, err error) {
 			lower = k
 		}
 	}
-	return lower, upper, nil
+	return lower, upper, bytes.Compare(lower, upper) < 0, nil
 }
 
-func (rd reader) scanIndex(q IndexQuery) iter.Seq2[IndexHit, error] {
+func (rd reader) scanIndex(codes *indexCodes, q IndexQuery) iter.Seq2[IndexHit, error] {
 	return func(yield func(IndexHit, error) bool) {
-		lower, upper, err := q.bounds()
+		lower, upper, ok, err := q.bounds(codes)
 		if err != nil {
 			yield(IndexHit{}, err)
 			return
 		}
-		if bytes.Compare(lower, upper) >= 0 {
+		if !ok {
 			return
 		}
 		it, err := rd.r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
@@ -104,7 +109,7 @@ func (rd reader) scanIndex(q IndexQuery) iter.Seq2[IndexHit, error] {
 			return
 		}
 		defer it.Close()
-		skip := len(keyIndexParamPrefix(q.Type, q.Param))
+		const skip = 1 + indexCodeLen
 		step, ok := it.Next, it.First()
 		if q.Reverse {
 			step, ok = it.Prev, it.Last()
@@ -135,7 +140,7 @@ func (s *Store) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit,
 			return
 		}
 		defer s.release()
-		for h, err := range untilDone(ctx, reader{r: s.db}.scanIndex(q)) {
+		for h, err := range untilDone(ctx, reader{r: s.db}.scanIndex(&s.codes, q)) {
 			if !yield(h, err) || err != nil {
 				return
 			}
@@ -181,18 +186,15 @@ func (tx *Tx) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit, e
 	if err != nil {
 		return func(yield func(IndexHit, error) bool) { yield(IndexHit{}, err) }
 	}
-	return untilDone(ctx, rd.scanIndex(q))
+	return untilDone(ctx, rd.scanIndex(&tx.s.codes, q))
 }
 
 // countIndex counts the entries selected by q (After and Reverse included)
 // without decoding them.
-func (rd reader) countIndex(ctx context.Context, q IndexQuery) (int64, error) {
-	lower, upper, err := q.bounds()
-	if err != nil {
+func (rd reader) countIndex(ctx context.Context, codes *indexCodes, q IndexQuery) (int64, error) {
+	lower, upper, ok, err := q.bounds(codes)
+	if err != nil || !ok {
 		return 0, err
-	}
-	if bytes.Compare(lower, upper) >= 0 {
-		return 0, nil
 	}
 	it, err := rd.r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
@@ -219,7 +221,7 @@ func (rd reader) countIndex(ctx context.Context, q IndexQuery) (int64, error) {
 func (s *Store) CountIndex(ctx context.Context, q IndexQuery) (int64, error) {
 	var n int64
 	err := s.read(func() (err error) {
-		n, err = reader{r: s.db}.countIndex(ctx, q)
+		n, err = reader{r: s.db}.countIndex(ctx, &s.codes, q)
 		return err
 	})
 	return n, err
@@ -234,5 +236,5 @@ func (tx *Tx) CountIndex(ctx context.Context, q IndexQuery) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return rd.countIndex(ctx, q)
+	return rd.countIndex(ctx, &tx.s.codes, q)
 }

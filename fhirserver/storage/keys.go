@@ -18,7 +18,7 @@ const (
 	prefixVersion = 'v' // v <type> 00 <id> 00 <versionId:8>      → record of a superseded version
 	prefixTypeLog = 't' // t <type> 00 <seq:8>                    → id, versionId
 	prefixChange  = 'c' // c <seq:8>                              → change (also the time index: history_time.go)
-	prefixIndex   = 'i' // i <type> 00 <param> 00 <esc(value)> <id> → empty
+	prefixIndex   = 'i' // i <code:2> <esc(value)> <id>            → empty (index_codes.go)
 	prefixIdxList = 'x' // x <type> 00 <id>                       → index entries of current version
 	prefixCount   = 'n' // n <type>                               → live resources (uint64)
 	prefixAppMeta = 'a' // a <namespace> 00 <key>                → expires:8, data (appmeta.go)
@@ -26,12 +26,13 @@ const (
 
 // Meta names under prefixMeta.
 const (
-	metaFormat      = "format"       // store format version (uvarint)
-	metaStoreID     = "store-id"     // random id of this store, part of change cursors
-	metaFingerprint = "fingerprint"  // index-definition fingerprint of the current index entries
-	metaFHIRVersion = "fhir-version" // FHIR version the store holds (R4, STU3), set on first claim
-	metaMigrating   = "migrating"    // the format a migration started from (uvarint), while it runs
-	metaRebuilt     = "rebuilt-to"   // an index rebuild's progress: its fingerprint, NUL, the last current key it indexed
+	metaFormat      = "format"         // store format version (uvarint)
+	metaStoreID     = "store-id"       // random id of this store, part of change cursors
+	metaFingerprint = "fingerprint"    // index-definition fingerprint of the current index entries
+	metaFHIRVersion = "fhir-version"   // FHIR version the store holds (R4, STU3), set on first claim
+	metaMigrating   = "migrating"      // the format a migration started from (uvarint), while it runs
+	metaRebuilt     = "rebuilt-to"     // an index rebuild's progress: its fingerprint, NUL, the last current key it indexed
+	metaIndexCode   = "index-code\x00" // + <type> 00 <param> → the (type, parameter)'s index code (2 bytes)
 )
 
 const (
@@ -108,35 +109,39 @@ func keyChange(seq uint64) []byte {
 
 func seqFromChangeKey(k []byte) uint64 { return binary.BigEndian.Uint64(k[1:]) }
 
-// keyIndexParamPrefix bounds every index key of (typ, param).
-func keyIndexParamPrefix(typ, param string) []byte {
-	k := make([]byte, 0, 3+len(typ)+len(param))
-	k = append(k, prefixIndex)
-	k = append(k, typ...)
-	k = append(k, 0)
-	k = append(k, param...)
-	return append(k, 0)
+// indexCodeLen is the length of an index key's (type, parameter) code.
+const indexCodeLen = 2
+
+// keyIndexParamPrefix bounds every index key of the (type, parameter) whose
+// code is code.
+func keyIndexParamPrefix(code uint16) []byte {
+	return binary.BigEndian.AppendUint16([]byte{prefixIndex}, code)
 }
 
-func keyIndex(typ, param string, value []byte, id string) []byte {
-	return appendKeyIndex(nil, typ, param, value, id)
+func keyIndex(code uint16, value []byte, id string) []byte {
+	return appendKeyIndex(nil, code, value, id)
 }
 
 // appendKeyIndex appends the index key to dst. Writes build every index key
 // of a version in one reused buffer (a Pebble batch copies what it is
 // given), instead of two allocations per key inside the serial section.
-func appendKeyIndex(dst []byte, typ, param string, value []byte, id string) []byte {
+func appendKeyIndex(dst []byte, code uint16, value []byte, id string) []byte {
 	dst = append(dst, prefixIndex)
-	dst = append(dst, typ...)
-	dst = append(dst, 0)
-	dst = append(dst, param...)
-	dst = append(dst, 0)
+	dst = binary.BigEndian.AppendUint16(dst, code)
 	dst = appendEscaped(dst, value, true)
 	return append(dst, id...)
 }
 
-// parseIndexKey splits the part of an index key after its (typ, param) prefix
-// into the value and the id.
+// keyIndexCode is the meta key of the code of (typ, param); the names
+// follow keyIndexCodePrefix.
+func keyIndexCode(typ, param string) []byte {
+	return append(append(append(keyIndexCodePrefix(), typ...), 0), param...)
+}
+
+func keyIndexCodePrefix() []byte { return keyMeta(metaIndexCode) }
+
+// parseIndexKey splits the part of an index key after its code into the
+// value and the id.
 func parseIndexKey(rest []byte) (value []byte, id string, err error) {
 	value, n, err := unescape(rest)
 	if err != nil {

@@ -21,8 +21,8 @@ func TestEscapedOrderMatchesRawOrder(t *testing.T) {
 	}
 	for _, a := range values {
 		for _, b := range values {
-			ka := keyIndex("Patient", "name", a, "x")
-			kb := keyIndex("Patient", "name", b, "x")
+			ka := keyIndex(0x0100, a, "x") // a code with a NUL byte
+			kb := keyIndex(0x0100, b, "x")
 			if got, want := sign(bytes.Compare(ka, kb)), sign(bytes.Compare(a, b)); got != want {
 				t.Fatalf("order of %q vs %q: keys compare %d, values %d", a, b, got, want)
 			}
@@ -54,8 +54,11 @@ func TestIndexKeyRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k := keyIndex("Obs", "code", tt.value, tt.id)
-			v, id, err := parseIndexKey(k[len(keyIndexParamPrefix("Obs", "code")):])
+			k := keyIndex(7, tt.value, tt.id)
+			if p := keyIndexParamPrefix(7); !bytes.HasPrefix(k, p) {
+				t.Fatalf("key %q is not under its code's prefix %q", k, p)
+			}
+			v, id, err := parseIndexKey(k[1+indexCodeLen:])
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,15 +20,49 @@ const migrateBatch = 1000
 // that moved, and its next write of such a resource would overwrite the
 // only copy of its current version), and the marker makes every Open of
 // this build finish the migration before it serves anything.
+//
+// The same batch drops the index entries of the old layout (dropIndex).
 func (s *Store) startMigration(from uint64) error {
 	b := s.db.NewBatch()
 	defer b.Close()
 	_ = b.Set(keyMeta(metaMigrating), binary.AppendUvarint(nil, from), nil)
 	_ = b.Set(keyMeta(metaFormat), binary.AppendUvarint(nil, storeFormat), nil)
+	dropIndex(b)
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("start the migration to format %d: %w", storeFormat, diskFullError(err))
 	}
 	return nil
+}
+
+// dropIndexLayout turns a format-2 store into format 3, whose index keys
+// name their (type, parameter) by code: one batch, with an fsync, drops the
+// index entries and index lists of the old layout and the fingerprint that
+// described them (dropIndex) and records the new format, so the search
+// engine rebuilds the index on start as it does after a change of its
+// definitions. A crash before the batch leaves a format-2 store; after it,
+// a format-3 store with no index.
+func (s *Store) dropIndexLayout(from uint64) error {
+	s.log.Info("the store's index keys change layout: the index is dropped, to be rebuilt", "dir", s.dir,
+		"from", from, "to", storeFormat)
+	b := s.db.NewBatch()
+	defer b.Close()
+	_ = b.Set(keyMeta(metaFormat), binary.AppendUvarint(nil, storeFormat), nil)
+	dropIndex(b)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("migrate to format %d: %w", storeFormat, diskFullError(err))
+	}
+	return nil
+}
+
+// dropIndex stages the deletion of every index entry, index list and index
+// code, and of the fingerprint and rebuild progress: the store then has no
+// index, and RebuildIndexes to any fingerprint writes it again.
+func dropIndex(b *pebble.Batch) {
+	_ = b.DeleteRange([]byte{prefixIndex}, []byte{prefixIndex + 1}, nil)
+	_ = b.DeleteRange([]byte{prefixIdxList}, []byte{prefixIdxList + 1}, nil)
+	_ = b.DeleteRange(keyIndexCodePrefix(), prefixEnd(keyIndexCodePrefix()), nil)
+	_ = b.Delete(keyMeta(metaFingerprint), nil)
+	_ = b.Delete(keyMeta(metaRebuilt), nil)
 }
 
 // migrateFormat1 turns a format-1 store into the current format: format 1

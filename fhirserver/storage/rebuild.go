@@ -109,8 +109,12 @@ func (s *Store) RebuildIndexes(ctx context.Context, fingerprint string, extract 
 			return fmt.Errorf("rebuild indexes: %s/%s: %w", typ, id, err)
 		}
 		for _, e := range entries {
+			code, err := s.indexCode(typ, e.Param)
+			if err != nil {
+				return fmt.Errorf("rebuild indexes: %s/%s: %w", typ, id, err)
+			}
 			s.tags.markPresent(typ, e.Param, e.Value) // before the batch is applied
-			_ = w.b.Set(keyIndex(typ, e.Param, e.Value, id), nil, nil)
+			_ = w.b.Set(keyIndex(code, e.Value, id), nil, nil)
 		}
 		last = append(last[:0], it.Key()...)
 		if err := w.next(); err != nil {

@@ -26,7 +26,10 @@ import (
 //   - 2: the current key holds the current version's whole record and
 //     version keys hold only superseded versions, so reading a current
 //     version is one point read (migrate.go moves format-1 stores).
-const storeFormat = 2
+//   - 3: index keys name their (type, parameter) with a two-byte code
+//     (index_codes.go) instead of the two names; Open drops the index
+//     entries of older stores, and the search engine rebuilds them.
+const storeFormat = 3
 
 // DefaultCacheBytes is the most a store's block cache grows to. It starts
 // at 8 MiB (a small tenant's) and grows with the store's sstables
@@ -129,6 +132,8 @@ type Store struct {
 	settle *settler
 	// tags knows which runs of the index are empty (index_tags.go).
 	tags indexTags
+	// codes are the (type, parameter) codes of the index keys.
+	codes indexCodes
 	// viewMu numbers the Views in the order of their snapshots.
 	viewMu    sync.Mutex
 	viewEpoch uint64
@@ -245,8 +250,14 @@ func (s *Store) loadMeta(opts Options) error {
 		format = binary.AppendUvarint(nil, storeFormat)
 	}
 	v, _ := binary.Uvarint(format)
-	if v == 1 {
+	switch v {
+	case 1:
 		if err := s.startMigration(v); err != nil {
+			return err
+		}
+		v = storeFormat
+	case 2:
+		if err := s.dropIndexLayout(v); err != nil {
 			return err
 		}
 		v = storeFormat
@@ -268,6 +279,9 @@ func (s *Store) loadMeta(opts Options) error {
 		return err
 	}
 	s.storeID = string(id)
+	if err := s.loadIndexCodes(); err != nil {
+		return err
+	}
 	fp, err := s.getMeta(metaFingerprint)
 	if err != nil {
 		return err

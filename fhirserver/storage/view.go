@@ -76,7 +76,7 @@ func (v *View) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit, 
 			}
 		}
 	}
-	scan := untilDone(ctx, reader{r: v.snap}.scanIndex(q))
+	scan := untilDone(ctx, reader{r: v.snap}.scanIndex(&v.s.codes, q))
 	if !one || st != tagUnknown {
 		return scan
 	}
@@ -100,7 +100,7 @@ func (v *View) learn(k tagKey) {
 		return
 	}
 	whole := IndexQuery{Type: k.typ, Param: k.param, Lo: []byte{k.tag}, Hi: []byte{k.tag + 1}}
-	for _, err := range (reader{r: v.snap}).scanIndex(whole) {
+	for _, err := range (reader{r: v.snap}).scanIndex(&v.s.codes, whole) {
 		if err == nil {
 			// Present, as a write would have marked it: no probe again.
 			v.s.tags.learnPresent(k)
@@ -115,7 +115,7 @@ func (v *View) CountIndex(ctx context.Context, q IndexQuery) (int64, error) {
 	if k, one := q.oneTag(); one && absentFor(v.s.tags.load(k), v.epoch) {
 		return 0, ctx.Err()
 	}
-	return reader{r: v.snap}.countIndex(ctx, q)
+	return reader{r: v.snap}.countIndex(ctx, &v.s.codes, q)
 }
 
 // ScanType is Store.ScanType over the View.

@@ -401,7 +401,11 @@ func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous, 
 	}
 	kb := make([]byte, 0, 64+len(rec.Type)+len(rec.ID)+n)
 	for _, e := range old {
-		kb = appendKeyIndex(kb[:0], rec.Type, e.Param, e.Value, rec.ID)
+		code, ok := tx.s.codes.lookup(rec.Type, e.Param)
+		if !ok {
+			continue // no entry of the parameter was ever written
+		}
+		kb = appendKeyIndex(kb[:0], code, e.Value, rec.ID)
 		_ = b.Delete(kb, nil)
 	}
 	if hadList {
@@ -413,8 +417,12 @@ func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous, 
 	// previous version survives.
 	for _, es := range entries {
 		for _, e := range es {
+			code, err := tx.s.indexCode(rec.Type, e.Param)
+			if err != nil {
+				return err
+			}
 			tx.s.tags.markPresent(rec.Type, e.Param, e.Value) // before the batch is applied
-			kb = appendKeyIndex(kb[:0], rec.Type, e.Param, e.Value, rec.ID)
+			kb = appendKeyIndex(kb[:0], code, e.Value, rec.ID)
 			_ = b.Set(kb, nil, nil)
 		}
 	}
