@@ -67,9 +67,15 @@ const freshIDTries = 4
 // with other writes. The create then skips the lookup (storage.Put.Fresh).
 // A draw that is in use is drawn again.
 func (r *Repository) freshID(op *Write) error {
+	return freshIDFrom(op, r.store.Unused)
+}
+
+// freshIDFrom is freshID with unused as the check: Store.Unused, or a
+// Loader's for the creates of one transaction.
+func freshIDFrom(op *Write, unused func(typ, id string) (bool, error)) error {
 	for range freshIDTries {
 		id := drawID()
-		unused, err := r.store.Unused(op.Type, id)
+		unused, err := unused(op.Type, id)
 		if err != nil {
 			return StorageError(err, op.Type+"/"+id)
 		}

@@ -92,3 +92,39 @@ func TestFreshIDDrawsAgainWhenInUse(t *testing.T) {
 		t.Fatalf("the resource at the taken id changed: %+v, %v", rec, err)
 	}
 }
+
+// TestTransactionFreshIDsDrawAgainWhenInUse: a transaction's creates check
+// their random ids through one Loader (Repository.unusedCheck); an id in
+// use — a live resource, a deleted one, or one another create of the same
+// transaction drew first — is drawn again, and nothing is written over.
+func TestTransactionFreshIDsDrawAgainWhenInUse(t *testing.T) {
+	r, st := newRepo(t)
+	const taken, gone = "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"
+	put(t, r, "Patient", taken, `{"resourceType":"Patient","active":true}`)
+	put(t, r, "Patient", gone, `{"resourceType":"Patient","active":true}`)
+	if _, err := r.Commit(t.Context(), &Write{Action: ActionDelete, Type: "Patient", ID: gone}); err != nil {
+		t.Fatal(err)
+	}
+	draws := []string{taken, "cccccccccccccccc", gone, "cccccccccccccccc", "dddddddddddddddd", "eeeeeeeeeeeeeeee"}
+	drawID = func() string { id := draws[0]; draws = draws[1:]; return id }
+	t.Cleanup(func() { drawID = newID })
+	items := make([]*TxItem, 3)
+	for i := range items {
+		items[i] = &TxItem{Index: i, Write: &Write{Action: ActionCreate, Type: "Patient",
+			Resource: parse(t, r, `{"resourceType":"Patient","active":false}`)}}
+	}
+	if err := r.Transaction(t.Context(), items); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"cccccccccccccccc", "dddddddddddddddd", "eeeeeeeeeeeeeeee"} {
+		if got := items[i].Result.Rec; got == nil || got.ID != want || got.VersionID != 1 {
+			t.Errorf("entry %d created %+v, want %s/1", i, got, want)
+		}
+	}
+	for _, id := range []string{taken, gone} {
+		rec, err := st.Get(t.Context(), "Patient", id)
+		if (id == taken && (err != nil || rec.VersionID != 1)) || (id == gone && (err != nil || !rec.Deleted || rec.VersionID != 2)) {
+			t.Errorf("Patient/%s changed: %+v, %v", id, rec, err)
+		}
+	}
+}

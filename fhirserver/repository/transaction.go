@@ -239,9 +239,14 @@ func (r *Repository) preResolve(order []*TxItem) error {
 		}
 	}
 	ids := map[string]string{}
+	unused, done, err := r.unusedCheck(order)
+	if err != nil {
+		return err
+	}
+	defer done()
 	for _, te := range order {
 		if op := te.Write; op.Action == ActionCreate {
-			if err := r.freshID(op); err != nil {
+			if err := freshIDFrom(op, unused); err != nil {
 				return entryError(te.Index, err)
 			}
 		}
@@ -261,4 +266,36 @@ func (r *Repository) preResolve(order []*TxItem) error {
 		op.indexed = true
 	}
 	return nil
+}
+
+// unusedCheck returns the check of the new ids of order's creates: one
+// Loader's seeks when there are several (a Get per id builds and drops an
+// iterator over every level of the store each time), else Store.Unused.
+func (r *Repository) unusedCheck(order []*TxItem) (func(typ, id string) (bool, error), func(), error) {
+	creates := 0
+	for _, te := range order {
+		if te.Write.Action == ActionCreate {
+			creates++
+		}
+	}
+	if creates < 2 {
+		return r.store.Unused, func() {}, nil
+	}
+	l, err := r.store.NewLoader()
+	if err != nil {
+		return nil, nil, StorageError(err, "the store")
+	}
+	// Nor may two creates of the transaction draw the same id.
+	drawn := make(map[string]bool, creates)
+	unused := func(typ, id string) (bool, error) {
+		if drawn[typ+"/"+id] {
+			return false, nil
+		}
+		ok, err := l.Unused(typ, id)
+		if ok {
+			drawn[typ+"/"+id] = true
+		}
+		return ok, err
+	}
+	return unused, func() { _ = l.Close() }, nil
 }

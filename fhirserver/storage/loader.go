@@ -90,6 +90,26 @@ func (l *Loader) Get(ctx context.Context, typ, id string) (*Record, error) {
 
 // Close releases the iterator, and the store for a Loader of the store (a
 // View's holds the store until the View's Close).
+// Unused is Store.Unused through the Loader's iterator: whether no version
+// of typ/id had been written when the Loader was made. A write's creates
+// check their server-assigned ids with one Loader (Repository.Transaction),
+// one seek each instead of a Get that builds an iterator over every level.
+// Valid for ids no other writer can be writing, as Store.Unused is: ids
+// drawn at random.
+func (l *Loader) Unused(typ, id string) (bool, error) {
+	if err := checkTypeID(typ, id); err != nil {
+		return false, err
+	}
+	k := keyCurrent(typ, id)
+	if l.it.SeekPrefixGE(k) && bytes.Equal(l.it.Key(), k) {
+		return false, nil
+	}
+	if err := l.it.Error(); err != nil {
+		return false, fmt.Errorf("storage: check %s/%s unused: %w", typ, id, err)
+	}
+	return true, nil
+}
+
 func (l *Loader) Close() error {
 	err := l.it.Close()
 	l.release()
