@@ -238,21 +238,9 @@ func (r *Repository) preResolve(order []*TxItem) error {
 			}
 		}
 	}
-	ids := map[string]string{}
-	unused, done, err := r.unusedCheck(order)
+	ids, err := r.drawIDs(order)
 	if err != nil {
 		return err
-	}
-	defer done()
-	for _, te := range order {
-		if op := te.Write; op.Action == ActionCreate {
-			if err := freshIDFrom(op, unused); err != nil {
-				return entryError(te.Index, err)
-			}
-		}
-		if op := te.Write; op.ID != "" && isPlaceholder(te.FullURL) {
-			ids[te.FullURL] = op.Type + "/" + op.ID
-		}
 	}
 	for _, te := range order {
 		op := te.Write
@@ -266,6 +254,28 @@ func (r *Repository) preResolve(order []*TxItem) error {
 		op.indexed = true
 	}
 	return nil
+}
+
+// drawIDs gives order's creates their new ids (freshID) and returns the
+// ids of the placeholders (urn:uuid fullUrls) of order's entries.
+func (r *Repository) drawIDs(order []*TxItem) (map[string]string, error) {
+	unused, done, err := r.unusedCheck(order)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	ids := map[string]string{}
+	for _, te := range order {
+		if op := te.Write; op.Action == ActionCreate {
+			if err := freshIDFrom(op, unused); err != nil {
+				return nil, entryError(te.Index, err)
+			}
+		}
+		if op := te.Write; op.ID != "" && isPlaceholder(te.FullURL) {
+			ids[te.FullURL] = op.Type + "/" + op.ID
+		}
+	}
+	return ids, nil
 }
 
 // unusedCheck returns the check of the new ids of order's creates: one
