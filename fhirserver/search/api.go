@@ -103,9 +103,11 @@ func (e *Engine) IndexEntries(resourceType string, resource *fhirjson.Value) ([]
 		return nil, fmt.Errorf("search: unknown resource type %q", resourceType)
 	}
 	r := e.indexing(resource)
-	// Sized for a typical resource's entries (40–60), so that the slice is
-	// not regrown half a dozen times.
-	out := make([]storage.IndexEntry, 0, 64)
+	// Sized for most resources' entries: over the R4 examples the median
+	// is 20, three quarters have at most 29 and nine tenths at most 41
+	// (since index format 13), so a larger resource grows it once or
+	// twice.
+	out := make([]storage.IndexEntry, 0, 32)
 	for code, p := range params {
 		out = e.paramEntries(out, code, p, r)
 	}
