@@ -400,9 +400,17 @@ func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous, 
 		}
 	}
 	kb := make([]byte, 0, 64+len(rec.Type)+len(rec.ID)+n)
+	// A parameter's entries come one after another: its code is looked up
+	// once per run of them.
+	var param string
+	var code uint16
+	known := false
 	for _, e := range old {
-		code, ok := tx.s.codes.lookup(rec.Type, e.Param)
-		if !ok {
+		if e.Param != param || param == "" {
+			param = e.Param
+			code, known = tx.s.codes.lookup(rec.Type, e.Param)
+		}
+		if !known {
 			continue // no entry of the parameter was ever written
 		}
 		kb = appendKeyIndex(kb[:0], code, e.Value, rec.ID)
@@ -415,11 +423,15 @@ func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous, 
 	}
 	// Sets after the deletes win within a batch, so an entry kept from the
 	// previous version survives.
+	param = ""
 	for _, es := range entries {
 		for _, e := range es {
-			code, err := tx.s.indexCode(rec.Type, e.Param)
-			if err != nil {
-				return err
+			if e.Param != param || param == "" {
+				var err error
+				if code, err = tx.s.indexCode(rec.Type, e.Param); err != nil {
+					return err
+				}
+				param = e.Param
 			}
 			tx.s.tags.markPresent(rec.Type, e.Param, e.Value) // before the batch is applied
 			kb = appendKeyIndex(kb[:0], code, e.Value, rec.ID)
