@@ -75,11 +75,11 @@ func (r *Repository) freshID(op *Write) error {
 func freshIDFrom(op *Write, unused func(typ, id string) (bool, error)) error {
 	for range freshIDTries {
 		id := drawID()
-		unused, err := unused(op.Type, id)
+		free, err := unused(op.Type, id)
 		if err != nil {
 			return StorageError(err, op.Type+"/"+id)
 		}
-		if unused {
+		if free {
 			op.ID, op.fresh = id, true
 			return nil
 		}

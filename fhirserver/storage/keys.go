@@ -7,11 +7,13 @@ import (
 )
 
 // This file is the only code that knows the key layout; docs/storage.md has
-// the table. Every key starts with a one-byte prefix naming its area. Type, id
-// and parameter codes never contain NUL (checked by validName), so a single
-// 0x00 terminates them and keeps "Patient"/"PatientX" and "a"/"ab" apart in
-// sort order. Index values are arbitrary bytes, so they are escaped (see
-// appendEscaped) to keep both the order and an unambiguous end.
+// the table. Every key starts with a one-byte prefix naming its area. Type
+// names, ids and search parameter names never contain NUL (checked by
+// validName), so a single 0x00 terminates them and keeps "Patient"/"PatientX"
+// and "a"/"ab" apart in sort order; an index key's (type, parameter) code
+// (index_codes.go) is two bytes of any value, fixed in length. Index values
+// are arbitrary bytes, so they are escaped (see appendEscaped) to keep both
+// the order and an unambiguous end.
 const (
 	prefixMeta    = 'm' // m <name>                              → meta value
 	prefixCurrent = 'r' // r <type> 00 <id>                      → record of the current version

@@ -88,8 +88,6 @@ func (l *Loader) Get(ctx context.Context, typ, id string) (*Record, error) {
 	return rec, nil
 }
 
-// Close releases the iterator, and the store for a Loader of the store (a
-// View's holds the store until the View's Close).
 // Unused is Store.Unused through the Loader's iterator: whether no version
 // of typ/id had been written when the Loader was made. A write's creates
 // check their server-assigned ids with one Loader (Repository.Transaction),
@@ -110,6 +108,8 @@ func (l *Loader) Unused(typ, id string) (bool, error) {
 	return true, nil
 }
 
+// Close releases the iterator, and the store for a Loader of the store (a
+// View's holds the store until the View's Close).
 func (l *Loader) Close() error {
 	err := l.it.Close()
 	l.release()
