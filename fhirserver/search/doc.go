@@ -30,8 +30,8 @@
 //	composite   'x'  str(component value's keys)...           a$b tuples
 //	near        'g'  dec(lat) str(lat) str(long)              Location near
 //	any         '~'  sortkey, or a merged n/k/v/q payload     one key for both directions, :missing, all ids (of _id)
-//	any         '}'  sortkey(min), or a merged 'l' payload    _sort ascending, :missing (values that sort apart)
-//	any         0x7f sortkey(max), or a merged 'h' payload    _sort descending (values that sort apart)
+//	any         '}'  sortkey(min), a merged 'l' payload, or a folded n/k/v/q payload   _sort ascending, :missing (values that sort apart)
+//	any         0x7f sortkey(max), a merged 'h' payload, or a folded n/k/v/q payload   _sort descending (values that sort apart)
 //
 // str(s) escapes 0x00 as 0x00 0xff and ends with 0x00 0x01, so a string
 // sorts before every longer string it prefixes; i64 is big-endian with the
@@ -47,12 +47,15 @@
 // quantity or date parameter writes its 'n', 'k', 'v' or 'q' entry as its
 // '~' entry, its 'l' and 'h' entries as
 // its '}' and 0x7f entries (merged: the payload starts with the sort key,
-// so it sorts as the sort entry would); one with several writes its value
-// entries and '}' and 0x7f sort entries, never '~'. A query of these types
-// reads its range and the same range under the sort tag (withTwin), and a
-// resource is in one of the two; which one changes when an update changes
-// its number of values, so a search reads one state of the store
-// (storage.View, Engine.Search). A composite's piece for a component is the
+// so it sorts as the sort entry would); one with several values of the
+// first four writes its least value's entry as its '}' entry and its
+// greatest's as its 0x7f entry (folded, likewise), the others under their
+// value tag; one with several dates writes its value entries and '}' and
+// 0x7f sort entries; none of them '~'. A query of these types reads its
+// range and the same range under each sort tag that holds values
+// (withTwin), and a resource's entry of one value is in one of them; which
+// one changes when an update changes its values, so a search reads one
+// state of the store (storage.View, Engine.Search). A composite's piece for a component is the
 // keys of one of its values, each a str(), so a part matches when one of
 // them does. A parameter with the same type and expression as another of
 // its resource type (Patient's phonetic and name) has no entries of its

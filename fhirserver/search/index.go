@@ -127,10 +127,13 @@ func toItems(items []fhirpath.Item) []item {
 // entries. A resource with one value of a string, token, number, quantity
 // or date parameter writes that value's entry under the sort tags (merged,
 // doc.go), which
-// serves as its sort entry too; one with several writes its least and
-// greatest sort keys under tagSortMin and tagSortMax, and a parameter of
-// another type one tagSortOne entry when its values' least and greatest
-// sort keys are the same, else those two.
+// serves as its sort entry too; one with several values of a string,
+// token, number or quantity parameter writes the entry of its least value
+// under tagSortMin and of its greatest under tagSortMax (folded), the
+// others under their own tag; one with several dates writes its least and
+// greatest sort keys under tagSortMin and tagSortMax besides its values,
+// and a parameter of another type one tagSortOne entry when its values'
+// least and greatest sort keys are the same, else those two.
 func appendEntries(out []storage.IndexEntry, code string, vals []indexValue, sortable, values bool) []storage.IndexEntry {
 	n := 0
 	for _, v := range vals {
@@ -172,6 +175,16 @@ func appendEntries(out []storage.IndexEntry, code string, vals []indexValue, sor
 			out = append(out, storage.IndexEntry{Param: code, Value: k})
 		}
 		return out
+	}
+	if merging && lo != nil {
+		if least, greatest, ok := foldable(keys, lo, hi); ok {
+			// As when merged, the tags are replaced in place.
+			keys[least][0], keys[greatest][0] = tagSortMin, tagSortMax
+			for _, k := range keys {
+				out = append(out, storage.IndexEntry{Param: code, Value: k})
+			}
+			return out
+		}
 	}
 	if values {
 		for _, k := range keys {
@@ -251,6 +264,32 @@ func mergeable(keys [][]byte, lo, hi []byte) bool {
 		}
 	}
 	return seen['l'] == seen['h'] // a date's two entries are its two sort entries
+}
+
+// foldable finds, among keys (sorted, distinct) of several values of a
+// string, token, number or quantity parameter, the entry of the value whose
+// sort key is lo and the entry of the one whose sort key is hi: each such
+// entry's payload starts with its value's sort key, which str() and the
+// number encoding end unambiguously, so the first entry starting with lo
+// is the least value's and the last starting with hi the greatest's. Their
+// entries can then be written as the sort entries (folded) — the entries
+// sort as the sort keys would, and the resource still has an entry per
+// value. ok is false when there are no two such entries (a date's values,
+// whose entries are not both sort keys, keep separate sort entries).
+func foldable(keys [][]byte, lo, hi []byte) (least, greatest int, ok bool) {
+	least, greatest = -1, -1
+	for i, k := range keys {
+		if mergedTag(k[0]) != tagSortOne {
+			continue
+		}
+		if least < 0 && bytes.HasPrefix(k[1:], lo) {
+			least = i
+		}
+		if bytes.HasPrefix(k[1:], hi) {
+			greatest = i
+		}
+	}
+	return least, greatest, least >= 0 && greatest >= 0 && least != greatest
 }
 
 // resolveTypeOnly answers resolve() for `resolve() is Patient` without

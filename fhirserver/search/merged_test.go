@@ -12,7 +12,9 @@ import (
 
 // TestMergedValuesAnswerAsUnmerged: half the Patients and Goals have one
 // value of a string, token and date parameter (written merged, under the
-// sort tags) and half two (value entries and sort entries). Every kind of
+// sort tags) and half two (a string, token, number or quantity's least and
+// greatest written folded, as the sort entries; a date's value entries and
+// sort entries). Every kind of
 // query over both halves finds what the data holds, counts each resource
 // once, sorts by each resource's least or greatest value, and pages on the
 // streaming paths as the materialised order does.
@@ -48,28 +50,20 @@ func TestMergedValuesAnswerAsUnmerged(t *testing.T) {
 	// The entries as described: merged for one value, unmerged for two.
 	// res[4i] is Observation i, res[4i+1] RiskAssessment i, res[4i+2]
 	// Patient i, res[4i+3] Goal i; the odd ones have two values.
-	tagsOf := func(js, param string) string {
-		var b []byte
-		for _, en := range entriesOf(t, f.e, js) {
-			if en.Param == param {
-				b = append(b, en.Value[0])
-			}
-		}
-		return sortedBytes(string(b))
-	}
+	tagsOf := func(js, param string) string { return entryTags(t, f, js, param) }
 	for _, tc := range []struct {
 		js, param, want string
 	}{
 		{res[2], "family", "~"},
-		{res[6], "family", "nn}\x7f"},
+		{res[6], "family", "}\x7f"},
 		{res[2], "identifier", "cs~"},
-		{res[6], "identifier", "cckks}\x7f"},
+		{res[6], "identifier", "ccs}\x7f"},
 		{res[3], "target-date", "}\x7f"},
 		{res[7], "target-date", "hhll}\x7f"},
 		{res[0], "component-value-quantity", "U~"},
-		{res[4], "component-value-quantity", "UUqq}\x7f"},
+		{res[4], "component-value-quantity", "UU}\x7f"},
 		{res[1], "probability", "~"},
-		{res[5], "probability", "vv}\x7f"},
+		{res[5], "probability", "}\x7f"},
 	} {
 		if got := tagsOf(tc.js, tc.param); got != tc.want {
 			t.Errorf("%s of %.40s: tags %q, want %q", tc.param, tc.js, got, tc.want)
@@ -88,7 +82,6 @@ func TestMergedValuesAnswerAsUnmerged(t *testing.T) {
 	odd := func(i int) bool { return i%2 == 1 }
 	even := func(i int) bool { return i%2 == 0 }
 	all := func(int) bool { return true }
-	rev := func(s []string) []string { s = slices.Clone(s); slices.Reverse(s); return s }
 	// The goals' first due date is day i%28+1 of January 2020; the odd
 	// ones' second is in February 2021.
 	byFirstDue := func(keep func(i int) bool) []string {
@@ -157,26 +150,133 @@ func TestMergedValuesAnswerAsUnmerged(t *testing.T) {
 		// Descending: the odd ones by their 2021 date, then the even ones.
 		{"Goal", "_sort=-target-date", append(rev(byFirstDue(odd)), rev(byFirstDue(even))...), false},
 	} {
-		t.Run(tc.typ+"?"+tc.query, func(t *testing.T) {
-			params, err := url.ParseQuery(tc.query)
-			if err != nil {
-				t.Fatal(err)
-			}
-			params.Set("_count", "7")
-			req := Request{ResourceType: tc.typ, Params: params}
-			got := materialised(t, f, req)
-			if !tc.ordered {
-				got, tc.want = sorted(got), sorted(tc.want)
-			}
-			if !slices.Equal(got, tc.want) {
-				t.Fatalf("got  %v\nwant %v", got, tc.want)
-			}
-			walkPages(t, f, req, materialised(t, f, req))
-			if strings.Contains(tc.query, "_total=accurate") {
-				if r := searchReq(t, f, req); r.Total != len(tc.want) {
-					t.Errorf("total %d, want %d", r.Total, len(tc.want))
-				}
-			}
-		})
+		checkMergedQuery(t, f, tc.typ, tc.query, "7", tc.want, tc.ordered)
 	}
+}
+
+// TestFoldedValuesAnswerAsUnfolded: Patients with three given names and
+// identifiers (the least and greatest folded into the sort entries, the
+// middle one under its own tag), one, or two. Queries for a least, middle
+// and greatest value, prefixes, :exact, :contains, sorts both ways,
+// :missing and totals find what the data holds, each resource once, and
+// page on the streaming paths as the materialised order does.
+func TestFoldedValuesAnswerAsUnfolded(t *testing.T) {
+	const n = 12
+	var res []string
+	for i := range n {
+		var given, ids []string
+		switch i % 3 {
+		case 0:
+			given = []string{fmt.Sprintf("Ann%02d", i), fmt.Sprintf("Bea%02d", i), fmt.Sprintf("Cid%02d", i)}
+			ids = []string{fmt.Sprint("A", i), fmt.Sprint("M", i), fmt.Sprint("Z", i)}
+		case 1:
+			given = []string{fmt.Sprintf("Bea%02d", i)}
+			ids = []string{fmt.Sprint("M", i)}
+		case 2:
+			given = []string{fmt.Sprintf("Cid%02d", i), fmt.Sprintf("Ann%02d", i)}
+			ids = []string{fmt.Sprint("Z", i), fmt.Sprint("A", i)}
+		}
+		var idJSON []string
+		for _, v := range ids {
+			idJSON = append(idJSON, fmt.Sprintf(`{"system":"urn:s","value":%q}`, v))
+		}
+		res = append(res, fmt.Sprintf(`{"resourceType":"Patient","id":"p%02d","name":[{"given":["%s"]}],"identifier":[%s]}`,
+			i, strings.Join(given, `","`), strings.Join(idJSON, ",")))
+	}
+	f := smallStore(t, defs.R4, res...)
+	tagsOf := func(js, param string) string { return entryTags(t, f, js, param) }
+	for _, tc := range []struct {
+		js, param, want string
+	}{
+		{res[0], "given", "n}\x7f"},
+		{res[1], "given", "~"},
+		{res[2], "given", "}\x7f"},
+		{res[0], "identifier", "cccks}\x7f"},
+		{res[2], "identifier", "ccs}\x7f"},
+	} {
+		if got := tagsOf(tc.js, tc.param); got != tc.want {
+			t.Errorf("%s of %.40s: tags %q, want %q", tc.param, tc.js, got, tc.want)
+		}
+	}
+	ids := func(keep func(i int) bool) []string {
+		var out []string
+		for i := range n {
+			if keep(i) {
+				out = append(out, fmt.Sprintf("Patient/p%02d", i))
+			}
+		}
+		return out
+	}
+	mod := func(r ...int) func(int) bool { return func(i int) bool { return slices.Contains(r, i%3) } }
+	for _, tc := range []struct {
+		query   string
+		want    []string
+		ordered bool
+	}{
+		{"given=bea", ids(mod(0, 1)), false}, // a middle value and single ones
+		{"given=ann", ids(mod(0, 2)), false}, // least values
+		{"given=cid", ids(mod(0, 2)), false}, // greatest values
+		{"given=bea&_total=accurate", ids(mod(0, 1)), false},
+		{"given:exact=Bea03", []string{"Patient/p03"}, false},
+		{"given:exact=Cid05", []string{"Patient/p05"}, false},
+		{"given:exact=bea03", nil, false},
+		{"given:contains=ea0", ids(func(i int) bool { return i < 10 && i%3 != 2 }), false},
+		{"given:missing=false", ids(mod(0, 1, 2)), false},
+		{"identifier=M3", []string{"Patient/p03"}, false}, // the middle of three
+		{"identifier=M4", []string{"Patient/p04"}, false},
+		{"identifier=A5", []string{"Patient/p05"}, false},
+		{"identifier=Z6", []string{"Patient/p06"}, false},
+		{"identifier=M5", nil, false},
+		{"identifier=urn:s|Z8&_total=accurate", []string{"Patient/p08"}, false},
+		{"identifier=M0,M3,A2,Z9&_total=accurate", []string{"Patient/p00", "Patient/p02", "Patient/p03", "Patient/p09"}, true},
+		{"given=bea&identifier=M0,M3,M4", []string{"Patient/p00", "Patient/p03", "Patient/p04"}, false},
+		// By least value: the AnnNN, then the BeaNN of the single ones.
+		{"_sort=given", append(ids(mod(0, 2)), ids(mod(1))...), true},
+		// By greatest: the CidNN descending, then the single BeaNN.
+		{"_sort=-given", append(rev(ids(mod(0, 2))), rev(ids(mod(1)))...), true},
+	} {
+		checkMergedQuery(t, f, "Patient", tc.query, "5", tc.want, tc.ordered)
+	}
+}
+
+// rev returns s reversed.
+func rev(s []string) []string { s = slices.Clone(s); slices.Reverse(s); return s }
+
+// entryTags returns the tags of js's entries of param, sorted.
+func entryTags(t *testing.T, f *fixture, js, param string) string {
+	var b []byte
+	for _, en := range entriesOf(t, f.e, js) {
+		if en.Param == param {
+			b = append(b, en.Value[0])
+		}
+	}
+	return sortedBytes(string(b))
+}
+
+// checkMergedQuery runs typ?query with pages of count: the materialised
+// result is want (in order when ordered), the streaming pages agree with
+// it, and a _total=accurate counts it.
+func checkMergedQuery(t *testing.T, f *fixture, typ, query, count string, want []string, ordered bool) {
+	t.Helper()
+	t.Run(typ+"?"+query, func(t *testing.T) {
+		params, err := url.ParseQuery(query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		params.Set("_count", count)
+		req := Request{ResourceType: typ, Params: params}
+		got := materialised(t, f, req)
+		if !ordered {
+			got, want = sorted(got), sorted(want)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("got  %v\nwant %v", got, want)
+		}
+		walkPages(t, f, req, materialised(t, f, req))
+		if strings.Contains(query, "_total=accurate") {
+			if r := searchReq(t, f, req); r.Total != len(want) {
+				t.Errorf("total %d, want %d", r.Total, len(want))
+			}
+		}
+	})
 }

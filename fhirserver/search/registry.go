@@ -347,8 +347,11 @@ func (r *registry) fingerprint() string {
 // supersedes again, Reindexer), so the rebuild drops those of older stores,
 // and the engine's fingerprint names the base URL too. 13 writes no
 // code-and-system entry for the values of a parameter that never have a
-// system (systemless.go).
-const indexFormat = 13
+// system (systemless.go). 14 writes the entries of the least and greatest
+// of a resource's several values of a string, token, number or quantity
+// parameter as its sort entries (folded, appendEntries) instead of beside
+// them.
+const indexFormat = 14
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at

@@ -219,9 +219,7 @@ func (e *Engine) exactStreams(typ string, clauses []*clause) ([]seeker, bool) {
 			for _, code := range c.param.indexKeys() {
 				s := idStream{typ: typ, code: code, key: p.ranges[0].lo, hi: p.ranges[0].hi}
 				if p.twin {
-					t := s
-					t.key, t.hi = p.ranges[1].lo, p.ranges[1].hi
-					u = append(u, &twinStream{s: [2]idStream{s, t}})
+					u = append(u, newTwinStream(s, p.ranges[1:]))
 					continue
 				}
 				u = append(u, s)

@@ -25,13 +25,13 @@ import (
 // on both and a walk that passes over too many entries can fall back to it.
 
 // driver is the clause an unsorted search is ordered by, and its one range
-// with, for a string, number, quantity or date parameter, that range's twin
-// (withTwin): its
-// entries are read as the range's, their tag set back to the range's.
+// with, for a string, number, quantity or date parameter, that range's
+// twins (withTwin): their entries are read as the range's, their tag set
+// back to the range's.
 type driver struct {
-	c    *clause
-	r    scanRange
-	twin *scanRange
+	c     *clause
+	r     scanRange
+	twins []scanRange
 }
 
 // runs are the driver's ranges as the runs of one walk after `after` (nil:
@@ -39,13 +39,13 @@ type driver struct {
 func (d driver) runs(typ string, after *storage.IndexHit, back bool) []indexRun {
 	q := storage.IndexQuery{Type: typ, Param: d.c.param.key, Lo: d.r.lo, Hi: d.r.hi, Reverse: back, After: after}
 	runs := []indexRun{{q: q}}
-	if d.twin != nil {
-		t := d.twin.lo[0]
-		q.Lo, q.Hi = d.twin.lo, d.twin.hi
+	for _, tw := range d.twins {
+		q := q
+		q.Lo, q.Hi = tw.lo, tw.hi
 		if after != nil {
-			q.After = &storage.IndexHit{Value: append([]byte{t}, after.Value[1:]...), ID: after.ID}
+			q.After = &storage.IndexHit{Value: append([]byte{tw.lo[0]}, after.Value[1:]...), ID: after.ID}
 		}
-		runs = append(runs, indexRun{q: q, keep: d.twin.filter, retag: d.r.lo[0]})
+		runs = append(runs, indexRun{q: q, keep: tw.filter, retag: d.r.lo[0]})
 	}
 	return runs
 }
@@ -72,7 +72,7 @@ func (e *Engine) driverOf(typ string, q *query) (driver, bool) {
 		}
 		d := driver{c: c, r: p.ranges[0]}
 		if p.twin {
-			d.twin = &p.ranges[1]
+			d.twins = p.ranges[1:]
 		}
 		return d, true
 	}

@@ -9,28 +9,43 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
-// Reading two runs of the index as one. A resource's single value of a
+// Reading several runs of the index as one. A resource's single value of a
 // string, token, number, quantity or date parameter is written under the
-// sort tags, several values under the value tags (doc.go), so a query
-// reads two runs: an exact value as two id-ordered sides (twinStream), a
-// range or a sort as one walk in (value, id) order (mergeRuns). Most
-// parameters leave one of the two empty, and both read it once.
+// sort tags, and the least and greatest of several values of the first
+// four too (doc.go), so a query reads its value's run and that run under
+// the sort tags: an exact value as id-ordered sides (twinStream), a range
+// or a sort as one walk in (value, id) order (mergeRuns). Most parameters
+// leave all but one or two of them empty, and each is read once.
 
-// twinStream is one exact value read in its range and that range's twin
+// twinStream is one exact value read in its range and that range's twins
 // (withTwin). Most parameters have one value per resource, or several, in
-// all of a type's resources, so one of the two runs is usually empty: each
+// all of a type's resources, so some of the runs are usually empty: each
 // side is probed once for its least id, and an empty side is not sought
 // again; nor is a side that had nothing at or after an id, for a later
-// one (a page's seeks mostly go forward).
+// one (a page's seeks mostly go forward). A resource's entry of the value
+// is in one side only.
 type twinStream struct {
-	s [2]idStream
+	s []idStream
 	// probed: least[i] is s[i]'s least id ("": s[i] is empty).
 	probed bool
-	least  [2]string
+	least  []string
 	// none[i], when set, is a seek that found nothing in s[i]; noneStrict
 	// whether it was strict.
-	none       [2]*string
-	noneStrict [2]bool
+	none       []*string
+	noneStrict []bool
+}
+
+// newTwinStream reads s and s's range under each of twins.
+func newTwinStream(s idStream, twins []scanRange) *twinStream {
+	t := &twinStream{s: []idStream{s}}
+	for _, r := range twins {
+		tw := s
+		tw.key, tw.hi = r.lo, r.hi
+		t.s = append(t.s, tw)
+	}
+	n := len(t.s)
+	t.least, t.none, t.noneStrict = make([]string, n), make([]*string, n), make([]bool, n)
+	return t
 }
 
 func (t *twinStream) probe(ctx context.Context, rd storage.Reader) error {
@@ -111,7 +126,16 @@ func (t *twinStream) take(ctx context.Context, rd storage.Reader, after string, 
 	case 1:
 		return runs[0], nil
 	}
-	a, b := runs[0], runs[1]
+	out := runs[0]
+	for _, b := range runs[1:] {
+		out = mergeIDs(out, b, limit, back)
+	}
+	return out, nil
+}
+
+// mergeIDs merges two id-ordered lists (descending when back) into their
+// first limit ids.
+func mergeIDs(a, b []string, limit int, back bool) []string {
 	out := make([]string, 0, min(limit, len(a)+len(b)))
 	for len(out) < limit && (len(a) > 0 || len(b) > 0) {
 		if len(b) == 0 || len(a) > 0 && (a[0] < b[0]) != back {
@@ -120,7 +144,7 @@ func (t *twinStream) take(ctx context.Context, rd storage.Reader, after string, 
 			out, b = append(out, b[0]), b[1:]
 		}
 	}
-	return out, nil
+	return out
 }
 
 // indexRun is one range of index entries read as part of a merged walk
