@@ -25,12 +25,15 @@ import (
 // deleted before the run was found empty, so absent records the epoch of
 // the View that learnt it (Views are numbered in snapshot order), and only
 // Views from that epoch on rely on it. Nothing is persisted: after Open
-// every run is unknown until a View finds it empty again.
+// every run is unknown until a View finds it empty again. A (type,
+// parameter) without an index code (index_codes.go) has no entries at all:
+// its runs need no state.
 
-// tagKey is one run: the entries of (typ, param) whose value starts with tag.
+// tagKey is one run: the entries of the (type, parameter) whose index code
+// is code and whose value starts with tag.
 type tagKey struct {
-	typ, param string
-	tag        byte
+	code uint16
+	tag  byte
 }
 
 // Tag states: unknown, present, or tagAbsent+epoch (absent from that
@@ -54,13 +57,14 @@ func (t *indexTags) state(k tagKey) *atomic.Uint64 {
 	return v.(*atomic.Uint64)
 }
 
-// markPresent records that (typ, param) has an entry starting with value's
-// first byte: called for every entry before its batch is applied.
-func (t *indexTags) markPresent(typ, param string, value []byte) {
+// markPresent records that the (type, parameter) of code has an entry
+// starting with value's first byte: called for every entry before its
+// batch is applied.
+func (t *indexTags) markPresent(code uint16, value []byte) {
 	if len(value) == 0 {
 		return
 	}
-	if st := t.state(tagKey{typ, param, value[0]}); st.Load() != tagPresent {
+	if st := t.state(tagKey{code, value[0]}); st.Load() != tagPresent {
 		st.Store(tagPresent)
 	}
 }
@@ -91,15 +95,31 @@ func (t *indexTags) learnPresent(k tagKey) {
 	t.state(k).CompareAndSwap(tagUnknown, tagPresent)
 }
 
-// oneTag returns the run q reads within, when its range lies inside the
-// entries starting with one byte.
-func (q IndexQuery) oneTag() (tagKey, bool) {
+// oneTag returns the tag of the run q reads within, when its range lies
+// inside the entries starting with one byte.
+func (q IndexQuery) oneTag() (byte, bool) {
 	if len(q.Lo) == 0 || q.Hi == nil {
-		return tagKey{}, false
+		return 0, false
 	}
 	t := q.Lo[0]
 	if len(q.Hi) > 0 && q.Hi[0] == t || t < 0xff && bytes.Equal(q.Hi, []byte{t + 1}) {
-		return tagKey{q.Type, q.Param, t}, true
+		return t, true
 	}
-	return tagKey{}, false
+	return 0, false
+}
+
+// run returns the run q reads within and the state of it the store knows
+// (tagUnknown when it knows none); ok is false when q's range spans
+// several tags or its (type, parameter) has no code.
+func (s *Store) run(q IndexQuery) (k tagKey, st uint64, ok bool) {
+	tag, one := q.oneTag()
+	if !one {
+		return tagKey{}, 0, false
+	}
+	code, known := s.codes.lookup(q.Type, q.Param)
+	if !known {
+		return tagKey{}, 0, false
+	}
+	k = tagKey{code, tag}
+	return k, s.tags.load(k), true
 }

@@ -39,14 +39,14 @@ func TestEmptyRunsAreRemembered(t *testing.T) {
 		t.Cleanup(closers[v])
 		return v
 	}
-	k := tagKey{"Obs", "code", 'k'}
-
 	putOne(t, s, "Obs", "a", entry("~x"))
+	code, _ := s.codes.lookup("Obs", "code")
+	k := tagKey{code, 'k'}
 	v1 := view()
 	if got := scan(v1, 'k'); len(got) != 0 || !absentFor(s.tags.load(k), v1.epoch) {
 		t.Fatalf("an empty run: %v, absent %v", got, absentFor(s.tags.load(k), v1.epoch))
 	}
-	if absentFor(s.tags.load(tagKey{"Obs", "code", '~'}), v1.epoch) {
+	if absentFor(s.tags.load(tagKey{code, '~'}), v1.epoch) {
 		t.Fatal("a run with an entry taken as empty")
 	}
 
@@ -111,18 +111,18 @@ func TestEmptyRunsAreRemembered(t *testing.T) {
 // is one run only within one tag byte.
 func TestTagStates(t *testing.T) {
 	var ts indexTags
-	k := tagKey{"Obs", "code", 'k'}
-	ts.markPresent("Obs", "code", []byte("kx"))
+	k := tagKey{7, 'k'}
+	ts.markPresent(7, []byte("kx"))
 	ts.learnAbsent(k, 7)
 	if absentFor(ts.load(k), 7) || ts.load(k) == tagUnknown {
 		t.Error("a learnt absence overrode a write's mark")
 	}
-	k2 := tagKey{"Obs", "code", 'n'}
+	k2 := tagKey{7, 'n'}
 	ts.learnAbsent(k2, 5)
 	if !absentFor(ts.load(k2), 5) || !absentFor(ts.load(k2), 6) || absentFor(ts.load(k2), 4) {
 		t.Error("absence holds from the learning View's epoch on, and only then")
 	}
-	ts.markPresent("Obs", "code", []byte("nq"))
+	ts.markPresent(7, []byte("nq"))
 	if absentFor(ts.load(k2), 9) {
 		t.Error("a write's mark did not end the absence")
 	}

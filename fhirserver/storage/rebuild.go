@@ -113,7 +113,7 @@ func (s *Store) RebuildIndexes(ctx context.Context, fingerprint string, extract 
 			if err != nil {
 				return fmt.Errorf("rebuild indexes: %s/%s: %w", typ, id, err)
 			}
-			s.tags.markPresent(typ, e.Param, e.Value) // before the batch is applied
+			s.tags.markPresent(code, e.Value) // before the batch is applied
 			_ = w.b.Set(keyIndex(code, e.Value, id), nil, nil)
 		}
 		last = append(last[:0], it.Key()...)

@@ -64,11 +64,7 @@ func (v *View) Get(ctx context.Context, typ, id string) (*Record, error) {
 // within a run nothing is known of, found empty, has the whole run probed
 // once, so the next View knows (index_tags.go).
 func (v *View) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit, error] {
-	k, one := q.oneTag()
-	var st uint64
-	if one {
-		st = v.s.tags.load(k)
-	}
+	k, st, one := v.s.run(q)
 	if one && absentFor(st, v.epoch) {
 		return func(yield func(IndexHit, error) bool) {
 			if err := ctx.Err(); err != nil { // as untilDone would
@@ -89,17 +85,18 @@ func (v *View) ScanIndex(ctx context.Context, q IndexQuery) iter.Seq2[IndexHit, 
 			}
 		}
 		if !found {
-			v.learn(k)
+			v.learn(q, k)
 		}
 	}
 }
 
-// learn probes the whole run k: empty, it is absent from this View on.
-func (v *View) learn(k tagKey) {
+// learn probes the whole run k of q's (type, parameter): empty, it is
+// absent from this View on.
+func (v *View) learn(q IndexQuery, k tagKey) {
 	if k.tag == 0xff {
 		return
 	}
-	whole := IndexQuery{Type: k.typ, Param: k.param, Lo: []byte{k.tag}, Hi: []byte{k.tag + 1}}
+	whole := IndexQuery{Type: q.Type, Param: q.Param, Lo: []byte{k.tag}, Hi: []byte{k.tag + 1}}
 	for _, err := range (reader{r: v.snap}).scanIndex(&v.s.codes, whole) {
 		if err == nil {
 			// Present, as a write would have marked it: no probe again.
@@ -112,7 +109,7 @@ func (v *View) learn(k tagKey) {
 
 // CountIndex is Store.CountIndex over the View.
 func (v *View) CountIndex(ctx context.Context, q IndexQuery) (int64, error) {
-	if k, one := q.oneTag(); one && absentFor(v.s.tags.load(k), v.epoch) {
+	if _, st, one := v.s.run(q); one && absentFor(st, v.epoch) {
 		return 0, ctx.Err()
 	}
 	return reader{r: v.snap}.countIndex(ctx, &v.s.codes, q)

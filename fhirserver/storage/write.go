@@ -433,7 +433,7 @@ func (tx *Tx) stageVersion(rec *Record, entries [2][]IndexEntry, prev previous, 
 				}
 				param = e.Param
 			}
-			tx.s.tags.markPresent(rec.Type, e.Param, e.Value) // before the batch is applied
+			tx.s.tags.markPresent(code, e.Value) // before the batch is applied
 			kb = appendKeyIndex(kb[:0], code, e.Value, rec.ID)
 			_ = b.Set(kb, nil, nil)
 		}
