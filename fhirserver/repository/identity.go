@@ -1,12 +1,11 @@
 package repository
 
 import (
-	"crypto/rand"
-	"encoding/base32"
 	"fmt"
 	"time"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
 // setIdentity stamps the server-owned elements: id, meta.versionId and
@@ -43,63 +42,61 @@ func FormatInstant(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
 }
 
-// idEncoding writes ids in lower-case base32: letters and digits only, so
-// they are valid FHIR ids and safe in URLs.
-var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-// newID returns a fresh server-assigned id: 80 random bits, 16 characters,
-// so ids never collide in practice and say nothing about volumes.
-func newID() string {
-	var b [10]byte
-	_, _ = rand.Read(b[:])
-	return idEncoding.EncodeToString(b[:])
-}
-
-// freshIDTries bounds the draws of freshID. A draw is in use with odds of
-// one in 2^80 over the store's size; four in a row means the store is not
-// what it seems.
+// freshIDTries bounds the draws of freshID in a store whose new ids are
+// looked up. A draw is in use only if a client created that id first; four
+// in a row means the store is not what it seems.
 const freshIDTries = 4
 
-// freshID gives a create a new server-assigned id, checked unused before
-// the serial write section rather than inside it: no other writer can be
-// writing an id this write has just drawn at random, so only the store's
-// existing resources need checking, and they can be checked in parallel
-// with other writes. The create then skips the lookup (storage.Put.Fresh).
-// A draw that is in use is drawn again.
+// freshID gives a create a new server-assigned id from the store's count
+// (storage.Store.NewID), which no other resource has. In a store that may
+// hold ids of the same shape from elsewhere (storage.Store.NewIDsNeedCheck)
+// the id is looked up, before the serial write section rather than inside
+// it: no other writer can be writing an id this write has just drawn, so
+// only the store's existing resources need checking, and they can be
+// checked in parallel with other writes; an id in use is drawn again.
+// The create then skips the lookup (storage.Put.Fresh).
 func (r *Repository) freshID(op *Write) error {
-	return freshIDFrom(op, r.store.Unused)
+	var unused func(typ, id string) (bool, error)
+	if r.store.NewIDsNeedCheck() {
+		unused = r.store.Unused
+	}
+	return r.freshIDFrom(op, unused)
 }
 
-// freshIDFrom is freshID with unused as the check: Store.Unused, or a
-// Loader's for the creates of one transaction.
-func freshIDFrom(op *Write, unused func(typ, id string) (bool, error)) error {
+// freshIDFrom is freshID with unused as the check (nil: none): Store.Unused,
+// or a Loader's for the creates of one transaction.
+func (r *Repository) freshIDFrom(op *Write, unused func(typ, id string) (bool, error)) error {
 	for range freshIDTries {
-		id := drawID()
-		free, err := unused(op.Type, id)
+		id, err := r.newID(op.Type)
 		if err != nil {
-			return StorageError(err, op.Type+"/"+id)
+			return err
+		}
+		free := true
+		if unused != nil {
+			if free, err = unused(op.Type, id); err != nil {
+				return StorageError(err, op.Type+"/"+id)
+			}
 		}
 		if free {
 			op.ID, op.fresh = id, true
 			return nil
 		}
 	}
-	return fmt.Errorf("repository: %d random ids for a new %s were all in use", freshIDTries, op.Type)
+	return fmt.Errorf("repository: %d new ids for a %s were all in use", freshIDTries, op.Type)
 }
 
-// drawID is newID; tests replace it to draw ids already in use.
-var drawID = newID
-
-// IsServerID reports whether id has the shape newID gives: 16 characters of
-// idEncoding's lower-case base32. An id of any other shape was the client's.
-func IsServerID(id string) bool {
-	if len(id) != 16 {
-		return false
+// newID draws a server-assigned id for a new typ (drawID).
+func (r *Repository) newID(typ string) (string, error) {
+	id, err := drawID(r.store)
+	if err != nil {
+		return "", StorageError(err, "a new "+typ)
 	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; (c < 'a' || c > 'z') && (c < '2' || c > '7') {
-			return false
-		}
-	}
-	return true
+	return id, nil
 }
+
+// drawID is Store.NewID; tests replace it to draw ids already in use.
+var drawID = (*storage.Store).NewID
+
+// IsServerID reports whether id has the shape of a server-assigned id
+// (storage.IsServerID). An id of any other shape was a client's.
+func IsServerID(id string) bool { return storage.IsServerID(id) }

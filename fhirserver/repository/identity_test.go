@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
 func TestSetIdentity(t *testing.T) {
@@ -33,18 +34,25 @@ func TestDropServerOwned(t *testing.T) {
 }
 
 func TestNewID(t *testing.T) {
+	r, st := newRepo(t)
 	seen := map[string]bool{}
 	for i := 0; i < 1000; i++ {
-		id := newID()
-		if !IsServerID(id) || seen[id] {
-			t.Fatalf("bad or repeated id %q", id)
+		id, err := r.newID("Patient")
+		if err != nil || !IsServerID(id) || seen[id] {
+			t.Fatalf("bad or repeated id %q: %v", id, err)
 		}
 		seen[id] = true
+	}
+	if st.NewIDsNeedCheck() {
+		t.Fatal("a new store's new ids need a lookup")
 	}
 }
 
 func TestIsServerID(t *testing.T) {
-	for _, id := range []string{newID(), newID(), "abcdefghijklmnop"} {
+	r, _ := newRepo(t)
+	id1, _ := r.newID("Patient")
+	id2, _ := r.newID("Patient")
+	for _, id := range []string{id1, id2, "abcdefghijklmnop"} {
 		if !IsServerID(id) {
 			t.Errorf("IsServerID(%q) = false", id)
 		}
@@ -56,21 +64,37 @@ func TestIsServerID(t *testing.T) {
 	}
 }
 
-// TestFreshIDDrawsAgainWhenInUse: a create whose random id is already in
-// use (never in practice: 80 random bits) draws another, and gives up with an
-// error rather than writing over a resource when every draw is taken; the
-// lookup that found them is the one the write section no longer makes.
-func TestFreshIDDrawsAgainWhenInUse(t *testing.T) {
-	r, st := newRepo(t)
-	const taken, gone, free = "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb", "cccccccccccccccc"
+// drawFrom makes drawID give draws in turn.
+func drawFrom(t *testing.T, draws ...string) {
+	drawID = func(*storage.Store) (string, error) { id := draws[0]; draws = draws[1:]; return id, nil }
+	t.Cleanup(func() { drawID = (*storage.Store).NewID })
+}
+
+// claimed puts Patients under ids of the server's shape, as a client's
+// update may, and deletes gone: from then on the store's new ids are
+// looked up (storage.Store.NewIDsNeedCheck).
+func claimed(t *testing.T, r *Repository, st *storage.Store, taken, gone string) {
+	t.Helper()
 	put(t, r, "Patient", taken, `{"resourceType":"Patient","active":true}`)
 	put(t, r, "Patient", gone, `{"resourceType":"Patient","active":true}`)
 	if _, err := r.Commit(t.Context(), &Write{Action: ActionDelete, Type: "Patient", ID: gone}); err != nil {
 		t.Fatal(err)
 	}
-	draws := []string{taken, gone, free}
-	drawID = func() string { id := draws[0]; draws = draws[1:]; return id }
-	t.Cleanup(func() { drawID = newID })
+	if !st.NewIDsNeedCheck() {
+		t.Fatal("clients created ids of the server's shape, but the store's new ids need no lookup")
+	}
+}
+
+// TestFreshIDDrawsAgainWhenInUse: in a store where clients created ids of
+// the server's shape, a create whose new id is already in use draws
+// another, and gives up with an error rather than writing over a resource
+// when every draw is taken; the lookup that found them is the one the
+// write section no longer makes.
+func TestFreshIDDrawsAgainWhenInUse(t *testing.T) {
+	r, st := newRepo(t)
+	const taken, gone, free = "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb", "cccccccccccccccc"
+	claimed(t, r, st, taken, gone)
+	drawFrom(t, taken, gone, free)
 	res, err := r.Commit(t.Context(), &Write{Action: ActionCreate, Type: "Patient", Resource: parse(t, r, `{"resourceType":"Patient","active":false}`)})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +107,7 @@ func TestFreshIDDrawsAgainWhenInUse(t *testing.T) {
 		t.Fatalf("the resource at the taken id changed: %+v, %v", rec, err)
 	}
 
-	drawID = func() string { return taken }
+	drawID = func(*storage.Store) (string, error) { return taken, nil }
 	_, err = r.Commit(t.Context(), &Write{Action: ActionCreate, Type: "Patient", Resource: parse(t, r, `{"resourceType":"Patient"}`)})
 	if err == nil || !strings.Contains(err.Error(), "were all in use") {
 		t.Fatalf("every draw taken: %v, want an error", err)
@@ -94,20 +118,14 @@ func TestFreshIDDrawsAgainWhenInUse(t *testing.T) {
 }
 
 // TestTransactionFreshIDsDrawAgainWhenInUse: a transaction's creates check
-// their random ids through one Loader (Repository.unusedCheck); an id in
+// their new ids through one Loader (Repository.unusedCheck); an id in
 // use — a live resource, a deleted one, or one another create of the same
 // transaction drew first — is drawn again, and nothing is written over.
 func TestTransactionFreshIDsDrawAgainWhenInUse(t *testing.T) {
 	r, st := newRepo(t)
 	const taken, gone = "aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"
-	put(t, r, "Patient", taken, `{"resourceType":"Patient","active":true}`)
-	put(t, r, "Patient", gone, `{"resourceType":"Patient","active":true}`)
-	if _, err := r.Commit(t.Context(), &Write{Action: ActionDelete, Type: "Patient", ID: gone}); err != nil {
-		t.Fatal(err)
-	}
-	draws := []string{taken, "cccccccccccccccc", gone, "cccccccccccccccc", "dddddddddddddddd", "eeeeeeeeeeeeeeee"}
-	drawID = func() string { id := draws[0]; draws = draws[1:]; return id }
-	t.Cleanup(func() { drawID = newID })
+	claimed(t, r, st, taken, gone)
+	drawFrom(t, taken, "cccccccccccccccc", gone, "cccccccccccccccc", "dddddddddddddddd", "eeeeeeeeeeeeeeee")
 	items := make([]*TxItem, 3)
 	for i := range items {
 		items[i] = &TxItem{Index: i, Write: &Write{Action: ActionCreate, Type: "Patient",

@@ -138,7 +138,11 @@ func (r *Repository) resolve(ctx context.Context, tx *storage.Tx, te *TxItem) er
 					"ifNoneExist matches %d resources; it must match at most one", len(found))
 			}
 		}
-		op.ID = newID()
+		id, err := r.newID(op.Type)
+		if err != nil {
+			return err
+		}
+		op.ID = id
 	case ActionUpdate, ActionPatch:
 		if op.Cond == nil {
 			return nil
@@ -160,7 +164,11 @@ func (r *Repository) resolve(ctx context.Context, tx *storage.Tx, te *TxItem) er
 			return outcome.NotFound("no %s matches the conditional patch", op.Type)
 		default:
 			if op.ID = op.Resource.Str("id"); op.ID == "" {
-				op.ID = newID()
+				id, err := r.newID(op.Type)
+				if err != nil {
+					return err
+				}
+				op.ID = id
 			}
 		}
 		op.Cond = nil
@@ -267,7 +275,7 @@ func (r *Repository) drawIDs(order []*TxItem) (map[string]string, error) {
 	ids := map[string]string{}
 	for _, te := range order {
 		if op := te.Write; op.Action == ActionCreate {
-			if err := freshIDFrom(op, unused); err != nil {
+			if err := r.freshIDFrom(op, unused); err != nil {
 				return nil, entryError(te.Index, err)
 			}
 		}
@@ -278,10 +286,14 @@ func (r *Repository) drawIDs(order []*TxItem) (map[string]string, error) {
 	return ids, nil
 }
 
-// unusedCheck returns the check of the new ids of order's creates: one
-// Loader's seeks when there are several (a Get per id builds and drops an
-// iterator over every level of the store each time), else Store.Unused.
+// unusedCheck returns the check of the new ids of order's creates: none
+// when the store's new ids need none, else one Loader's seeks when there
+// are several (a Get per id builds and drops an iterator over every level
+// of the store each time), else Store.Unused.
 func (r *Repository) unusedCheck(order []*TxItem) (func(typ, id string) (bool, error), func(), error) {
+	if !r.store.NewIDsNeedCheck() {
+		return nil, func() {}, nil
+	}
 	creates := 0
 	for _, te := range order {
 		if te.Write.Action == ActionCreate {

@@ -65,8 +65,9 @@ type Write struct {
 	// indexed says entries were computed for the final resource (a
 	// transaction that could resolve its identities before the write).
 	indexed bool
-	// fresh says ID is a server-assigned id found unused before the write
-	// (freshID): the create does not look it up again inside it.
+	// fresh says ID is a new server-assigned id, looked up before the write
+	// if the store's new ids need it (freshID): the create does not look it
+	// up inside it.
 	fresh bool
 }
 
@@ -229,7 +230,11 @@ func (r *Repository) execUpdate(ctx context.Context, tx *storage.Tx, op *Write) 
 		case 0:
 			op.ID = bodyID
 			if op.ID == "" {
-				op.ID = newID()
+				id, err := r.newID(op.Type)
+				if err != nil {
+					return Result{}, err
+				}
+				op.ID = id
 			}
 		case 1:
 			if bodyID != "" && bodyID != ids[0] {

@@ -3,7 +3,6 @@ package storage
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -108,19 +107,15 @@ func TestIndexCodeSurvivesAPowerLoss(t *testing.T) {
 func TestOpenDropsTheIndexOfFormat2(t *testing.T) {
 	s, dir := openTest(t)
 	putOne(t, s, "Patient", "p1", IndexEntry{Param: "name", Value: []byte("ann")})
-	b := s.db.NewBatch()
-	_ = b.Set(keyMeta(metaFormat), binary.AppendUvarint(nil, 2), nil)
-	_ = b.DeleteRange(keyIndexCodePrefix(), prefixEnd(keyIndexCodePrefix()), nil)
-	_ = b.Set([]byte("iPatient\x00name\x00ann\x00\x01p1"), nil, nil) // the old layout
-	_ = b.Set([]byte("xPatient\x00p1"), []byte("list"), nil)
-	_ = b.Set(keyMeta(metaFingerprint), []byte("search-v13-R4"), nil)
-	_ = b.Set(keyMeta(metaRebuilt), []byte("search-v13-R4\x00rPatient\x00p0"), nil)
-	if err := b.Commit(pebble.Sync); err != nil {
-		t.Fatal(err)
-	}
-	s = reopen(t, s, dir)
-	if l := readLayout(t, s.db); l.format != 3 {
-		t.Fatalf("format %d after Open, want 3", l.format)
+	s = reopenFrom(t, s, dir, 2, func(b *pebble.Batch) {
+		_ = b.DeleteRange(keyIndexCodePrefix(), prefixEnd(keyIndexCodePrefix()), nil)
+		_ = b.Set([]byte("iPatient\x00name\x00ann\x00\x01p1"), nil, nil) // the old layout
+		_ = b.Set([]byte("xPatient\x00p1"), []byte("list"), nil)
+		_ = b.Set(keyMeta(metaFingerprint), []byte("search-v13-R4"), nil)
+		_ = b.Set(keyMeta(metaRebuilt), []byte("search-v13-R4\x00rPatient\x00p0"), nil)
+	})
+	if !s.NewIDsNeedCheck() {
+		t.Error("the store holds resources of random ids, but its new ids need no lookup")
 	}
 	for _, p := range [][]byte{{prefixIndex}, {prefixIdxList}, keyIndexCodePrefix(), keyMeta(metaFingerprint), keyMeta(metaRebuilt)} {
 		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})

@@ -35,6 +35,9 @@ const (
 	metaMigrating   = "migrating"      // the format a migration started from (uvarint), while it runs
 	metaRebuilt     = "rebuilt-to"     // an index rebuild's progress: its fingerprint, NUL, the last current key it indexed
 	metaIndexCode   = "index-code\x00" // + <type> 00 <param> → the (type, parameter)'s index code (2 bytes)
+	metaIDKey       = "id-key"         // AES-128 key of the server-assigned ids' permutation (ids.go)
+	metaIDReserved  = "id-reserved"    // the server-assigned ids' count reserved so far (uvarint)
+	metaIDsChecked  = "ids-checked"    // present once new ids must be looked up (ids.go)
 )
 
 const (

@@ -10,8 +10,8 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 )
 
-// The meta area (prefix m): the store's format, id, index fingerprint and
-// index codes, read once by Open, which migrates an older format
+// The meta area (prefix m): the store's format, id, index fingerprint,
+// index codes and id area, read once by Open, which migrates an older format
 // (migrate.go) and finds the write position.
 
 // storeFormat is the version of the key layout and value encodings. Open
@@ -25,7 +25,10 @@ import (
 //   - 3: index keys name their (type, parameter) with a two-byte code
 //     (index_codes.go) instead of the two names; Open drops the index
 //     entries of older stores, and the search engine rebuilds them.
-const storeFormat = 3
+//   - 4: server-assigned ids come from a count under a keyed permutation
+//     (ids.go); Open gives an older store its key and marks it, if it
+//     holds resources, as one whose new ids are looked up.
+const storeFormat = 4
 
 // loadMeta reads or initialises the meta area (migrating an older store
 // format) and the write position.
@@ -58,6 +61,10 @@ func (s *Store) loadMeta(opts Options) error {
 			return err
 		}
 		v = storeFormat
+	case 3:
+		// Format 4 only adds the id area, which loadIDs writes with the
+		// format.
+		v = storeFormat
 	}
 	if v != storeFormat {
 		return fmt.Errorf("store format %d, this build reads format %d", v, storeFormat)
@@ -77,6 +84,9 @@ func (s *Store) loadMeta(opts Options) error {
 	}
 	s.storeID = string(id)
 	if err := s.loadIndexCodes(); err != nil {
+		return err
+	}
+	if err := s.loadIDs(); err != nil {
 		return err
 	}
 	fp, err := s.getMeta(metaFingerprint)

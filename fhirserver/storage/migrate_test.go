@@ -170,6 +170,7 @@ func downgradeToFormat1(t testing.TB, db *pebble.DB) {
 		_ = b.Set(it.Key(), it.Value()[:len(it.Value())-len(rest)], nil)
 	}
 	_ = b.Set(keyMeta(metaFormat), binary.AppendUvarint(nil, 1), nil)
+	dropIDArea(b)
 	if err := b.Commit(pebble.Sync); err != nil {
 		t.Fatal(err)
 	}

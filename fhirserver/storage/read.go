@@ -266,10 +266,9 @@ func (rd reader) scanType(typ, afterID string) iter.Seq2[*Record, error] {
 
 // Unused reports whether no version of typ/id has been written: it was
 // never created, not even one since deleted. It reads what writers have
-// applied, durable or not, and does not wait. A caller that made id up from
-// enough random bits that no other writer can be writing it (a
-// server-assigned id) checks it here, outside the serial write section, and
-// creates it with Put.Fresh.
+// applied, durable or not, and does not wait. A new id from NewID, which no
+// other writer can be writing, is checked here when NewIDsNeedCheck,
+// outside the serial write section, and created with Put.Fresh.
 func (s *Store) Unused(typ, id string) (bool, error) {
 	if err := checkTypeID(typ, id); err != nil {
 		return false, err

@@ -118,6 +118,8 @@ type Store struct {
 	tags indexTags
 	// codes are the (type, parameter) codes of the index keys.
 	codes indexCodes
+	// ids gives the server-assigned ids (ids.go).
+	ids idSource
 	// viewMu numbers the Views in the order of their snapshots.
 	viewMu    sync.Mutex
 	viewEpoch uint64

@@ -214,9 +214,9 @@ type Put struct {
 	// IfMatch, when non-zero, requires the current version to be live and to
 	// have exactly this versionId (ErrVersionConflict otherwise): If-Match.
 	IfMatch int64
-	// Fresh, with Create, says that the caller made ID up from enough random
-	// bits that no other writer can be writing it, and that Store.Unused
-	// found it unused before Write: Put does not look the id up again. That
+	// Fresh, with Create, says that ID came from Store.NewID and, when
+	// Store.NewIDsNeedCheck, that Store.Unused found it unused before Write:
+	// no other writer can be writing it, and Put does not look it up. That
 	// lookup, a miss through the memtable and every level's filter, was a
 	// quarter of the serial section of a create.
 	Fresh bool
@@ -265,6 +265,11 @@ func (tx *Tx) Put(p Put) (*Record, error) {
 	}
 	if p.Create && found {
 		return nil, fmt.Errorf("%w: %s/%s", ErrExists, p.Type, p.ID)
+	}
+	if !found && !p.Fresh && tx.s.claimID(p.ID) {
+		// A new resource under an id the count may give later: from now
+		// on new ids are looked up (ids.go).
+		_ = tx.b.Set(keyMeta(metaIDsChecked), []byte{1}, nil)
 	}
 	if p.IfMatch != 0 && (!found || cur.deleted() || cur.versionID != p.IfMatch) {
 		return nil, fmt.Errorf("%w: %s/%s is at version %d, not %d", ErrVersionConflict, p.Type, p.ID, cur.versionID, p.IfMatch)
