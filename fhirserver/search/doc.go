@@ -12,8 +12,7 @@
 //	param type  tag  payload                                  used for
 //	string      'n'  str(normalised) str(exact)               default (starts-with), :contains, :exact
 //	token       'k'  str(code)                                code (any system)
-//	token       'c'  str(code) str(system)                    system|code, |code (not systemless.go's parameters)
-//	token       's'  str(system)                              system|
+//	token       'c'  str(system) str(code)                    system|code, |code, system| (not systemless.go's parameters)
 //	token       't'  str(normalised text from a word on)      :text
 //	token       'o'  str(type system) str(type code) str(v)   :of-type (Identifier)
 //	reference   'r'  str(Type/id or absolute URL)             Type/id, url, :Type, chains, _revinclude

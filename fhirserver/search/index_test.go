@@ -101,8 +101,7 @@ func TestExtractEntries(t *testing.T) {
 		param string
 		value []byte
 	}{
-		{"code", appendStr(appendStr([]byte{'c'}, "15074-8"), "http://loinc.org")},
-		{"code", appendStr([]byte{'s'}, "http://loinc.org")},
+		{"code", appendStr(appendStr([]byte{'c'}, "http://loinc.org"), "15074-8")},
 		{"code", appendStr([]byte{'t'}, "glucose")},
 		{"code", appendStr([]byte{'t'}, "blood glucose")},
 		{"subject", appendStr([]byte{'r'}, "Patient/p1")},

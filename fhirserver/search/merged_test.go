@@ -56,8 +56,8 @@ func TestMergedValuesAnswerAsUnmerged(t *testing.T) {
 	}{
 		{res[2], "family", "~"},
 		{res[6], "family", "}\x7f"},
-		{res[2], "identifier", "cs~"},
-		{res[6], "identifier", "ccs}\x7f"},
+		{res[2], "identifier", "c~"},
+		{res[6], "identifier", "cc}\x7f"},
 		{res[3], "target-date", "}\x7f"},
 		{res[7], "target-date", "hhll}\x7f"},
 		{res[0], "component-value-quantity", "U~"},
@@ -191,8 +191,8 @@ func TestFoldedValuesAnswerAsUnfolded(t *testing.T) {
 		{res[0], "given", "n}\x7f"},
 		{res[1], "given", "~"},
 		{res[2], "given", "}\x7f"},
-		{res[0], "identifier", "cccks}\x7f"},
-		{res[2], "identifier", "ccs}\x7f"},
+		{res[0], "identifier", "ccck}\x7f"},
+		{res[2], "identifier", "cc}\x7f"},
 	} {
 		if got := tagsOf(tc.js, tc.param); got != tc.want {
 			t.Errorf("%s of %.40s: tags %q, want %q", tc.param, tc.js, got, tc.want)

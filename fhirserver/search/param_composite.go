@@ -62,8 +62,9 @@ func (e *Engine) componentPieces(c component, el fhirpath.Item, r *indexed) [][]
 	for _, v := range vals {
 		var piece []byte
 		for _, k := range v.keys {
-			// A token part is only ever queried as code or system|code;
-			// leaving out system-only and text keys keeps the entry small.
+			// A token part is queried as code, system|code or system|
+			// ('k' and 'c'); leaving out text and type keys keeps the
+			// entry small.
 			if c.typ == "token" && k[0] != 'k' && k[0] != 'c' {
 				continue
 			}

@@ -149,15 +149,19 @@ func tokenValuesOf(items []item, withText, systemless bool) []indexValue {
 	var out []indexValue
 	for _, it := range items {
 		for _, t := range tokensOf(it) {
-			// Room for code-and-system, code, of-type and system; a text
-			// adds its words.
+			// Room for system-and-code, code and of-type; a text adds its
+			// words.
 			iv := indexValue{keys: make([][]byte, 0, 4)}
+			if t.code != "" || t.system != "" {
+				// System first: the entries of one system are one range,
+				// which answers system| too.
+				code, system := truncate(t.code, maxStringKey), truncate(t.system, maxStringKey)
+				if !systemless || t.system != "" {
+					iv.keys = append(iv.keys, appendStr(appendStr(append(make([]byte, 0, len(code)+len(system)+5), 'c'), system), code))
+				}
+			}
 			if t.code != "" {
 				code := truncate(t.code, maxStringKey)
-				if !systemless || t.system != "" {
-					system := truncate(t.system, maxStringKey)
-					iv.keys = append(iv.keys, appendStr(appendStr(append(make([]byte, 0, len(code)+len(system)+5), 'c'), code), system))
-				}
 				// The code alone as well, so `code` (any system) is one exact
 				// value: ids come sorted and each resource once.
 				k := appendStr(append(make([]byte, 0, len(code)+3), 'k'), code)
@@ -167,10 +171,6 @@ func tokenValuesOf(items []item, withText, systemless bool) []indexValue {
 					k := appendStr(appendStr([]byte{'o'}, t.typeSystem), t.typeCode)
 					iv.keys = append(iv.keys, appendStr(k, code))
 				}
-			}
-			if t.system != "" {
-				system := truncate(t.system, maxStringKey)
-				iv.keys = append(iv.keys, appendStr(append(make([]byte, 0, len(system)+3), 's'), system))
 			}
 			for _, tx := range t.texts {
 				if !withText {
@@ -215,9 +215,10 @@ func tokenPlan(name, modifier, value string, systemless bool) (valuePlan, error)
 			// system, so the code's entries hold exactly those resources.
 			return valuePlan{ranges: []scanRange{exactRange(appendStr([]byte{'k'}, code))}, exact: true}, nil
 		case code == "":
-			return valuePlan{ranges: []scanRange{exactRange(appendStr([]byte{'s'}, system))}, exact: true}, nil
+			// system|: every code of the system, a resource once per code.
+			return valuePlan{ranges: []scanRange{prefixRange(appendStr([]byte{'c'}, system))}}, nil
 		default:
-			k := appendStr(appendStr([]byte{'c'}, code), system)
+			k := appendStr(appendStr([]byte{'c'}, system), code)
 			return valuePlan{ranges: []scanRange{exactRange(k)}, exact: true}, nil
 		}
 	case "text":

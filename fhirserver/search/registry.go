@@ -350,8 +350,9 @@ func (r *registry) fingerprint() string {
 // system (systemless.go). 14 writes the entries of the least and greatest
 // of a resource's several values of a string, token, number or quantity
 // parameter as its sort entries (folded, appendEntries) instead of beside
-// them.
-const indexFormat = 14
+// them. 15 writes a token's code-and-system entry system first, which
+// answers system| as one range, and no system-only entry.
+const indexFormat = 15
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at

@@ -8,8 +8,8 @@ import (
 )
 
 // A token's index values are its code alone ('k', merged under '~' when it
-// is the resource's one value), its code with its system ('c'), its system
-// ('s'), its text and its type. The values of many token parameters never
+// is the resource's one value), its system with its code ('c', which also
+// answers system|), its text and its type. The values of many token parameters never
 // have a system — Patient.gender and Observation.status are codes,
 // Patient.active a boolean, _id an id, telecom a ContactPoint (whose system
 // is "phone" or "email", not a namespace: tokensOf) — and for them the 'c'
