@@ -351,8 +351,9 @@ func (r *registry) fingerprint() string {
 // of a resource's several values of a string, token, number or quantity
 // parameter as its sort entries (folded, appendEntries) instead of beside
 // them. 15 writes a token's code-and-system entry system first, which
-// answers system| as one range, and no system-only entry.
-const indexFormat = 15
+// answers system| as one range, and no system-only entry. 16 counts a
+// boolean expression's token values systemless (Patient.deceased).
+const indexFormat = 16
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at

@@ -38,7 +38,8 @@ func (r *registry) isSystemless(p *param, t string) bool {
 // expression is a path from a type through its elements ("Patient.gender",
 // "Patient.address.use"), perhaps filtered by one last where(…)
 // ("Patient.telecom.where(system='phone')"), to elements of systemless
-// types only. Anything else (functions, operators, casts, resolve()) is not.
+// types only, or a boolean expression (booleanExpr). Anything else
+// (other functions and operators, casts, resolve()) is not.
 // A branch is walked from type t: one that starts at an ancestor of t
 // ("Resource.id") from t's own element, which every type shares; one that
 // starts at another type makes the answer no (a parameter of several types
@@ -52,6 +53,9 @@ func (r *registry) systemlessExpr(src, t string) bool {
 	lineage := r.lineage(t)
 	for _, b := range branches {
 		b = strings.TrimSpace(b)
+		if booleanExpr(b) {
+			continue
+		}
 		head := leadingName(b)
 		if !lineage[head] {
 			return false
@@ -61,6 +65,46 @@ func (r *registry) systemlessExpr(src, t string) bool {
 		}
 	}
 	return true
+}
+
+// booleanExpr reports whether branch b yields a boolean whatever its
+// operands: its outermost operator (outside parentheses and strings) is
+// and, or, xor or implies ("Patient.deceased.exists() and
+// Patient.deceased != false"), or it ends in exists() or empty() with
+// nothing after. A boolean's token value is true or false, with no system.
+func booleanExpr(b string) bool {
+	depth, quoted := 0, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case quoted:
+			if c == '\\' {
+				i++
+			} else if c == '\'' {
+				quoted = false
+			}
+		case c == '\'':
+			quoted = true
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		case c == ' ' && depth == 0:
+			for _, op := range []string{" and ", " or ", " xor ", " implies "} {
+				if strings.HasPrefix(b[i:], op) {
+					return true
+				}
+			}
+		}
+	}
+	if depth != 0 || quoted {
+		return false
+	}
+	for _, end := range []string{".exists()", ".empty()"} {
+		if strings.HasSuffix(b, end) && !strings.Contains(b[:len(b)-len(end)], "(") {
+			return true
+		}
+	}
+	return false
 }
 
 func systemlessPath(v *defs.Version, b string) bool {

@@ -27,7 +27,8 @@ func TestSystemlessParameters(t *testing.T) {
 		{defs.R4, "Patient", "address-use", true}, // through Address
 		{defs.R4, "Patient", "identifier", false}, // Identifier.system
 		{defs.R4, "Patient", "language", false},   // CodeableConcept
-		{defs.R4, "Patient", "deceased", false},   // an expression, not a path
+		{defs.R4, "Patient", "deceased", true},    // a boolean expression
+		{defs.STU3, "Patient", "deceased", true},
 		{defs.R4, "Observation", "status", true},
 		{defs.R4, "Observation", "code", false},
 		{defs.R4, "Observation", "combo-code", false},
@@ -49,13 +50,14 @@ func TestSystemlessParameters(t *testing.T) {
 	var res []string
 	for i := range 6 {
 		gender := []string{"female", "male"}[i%2]
-		res = append(res, fmt.Sprintf(`{"resourceType":"Patient","id":"p%d","gender":%q,`+
+		deceased := [3]string{"", `"deceasedBoolean":true,`, `"deceasedDateTime":"2020-01-02",`}[i%3]
+		res = append(res, fmt.Sprintf(`{"resourceType":"Patient","id":"p%d","gender":%q,%s`+
 			`"telecom":[{"system":"phone","value":"555-%d"},{"system":"email","value":"p%d@example.org"}],`+
-			`"identifier":[{"value":"X%d"},{"system":"urn:mrn","value":"M%d"}]}`, i, gender, i%3, i, i, i))
+			`"identifier":[{"value":"X%d"},{"system":"urn:mrn","value":"M%d"}]}`, i, gender, deceased, i%3, i, i, i))
 	}
 	f := smallStore(t, defs.R4, res...)
 	for _, en := range entriesOf(t, f.e, res[0]) {
-		if en.Value[0] == 'c' && en.Param != "identifier" && en.Param != "deceased" {
+		if en.Value[0] == 'c' && en.Param != "identifier" {
 			t.Errorf("%s: code-and-system entry %q", en.Param, en.Value)
 		}
 	}
@@ -73,6 +75,10 @@ func TestSystemlessParameters(t *testing.T) {
 		{"telecom=|p2@example.org", []string{"p2"}},
 		{"email=phone|p2@example.org", nil},
 		{"_id=|p3", []string{"p3"}},
+		{"deceased=true", []string{"p1", "p2", "p4", "p5"}},
+		{"deceased=|false", []string{"p0", "p3"}},
+		{"deceased=false&gender=male", []string{"p3"}},
+		{"deceased:not=true", []string{"p0", "p3"}},
 		{"_id=|p3&gender=|male", []string{"p3"}},
 		{"gender=|female&_sort=-_id", []string{"p4", "p2", "p0"}},
 		{"_summary=count&gender=|male", nil},
@@ -94,5 +100,25 @@ func TestSystemlessParameters(t *testing.T) {
 			want = append(want, "Patient/"+id)
 		}
 		expect(t, f, "Patient", q.query, want...)
+	}
+}
+
+func TestBooleanExpr(t *testing.T) {
+	for b, want := range map[string]bool{
+		"Patient.deceased.exists() and Patient.deceased != false": true,
+		"a or b":                  true,
+		"Patient.active.exists()": true,
+		"Patient.link.empty()":    true,
+		"Patient.gender":          false,
+		"Patient.telecom.where(system='phone' and use='home')": false,
+		"Patient.name.where(family='a or b')":                  false,
+		"(Patient.a and Patient.b).c":                          false,
+		"Patient.link.where(type='seealso').exists()":          false,
+		"Observation.value as CodeableConcept":                 false,
+		"Patient.name.family = 'x'":                            false,
+	} {
+		if got := booleanExpr(b); got != want {
+			t.Errorf("booleanExpr(%q) = %v, want %v", b, got, want)
+		}
 	}
 }
