@@ -146,13 +146,8 @@ func (b *batch) lastUpdatedEntries(instant string) ([]storage.IndexEntry, error)
 		return b.luEntries, nil
 	}
 	// _lastUpdated is defined on Resource, so its entries are the same
-	// for every type: they are computed once, on a stub holding only meta.
-	stub := fhirjson.NewObject()
-	stub.Set("resourceType", fhirjson.NewString(stubType))
-	stubMeta := fhirjson.NewObject()
-	stubMeta.Set("lastUpdated", fhirjson.NewString(instant))
-	stub.Set("meta", stubMeta)
-	extra, err := b.p.index.ParamEntries(stubType, "_lastUpdated", stub)
+	// for every type: they are computed once, for any type.
+	extra, err := b.p.index.LastUpdatedEntries(stubType, instant)
 	if err != nil {
 		return nil, fmt.Errorf("index _lastUpdated: %w", err)
 	}

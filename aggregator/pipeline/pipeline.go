@@ -24,9 +24,9 @@ import (
 // store) finds it. *search.Engine implements it.
 type Indexer interface {
 	IndexEntries(resourceType string, resource *fhirjson.Value) ([]storage.IndexEntry, error)
-	// ParamEntries gives one parameter's entries only: _lastUpdated, fixed
-	// inside the commit.
-	ParamEntries(resourceType, code string, resource *fhirjson.Value) ([]storage.IndexEntry, error)
+	// LastUpdatedEntries gives the _lastUpdated entries of an instant,
+	// fixed inside the commit.
+	LastUpdatedEntries(resourceType, lastUpdated string) ([]storage.IndexEntry, error)
 }
 
 // Config is what a Pipeline needs beside its store. The zero value is usable.

@@ -19,8 +19,8 @@ import (
 )
 
 // capturingSearcher records the index entries each write computes, by the
-// resource's id: IndexEntries before the write section, ParamEntries
-// (_lastUpdated) inside it.
+// resource's id — IndexEntries before the write section — and by instant,
+// LastUpdatedEntries inside it.
 type capturingSearcher struct {
 	Searcher
 	mu      sync.Mutex
@@ -33,9 +33,9 @@ func (c *capturingSearcher) IndexEntries(typ string, res *fhirjson.Value) ([]sto
 	return es, err
 }
 
-func (c *capturingSearcher) ParamEntries(typ, code string, res *fhirjson.Value) ([]storage.IndexEntry, error) {
-	es, err := c.Searcher.ParamEntries(typ, code, res)
-	c.record(typ+"/"+res.Str("id"), es)
+func (c *capturingSearcher) LastUpdatedEntries(typ, lastUpdated string) ([]storage.IndexEntry, error) {
+	es, err := c.Searcher.LastUpdatedEntries(typ, lastUpdated)
+	c.record(lastUpdated, es)
 	return es, err
 }
 
@@ -108,7 +108,8 @@ func TestReindexerGivesTheWrittenEntries(t *testing.T) {
 					continue
 				}
 				rec := got.Rec
-				want := sortedEntries(cs.written[rec.Type+"/"+rec.ID])
+				written := append(slices.Clone(cs.written[rec.Type+"/"+rec.ID]), cs.written[FormatInstant(rec.LastUpdated)]...)
+				want := sortedEntries(written)
 				derived, err := reindex(rec)
 				if err != nil {
 					t.Fatalf("%s: %s/%s: %v", filepath.Base(file), rec.Type, rec.ID, err)

@@ -14,9 +14,10 @@ type Searcher interface {
 	// IndexEntries returns the search index entries of a resource (id set,
 	// meta.lastUpdated not yet known); they go to storage in the same write.
 	IndexEntries(resourceType string, resource *fhirjson.Value) ([]storage.IndexEntry, error)
-	// ParamEntries returns the entries of one parameter only, as
-	// IndexEntries gives them: _lastUpdated, inside the serial section.
-	ParamEntries(resourceType, code string, resource *fhirjson.Value) ([]storage.IndexEntry, error)
+	// LastUpdatedEntries returns the _lastUpdated entries of a version
+	// stamped with lastUpdated (an instant), as IndexEntries gives them
+	// for a resource with that meta.lastUpdated: inside the serial section.
+	LastUpdatedEntries(resourceType, lastUpdated string) ([]storage.IndexEntry, error)
 	// Search runs one search and returns one page.
 	Search(ctx context.Context, req search.Request) (*search.Result, error)
 	// Match evaluates a conditional query (If-None-Exist, conditional

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
@@ -36,7 +37,11 @@ func TestVersionEntries(t *testing.T) {
 					want = append(want, string(en.Value))
 				}
 			}
-			got, err := r.versionEntries(typ, res)
+			lu, err := time.Parse(time.RFC3339Nano, res.Get("meta").Str("lastUpdated"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := r.versionEntries(typ, lu)
 			if err != nil {
 				t.Fatal(err)
 			}

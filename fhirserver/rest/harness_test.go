@@ -33,7 +33,7 @@ func (f *fakeSearch) IndexEntries(string, *fhirjson.Value) ([]storage.IndexEntry
 	return nil, nil
 }
 
-func (f *fakeSearch) ParamEntries(string, string, *fhirjson.Value) ([]storage.IndexEntry, error) {
+func (f *fakeSearch) LastUpdatedEntries(string, string) ([]storage.IndexEntry, error) {
 	return nil, nil
 }
 

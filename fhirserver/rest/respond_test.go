@@ -21,7 +21,7 @@ type panicSearch struct{}
 func (panicSearch) IndexEntries(string, *fhirjson.Value) ([]storage.IndexEntry, error) {
 	panic("boom")
 }
-func (panicSearch) ParamEntries(string, string, *fhirjson.Value) ([]storage.IndexEntry, error) {
+func (panicSearch) LastUpdatedEntries(string, string) ([]storage.IndexEntry, error) {
 	panic("boom")
 }
 func (panicSearch) Search(context.Context, search.Request) (*search.Result, error) { panic("boom") }

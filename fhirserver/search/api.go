@@ -131,6 +131,28 @@ func (e *Engine) ParamEntries(resourceType, code string, resource *fhirjson.Valu
 	return e.paramEntries(nil, code, p, e.indexing(resource)), nil
 }
 
+// LastUpdatedEntries returns the _lastUpdated entries of a version of
+// resourceType stamped with lastUpdated (a FHIR instant), as ParamEntries
+// over the stamped resource gives them — the parameter's expression is
+// meta.lastUpdated in every version — without building an evaluator for
+// it: the write path calls it inside the serial write section.
+func (e *Engine) LastUpdatedEntries(resourceType, lastUpdated string) ([]storage.IndexEntry, error) {
+	params := e.reg.params(resourceType)
+	if params == nil {
+		return nil, fmt.Errorf("search: unknown resource type %q", resourceType)
+	}
+	const code = "_lastUpdated"
+	p := params[code]
+	if p == nil || p.typ != "date" {
+		return nil, fmt.Errorf("search: %s has no date parameter %s", resourceType, code)
+	}
+	if p.expr == nil || p.key != code || p.parts != nil {
+		return nil, nil
+	}
+	v := dateValues([]item{{typ: "instant", v: fhirjson.NewString(lastUpdated)}})
+	return appendEntries(nil, code, v, true, true), nil
+}
+
 // Search runs one search and returns one page, read from one state of the
 // store (storage.View): its index runs, counts, includes and records all
 // see the same writes, so an update made meanwhile cannot hide a resource

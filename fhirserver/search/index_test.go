@@ -228,4 +228,34 @@ func TestParamEntries(t *testing.T) {
 	if _, err := e.ParamEntries("NoSuchType", "_id", p); err == nil {
 		t.Error("unknown type: no error")
 	}
+
+	// LastUpdatedEntries encodes the instant as evaluating the parameter
+	// over the stamped resource does.
+	var want []string
+	for _, en := range all {
+		if en.Param == "_lastUpdated" {
+			want = append(want, string(en.Value))
+		}
+	}
+	for _, typ := range []string{"Observation", "Patient", "Binary"} {
+		got, err := e.LastUpdatedEntries(typ, "2026-11-21T18:01:32.607670Z")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotValues []string
+		for _, en := range got {
+			if en.Param != "_lastUpdated" {
+				t.Errorf("LastUpdatedEntries: an entry of %s", en.Param)
+			}
+			gotValues = append(gotValues, string(en.Value))
+		}
+		slices.Sort(gotValues)
+		slices.Sort(want)
+		if len(want) == 0 || !slices.Equal(gotValues, want) {
+			t.Errorf("LastUpdatedEntries(%s) = %q, want %q", typ, gotValues, want)
+		}
+	}
+	if _, err := e.LastUpdatedEntries("NoSuchType", "2026-11-21T18:01:32Z"); err == nil {
+		t.Error("LastUpdatedEntries of an unknown type: no error")
+	}
 }
