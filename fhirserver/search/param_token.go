@@ -152,16 +152,14 @@ func tokenValuesOf(items []item, withText, systemless bool) []indexValue {
 			// Room for system-and-code, code and of-type; a text adds its
 			// words.
 			iv := indexValue{keys: make([][]byte, 0, 4)}
-			if t.code != "" || t.system != "" {
+			code := truncate(t.code, maxStringKey)
+			if t.system != "" || (code != "" && !systemless) {
 				// System first: the entries of one system are one range,
 				// which answers system| too.
-				code, system := truncate(t.code, maxStringKey), truncate(t.system, maxStringKey)
-				if !systemless || t.system != "" {
-					iv.keys = append(iv.keys, appendStr(appendStr(append(make([]byte, 0, len(code)+len(system)+5), 'c'), system), code))
-				}
+				system := truncate(t.system, maxStringKey)
+				iv.keys = append(iv.keys, appendStr(appendStr(append(make([]byte, 0, len(code)+len(system)+5), 'c'), system), code))
 			}
-			if t.code != "" {
-				code := truncate(t.code, maxStringKey)
+			if code != "" {
 				// The code alone as well, so `code` (any system) is one exact
 				// value: ids come sorted and each resource once.
 				k := appendStr(append(make([]byte, 0, len(code)+3), 'k'), code)
