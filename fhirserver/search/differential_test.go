@@ -99,7 +99,7 @@ func differentialQueries(t *testing.T, e *Engine, resources []*fhirjson.Value) [
 					break
 				}
 			case "reference":
-				for _, iv := range e.refs().referenceValues("", its) {
+				for _, iv := range e.refs().referenceValues("", its, true) {
 					ref, _, _ := readStr(iv.keys[0][1:])
 					if _, _, ok := e.refs().split(ref); ok {
 						add(diffQuery{typ, code + "=" + url.QueryEscape(ref), "reference", code})

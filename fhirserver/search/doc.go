@@ -16,7 +16,7 @@
 //	token       't'  str(normalised text from a word on)      :text
 //	token       'o'  str(type system) str(type code) str(v)   :of-type (Identifier)
 //	reference   'r'  str(Type/id or absolute URL)             Type/id, url, :Type, chains, _revinclude
-//	reference   'd'  str(id) str(Type)                        bare id
+//	reference   'd'  str(id) str(Type)                        bare id (parameters of several target types)
 //	reference   'i'  str(value) str(system)                   :identifier
 //	reference   'f'  str(own id) str(Type/id)                 _has (what a resource points at)
 //	date        'l'  i64(low) i64(high)                       eq lt le sa ap

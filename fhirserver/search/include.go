@@ -172,7 +172,7 @@ func (e *Engine) forwardIncludes(ctx context.Context, spec includeSpec, from []*
 			if err != nil {
 				continue
 			}
-			for _, v := range n.referenceValues("", toItems(items)) {
+			for _, v := range n.referenceValues("", toItems(items), true) {
 				for _, k := range v.keys {
 					if k[0] != 'r' {
 						continue

@@ -90,7 +90,7 @@ func (e *Engine) values(p *param, ownID string, items []fhirpath.Item, r *indexe
 	case "token":
 		return tokenValuesOf(its, true, p.systemless)
 	case "reference":
-		return e.refs().referenceValues(ownID, its)
+		return e.refs().referenceValues(ownID, its, !p.oneTarget)
 	case "date":
 		return dateValues(its)
 	case "number":

@@ -36,8 +36,10 @@ func (n refNormalizer) split(ref string) (typ, id string, ok bool) {
 
 // referenceValues indexes Reference nodes (and canonical/uri values, which
 // some reference parameters point at). ownID is the indexed resource's id,
-// for the forward entries _has and _revinclude read.
-func (n refNormalizer) referenceValues(ownID string, items []item) []indexValue {
+// for the forward entries _has and _revinclude read. bareIDs asks for the
+// entries a bare id (no type) is found by, which only a parameter of
+// several target types reads (referencePlan).
+func (n refNormalizer) referenceValues(ownID string, items []item, bareIDs bool) []indexValue {
 	var out []indexValue
 	for _, it := range items {
 		var ref string
@@ -63,7 +65,9 @@ func (n refNormalizer) referenceValues(ownID string, items []item) []indexValue 
 			norm := truncate(n.normalize(ref), maxStringKey)
 			iv.keys = append(iv.keys, appendStr([]byte{'r'}, norm))
 			if typ, id, ok := n.split(norm); ok {
-				iv.keys = append(iv.keys, appendStr(appendStr([]byte{'d'}, id), typ))
+				if bareIDs {
+					iv.keys = append(iv.keys, appendStr(appendStr([]byte{'d'}, id), typ))
+				}
 				if ownID != "" {
 					iv.keys = append(iv.keys, appendStr(appendStr([]byte{'f'}, ownID), norm))
 				}

@@ -19,7 +19,7 @@ func TestReferencePlans(t *testing.T) {
 			t.Fatal(err)
 		}
 		var keys [][]byte
-		for _, iv := range n.referenceValues("o1", []item{{typ: "Reference", v: v}}) {
+		for _, iv := range n.referenceValues("o1", []item{{typ: "Reference", v: v}}, true) {
 			keys = append(keys, iv.keys...)
 		}
 		return keys

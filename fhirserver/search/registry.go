@@ -36,6 +36,10 @@ type param struct {
 	// ContactPoints: systemless.go). It writes no code-and-system entries,
 	// and |code reads the code's entries.
 	systemless bool
+	// oneTarget: a reference parameter whose entries are read only by
+	// parameters of one target type each, so a bare id is read as
+	// Type/id and no bare-id entries are written (oneTargetKeys).
+	oneTarget bool
 }
 
 type component struct {
@@ -126,6 +130,7 @@ func (r *registry) compileType(t string, tp *typeParams) {
 		m[sp.Code] = r.forType(p, t)
 	}
 	sharedKeys(m)
+	oneTargetKeys(m)
 	unionParts(m)
 	unionedSystems(m)
 	tp.byCode = m
@@ -352,8 +357,10 @@ func (r *registry) fingerprint() string {
 // parameter as its sort entries (folded, appendEntries) instead of beside
 // them. 15 writes a token's code-and-system entry system first, which
 // answers system| as one range, and no system-only entry. 16 counts a
-// boolean expression's token values systemless (Patient.deceased).
-const indexFormat = 16
+// boolean expression's token values systemless (Patient.deceased). 17
+// writes no bare-id entries for a reference parameter of one target type
+// (oneTargetKeys), whose plans never read them.
+const indexFormat = 17
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at

@@ -44,6 +44,33 @@ func sharedKeys(m map[string]*param) {
 	}
 }
 
+// oneTargetKeys marks the reference parameters of one type (oneTarget)
+// whose entries are read only by parameters with exactly one target type:
+// their plans read a bare id as that Type/id (referencePlan), so the
+// bare-id entries ('d') would never be read. Observation's patient wrote
+// one per Observation. A key any parameter of several (or unknown) targets
+// reads keeps them, and so do composites' reference components.
+func oneTargetKeys(m map[string]*param) {
+	one := map[string]bool{}
+	for _, p := range m {
+		if p.typ != "reference" || p.expr == nil {
+			continue
+		}
+		single := p.def != nil && len(p.def.Target) == 1
+		if v, seen := one[p.key]; seen {
+			single = single && v
+		}
+		one[p.key] = single
+	}
+	for code, p := range m {
+		if p.typ == "reference" && one[p.key] {
+			cp := *p
+			cp.oneTarget = true
+			m[code] = &cp
+		}
+	}
+}
+
 // unionParts sets the parts of each parameter of one type whose expression
 // is a union of others' (same type; for a composite, the same components):
 // a value of a union is a value of one of its branches, each computed from

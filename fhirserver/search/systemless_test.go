@@ -13,11 +13,7 @@ import (
 // entries, and answer every form of token search as the others do: |code
 // as code, system|code and system| with nothing.
 func TestSystemlessParameters(t *testing.T) {
-	for _, c := range []struct {
-		v          *defs.Version
-		typ, code  string
-		systemless bool
-	}{
+	checkParamFlag(t, "systemless", func(p *param) bool { return p.systemless }, []paramFlag{
 		{defs.R4, "Patient", "gender", true},
 		{defs.R4, "Patient", "active", true},
 		{defs.R4, "Patient", "_id", true},
@@ -36,16 +32,7 @@ func TestSystemlessParameters(t *testing.T) {
 		{defs.STU3, "Patient", "gender", true},
 		{defs.STU3, "Patient", "identifier", false},
 		{defs.STU3, "Observation", "status", true},
-	} {
-		e := mustEngine(t, c.v, nil)
-		p := e.reg.lookup(c.typ, c.code)
-		if p == nil {
-			t.Fatalf("%s %s.%s: no such parameter", c.v.Name, c.typ, c.code)
-		}
-		if p.systemless != c.systemless {
-			t.Errorf("%s %s.%s (%s): systemless = %v, want %v", c.v.Name, c.typ, c.code, p.src, p.systemless, c.systemless)
-		}
-	}
+	})
 
 	var res []string
 	for i := range 6 {
@@ -119,6 +106,29 @@ func TestBooleanExpr(t *testing.T) {
 	} {
 		if got := booleanExpr(b); got != want {
 			t.Errorf("booleanExpr(%q) = %v, want %v", b, got, want)
+		}
+	}
+}
+
+// paramFlag is a parameter and the value one of its compiled flags should
+// have.
+type paramFlag struct {
+	v         *defs.Version
+	typ, code string
+	want      bool
+}
+
+// checkParamFlag checks flag (named name) of each case's parameter.
+func checkParamFlag(t *testing.T, name string, flag func(*param) bool, cases []paramFlag) {
+	t.Helper()
+	for _, c := range cases {
+		e := mustEngine(t, c.v, nil)
+		p := e.reg.lookup(c.typ, c.code)
+		if p == nil {
+			t.Fatalf("%s %s.%s: no such parameter", c.v.Name, c.typ, c.code)
+		}
+		if got := flag(p); got != c.want {
+			t.Errorf("%s %s.%s (%s, key %s): %s = %v, want %v", c.v.Name, c.typ, c.code, p.src, p.key, name, got, c.want)
 		}
 	}
 }

@@ -138,7 +138,7 @@ func (e *Engine) CompartmentOwners(compartment, typ string, res *fhirjson.Value)
 		if err != nil {
 			continue // indexes nothing either, so a compartment search would not find it
 		}
-		for _, v := range n.referenceValues("", toItems(items)) {
+		for _, v := range n.referenceValues("", toItems(items), true) {
 			for _, k := range v.keys {
 				if k[0] != 'r' {
 					continue
