@@ -18,7 +18,7 @@
 //	reference   'r'  str(Type/id or absolute URL)             Type/id, url, :Type, chains, _revinclude
 //	reference   'd'  str(id) str(Type)                        bare id (parameters of several target types)
 //	reference   'i'  str(value) str(system)                   :identifier
-//	reference   'f'  str(own id) str(Type/id)                 _has (what a resource points at)
+//	reference   'f'  str(own id) str(Type/id)                 _has (what a resource points at; forwardKeys)
 //	date        'l'  i64(low) i64(high)                       eq lt le sa ap
 //	date        'h'  i64(high) i64(low)                       gt ge eb
 //	number      'v'  dec(value)                               every prefix

@@ -53,11 +53,21 @@ func (e *Engine) hasIDs(ctx context.Context, rd storage.Reader, c *clause) (idSe
 		}
 		sources = append(sources, ids...)
 	}
+	// A parameter filtered to one target type reads the forward entries
+	// of the one it filters (forwardKeys), and points at nothing else
+	// (checked after the inner search, so a bad one is still an error).
+	key := h.refParam.key
+	if h.refParam.forward != "" {
+		if h.refParam.forwardType != c.typ {
+			return newIDSet(nil), nil
+		}
+		key = h.refParam.forward
+	}
 	var out []string
 	prefix := c.typ + "/"
 	for _, src := range newIDSet(sources) {
 		r := prefixRange(appendStr([]byte{'f'}, src))
-		err := scan(ctx, rd, h.source, h.refParam.key, r, func(v []byte, id string) {
+		err := scan(ctx, rd, h.source, key, r, func(v []byte, id string) {
 			if id != src {
 				return
 			}

@@ -90,6 +90,9 @@ func (e *Engine) values(p *param, ownID string, items []fhirpath.Item, r *indexe
 	case "token":
 		return tokenValuesOf(its, true, p.systemless)
 	case "reference":
+		if p.forward != "" {
+			ownID = "" // its forward entries are p.forward's
+		}
 		return e.refs().referenceValues(ownID, its, !p.oneTarget)
 	case "date":
 		return dateValues(its)

@@ -40,6 +40,10 @@ type param struct {
 	// parameters of one target type each, so a bare id is read as
 	// Type/id and no bare-id entries are written (oneTargetKeys).
 	oneTarget bool
+	// forward, when set, is the key whose forward entries ('f') hold this
+	// reference parameter's, filtered to the one target type forwardType:
+	// it writes none of its own (forwardKeys).
+	forward, forwardType string
 }
 
 type component struct {
@@ -131,6 +135,7 @@ func (r *registry) compileType(t string, tp *typeParams) {
 	}
 	sharedKeys(m)
 	oneTargetKeys(m)
+	forwardKeys(m)
 	unionParts(m)
 	unionedSystems(m)
 	tp.byCode = m
@@ -359,8 +364,10 @@ func (r *registry) fingerprint() string {
 // answers system| as one range, and no system-only entry. 16 counts a
 // boolean expression's token values systemless (Patient.deceased). 17
 // writes no bare-id entries for a reference parameter of one target type
-// (oneTargetKeys), whose plans never read them.
-const indexFormat = 17
+// (oneTargetKeys), whose plans never read them. 18 writes no forward
+// entries for a reference parameter filtered to one target type from
+// another (forwardKeys).
+const indexFormat = 18
 
 // componentByName resolves a component definition the version's own
 // parameters do not list under that URL: STU3 points at

@@ -71,6 +71,49 @@ func oneTargetKeys(m map[string]*param) {
 	}
 }
 
+// forwardKeys points a reference parameter whose expression is another's
+// filtered to one target type — Observation's patient is
+// "Observation.subject.where(resolve() is Patient)" — at that one's
+// forward entries ('f': own id, Type/id), which _has alone reads and which
+// it filters by target type anyway: the parameter writes none of its own
+// (48 pairs in R4, one entry per Observation, Condition, Encounter…). Its
+// other entries stay its own: they are read by value, and the other
+// parameter's would also hold references of other types.
+func forwardKeys(m map[string]*param) {
+	const filter = ".where(resolve() is "
+	bySrc := map[string]string{} // expression → the least code writing it
+	for code, p := range m {
+		if p.typ == "reference" && p.expr != nil && p.key == code {
+			if c, ok := bySrc[p.src]; !ok || code < c {
+				bySrc[p.src] = code
+			}
+		}
+	}
+	type fwd struct{ key, typ string }
+	owners := map[string]fwd{}
+	for code, p := range m {
+		if p.typ != "reference" || p.expr == nil || p.key != code {
+			continue
+		}
+		i := strings.LastIndex(p.src, filter)
+		if i < 0 || !strings.HasSuffix(p.src, ")") {
+			continue
+		}
+		typ := p.src[i+len(filter) : len(p.src)-1]
+		q, ok := bySrc[p.src[:i]]
+		if ok && q != code && typ != "" && leadingName(typ) == typ {
+			owners[code] = fwd{q, typ}
+		}
+	}
+	for code, p := range m {
+		if f, ok := owners[p.key]; ok && p.typ == "reference" {
+			cp := *p
+			cp.forward, cp.forwardType = f.key, f.typ
+			m[code] = &cp
+		}
+	}
+}
+
 // unionParts sets the parts of each parameter of one type whose expression
 // is a union of others' (same type; for a composite, the same components):
 // a value of a union is a value of one of its branches, each computed from
