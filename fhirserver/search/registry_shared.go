@@ -99,8 +99,11 @@ func forwardKeys(m map[string]*param) {
 		if i < 0 || !strings.HasSuffix(p.src, ")") {
 			continue
 		}
-		typ := p.src[i+len(filter) : len(p.src)-1]
-		q, ok := bySrc[p.src[:i]]
+		typ, base := p.src[i+len(filter):len(p.src)-1], p.src[:i]
+		if strings.Contains(base, filter) {
+			continue // the other may itself read a third's forward entries
+		}
+		q, ok := bySrc[base]
 		if ok && q != code && typ != "" && leadingName(typ) == typ {
 			owners[code] = fwd{q, typ}
 		}
