@@ -18,6 +18,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/server"
+	"github.com/fhirfleet/fhirfleet/test/testenv"
 )
 
 // fhir is a real fhirserver started in-process on a loopback port.
@@ -30,12 +31,7 @@ func startFHIR(t *testing.T) *fhir {
 	t.Helper()
 	// The base URL (token audience, fullUrl) names the port, so find a
 	// free one first.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := testenv.FreeAddr(t)
 	dir := t.TempDir()
 	origin := "http://" + addr
 	cfg, err := server.ParseFlags("fhirserver", []string{"--fhir-version", "R4", "--data-dir", dir,

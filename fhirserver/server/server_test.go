@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
+	"github.com/fhirfleet/fhirfleet/test/testenv"
 )
 
 // startServer runs a real server on a loopback port and returns its base URL
@@ -44,12 +44,7 @@ func startServerWith(t *testing.T, dataDir string, extra ...string) (string, *Se
 	t.Helper()
 	// The base URL (token audience, Location headers) names the port, so
 	// find a free one first.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := testenv.FreeAddr(t)
 	base := "http://" + addr
 	cfg, err := ParseFlags("fhirserver", append([]string{"--fhir-version", "R4", "--data-dir", dataDir,
 		"--listen", addr, "--metrics-listen", "127.0.0.1:0", "--base-url", base, "--shutdown-timeout", "5s"}, extra...), func(string) string { return "" })
