@@ -96,7 +96,3 @@ func (r *Repository) newID(typ string) (string, error) {
 
 // drawID is Store.NewID; tests replace it to draw ids already in use.
 var drawID = (*storage.Store).NewID
-
-// IsServerID reports whether id has the shape of a server-assigned id
-// (storage.IsServerID). An id of any other shape was a client's.
-func IsServerID(id string) bool { return storage.IsServerID(id) }

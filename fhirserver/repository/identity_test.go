@@ -38,29 +38,13 @@ func TestNewID(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 1000; i++ {
 		id, err := r.newID("Patient")
-		if err != nil || !IsServerID(id) || seen[id] {
+		if err != nil || !storage.IsServerID(id) || seen[id] {
 			t.Fatalf("bad or repeated id %q: %v", id, err)
 		}
 		seen[id] = true
 	}
 	if st.NewIDsNeedCheck() {
 		t.Fatal("a new store's new ids need a lookup")
-	}
-}
-
-func TestIsServerID(t *testing.T) {
-	r, _ := newRepo(t)
-	id1, _ := r.newID("Patient")
-	id2, _ := r.newID("Patient")
-	for _, id := range []string{id1, id2, "abcdefghijklmnop"} {
-		if !IsServerID(id) {
-			t.Errorf("IsServerID(%q) = false", id)
-		}
-	}
-	for _, id := range []string{"", "abc", "abcdefghijklmno1", "abcdefghijklmnopq", "abcdefghijklmn-p"} {
-		if IsServerID(id) {
-			t.Errorf("IsServerID(%q) = true", id)
-		}
 	}
 }
 

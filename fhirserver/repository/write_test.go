@@ -10,6 +10,7 @@ import (
 	"github.com/fhirfleet/fhirfleet/fhirserver/auth"
 	"github.com/fhirfleet/fhirfleet/fhirserver/defs"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
 // versions are the two FHIR releases the tests run against.
@@ -72,7 +73,7 @@ func TestCommit(t *testing.T) {
 	patient := `{"resourceType":"Patient","identifier":[{"system":"urn:s","value":"1"}],"meta":{"lastUpdated":"2000-01-01T00:00:00Z"}}`
 
 	res, err := commit(&Write{Action: ActionCreate, Type: "Patient", Resource: parse(t, r, patient)})
-	if err != nil || res.Effect != EffectCreated || !IsServerID(res.Rec.ID) || res.Rec.VersionID != 1 {
+	if err != nil || res.Effect != EffectCreated || !storage.IsServerID(res.Rec.ID) || res.Rec.VersionID != 1 {
 		t.Fatalf("create = %+v, %v", res, err)
 	}
 	id := res.Rec.ID

@@ -185,7 +185,7 @@ func (h *Handler) historyEntry(rec *storage.Record, raw []byte) bundleEntry {
 	switch rec.Op {
 	case storage.OpCreate:
 		status = "201 Created"
-		if rec.VersionID == 1 && repository.IsServerID(rec.ID) {
+		if rec.VersionID == 1 && storage.IsServerID(rec.ID) {
 			// The store does not record the request; a create has a
 			// server-assigned id unless it was a create-on-update, whose
 			// client id rarely has that shape.

@@ -120,6 +120,16 @@ func (e *Engine) IndexEntries(resourceType string, resource *fhirjson.Value) ([]
 // value is fixed. A parameter that writes no entries of its own (read from
 // another's key, or a union of others) gives none; an unknown one is an error.
 func (e *Engine) ParamEntries(resourceType, code string, resource *fhirjson.Value) ([]storage.IndexEntry, error) {
+	p, err := e.lookupParam(resourceType, code)
+	if err != nil {
+		return nil, err
+	}
+	return e.paramEntries(nil, code, p, e.indexing(resource)), nil
+}
+
+// lookupParam returns resourceType's parameter code, or an error naming
+// the unknown type or parameter.
+func (e *Engine) lookupParam(resourceType, code string) (*param, error) {
 	params := e.reg.params(resourceType)
 	if params == nil {
 		return nil, fmt.Errorf("search: unknown resource type %q", resourceType)
@@ -128,7 +138,7 @@ func (e *Engine) ParamEntries(resourceType, code string, resource *fhirjson.Valu
 	if p == nil {
 		return nil, fmt.Errorf("search: %s has no search parameter %q", resourceType, code)
 	}
-	return e.paramEntries(nil, code, p, e.indexing(resource)), nil
+	return p, nil
 }
 
 // LastUpdatedEntries returns the _lastUpdated entries of a version of
@@ -137,20 +147,20 @@ func (e *Engine) ParamEntries(resourceType, code string, resource *fhirjson.Valu
 // meta.lastUpdated in every version — without building an evaluator for
 // it: the write path calls it inside the serial write section.
 func (e *Engine) LastUpdatedEntries(resourceType, lastUpdated string) ([]storage.IndexEntry, error) {
-	params := e.reg.params(resourceType)
-	if params == nil {
-		return nil, fmt.Errorf("search: unknown resource type %q", resourceType)
-	}
 	const code = "_lastUpdated"
-	p := params[code]
-	if p == nil || p.typ != "date" {
-		return nil, fmt.Errorf("search: %s has no date parameter %s", resourceType, code)
+	p, err := e.lookupParam(resourceType, code)
+	if err != nil {
+		return nil, err
 	}
-	if p.expr == nil || p.key != code || p.parts != nil {
+	if p.typ != "date" {
+		return nil, fmt.Errorf("search: %s's %s is a %s parameter, not a date", resourceType, code, p.typ)
+	}
+	sortable, own := p.ownEntries(code)
+	if !own {
 		return nil, nil
 	}
 	v := dateValues([]item{{typ: "instant", v: fhirjson.NewString(lastUpdated)}})
-	return appendEntries(nil, code, v, true, true), nil
+	return appendEntries(nil, code, v, sortable, p.parts == nil), nil
 }
 
 // Search runs one search and returns one page, read from one state of the

@@ -60,11 +60,19 @@ func (e *Engine) indexing(res *fhirjson.Value) *indexed {
 
 // paramEntries appends the entries p (whose code is code) gives r.
 func (e *Engine) paramEntries(out []storage.IndexEntry, code string, p *param, r *indexed) []storage.IndexEntry {
-	sortable := p.typ != "composite" && !isNear(p)
-	if p.expr == nil || p.key != code || (p.parts != nil && !sortable) {
-		return out // not indexed, indexed under p.key, or a composite union
+	sortable, own := p.ownEntries(code)
+	if !own {
+		return out
 	}
 	return appendEntries(out, code, e.paramValues(p, r), sortable, p.parts == nil)
+}
+
+// ownEntries reports whether p (whose code is code) writes entries of its
+// own — not when it is not indexed, indexed under p.key, or a composite
+// union — and whether they include sort entries.
+func (p *param) ownEntries(code string) (sortable, own bool) {
+	sortable = p.typ != "composite" && !isNear(p)
+	return sortable, p.expr != nil && p.key == code && (p.parts == nil || sortable)
 }
 
 // paramValues evaluates p over r and turns the items into index values. An

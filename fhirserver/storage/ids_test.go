@@ -50,6 +50,20 @@ func TestNewIDsAreDistinct(t *testing.T) {
 	}
 }
 
+func TestIsServerID(t *testing.T) {
+	s, _ := openTest(t)
+	for _, id := range append(newIDs(t, s, 2), "abcdefghijklmnop") {
+		if !IsServerID(id) {
+			t.Errorf("IsServerID(%q) = false", id)
+		}
+	}
+	for _, id := range []string{"", "abc", "abcdefghijklmno1", "abcdefghijklmnopq", "abcdefghijklmn-p"} {
+		if IsServerID(id) {
+			t.Errorf("IsServerID(%q) = true", id)
+		}
+	}
+}
+
 // TestNewIDsContinueAfterReopen: a reopened store gives none of the ids it
 // gave before, and different stores give different ids.
 func TestNewIDsContinueAfterReopen(t *testing.T) {

@@ -266,13 +266,13 @@ func (tx *Tx) Put(p Put) (*Record, error) {
 	if p.Create && found {
 		return nil, fmt.Errorf("%w: %s/%s", ErrExists, p.Type, p.ID)
 	}
+	if p.IfMatch != 0 && (!found || cur.deleted() || cur.versionID != p.IfMatch) {
+		return nil, fmt.Errorf("%w: %s/%s is at version %d, not %d", ErrVersionConflict, p.Type, p.ID, cur.versionID, p.IfMatch)
+	}
 	if !found && !p.Fresh && tx.s.claimID(p.ID) {
 		// A new resource under an id the count may give later: from now
 		// on new ids are looked up (ids.go).
 		_ = tx.b.Set(keyMeta(metaIDsChecked), []byte{1}, nil)
-	}
-	if p.IfMatch != 0 && (!found || cur.deleted() || cur.versionID != p.IfMatch) {
-		return nil, fmt.Errorf("%w: %s/%s is at version %d, not %d", ErrVersionConflict, p.Type, p.ID, cur.versionID, p.IfMatch)
 	}
 	op := OpCreate
 	if found && !cur.deleted() {
