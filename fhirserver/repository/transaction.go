@@ -60,10 +60,13 @@ func (r *Repository) Transaction(ctx context.Context, items []*TxItem) error {
 			dropServerOwned(te.Write.Resource)
 		}
 	}
-	if err := r.preResolve(order); err != nil {
+	arrived := r.store.Expect()
+	err := r.preResolve(order)
+	arrived()
+	if err != nil {
 		return err
 	}
-	_, err := r.store.Write(ctx, func(tx *storage.Tx) error {
+	_, err = r.store.Write(ctx, func(tx *storage.Tx) error {
 		return r.runTransaction(ctx, tx, order)
 	})
 	if err != nil {

@@ -107,11 +107,14 @@ func (r *Repository) Commit(ctx context.Context, w *Write) (Result, error) {
 	if w.Resource != nil {
 		dropServerOwned(w.Resource)
 	}
-	if err := r.prepare(w); err != nil {
+	arrived := r.store.Expect()
+	err := r.prepare(w)
+	arrived()
+	if err != nil {
 		return Result{}, err
 	}
 	var res Result
-	_, err := r.store.Write(ctx, func(tx *storage.Tx) error {
+	_, err = r.store.Write(ctx, func(tx *storage.Tx) error {
 		var err error
 		res, err = r.exec(ctx, tx, w)
 		return err
@@ -138,6 +141,11 @@ func (r *Repository) Commit(ctx context.Context, w *Write) (Result, error) {
 	}
 	return res, nil
 }
+
+// ExpectWrite tells the store a write is on its way (storage.Store.Expect):
+// call it when a write's request starts, and done once its body is parsed
+// (Commit and Transaction take over from there).
+func (r *Repository) ExpectWrite() (done func()) { return r.store.Expect() }
 
 // WaitDurable returns rec once it is durable (read back through the store,
 // which waits for a pending fsync).

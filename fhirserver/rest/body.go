@@ -78,6 +78,9 @@ func tooLarge(limit int64) *outcome.Error {
 // readResource reads a request body that must hold a resource of type typ
 // ("" accepts any type, as for a Bundle posted to the base).
 func (h *Handler) readResource(c *call, typ string) (*fhirjson.Value, error) {
+	// A write is on its way to the store while its body is read and parsed
+	// (storage.Store.Expect); the repository takes over from here.
+	defer h.repo.ExpectWrite()()
 	data, kind, err := h.readBody(c)
 	if err != nil {
 		return nil, err

@@ -32,6 +32,7 @@ func (e *entry) where(suffix string) string {
 
 // bundle: POST /fhir with a batch or transaction Bundle.
 func (h *Handler) bundle(c *call) error {
+	arrived := h.repo.ExpectWrite() // see readResource
 	data, bodyKind, err := h.readBody(c)
 	if err == nil && bodyKind != bodyFHIRJSON {
 		err = outcome.New(http.StatusUnsupportedMediaType, outcome.CodeNotSupported, "",
@@ -42,6 +43,7 @@ func (h *Handler) bundle(c *call) error {
 		// data is this request's own slice and is only read from here on.
 		b, err = h.repo.ParseBatch(data)
 	}
+	arrived()
 	if err != nil {
 		return err
 	}

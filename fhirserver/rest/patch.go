@@ -30,11 +30,13 @@ func (h *Handler) conditionalPatch(c *call, rt route) error {
 }
 
 func (h *Handler) runPatch(c *call, op *repository.Write) error {
+	arrived := h.repo.ExpectWrite() // see readResource
 	data, kind, err := h.readBody(c)
-	if err != nil {
-		return err
+	if err == nil {
+		op.Patch, err = h.parsePatch(data, kind)
 	}
-	if op.Patch, err = h.parsePatch(data, kind); err != nil {
+	arrived()
+	if err != nil {
 		return err
 	}
 	if op.IfMatch, err = ifMatch(c.r.Header); err != nil {

@@ -41,7 +41,11 @@ func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) (Commit, error
 	if err := ctx.Err(); err != nil {
 		return Commit{}, err
 	}
+	s.writing.Add(1)
+	defer s.writing.Add(-1)
+	s.staging.Add(1)
 	b, c, err := s.stage(ctx, fn)
+	s.staging.Add(-1)
 	if err != nil || b == nil {
 		return Commit{}, err
 	}

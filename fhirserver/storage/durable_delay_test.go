@@ -1,0 +1,138 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestSyncDelayFollowsTheWritesInProgress: the next WAL fsync waits out
+// the interval only while minSyncWriters writes are in progress, on their
+// way (Expect) or inside Write, and one of them has yet to apply its batch;
+// a done func counts once.
+func TestSyncDelayFollowsTheWritesInProgress(t *testing.T) {
+	s, _ := openTest(t)
+	if s.syncDelay == nil {
+		t.Fatal("a store opened with the default options has no fsync delay")
+	}
+	if d := s.syncDelay(); d != 0 {
+		t.Fatalf("an idle store holds its next fsync for %s", d)
+	}
+	// Writes that all wait for an fsync hold none: nothing could join it.
+	s.writing.Add(minSyncWriters)
+	if d := s.syncDelay(); d != 0 {
+		t.Fatalf("%d writes all waiting for an fsync hold the next one for %s", minSyncWriters, d)
+	}
+	s.writing.Add(-minSyncWriters)
+	var dones []func()
+	for range minSyncWriters - 1 {
+		dones = append(dones, s.Expect())
+	}
+	if d := s.syncDelay(); d != 0 {
+		t.Fatalf("%d writes in progress hold the fsync for %s; want it at once", minSyncWriters-1, d)
+	}
+	dones = append(dones, s.Expect())
+	if d := s.syncDelay(); d != DefaultMinSyncInterval {
+		t.Fatalf("%d writes in progress: fsync delay %s, want %s", minSyncWriters, d, DefaultMinSyncInterval)
+	}
+	dones[0]()
+	dones[0]() // a second call must not count the write out again
+	if n := s.coming.Load(); n != minSyncWriters-1 {
+		t.Fatalf("after one done called twice: %d writes on their way, want %d", n, minSyncWriters-1)
+	}
+	if d := s.syncDelay(); d != 0 {
+		t.Fatalf("back below %d writes: fsync delay %s", minSyncWriters, d)
+	}
+	// A write inside Write counts until it is durable.
+	release := make(chan struct{})
+	inside := make(chan struct{})
+	go func() {
+		_, _ = s.Write(context.Background(), func(tx *Tx) error {
+			close(inside)
+			<-release
+			return nil
+		})
+	}()
+	<-inside
+	if d := s.syncDelay(); d != DefaultMinSyncInterval {
+		t.Fatalf("%d on their way and one in Write: fsync delay %s, want %s", minSyncWriters-1, d, DefaultMinSyncInterval)
+	}
+	close(release)
+	for _, done := range dones[1:] {
+		done()
+	}
+	waitFor(t, "no write in progress", func() bool { return s.coming.Load() == 0 && s.writing.Load() == 0 })
+}
+
+// TestWritesUnderTheSyncDelayAreDurable: with the delay on throughout,
+// concurrent creates all commit, each acknowledged only once durable, and
+// the store counts no write in progress afterwards.
+func TestWritesUnderTheSyncDelayAreDurable(t *testing.T) {
+	s, _ := openTest(t)
+	var held []func()
+	for range minSyncWriters {
+		held = append(held, s.Expect())
+	}
+	const writers, each = 16, 20
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				c, err := s.Write(context.Background(), func(tx *Tx) error {
+					_, err := tx.Put(Put{Type: "Patient", ID: fmt.Sprintf("w%d-%d", w, i), Create: true, Stamp: stampJSON})
+					return err
+				})
+				if err == nil && s.durable.Load() < c.Seq {
+					err = fmt.Errorf("commit %d acknowledged before it was durable (watermark %d)", c.Seq, s.durable.Load())
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for _, done := range held {
+		done()
+	}
+	if n := s.Metrics().Commits; n != writers*each {
+		t.Fatalf("%d commits, want %d", n, writers*each)
+	}
+	if s.coming.Load() != 0 || s.writing.Load() != 0 {
+		t.Fatalf("writes still counted in progress: %d on their way, %d in Write", s.coming.Load(), s.writing.Load())
+	}
+}
+
+// TestSyncDelayOptions: a negative MinSyncInterval syncs every waiting
+// commit at once; a positive one replaces the default.
+func TestSyncDelayOptions(t *testing.T) {
+	off, err := Open(t.TempDir(), Options{MinSyncInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer off.Close()
+	if off.syncDelay != nil {
+		t.Fatal("MinSyncInterval -1 still delays fsyncs")
+	}
+	custom, err := Open(t.TempDir(), Options{MinSyncInterval: 2 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer custom.Close()
+	for range minSyncWriters {
+		defer custom.Expect()()
+	}
+	if d := custom.syncDelay(); d != 2*time.Millisecond {
+		t.Fatalf("MinSyncInterval 2ms: fsync delay %s", d)
+	}
+}
