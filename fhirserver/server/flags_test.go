@@ -69,6 +69,11 @@ func TestParseFlags(t *testing.T) {
 			want: func(c Config) bool { return c.CacheBytes == 16<<20 }},
 		{name: "cache size too small", args: []string{"--fhir-version", "R4", "--cache-size", "4KiB"}, wantErr: true},
 		{name: "cache size in decimal units", args: []string{"--fhir-version", "R4", "--cache-size", "64MB"}, wantErr: true},
+		{name: "sync delay default", args: []string{"--fhir-version", "R4"}, want: func(c Config) bool { return c.MinSyncInterval == 500*time.Microsecond }},
+		{name: "sync delay off", args: []string{"--fhir-version", "R4", "--min-sync-interval", "0"}, want: func(c Config) bool { return c.MinSyncInterval == 0 }},
+		{name: "sync delay from the environment", args: []string{"--fhir-version", "R4"}, env: map[string]string{"FHIRSERVER_MIN_SYNC_INTERVAL": "2ms"},
+			want: func(c Config) bool { return c.MinSyncInterval == 2*time.Millisecond }},
+		{name: "negative sync delay", args: []string{"--fhir-version", "R4", "--min-sync-interval", "-1ms"}, wantErr: true},
 		{name: "zero body timeout", args: []string{"--fhir-version", "R4", "--body-timeout", "0s"}, wantErr: true},
 		{name: "negative connection cap", args: []string{"--fhir-version", "R4", "--max-connections", "-1"}, wantErr: true},
 	}

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-logr/logr"
 
@@ -59,7 +60,8 @@ func New(ctx context.Context, cfg Config, log logr.Logger) (_ *Server, err error
 	if err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
-	s.store, err = storage.Open(filepath.Join(dataDir, "store"), storage.Options{Logger: log.WithName("storage"), CacheBytes: cfg.CacheBytes})
+	s.store, err = storage.Open(filepath.Join(dataDir, "store"), storage.Options{Logger: log.WithName("storage"), CacheBytes: cfg.CacheBytes,
+		MinSyncInterval: minSyncInterval(cfg.MinSyncInterval)})
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -299,4 +301,13 @@ func (s *Server) closeBackends() error {
 		}
 	}
 	return nil
+}
+
+// minSyncInterval is the store's option for --min-sync-interval, whose 0
+// means no delay (the store's 0 means its default).
+func minSyncInterval(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
