@@ -61,6 +61,7 @@ func (r *Repository) Transaction(ctx context.Context, items []*TxItem) error {
 		}
 	}
 	arrived := r.store.Expect()
+	defer arrived() // if preResolve panics; a second call does nothing
 	err := r.preResolve(order)
 	arrived()
 	if err != nil {

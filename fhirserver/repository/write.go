@@ -108,6 +108,7 @@ func (r *Repository) Commit(ctx context.Context, w *Write) (Result, error) {
 		dropServerOwned(w.Resource)
 	}
 	arrived := r.store.Expect()
+	defer arrived() // if prepare panics; a second call does nothing
 	err := r.prepare(w)
 	arrived()
 	if err != nil {

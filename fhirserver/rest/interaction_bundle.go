@@ -33,6 +33,7 @@ func (e *entry) where(suffix string) string {
 // bundle: POST /fhir with a batch or transaction Bundle.
 func (h *Handler) bundle(c *call) error {
 	arrived := h.repo.ExpectWrite() // see readResource
+	defer arrived()                 // if parsing panics; a second call does nothing
 	data, bodyKind, err := h.readBody(c)
 	if err == nil && bodyKind != bodyFHIRJSON {
 		err = outcome.New(http.StatusUnsupportedMediaType, outcome.CodeNotSupported, "",

@@ -31,6 +31,7 @@ func (h *Handler) conditionalPatch(c *call, rt route) error {
 
 func (h *Handler) runPatch(c *call, op *repository.Write) error {
 	arrived := h.repo.ExpectWrite() // see readResource
+	defer arrived()                 // if parsing panics; a second call does nothing
 	data, kind, err := h.readBody(c)
 	if err == nil {
 		op.Patch, err = h.parsePatch(data, kind)

@@ -136,3 +136,20 @@ func TestSyncDelayOptions(t *testing.T) {
 		t.Fatalf("MinSyncInterval 2ms: fsync delay %s", d)
 	}
 }
+
+// TestAPanickingWriteLeavesNoCount: a write function that panics is no
+// longer counted in progress, so it cannot keep fsyncs held.
+func TestAPanickingWriteLeavesNoCount(t *testing.T) {
+	s, _ := openTest(t)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the write function's panic did not reach the caller")
+			}
+		}()
+		_, _ = s.Write(context.Background(), func(tx *Tx) error { panic("boom") })
+	}()
+	if w, st := s.writing.Load(), s.staging.Load(); w != 0 || st != 0 {
+		t.Fatalf("after a panicking write: %d in Write, %d staging; want none", w, st)
+	}
+}

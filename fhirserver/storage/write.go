@@ -43,9 +43,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) (Commit, error
 	}
 	s.writing.Add(1)
 	defer s.writing.Add(-1)
-	s.staging.Add(1)
 	b, c, err := s.stage(ctx, fn)
-	s.staging.Add(-1)
 	if err != nil || b == nil {
 		return Commit{}, err
 	}
@@ -72,6 +70,8 @@ func (s *Store) stage(ctx context.Context, fn func(tx *Tx) error) (*pebble.Batch
 	if s.disk.full.Load() {
 		return nil, Commit{}, ErrDiskFull
 	}
+	s.staging.Add(1) // deferred: fn may panic
+	defer s.staging.Add(-1)
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	if s.writeClosed {
