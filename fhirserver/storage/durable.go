@@ -13,9 +13,10 @@ import (
 // seeing what a crash could take back (docs/storage.md, "Durability").
 
 // DefaultMinSyncInterval is Options.MinSyncInterval's default, the delay
-// Pebble's authors suggest: with 64 clients creating Patients over HTTP it
-// cut a create's server CPU by about a tenth (BENCHMARKS.md, "Fewer WAL
-// fsyncs under load").
+// Pebble's authors suggest: with 64 clients creating Patients over HTTP,
+// holding every fsync so cut a create's server CPU by about a tenth, and
+// holding it under minSyncWriters' rule by about 5 % (BENCHMARKS.md,
+// "Fewer WAL fsyncs under load").
 const DefaultMinSyncInterval = 500 * time.Microsecond
 
 // minSyncWriters is the least number of writes in progress — on their
