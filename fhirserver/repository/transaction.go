@@ -60,14 +60,10 @@ func (r *Repository) Transaction(ctx context.Context, items []*TxItem) error {
 			dropServerOwned(te.Write.Resource)
 		}
 	}
-	arrived := r.store.Expect()
-	defer arrived() // if preResolve panics; a second call does nothing
-	err := r.preResolve(order)
-	arrived()
-	if err != nil {
+	if err := r.store.Expecting(func() error { return r.preResolve(order) }); err != nil {
 		return err
 	}
-	_, err = r.store.Write(ctx, func(tx *storage.Tx) error {
+	_, err := r.store.Write(ctx, func(tx *storage.Tx) error {
 		return r.runTransaction(ctx, tx, order)
 	})
 	if err != nil {

@@ -107,15 +107,11 @@ func (r *Repository) Commit(ctx context.Context, w *Write) (Result, error) {
 	if w.Resource != nil {
 		dropServerOwned(w.Resource)
 	}
-	arrived := r.store.Expect()
-	defer arrived() // if prepare panics; a second call does nothing
-	err := r.prepare(w)
-	arrived()
-	if err != nil {
+	if err := r.store.Expecting(func() error { return r.prepare(w) }); err != nil {
 		return Result{}, err
 	}
 	var res Result
-	_, err = r.store.Write(ctx, func(tx *storage.Tx) error {
+	_, err := r.store.Write(ctx, func(tx *storage.Tx) error {
 		var err error
 		res, err = r.exec(ctx, tx, w)
 		return err
@@ -143,10 +139,10 @@ func (r *Repository) Commit(ctx context.Context, w *Write) (Result, error) {
 	return res, nil
 }
 
-// ExpectWrite tells the store a write is on its way (storage.Store.Expect):
-// call it when a write's request starts, and done once its body is parsed
-// (Commit and Transaction take over from there).
-func (r *Repository) ExpectWrite() (done func()) { return r.store.Expect() }
+// ExpectingWrite runs f, which reads and parses a write's request body,
+// counted as a write on its way to the store (storage.Store.Expecting);
+// Commit and Transaction count it from there.
+func (r *Repository) ExpectingWrite(f func() error) error { return r.store.Expecting(f) }
 
 // WaitDurable returns rec once it is durable (read back through the store,
 // which waits for a pending fsync).

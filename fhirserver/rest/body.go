@@ -75,21 +75,30 @@ func tooLarge(limit int64) *outcome.Error {
 		"the request body is larger than this server's limit of %d bytes", limit)
 }
 
+// readFHIRJSON reads a request body that must be FHIR JSON; unsupported
+// is the 415's text for any other kind.
+func (h *Handler) readFHIRJSON(c *call, unsupported string) ([]byte, error) {
+	data, kind, err := h.readBody(c)
+	if err == nil && kind != bodyFHIRJSON {
+		err = outcome.New(http.StatusUnsupportedMediaType, outcome.CodeNotSupported, "", "%s", unsupported)
+	}
+	return data, err
+}
+
 // readResource reads a request body that must hold a resource of type typ
 // ("" accepts any type, as for a Bundle posted to the base).
-func (h *Handler) readResource(c *call, typ string) (*fhirjson.Value, error) {
+func (h *Handler) readResource(c *call, typ string) (res *fhirjson.Value, err error) {
 	// A write is on its way to the store while its body is read and parsed
-	// (storage.Store.Expect); the repository takes over from here.
-	defer h.repo.ExpectWrite()()
-	data, kind, err := h.readBody(c)
-	if err != nil {
-		return nil, err
-	}
-	if kind != bodyFHIRJSON {
-		return nil, outcome.New(http.StatusUnsupportedMediaType, outcome.CodeNotSupported, "",
-			"this interaction takes a FHIR resource as application/fhir+json")
-	}
-	// data is this request's own fresh slice and nothing writes to it
-	// again, so the tree may point into it instead of into a copy.
-	return h.repo.ParseResource(data, typ, fhirjson.OwnInput())
+	// (storage.Store.Expecting); the repository counts it from there.
+	err = h.repo.ExpectingWrite(func() error {
+		data, err := h.readFHIRJSON(c, "this interaction takes a FHIR resource as application/fhir+json")
+		if err != nil {
+			return err
+		}
+		// data is this request's own fresh slice and nothing writes to it
+		// again, so the tree may point into it instead of into a copy.
+		res, err = h.repo.ParseResource(data, typ, fhirjson.OwnInput())
+		return err
+	})
+	return res, err
 }

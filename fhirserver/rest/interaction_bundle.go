@@ -32,19 +32,16 @@ func (e *entry) where(suffix string) string {
 
 // bundle: POST /fhir with a batch or transaction Bundle.
 func (h *Handler) bundle(c *call) error {
-	arrived := h.repo.ExpectWrite() // see readResource
-	defer arrived()                 // if parsing panics; a second call does nothing
-	data, bodyKind, err := h.readBody(c)
-	if err == nil && bodyKind != bodyFHIRJSON {
-		err = outcome.New(http.StatusUnsupportedMediaType, outcome.CodeNotSupported, "",
-			"a batch or transaction is a Bundle as application/fhir+json")
-	}
 	var b *fhirjson.Value
-	if err == nil {
+	err := h.repo.ExpectingWrite(func() error { // see readResource
+		data, err := h.readFHIRJSON(c, "a batch or transaction is a Bundle as application/fhir+json")
+		if err != nil {
+			return err
+		}
 		// data is this request's own slice and is only read from here on.
 		b, err = h.repo.ParseBatch(data)
-	}
-	arrived()
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -30,13 +30,13 @@ func (h *Handler) conditionalPatch(c *call, rt route) error {
 }
 
 func (h *Handler) runPatch(c *call, op *repository.Write) error {
-	arrived := h.repo.ExpectWrite() // see readResource
-	defer arrived()                 // if parsing panics; a second call does nothing
-	data, kind, err := h.readBody(c)
-	if err == nil {
-		op.Patch, err = h.parsePatch(data, kind)
-	}
-	arrived()
+	err := h.repo.ExpectingWrite(func() error { // see readResource
+		data, kind, err := h.readBody(c)
+		if err == nil {
+			op.Patch, err = h.parsePatch(data, kind)
+		}
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -20,7 +19,7 @@ import (
 const DefaultMinSyncInterval = 500 * time.Microsecond
 
 // minSyncWriters is the least number of writes in progress — on their
-// way to the store (Expect), or inside Write until durable — for which the
+// way to the store (Expecting), or inside Write until durable — for which the
 // next fsync waits out the interval, as PostgreSQL's commit_delay waits only
 // with commit_siblings other transactions active. With fewer, the commits
 // that could share a held fsync are few and each comes one request later:
@@ -49,18 +48,13 @@ func minSyncInterval(s *Store, iv time.Duration) func() time.Duration {
 	}
 }
 
-// Expect tells the store a write is on its way: its request is being read,
-// parsed or indexed and will call Write next. Call done once it does (or
-// gives up); calling it again does nothing. The writes on their way count
-// towards minSyncWriters, so under load they share a held fsync.
-func (s *Store) Expect() (done func()) {
+// Expecting runs f counted as a write on its way to the store: f reads,
+// parses or indexes a write that calls Write next. The writes on their way
+// count towards minSyncWriters, so under load they share a held fsync.
+func (s *Store) Expecting(f func() error) error {
 	s.coming.Add(1)
-	var ended atomic.Bool
-	return func() {
-		if ended.CompareAndSwap(false, true) {
-			s.coming.Add(-1)
-		}
-	}
+	defer s.coming.Add(-1) // also if f panics
+	return f()
 }
 
 // apply makes the batch visible without waiting for its fsync.

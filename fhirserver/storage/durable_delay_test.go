@@ -8,10 +8,28 @@ import (
 	"time"
 )
 
+// expecting holds n writes on their way to s (Expecting) until release is
+// called, and returns once s counts them.
+func expecting(t *testing.T, s *Store, n int) (release func()) {
+	t.Helper()
+	want := s.coming.Load() + int64(n)
+	ch := make(chan struct{})
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = s.Expecting(func() error { <-ch; return nil })
+		}()
+	}
+	waitFor(t, fmt.Sprintf("%d writes on their way", want), func() bool { return s.coming.Load() == want })
+	return func() { close(ch); wg.Wait() }
+}
+
 // TestSyncDelayFollowsTheWritesInProgress: the next WAL fsync waits out
 // the interval only while minSyncWriters writes are in progress, on their
-// way (Expect) or inside Write, and one of them has yet to apply its batch;
-// a done func counts once.
+// way (Expecting) or inside Write, and one of them has yet to apply its
+// batch; a write on its way whose work panics is counted out.
 func TestSyncDelayFollowsTheWritesInProgress(t *testing.T) {
 	s, _ := openTest(t)
 	if s.syncDelay == nil {
@@ -26,24 +44,28 @@ func TestSyncDelayFollowsTheWritesInProgress(t *testing.T) {
 		t.Fatalf("%d writes all waiting for an fsync hold the next one for %s", minSyncWriters, d)
 	}
 	s.writing.Add(-minSyncWriters)
-	var dones []func()
-	for range minSyncWriters - 1 {
-		dones = append(dones, s.Expect())
-	}
+	first := expecting(t, s, 1)
+	rest := expecting(t, s, minSyncWriters-2)
 	if d := s.syncDelay(); d != 0 {
 		t.Fatalf("%d writes in progress hold the fsync for %s; want it at once", minSyncWriters-1, d)
 	}
-	dones = append(dones, s.Expect())
+	last := expecting(t, s, 1)
 	if d := s.syncDelay(); d != DefaultMinSyncInterval {
 		t.Fatalf("%d writes in progress: fsync delay %s, want %s", minSyncWriters, d, DefaultMinSyncInterval)
 	}
-	dones[0]()
-	dones[0]() // a second call must not count the write out again
+	first()
 	if n := s.coming.Load(); n != minSyncWriters-1 {
-		t.Fatalf("after one done called twice: %d writes on their way, want %d", n, minSyncWriters-1)
+		t.Fatalf("after one ended: %d writes on their way, want %d", n, minSyncWriters-1)
 	}
 	if d := s.syncDelay(); d != 0 {
 		t.Fatalf("back below %d writes: fsync delay %s", minSyncWriters, d)
+	}
+	func() {
+		defer func() { _ = recover() }()
+		_ = s.Expecting(func() error { panic("boom") })
+	}()
+	if n := s.coming.Load(); n != minSyncWriters-1 {
+		t.Fatalf("after a write on its way panicked: %d on their way, want %d", n, minSyncWriters-1)
 	}
 	// A write inside Write counts until it is durable.
 	release := make(chan struct{})
@@ -60,9 +82,8 @@ func TestSyncDelayFollowsTheWritesInProgress(t *testing.T) {
 		t.Fatalf("%d on their way and one in Write: fsync delay %s, want %s", minSyncWriters-1, d, DefaultMinSyncInterval)
 	}
 	close(release)
-	for _, done := range dones[1:] {
-		done()
-	}
+	rest()
+	last()
 	waitFor(t, "no write in progress", func() bool { return s.coming.Load() == 0 && s.writing.Load() == 0 })
 }
 
@@ -71,10 +92,7 @@ func TestSyncDelayFollowsTheWritesInProgress(t *testing.T) {
 // the store counts no write in progress afterwards.
 func TestWritesUnderTheSyncDelayAreDurable(t *testing.T) {
 	s, _ := openTest(t)
-	var held []func()
-	for range minSyncWriters {
-		held = append(held, s.Expect())
-	}
+	release := expecting(t, s, minSyncWriters)
 	const writers, each = 16, 20
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each)
@@ -102,9 +120,7 @@ func TestWritesUnderTheSyncDelayAreDurable(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	for _, done := range held {
-		done()
-	}
+	release()
 	if n := s.Metrics().Commits; n != writers*each {
 		t.Fatalf("%d commits, want %d", n, writers*each)
 	}
@@ -129,9 +145,7 @@ func TestSyncDelayOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer custom.Close()
-	for range minSyncWriters {
-		defer custom.Expect()()
-	}
+	defer expecting(t, custom, minSyncWriters)()
 	if d := custom.syncDelay(); d != 2*time.Millisecond {
 		t.Fatalf("MinSyncInterval 2ms: fsync delay %s", d)
 	}

@@ -44,7 +44,7 @@ type Options struct {
 	// often, and compaction is a quarter of the CPU of a create.
 	MemTableBytes uint64
 	// MinSyncInterval is the shortest time between two WAL fsyncs while
-	// minSyncWriters or more writes are in progress (Expect, Write): the
+	// minSyncWriters or more writes are in progress (Expecting, Write): the
 	// commits that arrive meanwhile share the next fsync instead of each
 	// pair paying its own (durable.go). Fewer writes are never held.
 	// Default DefaultMinSyncInterval; negative: every waiting commit is
@@ -107,7 +107,7 @@ type Store struct {
 	lastMicros  int64 // lastUpdated of the last commit (µs)
 	writeClosed bool
 	inflight    sync.WaitGroup // commits applied but still waiting for fsync
-	coming      atomic.Int64   // writes on their way to Write (Expect, durable.go)
+	coming      atomic.Int64   // writes on their way to Write (Expecting, durable.go)
 	writing     atomic.Int64   // Write calls running, until durable
 	staging     atomic.Int64   // Write calls before their batch is applied
 	// syncDelay is Pebble's WALMinSyncInterval (durable.go); nil: none.
