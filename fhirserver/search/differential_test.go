@@ -76,7 +76,7 @@ func differentialQueries(t *testing.T, e *Engine, resources []*fhirjson.Value) [
 			switch p.typ {
 			case "token":
 				for _, it := range its {
-					for _, tk := range tokensOf(it) {
+					for _, tk := range appendTokens(nil, it) {
 						if tk.code == "" || strings.ContainsAny(tk.code+tk.system, ",|$\\") {
 							continue
 						}
@@ -91,7 +91,7 @@ func differentialQueries(t *testing.T, e *Engine, resources []*fhirjson.Value) [
 				}
 			case "string":
 				for _, it := range its {
-					parts := stringParts(it)
+					parts := appendStringParts(nil, it)
 					if len(parts) == 0 || parts[0] == "" || strings.ContainsAny(parts[0], ",$|\\") {
 						continue
 					}

@@ -50,8 +50,18 @@ const maxCompositeTuples = 64
 // indexed is one resource whose index values are being computed: one
 // FHIRPath evaluator serves every parameter's expression.
 type indexed struct {
-	ev *fhirpath.Evaluator
-	id string
+	ev   *fhirpath.Evaluator
+	id   string
+	keys keyArena // the bytes of its entries
+	its  []item   // one parameter's items at a time (values)
+}
+
+// arena is where r's index keys are made (nil: one allocation each).
+func (r *indexed) arena() *keyArena {
+	if r == nil {
+		return nil
+	}
+	return &r.keys
 }
 
 func (e *Engine) indexing(res *fhirjson.Value) *indexed {
@@ -88,15 +98,25 @@ func (e *Engine) paramValues(p *param, r *indexed) []indexValue {
 
 // values turns the expression's items into index values by parameter type.
 func (e *Engine) values(p *param, ownID string, items []fhirpath.Item, r *indexed) []indexValue {
-	its := toItems(items)
+	if p.typ == "composite" && !isNear(p) {
+		return e.compositeValues(p, items, r) // which calls values for each component
+	}
+	// One parameter's items at a time: none of the builders below keeps them.
+	var its []item
+	if r != nil {
+		r.its = appendItems(r.its[:0], items)
+		its = r.its
+	} else {
+		its = toItems(items)
+	}
 	if isNear(p) {
 		return nearValues(its)
 	}
 	switch p.typ {
 	case "string":
-		return stringValues(its)
+		return stringValues(its, r.arena())
 	case "token":
-		return tokenValuesOf(its, true, p.systemless)
+		return tokenValuesOf(its, true, p.systemless, r.arena())
 	case "reference":
 		if p.forward != "" {
 			ownID = "" // its forward entries are p.forward's
@@ -110,14 +130,13 @@ func (e *Engine) values(p *param, ownID string, items []fhirpath.Item, r *indexe
 		return quantityValues(its)
 	case "uri":
 		return uriValues(its)
-	case "composite":
-		return e.compositeValues(p, items, r)
 	}
 	return nil
 }
 
-func toItems(items []fhirpath.Item) []item {
-	out := make([]item, 0, len(items))
+func toItems(items []fhirpath.Item) []item { return appendItems(make([]item, 0, len(items)), items) }
+
+func appendItems(out []item, items []fhirpath.Item) []item {
 	for _, it := range items {
 		if it.IsNode() {
 			if it.Node() != nil {

@@ -54,7 +54,7 @@ func (e *Engine) componentPieces(c component, el fhirpath.Item, r *indexed) [][]
 	}
 	var vals []indexValue
 	if c.typ == "token" {
-		vals = tokenValuesOf(toItems(items), false, false)
+		vals = tokenValuesOf(toItems(items), false, false, nil)
 	} else {
 		vals = e.values(&param{typ: c.typ}, "", items, r)
 	}

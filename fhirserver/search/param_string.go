@@ -1,6 +1,8 @@
 package search
 
 import (
+	"bytes"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -19,19 +21,23 @@ const maxStringKey = 512
 // normalizeString is the form string search compares: accents removed
 // (NFD, combining marks dropped), lower case, runs of white space as one
 // space, trimmed. ASCII text (most of it) skips the Unicode decomposition.
-func normalizeString(s string) string {
+func normalizeString(s string) string { return string(appendNormalized(nil, s)) }
+
+// appendNormalized appends the normalised form of s to b: the write path
+// builds it in place inside the index key.
+func appendNormalized(b []byte, s string) []byte {
 	src := s
 	if !isASCII(s) {
 		src = norm.NFD.String(s)
 	}
-	var b strings.Builder
-	b.Grow(len(src))
+	b = slices.Grow(b, len(src))
+	start := len(b)
 	space := false
 	for _, r := range src {
 		switch {
 		case r < utf8.RuneSelf:
 			if r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' {
-				space = b.Len() > 0
+				space = len(b) > start
 				continue
 			}
 			if 'A' <= r && r <= 'Z' {
@@ -40,18 +46,18 @@ func normalizeString(s string) string {
 		case unicode.Is(unicode.Mn, r):
 			continue
 		case unicode.IsSpace(r):
-			space = b.Len() > 0
+			space = len(b) > start
 			continue
 		default:
 			r = unicode.ToLower(r)
 		}
 		if space {
-			b.WriteByte(' ')
+			b = append(b, ' ')
 			space = false
 		}
-		b.WriteRune(r)
+		b = utf8.AppendRune(b, r)
 	}
-	return b.String()
+	return b
 }
 
 func isASCII(s string) bool {
@@ -76,47 +82,34 @@ func truncate(s string, n int) string {
 
 func utf8Start(b byte) bool { return b&0xc0 != 0x80 }
 
-// stringParts returns the strings a string parameter indexes from one
-// node: the value of a primitive, or the parts of a HumanName or Address
+// The parts of a HumanName and of an Address a string parameter indexes,
 // as the spec lists them.
-func stringParts(it item) []string {
+var (
+	humanNameParts = []string{"text", "family", "given", "prefix", "suffix"}
+	addressParts   = []string{"text", "line", "city", "district", "state", "postalCode", "country"}
+)
+
+// appendStringParts appends the strings a string parameter indexes from
+// one node: the value of a primitive, or the parts of a HumanName or
+// Address.
+func appendStringParts(out []string, it item) []string {
 	v := it.v
 	if v == nil {
-		return nil
+		return out
 	}
 	switch v.Kind {
 	case fhirjson.String:
-		return []string{v.Text}
-	case fhirjson.Number, fhirjson.Bool:
-		return nil
+		return append(out, v.Text)
 	case fhirjson.Object:
 	default:
-		return nil
+		return out
 	}
-	var out []string
-	add := func(names ...string) {
-		for _, n := range names {
-			m := v.Get(n)
-			if m == nil {
-				continue
-			}
-			if m.Kind == fhirjson.String {
-				out = append(out, m.Text)
-			}
-			if m.Kind == fhirjson.Array {
-				for _, x := range m.Items {
-					if x.Kind == fhirjson.String {
-						out = append(out, x.Text)
-					}
-				}
-			}
-		}
-	}
+	var names []string
 	switch it.typ {
 	case "HumanName":
-		add("text", "family", "given", "prefix", "suffix")
+		names = humanNameParts
 	case "Address":
-		add("text", "line", "city", "district", "state", "postalCode", "country")
+		names = addressParts
 	default:
 		// Other complex types (rare in string params): every string member.
 		for _, m := range v.Members {
@@ -124,27 +117,54 @@ func stringParts(it item) []string {
 				out = append(out, m.Value.Text)
 			}
 		}
+		return out
+	}
+	for _, n := range names {
+		m := v.Get(n)
+		switch {
+		case m == nil:
+		case m.Kind == fhirjson.String:
+			out = append(out, m.Text)
+		case m.Kind == fhirjson.Array:
+			for _, x := range m.Items {
+				if x.Kind == fhirjson.String {
+					out = append(out, x.Text)
+				}
+			}
+		}
 	}
 	return out
 }
 
-func stringValues(items []item) []indexValue {
-	var out []indexValue
+// stringValues builds a string parameter's entries, their bytes from a
+// (nil: allocated one by one).
+func stringValues(items []item, a *keyArena) []indexValue {
+	out := make([]indexValue, 0, 2*len(items))
+	var buf [16]string
 	for _, it := range items {
-		for _, s := range stringParts(it) {
-			n := truncate(normalizeString(s), maxStringKey)
-			if n == "" {
-				continue
-			}
+		for _, s := range appendStringParts(buf[:0], it) {
 			// One entry serves both comparisons: the normalised form
 			// first (starts-with is a prefix of it), the text as written
 			// after it (:exact reads it within the normalised value). The
-			// sort key is the normalised form, read in place.
+			// sort key is the normalised form, read in place. It is
+			// normalised into the key (no longer than s when ASCII).
 			exact := truncate(s, maxStringKey)
-			k := appendStr(append(make([]byte, 0, len(n)+len(exact)+5), 'n'), n)
+			k := append(a.key(min(len(s), maxStringKey)+len(exact)+5), 'n')
+			k = appendNormalized(k, s)
+			if len(k)-1 > maxStringKey {
+				k = k[:1+len(truncate(string(k[1:]), maxStringKey))]
+			}
+			if len(k) == 1 {
+				continue
+			}
+			if bytes.IndexByte(k[1:], escByte) >= 0 {
+				k = appendStr(k[:1], string(k[1:])) // a NUL in the text: escaped (copied first)
+			} else {
+				k = append(k, escByte, escTerm)
+			}
 			sortEnd := len(k)
 			k = appendStr(k, exact)
-			out = append(out, indexValue{keys: [][]byte{k}, sort: k[1:sortEnd:sortEnd]})
+			out = append(out, indexValue{keys: append(a.list(1), k), sort: k[1:sortEnd:sortEnd]})
 		}
 	}
 	return out

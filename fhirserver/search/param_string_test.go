@@ -36,7 +36,7 @@ func TestTruncateKeepsRunes(t *testing.T) {
 
 func TestStringPartsOfHumanNameAndAddress(t *testing.T) {
 	name, _ := fhirjson.Parse([]byte(`{"family":"Chalmers","given":["Peter","James"],"use":"official"}`))
-	got := stringParts(item{typ: "HumanName", v: name})
+	got := appendStringParts(nil, item{typ: "HumanName", v: name})
 	want := []string{"Chalmers", "Peter", "James"}
 	if len(got) != len(want) {
 		t.Fatalf("parts %v, want %v", got, want)
@@ -47,13 +47,13 @@ func TestStringPartsOfHumanNameAndAddress(t *testing.T) {
 		}
 	}
 	addr, _ := fhirjson.Parse([]byte(`{"line":["534 Erewhon St"],"city":"PleasantVille","use":"home"}`))
-	if got := stringParts(item{typ: "Address", v: addr}); len(got) != 2 || got[1] != "PleasantVille" {
+	if got := appendStringParts(nil, item{typ: "Address", v: addr}); len(got) != 2 || got[1] != "PleasantVille" {
 		t.Errorf("address parts %v", got)
 	}
 }
 
 func TestStringPlans(t *testing.T) {
-	vals := stringValues([]item{{v: fhirjson.NewString("Peter")}, {v: fhirjson.NewString("Ángel")}})
+	vals := stringValues([]item{{v: fhirjson.NewString("Peter")}, {v: fhirjson.NewString("Ángel")}}, nil)
 	cases := []struct {
 		modifier, value string
 		want            int // how many of the values match

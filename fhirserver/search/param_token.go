@@ -15,29 +15,29 @@ type token struct {
 	typeSystem, typeCode string
 }
 
-// tokensOf returns the tokens of one node, by its FHIR type (or its shape
-// when the type is unknown).
-func tokensOf(it item) []token {
+// appendTokens appends the tokens of one node to out, by its FHIR type (or
+// its shape when the type is unknown).
+func appendTokens(out []token, it item) []token {
 	v := it.v
 	if v == nil {
 		if s, ok := it.sys.(string); ok {
-			return []token{{code: s}}
+			return append(out, token{code: s})
 		}
 		if b, ok := it.sys.(bool); ok {
-			return []token{{code: boolText(b)}}
+			return append(out, token{code: boolText(b)})
 		}
-		return nil
+		return out
 	}
 	switch v.Kind {
 	case fhirjson.String:
-		return []token{{code: v.Text}}
+		return append(out, token{code: v.Text})
 	case fhirjson.Bool:
-		return []token{{code: boolText(v.Bool)}}
+		return append(out, token{code: boolText(v.Bool)})
 	case fhirjson.Number:
-		return []token{{code: v.Text}}
+		return append(out, token{code: v.Text})
 	case fhirjson.Object:
 	default:
-		return nil
+		return out
 	}
 	typ := it.typ
 	if typ == "" || typ == "Element" || typ == "BackboneElement" {
@@ -45,7 +45,7 @@ func tokensOf(it item) []token {
 	}
 	switch typ {
 	case "CodeableConcept":
-		var out []token
+		n := len(out)
 		text := v.Str("text")
 		if c := v.Get("coding"); c != nil && c.Kind == fhirjson.Array {
 			for _, cd := range c.Items {
@@ -56,12 +56,12 @@ func tokensOf(it item) []token {
 				out = append(out, t)
 			}
 		}
-		if len(out) == 0 && text != "" {
+		if len(out) == n && text != "" {
 			out = append(out, token{texts: []string{text}})
 		}
 		return out
 	case "Coding":
-		return []token{codingToken(v)}
+		return append(out, codingToken(v))
 	case "Identifier":
 		t := token{system: v.Str("system"), code: v.Str("value")}
 		if ty := v.Get("type"); ty != nil {
@@ -77,19 +77,19 @@ func tokensOf(it item) []token {
 				}
 			}
 		}
-		return []token{t}
+		return append(out, t)
 	case "ContactPoint":
 		// ContactPoint.system is a code (phone, email), not a URI namespace,
 		// so the value is indexed on its own, as the spec's examples search it.
-		return []token{{code: v.Str("value")}}
+		return append(out, token{code: v.Str("value")})
 	case "Quantity", "Age", "Duration", "Distance", "Count", "SimpleQuantity", "Money":
-		return []token{{system: v.Str("system"), code: v.Str("code")}}
+		return append(out, token{system: v.Str("system"), code: v.Str("code")})
 	case "Reference":
 		if id := v.Get("identifier"); id != nil {
-			return tokensOf(item{typ: "Identifier", v: id})
+			return appendTokens(out, item{typ: "Identifier", v: id})
 		}
 	}
-	return nil
+	return out
 }
 
 // maxTextWords bounds the :text entries of one text.
@@ -145,24 +145,25 @@ func boolText(b bool) string {
 // entries (composite parts never use them, and normalising text is the
 // costly part of indexing a token); systemless leaves out a system-less
 // value's code-and-system entry (systemless.go).
-func tokenValuesOf(items []item, withText, systemless bool) []indexValue {
-	var out []indexValue
+func tokenValuesOf(items []item, withText, systemless bool, a *keyArena) []indexValue {
+	out := make([]indexValue, 0, len(items))
+	var buf [4]token
 	for _, it := range items {
-		for _, t := range tokensOf(it) {
+		for _, t := range appendTokens(buf[:0], it) {
 			// Room for system-and-code, code and of-type; a text adds its
 			// words.
-			iv := indexValue{keys: make([][]byte, 0, 4)}
+			iv := indexValue{keys: a.list(4)}
 			code := truncate(t.code, maxStringKey)
 			if t.system != "" || (code != "" && !systemless) {
 				// System first: the entries of one system are one range,
 				// which answers system| too.
 				system := truncate(t.system, maxStringKey)
-				iv.keys = append(iv.keys, appendStr(appendStr(append(make([]byte, 0, len(code)+len(system)+5), 'c'), system), code))
+				iv.keys = append(iv.keys, appendStr(appendStr(append(a.key(len(code)+len(system)+5), 'c'), system), code))
 			}
 			if code != "" {
 				// The code alone as well, so `code` (any system) is one exact
 				// value: ids come sorted and each resource once.
-				k := appendStr(append(make([]byte, 0, len(code)+3), 'k'), code)
+				k := appendStr(append(a.key(len(code)+3), 'k'), code)
 				iv.keys = append(iv.keys, k)
 				iv.sort = k[1:len(k):len(k)]
 				if t.typeCode != "" {

@@ -13,7 +13,7 @@ func tokenKeys(t *testing.T, typ, js string) [][]byte {
 		t.Fatal(err)
 	}
 	var keys [][]byte
-	for _, iv := range tokenValuesOf([]item{{typ: typ, v: v}}, true, false) {
+	for _, iv := range tokenValuesOf([]item{{typ: typ, v: v}}, true, false, nil) {
 		keys = append(keys, iv.keys...)
 	}
 	return keys
