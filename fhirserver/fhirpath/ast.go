@@ -187,6 +187,8 @@ type call struct {
 	c  *evalCtx
 	in []Item
 	n  *funcNode
+	// tc is the context test evaluates a condition in, one for every item.
+	tc *evalCtx
 }
 
 func (k *call) errf(format string, args ...any) error { return k.c.errf(k.n.pos, format, args...) }
@@ -205,7 +207,8 @@ func (k *call) argOnInput(i int) ([]Item, error) {
 
 // argFor evaluates argument i with $this bound to one input item.
 func (k *call) argFor(i int, it Item, idx int) ([]Item, error) {
-	return k.n.args[i].eval(k.c.withThis(it, idx), []Item{it})
+	c := k.c.withThis(it, idx)
+	return k.n.args[i].eval(c, c.this)
 }
 
 func boolItems(b bool) []Item { return []Item{{sys: b}} }

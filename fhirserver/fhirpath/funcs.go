@@ -154,8 +154,17 @@ func (k *call) argString(i int) (string, bool, error) {
 }
 
 // test evaluates a criteria argument for one item: true only for a known true.
+//
+// A condition's value is read before the next item's is evaluated, so one
+// context serves every item of the call (where() over a Patient's
+// telecoms made three allocations an item).
 func (k *call) test(i int, it Item, idx int) (bool, error) {
-	r, err := k.argFor(i, it, idx)
+	if k.tc == nil {
+		k.tc = k.c.withThis(it, idx)
+	} else {
+		k.tc.this[0], k.tc.index = it, int64(idx)
+	}
+	r, err := k.n.args[i].eval(k.tc, k.tc.this)
 	if err != nil {
 		return false, err
 	}
