@@ -21,18 +21,23 @@ var errRequestDeadline = errors.New("the request deadline passed")
 
 // withDeadline puts the request deadline on c's context: every store scan,
 // history walk and include loop below checks it and stops, so no single
-// request can hold a core for longer. The returned function releases the
-// timer.
-func (h *Handler) withDeadline(c *call) context.CancelFunc {
-	ctx, cancel := h.deadline(c.r.Context())
-	c.r = c.r.WithContext(ctx)
-	return cancel
+// request can hold a core for longer. Its release ends the context and
+// the timer (called directly, not as a CancelFunc: a method value is one
+// more allocation on every request).
+func (h *Handler) withDeadline(c *call) *lazyDeadline {
+	l := h.lazyDeadline(c.r.Context())
+	c.r = c.r.WithContext(l)
+	return l
 }
 
 // deadline returns ctx bounded by the request timeout.
 func (h *Handler) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
-	l := &lazyDeadline{parent: ctx, deadline: time.Now().Add(h.timeout)}
+	l := h.lazyDeadline(ctx)
 	return l, l.release
+}
+
+func (h *Handler) lazyDeadline(ctx context.Context) *lazyDeadline {
+	return &lazyDeadline{parent: ctx, deadline: time.Now().Add(h.timeout)}
 }
 
 // lazyDeadline is its parent bounded by a deadline (cause

@@ -289,7 +289,7 @@ func (h *Handler) serve(c *call) {
 		return
 	}
 	if rt.Kind != routeChanges { // a long poll bounds its own reads (changes)
-		defer h.withDeadline(c)()
+		defer h.withDeadline(c).release()
 	}
 	h.dispatch(c, rt)
 }

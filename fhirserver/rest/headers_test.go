@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/fhirfleet/fhirfleet/fhirserver/storage"
 )
 
 func TestParsePrefer(t *testing.T) {
@@ -106,4 +108,25 @@ func BenchmarkHTTPDate(b *testing.B) {
 			_ = httpDate(tm)
 		}
 	})
+}
+
+// httpDate is appendHTTPDate's string.
+func httpDate(t time.Time) string { return string(appendHTTPDate(nil, t)) }
+
+// TestVersionHeaders: the two values share one slice, yet each header
+// reads and grows as if it had its own.
+func TestVersionHeaders(t *testing.T) {
+	lu := time.Date(2026, 12, 4, 9, 8, 7, 0, time.FixedZone("x", 3600))
+	hdr := http.Header{}
+	versionHeaders(hdr, &storage.Record{VersionID: 12, LastUpdated: lu})
+	if got := hdr.Get("ETag"); got != `W/"12"` {
+		t.Errorf("ETag %q", got)
+	}
+	if got := hdr.Get("Last-Modified"); got != "Fri, 04 Dec 2026 08:08:07 GMT" {
+		t.Errorf("Last-Modified %q", got)
+	}
+	hdr.Add("ETag", "more")
+	if got := hdr.Values("Last-Modified"); len(got) != 1 || got[0] != "Fri, 04 Dec 2026 08:08:07 GMT" {
+		t.Errorf("adding to ETag changed Last-Modified: %q", got)
+	}
 }

@@ -43,7 +43,7 @@ func (h *Handler) changes(c *call) error {
 	}
 	// The request deadline bounds the reads before and after the wait, not
 	// the wait itself: a long poll may take up to maxWait by design.
-	release := h.withDeadline(c)
+	release := h.withDeadline(c).release
 	defer func() { release() }()
 	page, err := h.store.Changes(c.r.Context(), cursor, count)
 	if err != nil {
@@ -64,7 +64,7 @@ func (h *Handler) changes(c *call) error {
 			// Shutting down: answer the empty page now, so the drain does
 			// not wait out the poll; the client asks again elsewhere.
 		case err == nil:
-			release = h.withDeadline(c)
+			release = h.withDeadline(c).release
 			if page, err = h.store.Changes(c.r.Context(), cursor, count); err != nil {
 				return repository.StorageError(err, "the change feed")
 			}
