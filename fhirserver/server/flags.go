@@ -92,7 +92,7 @@ func ParseFlags(name string, args []string, getenv func(string) string) (Config,
 	fs.IntVar(&c.MaxConnectionsPerAddress, "max-connections-per-address", 512, "most connections open at once from one IP address; more are closed at once (0: no cap)")
 	c.CacheBytes = storage.DefaultCacheBytes
 	fs.Var(bytesize.Flag(&c.CacheBytes), "cache-size", "most the Pebble block cache grows to: bytes, or with a unit (64MiB). It starts at 8MiB (or this, if smaller) and grows with the store's sstables; filled only as blocks are read, so an idle server does not pay for it")
-	fs.DurationVar(&c.MinSyncInterval, "min-sync-interval", storage.DefaultMinSyncInterval, "shortest time between two WAL fsyncs while 8 or more writes are in progress and not all of them wait for an fsync already, so more commits share one; a write is still acknowledged only once fsynced. 0: sync at once")
+	fs.DurationVar(&c.MinSyncInterval, "min-sync-interval", storage.DefaultMinSyncInterval, "shortest time between two WAL fsyncs for 10ms after 16 or more writes were in progress at once, so more commits share one; a write is still acknowledged only once fsynced. 0: sync at once")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

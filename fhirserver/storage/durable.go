@@ -13,46 +13,64 @@ import (
 
 // DefaultMinSyncInterval is Options.MinSyncInterval's default, the delay
 // Pebble's authors suggest: with 64 clients creating Patients over HTTP,
-// holding every fsync so cut a create's server CPU by about a tenth, and
-// holding it under minSyncWriters' rule by about 5 % (BENCHMARKS.md,
-// "Fewer WAL fsyncs under load").
+// holding the fsync while the store is busy cut a create's server CPU by
+// about a tenth (BENCHMARKS.md, "Holding the fsync while the store is
+// busy").
 const DefaultMinSyncInterval = 500 * time.Microsecond
 
-// minSyncWriters is the least number of writes in progress — on their
-// way to the store (Expecting), or inside Write until durable — for which the
-// next fsync waits out the interval, as PostgreSQL's commit_delay waits only
-// with commit_siblings other transactions active. With fewer, the commits
-// that could share a held fsync are few and each comes one request later:
-// over HTTP a lone client's creates went at half the rate with the delay,
-// four clients' a sixth slower, eight broke even, while 16 gained 5–15 %
-// and 64 a tenth to a sixth (BENCHMARKS.md, "Fewer WAL fsyncs under load").
-const minSyncWriters = 8
+// busyWriters and busyWindow say when the store is under load: for
+// busyWindow after busyWriters writes were in progress at once — on their
+// way to the store (Expecting) or inside Write until durable — the next
+// fsync waits out the interval, however many are in progress at that
+// instant. With 64 closed-loop clients most of a client's cycle is spent
+// where the store cannot count it (its own process, the sockets, net/http
+// reading the request): at the end of an fsync fewer than 8 writes were
+// counted at 31 % of them and none on its way at 58 %, yet new commits
+// kept arriving within the interval; 16 at once say more are coming. With
+// fewer writers nothing waits: over HTTP a lone client's creates went at
+// half the rate with every fsync held and four clients' a sixth slower,
+// and eight writers that never pause lose a quarter in process
+// (BENCHMARKS.md, "Fewer WAL fsyncs under load" and "Holding the fsync
+// while the store is busy").
+const (
+	busyWriters = 16
+	busyWindow  = 10 * time.Millisecond
+)
 
 // minSyncInterval is Pebble's WALMinSyncInterval: after an fsync, the next
-// one waits until iv has passed while at least minSyncWriters writes are in
-// progress and at least one of them has not yet applied its batch (is on
-// its way or staging): when every writer waits for an fsync, no commit can
-// arrive to share a held one. Pebble keeps writing the WAL meanwhile and
-// only holds the fsync, so a commit is still acknowledged only once its
-// fsync is done (durability is unchanged); what changes is how many
-// commits one fsync covers. Under load each fdatasync and the wake-ups
-// around it cost CPU the requests need, and back-to-back fsyncs of one or
-// two commits each keep the writers queued behind them.
+// one waits until iv has passed while the store is busy (busyWriters,
+// busyWindow). Pebble keeps writing the WAL meanwhile and only holds the
+// fsync, so a commit is still acknowledged only once its fsync is done
+// (durability is unchanged); what changes is how many commits one fsync
+// covers. Under load each fdatasync and the wake-ups around it cost CPU
+// the requests need, and back-to-back fsyncs of one or two commits each
+// keep the writers queued behind them.
 func minSyncInterval(s *Store, iv time.Duration) func() time.Duration {
 	return func() time.Duration {
-		coming := s.coming.Load()
-		if coming+s.staging.Load() > 0 && coming+s.writing.Load() >= minSyncWriters {
+		if s.busy() {
 			return iv
 		}
 		return 0
 	}
 }
 
+// inProgress notes that n writes are in progress: at busyWriters or more
+// the store counts as busy for busyWindow.
+func (s *Store) inProgress(n int64) {
+	if n >= busyWriters {
+		s.busyUntil.Store(int64(time.Since(s.opened) + busyWindow))
+	}
+}
+
+// busy reports whether busyWriters writes were in progress within the last
+// busyWindow.
+func (s *Store) busy() bool { return int64(time.Since(s.opened)) < s.busyUntil.Load() }
+
 // Expecting runs f counted as a write on its way to the store: f reads,
 // parses or indexes a write that calls Write next. The writes on their way
-// count towards minSyncWriters, so under load they share a held fsync.
+// count towards busyWriters, so under load they share a held fsync.
 func (s *Store) Expecting(f func() error) error {
-	s.coming.Add(1)
+	s.inProgress(s.coming.Add(1) + s.writing.Load())
 	defer s.coming.Add(-1) // also if f panics
 	return f()
 }

@@ -44,9 +44,10 @@ type Options struct {
 	// often, and compaction is a quarter of the CPU of a create.
 	MemTableBytes uint64
 	// MinSyncInterval is the shortest time between two WAL fsyncs while
-	// minSyncWriters or more writes are in progress (Expecting, Write): the
-	// commits that arrive meanwhile share the next fsync instead of each
-	// pair paying its own (durable.go). Fewer writes are never held.
+	// the store is busy (busyWriters writes in progress at once, Expecting
+	// and Write, within busyWindow): the commits that arrive meanwhile share
+	// the next fsync instead of each pair paying its own (durable.go).
+	// Fewer writers are never held.
 	// Default DefaultMinSyncInterval; negative: every waiting commit is
 	// synced at once.
 	MinSyncInterval time.Duration
@@ -109,7 +110,11 @@ type Store struct {
 	inflight    sync.WaitGroup // commits applied but still waiting for fsync
 	coming      atomic.Int64   // writes on their way to Write (Expecting, durable.go)
 	writing     atomic.Int64   // Write calls running, until durable
-	staging     atomic.Int64   // Write calls before their batch is applied
+	// busyUntil is when the store stops counting as under load: busyWindow
+	// after busyWriters writes were last in progress (durable.go), in
+	// nanoseconds since opened.
+	busyUntil atomic.Int64
+	opened    time.Time // the monotonic base of busyUntil
 	// syncDelay is Pebble's WALMinSyncInterval (durable.go); nil: none.
 	syncDelay func() time.Duration
 	failed    atomic.Pointer[error]
@@ -198,7 +203,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	settle := newSettler(opts.settleAfter, opts.settleMinBytes)
 	// The Store exists before Pebble does: the fsync delay counts its
 	// writes in progress (durable.go).
-	s := &Store{}
+	s := &Store{opened: time.Now()}
 	var syncDelay func() time.Duration
 	if iv := opts.MinSyncInterval; iv >= 0 {
 		if iv == 0 {

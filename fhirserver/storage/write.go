@@ -41,7 +41,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) (Commit, error
 	if err := ctx.Err(); err != nil {
 		return Commit{}, err
 	}
-	s.writing.Add(1)
+	s.inProgress(s.writing.Add(1) + s.coming.Load())
 	defer s.writing.Add(-1)
 	b, c, err := s.stage(ctx, fn)
 	if err != nil || b == nil {
@@ -70,8 +70,6 @@ func (s *Store) stage(ctx context.Context, fn func(tx *Tx) error) (*pebble.Batch
 	if s.disk.full.Load() {
 		return nil, Commit{}, ErrDiskFull
 	}
-	s.staging.Add(1) // deferred: fn may panic
-	defer s.staging.Add(-1)
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	if s.writeClosed {
