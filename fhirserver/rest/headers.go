@@ -2,6 +2,7 @@ package rest
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -53,6 +54,11 @@ func parsePrefer(h http.Header) preferences {
 
 // etag is the weak ETag FHIR uses for a version.
 func etag(versionID string) string { return `W/"` + versionID + `"` }
+
+// appendETag appends etag's form of a numeric version id.
+func appendETag(dst []byte, versionID int64) []byte {
+	return append(strconv.AppendInt(append(dst, `W/"`...), versionID, 10), '"')
+}
 
 // parseETag extracts the version from W/"3", "3" or a bare 3. ok is false
 // for an empty value.

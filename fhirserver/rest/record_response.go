@@ -3,7 +3,6 @@ package rest
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/fhirfleet/fhirfleet/fhirserver/fhirjson"
 	"github.com/fhirfleet/fhirfleet/fhirserver/outcome"
@@ -15,8 +14,7 @@ import (
 // where Set made five on every read).
 func versionHeaders(hdr http.Header, rec *storage.Record) {
 	var buf [64]byte
-	b := strconv.AppendInt(append(buf[:0], `W/"`...), rec.VersionID, 10)
-	b = append(b, '"')
+	b := appendETag(buf[:0], rec.VersionID)
 	tagEnd := len(b)
 	s := string(appendHTTPDate(b, rec.LastUpdated))
 	vals := []string{s[:tagEnd], s[tagEnd:]}

@@ -54,8 +54,9 @@ type Config struct {
 	// load too, and grows with the store's sstables.
 	CacheBytes int64
 	// MinSyncInterval is the shortest time between two WAL fsyncs while
-	// eight or more writes are in progress and not all wait for an fsync
-	// (--min-sync-interval); 0: every waiting commit is synced at once.
+	// the store is busy, for 10 ms after 16 or more writes were in progress
+	// at once (--min-sync-interval); 0: every waiting commit is synced at
+	// once.
 	MinSyncInterval time.Duration
 }
 

@@ -54,10 +54,11 @@ func minSyncInterval(s *Store, iv time.Duration) func() time.Duration {
 	}
 }
 
-// inProgress notes that n writes are in progress: at busyWriters or more
-// the store counts as busy for busyWindow.
-func (s *Store) inProgress(n int64) {
-	if n >= busyWriters {
+// beginWrite counts one more write in progress (the caller defers
+// s.writes.Add(-1)): at busyWriters or more the store counts as busy for
+// busyWindow.
+func (s *Store) beginWrite() {
+	if s.writes.Add(1) >= busyWriters {
 		s.busyUntil.Store(int64(time.Since(s.opened) + busyWindow))
 	}
 }
@@ -70,8 +71,8 @@ func (s *Store) busy() bool { return int64(time.Since(s.opened)) < s.busyUntil.L
 // parses or indexes a write that calls Write next. The writes on their way
 // count towards busyWriters, so under load they share a held fsync.
 func (s *Store) Expecting(f func() error) error {
-	s.inProgress(s.coming.Add(1) + s.writing.Load())
-	defer s.coming.Add(-1) // also if f panics
+	s.beginWrite()
+	defer s.writes.Add(-1) // also if f panics
 	return f()
 }
 

@@ -12,7 +12,7 @@ import (
 // called, and returns once s counts them.
 func expecting(t *testing.T, s *Store, n int) (release func()) {
 	t.Helper()
-	want := s.coming.Load() + int64(n)
+	want := s.writes.Load() + int64(n)
 	ch := make(chan struct{})
 	var wg sync.WaitGroup
 	for range n {
@@ -22,7 +22,7 @@ func expecting(t *testing.T, s *Store, n int) (release func()) {
 			_ = s.Expecting(func() error { <-ch; return nil })
 		}()
 	}
-	waitFor(t, fmt.Sprintf("%d writes on their way", want), func() bool { return s.coming.Load() == want })
+	waitFor(t, fmt.Sprintf("%d writes on their way", want), func() bool { return s.writes.Load() == want })
 	return func() { close(ch); wg.Wait() }
 }
 
@@ -67,7 +67,7 @@ func TestSyncDelayHeldWhileBusy(t *testing.T) {
 			})
 		}()
 	}
-	waitFor(t, "every writer inside Write", func() bool { return s.writing.Load() == busyWriters })
+	waitFor(t, "every writer inside Write", func() bool { return s.writes.Load() == busyWriters })
 	close(hold)
 	wg.Wait()
 	if !s.busy() && time.Since(released) < busyWindow {
@@ -112,8 +112,8 @@ func TestWritesUnderTheSyncDelayAreDurable(t *testing.T) {
 	if n := s.Metrics().Commits; n != writers*each {
 		t.Fatalf("%d commits, want %d", n, writers*each)
 	}
-	if s.coming.Load() != 0 || s.writing.Load() != 0 {
-		t.Fatalf("writes still counted in progress: %d on their way, %d in Write", s.coming.Load(), s.writing.Load())
+	if n := s.writes.Load(); n != 0 {
+		t.Fatalf("%d writes still counted in progress", n)
 	}
 }
 
@@ -134,7 +134,10 @@ func TestSyncDelayOptions(t *testing.T) {
 	}
 	defer custom.Close()
 	start := time.Now()
-	custom.inProgress(busyWriters)
+	for range busyWriters {
+		custom.beginWrite()
+	}
+	defer custom.writes.Add(-busyWriters)
 	if d := custom.syncDelay(); d != 2*time.Millisecond && time.Since(start) < busyWindow {
 		t.Fatalf("MinSyncInterval 2ms, busy: fsync delay %s", d)
 	}
@@ -148,7 +151,7 @@ func TestAPanickingWriteLeavesNoCount(t *testing.T) {
 		defer func() { _ = recover() }()
 		_ = s.Expecting(func() error { panic("boom") })
 	}()
-	if n := s.coming.Load(); n != 0 {
+	if n := s.writes.Load(); n != 0 {
 		t.Fatalf("after a write on its way panicked: %d on their way, want none", n)
 	}
 	func() {
@@ -159,7 +162,7 @@ func TestAPanickingWriteLeavesNoCount(t *testing.T) {
 		}()
 		_, _ = s.Write(context.Background(), func(tx *Tx) error { panic("boom") })
 	}()
-	if w := s.writing.Load(); w != 0 {
+	if w := s.writes.Load(); w != 0 {
 		t.Fatalf("after a panicking write: %d in Write, want none", w)
 	}
 }

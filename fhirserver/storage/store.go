@@ -108,8 +108,9 @@ type Store struct {
 	lastMicros  int64 // lastUpdated of the last commit (µs)
 	writeClosed bool
 	inflight    sync.WaitGroup // commits applied but still waiting for fsync
-	coming      atomic.Int64   // writes on their way to Write (Expecting, durable.go)
-	writing     atomic.Int64   // Write calls running, until durable
+	// writes counts the writes in progress: on their way to Write
+	// (Expecting) or inside Write until durable (durable.go).
+	writes atomic.Int64
 	// busyUntil is when the store stops counting as under load: busyWindow
 	// after busyWriters writes were last in progress (durable.go), in
 	// nanoseconds since opened.
@@ -220,7 +221,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", dir, diskFullError(err))
 	}
 	// Field by field, not a struct assignment: Pebble's WAL writer may
-	// already be reading s.coming and s.writing.
+	// already be reading s.busyUntil and s.opened.
 	s.db, s.dir, s.log, s.now, s.mode, s.disk, s.cache = db, dir, log, now, opts.syncMode, disk, sizer
 	s.durableCh, s.closedSignal, s.failedCh = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	s.liveCounts, s.settle, s.syncDelay = map[string]int64{}, settle, syncDelay

@@ -41,8 +41,8 @@ func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) (Commit, error
 	if err := ctx.Err(); err != nil {
 		return Commit{}, err
 	}
-	s.inProgress(s.writing.Add(1) + s.coming.Load())
-	defer s.writing.Add(-1)
+	s.beginWrite()
+	defer s.writes.Add(-1)
 	b, c, err := s.stage(ctx, fn)
 	if err != nil || b == nil {
 		return Commit{}, err
