@@ -95,6 +95,10 @@ crash-test-aggregator: ## Kill -9 the aggregator for many rounds under live writ
 bench: ## Run the benchmarks and write the figures to BENCHMARKS.md.
 	hack/bench.sh
 
+.PHONY: pgo
+pgo: ## Re-profile the fhirserver under make bench's four HTTP workloads into cmd/fhirserver/default.pgo (its PGO profile).
+	hack/pgo.sh
+
 ##@ Build
 
 .PHONY: build
