@@ -1,8 +1,11 @@
 package server
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +19,23 @@ type Metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// series are the counter and histogram of each (interaction, type,
+	// status) seen, so a request does not look its labels up again: a map
+	// replaced whole when a new one appears (seriesMu), read without a lock.
+	// Its keys are as bounded as the labels (the handler names known types
+	// only).
+	series   atomic.Pointer[map[seriesKey]series]
+	seriesMu sync.Mutex
+}
+
+type seriesKey struct {
+	interaction, resourceType string
+	status                    int
+}
+
+type series struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 // StoreStats are read at scrape time, so they cost nothing between scrapes.
@@ -82,8 +102,40 @@ func NewMetrics(stats StoreStats) *Metrics {
 // ObserveInteraction records one answered FHIR request. resourceType is ""
 // for system-level interactions.
 func (m *Metrics) ObserveInteraction(interaction, resourceType string, status int, d time.Duration) {
-	m.requests.WithLabelValues(interaction, resourceType, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(interaction, resourceType).Observe(d.Seconds())
+	k := seriesKey{interaction, resourceType, status}
+	s, ok := series{}, false
+	if all := m.series.Load(); all != nil {
+		s, ok = (*all)[k]
+	}
+	if !ok {
+		s = m.newSeries(k)
+	}
+	s.requests.Inc()
+	s.latency.Observe(d.Seconds())
+}
+
+// newSeries looks k's counter and histogram up once and adds them to
+// m.series.
+func (m *Metrics) newSeries(k seriesKey) series {
+	m.seriesMu.Lock()
+	defer m.seriesMu.Unlock()
+	old := m.series.Load()
+	if old != nil {
+		if s, ok := (*old)[k]; ok {
+			return s
+		}
+	}
+	s := series{
+		requests: m.requests.WithLabelValues(k.interaction, k.resourceType, strconv.Itoa(k.status)),
+		latency:  m.latency.WithLabelValues(k.interaction, k.resourceType),
+	}
+	all := map[seriesKey]series{}
+	if old != nil {
+		all = maps.Clone(*old)
+	}
+	all[k] = s
+	m.series.Store(&all)
+	return s
 }
 
 // Handler serves the registry in the Prometheus exposition format.

@@ -3,7 +3,9 @@ package server
 import (
 	"io"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -39,4 +41,64 @@ func TestMetricsExposition(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
+}
+
+// TestMetricsSeriesAddedConcurrently: series first seen by many requests
+// at once (each added to the remembered set by copying it) lose neither a
+// series nor an observation.
+func TestMetricsSeriesAddedConcurrently(t *testing.T) {
+	m := NewMetrics(StoreStats{})
+	statuses := []int{200, 201, 404, 412, 500}
+	types := []string{"Patient", "Observation", ""}
+	const goroutines, rounds = 8, 40
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range rounds {
+				for j, st := range statuses {
+					m.ObserveInteraction("read", types[(g+i+j)%len(types)], st, time.Millisecond)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(*m.series.Load()); n != len(statuses)*len(types) {
+		t.Errorf("%d series remembered, want %d", n, len(statuses)*len(types))
+	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body, _ := io.ReadAll(rec.Body)
+	var total, count int
+	for line := range strings.Lines(string(body)) {
+		sum := &total
+		switch {
+		case strings.HasPrefix(line, "fhir_requests_total{"):
+		case strings.HasPrefix(line, "fhir_request_duration_seconds_count{"):
+			sum = &count
+		default:
+			continue
+		}
+		v, err := strconv.Atoi(strings.TrimSpace(line[strings.LastIndexByte(line, ' ')+1:]))
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		*sum += v
+	}
+	if want := goroutines * rounds * len(statuses); total != want || count != want {
+		t.Errorf("fhir_requests_total sums to %d and the histograms count %d, want %d", total, count, want)
+	}
+}
+
+// BenchmarkObserveInteraction is the metrics' share of every request: one
+// counter and one histogram observation of an existing series.
+func BenchmarkObserveInteraction(b *testing.B) {
+	m := NewMetrics(StoreStats{})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			m.ObserveInteraction("read", "Patient", 200, time.Millisecond)
+		}
+	})
 }
