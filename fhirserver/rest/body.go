@@ -28,11 +28,11 @@ func (h *Handler) readBody(c *call) ([]byte, bodyKind, error) {
 	body := c.r.Body
 	if c.wire != nil {
 		if c.r.ContentLength >= 0 {
-			if err := c.wire.charge.take(c.r.Context(), c.r.ContentLength); err != nil {
+			if err := c.wire.charge.take(c.ctx, c.r.ContentLength); err != nil {
 				return nil, 0, budgetFull(c.w, h.budget)
 			}
 		} else {
-			body = io.NopCloser(&chargedReader{ctx: c.r.Context(), r: body, c: &c.wire.charge})
+			body = io.NopCloser(&chargedReader{ctx: c.ctx, r: body, c: &c.wire.charge})
 		}
 		// The deadline ends when the body has been read: net/http clears
 		// it as it starts watching the idle connection.

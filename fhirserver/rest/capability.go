@@ -18,7 +18,7 @@ var (
 // first request, from the definitions and the server's real features, so
 // it cannot drift from what the handler does.
 func (h *Handler) capabilities(c *call) error {
-	if err := h.allow(c.r.Context(), auth.InteractionCapabilities, ""); err != nil {
+	if err := h.allow(c.ctx, auth.InteractionCapabilities, ""); err != nil {
 		return err
 	}
 	if c.view.Pretty {

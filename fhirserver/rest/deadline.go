@@ -25,8 +25,8 @@ var errRequestDeadline = errors.New("the request deadline passed")
 // the timer (called directly, not as a CancelFunc: a method value is one
 // more allocation on every request).
 func (h *Handler) withDeadline(c *call) *lazyDeadline {
-	l := h.lazyDeadline(c.r.Context())
-	c.r = c.r.WithContext(l)
+	l := h.lazyDeadline(c.ctx)
+	c.ctx = l
 	return l
 }
 
@@ -132,8 +132,8 @@ func (l *lazyDeadline) Value(key any) any {
 // and must be reported, so the request's deadline no longer applies there;
 // that work gets a deadline of its own instead.
 func (h *Handler) afterCommit(c *call) context.CancelFunc {
-	ctx, cancel := h.deadline(context.WithoutCancel(c.r.Context()))
-	c.r = c.r.WithContext(ctx)
+	ctx, cancel := h.deadline(context.WithoutCancel(c.ctx))
+	c.ctx = ctx
 	return cancel
 }
 

@@ -230,7 +230,7 @@ func New(cfg Config) (*Handler, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w, bodyUnread: r.ContentLength != 0}
-	c := &call{h: h, w: sw, r: r, interaction: "unknown", wire: &wire{sw: sw, charge: charge{b: h.budget}}}
+	c := &call{h: h, w: sw, r: r, ctx: r.Context(), interaction: "unknown", wire: &wire{sw: sw, charge: charge{b: h.budget}}}
 	defer c.wire.charge.release()
 	defer func() {
 		if p := recover(); p != nil {

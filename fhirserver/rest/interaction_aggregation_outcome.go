@@ -34,7 +34,7 @@ func (h *Handler) reportAggOutcomes(c *call, _ route) error {
 	}
 	now := h.now()
 	kept := 0
-	_, err = h.store.Write(c.r.Context(), func(tx *storage.Tx) error {
+	_, err = h.store.Write(c.ctx, func(tx *storage.Tx) error {
 		kept = 0
 		for _, o := range list {
 			data, found, err := h.aggOutcomes.GetTx(tx, o.key(), now)
@@ -78,7 +78,7 @@ func (h *Handler) reportAggOutcomes(c *call, _ route) error {
 // allowAggregator admits the aggregator client only. Without
 // authorization configured (unit tests) everything is allowed, as in allow.
 func (h *Handler) allowAggregator(c *call) error {
-	p, ok := auth.PrincipalFrom(c.r.Context())
+	p, ok := auth.PrincipalFrom(c.ctx)
 	switch {
 	case !ok && h.auth == nil:
 		return nil
@@ -95,10 +95,10 @@ func (h *Handler) allowAggregator(c *call) error {
 // the resource's current version, as the resource's read sees it (404
 // when it does not exist, 410 when deleted); needs read on the type.
 func (h *Handler) readAggOutcome(c *call, rt route) error {
-	if err := h.allow(c.r.Context(), auth.InteractionRead, rt.Type); err != nil {
+	if err := h.allow(c.ctx, auth.InteractionRead, rt.Type); err != nil {
 		return err
 	}
-	rec, err := h.reads.Read(c.r.Context(), rt.Type, rt.ID)
+	rec, err := h.reads.Read(c.ctx, rt.Type, rt.ID)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (h *Handler) readAggOutcome(c *call, rt route) error {
 // opaque cursor in the next link. Needs read on the whole system; a
 // read policy applies as to $changes.
 func (h *Handler) listAggOutcomes(c *call, _ route) error {
-	if err := h.allow(c.r.Context(), auth.InteractionRead, ""); err != nil {
+	if err := h.allow(c.ctx, auth.InteractionRead, ""); err != nil {
 		return err
 	}
 	status := first(c.query, "outcome")
@@ -174,7 +174,7 @@ func (h *Handler) listAggOutcomes(c *call, _ route) error {
 		if h.policed {
 			// A resource the read policy hides is left out, as from
 			// $changes: its outcome would tell that it exists.
-			_, err := h.reads.Read(c.r.Context(), o.Type, o.ID)
+			_, err := h.reads.Read(c.ctx, o.Type, o.ID)
 			if oe, ok := outcome.As(err); ok && oe.Status == http.StatusNotFound {
 				continue
 			}

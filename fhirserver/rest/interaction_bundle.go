@@ -144,11 +144,11 @@ func (h *Handler) authorize(c *call, e *entry) error {
 			in = auth.InteractionSearch
 		}
 	}
-	if err := h.allow(c.r.Context(), in, e.Route.Type); err != nil {
+	if err := h.allow(c.ctx, in, e.Route.Type); err != nil {
 		return withEntry(err, e.Index)
 	}
 	if e.IfNoneExist != "" || (e.Route.Kind == routeType && e.Method != "POST" && e.Method != "GET" && e.Method != "HEAD") {
-		if err := h.allow(c.r.Context(), auth.InteractionSearch, e.Route.Type); err != nil {
+		if err := h.allow(c.ctx, auth.InteractionSearch, e.Route.Type); err != nil {
 			return withEntry(err, e.Index)
 		}
 	}

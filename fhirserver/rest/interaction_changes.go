@@ -24,7 +24,7 @@ const maxWait = 60 * time.Second
 // is empty). With _wait the request waits up to that many seconds for a
 // first change instead of answering an empty page at once.
 func (h *Handler) changes(c *call) error {
-	ctx := c.r.Context()
+	ctx := c.ctx
 	if err := h.allow(ctx, auth.InteractionChangeFeed, ""); err != nil {
 		return err
 	}
@@ -45,13 +45,13 @@ func (h *Handler) changes(c *call) error {
 	// the wait itself: a long poll may take up to maxWait by design.
 	release := h.withDeadline(c).release
 	defer func() { release() }()
-	page, err := h.store.Changes(c.r.Context(), cursor, count)
+	page, err := h.store.Changes(c.ctx, cursor, count)
 	if err != nil {
 		return repository.StorageError(err, "the change feed")
 	}
 	if len(page.Changes) == 0 && wait > 0 {
 		release()
-		c.r = c.r.WithContext(ctx)
+		c.ctx = ctx
 		wctx, cancel := context.WithTimeout(ctx, wait)
 		stop := context.AfterFunc(h.closing, cancel) // shutdown ends the wait
 		err := h.store.WaitForChanges(wctx, cursor)
@@ -65,7 +65,7 @@ func (h *Handler) changes(c *call) error {
 			// not wait out the poll; the client asks again elsewhere.
 		case err == nil:
 			release = h.withDeadline(c).release
-			if page, err = h.store.Changes(c.r.Context(), cursor, count); err != nil {
+			if page, err = h.store.Changes(c.ctx, cursor, count); err != nil {
 				return repository.StorageError(err, "the change feed")
 			}
 		case errors.Is(err, context.DeadlineExceeded):
@@ -80,7 +80,7 @@ func (h *Handler) changes(c *call) error {
 	for _, ch := range page.Changes {
 		// Through the Reader, so a read policy holds here too: a version it
 		// hides is left out of the page (the cursor still moves past it).
-		rec, err := h.reads.VRead(c.r.Context(), ch.Type, ch.ID, ch.VersionID)
+		rec, err := h.reads.VRead(c.ctx, ch.Type, ch.ID, ch.VersionID)
 		if oe, ok := outcome.As(err); ok && oe.Status == http.StatusNotFound && h.policed {
 			continue
 		}

@@ -26,7 +26,7 @@ func (h *Handler) everything(c *call, rt route) error {
 	if rt.Type != "Patient" {
 		return outcome.NotFound("$everything is defined on Patient only, not on %s", rt.Type)
 	}
-	ctx := c.r.Context()
+	ctx := c.ctx
 	if err := h.allow(ctx, auth.InteractionRead, rt.Type); err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ const (
 // newest first, paged by an opaque cursor (_cursor) that stays valid while
 // writes continue.
 func (h *Handler) history(c *call, rt route) error {
-	if err := h.allow(c.r.Context(), auth.InteractionHistory, rt.Type); err != nil {
+	if err := h.allow(c.ctx, auth.InteractionHistory, rt.Type); err != nil {
 		return err
 	}
 	q := storage.HistoryQuery{Type: rt.Type, ID: rt.ID, Cursor: first(c.query, "_cursor")}
@@ -39,7 +39,7 @@ func (h *Handler) history(c *call, rt route) error {
 			return err
 		}
 	}
-	page, err := h.reads.History(c.r.Context(), q)
+	page, err := h.reads.History(c.ctx, q)
 	if err != nil {
 		return err
 	}

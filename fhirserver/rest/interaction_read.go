@@ -13,10 +13,10 @@ import (
 // read: GET /fhir/Type/id. A deleted resource answers 410 with the ETag of
 // its tombstone; If-None-Match and If-Modified-Since can answer 304.
 func (h *Handler) read(c *call, rt route) error {
-	if err := h.allow(c.r.Context(), auth.InteractionRead, rt.Type); err != nil {
+	if err := h.allow(c.ctx, auth.InteractionRead, rt.Type); err != nil {
 		return err
 	}
-	rec, err := h.reads.Read(c.r.Context(), rt.Type, rt.ID)
+	rec, err := h.reads.Read(c.ctx, rt.Type, rt.ID)
 	if err != nil {
 		if rt.Type == "OperationDefinition" && rt.ID == changesDefinitionID {
 			// The built-in definition, unless a client stored its own.
@@ -49,14 +49,14 @@ func (h *Handler) read(c *call, rt route) error {
 
 // vread: GET /fhir/Type/id/_history/vid. A tombstone version answers 410.
 func (h *Handler) vread(c *call, rt route) error {
-	if err := h.allow(c.r.Context(), auth.InteractionVRead, rt.Type); err != nil {
+	if err := h.allow(c.ctx, auth.InteractionVRead, rt.Type); err != nil {
 		return err
 	}
 	vid, err := strconv.ParseInt(rt.VersionID, 10, 64)
 	if err != nil || vid <= 0 {
 		return outcome.NotFound("%s/%s has no version %q", rt.Type, rt.ID, rt.VersionID)
 	}
-	rec, err := h.reads.VRead(c.r.Context(), rt.Type, rt.ID, vid)
+	rec, err := h.reads.VRead(c.ctx, rt.Type, rt.ID, vid)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 
 // searchType: GET /fhir/Type?…, GET|POST /fhir/Type/_search.
 func (h *Handler) searchType(c *call, rt route) error {
-	if err := h.allow(c.r.Context(), auth.InteractionSearch, rt.Type); err != nil {
+	if err := h.allow(c.ctx, auth.InteractionSearch, rt.Type); err != nil {
 		return err
 	}
 	params, err := h.searchParams(c)
@@ -43,12 +43,12 @@ func (h *Handler) searchSystem(c *call) error {
 		}
 	}
 	if len(types) == 0 {
-		if err := h.allow(c.r.Context(), auth.InteractionSearch, ""); err != nil {
+		if err := h.allow(c.ctx, auth.InteractionSearch, ""); err != nil {
 			return err
 		}
 	}
 	for _, t := range types {
-		if err := h.allow(c.r.Context(), auth.InteractionSearch, t); err != nil {
+		if err := h.allow(c.ctx, auth.InteractionSearch, t); err != nil {
 			return err
 		}
 	}
@@ -65,7 +65,7 @@ func (h *Handler) searchCompartment(c *call, rt route) error {
 	if target == "*" {
 		target = ""
 	}
-	if err := h.allow(c.r.Context(), auth.InteractionSearch, target); err != nil {
+	if err := h.allow(c.ctx, auth.InteractionSearch, target); err != nil {
 		return err
 	}
 	params, err := h.searchParams(c)
@@ -118,7 +118,7 @@ func (h *Handler) searchParams(c *call) (url.Values, error) {
 func (h *Handler) runSearch(c *call, req search.Request) error {
 	req.Strict = c.prefer.Strict
 	req.Cursor = first(c.query, "_cursor")
-	res, err := h.reads.Search(c.r.Context(), req)
+	res, err := h.reads.Search(c.ctx, req)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (h *Handler) runSearch(c *call, req search.Request) error {
 		if e.Record == nil || e.Record.Deleted {
 			continue
 		}
-		if e.Mode == "include" && h.allow(c.r.Context(), auth.InteractionRead, e.Record.Type) != nil {
+		if e.Mode == "include" && h.allow(c.ctx, auth.InteractionRead, e.Record.Type) != nil {
 			continue // included resources the caller may not read are left out
 		}
 		raw, err := h.recordBody(v, e.Record)

@@ -50,7 +50,7 @@ func (h *Handler) transaction(c *call, items []*fhirjson.Value) error {
 		}
 		entries = append(entries, te)
 	}
-	if err := h.repo.Transaction(c.r.Context(), writes); err != nil {
+	if err := h.repo.Transaction(c.ctx, writes); err != nil {
 		if ee := (*repository.EntryError)(nil); errors.As(err, &ee) {
 			err = withEntry(ee.Err, ee.Index)
 		}
@@ -59,7 +59,7 @@ func (h *Handler) transaction(c *call, items []*fhirjson.Value) error {
 	// Committed: what follows only reports it, so the request deadline must
 	// not turn a transaction that happened into an error answer.
 	defer h.afterCommit(c)()
-	ctx := c.r.Context()
+	ctx := c.ctx
 	for _, it := range writes {
 		if it.Result.Effect == repository.EffectMatched {
 			// As for a single conditional create: report it once durable.

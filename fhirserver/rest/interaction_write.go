@@ -13,7 +13,7 @@ import (
 
 // create: POST /fhir/Type, conditional with If-None-Exist.
 func (h *Handler) create(c *call, rt route) error {
-	if err := h.allow(c.r.Context(), auth.InteractionCreate, rt.Type); err != nil {
+	if err := h.allow(c.ctx, auth.InteractionCreate, rt.Type); err != nil {
 		return err
 	}
 	res, err := h.readResource(c, rt.Type)
@@ -27,7 +27,7 @@ func (h *Handler) create(c *call, rt route) error {
 		}
 		// Matching needs search permission as well: a conditional create
 		// reveals whether matching resources exist.
-		if err := h.allow(c.r.Context(), auth.InteractionSearch, rt.Type); err != nil {
+		if err := h.allow(c.ctx, auth.InteractionSearch, rt.Type); err != nil {
 			return err
 		}
 	}
@@ -36,7 +36,7 @@ func (h *Handler) create(c *call, rt route) error {
 
 // update: PUT /fhir/Type/id (create-on-update when id is new).
 func (h *Handler) update(c *call, rt route) error {
-	if err := h.allow(c.r.Context(), auth.InteractionUpdate, rt.Type); err != nil {
+	if err := h.allow(c.ctx, auth.InteractionUpdate, rt.Type); err != nil {
 		return err
 	}
 	res, err := h.readResource(c, rt.Type)
@@ -75,7 +75,7 @@ func (h *Handler) conditionalUpdate(c *call, rt route) error {
 
 // delete: DELETE /fhir/Type/id.
 func (h *Handler) delete(c *call, rt route) error {
-	if err := h.allow(c.r.Context(), auth.InteractionDelete, rt.Type); err != nil {
+	if err := h.allow(c.ctx, auth.InteractionDelete, rt.Type); err != nil {
 		return err
 	}
 	op := &repository.Write{Action: repository.ActionDelete, Type: rt.Type, ID: rt.ID}
@@ -100,7 +100,7 @@ func (h *Handler) conditionalDelete(c *call, rt route) error {
 
 func (h *Handler) allowAll(c *call, typ string, ins ...auth.Interaction) error {
 	for _, in := range ins {
-		if err := h.allow(c.r.Context(), in, typ); err != nil {
+		if err := h.allow(c.ctx, in, typ); err != nil {
 			return err
 		}
 	}
@@ -109,7 +109,7 @@ func (h *Handler) allowAll(c *call, typ string, ins ...auth.Interaction) error {
 
 // runWrite commits op and answers.
 func (h *Handler) runWrite(c *call, op *repository.Write) error {
-	res, err := h.repo.Commit(c.r.Context(), op)
+	res, err := h.repo.Commit(c.ctx, op)
 	if err != nil {
 		return err
 	}

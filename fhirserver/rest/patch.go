@@ -10,7 +10,7 @@ import (
 
 // patch: PATCH /fhir/Type/id.
 func (h *Handler) patch(c *call, rt route) error {
-	if err := h.allow(c.r.Context(), auth.InteractionPatch, rt.Type); err != nil {
+	if err := h.allow(c.ctx, auth.InteractionPatch, rt.Type); err != nil {
 		return err
 	}
 	op := &repository.Write{Action: repository.ActionPatch, Type: rt.Type, ID: rt.ID}

@@ -21,9 +21,13 @@ var contentTypeValue = []string{contentTypeJSON}
 // call is one request in flight: what was asked, how the answer must look,
 // and what happened (for metrics and logs).
 type call struct {
-	h      *Handler
-	w      http.ResponseWriter
-	r      *http.Request
+	h *Handler
+	w http.ResponseWriter
+	r *http.Request
+	// ctx is the request's context, r.Context() bounded by the request
+	// deadline (withDeadline): kept here, not by replacing r, which would
+	// copy the request on every call.
+	ctx    context.Context
 	query  url.Values
 	view   view
 	prefer preferences
@@ -76,7 +80,7 @@ func (c *call) writeEmpty(status int) {
 // *outcome.Error are server faults: they are logged with their detail and the
 // client only learns that something went wrong on our side.
 func (c *call) fail(err error) {
-	if oe := tooCostly(c.r.Context(), err); oe != nil {
+	if oe := tooCostly(c.ctx, err); oe != nil {
 		c.h.log.Info("request stopped at its deadline", "method", c.r.Method, "path", c.r.URL.Path,
 			"interaction", c.interaction, "timeout", c.h.timeout)
 		c.writeValue(oe.Status, oe.Resource())

@@ -37,16 +37,16 @@ func (r *recorder) Write(b []byte) (int, error) {
 // subRequest runs one interaction for a bundle entry. rel is the entry's
 // request.url relative to the base ("Patient/1", "Patient?name=x").
 func (h *Handler) subRequest(parent *call, method, rel string, hdr http.Header, body []byte) *recorder {
-	req, err := http.NewRequestWithContext(parent.r.Context(), method, "/fhir/"+rel, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(parent.ctx, method, "/fhir/"+rel, bytes.NewReader(body))
 	rec := newRecorder()
 	if err != nil {
-		c := &call{h: h, w: rec, r: parent.r}
+		c := &call{h: h, w: rec, r: parent.r, ctx: parent.ctx}
 		c.fail(outcome.BadRequest(outcome.CodeInvalid, "", "request.url %q is not a URL: %v", rel, err))
 		return rec
 	}
 	req.Header = hdr
 	req.ContentLength = int64(len(body))
-	h.serve(&call{h: h, w: rec, r: req, interaction: "unknown"})
+	h.serve(&call{h: h, w: rec, r: req, ctx: req.Context(), interaction: "unknown"})
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}

@@ -86,7 +86,7 @@ func (h *Handler) typeOperation(c *call, rt route) error {
 		return outcome.NotFound("%s has no operation %s here", rt.Type, rt.ID)
 	}
 	if h.auth != nil {
-		if err := h.allowAny(c.r.Context()); err != nil {
+		if err := h.allowAny(c.ctx); err != nil {
 			return err
 		}
 	}
@@ -94,7 +94,7 @@ func (h *Handler) typeOperation(c *call, rt route) error {
 	if err != nil {
 		return err
 	}
-	out, err := o.Invoke(c.r.Context(), in)
+	out, err := o.Invoke(c.ctx, in)
 	if err != nil {
 		return err
 	}
