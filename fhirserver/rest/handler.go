@@ -229,8 +229,16 @@ func New(cfg Config) (*Handler, error) {
 // would drop the connection without an answer.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w, bodyUnread: r.ContentLength != 0}
-	c := &call{h: h, w: sw, r: r, ctx: r.Context(), interaction: "unknown", wire: &wire{sw: sw, charge: charge{b: h.budget}}}
+	// The call, its writer and its wire in one allocation.
+	one := &struct {
+		call call
+		sw   statusWriter
+		wire wire
+	}{sw: statusWriter{ResponseWriter: w, bodyUnread: r.ContentLength != 0}}
+	sw := &one.sw
+	one.wire = wire{sw: sw, charge: charge{b: h.budget}}
+	one.call = call{h: h, w: sw, r: r, ctx: r.Context(), interaction: "unknown", wire: &one.wire}
+	c := &one.call
 	defer c.wire.charge.release()
 	defer func() {
 		if p := recover(); p != nil {
@@ -253,8 +261,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) serve(c *call) {
 	r := c.r
-	q := url.Values{}
-	if r.URL.RawQuery != "" { // most reads have none: skip the parse
+	// Most reads have no query: no parse, and a nil map (c.query is only
+	// read; every change goes to a copy).
+	var q url.Values
+	if r.URL.RawQuery != "" {
 		var err error
 		if q, err = url.ParseQuery(r.URL.RawQuery); err != nil {
 			c.failf(http.StatusBadRequest, outcome.CodeInvalid, "the query string is malformed: %v", err)
