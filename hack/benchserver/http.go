@@ -27,13 +27,18 @@ type bench struct {
 	n    int       // fhirservers started, for their folders
 }
 
-// runHTTP measures the ceiling and every workload runs times, interleaved
-// (ceiling, then each workload, per repetition), and prints the table of
-// their medians; then start time and idle memory; with profileDir, one more
-// run per workload under the profiler.
-func runHTTP(bin string, dur time.Duration, runs int, profileDir string, serverArgs []string) error {
+// runHTTP measures the ceiling and every workload (those named in only,
+// when set) runs times, interleaved (ceiling, then each workload, per
+// repetition), and prints the table of their medians; then start time and
+// idle memory; with profileDir, one more run per workload under the
+// profiler.
+func runHTTP(bin string, dur time.Duration, runs int, profileDir, only string, serverArgs []string) error {
 	if runs < 1 {
 		return errors.New("-runs must be at least 1")
+	}
+	ws, err := selectWorkloads(workloads(), only)
+	if err != nil {
+		return err
 	}
 	root, err := os.MkdirTemp("", "benchserver-")
 	if err != nil {
@@ -71,13 +76,14 @@ func runHTTP(bin string, dur time.Duration, runs int, profileDir string, serverA
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "benchserver: seeding %d Patients\n", searchPatients)
-	ids, err := seed(reads, tok)
-	if err != nil {
-		return err
+	var ids []string
+	if slices.ContainsFunc(ws, func(w workload) bool { return !w.writes }) {
+		fmt.Fprintf(os.Stderr, "benchserver: seeding %d Patients\n", searchPatients)
+		if ids, err = seed(reads, tok); err != nil {
+			return err
+		}
 	}
 
-	ws := workloads()
 	ceilings := make([]sample, 0, runs)
 	samples := make([][]sample, len(ws))
 	loadBefore := loadAverage()
@@ -276,4 +282,31 @@ func printStartAndIdle(runs int, starts []time.Duration, rss, anon []int64, fsyn
 	fmt.Printf("| start to ready, empty store (median of %d; all: %s) | %v | ≤ 200 ms | %s |\n", runs, joinDurations(starts),
 		median(starts).Round(time.Millisecond), verdict(median(starts) <= 200*time.Millisecond))
 	fmt.Printf("| disk: 4 KiB write + fdatasync, one writer | %s/s | (reference) | |\n", thousands(fsyncs))
+}
+
+// selectWorkloads returns the workloads of all named in only (comma-
+// separated, in all's order), or all of them when only is empty.
+func selectWorkloads(all []workload, only string) ([]workload, error) {
+	if only == "" {
+		return all, nil
+	}
+	var names []string
+	for _, w := range all {
+		names = append(names, w.name)
+	}
+	want := map[string]bool{}
+	for n := range strings.SplitSeq(only, ",") {
+		n = strings.TrimSpace(n)
+		if !slices.Contains(names, n) {
+			return nil, fmt.Errorf("-workloads: no workload %q (there are %s)", n, strings.Join(names, ", "))
+		}
+		want[n] = true
+	}
+	var out []workload
+	for _, w := range all {
+		if want[w.name] {
+			out = append(out, w)
+		}
+	}
+	return out, nil
 }

@@ -24,6 +24,7 @@ func main() {
 	clients := flag.Int("clients", 32, "with -memory: clients posting a 10.5 MB transaction at once")
 	runs := flag.Int("runs", 3, "repetitions of each HTTP figure; the table gives their median")
 	profile := flag.String("profile", "", "folder for a CPU and an allocation profile of each workload, taken in one extra run (the fhirserver's --pprof-listen); their top entries are printed too")
+	only := flag.String("workloads", "", "run only these workloads of the HTTP table, comma-separated: create, transaction, read, search (the ceiling always runs), e.g. to pair two builds on one workload")
 	serverArgs := flag.String("server-args", "", "more flags for every fhirserver of the HTTP table, space-separated (e.g. \"--cache-size 64MiB\"), to compare settings")
 	ceilingServe := flag.String("ceiling-serve", "", "serve the trivial ceiling handler on this address and nothing else (benchserver starts itself so)")
 	flag.Parse()
@@ -34,7 +35,7 @@ func main() {
 		}
 		return
 	}
-	measure := func() error { return runHTTP(*bin, *dur, *runs, *profile, strings.Fields(*serverArgs)) }
+	measure := func() error { return runHTTP(*bin, *dur, *runs, *profile, *only, strings.Fields(*serverArgs)) }
 	if *memory {
 		measure = func() error { return runMemory(*bin, *clients) }
 	}

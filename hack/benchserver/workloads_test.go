@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -66,5 +67,34 @@ func TestLocationIDs(t *testing.T) {
 	}
 	if _, err := locationIDs([]byte(`{"entry":[{"response":{"status":"400"}}]}`)); err == nil {
 		t.Fatal("an entry without a location must be an error")
+	}
+}
+
+// TestSelectWorkloads: -workloads keeps the named ones in the table's
+// order, all without it, and refuses a name that is not a workload.
+func TestSelectWorkloads(t *testing.T) {
+	all := workloads()
+	for _, tt := range []struct {
+		only string
+		want []string
+	}{
+		{"", []string{"create", "transaction", "read", "search"}},
+		{"read", []string{"read"}},
+		{"search, create", []string{"create", "search"}},
+	} {
+		ws, err := selectWorkloads(all, tt.only)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.only, err)
+		}
+		var got []string
+		for _, w := range ws {
+			got = append(got, w.name)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("-workloads %q runs %v, want %v", tt.only, got, tt.want)
+		}
+	}
+	if _, err := selectWorkloads(all, "read,get"); err == nil || !strings.Contains(err.Error(), `"get"`) {
+		t.Errorf("an unknown workload gives %v, want an error naming it", err)
 	}
 }
