@@ -23,7 +23,7 @@ type Metrics struct {
 	// status) seen, so a request does not look its labels up again: a map
 	// replaced whole when a new one appears (seriesMu), read without a lock.
 	// Its keys are as bounded as the labels (the handler names known types
-	// only).
+	// only), a few hundred at most, so copying it for a new one is cheap.
 	series   atomic.Pointer[map[seriesKey]series]
 	seriesMu sync.Mutex
 }
