@@ -190,3 +190,51 @@ func TestStoreCompactsWithEventScheduler(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestL0WaitsForFourFlushes: L0 is compacted once four overlapping
+// flushes wait there, not at Pebble's two — each L0 compaction rewrites
+// the level below, so half as many halve that work.
+func TestL0WaitsForFourFlushes(t *testing.T) {
+	const flushes = 4 // not l0Flushes: this is the behaviour, whatever sets it
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	flush := func(round int) {
+		t.Helper()
+		// Ids spread over the key space, as index keys are: every table
+		// overlaps the others.
+		if _, err := s.Write(t.Context(), func(tx *Tx) error {
+			for i := range 50 {
+				id := fmt.Sprintf("%c%d-%d", 'a'+i%26, i, round)
+				if _, err := tx.Put(Put{Type: "Patient", ID: id, JSON: []byte(`{"resourceType":"Patient","id":"` + id + `"}`)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.db.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for round := range flushes - 1 {
+		flush(round)
+	}
+	time.Sleep(200 * time.Millisecond) // room for a compaction, were one due
+	m := s.db.Metrics()
+	if m.Compact.Count != 0 || m.Levels[0].Sublevels != flushes-1 {
+		t.Fatalf("after %d flushes: %d compactions, %d L0 sublevels; want none and %d", flushes-1,
+			m.Compact.Count, m.Levels[0].Sublevels, flushes-1)
+	}
+	flush(flushes)
+	deadline := time.Now().Add(30 * time.Second)
+	for m = s.db.Metrics(); m.Compact.Count == 0 || m.Levels[0].Sublevels >= flushes; m = s.db.Metrics() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d flushes in L0 and no compaction: %s", flushes, m)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
