@@ -5,9 +5,9 @@
 // started again with -ceiling-serve, so it is a process on loopback like the
 // fhirserver), then POST Patient, a transaction of 1 Patient + 10
 // Observations, GET Patient/{id} and Patient?family= over 20,000 Patients,
-// interleaved -runs times; each figure is the median, and each rate is stated
-// as a share of the ceiling measured just before it, with the server's CPU per
-// request; then idle RSS 2 s after ready, time to ready and the disk's raw
+// -runs times, each run right after a run of the ceiling; each figure is the
+// median, and each rate is stated as a share of the ceiling measured just
+// before it, with the server's CPU per request; then idle RSS 2 s after ready, time to ready and the disk's raw
 // fsync rate. With -profile DIR it runs each workload once more while taking
 // a CPU and an allocation profile from the fhirserver's --pprof-listen, and
 // prints their top entries (go tool pprof -top). -workloads create,read (any

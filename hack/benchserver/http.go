@@ -27,9 +27,8 @@ type bench struct {
 	n    int       // fhirservers started, for their folders
 }
 
-// runHTTP measures the ceiling and every workload (those named in only,
-// when set) runs times, interleaved (ceiling, then each workload, per
-// repetition), and prints the table of their medians; then start time and
+// runHTTP measures every workload (those named in only, when set) runs
+// times, each run right after a run of the ceiling, and prints the table of their medians; then start time and
 // idle memory; with profileDir, one more run per workload under the
 // profiler.
 func runHTTP(bin string, dur time.Duration, runs int, profileDir, only string, serverArgs []string) error {
@@ -84,20 +83,23 @@ func runHTTP(bin string, dur time.Duration, runs int, profileDir, only string, s
 		}
 	}
 
-	ceilings := make([]sample, 0, runs)
+	ceilings := make([]sample, 0, runs*len(ws))
 	samples := make([][]sample, len(ws))
 	loadBefore := loadAverage()
-	for r := 0; r < runs; r++ {
-		fmt.Fprintf(os.Stderr, "benchserver: repetition %d of %d (load %s)\n", r+1, runs, loadAverage())
+	measureCeiling := func() (float64, error) {
 		c, err := b.measure(ceiling, 64, 1, http.StatusOK, func(ctx context.Context, _, _ int) (*http.Request, error) {
 			return http.NewRequestWithContext(ctx, "GET", ceiling.base+"/", nil)
 		})
 		if err != nil {
-			return fmt.Errorf("ceiling: %w", err)
+			return 0, fmt.Errorf("ceiling: %w", err)
 		}
 		c.ceiling = c.PerSecond
 		ceilings = append(ceilings, c)
-		if err := b.repetition(ws, reads, ids, c.PerSecond, func(i int, s sample) { samples[i] = append(samples[i], s) }); err != nil {
+		return c.PerSecond, nil
+	}
+	for r := 0; r < runs; r++ {
+		fmt.Fprintf(os.Stderr, "benchserver: repetition %d of %d (load %s)\n", r+1, runs, loadAverage())
+		if err := b.repetition(ws, reads, ids, measureCeiling, func(i int, s sample) { samples[i] = append(samples[i], s) }); err != nil {
 			return err
 		}
 	}
@@ -121,9 +123,10 @@ func runHTTP(bin string, dur time.Duration, runs int, profileDir, only string, s
 	return nil
 }
 
-// repetition runs every workload once: those that write on a fresh
-// server, the others on reads.
-func (b *bench) repetition(ws []workload, reads *proc, ids []string, ceiling float64, add func(int, sample)) error {
+// repetition runs every workload once, each right after a run of the
+// ceiling (its share's denominator): those that write on a fresh server,
+// the others on reads.
+func (b *bench) repetition(ws []workload, reads *proc, ids []string, measureCeiling func() (float64, error), add func(int, sample)) error {
 	writes, _, err := b.start()
 	if err != nil {
 		return err
@@ -135,6 +138,10 @@ func (b *bench) repetition(ws []workload, reads *proc, ids []string, ceiling flo
 			p = writes
 		}
 		tok, err := p.token()
+		if err != nil {
+			return err
+		}
+		ceiling, err := measureCeiling()
 		if err != nil {
 			return err
 		}
@@ -259,8 +266,8 @@ func joinDurations(ds []time.Duration) string {
 // printTables prints how the runs were made and the table of the ceiling
 // and the workloads.
 func (b *bench) printTables(runs int, loadBefore, loadAfter string, ws []workload, ceilings []sample, samples [][]sample) {
-	fmt.Printf("Each figure is the median of %d runs of %v, on loopback; the runs are interleaved (the ceiling, then each workload, %d times),\n", runs, b.dur, runs)
-	fmt.Printf("and each run's share is its rate over the ceiling measured just before it (each run's share in brackets). Load average %s before, %s after.\n", loadBefore, loadAfter)
+	fmt.Printf("Each figure is the median of %d runs of %v, on loopback; the runs are interleaved (each workload, %d times, right after a run of the ceiling:\n", runs, b.dur, runs)
+	fmt.Printf("the ceiling's row is the median of all of them), and each run's share is its rate over that ceiling (each run's share in brackets). Load average %s before, %s after.\n", loadBefore, loadAfter)
 	if len(b.args) > 0 {
 		fmt.Printf("Every fhirserver ran with `%s` (-server-args).\n", strings.Join(b.args, " "))
 	}

@@ -27,8 +27,10 @@ type sample struct {
 func (s sample) rate() float64 { return s.PerSecond * s.perRequest }
 
 // share is the run's rate over the ceiling measured just before it, in %.
-// Pairing each run with its own ceiling takes out the drift of a shared
-// machine between repetitions.
+// Pairing each run with its own ceiling, run right before it, takes out
+// the drift of a shared machine between repetitions and between the
+// workloads of one (a single ceiling per repetition was half a minute
+// older than the last workload's run).
 func (s sample) share() float64 {
 	if s.ceiling <= 0 {
 		return 0
