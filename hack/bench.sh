@@ -8,7 +8,9 @@
 # iterations (its store is built once, ~15 min, and cached by index format
 # under $FHIRFLEET_CACHE/bench), the fleet by one 1,000-endpoint run.
 # Run it on an otherwise idle machine; BENCHMARKS.notes.md (hand-written:
-# what limits each missed target) is appended as is.
+# what limits each missed target) and BENCHMARKS.log.md (hand-written: the
+# measurements made during development, each with its commit and date) are
+# appended as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -193,5 +195,11 @@ RSS by ~15 MB but not memory: the pages stay in the page cache, charged as befor
 done. Turning off heap-profile sampling (`runtime.MemProfileRate = 0`) was tried: it only saves
 reserved address space (the 1.4 MB profiling hash table is barely touched), not RSS.
 NOTES
+	# The record of what was measured while each change was made (dated,
+	# by hand), which docs/ cites by section: kept, whatever this run finds.
+	if [ -f BENCHMARKS.log.md ]; then
+		echo
+		cat BENCHMARKS.log.md
+	fi
 } >"$out"
 echo "bench: wrote $out" >&2
