@@ -79,7 +79,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 	echo
 	echo "Issue 13's table. The ceiling is a trivial Go net/http handler answering 200 bytes of JSON, in its own process,"
 	echo "driven by the same closed-loop load generator (test/loadgen) in the same run; absolute rates on a shared machine"
-	echo "drift by 2× between days, the share does not. Server CPU per request is the fhirserver's own user + system time."
+	echo "drift by 2× between days, the share far less (a few points). Server CPU per request is the fhirserver's own user + system time."
 	echo
 	cat "$tmp/http.txt"
 	echo
@@ -150,8 +150,8 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 	echo
 	echo "## Idle memory (hack/benchserver -idle, bin/fhirserver R4, on loopback)"
 	echo
-	echo "Fresh processes on empty stores, default flags; read 2 s after \\`/readyz\\` answered 200 from"
-	echo "/proc/<pid>/status and smaps, then the Go runtime's figures from \\`/metrics\\`."
+	echo "Fresh processes on empty stores, default flags; read 2 s after \`/readyz\` answered 200 from"
+	echo "/proc/<pid>/status and smaps, then the Go runtime's figures from \`/metrics\`."
 	echo
 	echo "| what | measured | target |"
 	echo "|---|---|---|"
@@ -165,7 +165,7 @@ Where the rest goes (heap profile of `server.New` with `runtime.MemProfileRate=1
   through them (and the kernel's fault-around maps their neighbours), then an idle server uses
   almost none of them. Every fhirserver on a node shares them through the page cache, and the
   kernel reclaims them without writing, so an additional endpoint costs its anonymous memory.
-- **Anonymous, ~3.6 MB.** The Go heap holds ~1.2 MB reachable: the R4 definitions' index
+- **Anonymous, ~2.7 MB.** The Go heap holds ~1.0–1.2 MB reachable: the R4 definitions' index
   ~0.45 MB (the 1,375 search parameters 0.31 MB, type headers and root nodes 0.1 MB, the three
   primitive types whose regex the validator compiles), Pebble ~0.23 MB (the WAL writer's and
   commit pipeline's buffers), what dependencies build in their package initialisation ~0.4 MB
@@ -185,7 +185,7 @@ Where the rest goes (heap profile of `server.New` with `runtime.MemProfileRate=1
   cache, which fills only as blocks are read (8 MiB for a small store, growing with the store up
   to `--cache-size`, default 64 MiB).
 
-The ≤ 20 MB target is met by a `CGO_ENABLED=0` build, barely: ~16 MB of the ~19.8 MB are the
+The ≤ 20 MB target is met by a `CGO_ENABLED=0` build, with ~1 MB to spare: ~16 MB of the ~18.8 MB are the
 binary's pages. Levers left: a smaller binary (of its 8.9 MB of code, Pebble is 1.6 MB and the
 two protobuf libraries that Pebble's cockroachdb/errors and the Prometheus client pull in are
 ~1 MB; fhirfleet's own code is 0.9 MB; the pclntab grows with all of it); decoding the search
