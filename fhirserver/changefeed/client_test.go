@@ -34,8 +34,11 @@ func startFHIR(t *testing.T) *fhir {
 	addr := testenv.FreeAddr(t)
 	dir := t.TempDir()
 	origin := "http://" + addr
+	// Metrics on a port of their own: the default, :9090, is taken by
+	// any fhirserver already running on the machine (make dev's, another
+	// test's).
 	cfg, err := server.ParseFlags("fhirserver", []string{"--fhir-version", "R4", "--data-dir", dir,
-		"--listen", addr, "--base-url", origin, "--shutdown-timeout", "5s"}, func(string) string { return "" })
+		"--listen", addr, "--metrics-listen", "127.0.0.1:0", "--base-url", origin, "--shutdown-timeout", "5s"}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}

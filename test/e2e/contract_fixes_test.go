@@ -117,7 +117,10 @@ func TestFixStoreRefusesTheOtherVersion(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	addr := freeAddr(t)
-	cmd := exec.Command(filepath.Join(binDir, "fhirserver"), "--fhir-version", "R4", "--data-dir", dir, "--listen", addr, "--base-url", "http://"+addr)
+	// Metrics on a free loopback port, as launch does: on the default
+	// :9090, taken by another server, it could fail for that instead.
+	cmd := exec.Command(filepath.Join(binDir, "fhirserver"), "--fhir-version", "R4", "--data-dir", dir, "--listen", addr,
+		"--metrics-listen", freeAddr(t), "--base-url", "http://"+addr)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
