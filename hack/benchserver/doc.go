@@ -7,12 +7,13 @@
 // Observations, GET Patient/{id} and Patient?family= over 20,000 Patients,
 // -runs times, each run right after a run of the ceiling; each figure is the
 // median, and each rate is stated as a share of the ceiling measured just
-// before it, with the server's CPU per request; then idle RSS 2 s after ready, time to ready and the disk's raw
-// fsync rate. With -profile DIR it runs each workload once more while taking
-// a CPU and an allocation profile from the fhirserver's --pprof-listen, and
-// prints their top entries (go tool pprof -top). -workloads create,read (any
-// of create, transaction, read, search) runs only those, beside the ceiling,
-// so two builds can be paired on one workload in alternated runs.
+// before it, with the server's CPU per request; then idle RSS 2 s after
+// ready, time to ready and the disk's raw fsync rate. With -profile DIR it
+// runs each workload once more while taking a CPU and an allocation profile
+// from the fhirserver's --pprof-listen, and prints their top entries (go
+// tool pprof -top). -workloads create,read (any of create, transaction,
+// read, search) runs only those, beside the ceiling, so two builds can be
+// paired on one workload in alternated runs.
 //
 // With -memory it measures instead the peak memory (VmHWM) under issue 15's
 // large bodies: 32 concurrent 10.5 MB transactions from one token, and one

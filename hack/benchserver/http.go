@@ -28,9 +28,9 @@ type bench struct {
 }
 
 // runHTTP measures every workload (those named in only, when set) runs
-// times, each run right after a run of the ceiling, and prints the table of their medians; then start time and
-// idle memory; with profileDir, one more run per workload under the
-// profiler.
+// times, each run right after a run of the ceiling, and prints the table
+// of their medians; then start time and idle memory; with profileDir, one
+// more run per workload under the profiler.
 func runHTTP(bin string, dur time.Duration, runs int, profileDir, only string, serverArgs []string) error {
 	if runs < 1 {
 		return errors.New("-runs must be at least 1")
@@ -132,16 +132,12 @@ func (b *bench) repetition(ws []workload, reads *proc, ids []string, measureCeil
 		return err
 	}
 	defer writes.stop()
-	for i, w := range ws {
+	return afterCeiling(ws, measureCeiling, func(i int, w workload, ceiling float64) error {
 		p := reads
 		if w.writes {
 			p = writes
 		}
 		tok, err := p.token()
-		if err != nil {
-			return err
-		}
-		ceiling, err := measureCeiling()
 		if err != nil {
 			return err
 		}
@@ -154,6 +150,21 @@ func (b *bench) repetition(ws []workload, reads *proc, ids []string, measureCeil
 		}
 		s.ceiling = ceiling
 		add(i, s)
+		return nil
+	})
+}
+
+// afterCeiling runs each workload right after a run of the ceiling, and
+// gives it that run's rate.
+func afterCeiling(ws []workload, measureCeiling func() (float64, error), run func(i int, w workload, ceiling float64) error) error {
+	for i, w := range ws {
+		ceiling, err := measureCeiling()
+		if err != nil {
+			return err
+		}
+		if err := run(i, w, ceiling); err != nil {
+			return err
+		}
 	}
 	return nil
 }

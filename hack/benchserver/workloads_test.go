@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -96,5 +97,42 @@ func TestSelectWorkloads(t *testing.T) {
 	}
 	if _, err := selectWorkloads(all, "read,get"); err == nil || !strings.Contains(err.Error(), `"get"`) {
 		t.Errorf("an unknown workload gives %v, want an error naming it", err)
+	}
+}
+
+// TestAfterCeiling: every workload runs right after its own run of the
+// ceiling and is given that run's rate, not the first one's.
+func TestAfterCeiling(t *testing.T) {
+	ws := workloads()
+	var order []string
+	rate := 0.0
+	ceiling := func() (float64, error) {
+		rate += 1000
+		order = append(order, "ceiling")
+		return rate, nil
+	}
+	err := afterCeiling(ws, ceiling, func(i int, w workload, c float64) error {
+		order = append(order, w.name)
+		if want := float64(1000 * (i + 1)); c != want {
+			t.Errorf("%s got the ceiling %v, want %v (the run just before it)", w.name, c, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, w := range ws {
+		want = append(want, "ceiling", w.name)
+	}
+	if !slices.Equal(order, want) {
+		t.Errorf("runs %v, want %v", order, want)
+	}
+	stop := errors.New("ceiling down")
+	if err := afterCeiling(ws, func() (float64, error) { return 0, stop }, func(int, workload, float64) error {
+		t.Error("a workload ran without its ceiling")
+		return nil
+	}); !errors.Is(err, stop) {
+		t.Errorf("a failed ceiling gives %v, want %v", err, stop)
 	}
 }
