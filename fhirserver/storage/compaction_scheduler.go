@@ -40,6 +40,13 @@ type eventScheduler struct {
 	active     atomic.Bool   // an event since the last sweep
 	wake       chan struct{} // an event after the sweep stopped
 
+	// pace, when set, says whether the store is busy; a compaction then
+	// rests between slices of its work (pacing.go). now and sleep are
+	// the clock it rests by.
+	pace  func() bool
+	now   func() time.Time
+	sleep func(time.Duration)
+
 	mu       sync.Mutex
 	running  int
 	closed   bool
@@ -51,7 +58,8 @@ var _ pebble.CompactionScheduler = (*eventScheduler)(nil)
 
 func newEventScheduler() *eventScheduler {
 	s := &eventScheduler{stop: make(chan struct{}), done: make(chan struct{}),
-		sweepEvery: compactionSweepEvery, wake: make(chan struct{}, 1)}
+		sweepEvery: compactionSweepEvery, wake: make(chan struct{}, 1),
+		now: time.Now, sleep: time.Sleep}
 	s.idle = sync.NewCond(&s.mu)
 	return s
 }
@@ -84,7 +92,7 @@ func (s *eventScheduler) TrySchedule() (bool, pebble.CompactionGrantHandle) {
 		return false, nil
 	}
 	s.running++
-	return true, s
+	return true, s.handle()
 }
 
 // UpdateGetAllowedWithoutPermission implements pebble.CompactionScheduler.
@@ -105,15 +113,8 @@ func (s *eventScheduler) event() {
 	}
 }
 
-// Started, MeasureCPU and CumulativeStats implement
-// pebble.CompactionGrantHandle; this scheduler paces nothing.
-func (s *eventScheduler) Started()                                          {}
-func (s *eventScheduler) MeasureCPU(pebble.CompactionGoroutineKind)         {}
-func (s *eventScheduler) CumulativeStats(pebble.CompactionGrantHandleStats) {}
-
-// Done implements pebble.CompactionGrantHandle: a slot is free, so a
-// waiting compaction may start.
-func (s *eventScheduler) Done() {
+// release frees a compaction's slot, so a waiting compaction may start.
+func (s *eventScheduler) release() {
 	s.event()
 	s.mu.Lock()
 	s.running--
@@ -152,7 +153,7 @@ func (s *eventScheduler) grant() {
 		s.mu.Lock()
 		s.running++ // Schedule exercises the handle, whose Done gives it back
 		s.mu.Unlock()
-		if !s.db.Schedule(s) {
+		if !s.db.Schedule(s.handle()) {
 			s.mu.Lock()
 			s.running--
 			s.mu.Unlock()

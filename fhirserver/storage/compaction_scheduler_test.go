@@ -201,25 +201,7 @@ func TestL0WaitsForFourFlushes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = s.Close() }()
-	flush := func(round int) {
-		t.Helper()
-		// Ids spread over the key space, as index keys are: every table
-		// overlaps the others.
-		if _, err := s.Write(t.Context(), func(tx *Tx) error {
-			for i := range 50 {
-				id := fmt.Sprintf("%c%d-%d", 'a'+i%26, i, round)
-				if _, err := tx.Put(Put{Type: "Patient", ID: id, JSON: []byte(`{"resourceType":"Patient","id":"` + id + `"}`)}); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.db.Flush(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	flush := func(round int) { t.Helper(); flushSpread(t, s, round, 50) }
 	for round := range flushes - 1 {
 		flush(round)
 	}
@@ -236,5 +218,26 @@ func TestL0WaitsForFourFlushes(t *testing.T) {
 			t.Fatalf("%d flushes in L0 and no compaction: %s", flushes, m)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// flushSpread writes n Patients and flushes them to an L0 table. Their ids
+// spread over the key space, as index keys do, so every table of one round
+// overlaps those of the others.
+func flushSpread(t *testing.T, s *Store, round, n int) {
+	t.Helper()
+	if _, err := s.Write(t.Context(), func(tx *Tx) error {
+		for i := range n {
+			id := fmt.Sprintf("%c%d-%d", 'a'+i%26, i, round)
+			if _, err := tx.Put(Put{Type: "Patient", ID: id, JSON: []byte(`{"resourceType":"Patient","id":"` + id + `"}`)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Flush(); err != nil {
+		t.Fatal(err)
 	}
 }

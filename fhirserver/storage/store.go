@@ -73,6 +73,8 @@ type Options struct {
 	// memtable of settle.go (tests make them small).
 	settleAfter    time.Duration
 	settleMinBytes int64
+	// compactionRest replaces the rest of a paced compaction (pacing.go).
+	compactionRest func(time.Duration)
 }
 
 // syncMode is how a commit waits for durability outside the serial section.
@@ -228,7 +230,12 @@ func Open(dir string, opts Options) (*Store, error) {
 		po.WALMinSyncInterval = syncDelay
 	}
 	po.EventListener = eventListener(log, disk, sizer.tablesChanged, settle.flushBegan)
-	po.Experimental.CompactionScheduler = newEventScheduler() // no 100 ms poll while idle
+	sched := newEventScheduler() // no 100 ms poll while idle
+	sched.pace = s.busy          // compactions yield to a busy store (pacing.go)
+	if opts.compactionRest != nil {
+		sched.sleep = opts.compactionRest
+	}
+	po.Experimental.CompactionScheduler = sched
 	start := time.Now()
 	db, err := pebble.Open(dir, po)
 	if err != nil {
