@@ -6,7 +6,7 @@
 # workloads of `make bench` (create, transaction, read, search), one CPU
 # profile each from hack/benchserver's profiled run, merged. Run it again
 # after a change that moves or renames the hot code; a stale profile still
-# builds, it only optimises less (BENCHMARKS.notes.md, "Profile-guided
+# builds, it only optimises less (BENCHMARKS.md, "Profile-guided
 # optimisation").
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -201,9 +201,8 @@ func TestL0WaitsForFourFlushes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = s.Close() }()
-	flush := func(round int) { t.Helper(); flushSpread(t, s, round, 50) }
 	for round := range flushes - 1 {
-		flush(round)
+		flushSpread(t, s, round, 50)
 	}
 	time.Sleep(200 * time.Millisecond) // room for a compaction, were one due
 	m := s.db.Metrics()
@@ -211,7 +210,7 @@ func TestL0WaitsForFourFlushes(t *testing.T) {
 		t.Fatalf("after %d flushes: %d compactions, %d L0 sublevels; want none and %d", flushes-1,
 			m.Compact.Count, m.Levels[0].Sublevels, flushes-1)
 	}
-	flush(flushes)
+	flushSpread(t, s, flushes, 50)
 	deadline := time.Now().Add(30 * time.Second)
 	for m = s.db.Metrics(); m.Compact.Count == 0 || m.Levels[0].Sublevels >= flushes; m = s.db.Metrics() {
 		if time.Now().After(deadline) {
